@@ -1,0 +1,136 @@
+"""Conversions between WGS-84 and GCJ-02 ("Mars") coordinates.
+
+Chinese web maps such as Gaode (AutoNavi) draw their tiles in GCJ-02, a
+deliberately perturbed datum. A WGS-84 point drawn on those tiles lands some
+hundreds of metres off (about 580 m, mostly east-west, around Jiaozuo).
+tourplan keeps every coordinate in WGS-84 and converts only when drawing on
+GCJ-02 tiles (see :mod:`tourplan.maps`).
+
+The forward transform is the widely published public formula (Krasovsky 1940
+ellipsoid, the same polynomial corrections used by eviltransform and
+prcoords). The inverse has no closed form and is solved by fixed-point
+iteration to well under a millimetre.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["gcj02_to_wgs84", "in_mainland_china", "wgs84_to_gcj02"]
+
+_A = 6378245.0  # Krasovsky 1940 semi-major axis, metres
+_EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
+
+
+def in_mainland_china(lat: float, lon: float) -> bool:
+    """Return whether a point lies in the rough box where GCJ-02 applies.
+
+    Parameters
+    ----------
+    lat, lon
+        WGS-84 (or GCJ-02) latitude and longitude in degrees.
+
+    Returns
+    -------
+    bool
+        ``True`` inside the conventional bounding box (lon 72.004-137.8347,
+        lat 0.8293-55.8271). Outside it both transforms return the input.
+
+    Examples
+    --------
+    >>> in_mainland_china(35.2, 113.2), in_mainland_china(51.5, -0.1)
+    (True, False)
+    """
+    return 72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271
+
+
+def _delta(lat: float, lon: float) -> tuple[float, float]:
+    """Return the GCJ-02 offset (dlat, dlon) in degrees at a WGS-84 point."""
+    x = lon - 105.0
+    y = lat - 35.0
+    sq = math.sqrt(abs(x))
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sq
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sq
+    common = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlat += common
+    dlon += common
+    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * math.pi
+    magic = 1.0 - _EE * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * math.pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
+    return dlat, dlon
+
+
+def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """Convert a WGS-84 point to GCJ-02.
+
+    Parameters
+    ----------
+    lat, lon
+        WGS-84 latitude and longitude in degrees.
+
+    Returns
+    -------
+    tuple of float
+        ``(lat, lon)`` in GCJ-02. Points outside mainland China are returned
+        unchanged.
+
+    Examples
+    --------
+    >>> lat, lon = wgs84_to_gcj02(31.1774276, 121.5272106)  # Shanghai
+    >>> round(lat, 6), round(lon, 6)
+    (31.175304, 121.531542)
+
+    Notes
+    -----
+    O(1).
+    """
+    if not in_mainland_china(lat, lon):
+        return lat, lon
+    dlat, dlon = _delta(lat, lon)
+    return lat + dlat, lon + dlon
+
+
+def gcj02_to_wgs84(
+    lat: float, lon: float, *, tol_deg: float = 1e-10, max_iter: int = 30
+) -> tuple[float, float]:
+    """Convert a GCJ-02 point back to WGS-84 by fixed-point iteration.
+
+    Parameters
+    ----------
+    lat, lon
+        GCJ-02 latitude and longitude in degrees.
+    tol_deg
+        Stop when a step changes the estimate by less than this (degrees;
+        ``1e-10`` deg is about 0.01 mm).
+    max_iter
+        Upper bound on iterations (the map contracts fast: 3-5 suffice).
+
+    Returns
+    -------
+    tuple of float
+        ``(lat, lon)`` in WGS-84 such that ``wgs84_to_gcj02`` of it gives the
+        input back. Points outside mainland China are returned unchanged.
+
+    Examples
+    --------
+    >>> lat, lon = gcj02_to_wgs84(31.17530398364597, 121.531541859215)
+    >>> round(lat, 7), round(lon, 7)
+    (31.1774276, 121.5272106)
+    """
+    if not in_mainland_china(lat, lon):
+        return lat, lon
+    w_lat, w_lon = lat, lon
+    for _ in range(max_iter):
+        g_lat, g_lon = wgs84_to_gcj02(w_lat, w_lon)
+        e_lat, e_lon = g_lat - lat, g_lon - lon
+        w_lat -= e_lat
+        w_lon -= e_lon
+        if abs(e_lat) < tol_deg and abs(e_lon) < tol_deg:
+            break
+    return w_lat, w_lon
