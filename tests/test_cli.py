@@ -1,0 +1,97 @@
+"""The command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tourplan.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_validate_good_file(runner, small_pois):
+    r = runner.invoke(main, ["validate", str(small_pois)])
+    assert r.exit_code == 0, r.output
+    assert "8 sites" in r.output
+    assert "OK" in r.output
+
+
+def test_validate_bad_latitude_in_row_7(runner, small_pois, tmp_path):
+    with small_pois.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    lat = rows[0].index("lat")
+    rows[7][lat] = "135.9"  # data row 7 (line 8)
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    r = runner.invoke(main, ["validate", str(bad)])
+    assert r.exit_code == 1
+    assert "row 7, column 'lat'" in r.stderr
+    assert "Traceback" not in r.output + r.stderr
+
+
+def test_validate_missing_file_is_one_line(runner):
+    r = runner.invoke(main, ["validate", "/no/such/file.csv"])
+    assert r.exit_code != 0
+    assert "Traceback" not in r.stderr
+    assert "a readable file" in r.stderr
+
+
+def test_sites_filter_and_formats(runner, small_pois):
+    r = runner.invoke(main, ["sites", "--data", str(small_pois), "--category", "park"])
+    assert r.exit_code == 0, r.output
+    assert "longyuan_lake_park" in r.output
+    assert "chenjiagou" not in r.output
+    r = runner.invoke(
+        main, ["sites", "--data", str(small_pois), "--theme", "taiji", "--format", "json"]
+    )
+    data = json.loads(r.output)
+    assert [d["id"] for d in data] == ["chenjiagou"]
+    r = runner.invoke(main, ["sites", "--data", str(small_pois), "--format", "csv"])
+    assert r.output.splitlines()[0].startswith("id,")
+
+
+def test_sites_with_bad_data_exits_nonzero(runner, tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("id,name\n1,2\n", encoding="utf-8")
+    r = runner.invoke(main, ["sites", "--data", str(f)])
+    assert r.exit_code == 1
+    assert r.stderr.count("\n") == 1
+    assert r.stderr.startswith("tourplan: error:")
+
+
+def test_import_osm_writes_a_valid_table(runner, small_pois, data_dir, tmp_path):
+    out = tmp_path / "merged.csv"
+    r = runner.invoke(
+        main, ["import-osm", str(data_dir / "tiny.osm"), "--data", str(small_pois), "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "4 OSM features" in r.output
+    r2 = runner.invoke(main, ["validate", str(out)])
+    assert r2.exit_code == 0, r2.stderr
+
+
+def test_import_osm_bad_bbox(runner, data_dir):
+    r = runner.invoke(main, ["import-osm", str(data_dir / "tiny.osm"), "--bbox", "1,2,3"])
+    assert r.exit_code == 2
+    assert "--bbox" in r.stderr
+
+
+def test_console_script_runs():
+    r = subprocess.run(
+        [sys.executable, "-m", "tourplan.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0
+    assert "tourplan" in r.stdout

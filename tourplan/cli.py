@@ -1,0 +1,244 @@
+"""The ``tourplan`` command line: a thin layer over the core.
+
+Each command parses its options, calls core functions and formats their
+result.  A :class:`~tourplan.errors.TourplanError` (a user's mistake or an
+impossible request) becomes one line on stderr and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tourplan import __version__
+from tourplan.errors import DataValidationError, TourplanError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_USER_ERROR = 2
+EXIT_INVALID_DATA = 1
+
+
+def _fail(message: str, code: int = EXIT_USER_ERROR) -> None:
+    click.echo(f"tourplan: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn tourplan's own errors into one line on stderr and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DataValidationError as exc:
+            _fail(str(exc), EXIT_INVALID_DATA)
+        except TourplanError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def data_option(func: F) -> F:
+    """Add ``--data`` and ``--edges`` (another site table and legs)."""
+    func = click.option(
+        "--edges",
+        "edges_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Explicit legs CSV (default: the bundled data/edges.csv).",
+    )(func)
+    return click.option(
+        "--data",
+        "data_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Site table CSV to use instead of the bundled data/pois.csv.",
+    )(func)
+
+
+def _load(data_path: Path | None, edges_path: Path | None) -> tuple[Any, Any]:
+    from tourplan.data import load_edges, load_sites
+    from tourplan.graph import SiteGraph
+
+    sites = load_sites(data_path)
+    edges = load_edges(edges_path, sites) if (edges_path or data_path is None) else ()
+    return sites, SiteGraph(sites, edges)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tourplan")
+def main() -> None:
+    """tourplan: itineraries, study tours and visitor flow for Jiefang District, Jiaozuo."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--edges", "edges_path", type=click.Path(dir_okay=False, path_type=Path), default=None
+)
+@handle_errors
+def validate(file: Path | None, edges_path: Path | None) -> None:
+    """Check a site table (default: the bundled one) and print every problem."""
+    from tourplan.data import load_edges, load_sites
+    from tourplan.errors import TourplanWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TourplanWarning)
+        try:
+            sites = load_sites(file)
+            edges = load_edges(edges_path, sites) if (edges_path or file is None) else ()
+        except DataValidationError as exc:
+            for p in exc.problems:
+                click.echo(str(p), err=True)
+            n = len(exc.problems)
+            _fail(
+                f"{n} problem{'s' if n != 1 else ''} found; nothing was loaded", EXIT_INVALID_DATA
+            )
+            return
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    name = file if file is not None else "bundled data/pois.csv"
+    click.echo(f"{name}: {len(sites)} sites, {len(edges)} explicit legs, OK")
+
+
+@main.command("sites")
+@data_option
+@click.option("--category", multiple=True, help="Only this category (repeatable).")
+@click.option("--theme", multiple=True, help="Only sites with this theme (repeatable).")
+@click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), default=None)
+@click.option("--search", "text", default=None, help="Text in the name (zh or en).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@handle_errors
+def sites_cmd(
+    data_path: Path | None,
+    edges_path: Path | None,
+    category: tuple[str, ...],
+    theme: tuple[str, ...],
+    grade: str | None,
+    text: str | None,
+    fmt: str,
+) -> None:
+    """List sites, optionally filtered."""
+    from tourplan.data import load_sites, sites_frame
+
+    del edges_path
+    table = load_sites(data_path).filter(
+        category=category or None, theme=theme or None, grade=grade, text=text
+    )
+    frame = sites_frame(table)
+    if fmt == "json":
+        click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        for s in table:
+            approx = " ~" + f"{s.location_error_m / 1000:.1f}km" if s.approximate else ""
+            click.echo(
+                f"{s.id:32} {s.category:11} {s.lat:9.5f} {s.lon:10.5f}{approx:9} {s.name_zh} / {s.name_en}"
+            )
+        click.echo(f"{len(table)} sites")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+@data_option
+@handle_errors
+def serve(
+    host: str, port: int, debug: bool, data_path: Path | None, edges_path: Path | None
+) -> None:
+    """Run the web app (development server; use gunicorn in production)."""
+    from tourplan.web import create_app
+
+    overrides: dict[str, Any] = {}
+    if data_path is not None:
+        overrides["POIS_PATH"] = str(data_path)
+    if edges_path is not None:
+        overrides["EDGES_PATH"] = str(edges_path)
+    app = create_app(overrides or None)
+    app.run(host=host, port=port, debug=debug)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--routes", "-m", default=1, show_default=True, type=click.IntRange(1, 50))
+@click.option("--time-limit", default=2.0, show_default=True, type=click.FloatRange(0.01, 3600))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--decimals",
+    default=None,
+    type=click.IntRange(0, 6),
+    help="Truncate travel times (default: 2 for pr*, else 1).",
+)
+@handle_errors
+def optw(file: Path, routes: int, time_limit: float, seed: int, decimals: int | None) -> None:
+    """Solve an OPTW/TOPTW benchmark instance and print the result as JSON."""
+    from tourplan.optimize import format_result, read_optw, solve
+
+    name, problem = read_optw(file, routes=routes, decimals=decimals)
+    solution = solve(problem, time_limit=time_limit, seed=seed)
+    click.echo(json.dumps(format_result(name, solution)))
+
+
+@main.command("import-osm")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Site table to merge into (default: the bundled one).",
+)
+@click.option(
+    "--bbox",
+    default="34.8,112.6,35.5,113.7",
+    show_default=True,
+    help="south,west,north,east in WGS-84 degrees.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the merged table here (default: print a summary only).",
+)
+@handle_errors
+def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | None) -> None:
+    """Turn an OpenStreetMap extract (.osm XML or .pbf) into site rows."""
+    from tourplan.data import load_sites
+    from tourplan.osm import merge_sites, read_osm, write_sites_csv
+
+    try:
+        south, west, north, east = (float(x) for x in bbox.split(","))
+    except ValueError:
+        _fail(f"--bbox: expected four numbers south,west,north,east, got {bbox!r}")
+        return
+    found = read_osm(file, bbox=(south, west, north, east))
+    table = load_sites(data_path)
+    merged, report = merge_sites(table, found)
+    click.echo(
+        f"{len(found)} OSM features in the box; {report.updated} sites got a better point, "
+        f"{report.added} new sites, {report.unchanged} matched without change"
+    )
+    for line in report.details:
+        click.echo(f"  {line}")
+    if output is not None:
+        write_sites_csv(merged, output)
+        click.echo(f"wrote {len(merged)} sites to {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

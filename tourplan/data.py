@@ -1,0 +1,870 @@
+"""The site table: loading, validation and lookup.
+
+``data/pois.csv`` holds one row per site (see ``data/README.md`` for the
+columns).  :func:`load_sites` reads it with pandas, checks every row, gathers
+every problem and raises one :class:`~tourplan.errors.DataValidationError`
+naming file, row, column, the bad value and what was expected.  A file that
+passes becomes a :class:`SiteTable` of frozen :class:`Site` records.
+
+Row numbers in messages are data rows counted from 1 (the header is not a
+row); the matching line number of the file is given as well.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tourplan.errors import DataValidationError, LikelyGCJ02Warning, Problem, UnknownSiteError
+from tourplan.hours import HoursError, check_hours
+
+__all__ = [
+    "CATEGORIES",
+    "CONFIDENCE_LEVELS",
+    "EDGE_COLUMNS",
+    "EDGE_MODES",
+    "GRADES",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "STUDY_PRODUCTS",
+    "THEMES",
+    "Edge",
+    "Region",
+    "Site",
+    "SiteTable",
+    "load_edges",
+    "load_sites",
+    "parse_sites",
+    "sites_frame",
+]
+
+#: The theme vocabulary shared by the site table and every planner.
+THEMES: tuple[str, ...] = (
+    "mountain",
+    "nature",
+    "history",
+    "culture",
+    "science",
+    "taiji",
+    "shopping",
+    "food",
+    "family",
+    "red",
+    "industry",
+)
+CATEGORIES: tuple[str, ...] = (
+    "transport",
+    "mountain",
+    "park",
+    "museum",
+    "heritage",
+    "culture",
+    "study_base",
+    "shopping",
+    "food",
+    "hotel",
+    "plaza",
+    "other",
+)
+CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
+#: Study-tour grade bands: 小学, 初中, 高中.
+GRADES: tuple[str, ...] = ("primary", "junior", "senior")
+#: 研学 product types of LB/T 054 (see shared/reference/domain.md).
+STUDY_PRODUCTS: tuple[str, ...] = (
+    "知识科普型",
+    "自然观赏型",
+    "体验考察型",
+    "励志拓展型",
+    "文化康乐型",
+)
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name_zh",
+    "name_en",
+    "category",
+    "themes",
+    "lat",
+    "lon",
+    "location_error_m",
+    "elevation_m",
+    "opening_hours",
+    "visit_minutes",
+    "ticket_cny",
+    "capacity_instant",
+    "capacity_daily",
+    "popularity",
+    "indoor",
+    "study_grades",
+    "source",
+    "confidence",
+)
+#: Columns that may be absent; absent means the default in :class:`Site`.
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "accessible",
+    "study_products",
+    "study_notes",
+    "activity",
+    "parent_id",
+    "district",
+    "note",
+)
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+_MAX_ROWS = 20_000
+_MAX_COLUMNS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A bounding box that every site must lie in (WGS-84 degrees).
+
+    The default covers Jiaozuo's prefecture (about 34.8-35.5 N,
+    112.6-113.7 E) with a margin of some 20 km.
+    """
+
+    south: float = 34.6
+    north: float = 35.7
+    west: float = 112.3
+    east: float = 114.0
+    name: str = "Jiaozuo"
+
+    def __post_init__(self) -> None:
+        if not (self.south < self.north and self.west < self.east):
+            msg = f"Region bounds must satisfy south < north and west < east, got {self!r}"
+            raise ValueError(msg)
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether the point lies inside the box."""
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One site of the table (a validated row of ``pois.csv``).
+
+    Coordinates are WGS-84.  ``location_error_m`` is the honest radius within
+    which the real site lies; a large value marks a placeholder point.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    category: str
+    themes: frozenset[str]
+    lat: float
+    lon: float
+    location_error_m: float
+    elevation_m: float | None
+    opening_hours: str
+    visit_minutes: int
+    ticket_cny: float
+    capacity_instant: int
+    capacity_daily: int
+    popularity: float
+    indoor: bool
+    study_grades: frozenset[str]
+    source: str
+    confidence: str
+    accessible: bool = True
+    study_products: frozenset[str] = frozenset()
+    study_notes: str = ""
+    activity: str = ""
+    parent_id: str | None = None
+    district: str = ""
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        """Chinese name, falling back to the English one."""
+        return self.name_zh or self.name_en
+
+    @property
+    def approximate(self) -> bool:
+        """True when the point stands in for an area (error of 500 m or more)."""
+        return self.location_error_m >= 500
+
+    def label(self, lang: str = "zh") -> str:
+        """Name in the given language (``"zh"`` or ``"en"``), with a fallback."""
+        if lang == "en":
+            return self.name_en or self.name_zh
+        return self.name_zh or self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """An explicit leg between two sites that overrides the default one."""
+
+    from_id: str
+    to_id: str
+    mode: str
+    minutes: float | None
+    distance_km: float
+    ascent_m: float = 0.0
+    descent_m: float = 0.0
+    bidirectional: bool = True
+    kind: str = ""
+    source: str = ""
+    note: str = ""
+
+
+EDGE_MODES: tuple[str, ...] = ("walk", "drive", "bus", "hike", "shuttle", "cable")
+EDGE_COLUMNS: tuple[str, ...] = (
+    "from_id",
+    "to_id",
+    "mode",
+    "minutes",
+    "distance_km",
+    "ascent_m",
+    "descent_m",
+    "bidirectional",
+    "kind",
+    "source",
+    "note",
+)
+_EDGE_REQUIRED = ("from_id", "to_id", "mode", "distance_km")
+
+
+@dataclass(frozen=True)
+class SiteTable(Sequence[Site]):
+    """An ordered, immutable collection of sites with lookup by id and name.
+
+    Examples
+    --------
+    >>> table = load_sites()
+    >>> table["jiaozuo_station"].name_zh
+    '焦作站'
+    >>> table.find("Jiaozuo Railway Station").id
+    'jiaozuo_station'
+    """
+
+    sites: tuple[Site, ...]
+    source: str = "<memory>"
+    _by_id: Mapping[str, Site] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Site] = {}
+        for s in self.sites:
+            if s.id in by_id:
+                msg = f"duplicate site id {s.id!r} in SiteTable"
+                raise ValueError(msg)
+            by_id[s.id] = s
+        object.__setattr__(self, "_by_id", by_id)
+
+    def __len__(self) -> int:
+        return len(self.sites)
+
+    def __iter__(self) -> Iterator[Site]:
+        return iter(self.sites)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            try:
+                return self._by_id[key]
+            except KeyError:
+                msg = f"unknown site id {key!r}"
+                raise UnknownSiteError(msg) from None
+        return self.sites[key]
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            return key in self._by_id
+        return any(key == s for s in self.sites)
+
+    def get(self, site_id: str) -> Site | None:
+        """The site with this id, or None."""
+        return self._by_id.get(site_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Site ids in table order."""
+        return tuple(s.id for s in self.sites)
+
+    def find(self, text: str) -> Site:
+        """Match free text against site ids and names (Chinese or English).
+
+        Exact matches (after folding case, width and spaces) win, then a
+        unique containment match (the text in a name or a name in the text).
+
+        Raises
+        ------
+        UnknownSiteError
+            When nothing matches, or the text is ambiguous.
+        """
+        key = _fold(text)
+        if not key:
+            msg = "empty place name"
+            raise UnknownSiteError(msg)
+        if text in self._by_id:
+            return self._by_id[text]
+        exact = [s for s in self.sites if key in {_fold(s.id), _fold(s.name_zh), _fold(s.name_en)}]
+        if len(exact) == 1:
+            return exact[0]
+        partial = [
+            s
+            for s in self.sites
+            if any(
+                n and (key in n or (len(n) >= 2 and n in key))
+                for n in (_fold(s.name_zh), _fold(s.name_en))
+            )
+        ]
+        if len(partial) == 1:
+            return partial[0]
+        if not partial and not exact:
+            msg = f"no site matches {text!r}"
+            raise UnknownSiteError(msg)
+        options = ", ".join(s.id for s in (exact or partial)[:6])
+        msg = f"{text!r} matches several sites ({options}); use a site id"
+        raise UnknownSiteError(msg)
+
+    def filter(
+        self,
+        *,
+        category: str | Iterable[str] | None = None,
+        theme: str | Iterable[str] | None = None,
+        grade: str | None = None,
+        text: str | None = None,
+    ) -> SiteTable:
+        """Sites matching every given criterion (any of several values)."""
+        cats = {category} if isinstance(category, str) else set(category or ())
+        themes = {theme} if isinstance(theme, str) else set(theme or ())
+        key = _fold(text or "")
+        out = [
+            s
+            for s in self.sites
+            if (not cats or s.category in cats)
+            and (not themes or s.themes & themes)
+            and (grade is None or grade in s.study_grades)
+            and (not key or key in _fold(s.name_zh) or key in _fold(s.name_en) or key in s.id)
+        ]
+        return SiteTable(tuple(out), source=self.source)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s·・()（）\-_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+
+def load_sites(
+    path: str | Path | None = None,
+    *,
+    region: Region | None = None,
+) -> SiteTable:
+    """Read and validate a site table.
+
+    Parameters
+    ----------
+    path
+        A ``pois.csv`` file; the bundled table when None.
+    region
+        The box every site must lie in; Jiaozuo by default.
+
+    Returns
+    -------
+    SiteTable
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found, each naming file, row, column and value.
+
+    Warns
+    -----
+    LikelyGCJ02Warning
+        For a point that sits where a known reference point would appear on
+        a GCJ-02 (Chinese street map) layer.
+    """
+    if path is None:
+        from tourplan.resources import default_pois_path
+
+        path = default_pois_path()
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataValidationError(
+            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+        ) from None
+    return parse_sites(raw, name=str(path), region=region)
+
+
+def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
+    """Decode and parse CSV bytes into a frame of strings, or raise once."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+                    "UTF-8 text (save the file as CSV UTF-8)",
+                )
+            ]
+        ) from None
+    if not text.strip():
+        raise DataValidationError([Problem(name, None, None, None, "a CSV file with a header row")])
+    lines = text.splitlines()
+    header_fields = lines[0].count(",") + 1
+    if header_fields > _MAX_COLUMNS:
+        raise DataValidationError(
+            [
+                Problem(
+                    name, None, None, f"{header_fields} columns", f"at most {_MAX_COLUMNS} columns"
+                )
+            ]
+        )
+    if len(lines) - 1 > _MAX_ROWS:
+        raise DataValidationError(
+            [Problem(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=False,
+            on_bad_lines="error",
+        )
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        if m:
+            line = int(m.group(1))
+            problem = Problem(
+                name,
+                line - 1,
+                None,
+                f"{m.group(2)} fields",
+                f"{header_fields} fields as in the header (line {line}; quote values with commas)",
+            )
+        else:
+            problem = Problem(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
+        raise DataValidationError([problem]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    problems = [
+        Problem(name, None, col, None, "this column in the header")
+        for col in required
+        if col not in frame.columns
+    ]
+    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    problems += [Problem(name, None, c, None, "each column once") for c in dupes]
+    if problems:
+        raise DataValidationError(problems)
+    return frame
+
+
+def parse_sites(
+    raw: bytes | str,
+    *,
+    name: str = "<upload>",
+    region: Region | None = None,
+) -> SiteTable:
+    """Validate CSV content (bytes or text) and build a :class:`SiteTable`.
+
+    Used by :func:`load_sites` and by uploads, which have no file on disk.
+    """
+    region = region or Region()
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    frame = _read_table(data, name, REQUIRED_COLUMNS)
+    rows = frame.to_dict(orient="records")
+    problems: list[Problem] = []
+    sites: list[Site] = []
+    seen: dict[str, int] = {}
+    for i, rec in enumerate(rows, start=1):
+        row = {str(k): str(v).strip() for k, v in rec.items()}
+        check = _RowChecker(name, i, row, problems)
+        site = check.site(region)
+        if site is None:
+            continue
+        if site.id in seen:
+            problems.append(
+                Problem(name, i, "id", site.id, f"a unique id (row {seen[site.id]} has it already)")
+            )
+            continue
+        seen[site.id] = i
+        sites.append(site)
+    ids = set(seen)
+    for i, s in enumerate(sites, start=1):
+        if s.parent_id is not None and s.parent_id not in ids:
+            problems.append(
+                Problem(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
+            )
+        del i
+    if not rows:
+        problems.append(Problem(name, None, None, None, "at least one data row"))
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)
+        raise DataValidationError(problems)
+    table = SiteTable(tuple(sites), source=name)
+    for s, ref in _likely_gcj02(table):
+        warnings.warn(
+            f"{name}, row {seen[s.id]} ({s.id}): point {s.lat:.5f},{s.lon:.5f} lies within 60 m "
+            f"of where {ref} appears on a GCJ-02 map; it was probably read off a Chinese street "
+            "map (GCJ-02), not WGS-84",
+            LikelyGCJ02Warning,
+            stacklevel=2,
+        )
+    return table
+
+
+class _RowChecker:
+    """Parse one row's fields, appending a Problem for each bad value."""
+
+    def __init__(self, file: str, row: int, rec: dict[str, str], out: list[Problem]) -> None:
+        self.file, self.row, self.rec, self.out = file, row, rec, out
+        self.ok = True
+
+    def bad(self, column: str, value: str | None, expected: str) -> None:
+        self.ok = False
+        self.out.append(Problem(self.file, self.row, column, value, expected))
+
+    def text(self, col: str, *, required: bool = False, max_len: int = 2000) -> str:
+        val = self.rec.get(col, "")
+        if required and not val:
+            self.bad(col, val, "a non-empty value")
+        elif len(val) > max_len:
+            self.bad(col, val[:40] + "…", f"at most {max_len} characters")
+        return val
+
+    def number(
+        self,
+        col: str,
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        optional: bool = False,
+        integer: bool = False,
+        default: float | None = None,
+    ) -> float | None:
+        val = self.rec.get(col, "")
+        if val == "":
+            if optional:
+                return default
+            self.bad(col, val, "a number")
+            return None
+        try:
+            x = float(val)
+        except ValueError:
+            self.bad(col, val, "a number")
+            return None
+        if not math.isfinite(x):
+            self.bad(col, val, "a finite number")
+            return None
+        if integer and x != int(x):
+            self.bad(col, val, "a whole number")
+            return None
+        rng = _range_words(lo, hi)
+        if (lo is not None and x < lo) or (hi is not None and x > hi):
+            self.bad(col, val, f"a number {rng}")
+            return None
+        return x
+
+    def boolean(self, col: str, *, default: bool | None = None) -> bool | None:
+        val = self.rec.get(col, "").lower()
+        if val == "" and default is not None:
+            return default
+        if val in _TRUE:
+            return True
+        if val in _FALSE:
+            return False
+        self.bad(col, self.rec.get(col, ""), "true or false")
+        return None
+
+    def keys(self, col: str, vocab: Sequence[str]) -> frozenset[str]:
+        val = self.rec.get(col, "")
+        items = [p.strip() for p in re.split(r"[;,|]", val) if p.strip()]
+        unknown = [p for p in items if p not in vocab]
+        if unknown:
+            self.bad(
+                col,
+                val,
+                f"';'-separated keys from: {', '.join(vocab)} (unknown: {', '.join(unknown)})",
+            )
+        return frozenset(p for p in items if p in vocab)
+
+    def site(self, region: Region) -> Site | None:
+        sid = self.text("id", required=True)
+        if sid and not _ID_RE.match(sid):
+            self.bad("id", sid, "lower-case letters, digits, '_' or '-' (at most 80)")
+        name_zh = self.text("name_zh", max_len=200)
+        name_en = self.text("name_en", max_len=200)
+        if not name_zh and not name_en:
+            self.bad("name_zh", name_zh, "a name in name_zh or name_en")
+        category = self.text("category", required=True)
+        if category and category not in CATEGORIES:
+            self.bad("category", category, f"one of {', '.join(CATEGORIES)}")
+        themes = self.keys("themes", THEMES)
+        lat = self.number("lat")
+        lon = self.number("lon")
+        if lat is not None and lon is not None and not region.contains(lat, lon):
+            if region.contains(lon, lat):
+                self.bad(
+                    "lat", self.rec["lat"], f"a latitude; lat and lon look swapped ({lat}, {lon})"
+                )
+            elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                col = "lat" if not -90 <= lat <= 90 else "lon"
+                rng = "from -90 to 90" if col == "lat" else "from -180 to 180"
+                self.bad(col, self.rec[col], f"a number {rng} (WGS-84 degrees)")
+            else:
+                self.bad(
+                    "lat",
+                    f"{self.rec['lat']},{self.rec['lon']}",
+                    f"a WGS-84 point within {region.name} (lat {region.south}-{region.north}, "
+                    f"lon {region.west}-{region.east})",
+                )
+        err = self.number("location_error_m", lo=0, hi=200_000)
+        elev = self.number("elevation_m", lo=-500, hi=9000, optional=True)
+        hours = self.text("opening_hours")
+        if hours:
+            try:
+                check_hours(hours)
+            except HoursError:
+                self.bad(
+                    "opening_hours",
+                    hours,
+                    "an OpenStreetMap opening_hours value, e.g. 'Tu-Su 09:00-17:00'",
+                )
+        visit = self.number("visit_minutes", lo=0, hi=24 * 60, integer=True)
+        ticket = self.number("ticket_cny", lo=0, hi=100_000)
+        c0 = self.number("capacity_instant", lo=0, integer=True)
+        c1 = self.number("capacity_daily", lo=0, integer=True)
+        if c0 is not None and c1 is not None and c0 > 0 and c1 > 0 and c1 < c0:
+            self.bad(
+                "capacity_daily",
+                self.rec["capacity_daily"],
+                f"at least capacity_instant ({int(c0)}): daily = instantaneous x turnovers",
+            )
+        popularity = self.number("popularity", lo=0, hi=10)
+        indoor = self.boolean("indoor")
+        accessible = self.boolean("accessible", default=True)
+        grades = self.keys("study_grades", GRADES)
+        products = self.keys("study_products", STUDY_PRODUCTS)
+        source = self.text("source", required=True)
+        confidence = self.text("confidence", required=True)
+        if confidence and confidence not in CONFIDENCE_LEVELS:
+            self.bad("confidence", confidence, "high, medium or low")
+        parent = self.text("parent_id") or None
+        if parent is not None and parent == sid:
+            self.bad("parent_id", parent, "another row's id, not the row's own")
+        if not self.ok:
+            return None
+        assert lat is not None
+        assert lon is not None
+        assert err is not None
+        assert visit is not None
+        assert ticket is not None
+        assert popularity is not None
+        assert c0 is not None
+        assert c1 is not None
+        assert indoor is not None
+        return Site(
+            id=sid,
+            name_zh=name_zh,
+            name_en=name_en,
+            category=category,
+            themes=themes,
+            lat=lat,
+            lon=lon,
+            location_error_m=err,
+            elevation_m=elev,
+            opening_hours=hours,
+            visit_minutes=int(visit),
+            ticket_cny=ticket,
+            capacity_instant=int(c0),
+            capacity_daily=int(c1),
+            popularity=popularity,
+            indoor=indoor,
+            study_grades=grades,
+            source=source,
+            confidence=confidence,
+            accessible=bool(accessible),
+            study_products=products,
+            study_notes=self.text("study_notes"),
+            activity=self.text("activity"),
+            parent_id=parent,
+            district=self.text("district", max_len=100),
+            note=self.text("note", max_len=5000),
+        )
+
+
+def _range_words(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"of at least {lo:g}"
+    if hi is not None:
+        return f"of at most {hi:g}"
+    return ""
+
+
+def _likely_gcj02(table: SiteTable) -> list[tuple[Site, str]]:
+    """Sites whose point equals a reference point shifted to GCJ-02.
+
+    The reference points are the other sites of the table and the bundled
+    gazetteer (administrative unit seats, WGS-84).  A WGS-84 point read off a
+    Gaode or Tencent map sits 500-700 m from the truth near Jiaozuo, at the
+    place where the GCJ-02 transform puts the true point.  So a site within
+    60 m of ``wgs84_to_gcj02(ref)`` for some reference, and not itself
+    within 60 m of any reference, is flagged.
+    """
+    from geopy.distance import geodesic
+
+    try:
+        from tourplan.coords import wgs84_to_gcj02
+    except ImportError:  # pragma: no cover - coords module is part of the package
+        return []
+    refs: list[tuple[float, float, str]] = [(s.lat, s.lon, s.id) for s in table]
+    refs += _gazetteer_points()
+    flagged: list[tuple[Site, str]] = []
+    shifted = [(*wgs84_to_gcj02(lat, lon), label) for lat, lon, label in refs]
+    for s in table:
+        for glat, glon, label in shifted:
+            if label == s.id:
+                continue
+            if abs(glat - s.lat) > 0.001 or abs(glon - s.lon) > 0.001:
+                continue
+            if geodesic((glat, glon), (s.lat, s.lon)).m <= 60:
+                near_true = any(
+                    abs(lat - s.lat) < 0.0007 and abs(lon - s.lon) < 0.0007
+                    for lat, lon, lab in refs
+                    if lab != s.id
+                )
+                if not near_true:
+                    flagged.append((s, label))
+                break
+    return flagged
+
+
+def _gazetteer_points() -> list[tuple[float, float, str]]:
+    from tourplan.resources import data_dir
+
+    path = data_dir() / "gazetteer.csv"
+    if not path.exists():
+        return []
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out: list[tuple[float, float, str]] = []
+    for rec in frame.to_dict(orient="records"):
+        if rec.get("lat") and rec.get("lon"):
+            out.append((float(rec["lat"]), float(rec["lon"]), f"{rec['name_zh']} (gazetteer)"))
+    return out
+
+
+def sites_frame(sites: Iterable[Site]) -> pd.DataFrame:
+    """The sites as a pandas DataFrame (one row per site, list fields joined)."""
+    recs = []
+    for s in sites:
+        recs.append(
+            {
+                "id": s.id,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+                "category": s.category,
+                "themes": ";".join(sorted(s.themes)),
+                "lat": s.lat,
+                "lon": s.lon,
+                "location_error_m": s.location_error_m,
+                "confidence": s.confidence,
+                "opening_hours": s.opening_hours,
+                "visit_minutes": s.visit_minutes,
+                "ticket_cny": s.ticket_cny,
+                "capacity_instant": s.capacity_instant,
+                "capacity_daily": s.capacity_daily,
+                "popularity": s.popularity,
+                "district": s.district,
+            }
+        )
+    return pd.DataFrame.from_records(recs)
+
+
+# ---------------------------------------------------------------------------
+# Edges
+
+
+def load_edges(
+    path: str | Path | None,
+    sites: SiteTable,
+) -> tuple[Edge, ...]:
+    """Read and validate explicit legs (``edges.csv``).
+
+    Parameters
+    ----------
+    path
+        The file; the bundled ``edges.csv`` when None.  A missing bundled
+        file means no explicit legs.
+    sites
+        The site table the legs must refer to.
+    """
+    if path is None:
+        from tourplan.resources import default_edges_path
+
+        path = default_edges_path()
+        if not path.exists():
+            return ()
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataValidationError(
+            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+        ) from None
+    name = str(path)
+    frame = _read_table(raw, name, _EDGE_REQUIRED)
+    problems: list[Problem] = []
+    edges: list[Edge] = []
+    for i, rec in enumerate(frame.to_dict(orient="records"), start=1):
+        row = {str(k): str(v).strip() for k, v in rec.items()}
+        c = _RowChecker(name, i, row, problems)
+        a = c.text("from_id", required=True)
+        b = c.text("to_id", required=True)
+        for col, sid in (("from_id", a), ("to_id", b)):
+            if sid and sites.get(sid) is None:
+                c.bad(col, sid, "the id of a site in the site table")
+        if a and a == b:
+            c.bad("to_id", b, "a site other than from_id")
+        mode = c.text("mode", required=True)
+        if mode and mode not in EDGE_MODES:
+            c.bad("mode", mode, f"one of {', '.join(EDGE_MODES)}")
+        minutes = c.number("minutes", lo=0, hi=24 * 60, optional=True)
+        dist = c.number("distance_km", lo=0, hi=1000)
+        ascent = c.number("ascent_m", lo=0, hi=9000, optional=True, default=0.0)
+        descent = c.number("descent_m", lo=0, hi=9000, optional=True, default=0.0)
+        bidi = c.boolean("bidirectional", default=True)
+        if minutes is None and dist is not None and dist == 0:
+            c.bad("minutes", "", "minutes when distance_km is 0")
+        if not c.ok:
+            continue
+        assert dist is not None  # noqa: S101
+        edges.append(
+            Edge(
+                from_id=a,
+                to_id=b,
+                mode=mode,
+                minutes=minutes,
+                distance_km=dist,
+                ascent_m=ascent or 0.0,
+                descent_m=descent or 0.0,
+                bidirectional=bool(bidi),
+                kind=c.text("kind"),
+                source=c.text("source"),
+                note=c.text("note"),
+            )
+        )
+    if problems:
+        raise DataValidationError(problems)
+    return tuple(edges)

@@ -1,0 +1,94 @@
+"""Exceptions and warnings raised by tourplan.
+
+Every exception derives from :class:`TourplanError` and from the builtin it
+most resembles, so callers may catch either (``except ValueError`` still
+works for a validation problem).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TourplanError(Exception):
+    """Base class of every error tourplan raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file.
+
+    Attributes
+    ----------
+    file
+        Path of the file, as given by the caller.
+    row
+        1-based data row number (the header is row 0); ``None`` for a
+        problem with the whole file (a missing column, say).
+    column
+        Column name, or ``None`` when the problem is not tied to a column.
+    value
+        The offending value as read (a string), or ``None``.
+    expected
+        What was expected instead, in plain words.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        got = "" if self.value is None else f": got {self.value!r}"
+        return f"{where}{got}; expected {self.expected}"
+
+
+class DataValidationError(TourplanError, ValueError):
+    """An input table has one or more invalid values.
+
+    ``problems`` holds every problem found, so a user can fix them all at once.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (and {n - 5} more)" if n > 5 else ""
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} in site data: {head}{more}")
+
+
+class UnknownSiteError(TourplanError, KeyError):
+    """A site id or place name that matches no site."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown site"
+
+
+class PlaceNotFoundError(TourplanError, LookupError):
+    """A free-text place could not be matched to a site or geocoded."""
+
+
+class InfeasibleRequestError(TourplanError, ValueError):
+    """A request that no plan can satisfy; the message says why."""
+
+
+class NoRouteError(InfeasibleRequestError):
+    """Two sites are not connected for the chosen transport mode."""
+
+
+class SolverError(TourplanError, RuntimeError):
+    """The optimizer failed in a way that is not the user's fault."""
+
+
+class TourplanWarning(UserWarning):
+    """Base class of tourplan's own warnings."""
+
+
+class LikelyGCJ02Warning(TourplanWarning):
+    """A coordinate that looks like it was taken from a GCJ-02 (Chinese) map."""

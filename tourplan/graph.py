@@ -1,0 +1,578 @@
+"""The site graph: travel legs between sites, per transport mode.
+
+:class:`SiteGraph` keeps one networkx ``DiGraph`` per transport mode over the
+site ids.  Every pair of sites gets a *default* leg: the geodesic distance
+(geopy, WGS-84 ellipsoid) times a circuity factor, travelled at the mode's
+speed plus a fixed overhead (parking, waiting for a bus).  Explicit legs from
+``data/edges.csv`` (mountain trails with ascent, scenic-area shuttles, cable
+cars) *replace* the default leg between their two sites.  Travel-time
+matrices come from all-pairs shortest paths, so an explicit leg is always
+honoured, and a trail that is quicker than going round is used.
+
+Models and their sources
+------------------------
+* Circuity: road distance is about 1.2-1.4 times the straight line
+  (Ballou, Rahardja & Sakai 2002, "Selected country circuity factors for road
+  travel distance estimation", Transportation Research A 36:843-848); we use
+  1.35 for roads and 1.25 for walking in town.
+* Walking speed 4.5 km/h on the flat (a common planning figure; Naismith uses
+  5 km/h for fit hill walkers).
+* Hiking time: Naismith's rule (1892), 5 km/h plus one hour per 600 m of
+  ascent, with Langmuir's descent corrections (Mountaincraft and Leadership,
+  1984): minus 10 minutes per 300 m of descent on gentle slopes (5-12
+  degrees), plus 10 minutes per 300 m on steep ones (over 12 degrees).
+* Driving: 25 km/h for the first 5 km (town streets), 50 km/h beyond
+  (provincial roads into the mountains), plus 5 minutes to park.  These are
+  planning assumptions, not measurements; pass other :class:`ModeParams` to
+  change them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+from geopy.distance import geodesic
+
+from tourplan.errors import NoRouteError, UnknownSiteError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from tourplan.data import Edge, Site, SiteTable
+
+__all__ = [
+    "DEFAULT_MODES",
+    "MODES",
+    "Leg",
+    "Matrices",
+    "ModeParams",
+    "SiteGraph",
+    "build_graph",
+    "hiking_minutes",
+]
+
+#: Transport modes a visitor can choose.  ``mixed`` walks short legs and
+#: takes a bus or taxi for the rest (see :meth:`SiteGraph.matrices`).
+MODES: tuple[str, ...] = ("walk", "drive", "bus", "mixed")
+
+
+@dataclass(frozen=True, slots=True)
+class ModeParams:
+    """How default legs are travelled in one mode.
+
+    Attributes
+    ----------
+    circuity
+        Network distance / geodesic distance.
+    speed_kmh
+        Speed on the first ``slow_km`` kilometres.
+    fast_speed_kmh
+        Speed beyond ``slow_km`` (open road); equal to ``speed_kmh`` for walking.
+    slow_km
+        Length of the slow (urban) part of a leg.
+    overhead_min
+        Fixed minutes per leg (parking, waiting for a bus or taxi).
+    hiking
+        Use the hiking-time model (ascent counts) for default legs.
+    """
+
+    circuity: float
+    speed_kmh: float
+    fast_speed_kmh: float
+    slow_km: float = 5.0
+    overhead_min: float = 0.0
+    hiking: bool = False
+
+    def __post_init__(self) -> None:
+        if self.circuity < 1 or self.speed_kmh <= 0 or self.fast_speed_kmh <= 0:
+            msg = f"ModeParams needs circuity >= 1 and positive speeds, got {self!r}"
+            raise ValueError(msg)
+        if self.overhead_min < 0 or self.slow_km < 0:
+            msg = f"ModeParams needs non-negative overhead and slow_km, got {self!r}"
+            raise ValueError(msg)
+
+    def minutes(self, road_km: float, ascent_m: float = 0.0, descent_m: float = 0.0) -> float:
+        """Minutes to travel *road_km* of network distance in this mode."""
+        if self.hiking:
+            return hiking_minutes(road_km, ascent_m, descent_m, flat_kmh=self.speed_kmh)
+        slow = min(road_km, self.slow_km)
+        fast = max(0.0, road_km - self.slow_km)
+        return self.overhead_min + 60.0 * (slow / self.speed_kmh + fast / self.fast_speed_kmh)
+
+
+DEFAULT_MODES: Mapping[str, ModeParams] = {
+    "walk": ModeParams(circuity=1.25, speed_kmh=4.5, fast_speed_kmh=4.5, hiking=True),
+    "drive": ModeParams(circuity=1.35, speed_kmh=25.0, fast_speed_kmh=50.0, overhead_min=5.0),
+    "bus": ModeParams(circuity=1.4, speed_kmh=18.0, fast_speed_kmh=40.0, overhead_min=10.0),
+}
+
+# Explicit legs of these kinds join every mode's graph (anyone can walk a
+# trail or ride a scenic-area shuttle); "drive" and "bus" legs join their own.
+_SHARED_EDGE_MODES = frozenset({"walk", "hike", "shuttle", "cable"})
+_SHUTTLE_KMH = 25.0
+_CABLE_KMH = 10.0
+_SHUTTLE_WAIT_MIN = 5.0
+
+
+def hiking_minutes(
+    distance_km: float,
+    ascent_m: float = 0.0,
+    descent_m: float = 0.0,
+    *,
+    flat_kmh: float = 5.0,
+) -> float:
+    """Walking time by Naismith's rule with Langmuir's descent corrections.
+
+    Parameters
+    ----------
+    distance_km
+        Horizontal distance along the path.
+    ascent_m, descent_m
+        Total climb and total descent along the path.
+    flat_kmh
+        Speed on the flat (Naismith: 5 km/h).
+
+    Returns
+    -------
+    float
+        Minutes; never less than the flat time at 1.5 times the speed
+        (descending is not free).
+
+    Examples
+    --------
+    >>> round(hiking_minutes(5.0, 600.0))  # 1 h on the flat + 1 h for the climb
+    120
+    >>> round(hiking_minutes(3.0, 0.0, 300.0))  # a gentle 300 m descent saves 10 min
+    26
+    """
+    if distance_km < 0 or ascent_m < 0 or descent_m < 0:
+        msg = (
+            f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
+        )
+        raise ValueError(msg)
+    t = 60.0 * distance_km / flat_kmh + ascent_m / 10.0  # 600 m per hour
+    if descent_m > 0 and distance_km > 0:
+        # Mean slope of the descending part, assuming it takes half the path.
+        slope_deg = math.degrees(math.atan2(descent_m, 500.0 * distance_km))
+        if slope_deg > 12:
+            t += 10.0 * descent_m / 300.0
+        elif slope_deg >= 5:
+            t -= 10.0 * descent_m / 300.0
+    floor = 60.0 * distance_km / (1.5 * flat_kmh)
+    return max(t, floor)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """The quickest way from one site to another in one mode.
+
+    ``via`` lists the site ids passed through (both ends included); ``kinds``
+    the leg kinds used ("default" for a straight-line estimate, else the
+    explicit leg's mode such as "hike" or "shuttle").
+    """
+
+    from_id: str
+    to_id: str
+    mode: str
+    minutes: float
+    km: float
+    ascent_m: float
+    descent_m: float
+    via: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Matrices:
+    """Travel matrices over an ordered list of node ids (row = from)."""
+
+    ids: tuple[str, ...]
+    minutes: np.ndarray
+    km: np.ndarray
+    ascent_m: np.ndarray
+    walk_km: np.ndarray = field(repr=False)
+
+    def index(self, node_id: str) -> int:
+        """Row of a node id."""
+        return self.ids.index(node_id)
+
+
+@dataclass
+class _AllPairs:
+    ids: tuple[str, ...]
+    minutes: np.ndarray
+    km: np.ndarray
+    ascent: np.ndarray
+    descent: np.ndarray
+    walk_km: np.ndarray
+    nxt: np.ndarray  # next hop on the quickest path, -1 if none
+
+
+class SiteGraph:
+    """Sites as nodes, travel legs as edges, one graph per mode.
+
+    Parameters
+    ----------
+    sites
+        The site table.
+    edges
+        Explicit legs that replace the default leg between their ends.
+    modes
+        Parameters of the default legs per mode; :data:`DEFAULT_MODES` if None.
+
+    Examples
+    --------
+    >>> from tourplan.data import load_sites
+    >>> g = SiteGraph(load_sites())
+    >>> leg = g.leg("jiaozuo_station", "jiaozuo_west_station", "drive")
+    >>> 20 < leg.minutes < 40
+    True
+    """
+
+    def __init__(
+        self,
+        sites: SiteTable,
+        edges: Sequence[Edge] = (),
+        *,
+        modes: Mapping[str, ModeParams] | None = None,
+    ) -> None:
+        self.sites = sites
+        self.edges = tuple(edges)
+        self.modes: dict[str, ModeParams] = dict(modes or DEFAULT_MODES)
+        self._ids = sites.ids
+        self._pos = {sid: i for i, sid in enumerate(self._ids)}
+        self._geo = _geodesic_km_matrix([(s.lat, s.lon) for s in sites])
+        self._graphs: dict[str, nx.DiGraph] = {}
+        self._pairs: dict[str, _AllPairs] = {}
+
+    # -- graphs ------------------------------------------------------------
+
+    def graph(self, mode: str) -> nx.DiGraph:
+        """The networkx graph of one mode (built once, then cached).
+
+        Edge attributes: ``minutes``, ``km``, ``ascent_m``, ``descent_m``,
+        ``kind`` ("default" or the explicit leg's mode), ``walk_km``.
+        """
+        params = self._params(mode)
+        if mode in self._graphs:
+            return self._graphs[mode]
+        g = nx.DiGraph(mode=mode)
+        for s in self.sites:
+            g.add_node(s.id, lat=s.lat, lon=s.lon, name=s.name)
+        n = len(self._ids)
+        for i in range(n):
+            a = self.sites[i]
+            for j in range(n):
+                if i == j:
+                    continue
+                b = self.sites[j]
+                road = self._geo[i, j] * params.circuity
+                up, down = _climb(a, b)
+                g.add_edge(
+                    a.id,
+                    b.id,
+                    minutes=params.minutes(road, up, down),
+                    km=road,
+                    ascent_m=up,
+                    descent_m=down,
+                    kind="default",
+                    walk_km=road if mode == "walk" else 0.0,
+                )
+        for e in self.edges:
+            if e.mode in _SHARED_EDGE_MODES or e.mode == mode:
+                pairs = [(e.from_id, e.to_id, e.ascent_m, e.descent_m)]
+                if e.bidirectional:
+                    pairs.append((e.to_id, e.from_id, e.descent_m, e.ascent_m))
+                for a_id, b_id, up, down in pairs:
+                    g.add_edge(
+                        a_id,
+                        b_id,
+                        minutes=_edge_minutes(e, up, down, self.modes),
+                        km=e.distance_km,
+                        ascent_m=up,
+                        descent_m=down,
+                        kind=e.mode,
+                        walk_km=e.distance_km if e.mode in ("walk", "hike") else 0.0,
+                    )
+        self._graphs[mode] = g
+        return g
+
+    def _params(self, mode: str) -> ModeParams:
+        if mode not in self.modes:
+            msg = f"unknown transport mode {mode!r}; expected one of {', '.join(self.modes)}"
+            raise ValueError(msg)
+        return self.modes[mode]
+
+    def _all_pairs(self, mode: str) -> _AllPairs:
+        if mode in self._pairs:
+            return self._pairs[mode]
+        g = self.graph(mode)
+        ids = self._ids
+        n = len(ids)
+        inf = np.inf
+        t = np.full((n, n), inf)
+        km = np.zeros((n, n))
+        up = np.zeros((n, n))
+        down = np.zeros((n, n))
+        wk = np.zeros((n, n))
+        for a, b, d in g.edges(data=True):
+            i, j = self._pos[a], self._pos[b]
+            t[i, j] = d["minutes"]
+            km[i, j] = d["km"]
+            up[i, j] = d["ascent_m"]
+            down[i, j] = d["descent_m"]
+            wk[i, j] = d["walk_km"]
+        np.fill_diagonal(t, 0.0)
+        nxt = np.where(np.isfinite(t), np.arange(n)[None, :], -1)
+        # Floyd-Warshall, vectorised over rows and columns; the other
+        # quantities follow the quickest path.
+        for k in range(n):
+            via = t[:, k : k + 1] + t[k : k + 1, :]
+            better = via < t - 1e-9
+            if better.any():
+                t = np.where(better, via, t)
+                km = np.where(better, km[:, k : k + 1] + km[k : k + 1, :], km)
+                up = np.where(better, up[:, k : k + 1] + up[k : k + 1, :], up)
+                down = np.where(better, down[:, k : k + 1] + down[k : k + 1, :], down)
+                wk = np.where(better, wk[:, k : k + 1] + wk[k : k + 1, :], wk)
+                nxt = np.where(better, nxt[:, k : k + 1], nxt)
+        pairs = _AllPairs(ids, t, km, up, down, wk, nxt)
+        self._pairs[mode] = pairs
+        return pairs
+
+    # -- queries -----------------------------------------------------------
+
+    def leg(self, from_id: str, to_id: str, mode: str) -> Leg:
+        """The quickest leg between two sites in one mode.
+
+        Raises
+        ------
+        UnknownSiteError
+            For an id not in the table.
+        NoRouteError
+            When no path exists in that mode.
+        """
+        i, j = self._index(from_id), self._index(to_id)
+        p = self._all_pairs(mode)
+        if not np.isfinite(p.minutes[i, j]):
+            msg = f"no {mode} route from {from_id} to {to_id}"
+            raise NoRouteError(msg)
+        path = [i]
+        while path[-1] != j:
+            path.append(int(p.nxt[path[-1], j]))
+        g = self.graph(mode)
+        kinds = tuple(
+            g.edges[self._ids[a], self._ids[b]]["kind"]
+            for a, b in zip(path, path[1:], strict=False)
+        )
+        return Leg(
+            from_id=from_id,
+            to_id=to_id,
+            mode=mode,
+            minutes=float(p.minutes[i, j]),
+            km=float(p.km[i, j]),
+            ascent_m=float(p.ascent[i, j]),
+            descent_m=float(p.descent[i, j]),
+            via=tuple(self._ids[k] for k in path),
+            kinds=kinds,
+        )
+
+    def matrices(
+        self,
+        ids: Sequence[str],
+        mode: str,
+        *,
+        points: Mapping[str, tuple[float, float]] | None = None,
+        walk_max_km: float = 1.5,
+    ) -> Matrices:
+        """Travel-time, distance and ascent matrices over chosen nodes.
+
+        Parameters
+        ----------
+        ids
+            Site ids, or keys of *points*, in the order of the rows.
+        mode
+            ``walk``, ``drive``, ``bus`` or ``mixed`` (walk a leg whose
+            walking distance is at most *walk_max_km*, else take the bus).
+        points
+            Extra places that are not sites (a hotel, a typed coordinate),
+            keyed by an id of the caller's choosing.  They connect to every
+            site by a default leg, then on along shortest paths.
+        walk_max_km
+            The walking limit of ``mixed``.
+
+        Notes
+        -----
+        The all-pairs shortest paths of a mode are computed once per graph
+        (O(n^3) with numpy for n sites) and cached; each call then costs
+        O(k^2) for k chosen nodes plus O(p n) per extra point.
+        """
+        if mode == "mixed":
+            walk = self.matrices(ids, "walk", points=points)
+            bus = self.matrices(ids, "bus", points=points)
+            use_walk = walk.km <= walk_max_km
+            return Matrices(
+                ids=walk.ids,
+                minutes=np.where(use_walk, walk.minutes, bus.minutes),
+                km=np.where(use_walk, walk.km, bus.km),
+                ascent_m=np.where(use_walk, walk.ascent_m, bus.ascent_m),
+                walk_km=np.where(use_walk, walk.walk_km, bus.walk_km),
+            )
+        params = self._params(mode)
+        p = self._all_pairs(mode)
+        points = dict(points or {})
+        n_all = len(self._ids)
+        rows_t: list[np.ndarray] = []
+        rows_km: list[np.ndarray] = []
+        rows_up: list[np.ndarray] = []
+        rows_wk: list[np.ndarray] = []
+        # Each requested node as a vector over all sites (out-legs) and the
+        # reverse (in-legs); points reach sites by one default leg, then the
+        # shortest paths of the mode.
+        out_t, out_km, out_up, out_wk = [], [], [], []
+        in_t, in_km, in_up, in_wk = [], [], [], []
+        for nid in ids:
+            if nid in points:
+                lat, lon = points[nid]
+                geo = (
+                    np.array([_km((lat, lon), (s.lat, s.lon)) for s in self.sites])
+                    * params.circuity
+                )
+                direct = np.array([params.minutes(d) for d in geo])
+                wk0 = geo if mode == "walk" else np.zeros(n_all)
+                # out: min over first hop k of direct[k] + sp[k, :]
+                tot = direct[:, None] + p.minutes
+                k = np.argmin(tot, axis=0)
+                cols = np.arange(n_all)
+                out_t.append(tot[k, cols])
+                out_km.append(geo[k] + p.km[k, cols])
+                out_up.append(p.ascent[k, cols])
+                out_wk.append(wk0[k] + p.walk_km[k, cols])
+                tot_in = p.minutes + direct[None, :]
+                k2 = np.argmin(tot_in, axis=1)
+                in_t.append(tot_in[cols, k2])
+                in_km.append(p.km[cols, k2] + geo[k2])
+                in_up.append(p.ascent[cols, k2])
+                in_wk.append(p.walk_km[cols, k2] + wk0[k2])
+            else:
+                i = self._index(nid)
+                out_t.append(p.minutes[i, :])
+                out_km.append(p.km[i, :])
+                out_up.append(p.ascent[i, :])
+                out_wk.append(p.walk_km[i, :])
+                in_t.append(p.minutes[:, i])
+                in_km.append(p.km[:, i])
+                in_up.append(p.ascent[:, i])
+                in_wk.append(p.walk_km[:, i])
+        k_n = len(ids)
+        for a in range(k_n):
+            rt, rkm, rup, rwk = np.zeros(k_n), np.zeros(k_n), np.zeros(k_n), np.zeros(k_n)
+            for b in range(k_n):
+                if a == b:
+                    continue
+                ida, idb = ids[a], ids[b]
+                if idb not in points:
+                    j = self._pos[idb]
+                    rt[b], rkm[b], rup[b], rwk[b] = (
+                        out_t[a][j],
+                        out_km[a][j],
+                        out_up[a][j],
+                        out_wk[a][j],
+                    )
+                elif ida not in points:
+                    i = self._pos[ida]
+                    rt[b], rkm[b], rup[b], rwk[b] = (
+                        in_t[b][i],
+                        in_km[b][i],
+                        in_up[b][i],
+                        in_wk[b][i],
+                    )
+                else:
+                    # point to point: direct default leg or through a site
+                    la, lb = points[ida], points[idb]
+                    road_pp = _km(la, lb) * params.circuity
+                    direct_pp = params.minutes(road_pp)
+                    through = out_t[a] + in_t[b]
+                    k = int(np.argmin(through))
+                    if direct_pp <= through[k]:
+                        rt[b], rkm[b], rup[b] = direct_pp, road_pp, 0.0
+                        rwk[b] = road_pp if mode == "walk" else 0.0
+                    else:
+                        rt[b] = through[k]
+                        rkm[b] = out_km[a][k] + in_km[b][k]
+                        rup[b] = out_up[a][k] + in_up[b][k]
+                        rwk[b] = out_wk[a][k] + in_wk[b][k]
+            rows_t.append(rt)
+            rows_km.append(rkm)
+            rows_up.append(rup)
+            rows_wk.append(rwk)
+        return Matrices(
+            ids=tuple(ids),
+            minutes=np.array(rows_t).reshape(k_n, k_n),
+            km=np.array(rows_km).reshape(k_n, k_n),
+            ascent_m=np.array(rows_up).reshape(k_n, k_n),
+            walk_km=np.array(rows_wk).reshape(k_n, k_n),
+        )
+
+    def _index(self, site_id: str) -> int:
+        try:
+            return self._pos[site_id]
+        except KeyError:
+            msg = f"unknown site id {site_id!r}"
+            raise UnknownSiteError(msg) from None
+
+    def nearest(
+        self, lat: float, lon: float, *, among: Iterable[str] | None = None
+    ) -> tuple[str, float]:
+        """The site nearest to a point and its geodesic distance in km."""
+        cand = list(among) if among is not None else list(self._ids)
+        best = min(
+            cand, key=lambda sid: _km((lat, lon), (self.sites[sid].lat, self.sites[sid].lon))
+        )
+        s = self.sites[best]
+        return best, _km((lat, lon), (s.lat, s.lon))
+
+
+def build_graph(sites: SiteTable, edges: Sequence[Edge] = (), **kwargs: object) -> SiteGraph:
+    """Facade: the :class:`SiteGraph` of a site table and its explicit legs."""
+    return SiteGraph(sites, edges, **kwargs)  # type: ignore[arg-type]
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(geodesic(a, b).km)
+
+
+def _geodesic_km_matrix(points: Sequence[tuple[float, float]]) -> np.ndarray:
+    n = len(points)
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            out[i, j] = out[j, i] = _km(points[i], points[j])
+    return out
+
+
+def _climb(a: Site, b: Site) -> tuple[float, float]:
+    if a.elevation_m is None or b.elevation_m is None:
+        return 0.0, 0.0
+    d = b.elevation_m - a.elevation_m
+    return max(0.0, d), max(0.0, -d)
+
+
+def _edge_minutes(e: Edge, up: float, down: float, modes: Mapping[str, ModeParams]) -> float:
+    if e.minutes is not None:
+        return e.minutes
+    if e.mode in ("walk", "hike"):
+        return hiking_minutes(e.distance_km, up, down, flat_kmh=4.5 if e.mode == "walk" else 5.0)
+    if e.mode == "shuttle":
+        return _SHUTTLE_WAIT_MIN + 60.0 * e.distance_km / _SHUTTLE_KMH
+    if e.mode == "cable":
+        return _SHUTTLE_WAIT_MIN + 60.0 * e.distance_km / _CABLE_KMH
+    params = modes.get(e.mode)
+    if params is None:  # pragma: no cover - validated on load
+        msg = f"no speed for explicit leg mode {e.mode!r}"
+        raise ValueError(msg)
+    return params.minutes(e.distance_km)
