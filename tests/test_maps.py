@@ -132,7 +132,8 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, floa
 def test_gcj02_offset_near_jiaozuo_is_about_580_m_mostly_east(point: tuple[float, float]) -> None:
     north, east = _metres(point, wgs84_to_gcj02(*point))
     assert 540 <= math.hypot(north, east) <= 620
-    assert east > 500 and abs(north) < 120
+    assert east > 500
+    assert abs(north) < 120
 
 
 def test_reference_pair_from_domain_notes_agrees_within_30_m() -> None:
@@ -232,9 +233,11 @@ def test_route_map_has_markers_layers_legend_and_bounds() -> None:
     assert page.count("L.marker(") == 7
     assert page.count("L.polyline(") == 2
     assert page.count("L.featureGroup(") == 2
-    assert '"\\u7b2c1\\u5929 Day 1" :' in page and '"\\u7b2c2\\u5929 Day 2" :' in page
+    assert '"\\u7b2c1\\u5929 Day 1" :' in page
+    assert '"\\u7b2c2\\u5929 Day 2" :' in page
     assert "L.control.layers(" in page
-    assert "tp-legend" in page and "fitBounds" in page
+    assert "tp-legend" in page
+    assert "fitBounds" in page
     assert page.count("L.divIcon(") == 7
     colours = {c for c in re.findall(r"background:(#[0-9a-f]{6})", page)}
     assert {maps.DAY_COLORS[0], maps.DAY_COLORS[1]} <= colours
@@ -250,7 +253,8 @@ def test_route_popups_show_names_times_activity_ticket_crowd() -> None:
     temple = next(p for p in popups if "Yuanrong Temple" in p and "tp-order" in p)
     assert "¥20.5" in temple
     start = [p for p in popups if "Start/end" in p]
-    assert len(start) == 1 and "焦作宾馆" in start[0]
+    assert len(start) == 1
+    assert "焦作宾馆" in start[0]
     zh = _js_strings(render_html(render_route_map([_day()], lang="zh")), "bindPopup")
     assert any("到达 09:00 · 离开 10:30" in p and "免费" in p for p in zh)
 
@@ -260,7 +264,8 @@ def test_approximate_site_gets_circle_and_note() -> None:
     assert page.count("L.circle(") == 1  # the temple only (800 m); the mine is not on the route
     assert re.search(r"\"radius\": 800(\.0)?\b", page)
     approx = [p for p in _js_strings(page, "bindPopup") if "approximate location" in p]
-    assert approx and all("位置为近似" in p and "圆融寺" in p for p in approx)
+    assert approx
+    assert all("位置为近似" in p and "圆融寺" in p for p in approx)
     assert not any("焦作市博物馆" in p for p in approx)
 
 
@@ -361,7 +366,8 @@ def test_text_from_data_is_escaped(payload: str, kind: str) -> None:
 def test_folium_tooltip_is_not_used_because_it_is_unsafe() -> None:
     # folium.Tooltip pastes text into a JS template literal unescaped; we must not use it.
     page = render_html(render_route_map([_xss_day("`${alert(1)}`")]))
-    assert "bindTooltip(\n" not in page and "bindTooltip(`" not in page
+    assert "bindTooltip(\n" not in page
+    assert "bindTooltip(`" not in page
     assert "$(`" not in page  # folium.Popup's jQuery call
 
 
@@ -415,7 +421,8 @@ def test_vendored_files_exist_with_licences() -> None:
     for needle in ("1.9.3", "1.1.1", "0.2.1", "BSD-2-Clause", "MIT", "Apache-2.0"):
         assert needle in readme
     css = (vendor / _assets.TIMEDIMENSION_CSS[0][1]).read_text(encoding="utf-8")
-    assert "url(" not in css and not re.search(r"@font-face\s*\{", css)
+    assert "url(" not in css
+    assert not re.search(r"@font-face\s*\{", css)
 
 
 @pytest.mark.parametrize("kind", ["route", "flow"])
@@ -431,9 +438,11 @@ def test_standalone_html_inlines_everything(kind: str) -> None:
     for url in _loaded_urls(page):
         assert url.startswith(("data:", "#")), url
     assert "data:image/png;base64," in page  # Leaflet's layer-control icon
-    assert "L.map(" in page and "Leaflet 1.9.3" in page
+    assert "L.map(" in page
+    assert "Leaflet 1.9.3" in page
     if kind == "flow":
-        assert "L.TimeDimension" in page and "nezasa" in page
+        assert "L.TimeDimension" in page
+        assert "nezasa" in page
 
 
 def test_standalone_refuses_foreign_maps_and_assets() -> None:
@@ -451,8 +460,10 @@ def test_standalone_refuses_foreign_maps_and_assets() -> None:
 def test_osm_is_default_with_attribution() -> None:
     page = render_html(render_route_map([_day()]))
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
-    assert "OpenStreetMap" in page and "contributors" in page
-    assert "autonavi" not in page and "tianditu" not in page
+    assert "OpenStreetMap" in page
+    assert "contributors" in page
+    assert "autonavi" not in page
+    assert "tianditu" not in page
 
 
 def test_gaode_converts_every_overlay_coordinate() -> None:
@@ -464,7 +475,8 @@ def test_gaode_converts_every_overlay_coordinate() -> None:
     )
     osm = render_html(render_route_map([day]))
     gaode = render_html(render_route_map([day], tiles="gaode"))
-    assert "webrd0{s}.is.autonavi.com/appmaptile" in gaode and "style=8" in gaode
+    assert "webrd0{s}.is.autonavi.com/appmaptile" in gaode
+    assert "style=8" in gaode
     assert '"subdomains": "1234"' in gaode
     wgs = [(MUSEUM.lat, MUSEUM.lon), (TEMPLE.lat, TEMPLE.lon), (HOTEL.lat, HOTEL.lon)]
     assert _marker_locations(osm) == pytest.approx(wgs)
@@ -504,7 +516,8 @@ def test_tianditu_needs_key_and_adds_label_layer_without_conversion() -> None:
     key = "0123456789abcdef0123456789abcdef"
     page = render_html(render_route_map([_day()], tiles="tianditu", tianditu_key=key))
     assert page.count(f"tk={key}") == 2
-    assert "t{s}.tianditu.gov.cn/vec_w/wmts" in page and "t{s}.tianditu.gov.cn/cva_w/wmts" in page
+    assert "t{s}.tianditu.gov.cn/vec_w/wmts" in page
+    assert "t{s}.tianditu.gov.cn/cva_w/wmts" in page
     assert page.count('"subdomains": "01234567"') == 2
     assert _marker_locations(page)[0] == pytest.approx((MUSEUM.lat, MUSEUM.lon))
 
@@ -530,7 +543,9 @@ def test_study_map_layer_per_group_with_schedule() -> None:
     assert page.count("L.polyline(") == 1  # g2 has one stop: no line
     assert "#123abc" in page
     museum = next(p for p in _js_strings(page, "bindPopup") if "博物馆研学" in p)
-    assert "总结汇报" in museum and "08:30–10:00" in museum and "初二(3)班" in museum
+    assert "总结汇报" in museum
+    assert "08:30–10:00" in museum
+    assert "初二(3)班" in museum
     assert "dashArray" in page
 
 
@@ -544,11 +559,15 @@ def test_study_map_rejects_empty() -> None:
 
 def test_occupancy_chart_svg() -> None:
     svg = occupancy_chart_svg([10, 85, 95, 150], 100, slot_minutes=30, day_start=9 * 60)
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
     tiers = re.findall(r'<rect class="t(\d)"', svg)
     assert tiers == ["0", "1", "2", "3"]
-    assert "09:00" in svg and "11:00" in svg and "150% @ 10:30" in svg
-    assert 'role="img"' in svg and "aria-label" in svg
+    assert "09:00" in svg
+    assert "11:00" in svg
+    assert "150% @ 10:30" in svg
+    assert 'role="img"' in svg
+    assert "aria-label" in svg
     with pytest.raises(ValueError, match="capacity"):
         occupancy_chart_svg([1.0], 0)
 
@@ -566,13 +585,18 @@ def test_flow_map_tiers_times_popups_and_route() -> None:
     day0 = 946_684_800_000
     assert d["times"] == [day0 + (420 + 30 * i) * 60_000 for i in range(4)]
     popup = d["sites"][0]["popup"]
-    assert "<svg" in popup and "云台山" in popup and "120 (120%)" in popup and "08:30" in popup
-    assert "L.timeDimension(" in page and "L.Control.TimeDimension" in page
+    assert "<svg" in popup
+    assert "云台山" in popup
+    assert "120 (120%)" in popup
+    assert "08:30" in popup
+    assert "L.timeDimension(" in page
+    assert "L.Control.TimeDimension" in page
     assert "leaflet.timedimension.min.js" in page
     assert page.count("L.featureGroup(") == 2  # flow sites + one route day
     assert page.count("L.marker(") == 4  # the route's numbered stops + start/end
     legend = re.findall(r'innerHTML = ("(?:[^"\\]|\\.)*")', page)
-    assert "红色" in json.loads(legend[0]) and "80–90%" in json.loads(legend[0])
+    assert "红色" in json.loads(legend[0])
+    assert "80–90%" in json.loads(legend[0])
 
 
 def test_flow_map_validates() -> None:
@@ -598,17 +622,22 @@ def test_render_components_and_repeatable_render() -> None:
     assert second.count("L.marker(") == first.count("L.marker(") == 4
     assert _script_tags(second) == _script_tags(first)
     parts = render_components(m)
-    assert "leaflet.js" in parts.header and "<style>" in parts.header
+    assert "leaflet.js" in parts.header
+    assert "<style>" in parts.header
     assert 'class="folium-map"' in parts.html
-    assert "L.map(" in parts.script and "<script" not in parts.script
+    assert "L.map(" in parts.script
+    assert "<script" not in parts.script
 
 
 def test_embed_snippet() -> None:
     snippet = embed_snippet('/maps/1?a=1&b="2"', 640, "100%", '焦作 <一日游> "map"')
-    assert snippet.startswith("<iframe ") and snippet.endswith("</iframe>")
+    assert snippet.startswith("<iframe ")
+    assert snippet.endswith("</iframe>")
     assert 'src="/maps/1?a=1&amp;b=&quot;2&quot;"' in snippet
     assert 'title="焦作 &lt;一日游&gt; &quot;map&quot;"' in snippet
-    assert 'loading="lazy"' in snippet and 'width="640"' in snippet and 'height="100%"' in snippet
+    assert 'loading="lazy"' in snippet
+    assert 'width="640"' in snippet
+    assert 'height="100%"' in snippet
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example/x", " "):
         with pytest.raises(ValueError, match="url must be"):
             embed_snippet(bad, 100, 100, "t")
