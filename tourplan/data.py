@@ -117,6 +117,8 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "parent_id",
     "district",
     "note",
+    "trail_km",
+    "trail_ascent_m",
 )
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
@@ -184,6 +186,8 @@ class Site:
     parent_id: str | None = None
     district: str = ""
     note: str = ""
+    trail_km: float | None = None
+    trail_ascent_m: float | None = None
 
     @property
     def name(self) -> str:
@@ -659,6 +663,8 @@ class _RowChecker:
         confidence = self.text("confidence", required=True)
         if confidence and confidence not in CONFIDENCE_LEVELS:
             self.bad("confidence", confidence, "high, medium or low")
+        trail_km = self.number("trail_km", lo=0, hi=100, optional=True)
+        trail_up = self.number("trail_ascent_m", lo=0, hi=5000, optional=True)
         parent = self.text("parent_id") or None
         if parent is not None and parent == sid:
             self.bad("parent_id", parent, "another row's id, not the row's own")
@@ -700,6 +706,8 @@ class _RowChecker:
             parent_id=parent,
             district=self.text("district", max_len=100),
             note=self.text("note", max_len=5000),
+            trail_km=trail_km,
+            trail_ascent_m=trail_up,
         )
 
 

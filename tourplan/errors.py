@@ -92,3 +92,16 @@ class TourplanWarning(UserWarning):
 
 class LikelyGCJ02Warning(TourplanWarning):
     """A coordinate that looks like it was taken from a GCJ-02 (Chinese) map."""
+
+
+class RequestValidationError(TourplanError, ValueError):
+    """A request with one or more bad fields.
+
+    ``errors`` maps each bad field to what was wrong with it, so an API can
+    answer with the field names.
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        parts = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+        super().__init__(f"invalid request: {parts}")
