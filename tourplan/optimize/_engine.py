@@ -1,0 +1,539 @@
+"""Compiled core of the orienteering heuristic (numba).
+
+Ruin-and-recreate iterated local search for the team orienteering problem with
+(multiple) time windows:
+
+* state per route: visit sequence, earliest start times, departures and the
+  forward slack ``MaxShift`` (Vansteenwegen et al. 2009) so an insertion is
+  checked in O(1) in the single-window case; with several windows a shift that
+  exceeds the slack of the current window falls back to exact propagation that
+  stops as soon as the schedule re-synchronises;
+* recreate: greedy insertion by ``value^2 / time consumed`` with random noise,
+  cached per (node, route) and refreshed only for the route that changed;
+* ruin: random, segment or related (nearest) removal;
+* local search on routes that changed: intra-route relocation (or-opt) and
+  2-opt that lower travel time, followed by re-insertion;
+* acceptance: threshold accepting on a value that decays to zero, restarts
+  from the best solution.
+
+Mandatory nodes and group minimums are folded into the value with a bonus
+larger than all scores together, so they dominate the objective; group maximums,
+capacities and ``max_nodes`` are hard constraints on every insertion.
+
+Everything is driven by a deterministic work counter, never by the clock.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+EPS = 1e-7
+INF = 1e300
+
+# indices into the parameter array PAR
+P_GB = 0  # group/mandatory bonus
+P_MULTI = 1  # 1.0 if any node has several windows
+P_NOISE = 2
+P_TAU0 = 3
+P_RESTART = 4
+
+
+@njit(cache=True, inline="always")
+def _start(WO, WC, WN, r, j, t):  # noqa: ANN001, ANN202, N803
+    """Return (ok, start, close of the window used) for arrival ``t``."""
+    for w in range(WN[r, j]):
+        if t <= WC[r, j, w] + EPS:
+            s = WO[r, j, w]
+            if t > s:
+                s = t
+            return True, s, WC[r, j, w]
+    return False, t, t
+
+
+@njit(cache=True)
+def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
+    """Recompute schedule and slack of route ``r``; return feasibility."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    L = ln[r]
+    ok = True
+    st[r, 0] = RA[r]
+    dp[r, 0] = RA[r]
+    wcl[r, 0] = RA[r]
+    prev = seq[r, 0]
+    for p in range(1, L + 1):
+        j = seq[r, p]
+        a = dp[r, p - 1] + T[prev, j]
+        good, s, c = _start(WO, WC, WN, r, j, a)
+        if not good:
+            ok = False
+        st[r, p] = s
+        wcl[r, p] = c
+        dp[r, p] = s + S[j]
+        prev = j
+    a = dp[r, L] + T[prev, seq[r, L + 1]]
+    st[r, L + 1] = a
+    dp[r, L + 1] = a
+    wcl[r, L + 1] = RL[r]
+    if a > RL[r] + EPS:
+        ok = False
+    ms[r, L + 1] = RL[r] - a
+    for p in range(L, 0, -1):
+        j = seq[r, p]
+        nxt = dp[r, p] + T[j, seq[r, p + 1]]
+        wait = st[r, p + 1] - nxt
+        if wait < 0.0:
+            wait = 0.0
+        v = wait + ms[r, p + 1]
+        own = wcl[r, p] - st[r, p]
+        ms[r, p] = own if own < v else v
+    return ok
+
+
+@njit(cache=True, inline="always")
+def _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, q, a):  # noqa: ANN001, ANN202, N803
+    """Can position ``q`` of route ``r`` be reached at time ``a`` (rest unchanged)?"""
+    if a <= st[r, q] + 1e-12:
+        return True
+    if a - st[r, q] <= ms[r, q] + EPS:
+        return True
+    if multi == 0.0:
+        return False
+    L = ln[r]
+    for p in range(q, L + 1):
+        j = seq[r, p]
+        good, s, c = _start(WO, WC, WN, r, j, a)
+        if not good:
+            return False
+        if s <= st[r, p] + 1e-12:
+            return True
+        a = s + S[j] + T[j, seq[r, p + 1]]
+    return a <= RL[r] + EPS
+
+
+@njit(cache=True, inline="always")
+def _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):  # noqa: ANN001, ANN202, N803
+    """Window, capacity, max_nodes and group-maximum checks of ``j`` on route ``r``."""
+    if WN[r, j] == 0 or ln[r] >= MAXN[r]:
+        return False
+    for k in range(LOAD.shape[1]):
+        if rload[r, k] + LOAD[j, k] > CAP[r, k] + EPS:
+            return False
+    for q in range(GPTR[j], GPTR[j + 1]):
+        g = GLIST[q]
+        if gcnt[g, r] >= GMAX[g, r]:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j):  # noqa: ANN001, ANN202, N803
+    """Value of inserting ``j`` into route ``r`` (score, mandatory and group bonuses)."""
+    v = VAL[j]
+    for q in range(GPTR[j], GPTR[j + 1]):
+        g = GLIST[q]
+        if gcnt[g, r] < GMIN[g, r]:
+            v += gb
+    return v
+
+
+@njit(cache=True, inline="always")
+def _best_pos(T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work):  # noqa: ANN001, ANN202, N803
+    """Return (position, time consumed) of the cheapest feasible insertion or (-1, 0)."""
+    L = ln[r]
+    best_p = -1
+    best_c = INF
+    nw = WN[r, j]
+    last_close = WC[r, j, nw - 1]
+    work[0] += L + 1
+    for p in range(L + 1):
+        i = seq[r, p]
+        a = dp[r, p] + T[i, j]
+        if a > last_close + EPS:
+            continue
+        good, s, c = _start(WO, WC, WN, r, j, a)
+        k = seq[r, p + 1]
+        a2 = s + S[j] + T[j, k]
+        cost = a2 - (dp[r, p] + T[i, k])
+        if cost >= best_c:
+            continue
+        if _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, p + 1, a2):
+            best_c = cost
+            best_p = p
+    return best_p, best_c
+
+
+@njit(cache=True)
+def insert_at(D, X, r, p, j):  # noqa: ANN001, ANN201, N803
+    """Insert ``j`` after position ``p`` of route ``r`` (no feasibility check)."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    L = ln[r]
+    for q in range(L + 1, p, -1):
+        seq[r, q + 1] = seq[r, q]
+    seq[r, p + 1] = j
+    ln[r] = L + 1
+    where[j] = r
+    for k in range(LOAD.shape[1]):
+        rload[r, k] += LOAD[j, k]
+    for q in range(GPTR[j], GPTR[j + 1]):
+        gcnt[GLIST[q], r] += 1
+    recompute(D, X, r)
+
+
+@njit(cache=True)
+def remove_at(D, X, r, p):  # noqa: ANN001, ANN201, N803
+    """Remove the visit at position ``p`` (1-based) of route ``r``; no recompute."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    j = seq[r, p]
+    L = ln[r]
+    for q in range(p, L + 1):
+        seq[r, q] = seq[r, q + 1]
+    ln[r] = L - 1
+    where[j] = -1
+    for k in range(LOAD.shape[1]):
+        rload[r, k] -= LOAD[j, k]
+    for q in range(GPTR[j], GPTR[j + 1]):
+        gcnt[GLIST[q], r] -= 1
+    return j
+
+
+@njit(cache=True)
+def copy_state(src, dst):  # noqa: ANN001, ANN201
+    """Copy every array of state ``src`` into ``dst``."""
+    dst[0][:] = src[0]
+    dst[1][:] = src[1]
+    dst[2][:] = src[2]
+    dst[3][:] = src[3]
+    dst[4][:] = src[4]
+    dst[5][:] = src[5]
+    dst[6][:] = src[6]
+    dst[7][:] = src[7]
+    dst[8][:] = src[8]
+
+
+@njit(cache=True)
+def evaluate(D, X):  # noqa: ANN001, ANN201, N803
+    """Return (value, travel) of the state; value includes bonuses."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    m = ln.shape[0]
+    v = 0.0
+    tr = 0.0
+    sc = 0.0
+    for r in range(m):
+        for p in range(ln[r] + 1):
+            tr += T[seq[r, p], seq[r, p + 1]]
+        for p in range(1, ln[r] + 1):
+            v += VAL[seq[r, p]]
+            sc += SC[seq[r, p]]
+    for g in range(gcnt.shape[0]):
+        for r in range(m):
+            c = gcnt[g, r]
+            if c > GMIN[g, r]:
+                c = GMIN[g, r]
+            v += PAR[P_GB] * c
+    return v, tr, sc
+
+
+@njit(cache=True)
+def _better(v1, t1, v2, t2):  # noqa: ANN001, ANN202
+    if v1 > v2 + 1e-9:
+        return True
+    return v1 >= v2 - 1e-9 and t1 < t2 - 1e-9
+
+
+@njit(cache=True)
+def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
+    """Insert unvisited nodes of ``cand`` by best noisy ratio until none fits."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    m = ln.shape[0]
+    nc = cand.shape[0]
+    gb = PAR[P_GB]
+    multi = PAR[P_MULTI]
+    ratio = np.full((nc, m), -1.0)
+    pos = np.full((nc, m), -1, dtype=np.int64)
+    dirty = np.ones(m, dtype=np.bool_)
+    changed = np.zeros(m, dtype=np.bool_)
+    while True:
+        best = -1.0
+        bi = -1
+        br = -1
+        for c in range(nc):
+            j = cand[c]
+            if where[j] >= 0:
+                continue
+            for r in range(m):
+                if dirty[r]:
+                    ratio[c, r] = -1.0
+                    if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
+                        g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
+                        if g > 0.0:
+                            p, cost = _best_pos(
+                                T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work
+                            )
+                            if p >= 0:
+                                if cost < 1e-6:
+                                    cost = 1e-6
+                                rr = g * g / cost
+                                if noise > 0.0:
+                                    rr *= 1.0 + noise * (np.random.random() - 0.5)
+                                ratio[c, r] = rr
+                                pos[c, r] = p
+                if ratio[c, r] > best:
+                    best = ratio[c, r]
+                    bi = c
+                    br = r
+        dirty[:] = False
+        if bi < 0:
+            break
+        insert_at(D, X, br, pos[bi, br], cand[bi])
+        dirty[br] = True
+        changed[br] = True
+        # group counts changed on route br: gains of other nodes there change too
+        if GPTR[cand[bi] + 1] > GPTR[cand[bi]]:
+            dirty[:] = True
+    return changed
+
+
+@njit(cache=True)
+def _route_travel(T, seq, r, L):  # noqa: ANN001, ANN202, N803
+    tr = 0.0
+    for p in range(L + 1):
+        tr += T[seq[r, p], seq[r, p + 1]]
+    return tr
+
+
+@njit(cache=True, inline="always")
+def _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):  # noqa: ANN001, ANN202, N803
+    """Is route ``r`` feasible with sequence ``row`` that differs only in ``lo..hi``?
+
+    Starts from the stored departure at ``lo - 1`` and stops as soon as the
+    schedule after ``hi`` re-synchronises with the stored one.
+    """
+    L = ln[r]
+    prev = row[lo - 1]
+    dep = dp[r, lo - 1]
+    for p in range(lo, L + 1):
+        work[0] += 1
+        j = row[p]
+        a = dep + T[prev, j]
+        good, s, c = _start(WO, WC, WN, r, j, a)
+        if not good:
+            return False
+        if p > hi and s <= st[r, p] + 1e-12:
+            return True
+        dep = s + S[j]
+        prev = j
+    return dep + T[prev, row[L + 1]] <= RL[r] + EPS
+
+
+@njit(cache=True)
+def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
+    """Lower the travel time of route ``r`` by relocation and 2-opt (first improvement)."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    L = ln[r]
+    if L < 2:
+        return False
+    row = np.empty(L + 2, dtype=np.int64)
+    any_change = False
+    improved = True
+    rounds = 0
+    while improved and rounds < 50:
+        improved = False
+        rounds += 1
+        # relocation of one node (or-opt 1)
+        for p in range(1, L + 1):
+            j = seq[r, p]
+            a = seq[r, p - 1]
+            b = seq[r, p + 1]
+            saving = T[a, j] + T[j, b] - T[a, b]
+            if saving <= 1e-9:
+                continue
+            for q in range(0, L + 1):
+                if q == p or q == p - 1:
+                    continue
+                u = seq[r, q]
+                w = seq[r, q + 1]
+                delta = T[u, j] + T[j, w] - T[u, w]
+                if delta >= saving - 1e-9:
+                    continue
+                k = 0
+                for x in range(L + 2):
+                    if x == p:
+                        continue
+                    row[k] = seq[r, x]
+                    k += 1
+                    if x == q:
+                        row[k] = j
+                        k += 1
+                lo = p if p < q + 1 else q + 1
+                hi = p if p > q else q
+                if _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):
+                    seq[r, : L + 2] = row
+                    recompute(D, X, r)
+                    improved = True
+                    any_change = True
+                    break
+            if improved:
+                break
+        if improved:
+            continue
+        # 2-opt: reverse seq[i..k]; segment sums kept incrementally (asymmetric T)
+        for i in range(1, L):
+            fwd = 0.0
+            rev = 0.0
+            a = seq[r, i - 1]
+            for k in range(i + 1, L + 1):
+                fwd += T[seq[r, k - 1], seq[r, k]]
+                rev += T[seq[r, k], seq[r, k - 1]]
+                b = seq[r, k + 1]
+                old = T[a, seq[r, i]] + fwd + T[seq[r, k], b]
+                new = T[a, seq[r, k]] + rev + T[seq[r, i], b]
+                if new >= old - 1e-9:
+                    continue
+                row[:] = seq[r, : L + 2]
+                for x in range(i, k + 1):
+                    row[x] = seq[r, k - (x - i)]
+                if _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, i, k, work):
+                    seq[r, : L + 2] = row
+                    recompute(D, X, r)
+                    improved = True
+                    any_change = True
+                    break
+            if improved:
+                break
+    return any_change
+
+
+@njit(cache=True)
+def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
+    """Remove up to ``k`` visits: 0 random, 1 segment, 2 related; return touched-route mask."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    m = ln.shape[0]
+    n = where.shape[0]
+    touched = np.zeros(m, dtype=np.bool_)
+    total = 0
+    for r in range(m):
+        total += ln[r]
+    if total == 0:
+        return touched
+    if k > total:
+        k = total
+    mark = np.zeros(n, dtype=np.bool_)
+    if kind == 1:
+        r = np.random.randint(m)
+        while ln[r] == 0:
+            r = np.random.randint(m)
+        if k > ln[r]:
+            k = ln[r]
+        p0 = 1 + np.random.randint(ln[r] - k + 1)
+        for p in range(p0, p0 + k):
+            mark[seq[r, p]] = True
+    else:
+        vis = np.empty(total, dtype=np.int64)
+        c = 0
+        for r in range(m):
+            for p in range(1, ln[r] + 1):
+                vis[c] = seq[r, p]
+                c += 1
+        if kind == 0:
+            for q in range(k):
+                x = q + np.random.randint(total - q)
+                vis[q], vis[x] = vis[x], vis[q]
+                mark[vis[q]] = True
+        else:
+            s = vis[np.random.randint(total)]
+            d = np.empty(total)
+            for q in range(total):
+                d[q] = T[s, vis[q]] + T[vis[q], s] + 1e-3 * np.random.random()
+            order = np.argsort(d)
+            for q in range(k):
+                mark[vis[order[q]]] = True
+    work[0] += total
+    for r in range(m):
+        p = 1
+        while p <= ln[r]:
+            if mark[seq[r, p]]:
+                remove_at(D, X, r, p)
+                touched[r] = True
+            else:
+                p += 1
+        if touched[r]:
+            recompute(D, X, r)
+    return touched
+
+
+@njit(cache=True)
+def state_ok(D, X):  # noqa: ANN001, ANN201, N803
+    """Recompute all routes and return whether all are feasible."""
+    ok = True
+    for r in range(X[1].shape[0]):
+        if not recompute(D, X, r):
+            ok = False
+    return ok
+
+
+@njit(cache=True)
+def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN001, ANN201, N803
+    """Run iterations until ``counters[0]`` (work) reaches ``budget``.
+
+    ``counters`` = [work, iterations, last improvement iteration, total budget].
+    """
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    np.random.seed(seed)
+    m = cur[1].shape[0]
+    work = counters[0:1]
+    X = work_state
+    cv, ct, cs = evaluate(D, cur)
+    bv, bt, bs = evaluate(D, best)
+    total_budget = counters[3]
+    noise = PAR[P_NOISE]
+    tau0 = PAR[P_TAU0]
+    while work[0] < budget:
+        counters[1] += 1
+        it = counters[1]
+        copy_state(cur, X)
+        visited = 0
+        for r in range(m):
+            visited += X[1][r]
+        kmax = max(2, int(0.2 * visited))
+        if kmax > 25:
+            kmax = 25
+        k = 1 + np.random.randint(kmax)
+        kind = np.random.randint(3)
+        touched = ruin(D, X, kind, k, work)
+        if not state_ok(D, X):
+            continue
+        ins = greedy_insert(D, X, cand, noise, work)
+        for r in range(m):
+            touched[r] = touched[r] or ins[r]
+        changed = False
+        for r in range(m):
+            if touched[r] and improve_route(D, X, r, work):
+                changed = True
+        if changed:
+            greedy_insert(D, X, cand, 0.0, work)
+        v, t, sc = evaluate(D, X)
+        frac = work[0] / total_budget
+        if frac > 1.0:
+            frac = 1.0
+        thr = tau0 * (1.0 - frac) * (bs if bs > 1.0 else 1.0)
+        accept = _better(v, t, cv, ct) or v >= cv - thr
+        if accept:
+            copy_state(X, cur)
+            cv, ct = v, t
+            if _better(v, t, bv, bt):
+                copy_state(X, best)
+                bv, bt, bs = v, t, sc
+                counters[2] = it
+        if it - counters[2] > PAR[P_RESTART]:
+            copy_state(best, cur)
+            cv, ct = bv, bt
+            counters[2] = it
+    return bv, bt
