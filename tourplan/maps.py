@@ -753,7 +753,9 @@ def _base_map(
     m.tourplan_assets = assets
     _add_tiles(m, tiles, tianditu_key)
     _Style(_CSS).add_to(m)
-    m.fit_bounds([sw, ne], padding=(24, 24), max_zoom=16)
+    # Keep markers clear of the bottom controls (legend, time slider).
+    bottom = 100 if time_slider else 60
+    m.fit_bounds([sw, ne], padding_top_left=(24, 24), padding_bottom_right=(24, bottom), max_zoom=16)
     return m
 
 
