@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,9 +26,29 @@ def test_default_leg_is_geodesic_times_circuity(small_sites):
     straight = geodesic((a.lat, a.lon), (b.lat, b.lon)).km
     leg = g.leg(a.id, b.id, "drive")
     p = DEFAULT_MODES["drive"]
-    assert leg.km == pytest.approx(straight * p.circuity)
-    assert leg.minutes == pytest.approx(p.minutes(straight * p.circuity))
+    # precise points (100 m and 300 m errors): the error barely matters
+    expected = math.hypot(straight, 0.65 * math.hypot(0.1, 0.3))
+    assert leg.km == pytest.approx(expected * p.circuity)
+    assert leg.km == pytest.approx(straight * p.circuity, rel=1e-3)
+    assert leg.minutes == pytest.approx(p.minutes(expected * p.circuity))
     assert leg.kinds == ("default",)
+
+
+def test_stand_in_points_are_not_zero_apart(small_sites):
+    # Two sites placed at one town point with 2 km errors are not 0 km apart.
+    park = small_sites["peoples_park_jiaozuo"]
+    twin = replace(park, id="twin_park", location_error_m=2000.0)
+    park2 = replace(park, location_error_m=2000.0)
+    from tourplan.data import SiteTable
+
+    table = SiteTable((park2, twin, small_sites["jiaozuo_station"]))
+    leg = SiteGraph(table).leg(park2.id, twin.id, "walk")
+    assert leg.km == pytest.approx(0.65 * math.hypot(2.0, 2.0) * DEFAULT_MODES["walk"].circuity)
+    # parts of one area share a point on purpose: a short in-area hop
+    part = replace(park, id="park_part", parent_id=park.id, location_error_m=2000.0)
+    table2 = SiteTable((park2, part))
+    hop = SiteGraph(table2).leg(park2.id, part.id, "walk")
+    assert hop.km == pytest.approx(0.3 * 2.0 * DEFAULT_MODES["walk"].circuity)
 
 
 def test_trail_edge_overrides_the_geodesic_leg(small_sites, small_edges, graph):

@@ -240,5 +240,115 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
         click.echo(f"wrote {len(merged)} sites to {output}")
 
 
+@main.command()
+@data_option
+@click.option("--interests", default="", help="Theme weights, e.g. mountain=1,history=0.5 (default: all themes).")
+@click.option("--date", "date_", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 4))
+@click.option("--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' or a place name.")
+@click.option("--end", default=None, help="Where the trip ends (default: the start).")
+@click.option("--hotel", default=None, help="Where each night is spent on a multi-day trip (default: the end).")
+@click.option("--start-time", default="08:30", show_default=True)
+@click.option("--end-time", default="18:00", show_default=True)
+@click.option("--pace", type=click.Choice(["relaxed", "normal", "active"]), default="normal", show_default=True)
+@click.option("--mode", type=click.Choice(["walk", "drive", "bus", "mixed"]), default="drive", show_default=True)
+@click.option("--must-see", default="", help="Comma-separated site ids.")
+@click.option("--exclude", default="", help="Comma-separated site ids.")
+@click.option("--ticket-budget", type=float, default=None, help="Most CNY to spend on tickets.")
+@click.option("--accessible", is_flag=True, help="Only sites without steep trails or stairs.")
+@click.option("--no-lunch", is_flag=True, help="Do not plan a lunch stop.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the route map as a standalone HTML file.")
+@handle_errors
+def plan(
+    data_path: Path | None,
+    edges_path: Path | None,
+    interests: str,
+    date_: str,
+    days: int,
+    start: str,
+    end: str | None,
+    hotel: str | None,
+    start_time: str,
+    end_time: str,
+    pace: str,
+    mode: str,
+    must_see: str,
+    exclude: str,
+    ticket_budget: float | None,
+    accessible: bool,
+    no_lunch: bool,
+    seed: int,
+    fmt: str,
+    map_path: Path | None,
+) -> None:
+    """Plan a visitor itinerary (one to four days)."""
+    from tourplan.itinerary import ItineraryRequest, parse_interests, plan_itinerary
+
+    sites, graph = _load(data_path, edges_path)
+    request = ItineraryRequest.from_dict(
+        {
+            "date": date_,
+            "days": days,
+            "interests": parse_interests(interests),
+            "start": start,
+            "end": end,
+            "hotel": hotel,
+            "day_start": start_time,
+            "day_end": end_time,
+            "pace": pace,
+            "mode": mode,
+            "must_see": must_see,
+            "exclude": exclude,
+            "ticket_budget": ticket_budget,
+            "accessible_only": accessible,
+            "lunch": not no_lunch,
+        }
+    )
+    itinerary = plan_itinerary(request, sites, graph, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(itinerary.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_itinerary_text(itinerary))
+    if map_path is not None:
+        from tourplan.maps import to_standalone_html
+        from tourplan.views import itinerary_map
+
+        map_path.write_text(to_standalone_html(itinerary_map(itinerary, sites)), encoding="utf-8")
+        click.echo(f"map written to {map_path}", err=True)
+
+
+def format_itinerary_text(itinerary: Any) -> str:
+    """A readable schedule of an itinerary."""
+    from tourplan.itinerary import fmt_time
+
+    lines: list[str] = []
+    for k, d in enumerate(itinerary.days, start=1):
+        lines.append(f"Day {k} — {d.date.isoformat()} (sunset {fmt_time(d.sunset)})")
+        lines.append(f"  {fmt_time(d.depart)}  leave {d.start.name}")
+        for leg, s in zip(d.legs, d.stops, strict=False):
+            lines.append(f"           {leg.mode} {leg.minutes:.0f} min, {leg.km:.1f} km")
+            wait = f" (wait {s.wait:.0f} min)" if s.wait >= 1 else ""
+            ticket = f", ticket {s.ticket_cny:.0f} CNY" if s.ticket_cny else ""
+            crowd = f", {s.crowd}" if s.crowd else ""
+            lines.append(
+                f"  {fmt_time(s.start)}-{fmt_time(s.end)}  {s.name_zh} / {s.name_en}{wait}{ticket}{crowd}"
+            )
+            if s.activity:
+                lines.append(f"           {s.activity}")
+        last = d.legs[-1]
+        lines.append(f"           {last.mode} {last.minutes:.0f} min, {last.km:.1f} km")
+        lines.append(f"  {fmt_time(d.back)}  back at {d.end.name}")
+    lines.append(
+        f"Score {itinerary.score:.1f}; tickets {itinerary.tickets_cny:.0f} CNY; "
+        f"travel {itinerary.travel_minutes:.0f} min; on foot {itinerary.walk_km:.1f} km"
+    )
+    for w in itinerary.warnings:
+        lines.append(f"Warning: {w}")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

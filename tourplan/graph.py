@@ -246,6 +246,7 @@ class SiteGraph:
         self._ids = sites.ids
         self._pos = {sid: i for i, sid in enumerate(self._ids)}
         self._geo = _geodesic_km_matrix([(s.lat, s.lon) for s in sites])
+        self._eff = _effective_km(self._geo, sites)
         self._graphs: dict[str, nx.DiGraph] = {}
         self._pairs: dict[str, _AllPairs] = {}
 
@@ -270,8 +271,9 @@ class SiteGraph:
                 if i == j:
                     continue
                 b = self.sites[j]
-                road = self._geo[i, j] * params.circuity
-                up, down = _climb(a, b)
+                road = self._eff[i, j] * params.circuity
+                # Climbing counts only on foot; a bus or car does the work.
+                up, down = _climb(a, b) if params.hiking else (0.0, 0.0)
                 g.add_edge(
                     a.id,
                     b.id,
@@ -288,15 +290,18 @@ class SiteGraph:
                 if e.bidirectional:
                     pairs.append((e.to_id, e.from_id, e.descent_m, e.ascent_m))
                 for a_id, b_id, up, down in pairs:
+                    km = e.distance_km
+                    if km == 0:  # not stated by the source: estimate it
+                        km = float(self._eff[self._pos[a_id], self._pos[b_id]]) * params.circuity
                     g.add_edge(
                         a_id,
                         b_id,
                         minutes=_edge_minutes(e, up, down, self.modes),
-                        km=e.distance_km,
+                        km=km,
                         ascent_m=up,
                         descent_m=down,
                         kind=e.mode,
-                        walk_km=e.distance_km if e.mode in ("walk", "hike") else 0.0,
+                        walk_km=km if e.mode in ("walk", "hike") else 0.0,
                     )
         self._graphs[mode] = g
         return g
@@ -552,6 +557,38 @@ def _geodesic_km_matrix(points: Sequence[tuple[float, float]]) -> np.ndarray:
     for i in range(n):
         for j in range(i + 1, n):
             out[i, j] = out[j, i] = _km(points[i], points[j])
+    return out
+
+
+#: Most metres assumed between two parts of one area whose points coincide.
+_IN_AREA_MAX_KM = 3.0
+
+
+def _effective_km(geo: np.ndarray, sites: SiteTable) -> np.ndarray:
+    """Expected straight-line distance given each point's location error.
+
+    A stand-in point (a town's seat for a site somewhere in the town) says
+    little about the distance between two sites that share it.  When two
+    sites' true positions are independent and uniform within their error
+    discs, the expected distance between them is about
+    ``hypot(d, 0.65 * hypot(e_a, e_b))`` (for two equal discs with d = 0 the
+    exact mean is 0.905 R; 0.65 * sqrt(2) = 0.92).  Parts of one area
+    (parent and child, or two children of one parent) share a point on
+    purpose; their distance is taken as 30 % of the smaller error, at most
+    3 km, unless the points differ by more.  Sites with precise points
+    (errors of tens of metres) keep their geodesic distance.
+    """
+    n = len(sites)
+    err = np.array([s.location_error_m for s in sites]) / 1000.0
+    pair = np.hypot(err[:, None], err[None, :])
+    out = np.hypot(geo, 0.65 * pair)
+    area = [s.parent_id or s.id for s in sites]
+    for i in range(n):
+        for j in range(n):
+            if i != j and area[i] == area[j]:
+                near = min(_IN_AREA_MAX_KM, 0.3 * min(err[i], err[j]))
+                out[i, j] = max(geo[i, j], near)
+    np.fill_diagonal(out, 0.0)
     return out
 
 

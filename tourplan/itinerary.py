@@ -393,6 +393,7 @@ class Stop:
     is_lunch: bool = False
     crowd: str | None = None
     score: float = 0.0
+    ascent_m: float = 0.0
 
     @property
     def wait(self) -> float:
@@ -432,7 +433,7 @@ class DayPlan:
     @property
     def ascent_m(self) -> float:
         """Metres climbed on the day's legs and trails."""
-        return sum(leg.ascent_m for leg in self.legs)
+        return sum(leg.ascent_m for leg in self.legs) + sum(s.ascent_m for s in self.stops)
 
 
 @dataclass(frozen=True)
@@ -960,6 +961,7 @@ def _assemble(
                     is_lunch=is_lunch,
                     crowd=crowd.label(s.id, v.start, dates[r]) if crowd is not None else None,
                     score=value,
+                    ascent_m=_visit_ascent(s),
                 )
             )
             t = v.start + float(model.service[v.node])
