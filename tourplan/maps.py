@@ -759,12 +759,13 @@ def _base_map(
     return m
 
 
-def _divicon(html_: str, width: int = 26, height: int = 26) -> Any:
+def _divicon(html_: str, width: int = 26, height: int = 26, shift: tuple[int, int] = (0, 0)) -> Any:
+    dx, dy = shift  # pixels right/down, so markers of several layers at one site stay visible
     return folium.DivIcon(
         html=html_,
         icon_size=(width, height),
-        icon_anchor=(width // 2, height // 2),
-        popup_anchor=(0, -height // 2),
+        icon_anchor=(width // 2 - dx, height // 2 - dy),
+        popup_anchor=(dx, dy - height // 2),
         class_name="tp-icon",
     )
 
@@ -1020,7 +1021,7 @@ def render_study_map(
             key = (s.point.lat, s.point.lon, s.point.name_zh, s.point.name_en)
             visits.setdefault(key, []).append(s)
         for stops in visits.values():
-            _draw_study_site(group, g.label, stops, color, project, lang)
+            _draw_study_site(group, g.label, stops, color, project, lang, i)
         group.add_to(m)
         legend_rows.append(_legend_row("", color, _e(g.label)))
     if any(s.point.approximate for g in groups for s in g.stops):
@@ -1031,7 +1032,13 @@ def render_study_map(
 
 
 def _draw_study_site(
-    group: Any, label: str, stops: list[MapStop], color: str, project: Project, lang: Lang
+    group: Any,
+    label: str,
+    stops: list[MapStop],
+    color: str,
+    project: Project,
+    lang: Lang,
+    index: int,
 ) -> None:
     t = _TEXT[lang]
     point = stops[0].point
@@ -1071,6 +1078,8 @@ def _draw_study_site(
     icon = _divicon(
         f'<div class="{klass}" style="background:{color};width:{width}px">{number}</div>',
         width=width,
+        # groups sharing a site sit side by side instead of hiding each other
+        shift=(index % 4 * 16, index // 4 % 3 * 16),
     )
     marker = folium.Marker(location=loc, icon=icon)
     _popup(marker, popup)
