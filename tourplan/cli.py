@@ -85,9 +85,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option(
-    "--edges", "edges_path", type=click.Path(dir_okay=False, path_type=Path), default=None
-)
+@click.option("--edges", "edges_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @handle_errors
 def validate(file: Path | None, edges_path: Path | None) -> None:
     """Check a site table (default: the bundled one) and print every problem."""
@@ -103,9 +101,7 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
             for p in exc.problems:
                 click.echo(str(p), err=True)
             n = len(exc.problems)
-            _fail(
-                f"{n} problem{'s' if n != 1 else ''} found; nothing was loaded", EXIT_INVALID_DATA
-            )
+            _fail(f"{n} problem{'s' if n != 1 else ''} found; nothing was loaded", EXIT_INVALID_DATA)
             return
     for w in caught:
         click.echo(f"warning: {w.message}", err=True)
@@ -157,9 +153,7 @@ def sites_cmd(
 @click.option("--debug/--no-debug", default=False)
 @data_option
 @handle_errors
-def serve(
-    host: str, port: int, debug: bool, data_path: Path | None, edges_path: Path | None
-) -> None:
+def serve(host: str, port: int, debug: bool, data_path: Path | None, edges_path: Path | None) -> None:
     """Run the web app (development server; use gunicorn in production)."""
     from tourplan.web import create_app
 
@@ -242,16 +236,26 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
 
 @main.command()
 @data_option
-@click.option("--interests", default="", help="Theme weights, e.g. mountain=1,history=0.5 (default: all themes).")
+@click.option(
+    "--interests", default="", help="Theme weights, e.g. mountain=1,history=0.5 (default: all themes)."
+)
 @click.option("--date", "date_", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--days", default=1, show_default=True, type=click.IntRange(1, 4))
-@click.option("--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' or a place name.")
+@click.option(
+    "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' or a place name."
+)
 @click.option("--end", default=None, help="Where the trip ends (default: the start).")
-@click.option("--hotel", default=None, help="Where each night is spent on a multi-day trip (default: the end).")
+@click.option(
+    "--hotel", default=None, help="Where each night is spent on a multi-day trip (default: the end)."
+)
 @click.option("--start-time", default="08:30", show_default=True)
 @click.option("--end-time", default="18:00", show_default=True)
-@click.option("--pace", type=click.Choice(["relaxed", "normal", "active"]), default="normal", show_default=True)
-@click.option("--mode", type=click.Choice(["walk", "drive", "bus", "mixed"]), default="drive", show_default=True)
+@click.option(
+    "--pace", type=click.Choice(["relaxed", "normal", "active"]), default="normal", show_default=True
+)
+@click.option(
+    "--mode", type=click.Choice(["walk", "drive", "bus", "mixed"]), default="drive", show_default=True
+)
 @click.option("--must-see", default="", help="Comma-separated site ids.")
 @click.option("--exclude", default="", help="Comma-separated site ids.")
 @click.option("--ticket-budget", type=float, default=None, help="Most CNY to spend on tickets.")
@@ -259,8 +263,13 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
 @click.option("--no-lunch", is_flag=True, help="Do not plan a lunch stop.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the route map as a standalone HTML file.")
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the route map as a standalone HTML file.",
+)
 @handle_errors
 def plan(
     data_path: Path | None,
@@ -348,6 +357,119 @@ def format_itinerary_text(itinerary: Any) -> str:
     for w in itinerary.warnings:
         lines.append(f"Warning: {w}")
     return "\n".join(lines)
+
+
+@main.command("study-tour")
+@data_option
+@click.option("--school", required=True, help="School name.")
+@click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), required=True,
+              help="Grade band: primary 小学, junior 初中, senior 高中.")
+@click.option("--grade-years", default="", help="Comma-separated grade years within the band, e.g. 1,2.")
+@click.option("--students", type=int, required=True)
+@click.option("--group-size", type=int, default=None, help="Students per group (class); default 40.")
+@click.option("--groups", type=int, default=None, help="Number of groups (instead of --group-size).")
+@click.option("--buses", type=int, required=True)
+@click.option("--seats", type=int, required=True, help="Passenger seats per bus.")
+@click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
+@click.option("--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name.")
+@click.option("--end", default=None, help="Where the day ends (default: the start).")
+@click.option("--start-time", default="08:30", show_default=True)
+@click.option("--end-time", default="17:00", show_default=True)
+@click.option("--themes", default="", help="Comma-separated: science,history,nature,culture,red,industry,taiji.")
+@click.option("--products", default="", help="Comma-separated 研学 product types, e.g. 知识科普型.")
+@click.option("--require", default="", help="Comma-separated site ids every group visits.")
+@click.option("--exclude", default="", help="Comma-separated site ids.")
+@click.option("--lunch", type=click.Choice(["group", "together", "packed"]), default="group", show_default=True)
+@click.option("--lunch-site", default=None, help="Site id of the lunch place.")
+@click.option("--max-ride", type=int, default=None, help="Longest bus ride in minutes (default by grade: 60/90/120).")
+@click.option("--teacher-ratio", type=int, default=20, show_default=True, help="Students per accompanying teacher.")
+@click.option("--bus-cost", type=float, default=0.0, show_default=True, help="CNY per bus-day.")
+@click.option("--staff-separately", is_flag=True,
+              help="The safety officer and project leader travel separately (no bus seats).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the printable plan (HTML).")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the study-tour map as a standalone HTML file.")
+@handle_errors
+def study_tour(
+    data_path: Path | None,
+    edges_path: Path | None,
+    school: str,
+    grade: str,
+    grade_years: str,
+    students: int,
+    group_size: int | None,
+    groups: int | None,
+    buses: int,
+    seats: int,
+    date_: str,
+    start: str,
+    end: str | None,
+    start_time: str,
+    end_time: str,
+    themes: str,
+    products: str,
+    require: str,
+    exclude: str,
+    lunch: str,
+    lunch_site: str | None,
+    max_ride: int | None,
+    teacher_ratio: int,
+    bus_cost: float,
+    staff_separately: bool,
+    seed: int,
+    fmt: str,
+    html_path: Path | None,
+    map_path: Path | None,
+) -> None:
+    """Plan a study tour (研学旅行): several groups of a school together."""
+    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html, study_map
+
+    sites, graph = _load(data_path, edges_path)
+    raw: dict[str, Any] = {
+        "school": school,
+        "grade": grade,
+        "grade_years": grade_years or None,
+        "students": students,
+        "buses": buses,
+        "seats": seats,
+        "date": date_,
+        "start": start,
+        "end": end,
+        "day_start": start_time,
+        "day_end": end_time,
+        "themes": themes,
+        "products": products,
+        "require": require,
+        "exclude": exclude,
+        "lunch": lunch,
+        "lunch_site": lunch_site,
+        "max_ride_minutes": max_ride,
+        "staff": {"students_per_teacher": teacher_ratio},
+        "bus_cost_cny": bus_cost,
+        "staff_on_buses": not staff_separately,
+    }
+    if groups is not None:
+        raw["groups"] = groups
+        raw["group_size"] = group_size
+    elif group_size is not None:
+        raw["group_size"] = group_size
+    request = StudyTourRequest.from_dict(raw)
+    result = plan_study_tour(request, sites, graph, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.summary())
+    if html_path is not None:
+        html_path.write_text(render_print_html(result), encoding="utf-8")
+        click.echo(f"printable plan written to {html_path}", err=True)
+    if map_path is not None:
+        from tourplan.maps import to_standalone_html
+
+        map_path.write_text(to_standalone_html(study_map(result, sites)), encoding="utf-8")
+        click.echo(f"map written to {map_path}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -589,7 +589,7 @@ def _effective_km(geo: np.ndarray, sites: SiteTable) -> np.ndarray:
                 near = min(_IN_AREA_MAX_KM, 0.3 * min(err[i], err[j]))
                 out[i, j] = max(geo[i, j], near)
     np.fill_diagonal(out, 0.0)
-    return out
+    return np.asarray(out, dtype=float)
 
 
 def _climb(a: Site, b: Site) -> tuple[float, float]:

@@ -352,7 +352,8 @@ def resolve_place(text: str, sites: SiteTable, *, geocoder: Any = None, field_na
         s = sites.find(text)
     except UnknownSiteError as exc:
         if "several" in str(exc):
-            raise PlaceNotFoundError(f"{field_name}: {exc}") from None
+            msg = f"{field_name}: {exc}"
+            raise PlaceNotFoundError(msg) from None
         if geocoder is None:
             msg = (
                 f"{field_name}: could not find {text!r}: it matches no site name (Chinese or English) "
@@ -618,6 +619,8 @@ def _candidates(
             continue
         if s.parent_id and s.parent_id in wanted:
             continue
+        if req.ticket_budget is not None and not asked and _entry_price(s, sites) > req.ticket_budget:
+            continue
         out.append(s)
     return out, dropped
 
@@ -845,9 +848,9 @@ def plan_itinerary(
         if total <= request.ticket_budget + 1e-9:
             break
         worst = _least_value_paid(model, solution, sites)
-        if worst is None:
+        if not worst:
             break
-        excluded.append(worst)
+        excluded.extend(worst)
         req2 = _with_exclusions(request, excluded)
         cands, unplaced2 = _candidates(req2, sites, places)
         model = _build_model(req2, sites, graph, places, day_places, cands, crowd)
@@ -864,6 +867,14 @@ def _fields(req: ItineraryRequest) -> dict[str, Any]:
     return {f: getattr(req, f) for f in req.__dataclass_fields__}
 
 
+def _entry_price(s: Site, sites: SiteTable) -> float:
+    """What entering a site costs on its own: its ticket, or its area's."""
+    if s.ticket_cny > 0:
+        return s.ticket_cny
+    parent = sites.get(s.parent_id) if s.parent_id else None
+    return parent.ticket_cny if parent is not None else 0.0
+
+
 def _paid_ticket(model: _Model, node: int, sites: SiteTable, charged: set[str]) -> float:
     s = model.sites[node]
     if s is None:
@@ -874,7 +885,7 @@ def _paid_ticket(model: _Model, node: int, sites: SiteTable, charged: set[str]) 
         parent = sites[s.parent_id]
         if parent.ticket_cny > 0 and parent.id not in charged:
             charged.add(parent.id)
-            return parent.ticket_cny
+            return float(parent.ticket_cny)
     return 0.0
 
 
@@ -887,19 +898,30 @@ def _tickets(model: _Model, solution: Solution, sites: SiteTable) -> float:
     return total
 
 
-def _least_value_paid(model: _Model, solution: Solution, sites: SiteTable) -> str | None:
-    best: tuple[float, str] | None = None
-    mandatory = model.problem.mandatory
+def _least_value_paid(model: _Model, solution: Solution, sites: SiteTable) -> list[str]:
+    """The paid choice with the least value per yuan: a site, or all parts of a ticketed area."""
+    best: tuple[float, list[str]] | None = None
+    mandatory = {model.nodes[i] for i in model.problem.mandatory}
     for route in solution.routes:
         charged: set[str] = set()
         for node in route:
             t = _paid_ticket(model, node, sites, charged)
-            if t > 0 and node not in mandatory:
-                ratio = float(model.scores[node]) / t
-                sid = model.nodes[node]
-                if best is None or ratio < best[0]:
-                    best = (ratio, sid)
-    return None if best is None else best[1]
+            site = model.sites[node]
+            if t <= 0 or site is None or site.id in mandatory:
+                continue
+            if site.ticket_cny > 0 or not site.parent_id:
+                group = [site.id]
+            else:
+                group = [
+                    model.nodes[v]
+                    for v in route
+                    if (sv := model.sites[v]) is not None and sv.parent_id == site.parent_id
+                ]
+                group = [g for g in group if g not in mandatory and sites[g].ticket_cny == 0]
+            value = sum(float(model.scores[model.nodes.index(g)]) for g in group)
+            if group and (best is None or value / t < best[0]):
+                best = (value / t, group)
+    return [] if best is None else best[1]
 
 
 def _assemble(
@@ -1104,8 +1126,14 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
                 last_start = max(b for _, b in wins)
                 close = last_start + svc
                 miss = arrive - last_start
+                by_sunset = _is_outdoor_mountain(s) and abs(close - model.sunsets[r]) < 1
+                limit = (
+                    f"the sun sets at {fmt_time(close)}"
+                    if by_sunset
+                    else f"{name} closes at {fmt_time(close)}"
+                )
                 text = (
-                    f"{name} closes at {fmt_time(close)} (last start for a {svc:.0f}-minute visit {fmt_time(last_start)}); "
+                    f"{limit} (last start for a {svc:.0f}-minute visit to {name} is {fmt_time(last_start)}); "
                     f"reaching it after {prev_name} on day {r + 1} takes until {fmt_time(arrive)}"
                 )
             else:

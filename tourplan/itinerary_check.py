@@ -75,12 +75,17 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
             seen.add(s.site_id)
             travel = float(mats.minutes[i - 1, i])
             if s.arrive < t + travel - _TOL:
-                out.append(f"{where}: arrives at {s.site_id} at {s.arrive:.0f}, but it cannot be reached before {t + travel:.0f}")
+                out.append(
+                    f"{where}: arrives at {s.site_id} at {s.arrive:.0f}, but it cannot be reached before {t + travel:.0f}"
+                )
             if s.start < s.arrive - _TOL:
                 out.append(f"{where}: {s.site_id} starts before arrival")
             if s.end <= s.start:
                 out.append(f"{where}: {s.site_id} ends before it starts")
-            if not any(a - _TOL <= s.start and s.end <= b + _TOL for a, b in open_intervals(site.opening_hours, d.date)):
+            if not any(
+                a - _TOL <= s.start and s.end <= b + _TOL
+                for a, b in open_intervals(site.opening_hours, d.date)
+            ):
                 out.append(
                     f"{where}: {s.site_id} visited {s.start:.0f}-{s.end:.0f}, outside its opening hours "
                     f"({site.opening_hours!r}) on that date"
@@ -90,7 +95,12 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
                 out.append(f"{where}: {s.site_id} ends at {s.end:.0f}, after sunset ({sunset})")
             if s.is_lunch and site.category == "food" and _LUNCH_FROM - _TOL <= s.start <= 13 * 60 + _TOL:
                 lunch_ok = True
-            if outdoor_mountain and s.start <= 11 * 60 + 45 + _TOL and s.end >= _LUNCH_TO - _TOL and s.end - s.start >= 240:
+            if (
+                outdoor_mountain
+                and s.start <= 11 * 60 + 45 + _TOL
+                and s.end >= _LUNCH_TO - _TOL
+                and s.end - s.start >= 240
+            ):
                 lunch_ok = True
             t = s.end
         back_travel = float(mats.minutes[len(keys) - 2, len(keys) - 1])
@@ -104,9 +114,11 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
                 f"{where}: trails climb {trail_climb:.0f} m, more than the {req.pace} pace allows "
                 f"({_PACE_LIMITS[req.pace][1]:.0f} m)"
             )
-    if req.ticket_budget is not None and itinerary.tickets_cny > req.ticket_budget + 1e-6:
-        if not any("budget" in w for w in itinerary.warnings):
-            out.append(f"tickets {itinerary.tickets_cny:.0f} CNY exceed the budget {req.ticket_budget:.0f} without a warning")
+    over_budget = req.ticket_budget is not None and itinerary.tickets_cny > req.ticket_budget + 1e-6
+    if over_budget and not any("budget" in w for w in itinerary.warnings):
+        out.append(
+            f"tickets {itinerary.tickets_cny:.0f} CNY exceed the budget {req.ticket_budget:.0f} without a warning"
+        )
     for sid in (*req.must_see, *req.locked):
         if sid not in seen and sid not in itinerary.unplaced:
             out.append(f"must-see {sid} is neither visited nor explained")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from astral import LocationInfo
 from astral.sun import sun
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 __all__ = ["JIAOZUO", "TZ", "daylight"]
 

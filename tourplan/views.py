@@ -44,7 +44,9 @@ def itinerary_days(itinerary: Itinerary, sites: SiteTable) -> list[maps.RouteDay
             )
         label = f"第{k}天 Day {k} · {d.date.isoformat()}"
         days.append(
-            maps.RouteDay(label=label, stops=stops, start=place_point(d.start, sites), end=place_point(d.end, sites))
+            maps.RouteDay(
+                label=label, stops=stops, start=place_point(d.start, sites), end=place_point(d.end, sites)
+            )
         )
     return days
 

@@ -1,0 +1,62 @@
+"""Benchmark: planning visitor itineraries on the bundled data.
+
+Targets (issue: visitor itineraries): one day at most 300 ms at the median,
+three days at most 1 s.  Prints the median and the 90th percentile over a
+set of varied requests, each re-checked with the independent checker.
+
+    python bench/itinerary.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import time
+
+from tourplan.data import load_edges, load_sites
+from tourplan.graph import SiteGraph
+from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.itinerary_check import check_itinerary
+
+REQUESTS = [
+    {"interests": {"mountain": 1, "history": 0.5}, "mode": "drive"},
+    {"interests": {"history": 1, "industry": 1}, "mode": "walk"},
+    {"interests": {"taiji": 1, "culture": 0.5}, "mode": "bus"},
+    {"interests": {"shopping": 1, "food": 1}, "mode": "mixed"},
+    {"interests": {"nature": 1, "family": 1}, "mode": "drive", "pace": "relaxed"},
+    {"interests": {"red": 1, "science": 1}, "mode": "drive", "pace": "active"},
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    sites = load_sites()
+    graph = SiteGraph(sites, load_edges(None, sites))
+    # Warm up: numba compiles (or loads its cache) and the graph caches its paths.
+    plan_itinerary(ItineraryRequest(start_date=dt.date(2026, 10, 3)), sites, graph)
+    for days, target in ((1, 0.300), (3, 1.0)):
+        times = []
+        bad = 0
+        for k in range(args.repeat):
+            for i, extra in enumerate(REQUESTS):
+                day = dt.date(2026, 4, 1) + dt.timedelta(days=17 * i + 5 * k)
+                req = ItineraryRequest(start_date=day, days=days, **extra)  # type: ignore[arg-type]
+                t0 = time.perf_counter()
+                it = plan_itinerary(req, sites, graph, seed=k)
+                times.append(time.perf_counter() - t0)
+                bad += bool(check_itinerary(it, sites, graph))
+        times.sort()
+        med = statistics.median(times)
+        p90 = times[int(0.9 * (len(times) - 1))]
+        print(
+            f"{days} day(s): {len(times)} plans, median {med * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, "
+            f"max {times[-1] * 1000:.0f} ms, target {target * 1000:.0f} ms median -> "
+            f"{'OK' if med <= target else 'MISSED'}; infeasible by checker: {bad}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Compiled event loop of the visitor-flow simulation (numba).
+
+Visitors are rows of flat arrays, their stops a CSR layout (``v_ptr``): no
+Python object exists per visitor.  One global binary heap keyed by
+``(time, visitor)`` holds each visitor's next arrival at a site, so sites
+see their arrivals in time order.  Each site with a finite instantaneous
+capacity ``c`` is a FIFO ``G/G/c`` queue computed with the Kiefer-Wolfowitz
+recursion: a min-heap of at most ``c`` "server free" times; an arrival at
+``t`` is admitted at ``max(t, earliest free time)`` once ``c`` visitors are
+inside, else at ``t``.  In a FIFO queue the admission time is known on
+arrival, so a visitor who would wait longer than their patience balks
+(skips the stop) without touching the queue.
+
+Statuses of a stop: 0 visited, 1 closed on arrival (skipped), 2 balked at
+the queue, 3 skipped by the visitor's own choice (set before the run),
+4 not reached (the run stopped early; never left after a full run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+VISITED = 0
+CLOSED = 1
+BALKED = 2
+SKIPPED = 3
+PENDING = 4
+
+
+@njit(cache=True, inline="always")
+def _less(t_a: float, v_a: int, t_b: float, v_b: int) -> bool:
+    return t_a < t_b or (t_a == t_b and v_a < v_b)
+
+
+@njit(cache=True)
+def _gpush(ht: np.ndarray, hv: np.ndarray, size: int, t: float, v: int) -> int:
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if _less(t, v, ht[p], hv[p]):
+            ht[i] = ht[p]
+            hv[i] = hv[p]
+            i = p
+        else:
+            break
+    ht[i] = t
+    hv[i] = v
+    return size + 1
+
+
+@njit(cache=True)
+def _gpop(ht: np.ndarray, hv: np.ndarray, size: int) -> int:
+    """Remove the root; return the new size (the root must be read before)."""
+    size -= 1
+    if size == 0:
+        return 0
+    t = ht[size]
+    v = hv[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and _less(ht[c + 1], hv[c + 1], ht[c], hv[c]):
+            c += 1
+        if _less(ht[c], hv[c], t, v):
+            ht[i] = ht[c]
+            hv[i] = hv[c]
+            i = c
+        else:
+            break
+    ht[i] = t
+    hv[i] = v
+    return size
+
+
+@njit(cache=True)
+def _spush(h: np.ndarray, off: int, size: int, x: float) -> None:
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if x < h[off + p]:
+            h[off + i] = h[off + p]
+            i = p
+        else:
+            break
+    h[off + i] = x
+
+
+@njit(cache=True)
+def _sreplace_root(h: np.ndarray, off: int, size: int, x: float) -> None:
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and h[off + c + 1] < h[off + c]:
+            c += 1
+        if h[off + c] < x:
+            h[off + i] = h[off + c]
+            i = c
+        else:
+            break
+    h[off + i] = x
+
+
+@njit(cache=True)
+def _open_time(t: float, s: int, open_lo: np.ndarray, open_hi: np.ndarray, n_open: np.ndarray) -> float:
+    """First time >= t at which site s admits visitors, or -1 when it does not any more today."""
+    for w in range(n_open[s]):
+        if t < open_hi[s, w]:
+            return max(t, open_lo[s, w])
+    return -1.0
+
+
+@njit(cache=True)
+def _advance(
+    v: int,
+    k: int,
+    t_now: float,
+    loc: int,
+    v_ptr: np.ndarray,
+    v_mode: np.ndarray,
+    st_node: np.ndarray,
+    st_site: np.ndarray,
+    st_earliest: np.ndarray,
+    st_status: np.ndarray,
+    st_arrive: np.ndarray,
+    travel: np.ndarray,
+    open_lo: np.ndarray,
+    open_hi: np.ndarray,
+    n_open: np.ndarray,
+    v_k: np.ndarray,
+    v_end: np.ndarray,
+    ht: np.ndarray,
+    hv: np.ndarray,
+    hsize: int,
+) -> int:
+    """Send visitor v from node ``loc`` at ``t_now`` to its next open stop from ``k`` on."""
+    m = v_mode[v]
+    end = v_ptr[v + 1]
+    while k < end:
+        if st_status[k] == SKIPPED:
+            k += 1
+            continue
+        node = st_node[k]
+        t_arr = t_now + travel[m, loc, node]
+        present = max(t_arr, st_earliest[k])
+        present = _open_time(present, st_site[k], open_lo, open_hi, n_open)
+        if present < 0.0:
+            st_status[k] = CLOSED
+            st_arrive[k] = t_arr
+            k += 1
+            continue
+        st_arrive[k] = present
+        v_k[v] = k
+        return _gpush(ht, hv, hsize, present, v)
+    v_k[v] = end
+    v_end[v] = t_now
+    return hsize
+
+
+@njit(cache=True)
+def start_all(
+    v_ptr: np.ndarray,
+    v_start: np.ndarray,
+    v_entry: np.ndarray,
+    v_mode: np.ndarray,
+    st_node: np.ndarray,
+    st_site: np.ndarray,
+    st_earliest: np.ndarray,
+    st_status: np.ndarray,
+    st_arrive: np.ndarray,
+    travel: np.ndarray,
+    open_lo: np.ndarray,
+    open_hi: np.ndarray,
+    n_open: np.ndarray,
+    v_k: np.ndarray,
+    v_end: np.ndarray,
+    ht: np.ndarray,
+    hv: np.ndarray,
+) -> int:
+    """Schedule every visitor's first arrival; return the heap size."""
+    hsize = 0
+    for v in range(v_start.shape[0]):
+        hsize = _advance(
+            v, v_ptr[v], v_start[v], v_entry[v], v_ptr, v_mode, st_node, st_site, st_earliest,
+            st_status, st_arrive, travel, open_lo, open_hi, n_open, v_k, v_end, ht, hv, hsize,
+        )  # fmt: skip
+    return hsize
+
+
+@njit(cache=True)
+def run_events(
+    max_events: int,
+    hsize: int,
+    v_ptr: np.ndarray,
+    v_mode: np.ndarray,
+    st_node: np.ndarray,
+    st_site: np.ndarray,
+    st_dwell: np.ndarray,
+    st_earliest: np.ndarray,
+    st_status: np.ndarray,
+    st_arrive: np.ndarray,
+    st_admit: np.ndarray,
+    st_depart: np.ndarray,
+    travel: np.ndarray,
+    open_lo: np.ndarray,
+    open_hi: np.ndarray,
+    n_open: np.ndarray,
+    cap: np.ndarray,
+    s_off: np.ndarray,
+    s_len: np.ndarray,
+    s_heap: np.ndarray,
+    patience: float,
+    v_k: np.ndarray,
+    v_end: np.ndarray,
+    ht: np.ndarray,
+    hv: np.ndarray,
+) -> int:
+    """Process up to ``max_events`` arrivals in time order; return the heap size left."""
+    done = 0
+    while hsize > 0 and done < max_events:
+        t = ht[0]
+        v = hv[0]
+        hsize = _gpop(ht, hv, hsize)
+        done += 1
+        k = v_k[v]
+        s = st_site[k]
+        c = cap[s]
+        adm = t
+        full = False
+        if c > 0 and s_len[s] >= c:
+            full = True
+            adm = max(t, s_heap[s_off[s]])
+        if adm - t > patience:
+            st_status[k] = BALKED
+            hsize = _advance(
+                v, k + 1, t, st_node[k], v_ptr, v_mode, st_node, st_site, st_earliest, st_status,
+                st_arrive, travel, open_lo, open_hi, n_open, v_k, v_end, ht, hv, hsize,
+            )  # fmt: skip
+            continue
+        dep = adm + st_dwell[k]
+        if c > 0:
+            if full:
+                _sreplace_root(s_heap, s_off[s], s_len[s], dep)
+            else:
+                _spush(s_heap, s_off[s], s_len[s], dep)
+                s_len[s] += 1
+        st_status[k] = VISITED
+        st_admit[k] = adm
+        st_depart[k] = dep
+        hsize = _advance(
+            v, k + 1, dep, st_node[k], v_ptr, v_mode, st_node, st_site, st_earliest, st_status,
+            st_arrive, travel, open_lo, open_hi, n_open, v_k, v_end, ht, hv, hsize,
+        )  # fmt: skip
+    return hsize
