@@ -362,8 +362,12 @@ def format_itinerary_text(itinerary: Any) -> str:
 @main.command("study-tour")
 @data_option
 @click.option("--school", required=True, help="School name.")
-@click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), required=True,
-              help="Grade band: primary 小学, junior 初中, senior 高中.")
+@click.option(
+    "--grade",
+    type=click.Choice(["primary", "junior", "senior"]),
+    required=True,
+    help="Grade band: primary 小学, junior 初中, senior 高中.",
+)
 @click.option("--grade-years", default="", help="Comma-separated grade years within the band, e.g. 1,2.")
 @click.option("--students", type=int, required=True)
 @click.option("--group-size", type=int, default=None, help="Students per group (class); default 40.")
@@ -371,27 +375,50 @@ def format_itinerary_text(itinerary: Any) -> str:
 @click.option("--buses", type=int, required=True)
 @click.option("--seats", type=int, required=True, help="Passenger seats per bus.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
-@click.option("--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name.")
+@click.option(
+    "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name."
+)
 @click.option("--end", default=None, help="Where the day ends (default: the start).")
 @click.option("--start-time", default="08:30", show_default=True)
 @click.option("--end-time", default="17:00", show_default=True)
-@click.option("--themes", default="", help="Comma-separated: science,history,nature,culture,red,industry,taiji.")
+@click.option(
+    "--themes", default="", help="Comma-separated: science,history,nature,culture,red,industry,taiji."
+)
 @click.option("--products", default="", help="Comma-separated 研学 product types, e.g. 知识科普型.")
 @click.option("--require", default="", help="Comma-separated site ids every group visits.")
 @click.option("--exclude", default="", help="Comma-separated site ids.")
-@click.option("--lunch", type=click.Choice(["group", "together", "packed"]), default="group", show_default=True)
+@click.option(
+    "--lunch", type=click.Choice(["group", "together", "packed"]), default="group", show_default=True
+)
 @click.option("--lunch-site", default=None, help="Site id of the lunch place.")
-@click.option("--max-ride", type=int, default=None, help="Longest bus ride in minutes (default by grade: 60/90/120).")
-@click.option("--teacher-ratio", type=int, default=20, show_default=True, help="Students per accompanying teacher.")
+@click.option(
+    "--max-ride", type=int, default=None, help="Longest bus ride in minutes (default by grade: 60/90/120)."
+)
+@click.option(
+    "--teacher-ratio", type=int, default=20, show_default=True, help="Students per accompanying teacher."
+)
 @click.option("--bus-cost", type=float, default=0.0, show_default=True, help="CNY per bus-day.")
-@click.option("--staff-separately", is_flag=True,
-              help="The safety officer and project leader travel separately (no bus seats).")
+@click.option(
+    "--staff-separately",
+    is_flag=True,
+    help="The safety officer and project leader travel separately (no bus seats).",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the printable plan (HTML).")
-@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the study-tour map as a standalone HTML file.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the printable plan (HTML).",
+)
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the study-tour map as a standalone HTML file.",
+)
 @handle_errors
 def study_tour(
     data_path: Path | None,
