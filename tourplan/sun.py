@@ -28,6 +28,7 @@ def daylight(day: dt.date, lat: float = JIAOZUO.latitude, lon: float = JIAOZUO.l
 
     Examples
     --------
+    >>> import datetime as dt
     >>> rise, set_ = daylight(dt.date(2026, 6, 21))
     >>> f"{set_ // 60}:{set_ % 60:02d}"
     '19:44'
