@@ -1,21 +1,49 @@
-"""The Flask web app: ``create_app(config)``.
+"""The Flask web app: :func:`create_app`.
 
-Configuration comes from the defaults here, then ``TOURPLAN_*`` environment
-variables, then the mapping passed by the caller (tests).
+Blueprints:
+
+* ``visitor`` -- public pages: the planning form, results (map, timeline,
+  re-plan, exports, share link ``/i/<id>``), the site directory.
+* ``staff`` -- ``/staff/...`` behind a login: study tours, the visitor-flow
+  dashboard, site-data upload.
+* ``api`` -- JSON under ``/api/v1`` (flask-smorest), OpenAPI document at
+  ``/api/v1/openapi.json``.
+* ``embed`` -- ``/embed/...`` map pages, the only ones other sites may frame;
+  plus ``/oembed``.
+
+Configuration: see :mod:`tourplan.web.config`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, render_template
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped, unused-ignore]
+from werkzeug.routing import BaseConverter
 
-from tourplan.data import load_edges, load_sites
-from tourplan.graph import SiteGraph
 from tourplan.resources import static_dir, templates_dir
+from tourplan.store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+__all__ = ["create_app"]
+
+
+class IdConverter(BaseConverter):
+    """Ids made by :func:`tourplan.store.new_id` (URL-safe base64, no dots)."""
+
+    regex = r"[A-Za-z0-9_\-]{8,64}"
+
+
+def _instance_path(test_config: Mapping[str, Any] | None) -> str | None:
+    raw = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TOURPLAN_INSTANCE_PATH")
+    return str(Path(raw).resolve()) if raw else None
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,33 +52,85 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Parameters
     ----------
     test_config
-        Overrides applied last (e.g. ``{"TESTING": True, "POIS_PATH": ...}``).
+        Overrides applied last, e.g. ``{"TESTING": True, "DATABASE_URL": ...,
+        "INSTANCE_PATH": tmp_path}``.
+
+    Returns
+    -------
+    Flask
+        The configured app with every blueprint registered.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> app = create_app({"TESTING": True, "INSTANCE_PATH": tempfile.mkdtemp()})
+    >>> app.test_client().get("/healthz").get_json()["status"]
+    'ok'
     """
+    from tourplan.web.config import DefaultConfig, ensure_secret_key
+
     app = Flask(
         "tourplan",
         template_folder=str(templates_dir()),
         static_folder=str(static_dir()),
         instance_relative_config=True,
+        instance_path=_instance_path(test_config),
     )
-    app.config.from_mapping(POIS_PATH=None, EDGES_PATH=None)
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("TOURPLAN")
     if test_config:
         app.config.update(dict(test_config))
-    sites = load_sites(app.config["POIS_PATH"])
-    edges = (
-        load_edges(app.config["EDGES_PATH"], sites)
-        if (app.config["EDGES_PATH"] or app.config["POIS_PATH"] is None)
-        else ()
-    )
-    app.extensions["tourplan.sites"] = sites
-    app.extensions["tourplan.graph"] = SiteGraph(sites, edges)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(instance)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tourplan.sqlite'}"
+    if int(app.config.get("PROXY_FIX") or 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    @app.get("/")
-    def index() -> str:
-        return render_template("index.html", sites=app.extensions["tourplan.sites"])
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.url_map.converters["id"] = IdConverter
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from tourplan.web.services import DataHolder
+
+    store = Store(str(app.config["DATABASE_URL"]))
+    store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))
+    app.extensions["tourplan.store"] = store
+    holder = DataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"))
+    holder.current()  # fail at start on bad data, not on the first visitor
+    app.extensions["tourplan.data"] = holder
+    app.extensions["tourplan.showcase"] = {}
+    app.extensions["tourplan.executor"] = ThreadPoolExecutor(
+        max_workers=max(1, int(app.config["SIMULATION_WORKERS"])), thread_name_prefix="tourplan-sim"
+    )
+
+    from tourplan.web.auth import init_auth
+    from tourplan.web.errors import init_errors
+    from tourplan.web.i18n import init_i18n
+    from tourplan.web.security import init_security
+
+    init_i18n(app)
+    init_security(app)
+    csrf = CSRFProtect(app)
+    init_auth(app)
+
+    from tourplan.web import api, embed, staff, visitor
+
+    app.register_blueprint(visitor.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(embed.bp)
+    api.init_api(app, csrf)
+    init_errors(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"status": "ok", "sites": len(app.extensions["tourplan.sites"])}
+        from tourplan.web.services import site_data
+
+        return {"status": "ok", "sites": len(site_data().sites)}
 
     return app

@@ -1,0 +1,321 @@
+"""Export an itinerary as GPX, iCalendar (ICS) or GeoJSON.
+
+Pure functions over an :class:`~tourplan.itinerary.Itinerary` or the mapping
+its :meth:`~tourplan.itinerary.Itinerary.to_dict` returns (what the web app
+stores), so a saved plan exports exactly like a fresh one.
+
+* :func:`to_gpx` -- one waypoint per stop (with its arrival time in UTC, as
+  GPX requires) and one route per day, start and end included. Written with
+  ``gpxpy``.
+* :func:`to_ics` -- one ``VEVENT`` per stop, in local time with
+  ``TZID=Asia/Shanghai`` and a ``VTIMEZONE``; every UID is derived from the
+  itinerary and the stop, so exporting the same plan twice gives the same
+  UIDs and a calendar app updates events instead of duplicating them.
+  Written with ``icalendar``.
+* :func:`to_geojson` -- a FeatureCollection of stop points and one line
+  string per day (RFC 7946: ``[lon, lat]``, WGS-84).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import gpxpy
+import gpxpy.gpx
+import icalendar
+
+if TYPE_CHECKING:
+    from tourplan.itinerary import Itinerary
+
+__all__ = ["TIMEZONE", "itinerary_uid", "to_geojson", "to_gpx", "to_ics"]
+
+#: Time zone of every clock time in an itinerary.
+TIMEZONE = "Asia/Shanghai"
+_TZ = ZoneInfo(TIMEZONE)
+_PRODID = "-//tourplan//Jiefang District itinerary//EN"
+
+
+def _as_dict(itinerary: Itinerary | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(itinerary, Mapping):
+        return itinerary
+    return itinerary.to_dict()
+
+
+def _local(date: str, hhmm: str) -> dt.datetime:
+    """A day's ``YYYY-MM-DD`` and an ``HH:MM`` (``24:00`` allowed) as aware local time."""
+    hours, minutes = (int(x) for x in hhmm.split(":"))
+    day = dt.date.fromisoformat(date)
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=_TZ) + dt.timedelta(hours=hours, minutes=minutes)
+
+
+def _name(stop: Mapping[str, Any]) -> str:
+    zh, en = str(stop.get("name_zh") or ""), str(stop.get("name_en") or "")
+    if zh and en and zh != en:
+        return f"{zh} ({en})"
+    return zh or en or str(stop.get("site_id", ""))
+
+
+def _days(data: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    days = data.get("days")
+    if not isinstance(days, Sequence):
+        msg = f"expected an itinerary with a list of days, got {type(days).__name__}"
+        raise ValueError(msg)
+    return days
+
+
+def itinerary_uid(itinerary: Itinerary | Mapping[str, Any]) -> str:
+    """Return a short, stable fingerprint of an itinerary.
+
+    Parameters
+    ----------
+    itinerary
+        The plan, or its ``to_dict()`` form.
+
+    Returns
+    -------
+    str
+        16 hex digits of the SHA-256 of the plan's request and stops, the
+        same for equal plans on every machine.
+    """
+    data = _as_dict(itinerary)
+    key = {
+        "request": data.get("request"),
+        "stops": [
+            [d.get("date"), [(s.get("site_id"), s.get("start")) for s in d.get("stops", [])]]
+            for d in _days(data)
+        ],
+    }
+    blob = json.dumps(key, sort_keys=True, ensure_ascii=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan itinerary") -> str:
+    """Write an itinerary as GPX 1.1.
+
+    Parameters
+    ----------
+    itinerary
+        The plan, or its ``to_dict()`` form.
+    name
+        Name of the GPX document.
+
+    Returns
+    -------
+    str
+        GPX XML. Waypoints: every stop, named ``"<day>.<order> <name>"`` with
+        its arrival time (UTC) and activity. Routes: one per day, through the
+        day's start, stops and end.
+
+    Raises
+    ------
+    ValueError
+        If the mapping has no list of days.
+
+    Examples
+    --------
+    >>> import gpxpy
+    >>> plan = {"days": [{"date": "2025-05-10", "stops": [{"site_id": "a", "name_zh": "甲",
+    ...     "lat": 35.2, "lon": 113.2, "arrive": "09:00", "start": "09:00", "end": "10:00"}]}]}
+    >>> gpx = gpxpy.parse(to_gpx(plan))
+    >>> gpx.waypoints[0].name, gpx.waypoints[0].time.isoformat()
+    ('1.1 甲', '2025-05-10T01:00:00+00:00')
+
+    Notes
+    -----
+    O(number of stops).
+    """
+    data = _as_dict(itinerary)
+    doc = gpxpy.gpx.GPX()
+    doc.name = name
+    doc.creator = "tourplan"
+    for k, day in enumerate(_days(data), start=1):
+        date = str(day.get("date"))
+        route = gpxpy.gpx.GPXRoute(name=f"Day {k} {date}")
+        start = day.get("start")
+        if isinstance(start, Mapping):
+            route.points.append(
+                gpxpy.gpx.GPXRoutePoint(
+                    float(start["lat"]), float(start["lon"]), name=str(start.get("name", ""))
+                )
+            )
+        for i, stop in enumerate(day.get("stops", []), start=1):
+            when = _local(date, str(stop["arrive"])).astimezone(dt.UTC)
+            label = f"{k}.{i} {_name(stop)}"
+            desc = f"{stop.get('start', '')}-{stop.get('end', '')} {stop.get('activity', '')}".strip()
+            wpt = gpxpy.gpx.GPXWaypoint(
+                float(stop["lat"]), float(stop["lon"]), time=when, name=label, description=desc
+            )
+            wpt.symbol = "Restaurant" if stop.get("lunch") else "Scenic Area"
+            doc.waypoints.append(wpt)
+            route.points.append(
+                gpxpy.gpx.GPXRoutePoint(float(stop["lat"]), float(stop["lon"]), time=when, name=label)
+            )
+        end = day.get("end")
+        if isinstance(end, Mapping):
+            route.points.append(
+                gpxpy.gpx.GPXRoutePoint(float(end["lat"]), float(end["lon"]), name=str(end.get("name", "")))
+            )
+        doc.routes.append(route)
+    return str(doc.to_xml(version="1.1"))
+
+
+def to_ics(
+    itinerary: Itinerary | Mapping[str, Any],
+    *,
+    uid_prefix: str | None = None,
+    url: str | None = None,
+) -> bytes:
+    """Write an itinerary as an iCalendar file, one event per stop.
+
+    Parameters
+    ----------
+    itinerary
+        The plan, or its ``to_dict()`` form.
+    uid_prefix
+        Stable identity of the plan used in every UID (the web app passes
+        the saved itinerary's id); by default :func:`itinerary_uid`.
+    url
+        Optional link to the plan, added to each event.
+
+    Returns
+    -------
+    bytes
+        The ``text/calendar`` content (UTF-8, CRLF line ends). Events start
+        and end in local time with ``TZID=Asia/Shanghai``; the calendar
+        carries the matching ``VTIMEZONE``. The UID of a stop is
+        ``<prefix>-d<day>-s<order>-<site id>@tourplan``.
+
+    Raises
+    ------
+    ValueError
+        If the mapping has no list of days.
+
+    Examples
+    --------
+    >>> import icalendar
+    >>> plan = {"days": [{"date": "2025-05-10", "stops": [{"site_id": "a", "name_zh": "甲",
+    ...     "lat": 35.2, "lon": 113.2, "arrive": "09:00", "start": "09:00", "end": "10:00"}]}]}
+    >>> cal = icalendar.Calendar.from_ical(to_ics(plan, uid_prefix="x"))
+    >>> [str(e["UID"]) for e in cal.walk("VEVENT")]
+    ['x-d1-s1-a@tourplan']
+
+    Notes
+    -----
+    O(number of stops).
+    """
+    data = _as_dict(itinerary)
+    prefix = uid_prefix or itinerary_uid(data)
+    cal = icalendar.Calendar()
+    cal.add("prodid", _PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "tourplan")
+    cal.add("x-wr-timezone", TIMEZONE)
+    stamp = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    for k, day in enumerate(_days(data), start=1):
+        date = str(day.get("date"))
+        for i, stop in enumerate(day.get("stops", []), start=1):
+            event = icalendar.Event()
+            event.add("uid", f"{prefix}-d{k}-s{i}-{stop.get('site_id', 'stop')}@tourplan")
+            event.add("dtstamp", stamp)
+            event.add("summary", _name(stop))
+            event.add("dtstart", _local(date, str(stop.get("start") or stop["arrive"])))
+            event.add("dtend", _local(date, str(stop["end"])))
+            event.add("geo", (float(stop["lat"]), float(stop["lon"])))
+            lines = [str(stop.get("activity") or "")]
+            ticket = stop.get("ticket_cny")
+            if isinstance(ticket, int | float) and ticket > 0:
+                lines.append(f"Ticket / 门票: {ticket:g} CNY")
+            if stop.get("crowd"):
+                lines.append(f"Expected crowd / 预计客流: {stop['crowd']}")
+            if float(stop.get("location_error_m") or 0) >= 500:
+                lines.append(
+                    f"Approximate location / 位置为近似值 (±{float(stop['location_error_m']) / 1000:.1f} km)"
+                )
+            event.add("description", "\n".join(x for x in lines if x))
+            event.add("location", f"{_name(stop)} ({float(stop['lat']):.5f},{float(stop['lon']):.5f})")
+            if url:
+                event.add("url", url)
+            cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
+    """Return an itinerary as a GeoJSON FeatureCollection.
+
+    Parameters
+    ----------
+    itinerary
+        The plan, or its ``to_dict()`` form.
+
+    Returns
+    -------
+    dict
+        Point features (``"kind": "stop"``) with day, order, site id, names,
+        times, activity, ticket and location error; one LineString
+        (``"kind": "route"``) per day through start, stops and end.
+        Coordinates are ``[lon, lat]`` (RFC 7946).
+
+    Raises
+    ------
+    ValueError
+        If the mapping has no list of days.
+
+    Examples
+    --------
+    >>> plan = {"days": [{"date": "2025-05-10", "stops": [{"site_id": "a", "name_zh": "甲",
+    ...     "lat": 35.2, "lon": 113.2, "arrive": "09:00", "start": "09:00", "end": "10:00"}]}]}
+    >>> to_geojson(plan)["features"][0]["geometry"]
+    {'type': 'Point', 'coordinates': [113.2, 35.2]}
+    """
+    data = _as_dict(itinerary)
+    features: list[dict[str, Any]] = []
+    for k, day in enumerate(_days(data), start=1):
+        line: list[list[float]] = []
+        first = day.get("start")
+        if isinstance(first, Mapping):
+            line.append([float(first["lon"]), float(first["lat"])])
+        for i, stop in enumerate(day.get("stops", []), start=1):
+            coords = [float(stop["lon"]), float(stop["lat"])]
+            line.append(coords)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": coords},
+                    "properties": {
+                        "kind": "stop",
+                        "day": k,
+                        "date": day.get("date"),
+                        "order": i,
+                        "site_id": stop.get("site_id"),
+                        "name_zh": stop.get("name_zh"),
+                        "name_en": stop.get("name_en"),
+                        "arrive": stop.get("arrive"),
+                        "start": stop.get("start"),
+                        "end": stop.get("end"),
+                        "activity": stop.get("activity"),
+                        "ticket_cny": stop.get("ticket_cny"),
+                        "lunch": bool(stop.get("lunch")),
+                        "crowd": stop.get("crowd"),
+                        "location_error_m": stop.get("location_error_m"),
+                    },
+                }
+            )
+        p = day.get("end")
+        if isinstance(p, Mapping):
+            line.append([float(p["lon"]), float(p["lat"])])
+        if len(line) >= 2:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": line},
+                    "properties": {"kind": "route", "day": k, "date": day.get("date")},
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,437 @@
+# flask-smorest is untyped; its decorators are the documented way to declare endpoints.
+# mypy: disable-error-code="untyped-decorator"
+"""JSON API under ``/api/v1`` (flask-smorest).
+
+marshmallow schemas validate the requests and describe every endpoint in
+the OpenAPI document at ``/api/v1/openapi.json``. Errors always look like
+``{"error": "...", "errors": {"field": "reason"}}`` (see
+:mod:`tourplan.web.errors`). Staff endpoints use the session of a logged-in
+staff member; they only accept ``application/json`` bodies, which another
+site cannot send without a CORS preflight (which this API never grants), so
+they need no CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import marshmallow as ma
+from flask import url_for
+from flask.views import MethodView
+from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
+from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
+from marshmallow import validate as v
+
+from tourplan.data import CATEGORIES, GRADES, THEMES
+from tourplan.graph import MODES
+from tourplan.itinerary import PACES
+from tourplan.web import services
+from tourplan.web.auth import staff_required
+from tourplan.web.visitor import export_response
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped, unused-ignore]
+
+    from tourplan.data import Site
+    from tourplan.store import ItineraryRecord, RunRecord, StudyRecord
+
+__all__ = ["blp", "init_api"]
+
+blp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Sites, itineraries, study tours and simulations."
+)
+_HHMM = v.Regexp(r"^\d{1,2}:\d{2}$", error="expected a time HH:MM")
+_ID = {"pattern": r"^[A-Za-z0-9_\-]{8,64}$"}
+
+
+class _Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class ErrorSchema(ma.Schema):
+    """Every error response."""
+
+    error = ma.fields.String(metadata={"description": "What went wrong"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(), metadata={"description": "Reason per field"}
+    )
+
+
+class _Api(Api):  # type: ignore[misc]
+    """flask-smorest's Api without its app-wide JSON error handler.
+
+    flask-smorest registers a handler for every HTTPException on the whole
+    app, which would turn the HTML pages' errors into JSON; our handlers in
+    :mod:`tourplan.web.errors` choose JSON or HTML by path instead.
+    """
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class SiteQuerySchema(_Strict):
+    category = ma.fields.List(ma.fields.String(validate=v.OneOf(CATEGORIES)))
+    theme = ma.fields.List(ma.fields.String(validate=v.OneOf(THEMES)))
+    grade = ma.fields.String(validate=v.OneOf(GRADES))
+    q = ma.fields.String(validate=v.Length(max=100), metadata={"description": "Text in a name (zh or en)"})
+
+
+class SiteSchema(ma.Schema):
+    id = ma.fields.String()
+    name_zh = ma.fields.String()
+    name_en = ma.fields.String()
+    category = ma.fields.String()
+    themes = ma.fields.List(ma.fields.String())
+    lat = ma.fields.Float(metadata={"description": "WGS-84"})
+    lon = ma.fields.Float(metadata={"description": "WGS-84"})
+    location_error_m = ma.fields.Float()
+    approximate = ma.fields.Boolean(metadata={"description": "location_error_m >= 500"})
+    elevation_m = ma.fields.Float(allow_none=True)
+    opening_hours = ma.fields.String(metadata={"description": "OSM opening_hours syntax"})
+    visit_minutes = ma.fields.Integer()
+    ticket_cny = ma.fields.Float()
+    capacity_instant = ma.fields.Integer()
+    capacity_daily = ma.fields.Integer()
+    popularity = ma.fields.Float()
+    indoor = ma.fields.Boolean()
+    accessible = ma.fields.Boolean()
+    study_grades = ma.fields.List(ma.fields.String())
+    study_products = ma.fields.List(ma.fields.String())
+    activity = ma.fields.String()
+    parent_id = ma.fields.String(allow_none=True)
+    district = ma.fields.String()
+    source = ma.fields.String()
+    confidence = ma.fields.String()
+    url = ma.fields.String()
+
+
+class SiteListSchema(ma.Schema):
+    count = ma.fields.Integer()
+    sites = ma.fields.List(ma.fields.Nested(SiteSchema))
+
+
+class ItineraryRequestSchema(_Strict):
+    """The visitor's wishes (``tourplan.itinerary.ItineraryRequest``)."""
+
+    date = ma.fields.Date(required=True, metadata={"description": "First day, YYYY-MM-DD"})
+    days = ma.fields.Integer(validate=v.Range(1, 4), metadata={"example": 1})
+    interests = ma.fields.Dict(
+        keys=ma.fields.String(validate=v.OneOf(THEMES)),
+        values=ma.fields.Float(validate=v.Range(0, 10)),
+        metadata={"description": "theme: weight 0-10", "example": {"history": 1, "mountain": 0.5}},
+    )
+    day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
+    day_end = ma.fields.String(validate=_HHMM, metadata={"example": "18:00"})
+    start = ma.fields.String(
+        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
+    )
+    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
+    hotel = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
+    pace = ma.fields.String(validate=v.OneOf(tuple(PACES)))
+    mode = ma.fields.String(validate=v.OneOf(tuple(MODES)))
+    must_see = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
+    exclude_ = ma.fields.List(
+        ma.fields.String(validate=v.Length(1, 80)),
+        validate=v.Length(max=200),
+        data_key="exclude",
+        attribute="exclude",
+    )
+    ticket_budget = ma.fields.Float(allow_none=True, validate=v.Range(0, 100000))
+    accessible_only = ma.fields.Boolean()
+    lunch = ma.fields.Boolean()
+    walk_max_km = ma.fields.Float(validate=v.Range(0, 20))
+    locked = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(validate=v.Range(0, 3)),
+        metadata={"description": "site id: 0-based day (keep a stop on its day when re-planning)"},
+    )  # fmt: skip
+    time_limit = ma.fields.Float(
+        validate=v.Range(0.01, 60), metadata={"description": "Optimizer seconds (capped by the server)"}
+    )
+
+
+class ItinerarySchema(ma.Schema):
+    id = ma.fields.String()
+    url = ma.fields.String(metadata={"description": "Share link (HTML page)"})
+    api_url = ma.fields.String()
+    embed_url = ma.fields.String()
+    exports = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    created = ma.fields.DateTime()
+    request = ma.fields.Dict()
+    result = ma.fields.Dict(
+        metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
+    )
+
+
+class ExportQuerySchema(_Strict):
+    format = ma.fields.String(required=True, validate=v.OneOf(("gpx", "ics", "geojson")))
+
+
+class StudyTourRequestSchema(ma.Schema):
+    """A study-tour request (``tourplan.study.StudyTourRequest.from_dict``) plus a name."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    name = ma.fields.String(validate=v.Length(1, 200), load_default="study tour")
+
+
+class StudyTourSchema(ma.Schema):
+    id = ma.fields.String()
+    name = ma.fields.String()
+    url = ma.fields.String()
+    created = ma.fields.DateTime()
+    updated = ma.fields.DateTime()
+    request = ma.fields.Dict()
+    result = ma.fields.Dict()
+
+
+class ScenarioSchema(ma.Schema):
+    """A visitor-flow scenario (``tourplan.flow.Scenario.from_dict``)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class RunSchema(ma.Schema):
+    id = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "queued, running, done or failed"})
+    progress = ma.fields.Float(metadata={"description": "0 to 1"})
+    error = ma.fields.String(allow_none=True)
+    created = ma.fields.DateTime()
+    updated = ma.fields.DateTime()
+    url = ma.fields.String()
+    result = ma.fields.Dict(allow_none=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _site(s: Site) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name_zh": s.name_zh,
+        "name_en": s.name_en,
+        "category": s.category,
+        "themes": sorted(s.themes),
+        "lat": s.lat,
+        "lon": s.lon,
+        "location_error_m": s.location_error_m,
+        "approximate": s.approximate,
+        "elevation_m": s.elevation_m,
+        "opening_hours": s.opening_hours,
+        "visit_minutes": s.visit_minutes,
+        "ticket_cny": s.ticket_cny,
+        "capacity_instant": s.capacity_instant,
+        "capacity_daily": s.capacity_daily,
+        "popularity": s.popularity,
+        "indoor": s.indoor,
+        "accessible": s.accessible,
+        "study_grades": sorted(s.study_grades),
+        "study_products": sorted(s.study_products),
+        "activity": s.activity,
+        "parent_id": s.parent_id,
+        "district": s.district,
+        "source": s.source,
+        "confidence": s.confidence,
+        "url": url_for("visitor.site", site_id=s.id, _external=True),
+    }
+
+
+def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "url": url_for("visitor.itinerary", iid=rec.id, _external=True),
+        "api_url": url_for("api.Itinerary", iid=rec.id, _external=True),
+        "embed_url": url_for("embed.itinerary", iid=rec.id, _external=True),
+        "exports": {
+            fmt: url_for("api.itinerary_export_suffix", iid=rec.id, fmt=fmt, _external=True)
+            for fmt in ("gpx", "ics", "geojson")
+        },
+        "created": rec.created,
+        "request": rec.request,
+        "result": rec.result,
+    }
+
+
+def _study(rec: StudyRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "name": rec.name,
+        "url": url_for("staff.study", plan_id=rec.id, _external=True),
+        "created": rec.created,
+        "updated": rec.updated,
+        "request": rec.request,
+        "result": rec.result,
+    }
+
+
+def _run(rec: RunRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "status": rec.status,
+        "progress": rec.progress,
+        "error": rec.error,
+        "created": rec.created,
+        "updated": rec.updated,
+        "url": url_for("api.Simulation", run_id=rec.id, _external=True),
+        "result": rec.result if rec.status == "done" else None,
+    }
+
+
+def _get_itinerary(iid: str) -> ItineraryRecord:
+    rec = services.get_store().get_itinerary(iid)
+    if rec is None:
+        abort(404, message="no saved itinerary has this id", errors={"id": f"unknown id {iid!r}"})
+    return rec  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- sites
+
+
+@blp.route("/sites")
+class Sites(MethodView):
+    @blp.arguments(SiteQuerySchema, location="query")
+    @blp.response(200, SiteListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List sites, filtered by category, theme, grade band and text."""
+        table = services.site_data().sites.filter(
+            category=args.get("category") or None,
+            theme=args.get("theme") or None,
+            grade=args.get("grade"),
+            text=args.get("q") or None,
+        )
+        return {"count": len(table), "sites": [_site(s) for s in table]}
+
+
+@blp.route("/sites/<site_id>")
+class SiteItem(MethodView):
+    @blp.response(200, SiteSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, site_id: str) -> dict[str, Any]:
+        """One site."""
+        s = services.site_data().sites.get(site_id)
+        if s is None:
+            abort(404, message="no site has this id", errors={"site_id": f"unknown site id {site_id!r}"})
+        return _site(s)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- itineraries
+
+
+@blp.route("/itineraries")
+class Itineraries(MethodView):
+    @blp.arguments(ItineraryRequestSchema)
+    @blp.response(201, ItinerarySchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="Invalid request (errors per field)")
+    @blp.alt_response(422, schema=ErrorSchema, description="Unknown place or impossible request")
+    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Plan an itinerary and save it; the id is the share link's key."""
+        rec = services.plan_and_save(args)
+        body = _itinerary(rec)
+        return body, 201, {"Location": body["api_url"]}
+
+
+@blp.route("/itineraries/<id:iid>", endpoint="Itinerary")
+class ItineraryItem(MethodView):
+    @blp.response(200, ItinerarySchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, iid: str) -> dict[str, Any]:
+        """A saved itinerary."""
+        return _itinerary(_get_itinerary(iid))
+
+
+@blp.route("/itineraries/<id:iid>.<any(gpx, ics, geojson):fmt>", endpoint="itinerary_export_suffix")
+@blp.doc(responses={"200": {"description": "GPX, iCalendar or GeoJSON file"}})
+def itinerary_export_suffix(iid: str, fmt: str) -> Any:
+    """Download a saved itinerary as GPX, ICS or GeoJSON."""
+    return export_response(_get_itinerary(iid), fmt)
+
+
+@blp.route("/itineraries/<id:iid>/export", endpoint="itinerary_export")
+@blp.arguments(ExportQuerySchema, location="query")
+@blp.doc(responses={"200": {"description": "GPX, iCalendar or GeoJSON file"}})
+def itinerary_export(args: dict[str, Any], iid: str) -> Any:
+    """Download a saved itinerary (``?format=gpx|ics|geojson``)."""
+    return export_response(_get_itinerary(iid), args["format"])
+
+
+# --------------------------------------------------------------------------- study tours
+
+
+@blp.route("/study-tours")
+class StudyTours(MethodView):
+    decorators = [staff_required]
+
+    @blp.arguments(StudyTourRequestSchema)
+    @blp.response(201, StudyTourSchema)
+    @blp.alt_response(400, schema=ErrorSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Plan study tours for several groups and save the plan (staff)."""
+        values = dict(args)
+        name = str(values.pop("name", "study tour"))
+        result = services.plan_study(values)
+        rec = services.get_store().save_study(
+            name, services.jsonable(values), result, owner_id=int(current_user.id)
+        )
+        return _study(rec), 201
+
+
+@blp.route("/study-tours/<id:plan_id>", endpoint="StudyTour")
+class StudyTourItem(MethodView):
+    decorators = [staff_required]
+
+    @blp.response(200, StudyTourSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, plan_id: str) -> dict[str, Any]:
+        """A saved study-tour plan (staff: it names school groups)."""
+        rec = services.get_store().get_study(plan_id)
+        if rec is None:
+            abort(404, message="no study-tour plan has this id", errors={"id": f"unknown id {plan_id!r}"})
+        return _study(rec)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- simulations
+
+
+@blp.route("/simulations")
+class Simulations(MethodView):
+    decorators = [staff_required]
+
+    @blp.arguments(ScenarioSchema)
+    @blp.response(202, RunSchema)
+    @blp.alt_response(400, schema=ErrorSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Start a visitor-flow simulation in the background (staff); poll its URL."""
+        rec = services.start_simulation(args, owner_id=int(current_user.id))
+        body = _run(rec)
+        return body, 202, {"Location": body["url"]}
+
+
+@blp.route("/simulations/<id:run_id>", endpoint="Simulation")
+class SimulationItem(MethodView):
+    @blp.response(200, RunSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, run_id: str) -> dict[str, Any]:
+        """Status, progress (0-1) and, once done, the result of a run."""
+        rec = services.get_store().get_run(run_id)
+        if rec is None:
+            abort(404, message="no simulation run has this id", errors={"id": f"unknown id {run_id!r}"})
+        return _run(rec)  # type: ignore[arg-type]
+
+
+def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
+    """Register the API blueprint and its OpenAPI document."""
+    api = _Api(app)
+    csrf.exempt(blp)
+    api.register_blueprint(blp)
+    return api

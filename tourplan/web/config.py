@@ -1,0 +1,131 @@
+"""Configuration of the web app.
+
+Order (later wins): :class:`DefaultConfig`, then ``config.py`` in the
+instance folder, then ``TOURPLAN_*`` environment variables (values parsed as
+JSON when they look like it, e.g. ``TOURPLAN_PLAN_TIME_LIMIT=0.5``), then the
+mapping given to :func:`tourplan.web.create_app` (tests).
+
+No secret lives in git: when ``SECRET_KEY`` is not configured a random key is
+written once to ``instance/secret_key`` (mode 0600) and reused, so sessions
+survive restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["DefaultConfig", "ensure_secret_key", "frame_ancestors"]
+
+
+class DefaultConfig:
+    """Defaults; every name can be overridden (see the module docstring)."""
+
+    #: Session signing key; generated into the instance folder when unset.
+    SECRET_KEY: str | None = None
+    #: SQLAlchemy URL; default ``sqlite:///<instance>/tourplan.sqlite``.
+    DATABASE_URL: str | None = None
+    #: Site table used until staff upload one (then ``instance/pois.csv`` wins).
+    POIS_PATH: str | None = None
+    #: Explicit legs; the bundled ``data/edges.csv`` when unset.
+    EDGES_PATH: str | None = None
+    #: Upper bound of the optimizer's time per plan, seconds.
+    PLAN_TIME_LIMIT: float = 0.5
+    #: Seed of every plan (same request, same plan).
+    PLAN_SEED: int = 0
+    #: Base tiles of maps: ``osm``, ``gaode`` or ``tianditu`` (needs TIANDITU_KEY).
+    MAP_TILES: str = "osm"
+    TIANDITU_KEY: str | None = None
+    #: Who may frame ``/embed/...`` pages: CSP ``frame-ancestors`` sources
+    #: (a list, or one space-separated string). ``*`` = any site.
+    EMBED_FRAME_ANCESTORS: list[str] | str = "*"
+    #: Date of the themed showcase routes (ISO); the next Saturday when unset.
+    SHOWCASE_DATE: str | None = None
+    #: Set True behind HTTPS: session cookie gets ``Secure``.
+    SESSION_COOKIE_SECURE: bool = False
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    #: Number of reverse proxies in front (enables werkzeug ProxyFix when > 0).
+    PROXY_FIX: int = 0
+    #: Largest request body (the pois.csv upload), bytes.
+    MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
+    #: Simulation runs at once (background threads).
+    SIMULATION_WORKERS: int = 1
+    #: Scenario keys forced on every simulation (tests make runs small).
+    SIMULATION_OVERRIDES: dict[str, Any] = {}
+    WTF_CSRF_TIME_LIMIT: int | None = 8 * 3600
+    BABEL_DEFAULT_LOCALE: str = "zh"
+    BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
+    # flask-smorest / OpenAPI
+    API_TITLE: str = "tourplan API"
+    API_VERSION: str = "v1"
+    OPENAPI_VERSION: str = "3.0.3"
+    OPENAPI_URL_PREFIX: str = "/api/v1"
+    OPENAPI_JSON_PATH: str = "openapi.json"
+    JSON_SORT_KEYS: bool = False
+
+
+def ensure_secret_key(instance: Path) -> str:
+    """Return the key stored in ``instance/secret_key``, creating it if needed.
+
+    Parameters
+    ----------
+    instance
+        The app's instance folder (created if missing).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
+
+
+def frame_ancestors(value: list[str] | tuple[str, ...] | str | None) -> str:
+    """Normalise the configured ``EMBED_FRAME_ANCESTORS`` into a CSP source list.
+
+    Parameters
+    ----------
+    value
+        ``"*"``, ``"https://a.example https://b.example"``, a list of such
+        sources, or None/empty for ``'none'``.
+
+    Returns
+    -------
+    str
+        A space-separated source list.
+
+    Raises
+    ------
+    ValueError
+        When a source holds characters that could break the header.
+
+    Examples
+    --------
+    >>> frame_ancestors(["https://a.example", "'self'"])
+    "https://a.example 'self'"
+    >>> frame_ancestors("")
+    "'none'"
+    """
+    items = value.split() if isinstance(value, str) else list(value or [])
+    for item in items:
+        if any(c in item for c in ';,\r\n"') or not item.strip():
+            msg = f"EMBED_FRAME_ANCESTORS: bad source {item!r}"
+            raise ValueError(msg)
+    return " ".join(items) if items else "'none'"

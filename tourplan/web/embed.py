@@ -1,0 +1,171 @@
+"""Map pages for other sites to frame, and the oEmbed endpoint.
+
+``/embed/...`` pages are the only ones with a permissive ``frame-ancestors``
+(see :mod:`tourplan.web.security`). Query parameters: ``width`` and
+``height`` (pixels or a percentage; the map fills the frame by default),
+``lang`` (``zh``/``en``) and ``tiles`` (``osm``/``gaode``/``tianditu``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
+
+from tourplan import maps
+from tourplan.data import THEMES
+from tourplan.web import services
+from tourplan.web.errors import api_error
+from tourplan.web.i18n import THEME_LABELS, current_lang
+from tourplan.web.mapview import map_parts
+from tourplan.web.security import csp_nonce
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+__all__ = ["bp", "embed_url_for"]
+
+bp = Blueprint("embed", __name__)
+
+_SIZE = re.compile(r"^(\d{2,4})(px|%)?$")
+_TILES = ("osm", "gaode", "tianditu")
+_PATHS = (
+    (re.compile(r"^/i/([A-Za-z0-9_\-]{8,64})/?$"), "itinerary"),
+    (re.compile(r"^/embed/itinerary/([A-Za-z0-9_\-]{8,64})/?$"), "itinerary"),
+    (re.compile(r"^/embed/showcase/([a-z]{2,20})/?$"), "showcase"),
+    (re.compile(r"^/embed/flow/([A-Za-z0-9_\-]{8,64})/?$"), "flow"),
+)
+
+
+def _size(name: str, default: str) -> str:
+    raw = request.args.get(name, default).strip()
+    m = _SIZE.match(raw)
+    if not m:
+        abort(400, description=f"{name}: expected pixels (e.g. 480) or a percentage, got {raw!r}")
+    n, unit = int(m.group(1)), m.group(2)
+    if unit == "%":
+        if not 10 <= n <= 100:
+            abort(400, description=f"{name}: expected 10% to 100%, got {raw!r}")
+        return f"{n}%"
+    if not 100 <= n <= 4000:
+        abort(400, description=f"{name}: expected 100 to 4000 pixels, got {raw!r}")
+    return f"{n}px"
+
+
+def _options() -> dict[str, Any]:
+    lang = request.args.get("lang")
+    if lang is not None and lang not in ("zh", "en"):
+        abort(400, description=f"lang: expected zh or en, got {lang!r}")
+    tiles = request.args.get("tiles") or current_app.config["MAP_TILES"]
+    if tiles not in _TILES:
+        abort(400, description=f"tiles: expected one of {', '.join(_TILES)}, got {tiles!r}")
+    if tiles == "tianditu" and not current_app.config.get("TIANDITU_KEY"):
+        abort(400, description="tiles: tianditu needs a Tianditu key, which this server has not configured")
+    return {"width": _size("width", "100%"), "height": _size("height", "100%"), "tiles": tiles}
+
+
+def _page(m: Any, title: str, link: str | None, opts: dict[str, Any]) -> ResponseReturnValue:
+    return render_template(
+        "embed.html", map=map_parts(m, csp_nonce(), full_page=True), title=title, link=link, opts=opts
+    )
+
+
+@bp.get("/embed/itinerary/<id:iid>")
+def itinerary(iid: str) -> ResponseReturnValue:
+    """A saved itinerary's route map."""
+    opts = _options()
+    record = services.get_store().get_itinerary(iid)
+    if record is None:
+        abort(404)
+    m = services.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
+    return _page(m, _("Trip map"), url_for("visitor.itinerary", iid=iid, _external=True), opts)
+
+
+@bp.get("/embed/showcase/<theme>")
+def showcase(theme: str) -> ResponseReturnValue:
+    """A themed one-day route, planned on demand and cached."""
+    if theme not in THEMES:
+        abort(404, description=f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
+    opts = _options()
+    result = services.showcase_result(theme)
+    m = services.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
+    title = _("A day of %(theme)s in Jiaozuo", theme=str(THEME_LABELS[theme]))
+    return _page(m, title, url_for("visitor.index", _external=True), opts)
+
+
+@bp.get("/embed/flow/<id:run_id>")
+def flow(run_id: str) -> ResponseReturnValue:
+    """The visitor-flow map of a finished simulation run."""
+    opts = _options()
+    run = services.get_store().get_run(run_id)
+    if run is None or run.status != "done" or run.result is None:
+        abort(404)
+    m = services.render_flow_map(services.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
+    if m is None:
+        abort(404)
+    return _page(m, _("Visitor flow"), None, opts)
+
+
+def embed_url_for(kind: str, key: str) -> str:
+    """Absolute URL of the embed page of an itinerary, showcase or flow run."""
+    if kind == "itinerary":
+        return url_for("embed.itinerary", iid=key, _external=True)
+    if kind == "showcase":
+        return url_for("embed.showcase", theme=key, _external=True)
+    return url_for("embed.flow", run_id=key, _external=True)
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 50 <= int(raw) <= 4000:
+        abort(400, description=f"{name}: expected 50 to 4000 pixels, got {raw!r}")
+    return int(raw)
+
+
+@bp.get("/oembed")
+def oembed() -> ResponseReturnValue:
+    """oEmbed 1.0 (``type: rich``) for itinerary, showcase and flow pages."""
+    fmt = request.args.get("format", "json")
+    if fmt != "json":
+        return api_error(501, "only format=json is supported", {"format": f"expected json, got {fmt!r}"})
+    url = request.args.get("url", "")
+    parts = urlsplit(url)
+    if not url or parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
+    for pattern, kind_ in _PATHS:
+        m = pattern.match(parts.path)
+        if m:
+            kind, key = kind_, m.group(1)
+            break
+    else:
+        return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
+    store = services.get_store()
+    if kind == "itinerary" and store.get_itinerary(key) is None:
+        return api_error(404, "no such itinerary", {"url": "unknown id"})
+    if kind == "showcase" and key not in THEMES:
+        return api_error(404, "no such showcase", {"url": "unknown theme"})
+    if kind == "flow":
+        run = store.get_run(key)
+        if run is None or run.status != "done":
+            return api_error(404, "no finished simulation run", {"url": "unknown or unfinished run"})
+    width = min(_int_arg("maxwidth", 640), 640) if request.args.get("maxwidth") else 640
+    height = min(_int_arg("maxheight", 480), 480) if request.args.get("maxheight") else 480
+    src = embed_url_for(kind, key)
+    title = {"itinerary": "Trip map", "showcase": f"Showcase: {key}", "flow": "Visitor flow"}[kind]
+    return jsonify(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "tourplan",
+            "provider_url": url_for("visitor.index", _external=True),
+            "title": title,
+            "html": maps.embed_snippet(src, width, height, title),
+            "width": width,
+            "height": height,
+        }
+    )

@@ -1,0 +1,142 @@
+"""Turn errors into responses: JSON under ``/api`` and for oEmbed, HTML elsewhere.
+
+API errors always have the shape ``{"error": message, "errors": {field: reason}}``
+and a 4xx status: webargs/flask-smorest validation failures (422) become 400
+with one reason per field; :class:`~tourplan.errors.RequestValidationError`
+400; an unknown place or an impossible request 422 (the request is well
+formed but cannot be planned); an unknown id or route 404.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from tourplan.errors import (
+    DataValidationError,
+    InfeasibleRequestError,
+    PlaceNotFoundError,
+    RequestValidationError,
+    TourplanError,
+)
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.typing import ResponseReturnValue
+
+__all__ = ["api_error", "flatten_errors", "init_errors", "wants_json"]
+
+log = logging.getLogger(__name__)
+_FIELD = re.compile(r"^([a-z_]+): ")
+
+
+def wants_json() -> bool:
+    """Whether the current request gets JSON errors (the API and oEmbed)."""
+    p = request.path
+    return p == "/api" or p.startswith("/api/") or p == "/oembed"
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
+    """``{"json": {"days": ["Not a valid integer."]}}`` -> ``{"days": "Not a valid integer."}``.
+
+    Examples
+    --------
+    >>> flatten_errors({"json": {"interests": {"x": {"key": ["bad"]}}, "days": ["no", "really"]}})
+    {'interests.x.key': 'bad', 'days': 'no; really'}
+    """
+    out: dict[str, str] = {}
+    if isinstance(messages, Mapping):
+        for k, v in messages.items():
+            key = str(k)
+            if not prefix and key in (
+                "json",
+                "query",
+                "form",
+                "files",
+                "path",
+                "view_args",
+                "headers",
+                "cookies",
+            ):
+                out.update(flatten_errors(v, ""))
+            else:
+                out.update(flatten_errors(v, f"{prefix}.{key}" if prefix else key))
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            out[prefix or "_"] = "; ".join(messages)
+        else:
+            for i, m in enumerate(messages):
+                out.update(flatten_errors(m, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "_"] = str(messages)
+    return out
+
+
+def api_error(status: int, message: str, errors: Mapping[str, str] | None = None) -> ResponseReturnValue:
+    """A JSON error response in the API's one shape."""
+    resp = jsonify({"error": message, "errors": dict(errors or {})})
+    resp.status_code = status
+    return resp
+
+
+def _page(status: int, title: str, message: str) -> ResponseReturnValue:
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _http(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    if wants_json():
+        data = getattr(exc, "data", None) or {}
+        errors = flatten_errors(data.get("errors") or data.get("messages") or {})
+        if status == 422:  # webargs: the request did not match the schema
+            return api_error(400, "invalid request", errors)
+        message = str(data.get("message") or exc.description or exc.name)
+        resp = api_error(status, message, errors)
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            resp.headers["Allow"] = exc.get_response().headers["Allow"]  # type: ignore[union-attr]
+        return resp
+    return _page(status, f"{status} {exc.name}", exc.description or "")
+
+
+def _field_of(message: str, default: str) -> str:
+    m = _FIELD.match(message)
+    return m.group(1) if m else default
+
+
+def _tourplan(exc: TourplanError) -> ResponseReturnValue:
+    from tourplan.web.services import FeatureUnavailableError
+
+    if isinstance(exc, RequestValidationError):
+        status, errors = 400, exc.errors
+    elif isinstance(exc, DataValidationError):
+        status, errors = 400, {str(i): str(p) for i, p in enumerate(exc.problems)}
+    elif isinstance(exc, PlaceNotFoundError):
+        status, errors = 422, {_field_of(str(exc), "start"): str(exc)}
+    elif isinstance(exc, InfeasibleRequestError):
+        status, errors = 422, {}
+    elif isinstance(exc, FeatureUnavailableError):
+        status, errors = 503, {}
+    else:
+        status, errors = 400, {}
+    if wants_json():
+        return api_error(status, str(exc), errors)
+    return _page(status, str(status), str(exc))
+
+
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error on %s", request.path)
+    if wants_json():
+        return api_error(500, "internal error; it has been logged")
+    return _page(500, "500", "")
+
+
+def init_errors(app: Flask) -> None:
+    """Register the handlers on the app (they cover every blueprint)."""
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(TourplanError, _tourplan)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,245 @@
+"""Flask-WTF forms (every one carries a CSRF token) and their request values.
+
+A form only parses and labels; turning its data into the values the core's
+``from_dict`` constructors take happens in the ``to_values`` methods, and the
+core does the real validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped, unused-ignore]
+from flask_wtf import FlaskForm  # type: ignore[import-untyped, unused-ignore]
+from flask_wtf.file import FileAllowed, FileField, FileRequired  # type: ignore[import-untyped, unused-ignore]
+from wtforms import (  # type: ignore[import-untyped, unused-ignore]
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError  # type: ignore[import-untyped, unused-ignore]
+from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
+
+from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
+from tourplan.web.i18n import GRADE_LABELS, MODE_LABELS, PACE_LABELS, THEME_LABELS
+
+if TYPE_CHECKING:
+    from tourplan.data import SiteTable
+
+__all__ = [
+    "FlowForm",
+    "LoginForm",
+    "PlanForm",
+    "ReplanForm",
+    "StudyForm",
+    "UploadForm",
+    "place_choices",
+    "site_choices",
+]
+
+DEFAULT_INTERESTS = ("history", "culture", "mountain")
+_START_CATEGORIES = ("transport", "hotel")
+
+
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+    """Several checkboxes (friendlier than ``<select multiple>``, and keyboard-usable)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _tomorrow() -> dt.date:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=1)
+
+
+def place_choices(sites: SiteTable, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Start-point choices grouped: stations and hotels first, then sites."""
+    first = [(s.id, s.label(lang)) for s in sites if s.category in _START_CATEGORIES]
+    rest = sorted(
+        ((s.id, s.label(lang)) for s in sites if s.category not in _START_CATEGORIES), key=lambda x: x[1]
+    )
+    return {str(_l("Stations and hotels")): first, str(_l("Sites")): rest}
+
+
+def site_choices(sites: SiteTable, lang: str) -> list[tuple[str, str]]:
+    """Sites a visitor can pick as must-see (no stations or hotels)."""
+    return sorted(
+        ((s.id, s.label(lang)) for s in sites if s.category not in _START_CATEGORIES), key=lambda x: x[1]
+    )
+
+
+class PlanForm(FlaskForm):  # type: ignore[misc]
+    """The visitor's planning form; the defaults give a good day in one click."""
+
+    date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
+    days = SelectField(_l("Days"), choices=[(1, "1"), (2, "2"), (3, "3"), (4, "4")], coerce=int, default=1)
+    interests = MultiCheckboxField(
+        _l("What do you enjoy?"),
+        choices=[(t, THEME_LABELS[t]) for t in THEMES],
+        default=list(DEFAULT_INTERESTS),
+    )
+    start = SelectField(_l("Start from"), default="jiaozuo_station", validate_choice=False)
+    start_text = StringField(
+        _l("…or type a place (name or “lat,lon”)"), validators=[Optional(), Length(max=200)]
+    )
+    day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
+    day_end = TimeField(_l("Back by"), default=dt.time(18, 0), validators=[InputRequired()])
+    pace = RadioField(_l("Pace"), choices=list(PACE_LABELS.items()), default="normal")
+    mode = SelectField(_l("Getting around"), choices=list(MODE_LABELS.items()), default="drive")
+    must_see = MultiCheckboxField(_l("Must see"), validate_choice=False)
+    lunch = BooleanField(_l("Plan a lunch break"), default=True)
+    accessible_only = BooleanField(_l("Step-free sites only"))
+    ticket_budget = FloatField(
+        _l("Ticket budget (CNY, optional)"), validators=[Optional(), NumberRange(min=0, max=100000)]
+    )
+
+    def to_values(self) -> dict[str, Any]:
+        """Request values for :meth:`ItineraryRequest.from_dict`."""
+        values: dict[str, Any] = {
+            "date": self.date.data.isoformat() if self.date.data else None,
+            "days": int(self.days.data or 1),
+            "interests": {t: 1.0 for t in (self.interests.data or []) if t in THEMES},
+            "start": (self.start_text.data or "").strip() or self.start.data or "jiaozuo_station",
+            "day_start": self.day_start.data.strftime("%H:%M") if self.day_start.data else "08:30",
+            "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "18:00",
+            "pace": self.pace.data or "normal",
+            "mode": self.mode.data or "drive",
+            "must_see": list(self.must_see.data or []),
+            "lunch": bool(self.lunch.data),
+            "accessible_only": bool(self.accessible_only.data),
+        }
+        if self.ticket_budget.data is not None:
+            values["ticket_budget"] = float(self.ticket_budget.data)
+        return values
+
+
+class ReplanForm(FlaskForm):  # type: ignore[misc]
+    """Lock stops to their day and remove stops, then plan again."""
+
+    lock = SelectMultipleField(validate_choice=False)
+    remove = SelectMultipleField(validate_choice=False)
+
+    def locked(self) -> dict[str, int]:
+        """``"site_id:day"`` values as ``{site_id: day index}``."""
+        out: dict[str, int] = {}
+        for v in self.lock.data or []:
+            sid, _, day = str(v).rpartition(":")
+            if sid and day.isdigit():
+                out[sid] = int(day)
+        return out
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    """Staff login."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+def _json_object(form: Any, field: Any) -> None:
+    del form
+    text = (field.data or "").strip()
+    if not text:
+        return
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(str(_l("Not valid JSON: %(msg)s", msg=exc.msg))) from None
+    if not isinstance(value, dict):
+        raise ValidationError(str(_l("Expected a JSON object {…}")))
+
+
+class StudyForm(FlaskForm):  # type: ignore[misc]
+    """Study-tour planner (研学): groups of one grade band on one day."""
+
+    name = StringField(_l("Plan name"), validators=[DataRequired(), Length(max=200)])
+    date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
+    grade = SelectField(_l("Grade band"), choices=[(g, GRADE_LABELS[g]) for g in GRADES], default="junior")
+    groups = IntegerField(_l("Groups (classes)"), default=6, validators=[InputRequired(), NumberRange(1, 60)])
+    students = IntegerField(
+        _l("Students per group"), default=40, validators=[InputRequired(), NumberRange(1, 200)]
+    )
+    products = MultiCheckboxField(
+        _l("Study themes"), choices=[(p, p) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
+    )
+    required_sites = MultiCheckboxField(_l("Required sites"), validate_choice=False)
+    extra = TextAreaField(
+        _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
+    )
+
+    def to_values(self) -> dict[str, Any]:
+        """Request values for ``StudyTourRequest.from_dict``."""
+        values: dict[str, Any] = {
+            "date": self.date.data.isoformat() if self.date.data else None,
+            "grade": self.grade.data,
+            "groups": int(self.groups.data or 1),
+            "students": int(self.students.data or 1),
+            "products": list(self.products.data or []),
+            "required_sites": list(self.required_sites.data or []),
+        }
+        if (self.extra.data or "").strip():
+            values.update(json.loads(self.extra.data))
+        return values
+
+    def fill(self, values: dict[str, Any], name: str) -> None:
+        """Show a saved request in the form (for editing)."""
+        self.name.data = name
+        known = {"date", "grade", "groups", "students", "products", "required_sites"}
+        if values.get("date"):
+            try:
+                self.date.data = dt.date.fromisoformat(str(values["date"]))
+            except ValueError:
+                self.date.data = None
+        for key in ("grade", "groups", "students", "products", "required_sites"):
+            if key in values:
+                getattr(self, key).data = values[key]
+        extra = {k: v for k, v in values.items() if k not in known}
+        self.extra.data = json.dumps(extra, ensure_ascii=False, indent=1) if extra else ""
+
+
+class FlowForm(FlaskForm):  # type: ignore[misc]
+    """Start a visitor-flow simulation."""
+
+    date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
+    visitors = IntegerField(
+        _l("Visitors that day"), default=20000, validators=[InputRequired(), NumberRange(1, 2_000_000)]
+    )
+    holiday = BooleanField(_l("Public holiday"))
+    extra = TextAreaField(
+        _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
+    )
+
+    def to_values(self) -> dict[str, Any]:
+        """Scenario values for ``flow.Scenario.from_dict``."""
+        values: dict[str, Any] = {
+            "date": self.date.data.isoformat() if self.date.data else None,
+            "visitors": int(self.visitors.data or 0),
+            "holiday": bool(self.holiday.data),
+        }
+        if (self.extra.data or "").strip():
+            values.update(json.loads(self.extra.data))
+        return values
+
+
+class UploadForm(FlaskForm):  # type: ignore[misc]
+    """Upload a new ``pois.csv``."""
+
+    file = FileField(
+        _l("Site table (pois.csv)"), validators=[FileRequired(), FileAllowed(["csv"], _l("A .csv file"))]
+    )
+
+
+class ConfirmForm(FlaskForm):  # type: ignore[misc]
+    """A bare form: just the CSRF token (confirm, log out)."""
+
+    token = StringField(validators=[Optional(), Length(max=64)])

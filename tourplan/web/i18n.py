@@ -1,0 +1,127 @@
+"""Languages of the web app: Chinese by default, English on request.
+
+The locale comes from ``?lang=zh|en`` (remembered in a ``lang`` cookie),
+then that cookie, then the browser's ``Accept-Language``; Chinese when none
+of them says. Message ids in templates and code are English; the Chinese
+catalog lives in ``tourplan/web/translations/zh``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from flask import request
+from flask_babel import Babel, get_locale, lazy_gettext  # type: ignore[import-untyped, unused-ignore]
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "LANGS",
+    "MODE_LABELS",
+    "PACE_LABELS",
+    "THEME_LABELS",
+    "current_lang",
+    "init_i18n",
+    "lang_url",
+]
+
+LANGS: tuple[str, ...] = ("zh", "en")
+_COOKIE = "lang"
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+_l = lazy_gettext
+THEME_LABELS: dict[str, Any] = {
+    "mountain": _l("Mountains"),
+    "nature": _l("Nature"),
+    "history": _l("History"),
+    "culture": _l("Culture & arts"),
+    "science": _l("Science"),
+    "taiji": _l("Taiji"),
+    "shopping": _l("Shopping"),
+    "food": _l("Food"),
+    "family": _l("Family"),
+    "red": _l("Revolutionary history"),
+    "industry": _l("Industrial heritage"),
+}
+CATEGORY_LABELS: dict[str, Any] = {
+    "transport": _l("Station"),
+    "mountain": _l("Mountain area"),
+    "park": _l("Park"),
+    "museum": _l("Museum"),
+    "heritage": _l("Heritage site"),
+    "culture": _l("Culture venue"),
+    "study_base": _l("Study-tour base"),
+    "shopping": _l("Shopping"),
+    "food": _l("Food"),
+    "hotel": _l("Hotel"),
+    "plaza": _l("Square"),
+    "other": _l("Other"),
+}
+PACE_LABELS: dict[str, Any] = {
+    "relaxed": _l("Relaxed"),
+    "normal": _l("Normal"),
+    "active": _l("Active"),
+}
+MODE_LABELS: dict[str, Any] = {
+    "drive": _l("Car / taxi"),
+    "bus": _l("Bus"),
+    "walk": _l("On foot"),
+    "mixed": _l("Mixed"),
+}
+GRADE_LABELS: dict[str, Any] = {
+    "primary": _l("Primary school"),
+    "junior": _l("Junior middle school"),
+    "senior": _l("Senior middle school"),
+}
+
+
+def _select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGS:
+        return asked
+    cookie = request.cookies.get(_COOKIE)
+    if cookie in LANGS:
+        return cookie
+    best = request.accept_languages.best_match(LANGS)
+    return best or "zh"
+
+
+def current_lang() -> str:
+    """``"zh"`` or ``"en"`` for the current request."""
+    loc = get_locale()
+    return "en" if loc is not None and loc.language == "en" else "zh"
+
+
+def lang_url(lang: str) -> str:
+    """The current URL with ``lang`` set (for the language switch)."""
+    args = request.args.to_dict(flat=True)
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"
+
+
+def _remember(response: Response) -> Response:
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    asked = request.args.get("lang")
+    if asked in LANGS and request.cookies.get(_COOKIE) != asked:
+        response.set_cookie(_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def init_i18n(app: Flask) -> None:
+    """Set up Flask-Babel, the locale switch and template helpers."""
+    Babel(app, locale_selector=_select_locale, default_translation_directories=str(TRANSLATIONS))
+    app.after_request(_remember)
+    app.jinja_env.globals.update(
+        current_lang=current_lang,
+        lang_url=lang_url,
+        THEME_LABELS=THEME_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        PACE_LABELS=PACE_LABELS,
+        MODE_LABELS=MODE_LABELS,
+        GRADE_LABELS=GRADE_LABELS,
+    )

@@ -1,0 +1,212 @@
+"""Public pages: plan a trip, see and share the result, browse the sites."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
+
+from tourplan import maps
+from tourplan.data import CATEGORIES, GRADES, THEMES
+from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
+from tourplan.export import to_geojson, to_gpx, to_ics
+from tourplan.web import services
+from tourplan.web.forms import PlanForm, ReplanForm, place_choices, site_choices
+from tourplan.web.i18n import current_lang
+from tourplan.web.mapview import map_parts
+from tourplan.web.security import csp_nonce
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+    from tourplan.store import ItineraryRecord
+
+__all__ = ["bp"]
+
+bp = Blueprint("visitor", __name__)
+
+# Fields of ItineraryRequest that the form shows under another name.
+_FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "interests"}
+
+
+def _plan_form(formdata: Any = None) -> PlanForm:
+    sd = services.site_data()
+    lang = current_lang()
+    form = PlanForm(formdata=formdata) if formdata is not None else PlanForm()
+    form.start.choices = place_choices(sd.sites, lang)
+    form.must_see.choices = site_choices(sd.sites, lang)
+    return form
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The planning form."""
+    return render_template("plan.html", form=_plan_form(), problem=None)
+
+
+@bp.post("/plan")
+def plan() -> ResponseReturnValue:
+    """Plan from the form, save, and go to the shareable result."""
+    form = _plan_form(request.form)
+    problem: str | None = None
+    if form.validate():
+        try:
+            record = services.plan_and_save(form.to_values())
+        except RequestValidationError as exc:
+            for name, msg in exc.errors.items():
+                field = getattr(form, _FORM_FIELD.get(name, name), None)
+                if field is not None and hasattr(field, "errors"):
+                    field.errors = [*list(field.errors), msg]
+                else:
+                    problem = f"{name}: {msg}"
+            problem = problem or _("Please correct the marked fields.")
+        except (PlaceNotFoundError, InfeasibleRequestError) as exc:
+            problem = str(exc)
+        else:
+            return redirect(url_for("visitor.itinerary", iid=record.id), code=303)
+    else:
+        problem = _("Please correct the marked fields.")
+    return render_template("plan.html", form=form, problem=problem), 400
+
+
+def _record(iid: str) -> ItineraryRecord:
+    record = services.get_store().get_itinerary(iid)
+    if record is None:
+        abort(
+            404, description=_("No saved itinerary has this link. Links are kept; check that it is complete.")
+        )
+    return record
+
+
+def _exports(iid: str) -> dict[str, str]:
+    return {
+        "ics": url_for("visitor.export", iid=iid, fmt="ics"),
+        "gpx": url_for("visitor.export", iid=iid, fmt="gpx"),
+        "geojson": url_for("visitor.export", iid=iid, fmt="geojson"),
+        "print": url_for("visitor.printable", iid=iid),
+    }
+
+
+@bp.get("/i/<id:iid>")
+def itinerary(iid: str) -> ResponseReturnValue:
+    """A saved itinerary: map, timeline, re-plan, exports, share and embed."""
+    record = _record(iid)
+    lang = current_lang()
+    parts = map_parts(services.render_itinerary_map(record.result, lang=lang), csp_nonce())
+    share = url_for("visitor.itinerary", iid=iid, _external=True)
+    embed_url = url_for("embed.itinerary", iid=iid, _external=True)
+    return render_template(
+        "result.html",
+        record=record,
+        result=record.result,
+        map=parts,
+        share_url=share,
+        exports=_exports(iid),
+        embed_snippet=maps.embed_snippet(embed_url, "100%", 480, _("Trip map")),
+        oembed_url=url_for("embed.oembed", url=share, format="json", _external=True),
+        replan_form=ReplanForm(),
+        locked=record.request.get("locked") or {},
+        excluded=record.request.get("exclude") or [],
+        sites=services.site_data().sites,
+    )
+
+
+@bp.post("/i/<id:iid>/replan")
+def replan(iid: str) -> ResponseReturnValue:
+    """Plan again with the chosen stops locked or removed."""
+    record = _record(iid)
+    form = ReplanForm(request.form)
+    if not form.validate():
+        abort(400, description=_("The form expired; please reload the page and try again."))
+    try:
+        new = services.replan(record, locked=form.locked(), exclude=list(form.remove.data or []))
+    except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
+        return render_template("error.html", status=422, title=_("Cannot plan this"), message=str(exc)), 422
+    return redirect(url_for("visitor.itinerary", iid=new.id), code=303)
+
+
+_EXPORT_TYPES = {
+    "gpx": "application/gpx+xml",
+    "ics": "text/calendar; charset=utf-8",
+    "geojson": "application/geo+json",
+}
+
+
+def export_response(record: ItineraryRecord, fmt: str) -> Response:
+    """The itinerary as a GPX, ICS or GeoJSON download."""
+    if fmt == "gpx":
+        body: str | bytes = to_gpx(record.result, name=f"tourplan {record.id}")
+    elif fmt == "ics":
+        body = to_ics(
+            record.result,
+            uid_prefix=record.id,
+            url=url_for("visitor.itinerary", iid=record.id, _external=True),
+        )
+    elif fmt == "geojson":
+        import json
+
+        body = json.dumps(to_geojson(record.result), ensure_ascii=False)
+    else:
+        abort(404)
+    resp = Response(body, mimetype=_EXPORT_TYPES[fmt].split(";")[0])
+    resp.headers["Content-Type"] = _EXPORT_TYPES[fmt]
+    resp.headers["Content-Disposition"] = f'attachment; filename="tourplan-{record.id}.{fmt}"'
+    return resp
+
+
+@bp.get("/i/<id:iid>.<any(gpx, ics, geojson):fmt>")
+def export(iid: str, fmt: str) -> ResponseReturnValue:
+    """Download the itinerary."""
+    return export_response(_record(iid), fmt)
+
+
+@bp.get("/i/<id:iid>/print")
+def printable(iid: str) -> ResponseReturnValue:
+    """A printer-friendly timeline."""
+    record = _record(iid)
+    return render_template("print.html", record=record, result=record.result, share_url=url_for(
+        "visitor.itinerary", iid=iid, _external=True))  # fmt: skip
+
+
+@bp.get("/sites")
+def sites() -> ResponseReturnValue:
+    """The site directory with filters."""
+    table = services.site_data().sites
+    category = request.args.get("category") or None
+    theme = request.args.get("theme") or None
+    grade = request.args.get("grade") or None
+    q = (request.args.get("q") or "").strip()[:100]
+    if category not in (None, *CATEGORIES) or theme not in (None, *THEMES) or grade not in (None, *GRADES):
+        abort(400, description=_("Unknown filter value."))
+    found = table.filter(category=category, theme=theme, grade=grade, text=q or None)
+    return render_template(
+        "sites.html",
+        sites=found,
+        total=len(table),
+        filters={"category": category, "theme": theme, "grade": grade, "q": q},
+        categories=sorted({s.category for s in table}),
+    )
+
+
+@bp.get("/sites/<site_id>")
+def site(site_id: str) -> ResponseReturnValue:
+    """One site: facts, map, approximate-location note."""
+    table = services.site_data().sites
+    s = table.get(site_id)
+    if s is None:
+        abort(404, description=_("There is no site with this id."))
+    lang = current_lang()
+    point = maps.MapPoint(s.lat, s.lon, s.name_zh, s.name_en, s.location_error_m)
+    m = maps.render_route_map(
+        [
+            maps.RouteDay(
+                s.label(lang), [maps.MapStop(point, 1, activity=s.activity, ticket_cny=s.ticket_cny)]
+            )
+        ],
+        lang="en" if lang == "en" else "zh",
+        assets=url_for("static", filename="vendor").rstrip("/"),
+    )
+    parent = table.get(s.parent_id) if s.parent_id else None
+    parts_of = [x for x in table if x.parent_id == s.id]
+    return render_template("site.html", site=s, map=map_parts(m, csp_nonce()), parent=parent, parts=parts_of)
