@@ -37,6 +37,9 @@ P_MULTI = 1  # 1.0 if any node has several windows
 P_NOISE = 2
 P_TAU0 = 3
 P_RESTART = 4
+P_KFRAC = 5
+P_KMIN = 6
+P_KCAP = 7
 
 
 @njit(cache=True, inline="always")
@@ -258,6 +261,7 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
     pos = np.full((nc, m), -1, dtype=np.int64)
     dirty = np.ones(m, dtype=np.bool_)
     changed = np.zeros(m, dtype=np.bool_)
+    full = True  # first pass (or after a group count changed): evaluate every pair
     while True:
         best = -1.0
         bi = -1
@@ -267,7 +271,10 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
             if where[j] >= 0:
                 continue
             for r in range(m):
-                if dirty[r]:
+                # A route only grows during recreate, so an insertion that was
+                # infeasible stays (almost always) infeasible: skip re-checking it.
+                if dirty[r] and (full or ratio[c, r] >= 0.0):
+                    work[0] += 2
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
@@ -288,6 +295,7 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
                     bi = c
                     br = r
         dirty[:] = False
+        full = False
         if bi < 0:
             break
         insert_at(D, X, br, pos[bi, br], cand[bi])
@@ -296,6 +304,7 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
         # group counts changed on route br: gains of other nodes there change too
         if GPTR[cand[bi] + 1] > GPTR[cand[bi]]:
             dirty[:] = True
+            full = True
     return changed
 
 
@@ -354,6 +363,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
             saving = T[a, j] + T[j, b] - T[a, b]
             if saving <= 1e-9:
                 continue
+            work[0] += L
             for q in range(0, L + 1):
                 if q == p or q == p - 1:
                     continue
@@ -388,6 +398,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
             fwd = 0.0
             rev = 0.0
             a = seq[r, i - 1]
+            work[0] += L - i
             for k in range(i + 1, L + 1):
                 fwd += T[seq[r, k - 1], seq[r, k]]
                 rev += T[seq[r, k], seq[r, k - 1]]
@@ -502,9 +513,9 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
         visited = 0
         for r in range(m):
             visited += X[1][r]
-        kmax = max(2, int(0.2 * visited))
-        if kmax > 25:
-            kmax = 25
+        kmax = max(int(PAR[P_KMIN]), int(PAR[P_KFRAC] * visited))
+        if kmax > PAR[P_KCAP]:
+            kmax = int(PAR[P_KCAP])
         k = 1 + np.random.randint(kmax)
         kind = np.random.randint(3)
         touched = ruin(D, X, kind, k, work)
@@ -524,7 +535,7 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
         if frac > 1.0:
             frac = 1.0
         thr = tau0 * (1.0 - frac) * (bs if bs > 1.0 else 1.0)
-        accept = _better(v, t, cv, ct) or v >= cv - thr
+        accept = _better(v, t, cv, ct) or v >= bv - thr
         if accept:
             copy_state(X, cur)
             cv, ct = v, t

@@ -13,7 +13,7 @@ from tourplan.errors import SolverError
 from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
 
-WORK_PER_SECOND = 6.0e6
+WORK_PER_SECOND = 10.0e6
 """Work units (insertion/schedule checks) this engine does per second on the
 reference 2-core machine; the deterministic budget is derived from it."""
 
@@ -41,11 +41,14 @@ class SolveParams:
         is only looked at between chunks.
     """
 
-    budget_fraction: float = 0.8
+    budget_fraction: float = 0.6
     noise: float = 0.4
     tau0: float = 0.02
     restart: int = 3000
     chunks: int = 40
+    ruin_fraction: float = 0.4
+    ruin_min: int = 4
+    ruin_cap: int = 30
 
     def __post_init__(self) -> None:
         if not (0 < self.budget_fraction and self.chunks >= 1 and self.restart >= 1):
@@ -105,7 +108,18 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
     gptr = np.zeros(n + 1, dtype=np.int64)
     gptr[1:] = np.cumsum([len(x) for x in members])
     glist = np.array([g for x in members for g in x], dtype=np.int64)
-    par = np.array([bonus, multi, params.noise, params.tau0, float(params.restart)])
+    par = np.array(
+        [
+            bonus,
+            multi,
+            params.noise,
+            params.tau0,
+            float(params.restart),
+            params.ruin_fraction,
+            float(params.ruin_min),
+            float(params.ruin_cap),
+        ]
+    )
     data = (
         np.array(problem.travel, dtype=np.float64),
         np.array(problem.service, dtype=np.float64),
@@ -221,14 +235,16 @@ def solve(
     counters = np.array([0, 0, 0, max(budget, 1)], dtype=np.int64)
     chunk = max(1, budget // params.chunks)
     c = 0
-    t_search = time.perf_counter()
+    last = time.perf_counter()
+    slowest = last - t0
     while cand.size and counters[0] < budget:
         c += 1
         target = min(budget, c * chunk)
         eng.search(data, cur, best, scratch, cand, target, counters, seed * 1_000_003 + c)
         now = time.perf_counter()
-        per_chunk = (now - t_search) / c
-        if now + per_chunk > t0 + time_limit:
+        slowest = max(slowest, now - last)
+        last = now
+        if now + 2.0 * slowest + 0.02 > t0 + time_limit:
             break
     routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
     return build_solution(
