@@ -335,3 +335,25 @@ def test_cli_plan_bad_input_is_one_line():
     assert r.stderr.startswith("tourplan: error: invalid request: date:")
     r = CliRunner().invoke(main, ["plan", "--date", "2026-10-03", "--start", "Nowhere Hotel"])
     assert r.exit_code == 2 and "could not find" in r.stderr
+
+
+def test_trail_sites_take_at_least_the_hike_and_count_their_climb(bundled_sites, bundled_graph):
+    from dataclasses import replace
+
+    from tourplan.data import SiteTable
+    from tourplan.graph import SiteGraph, hiking_minutes
+    from tourplan.itinerary import visit_minutes
+
+    peak = replace(bundled_sites["yuntai_zhuyufeng"], trail_km=6.0, trail_ascent_m=700.0)
+    assert visit_minutes(peak) == pytest.approx(1.25 * hiking_minutes(6.0, 700.0, 700.0))
+    assert visit_minutes(peak) > peak.visit_minutes
+    table = SiteTable(tuple(peak if s.id == peak.id else s for s in bundled_sites))
+    graph = SiteGraph(table)
+    # 700 m of climbing is over the relaxed limit (400 m) but within the active one (1500 m).
+    relaxed = plan(table, graph, interests={"mountain": 1}, pace="relaxed", must_see=(peak.id,))
+    assert peak.id not in relaxed.site_ids
+    assert "more than the relaxed pace allows" in relaxed.unplaced[peak.id]
+    active = plan(table, graph, interests={"mountain": 1}, pace="active", must_see=(peak.id,))
+    assert peak.id in active.site_ids
+    day = active.days[0]
+    assert day.ascent_m >= 700

@@ -32,7 +32,7 @@ from tourplan.errors import (
     RequestValidationError,
     UnknownSiteError,
 )
-from tourplan.graph import MODES, Matrices, SiteGraph
+from tourplan.graph import MODES, Matrices, SiteGraph, hiking_minutes
 from tourplan.hours import open_intervals
 from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
 from tourplan.sun import daylight
@@ -690,7 +690,7 @@ def _build_model(
             # A small value keeps lunch places comparable; a food lover values them more.
             scores[idx] = 0.2 * s.popularity * (1.0 + food_w)
         else:
-            service[idx] = round(s.visit_minutes * pace.visit_factor) + pace.buffer_min
+            service[idx] = round(visit_minutes(s) * pace.visit_factor) + pace.buffer_min
             scores[idx] = site_score(s, req.interests)
             if lunch_on and _is_outdoor_mountain(s) and service[idx] >= LONG_VISIT_LUNCH:
                 long_nodes.add(idx)
@@ -779,6 +779,20 @@ def _build_model(
         mats,
         sunsets,
     )
+
+
+def visit_minutes(s: Site) -> float:
+    """Typical visit length; for a site with a known trail, at least the hike.
+
+    The hike takes Naismith's time with Langmuir's corrections
+    (:func:`tourplan.graph.hiking_minutes`) for the trail out and back with
+    its climb, plus a quarter of that for stops along the way.
+    """
+    if s.trail_km:
+        up = s.trail_ascent_m or 0.0
+        hike = 1.25 * hiking_minutes(s.trail_km, up, up)
+        return max(float(s.visit_minutes), hike)
+    return float(s.visit_minutes)
 
 
 def _visit_ascent(s: Site) -> float:
@@ -1076,6 +1090,14 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
     node = model.nodes.index(sid)
     p = model.problem
     dates = req.dates
+    pace = PACES[req.pace]
+    if _visit_ascent(s) > pace.max_ascent_m:
+        return (
+            f"{name} climbs {_visit_ascent(s):.0f} m, more than the {req.pace} pace allows in a day "
+            f"({pace.max_ascent_m:.0f} m); choose the active pace"
+        )
+    if req.ticket_budget is not None and _entry_price(s, sites) > req.ticket_budget:
+        return f"{name} costs {_entry_price(s, sites):.0f} CNY, more than the ticket budget of {req.ticket_budget:.0f} CNY"
     allowed = [r for r in range(p.m) if p.windows_on(r, node)]
     if not allowed:
         reasons = []
