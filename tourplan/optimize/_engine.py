@@ -40,6 +40,7 @@ P_RESTART = 4
 P_KFRAC = 5
 P_KMIN = 6
 P_KCAP = 7
+P_MAXIT = 8
 
 
 @njit(cache=True, inline="always")
@@ -258,12 +259,14 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
     gb = PAR[P_GB]
     multi = PAR[P_MULTI]
     ratio = np.full((nc, m), -1.0)
+    prio = np.zeros((nc, m), dtype=np.int64)
     pos = np.full((nc, m), -1, dtype=np.int64)
     dirty = np.ones(m, dtype=np.bool_)
     changed = np.zeros(m, dtype=np.bool_)
     full = True  # first pass (or after a group count changed): evaluate every pair
     while True:
         best = -1.0
+        bprio = -1
         bi = -1
         br = -1
         for c in range(nc):
@@ -285,13 +288,20 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
                             if p >= 0:
                                 if cost < 1e-6:
                                     cost = 1e-6
-                                rr = g * g / cost
+                                # mandatory / group-minimum insertions come first
+                                nb = int(g / gb) if gb > 0.0 else 0
+                                g -= nb * gb
+                                rr = (g * g + 1e-9) / cost
                                 if noise > 0.0:
                                     rr *= 1.0 + noise * (np.random.random() - 0.5)
                                 ratio[c, r] = rr
+                                prio[c, r] = nb
                                 pos[c, r] = p
-                if ratio[c, r] > best:
+                if ratio[c, r] >= 0.0 and (
+                    prio[c, r] > bprio or (prio[c, r] == bprio and ratio[c, r] > best)
+                ):
                     best = ratio[c, r]
+                    bprio = prio[c, r]
                     bi = c
                     br = r
         dirty[:] = False
@@ -506,7 +516,7 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
     total_budget = counters[3]
     noise = PAR[P_NOISE]
     tau0 = PAR[P_TAU0]
-    while work[0] < budget:
+    while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
         it = counters[1]
         copy_state(cur, X)

@@ -49,6 +49,7 @@ class SolveParams:
     ruin_fraction: float = 0.4
     ruin_min: int = 4
     ruin_cap: int = 30
+    iterations_per_site: int = 300
 
     def __post_init__(self) -> None:
         if not (0 < self.budget_fraction and self.chunks >= 1 and self.restart >= 1):
@@ -105,6 +106,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
         for r in group.routes:
             gmin[g, r] = group.min_visits
             gmax[g, r] = group.max_visits
+    cand_list = [i for i in range(n) if i not in depots and wn[:, i].any()]
     gptr = np.zeros(n + 1, dtype=np.int64)
     gptr[1:] = np.cumsum([len(x) for x in members])
     glist = np.array([g for x in members for g in x], dtype=np.int64)
@@ -118,6 +120,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             params.ruin_fraction,
             float(params.ruin_min),
             float(params.ruin_cap),
+            float(1000 + params.iterations_per_site * m * len(cand_list)),
         ]
     )
     data = (
@@ -141,9 +144,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
         gmax,
         par,
     )
-    cand = np.array(
-        [i for i in range(n) if i not in depots and wn[:, i].any()], dtype=np.int64
-    )
+    cand = np.array(cand_list, dtype=np.int64)
     return data, cand
 
 
@@ -237,7 +238,7 @@ def solve(
     c = 0
     last = time.perf_counter()
     slowest = last - t0
-    while cand.size and counters[0] < budget:
+    while cand.size and counters[0] < budget and counters[1] < data[-1][8]:
         c += 1
         target = min(budget, c * chunk)
         eng.search(data, cur, best, scratch, cand, target, counters, seed * 1_000_003 + c)

@@ -1,0 +1,379 @@
+"""Tests of the orienteering engine: model, checker, reader, exact and heuristic solvers."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tourplan.errors import DataValidationError, SolverError
+from tourplan.optimize import (
+    Problem,
+    Route,
+    Solution,
+    SolveParams,
+    VisitGroup,
+    check_solution,
+    format_result,
+    read_optw,
+    schedule_route,
+    solve,
+    solve_exact,
+)
+
+DATA = Path(__file__).parent / "data" / "optw"
+ROOT = Path(__file__).resolve().parents[1]
+FAST = 0.3  # seconds per heuristic solve in tests
+
+
+def line_problem(
+    xs: list[float],
+    scores: list[float],
+    windows: list[tuple[tuple[float, float], ...]] | None = None,
+    *,
+    latest: float = 100.0,
+    m: int = 1,
+    service: float = 0.0,
+    **kw: object,
+) -> Problem:
+    """Sites on a line, depot (node 0) at x = 0; |dx| is the travel time."""
+    pts = np.array([0.0, *xs])
+    travel = np.abs(pts[:, None] - pts[None, :])
+    n = len(pts)
+    wins = windows if windows is not None else [((0.0, latest),)] * (n - 1)
+    return Problem(
+        travel=travel,
+        scores=[0.0, *scores],
+        service=[0.0] + [service] * (n - 1),
+        windows=[(), *wins],
+        routes=tuple(Route(0, 0, 0.0, latest) for _ in range(m)),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@st.composite
+def small_problems(draw: st.DrawFn, max_sites: int = 7) -> Problem:
+    """Random small TOPTW instances with one or two windows per site."""
+    k = draw(st.integers(2, max_sites))
+    m = draw(st.integers(1, 2))
+    coords = draw(
+        st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=k + 1, max_size=k + 1)
+    )
+    xy = np.array(coords, dtype=float)
+    travel = np.floor(np.sqrt(((xy[:, None] - xy[None, :]) ** 2).sum(-1)) * 10) / 10
+    scores = [0.0] + [float(draw(st.integers(0, 9))) for _ in range(k)]
+    service = [0.0] + [float(draw(st.integers(0, 5))) for _ in range(k)]
+    horizon = float(draw(st.integers(30, 120)))
+    windows: list[tuple[tuple[float, float], ...]] = [()]
+    for _ in range(k):
+        a = float(draw(st.integers(0, int(horizon))))
+        w = float(draw(st.integers(0, 40)))
+        wins = [(a, a + w)]
+        if draw(st.booleans()):
+            b = a + w + float(draw(st.integers(1, 30)))
+            wins.append((b, b + float(draw(st.integers(0, 20)))))
+        windows.append(tuple(wins))
+    return Problem(
+        travel=travel,
+        scores=scores,
+        service=service,
+        windows=windows,
+        routes=tuple(Route(0, 0, 0.0, horizon) for _ in range(m)),
+    )
+
+
+def assert_valid(problem: Problem, sol: Solution) -> None:
+    issues = check_solution(problem, sol.routes)
+    assert issues == [], issues
+    assert sol.feasible
+    visited = [i for r in sol.routes for i in r]
+    assert len(visited) == len(set(visited))
+    assert math.isclose(sol.score, float(sum(problem.scores[i] for i in visited)))
+    for route, sched in zip(sol.routes, sol.schedule, strict=True):
+        assert tuple(v.node for v in sched) == route
+
+
+# ---------------------------------------------------------------- Problem model
+
+
+def test_problem_validates_everything_at_once() -> None:
+    with pytest.raises(DataValidationError, match="3 problems") as info:
+        Problem(
+            travel=np.zeros((3, 2)),
+            scores=[0, -1, 2],
+            service=[0, 0, 0],
+            windows=[(), ((5, 1),), ()],
+            routes=(Route(),),
+        )
+    assert len(info.value.problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"mandatory": frozenset({7})}, "mandatory"),
+        ({"mandatory": frozenset({0})}, "start/end"),
+        ({"max_nodes": (1, 2)}, "max_nodes"),
+        ({"load": np.ones((3, 1))}, "capacity"),
+        ({"route_windows": {(3, 1): ()}}, "route_windows"),
+    ],
+)
+def test_problem_rejects_bad_options(change: dict[str, object], match: str) -> None:
+    base = line_problem([1.0, 2.0], [1.0, 1.0])
+    with pytest.raises(DataValidationError, match=match):
+        base.replace(**change)
+
+
+def test_problem_is_frozen_and_arrays_read_only() -> None:
+    p = line_problem([1.0], [1.0])
+    with pytest.raises(ValueError, match="read-only"):
+        p.travel[0, 1] = 5.0
+    assert p.replace(scores=[0.0, 3.0]).scores[1] == 3.0
+
+
+# ---------------------------------------------------------------- checker
+
+
+def test_checker_reports_each_kind_of_violation() -> None:
+    p = line_problem(
+        [5.0, 10.0, 50.0],
+        [1.0, 1.0, 1.0],
+        [((0.0, 100.0),), ((0.0, 3.0),), ((0.0, 100.0),)],
+        latest=60.0,
+        mandatory=frozenset({3}),
+    )
+    issues = check_solution(p, [[1, 2, 1, 0]])
+    text = "\n".join(issues)
+    assert "more than once" in text
+    assert "after its windows" in text
+    assert "start/end" in text
+    assert "mandatory nodes not visited: [3]" in text
+    assert check_solution(p, [[3]]) == ["route 0: returns to 0 at 100, after latest 60"]
+
+
+def test_schedule_waits_for_the_second_window() -> None:
+    p = line_problem([10.0], [1.0], [((0.0, 5.0), (30.0, 40.0))], service=2.0)
+    sched = schedule_route(p, 0, [1])
+    (visit,) = sched.visits
+    assert (visit.arrive, visit.wait, visit.start, visit.end) == (10.0, 20.0, 30.0, 32.0)
+    assert sched.finish == 42.0
+    assert sched.issues == []
+
+
+# ---------------------------------------------------------------- exact solver
+
+
+def test_exact_small_known_optimum() -> None:
+    # budget 20: both 1 and 2 (x=4, x=6) fit, 3 at x=15 does not with them
+    p = line_problem([4.0, 6.0, 15.0], [3.0, 3.0, 5.0], latest=20.0)
+    sol = solve_exact(p)
+    assert sol.score == 6.0
+    assert sorted(sol.routes[0]) == [1, 2]
+
+
+def test_exact_rejects_large_problems() -> None:
+    p = line_problem([float(i) for i in range(1, 20)], [1.0] * 19)
+    with pytest.raises(SolverError, match="at most"):
+        solve_exact(p)
+
+
+@settings(max_examples=20, deadline=None)
+@given(small_problems())
+def test_exact_optimum_never_drops_when_a_site_is_added(p: Problem) -> None:
+    base = solve_exact(p)
+    n = p.n
+    travel = np.zeros((n + 1, n + 1))
+    travel[:n, :n] = p.travel
+    travel[n, :n] = travel[:n, n] = p.travel[0] + 1.0
+    bigger = p.replace(
+        travel=travel,
+        scores=[*p.scores, 4.0],
+        service=[*p.service, 1.0],
+        windows=[*p.windows, ((0.0, 50.0),)],
+    )
+    assert solve_exact(bigger).score >= base.score - 1e-9
+    assert_valid(p, base)
+
+
+# ---------------------------------------------------------------- heuristic
+
+
+@settings(max_examples=20, deadline=None)
+@given(small_problems())
+def test_solve_is_feasible_and_matches_exact(p: Problem) -> None:
+    sol = solve(p, time_limit=FAST)
+    assert_valid(p, sol)
+    assert sol.score >= solve_exact(p).score - 1e-9
+
+
+def test_solve_uses_multiple_windows() -> None:
+    # site 1 opens early and late; site 2 sits in between in time
+    p = line_problem(
+        [10.0, 12.0],
+        [5.0, 5.0],
+        [((0.0, 5.0), (40.0, 50.0)), ((10.0, 15.0),)],
+        latest=80.0,
+        service=5.0,
+    )
+    sol = solve(p, time_limit=FAST)
+    assert_valid(p, sol)
+    assert sol.routes == ((2, 1),)
+    assert sol.schedule[0][1].start == 40.0
+
+
+def test_route_windows_close_a_site_on_one_day() -> None:
+    p = line_problem(
+        [10.0, 11.0],
+        [5.0, 5.0],
+        latest=25.0,
+        m=2,
+        route_windows={(0, 1): (), (1, 2): ()},
+    )
+    sol = solve(p, time_limit=FAST)
+    assert_valid(p, sol)
+    assert sol.routes == ((2,), (1,))
+
+
+def test_lunch_group_one_food_stop_per_day() -> None:
+    # sites 1..3 sightseeing, 4..6 restaurants (score 0) open 12:00-13:00 (720-780)
+    xs = [10.0, 20.0, 30.0, 12.0, 22.0, 32.0]
+    sight = ((480.0, 1000.0),)
+    lunch = ((720.0, 780.0),)
+    p = line_problem(
+        xs,
+        [5.0, 5.0, 5.0, 0.0, 0.0, 0.0],
+        [sight, sight, sight, lunch, lunch, lunch],
+        latest=1000.0,
+        m=2,
+        service=60.0,
+        groups=(VisitGroup(frozenset({4, 5, 6}), frozenset({0, 1}), 1, 1),),
+    )
+    p = p.replace(routes=(Route(0, 0, 480.0, 1000.0), Route(0, 0, 480.0, 1000.0)))
+    sol = solve(p, time_limit=FAST)
+    assert_valid(p, sol)
+    for route in sol.routes:
+        assert len([i for i in route if i in {4, 5, 6}]) == 1
+    assert sol.score == 15.0
+
+
+def test_capacity_and_max_nodes_limit_visits() -> None:
+    p = line_problem([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], latest=100.0)
+    capped = p.replace(load=np.array([[0.0], [1.0], [1.0], [1.0], [2.0]]), capacity=[2.0])
+    sol = solve(capped, time_limit=FAST)
+    assert_valid(capped, sol)
+    assert sol.score == 5.0  # sites 2 + 3 (load 2) beat site 4 alone (load 2)
+    limited = p.replace(max_nodes=(1,))
+    sol = solve(limited, time_limit=FAST)
+    assert_valid(limited, sol)
+    assert sol.routes == ((4,),)
+
+
+def test_mandatory_site_is_visited_even_if_worthless() -> None:
+    p = line_problem([5.0, -20.0], [10.0, 0.0], latest=45.0, mandatory=frozenset({2}))
+    sol = solve(p, time_limit=FAST)
+    assert_valid(p, sol)
+    assert sol.routes == ((2,),)
+    assert sol.unvisited_mandatory == frozenset()
+
+
+def test_unreachable_mandatory_is_reported() -> None:
+    p = line_problem([5.0, 80.0], [10.0, 1.0], latest=100.0, mandatory=frozenset({2}))
+    sol = solve(p, time_limit=FAST)
+    assert sol.unvisited_mandatory == frozenset({2})
+    assert not sol.feasible
+    assert sol.routes == ((1,),)
+    assert "unvisited mandatory" in sol.summary()
+
+
+def test_same_seed_same_result() -> None:
+    _, p = read_optw(DATA / "grid30.txt", routes=2)
+    # a small work budget inside a generous limit: the clock never decides
+    params = SolveParams(budget_fraction=0.05)
+    a = solve(p, time_limit=2.0, seed=3, params=params)
+    b = solve(p, time_limit=2.0, seed=3, params=params)
+    assert a.routes == b.routes
+    assert a.iterations == b.iterations
+    assert max(a.runtime, b.runtime) <= 2.0 + 0.05
+
+
+def test_time_limit_must_be_positive() -> None:
+    with pytest.raises(SolverError, match="time_limit"):
+        solve(line_problem([1.0], [1.0]), time_limit=0.0)
+
+
+# ---------------------------------------------------------------- reader
+
+
+@pytest.mark.parametrize("fname", ["tiny.txt", "tiny_crlf.txt", "c204_quirk.txt"])
+def test_read_optw_formats(fname: str) -> None:
+    name, p = read_optw(DATA / fname, routes=2)
+    assert name == Path(fname).stem
+    assert p.n == 6
+    assert p.m == 2
+    assert p.routes[0] == Route(0, 0, 0.0, 100.0)  # Tmax is the depot's close
+    assert p.travel[0, 1] == 5.0
+    assert p.travel[0, 5] == pytest.approx(0.3)  # 0.35 truncated to 1 decimal
+    assert p.windows[5] == ((0.0, 100.0),)  # open/close are the last two fields
+    assert p.scores.tolist() == [0.0, 10.0, 20.0, 5.0, 7.0, 1.0]
+    assert p.service[3] == 2.0
+
+
+def test_read_optw_pr_files_use_two_decimals() -> None:
+    _, p = read_optw(DATA / "pr_tiny.txt")
+    assert p.travel[0, 5] == pytest.approx(0.35)
+    _, q = read_optw(DATA / "pr_tiny.txt", decimals=0)
+    assert q.travel[0, 5] == 0.0
+
+
+def test_read_optw_rejects_garbage(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1 1 1 1\n0 10\n0 0 0 0 0 0 0 0 10\n1 x y\n")
+    with pytest.raises(DataValidationError, match="vertex line"):
+        read_optw(bad)
+
+
+def test_format_result_round_trip() -> None:
+    name, p = read_optw(DATA / "tiny.txt", routes=1)
+    sol = solve(p, time_limit=FAST)
+    out = format_result(name, sol)
+    assert out["instance"] == "tiny"
+    assert out["score"] == int(sol.score)
+    assert check_solution(p, out["routes"]) == []
+
+
+# ---------------------------------------------------------------- benchmark script
+
+
+def test_bench_script_smoke() -> None:
+    bench_dir = Path("/work/shared/bench/optw")
+    if not bench_dir.exists():
+        bench_dir = ROOT.parent / "shared" / "bench" / "optw"
+    if not (bench_dir / "bks.csv").exists():
+        pytest.skip("benchmark instances not available")
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "optw.py"),
+            "--instances",
+            "c101,r101",
+            "--m",
+            "1",
+            "--time-limit",
+            "0.2",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    last = out.stdout.strip().splitlines()[-1]
+    assert "rows 2, feasible 2, mean gap" in last
+    assert "time limit 0.2 s" in last
