@@ -268,3 +268,18 @@ def test_edges_load_and_validate(small_sites, small_edges, tmp_path):
         load_edges(bad, small_sites)
     got = {(p.row, p.column) for p in info.value.problems}
     assert {(1, "to_id"), (2, "to_id"), (2, "mode"), (2, "distance_km")} <= got
+
+
+def test_hundred_thousand_rows_rejected_with_a_clear_error(small_pois):
+    lines = small_pois.read_text(encoding="utf-8").splitlines()
+    big = "\n".join([lines[0]] + [lines[1]] * 100_000) + "\n"
+    with pytest.raises(DataValidationError, match="at most 20000 rows"):
+        parse_sites(big, name="big.csv")
+
+
+def test_one_row_with_ten_thousand_columns(small_pois):
+    lines = small_pois.read_text(encoding="utf-8").splitlines()
+    lines[2] += "," * 10_000
+    with pytest.raises(DataValidationError) as info:
+        parse_sites("\n".join(lines) + "\n", name="wide.csv")
+    assert info.value.problems[0].row == 2
