@@ -499,5 +499,48 @@ def study_tour(
         click.echo(f"map written to {map_path}", err=True)
 
 
+# --------------------------------------------------------------------------- staff users (web)
+
+
+def _user_store() -> Any:
+    """The web app's store, as configured (instance folder, ``TOURPLAN_*`` env)."""
+    from tourplan.web import create_app
+
+    return create_app().extensions["tourplan.store"]
+
+
+@main.group("users")
+def users() -> None:
+    """Staff accounts of the web app (same configuration as ``tourplan serve``)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+)
+@handle_errors
+def users_add(name: str, password_stdin: bool) -> None:
+    """Create staff account NAME; prompts for the password unless --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        rec = _user_store().add_user(name, password)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"added staff user {rec.username!r}")
+
+
+@users.command("list")
+@handle_errors
+def users_list() -> None:
+    """List staff accounts."""
+    for u in _user_store().list_users():
+        click.echo(f"{u.username}\t{u.created:%Y-%m-%d %H:%M} UTC")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -48,6 +48,21 @@ __all__ = [
 ]
 
 DEFAULT_INTERESTS = ("history", "culture", "mountain")
+
+try:  # WTForms >= 3.3 wants SelectChoice objects; older versions take tuples.
+    from wtforms import SelectChoice as _SelectChoice  # type: ignore[import-untyped, unused-ignore]
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    _SelectChoice = None
+
+
+def choice(value: str, label: Any = None, optgroup: str | None = None) -> Any:
+    """One option of a select, radio or checkbox list (label defaults to the value)."""
+    shown = value if label is None else label
+    if _SelectChoice is None:  # pragma: no cover
+        return (value, shown)
+    return _SelectChoice(value, shown, optgroup=optgroup) if optgroup else _SelectChoice(value, shown)
+
+
 _START_CATEGORIES = ("transport", "hotel")
 
 
@@ -82,10 +97,10 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
     """The visitor's planning form; the defaults give a good day in one click."""
 
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
-    days = SelectField(_l("Days"), choices=[(1, "1"), (2, "2"), (3, "3"), (4, "4")], coerce=int, default=1)
+    days = SelectField(_l("Days"), choices=[choice(str(n)) for n in range(1, 5)], coerce=int, default=1)
     interests = MultiCheckboxField(
         _l("What do you enjoy?"),
-        choices=[(t, THEME_LABELS[t]) for t in THEMES],
+        choices=[choice(t, THEME_LABELS[t]) for t in THEMES],
         default=list(DEFAULT_INTERESTS),
     )
     start = SelectField(_l("Start from"), default="jiaozuo_station", validate_choice=False)
@@ -94,8 +109,10 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
     )
     day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
     day_end = TimeField(_l("Back by"), default=dt.time(18, 0), validators=[InputRequired()])
-    pace = RadioField(_l("Pace"), choices=list(PACE_LABELS.items()), default="normal")
-    mode = SelectField(_l("Getting around"), choices=list(MODE_LABELS.items()), default="drive")
+    pace = RadioField(_l("Pace"), choices=[choice(k, v) for k, v in PACE_LABELS.items()], default="normal")
+    mode = SelectField(
+        _l("Getting around"), choices=[choice(k, v) for k, v in MODE_LABELS.items()], default="drive"
+    )
     must_see = MultiCheckboxField(_l("Must see"), validate_choice=False)
     lunch = BooleanField(_l("Plan a lunch break"), default=True)
     accessible_only = BooleanField(_l("Step-free sites only"))
@@ -160,32 +177,48 @@ def _json_object(form: Any, field: Any) -> None:
 
 
 class StudyForm(FlaskForm):  # type: ignore[misc]
-    """Study-tour planner (研学): groups of one grade band on one day."""
+    """Study-tour planner (研学): a school's groups of one grade band on one day."""
 
     name = StringField(_l("Plan name"), validators=[DataRequired(), Length(max=200)])
+    school = StringField(_l("School"), validators=[DataRequired(), Length(max=100)])
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
-    grade = SelectField(_l("Grade band"), choices=[(g, GRADE_LABELS[g]) for g in GRADES], default="junior")
-    groups = IntegerField(_l("Groups (classes)"), default=6, validators=[InputRequired(), NumberRange(1, 60)])
+    grade = SelectField(
+        _l("Grade band"), choices=[choice(g, GRADE_LABELS[g]) for g in GRADES], default="junior"
+    )
     students = IntegerField(
-        _l("Students per group"), default=40, validators=[InputRequired(), NumberRange(1, 200)]
+        _l("Students in all"), default=240, validators=[InputRequired(), NumberRange(1, 5000)]
     )
+    groups = IntegerField(_l("Groups (classes)"), default=6, validators=[InputRequired(), NumberRange(1, 60)])
+    buses = IntegerField(_l("Buses"), default=6, validators=[InputRequired(), NumberRange(1, 60)])
+    seats = IntegerField(_l("Seats per bus"), default=53, validators=[InputRequired(), NumberRange(10, 80)])
+    start = SelectField(_l("Start from"), default="jiaozuo_station", validate_choice=False)
+    day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
+    day_end = TimeField(_l("Back by"), default=dt.time(17, 0), validators=[InputRequired()])
     products = MultiCheckboxField(
-        _l("Study themes"), choices=[(p, p) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
+        _l("Study themes"), choices=[choice(p) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
     )
-    required_sites = MultiCheckboxField(_l("Required sites"), validate_choice=False)
+    require = MultiCheckboxField(_l("Required sites"), validate_choice=False)
     extra = TextAreaField(
         _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
     )
 
+    _FIELDS = ("school", "grade", "students", "groups", "buses", "seats", "start", "products", "require")
+
     def to_values(self) -> dict[str, Any]:
         """Request values for ``StudyTourRequest.from_dict``."""
         values: dict[str, Any] = {
+            "school": (self.school.data or "").strip(),
             "date": self.date.data.isoformat() if self.date.data else None,
             "grade": self.grade.data,
-            "groups": int(self.groups.data or 1),
             "students": int(self.students.data or 1),
+            "groups": int(self.groups.data or 1),
+            "buses": int(self.buses.data or 1),
+            "seats": int(self.seats.data or 1),
+            "start": self.start.data or "jiaozuo_station",
+            "day_start": self.day_start.data.strftime("%H:%M") if self.day_start.data else "08:30",
+            "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "17:00",
             "products": list(self.products.data or []),
-            "required_sites": list(self.required_sites.data or []),
+            "require": list(self.require.data or []),
         }
         if (self.extra.data or "").strip():
             values.update(json.loads(self.extra.data))
@@ -194,38 +227,56 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
     def fill(self, values: dict[str, Any], name: str) -> None:
         """Show a saved request in the form (for editing)."""
         self.name.data = name
-        known = {"date", "grade", "groups", "students", "products", "required_sites"}
+        shown = {*self._FIELDS, "date", "day_start", "day_end"}
         if values.get("date"):
             try:
                 self.date.data = dt.date.fromisoformat(str(values["date"]))
             except ValueError:
                 self.date.data = None
-        for key in ("grade", "groups", "students", "products", "required_sites"):
+        for key in ("day_start", "day_end"):
+            if values.get(key):
+                try:
+                    getattr(self, key).data = dt.time.fromisoformat(str(values[key]).zfill(5))
+                except ValueError:
+                    shown.discard(key)
+        for key in self._FIELDS:
             if key in values:
                 getattr(self, key).data = values[key]
-        extra = {k: v for k, v in values.items() if k not in known}
+        extra = {k: v for k, v in values.items() if k not in shown}
         self.extra.data = json.dumps(extra, ensure_ascii=False, indent=1) if extra else ""
+
+
+DAY_TYPE_LABELS: dict[str, Any] = {
+    "": _l("From the date"),
+    "weekday": _l("Weekday"),
+    "weekend": _l("Weekend"),
+    "public_holiday": _l("Public holiday"),
+    "golden_week": _l("Golden week"),
+}
 
 
 class FlowForm(FlaskForm):  # type: ignore[misc]
     """Start a visitor-flow simulation."""
 
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
-    visitors = IntegerField(
-        _l("Visitors that day"), default=20000, validators=[InputRequired(), NumberRange(1, 2_000_000)]
+    day_type = SelectField(
+        _l("Kind of day"), choices=[choice(k, v) for k, v in DAY_TYPE_LABELS.items()], default=""
     )
-    holiday = BooleanField(_l("Public holiday"))
+    visitors = IntegerField(
+        _l("Visitors that day (empty: typical for the kind of day)"),
+        validators=[Optional(), NumberRange(0, 2_000_000)],
+    )
     extra = TextAreaField(
         _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
     )
 
     def to_values(self) -> dict[str, Any]:
         """Scenario values for ``flow.Scenario.from_dict``."""
-        values: dict[str, Any] = {
-            "date": self.date.data.isoformat() if self.date.data else None,
-            "visitors": int(self.visitors.data or 0),
-            "holiday": bool(self.holiday.data),
-        }
+        values: dict[str, Any] = {"date": self.date.data.isoformat() if self.date.data else None}
+        if self.day_type.data:
+            values["day_type"] = self.day_type.data
+        if self.visitors.data is not None:
+            values["visitors"] = int(self.visitors.data)
         if (self.extra.data or "").strip():
             values.update(json.loads(self.extra.data))
         return values

@@ -451,7 +451,7 @@ def study_groups(result: Mapping[str, Any], lang: str = "zh") -> list[maps.Study
                     len(stops) + 1,
                     str(_first(e, "arrive", "start", default="")),
                     str(_first(e, "leave", "end", "depart", default="")),
-                    str(_first(e, "activity", "teaches", "learning", default="")),
+                    str(_first(e, "learn", "activity", "teaches", default="")),
                 )
             )
         if stops:
@@ -603,20 +603,33 @@ def _occupancy_map(result: Mapping[str, Any]) -> dict[str, list[float]]:
         return {str(k): [float(x or 0) for x in v] for k, v in occ.items() if isinstance(v, Sequence)}
     rows = _first(result, "sites", "per_site", default=None)
     out: dict[str, list[float]] = {}
-    if isinstance(rows, Sequence):
+    if isinstance(rows, Mapping):
+        for sid, r in rows.items():
+            if isinstance(r, Mapping) and isinstance(r.get("occupancy"), Sequence):
+                out[str(sid)] = [float(x or 0) for x in r["occupancy"]]
+    elif isinstance(rows, Sequence):
         for r in rows:
             if isinstance(r, Mapping) and isinstance(r.get("occupancy"), Sequence):
                 out[str(_first(r, "site_id", "id", default=""))] = [float(x or 0) for x in r["occupancy"]]
     return out
 
 
-def _alert_text(a: Any) -> str:
+def _alert_text(a: Any, sites: SiteTable) -> str:
     if isinstance(a, str):
         return a
     if isinstance(a, Mapping):
         msg = _first(a, "message", "text")
         if msg:
             return str(msg)
+        site = sites.get(str(a.get("site_id") or ""))
+        name = site.name if site is not None else str(a.get("site_id", ""))
+        if "slot_start" in a and "ratio" in a:
+            queue = (
+                f", queue {a['queue']:g}" if isinstance(a.get("queue"), int | float) and a["queue"] else ""
+            )
+            return f"{a['slot_start']} {name}: {a.get('level', '')} ({float(a['ratio']):.0%} of C0{queue})"
+        if "visits" in a and "capacity_daily" in a:
+            return f"{name}: {a['visits']:,} visits > daily capacity C1 {a['capacity_daily']:,}"
         return ", ".join(f"{k}: {v}" for k, v in a.items())
     return str(a)
 
@@ -640,12 +653,17 @@ def flow_view(result: Mapping[str, Any]) -> FlowView:
         cap = max(site.capacity_instant, 1)
         views.append(FlowSiteView(site, tuple(series), peak, peak_slot, peak / cap))
     alerts = _first(result, "alerts", "warnings", default=[])
-    totals = _first(result, "totals", "summary", default={})
+    if isinstance(alerts, Sequence) and isinstance(result.get("daily_alerts"), Sequence):
+        alerts = [*result["daily_alerts"], *alerts]
+    totals = _first(result, "totals", "summary", default=None)
+    if totals is None:
+        keys = ("date", "day_type", "visitors", "finished", "inside_at_end", "seed")
+        totals = {k: result[k] for k in keys if k in result}
     return FlowView(
         slot_minutes=max(1, _minutes(result.get("slot_minutes"), 15)),
         day_start=_minutes(result.get("day_start"), 8 * 60),
         sites=tuple(views),
-        alerts=tuple(_alert_text(a) for a in alerts) if isinstance(alerts, Sequence) else (),
+        alerts=tuple(_alert_text(a, sites) for a in alerts) if isinstance(alerts, Sequence) else (),
         totals=totals if isinstance(totals, Mapping) else {},
     )
 

@@ -16,7 +16,15 @@ from tourplan.errors import (
 )
 from tourplan.web import services
 from tourplan.web.auth import StaffUser, safe_next, staff_required
-from tourplan.web.forms import ConfirmForm, FlowForm, LoginForm, StudyForm, UploadForm, site_choices
+from tourplan.web.forms import (
+    ConfirmForm,
+    FlowForm,
+    LoginForm,
+    StudyForm,
+    UploadForm,
+    place_choices,
+    site_choices,
+)
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
@@ -76,7 +84,9 @@ def home() -> ResponseReturnValue:
 
 def _study_form(formdata: Any = None) -> StudyForm:
     form = StudyForm(formdata=formdata) if formdata is not None else StudyForm()
-    form.required_sites.choices = site_choices(services.site_data().sites, current_lang())
+    sites = services.site_data().sites
+    form.require.choices = site_choices(sites, current_lang())
+    form.start.choices = place_choices(sites, current_lang())
     return form
 
 
