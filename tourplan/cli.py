@@ -262,6 +262,13 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
 @click.option("--accessible", is_flag=True, help="Only sites without steep trails or stairs.")
 @click.option("--no-lunch", is_flag=True, help="Do not plan a lunch stop.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--geocoder",
+    type=click.Choice(["none", "nominatim"]),
+    default="none",
+    show_default=True,
+    help="Geocode free-text places that match no site (nominatim needs the internet).",
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 @click.option(
     "--map",
@@ -290,6 +297,7 @@ def plan(
     accessible: bool,
     no_lunch: bool,
     seed: int,
+    geocoder: str,
     fmt: str,
     map_path: Path | None,
 ) -> None:
@@ -316,7 +324,12 @@ def plan(
             "lunch": not no_lunch,
         }
     )
-    itinerary = plan_itinerary(request, sites, graph, seed=seed)
+    coder = None
+    if geocoder == "nominatim":
+        from geopy.geocoders import Nominatim
+
+        coder = Nominatim(user_agent=f"tourplan/{__version__}", timeout=10)
+    itinerary = plan_itinerary(request, sites, graph, seed=seed, geocoder=coder)
     if fmt == "json":
         click.echo(json.dumps(itinerary.to_dict(), ensure_ascii=False, indent=1))
     else:
