@@ -105,9 +105,7 @@ def solve_ortools(problem: Problem, scale: int, time_limit: float, seed: int) ->
         routing.AddDisjunction([idx], int(round(problem.scores[i] * 100 * scale)))
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
     sol = routing.SolveWithParameters(params)
     routes: list[list[int]] = []
@@ -177,9 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = [(nm, m) for nm in names for m in ms if (nm, m) not in bks]
     if missing:
         print(f"no reference score for {missing}; skipped", file=sys.stderr)
-    engines = [e for e in a.engines.split(",") if e] or (
-        list(ENGINES) if a.compare else ["tourplan"]
-    )
+    engines = [e for e in a.engines.split(",") if e] or (list(ENGINES) if a.compare else ["tourplan"])
     cores = os.cpu_count() or 1
     jobs = max(1, min(a.jobs, 2, cores))
     print(

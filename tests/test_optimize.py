@@ -62,9 +62,7 @@ def small_problems(draw: st.DrawFn, max_sites: int = 7) -> Problem:
     """Random small TOPTW instances with one or two windows per site."""
     k = draw(st.integers(2, max_sites))
     m = draw(st.integers(1, 2))
-    coords = draw(
-        st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=k + 1, max_size=k + 1)
-    )
+    coords = draw(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=k + 1, max_size=k + 1))
     xy = np.array(coords, dtype=float)
     travel = np.floor(np.sqrt(((xy[:, None] - xy[None, :]) ** 2).sum(-1)) * 10) / 10
     scores = [0.0] + [float(draw(st.integers(0, 9))) for _ in range(k)]

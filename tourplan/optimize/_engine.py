@@ -23,6 +23,9 @@ capacities and ``max_nodes`` are hard constraints on every insertion.
 Everything is driven by a deterministic work counter, never by the clock.
 """
 
+# numba implements only the legacy np.random API inside compiled code
+# ruff: noqa: NPY002
+# mypy: allow-untyped-defs, allow-untyped-calls
 from __future__ import annotations
 
 import numpy as np
@@ -282,9 +285,7 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
                         if g > 0.0:
-                            p, cost = _best_pos(
-                                T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work
-                            )
+                            p, cost = _best_pos(T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work)
                             if p >= 0:
                                 if cost < 1e-6:
                                     cost = 1e-6

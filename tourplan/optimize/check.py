@@ -6,12 +6,16 @@ alone (no engine state), so the checker can audit any solver's output.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from tourplan.optimize.problem import Problem, Solution, Visit, Window
+from tourplan.optimize.problem import Solution, Visit
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tourplan.optimize.problem import Problem, Window
 
 TOL = 1e-6
 """Floating tolerance on every time and capacity comparison."""
@@ -61,18 +65,14 @@ def schedule_route(problem: Problem, r: int, nodes: Sequence[int]) -> RouteSched
         wins = problem.windows_on(r, i)
         start = earliest_start(wins, arrive)
         if start is None:
-            issues.append(
-                f"route {r}: node {i} arrives at {arrive:.6g}, after its windows {list(wins)}"
-            )
+            issues.append(f"route {r}: node {i} arrives at {arrive:.6g}, after its windows {list(wins)}")
             start = arrive
         end = start + float(service[i])
         visits.append(Visit(int(i), arrive, start - arrive, start, end))
         here, t = i, end
     finish = t + float(travel[here, route.end])
     if finish > route.latest + TOL:
-        issues.append(
-            f"route {r}: returns to {route.end} at {finish:.6g}, after latest {route.latest:g}"
-        )
+        issues.append(f"route {r}: returns to {route.end} at {finish:.6g}, after latest {route.latest:g}")
     return RouteSchedule(tuple(visits), finish, issues)
 
 
@@ -126,8 +126,7 @@ def check_solution(problem: Problem, routes: Sequence[Sequence[int]]) -> list[st
             count = sum(1 for i in (routes[r] if r < len(routes) else ()) if i in group.nodes)
             if not group.min_visits <= count <= group.max_visits:
                 issues.append(
-                    f"route {r}: {count} visits to group {g}, "
-                    f"expected {group.min_visits}..{group.max_visits}"
+                    f"route {r}: {count} visits to group {g}, expected {group.min_visits}..{group.max_visits}"
                 )
     missing = sorted(problem.mandatory - seen.keys())
     if missing:
@@ -145,9 +144,7 @@ def build_solution(
     """Return a :class:`Solution` for ``routes`` with schedule, score and feasibility."""
     clean = tuple(tuple(int(i) for i in nodes) for nodes in routes)
     clean = clean + ((),) * (problem.m - len(clean))
-    schedule = tuple(
-        schedule_route(problem, r, nodes).visits for r, nodes in enumerate(clean)
-    )
+    schedule = tuple(schedule_route(problem, r, nodes).visits for r, nodes in enumerate(clean))
     visited = {i for nodes in clean for i in nodes}
     travel = 0.0
     for r, nodes in enumerate(clean):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from tourplan.errors import SolverError
 from tourplan.optimize.check import TOL, build_solution
-from tourplan.optimize.problem import Problem, Solution
+
+if TYPE_CHECKING:
+    from tourplan.optimize.problem import Problem, Solution
 
 MAX_EXACT_NODES = 14
 """Largest number of visitable nodes :func:`solve_exact` accepts."""
@@ -62,8 +65,9 @@ def _route_table(
         best_last = np.argmin(arrive_all, axis=0)
         arrive = arrive_all[best_last, np.arange(k)]
         start = start_at(arrive)
-        for j in np.flatnonzero(((mask & bits) == 0) & np.isfinite(start)):
-            new = mask | (1 << int(j))
+        for jj in np.flatnonzero(((mask & bits) == 0) & np.isfinite(start)):
+            j = int(jj)
+            new = mask | (1 << j)
             value = start[j] + service[j]
             if value < end_time[new, j]:
                 end_time[new, j] = value
@@ -87,8 +91,8 @@ def _route_table(
             feasible &= (c >= group.min_visits) & (c <= group.max_visits)
 
     orders: list[tuple[int, ...] | None] = [None] * full
-    for mask in np.flatnonzero(feasible):
-        mask = int(mask)
+    for mask_ in np.flatnonzero(feasible):
+        mask = int(mask_)
         if mask == 0:
             orders[0] = ()
             continue
@@ -154,15 +158,15 @@ def solve_exact(problem: Problem) -> Solution:
         sub_masks = np.flatnonzero(feasible)
         new = np.full(full, -1.0)
         pick = np.full(full, -1, dtype=np.intp)
-        for used in np.flatnonzero(best >= 0):
-            used = int(used)
+        for used_ in np.flatnonzero(best >= 0):
+            used = int(used_)
             free = sub_masks[(sub_masks & used) == 0]
             if free.size == 0:
                 continue
             total = used | free
             val = best[used] + mask_score[free]
-            order = np.lexsort((-val, total))
-            total, val, free = total[order], val[order], free[order]
+            rank = np.lexsort((-val, total))
+            total, val, free = total[rank], val[rank], free[rank]
             head = np.ones(total.size, dtype=bool)
             head[1:] = total[1:] != total[:-1]
             total, val, free = total[head], val[head], free[head]

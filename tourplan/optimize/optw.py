@@ -13,9 +13,7 @@ from tourplan.errors import Problem as _Issue
 from tourplan.optimize.problem import Problem, Route, Solution
 
 
-def read_optw(
-    path: str | Path, *, routes: int = 1, decimals: int | None = None
-) -> tuple[str, Problem]:
+def read_optw(path: str | Path, *, routes: int = 1, decimals: int | None = None) -> tuple[str, Problem]:
     """Read an OPTW/TOPTW instance file.
 
     Parameters
@@ -79,7 +77,9 @@ def read_optw(
     # Truncate as the benchmark does; the tiny epsilon guards 12.3 stored as 12.29999.
     travel = np.floor(dist * scale + 1e-7) / scale
     tmax = float(data[0, 5])
-    windows = [()] + [((float(o), float(c)),) for o, c in data[1:, 4:6]]
+    windows: tuple[tuple[tuple[float, float], ...], ...] = ((),) + tuple(
+        ((float(o), float(c)),) for o, c in data[1:, 4:6]
+    )
     problem = Problem(
         travel=travel,
         scores=data[:, 3],

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tourplan.errors import DataValidationError
 from tourplan.errors import Problem as _Issue
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 Window = tuple[float, float]
 """``(open, close)``: a visit may *start* at any time in ``[open, close]``."""
@@ -89,9 +91,7 @@ class VisitGroup:
         object.__setattr__(self, "nodes", frozenset(int(i) for i in self.nodes))
         object.__setattr__(self, "routes", frozenset(int(r) for r in self.routes))
         if not 0 <= self.min_visits <= self.max_visits:
-            raise DataValidationError(
-                [_issue("groups", self, "0 <= min_visits <= max_visits")]
-            )
+            raise DataValidationError([_issue("groups", self, "0 <= min_visits <= max_visits")])
 
 
 @dataclass(frozen=True, eq=False)

@@ -52,7 +52,7 @@ class SolveParams:
     iterations_per_site: int = 300
 
     def __post_init__(self) -> None:
-        if not (0 < self.budget_fraction and self.chunks >= 1 and self.restart >= 1):
+        if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1):
             msg = f"SolveParams: expected positive budget, chunks and restart, got {self!r}"
             raise SolverError(msg)
 
@@ -248,9 +248,7 @@ def solve(
         if now + 2.0 * slowest + 0.02 > t0 + time_limit:
             break
     routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
-    return build_solution(
-        problem, routes, runtime=time.perf_counter() - t0, iterations=int(counters[1])
-    )
+    return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=int(counters[1]))
 
 
 def warm_up() -> None:
@@ -258,5 +256,5 @@ def warm_up() -> None:
     from tourplan.optimize.problem import Route
 
     travel = np.array([[0.0, 1.0], [1.0, 0.0]])
-    tiny = Problem(travel, [0.0, 1.0], [0.0, 0.0], [(), ((0.0, 5.0),)], (Route(0, 0, 0, 10),))
+    tiny = Problem(travel, np.array([0.0, 1.0]), np.zeros(2), ((), ((0.0, 5.0),)), (Route(0, 0, 0, 10),))
     solve(tiny, time_limit=0.01)
