@@ -1,0 +1,61 @@
+"""Benchmark of the visitor-flow simulation (not a unit test).
+
+Run ``python bench/flow.py`` from the repository root.  It prints, for a
+Golden Week day (2026-10-03) with default entries and segments:
+
+* planning time (one optimizer run per segment x entry x start bucket; fixed
+  cost, independent of the number of visitors; cached across runs),
+* simulation time for 100,000 and 1,000,000 visitors with the plans cached,
+  and the ratio of the two (linear cost gives about 10),
+* end-to-end time of a cold 100,000-visitor run (planning included),
+* peak memory (tracemalloc, numpy buffers included; and ru_maxrss).
+
+Targets: 100k <= 3 s, 1M <= 30 s, peak memory <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import time
+import tracemalloc
+
+from tourplan.data import load_edges, load_sites
+from tourplan.flow import PlanLibrary, Scenario, simulate
+from tourplan.graph import SiteGraph
+
+
+def main() -> None:
+    sites = load_sites()
+    graph = SiteGraph(sites, load_edges(None, sites))
+    date = dt.date(2026, 10, 3)
+    # Warm up: numba compilation of the optimizer and the event loop.
+    simulate(Scenario(date=date, visitors=2000), sites, graph, seed=99, plans=PlanLibrary())
+
+    cold = PlanLibrary()
+    t = time.perf_counter()
+    r = simulate(Scenario(date=date, visitors=100_000), sites, graph, seed=1, plans=cold)
+    cold_s = time.perf_counter() - t
+    print(f"cold 100k (planning included): {cold_s:.2f} s; {r.plans} plans in {r.plan_seconds:.2f} s")
+
+    lib = cold
+    times = {}
+    for n in (100_000, 1_000_000):
+        t = time.perf_counter()
+        r = simulate(Scenario(date=date, visitors=n), sites, graph, seed=3, plans=lib)
+        times[n] = time.perf_counter() - t
+        print(
+            f"{n:>9,} visitors: {times[n]:.2f} s (planning {r.plan_seconds:.2f} s, {r.plans} plans), "
+            f"finished {r.finished:,}, still out {r.inside_at_end:,}, alert slots {len(r.alerts)}"
+        )
+    tracemalloc.start()
+    simulate(Scenario(date=date, visitors=1_000_000), sites, graph, seed=4, plans=lib)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"tracemalloc peak, 1M visitors: {peak / 2**20:.0f} MiB")
+    print(f"ratio 1M / 100k time: {times[1_000_000] / times[100_000]:.1f}")
+    print(f"ru_maxrss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
