@@ -555,5 +555,131 @@ def users_list() -> None:
         click.echo(f"{u.username}\t{u.created:%Y-%m-%d %H:%M} UTC")
 
 
+@main.command()
+@click.option("--date", "date_text", required=True, help="Day to simulate, YYYY-MM-DD.")
+@click.option(
+    "--visitors",
+    type=click.IntRange(0, 20_000_000),
+    default=None,
+    help="Visitors that day (default: by day type).",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--slot", "slot", default=15, show_default=True, type=click.Choice(["5", "10", "15", "20", "30", "60"])
+)
+@click.option(
+    "--day-type",
+    type=click.Choice(["weekday", "weekend", "public_holiday", "golden_week"]),
+    default=None,
+    help="Override the day type derived from the date.",
+)
+@click.option(
+    "--rain",
+    "outdoor_factor",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 2),
+    help="Value factor of outdoor sites (below 1 when it rains).",
+)
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Scenario JSON (fields of Scenario.from_dict); options override it.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write slots.csv and daily.csv here.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Draw occupancy against capacity (PNG; needs matplotlib).",
+)
+@data_option
+@handle_errors
+def simulate(
+    date_text: str,
+    visitors: int | None,
+    seed: int,
+    slot: str,
+    day_type: str | None,
+    outdoor_factor: float,
+    scenario_path: Path | None,
+    fmt: str,
+    csv_dir: Path | None,
+    plot_path: Path | None,
+    data_path: Path | None,
+    edges_path: Path | None,
+) -> None:
+    """Simulate a day of visitor flow: occupancy, queues and capacity alerts per site."""
+    from tourplan.flow import Scenario
+    from tourplan.flow import simulate as run_simulation
+
+    spec: dict[str, Any] = {}
+    if scenario_path is not None:
+        try:
+            spec = dict(json.loads(scenario_path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as exc:
+            _fail(f"{scenario_path}: not a JSON object ({exc})")
+            return
+    spec["date"] = date_text
+    spec["slot_minutes"] = int(slot)
+    if visitors is not None:
+        spec["visitors"] = visitors
+    if day_type is not None:
+        spec["day_type"] = day_type
+    if outdoor_factor != 1.0:
+        spec["outdoor_factor"] = outdoor_factor
+    scenario = Scenario.from_dict(spec)
+    sites, graph = _load(data_path, edges_path)
+    if sys.stderr.isatty():
+        with click.progressbar(length=1000, label="simulating", file=sys.stderr) as bar:
+            state = {"done": 0}
+
+            def progress(fraction: float) -> None:
+                step = int(fraction * 1000) - state["done"]
+                if step > 0:
+                    bar.update(step)
+                    state["done"] += step
+
+            result = run_simulation(scenario, sites, graph, seed=seed, progress=progress)
+    else:
+        result = run_simulation(scenario, sites, graph, seed=seed)
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        slots, daily = result.to_frames()
+        slots.to_csv(csv_dir / "slots.csv", index=False)
+        daily.to_csv(csv_dir / "daily.csv", index=False)
+    if plot_path is not None:
+        try:
+            from tourplan.flow import plot_occupancy
+        except ImportError as exc:  # pragma: no cover - matplotlib is optional
+            _fail(f"--plot needs matplotlib ({exc})")
+            return
+        try:
+            fig = plot_occupancy(result)
+        except ImportError as exc:
+            _fail(f"--plot needs matplotlib ({exc})")
+            return
+        fig.savefig(plot_path, dpi=110)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(result.summary())
+        for a in result.alerts[:20]:
+            d = a.to_dict()
+            click.echo(f"  {d['slot_start']} {d['level']:6} {a.site_id} {a.ratio:.0%} queue {a.queue:.0f}")
+        if len(result.alerts) > 20:
+            click.echo(f"  ... {len(result.alerts) - 20} more alert slots (use --format json or --csv)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
