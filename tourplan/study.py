@@ -62,7 +62,8 @@ from tourplan.itinerary import (
     parse_time,
     resolve_place,
 )
-from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
+from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup, solve
+from tourplan.optimize.solve import warm_up
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:
@@ -114,6 +115,10 @@ LUNCH_MODES: tuple[str, ...] = ("group", "together", "packed")
 DECAY = 0.7
 #: Travel mode of the chartered coaches (the graph's ``drive`` parameters).
 COACH_MODE = "drive"
+#: Engine tuning: the default work budget (80 % of the time limit), run under
+#: a clock limit 2.5 times longer (see :func:`_solve_unit`).
+_CLOCK_SLACK = 2.5
+_PARAMS = SolveParams(budget_fraction=0.8 / _CLOCK_SLACK)
 _BLOCKED = 1.0e6  # travel time of a leg longer than the ride limit
 _FOOD = "food"
 _NOT_VISITED = frozenset({"transport", "hotel"})
@@ -490,11 +495,20 @@ class StudyTourRequest:
             except RequestValidationError as exc:
                 errors.update(exc.errors)
         if errors:
+            # Check the good fields too, with placeholders for the bad ones, so
+            # that every problem is reported at once.
+            filler: dict[str, Any] = {
+                "school": "-", "grade": "junior", "students": 1, "date": dt.date(2026, 1, 1), "buses": 1, "seats": 53,
+            }  # fmt: skip
+            trial = {**filler, **{k: v for k, v in kw.items() if k not in errors}}
+            try:
+                cls(**trial)
+            except RequestValidationError as exc:
+                errors.update({k: v for k, v in exc.errors.items() if k not in errors})
+            except TypeError:  # pragma: no cover - an unknown field already reported
+                pass
             raise RequestValidationError(errors)
-        try:
-            return cls(**kw)
-        except RequestValidationError as exc:
-            raise RequestValidationError({**errors, **exc.errors}) from None
+        return cls(**kw)
 
 
 def _int(v: object) -> bool:
@@ -1302,7 +1316,9 @@ def _solve_unit(
         groups=ctx.vgroups,
         max_nodes=(req.max_stops + (1 if ctx.lunch_nodes and ctx.lunch_on else 0),),
     )
-    sol = solve(problem, time_limit=req.time_limit, seed=seed)
+    # The engine stops on a deterministic work budget; the wall-clock limit is
+    # set 2.5x above it so that a busy machine still gives the same plan.
+    sol = solve(problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS)
     return _result(ctx, sol)
 
 
@@ -1348,17 +1364,25 @@ def _plan_units(
         res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u)
         results[u] = res
         _apply(ctx, res, units[u], occ, gcount, +1)
-    # Repair: a bus that misses a required site goes first, the others follow.
-    failed = [u for u in order if results[u].missing]
-    if failed:
+
+    # Repair: a bus that misses a required site or lunch goes first, the others follow.
+    def faults(res: Mapping[int, _Result]) -> tuple[int, int]:
+        return (sum(len(r.missing) for r in res.values()), sum(not r.lunch_ok for r in res.values()))
+
+    for attempt in range(3):
+        failed = [u for u in order if results[u].missing or not results[u].lunch_ok]
+        if not failed:
+            break
         occ2 = np.zeros_like(occ)
         g2 = np.zeros_like(gcount)
         res2: dict[int, _Result] = {}
-        for u in failed + [u for u in order if u not in failed]:
-            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500)
+        order2 = failed + [u for u in order if u not in failed]
+        for u in order2:
+            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
-        if sum(len(r.missing) for r in res2.values()) < sum(len(r.missing) for r in results.values()):
-            results, occ, gcount = res2, occ2, g2
+        if faults(res2) >= faults(results):
+            break
+        results, occ, gcount, order = res2, occ2, g2, order2
     # Improve: re-plan each bus against the others' load; keep what is better.
     bound_cache: dict[int, float] = {}
     zero = np.zeros_like(occ)
@@ -1463,6 +1487,41 @@ def _precheck(ctx: _Ctx, units: Sequence[_Unit]) -> None:
         raise InfeasibleRequestError("cannot plan the study tour: " + "; ".join(reasons))
 
 
+def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
+    """Keep one lunch site that seats the whole school: the one that gives the best day.
+
+    Each candidate (capacity_instant minus the public load at lunch time at
+    least the whole school) is tried with the largest bus planned alone.
+    """
+    total = sum(u.people for u in units)
+    lunch_slots = slice(LUNCH_EARLIEST // SLOT_MINUTES, LUNCH_LATEST_END // SLOT_MINUTES + 1)
+    fits = sorted(
+        i for i in ctx.lunch_nodes if float(ctx.cap[i]) - float(ctx.public[i, lunch_slots].max()) >= total
+    )
+    if not fits:
+        best = max(float(ctx.cap[i]) - float(ctx.public[i, lunch_slots].max()) for i in ctx.lunch_nodes)
+        msg = (
+            f"cannot plan the study tour: no lunch site seats the whole school ({total} people) at once: the roomiest "
+            f"open food site has {best:.0f} places at lunch time (capacity_instant minus the expected public load); "
+            "fix: lunch per group (lunch='group') or fewer students"
+        )
+        raise InfeasibleRequestError(msg)
+    n = len(ctx.nodes)
+    zero = np.zeros((n, _NSLOTS))
+    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
+    big = max(units, key=lambda u: u.people)
+    best_ctx: _Ctx | None = None
+    best_key: tuple[int, int, float] | None = None
+    for i in fits:
+        wins = [w if (j not in ctx.lunch_nodes or j == i) else () for j, w in enumerate(ctx.base_windows)]
+        trial = dataclasses.replace(ctx, base_windows=wins)
+        key = _solve_unit(trial, big, zero, zg, seed * 1009).key()
+        if best_key is None or key > best_key:
+            best_ctx, best_key = trial, key
+    assert best_ctx is not None  # noqa: S101
+    return best_ctx
+
+
 def _next_open(s: Site, day: dt.date) -> str:
     for k in range(1, 8):
         d = day + dt.timedelta(days=k)
@@ -1480,6 +1539,24 @@ def _explain_missing(ctx: _Ctx, units: Sequence[_Unit], results: Sequence[_Resul
         ok = [u for u, r in zip(units, results, strict=True) if i not in r.missing]
         bad = [u for u, r in zip(units, results, strict=True) if i in r.missing]
         if not bad:
+            continue
+        n = len(ctx.nodes)
+        alone = _solve_unit(ctx, bad[0], np.zeros((n, _NSLOTS)), np.zeros((n, _NSLOTS), dtype=np.int64), 0)
+        if i in alone.missing:
+            go, back = ctx.ride[ctx.s0, i], ctx.ride[i, ctx.e0]
+            lunch = (
+                f" together with the lunch stop ({fmt_time(LUNCH_EARLIEST)}-{fmt_time(LUNCH_LATEST_END)})"
+                if ctx.lunch_on
+                else ""
+            )
+            parts.append(
+                f"the required site {s.name} ({s.id}), {go:.0f} min by bus there and {back:.0f} min back (plus "
+                f"{req.boarding_minutes} min boarding per leg) with a {int(ctx.service[i])}-min visit, does not fit "
+                f"into the day {fmt_time(req.day_start)}-{fmt_time(req.day_end)}{lunch} even for a bus alone; fix: a "
+                "later end time or earlier start"
+                + (", lunch='packed'" if ctx.lunch_on else "")
+                + ", or drop the site"
+            )
             continue
         wins = ", ".join(f"{fmt_time(a)}-{fmt_time(b + ctx.service[i])}" for a, b in ctx.base_windows[i])
         pub = float(ctx.public[i].max())
@@ -1703,8 +1780,9 @@ def _assemble(
             )
         elif ctx.lunch_on and not res.lunch_ok:
             warnings.append(
-                f"Bus {unit.id} ({', '.join(g.id for g in unit.groups)}): no food site has room for a lunch stop "
-                f"between {fmt_time(LUNCH_EARLIEST)} and {fmt_time(LUNCH_LATEST_END)} on this route; bring packed lunches."
+                f"Bus {unit.id} ({', '.join(g.id for g in unit.groups)}): no lunch stop fits between "
+                f"{fmt_time(LUNCH_EARLIEST)} and {fmt_time(LUNCH_LATEST_END)} on this route (required sites, the "
+                "free times of the sites and the end of the day leave no room); bring packed lunches."
             )
     gplans.sort(key=lambda g: int(g.id[1:]))
     # Per-site schedules and peak load, recounted from the visits.
@@ -1793,6 +1871,9 @@ def plan_study_tour(
     groups = _make_groups(request)
     units = _assign_buses(request, groups)
     _precheck(ctx, units)
+    warm_up()  # compile (or load) the engine first, so no solve is cut short by it
+    if ctx.lunch_on and request.lunch == "together":
+        ctx = _lunch_together(ctx, units, seed)
     results, _ = _plan_units(ctx, units, seed)
     if any(r.missing for r in results):
         raise InfeasibleRequestError(_explain_missing(ctx, units, results))
@@ -1838,6 +1919,7 @@ def group_value_bound(
     """
     ctx = _build(request, sites, graph)
     units = _assign_buses(request, _make_groups(request))
+    warm_up()
     return _bound(ctx, units, seed, time_limit)
 
 
