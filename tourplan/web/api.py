@@ -81,6 +81,7 @@ class SiteQuerySchema(_Strict):
     theme = ma.fields.List(ma.fields.String(validate=v.OneOf(THEMES)))
     grade = ma.fields.String(validate=v.OneOf(GRADES))
     q = ma.fields.String(validate=v.Length(max=100), metadata={"description": "Text in a name (zh or en)"})
+    lang = ma.fields.String(validate=v.OneOf(("zh", "en")), metadata={"description": "Language of messages"})
 
 
 class SiteSchema(ma.Schema):
@@ -297,7 +298,7 @@ def _get_itinerary(iid: str) -> ItineraryRecord:
 
 @blp.route("/sites")
 class Sites(MethodView):
-    @blp.arguments(SiteQuerySchema, location="query")
+    @blp.arguments(SiteQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, SiteListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List sites, filtered by category, theme, grade band and text."""
@@ -355,7 +356,7 @@ def itinerary_export_suffix(iid: str, fmt: str) -> Any:
 
 
 @blp.route("/itineraries/<id:iid>/export", endpoint="itinerary_export")
-@blp.arguments(ExportQuerySchema, location="query")
+@blp.arguments(ExportQuerySchema, location="query", unknown=ma.RAISE)
 @blp.doc(responses={"200": {"description": "GPX, iCalendar or GeoJSON file"}})
 def itinerary_export(args: dict[str, Any], iid: str) -> Any:
     """Download a saved itinerary (``?format=gpx|ics|geojson``)."""

@@ -1,0 +1,292 @@
+"""The JSON API under /api/v1: good and bad requests, one error shape, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import icalendar
+import pytest
+
+from tourplan.web import create_app
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DAY = "2025-05-10"
+PASSWORD = "staff-password-1"
+
+
+def make_app(instance: Path, **over: Any) -> Any:
+    cfg: dict[str, Any] = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret",
+        "PLAN_TIME_LIMIT": 0.05,
+        "WTF_CSRF_ENABLED": False,
+        "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
+    }
+    cfg.update(over)
+    app = create_app(cfg)
+    store = app.extensions["tourplan.store"]
+    if not store.list_users():
+        store.add_user("staff", PASSWORD)
+    return app
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return make_app(tmp_path_factory.mktemp("api"))
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def staff(app: Any) -> Any:
+    c = app.test_client()
+    r = c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
+    assert r.status_code == 303
+    return c
+
+
+@pytest.fixture(scope="module")
+def saved(app: Any) -> dict[str, Any]:
+    r = app.test_client().post("/api/v1/itineraries", json={"date": DAY, "interests": {"history": 1, "culture": 0.5}})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()  # type: ignore[no-any-return]
+
+
+def assert_error(r: Any, status: int, *fields: str) -> dict[str, Any]:
+    assert r.status_code == status, r.get_data(as_text=True)[:500]
+    assert r.mimetype == "application/json"
+    body = r.get_json()
+    assert set(body) == {"error", "errors"}
+    assert isinstance(body["error"], str)
+    assert body["error"]
+    for f in fields:
+        assert f in body["errors"], body
+    return body  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- sites
+
+
+def test_sites_list_and_filters(client: Any, app: Any) -> None:
+    body = client.get("/api/v1/sites").get_json()
+    assert body["count"] == len(app.extensions["tourplan.data"].current().sites)
+    s = body["sites"][0]
+    assert {"id", "name_zh", "name_en", "lat", "lon", "approximate", "url"} <= set(s)
+    museums = client.get("/api/v1/sites?category=museum&category=heritage").get_json()
+    assert museums["count"] > 0
+    assert {x["category"] for x in museums["sites"]} <= {"museum", "heritage"}
+    hist = client.get("/api/v1/sites?theme=history&grade=junior").get_json()
+    assert all("history" in x["themes"] and "junior" in x["study_grades"] for x in hist["sites"])
+    assert client.get("/api/v1/sites?q=zzzz-nothing").get_json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("grade=university", "grade"), ("category=spaceport", "category.0"), ("colour=red", "colour")],
+)
+def test_bad_site_filters(client: Any, query: str, field: str) -> None:
+    assert_error(client.get(f"/api/v1/sites?{query}"), 400, field)
+
+
+def test_site_item(client: Any) -> None:
+    s = client.get("/api/v1/sites/jiaozuo_station").get_json()
+    assert s["name_zh"] == "焦作站"
+    assert_error(client.get("/api/v1/sites/nope"), 404, "site_id")
+
+
+# --------------------------------------------------------------------------- itineraries
+
+
+def test_post_itinerary(client: Any, saved: dict[str, Any]) -> None:
+    assert len(saved["id"]) == 22
+    assert saved["url"].endswith(f"/i/{saved['id']}")
+    assert saved["result"]["days"][0]["stops"]
+    assert saved["request"]["date"] == DAY
+    got = client.get(f"/api/v1/itineraries/{saved['id']}")
+    assert got.status_code == 200
+    assert got.get_json()["result"] == saved["result"]
+
+
+def test_post_returns_location(client: Any) -> None:
+    r = client.post("/api/v1/itineraries", json={"date": DAY, "days": 1, "pace": "relaxed", "mode": "drive"})
+    assert r.status_code == 201
+    assert r.headers["Location"].endswith(f"/api/v1/itineraries/{r.get_json()['id']}")
+
+
+def test_time_limit_is_capped_by_the_server(client: Any, app: Any) -> None:
+    r = client.post("/api/v1/itineraries", json={"date": DAY, "time_limit": 30})
+    assert r.status_code == 201
+    assert r.get_json()["result"]["request"]["time_limit"] == app.config["PLAN_TIME_LIMIT"]
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "ics", "geojson"])
+def test_exports(client: Any, saved: dict[str, Any], fmt: str) -> None:
+    a = client.get(f"/api/v1/itineraries/{saved['id']}.{fmt}")
+    b = client.get(f"/api/v1/itineraries/{saved['id']}/export?format={fmt}")
+    assert a.status_code == b.status_code == 200
+    assert a.data == b.data
+    assert saved["exports"][fmt].endswith(f"/api/v1/itineraries/{saved['id']}.{fmt}")
+    n = sum(len(d["stops"]) for d in saved["result"]["days"])
+    if fmt == "ics":
+        assert len(list(icalendar.Calendar.from_ical(a.data).walk("VEVENT"))) == n
+    elif fmt == "geojson":
+        assert sum(f["properties"]["kind"] == "stop" for f in json.loads(a.data)["features"]) == n
+
+
+def test_bad_export_format(client: Any, saved: dict[str, Any]) -> None:
+    assert_error(client.get(f"/api/v1/itineraries/{saved['id']}/export?format=kml"), 400, "format")
+    assert_error(client.get(f"/api/v1/itineraries/{saved['id']}/export"), 400, "format")
+    assert_error(client.get("/api/v1/itineraries/AAAAAAAAAAAAAAAAAAAAAA.gpx"), 404, "id")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fields"),
+    [
+        ({}, 400, ["date"]),
+        ({"date": "10/05/2025"}, 400, ["date"]),
+        ({"date": DAY, "days": 9}, 400, ["days"]),
+        ({"date": DAY, "colour": "red"}, 400, ["colour"]),
+        ({"date": DAY, "interests": {"karaoke": 1}}, 400, ["interests.karaoke.key"]),
+        ({"date": DAY, "pace": "sprint"}, 400, ["pace"]),
+        ({"date": DAY, "day_start": "9am"}, 400, ["day_start"]),
+        ({"date": DAY, "day_start": "18:00", "day_end": "09:00"}, 400, ["day_end"]),
+        ({"date": DAY, "must_see": ["atlantis"]}, 400, ["must_see"]),
+        ({"date": DAY, "locked": {"jiaozuo_museum": 3}}, 400, ["locked"]),
+        ({"date": DAY, "start": "Atlantis"}, 422, ["start"]),
+        ({"date": DAY, "start": "40.0,116.4"}, 422, ["start"]),
+    ],
+)
+def test_bad_itinerary_requests(client: Any, body: dict[str, Any], status: int, fields: list[str]) -> None:
+    assert_error(client.post("/api/v1/itineraries", json=body), status, *fields)
+
+
+def test_impossible_request_is_422(client: Any) -> None:
+    body = {"date": DAY, "day_start": "23:00", "day_end": "23:30", "must_see": ["yuntai_hongshixia"]}
+    r = client.post("/api/v1/itineraries", json=body)
+    if r.status_code == 201:  # the planner may return an empty day with warnings instead
+        result = r.get_json()["result"]
+        assert result["warnings"] or result["unplaced"]
+    else:
+        assert_error(r, 422)
+
+
+def test_non_json_body(client: Any) -> None:
+    r = client.post("/api/v1/itineraries", data="date=2025-05-10", content_type="application/x-www-form-urlencoded")
+    assert_error(r, 400, "date")
+    r = client.post("/api/v1/itineraries", data="{not json", content_type="application/json")
+    assert r.status_code == 400
+    assert r.mimetype == "application/json"
+
+
+def test_unknown_routes_and_methods_are_json(client: Any) -> None:
+    assert_error(client.get("/api/v1/nothing-here"), 404)
+    assert_error(client.get("/api/v1/itineraries/AAAAAAAAAAAAAAAAAAAAAA"), 404, "id")
+    assert_error(client.get("/api/v1/itineraries/bad"), 404)
+    r = client.delete("/api/v1/sites")
+    assert_error(r, 405)
+    assert "GET" in r.headers["Allow"]
+
+
+def test_unexpected_failures_are_json_too(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tourplan.web import services
+
+    def boom(_data: Any) -> Any:
+        msg = "simulated bug"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(services, "plan_and_save", boom)
+    body = assert_error(client.post("/api/v1/itineraries", json={"date": DAY}), 500)
+    assert "simulated bug" not in body["error"]
+
+
+def test_openapi_document(client: Any) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["info"]["title"] == "tourplan API"
+    paths = doc["paths"]
+    for p in (
+        "/api/v1/sites",
+        "/api/v1/sites/{site_id}",
+        "/api/v1/itineraries",
+        "/api/v1/itineraries/{iid}",
+        "/api/v1/study-tours",
+        "/api/v1/simulations",
+        "/api/v1/simulations/{run_id}",
+    ):
+        assert p in paths, sorted(paths)
+    body = paths["/api/v1/itineraries"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("ItineraryRequest")
+    assert "date" in doc["components"]["schemas"]["ItineraryRequest"]["required"]
+    assert "Error" in doc["components"]["schemas"]
+
+
+# --------------------------------------------------------------------------- staff endpoints
+
+
+def test_staff_endpoints_need_login(client: Any) -> None:
+    assert_error(client.post("/api/v1/study-tours", json={}), 401)
+    assert_error(client.get("/api/v1/study-tours/AAAAAAAAAAAAAAAAAAAAAA"), 401)
+    assert_error(client.post("/api/v1/simulations", json={"date": DAY}), 401)
+
+
+STUDY = {
+    "name": "Spring outing",
+    "school": "焦作一中",
+    "grade": "junior",
+    "students": 120,
+    "groups": 3,
+    "buses": 3,
+    "seats": 53,
+    "date": "2026-05-12",
+}
+
+
+def test_study_tour_round_trip(staff: Any) -> None:
+    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
+    r = staff.post("/api/v1/study-tours", json=STUDY)
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["name"] == "Spring outing"
+    assert len(body["result"]["groups"]) == 3
+    assert "name" not in body["request"]
+    got = staff.get(f"/api/v1/study-tours/{body['id']}")
+    assert got.status_code == 200
+    assert got.get_json()["result"] == body["result"]
+    assert_error(staff.get("/api/v1/study-tours/AAAAAAAAAAAAAAAAAAAAAA"), 404, "id")
+
+
+def test_bad_study_tour(staff: Any) -> None:
+    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
+    assert_error(staff.post("/api/v1/study-tours", json={"name": "x"}), 400, "school", "students", "date")
+    assert_error(staff.post("/api/v1/study-tours", json={**STUDY, "grade": "university"}), 400, "grade")
+
+
+def test_simulation_runs_in_the_background(staff: Any, client: Any) -> None:
+    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
+    r = staff.post("/api/v1/simulations", json={"date": "2026-05-12", "visitors": 1500})
+    assert r.status_code == 202, r.get_json()
+    run = r.get_json()
+    assert run["status"] in ("queued", "running", "done")
+    assert r.headers["Location"] == run["url"]
+    deadline = time.monotonic() + 90
+    while run["status"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run = client.get(f"/api/v1/simulations/{run['id']}").get_json()  # polling needs no login
+        assert 0.0 <= run["progress"] <= 1.0
+    assert run["status"] == "done", run
+    assert run["progress"] == 1.0
+    assert run["result"]["sites"]
+    assert_error(client.get("/api/v1/simulations/AAAAAAAAAAAAAAAAAAAAAA"), 404, "id")
+
+
+def test_bad_simulation(staff: Any) -> None:
+    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
+    assert_error(staff.post("/api/v1/simulations", json={"visitors": -5}), 400, "date")
+    assert_error(staff.post("/api/v1/simulations", json={"date": DAY, "weather": "snow"}), 400, "weather")

@@ -1,0 +1,300 @@
+"""Staff pages: login, study tours, the flow dashboard, site-data upload."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tourplan.resources import default_pois_path
+from tourplan.web import create_app
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PASSWORD = "staff-password-1"
+STUDY_FORM = {
+    "name": "Spring outing",
+    "school": "焦作一中",
+    "date": "2026-05-12",
+    "grade": "junior",
+    "students": "240",
+    "groups": "6",
+    "buses": "6",
+    "seats": "53",
+    "start": "jiaozuo_station",
+    "day_start": "08:30",
+    "day_end": "17:00",
+    "products": ["知识科普型"],
+    "extra": "",
+}
+
+
+def make_app(instance: Path, **over: Any) -> Any:
+    cfg: dict[str, Any] = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret",
+        "PLAN_TIME_LIMIT": 0.05,
+        "WTF_CSRF_ENABLED": False,
+        "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
+    }
+    cfg.update(over)
+    app = create_app(cfg)
+    if not app.extensions["tourplan.store"].list_users():
+        app.extensions["tourplan.store"].add_user("staff", PASSWORD)
+    return app
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return make_app(tmp_path_factory.mktemp("staff"))
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def staff(app: Any) -> Any:
+    c = app.test_client()
+    assert c.post("/staff/login", data={"username": "staff", "password": PASSWORD}).status_code == 303
+    return c
+
+
+# --------------------------------------------------------------------------- login
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/staff/", "/staff/study/new", "/staff/flow", "/staff/data", "/staff/study/AAAAAAAAAAAAAAAAAAAAAA"],
+)
+def test_staff_pages_need_login(client: Any, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 302
+    assert r.headers["Location"].startswith("/staff/login?next=")
+
+
+def test_login_page_and_wrong_password(client: Any) -> None:
+    page = client.get("/staff/login").get_data(as_text=True)
+    assert '<label for="username">' in page
+    assert '<label for="password">' in page
+    r = client.post("/staff/login", data={"username": "staff", "password": "nope-nope"})
+    assert r.status_code == 401
+    assert 'role="alert"' in r.get_data(as_text=True)
+    assert client.post("/staff/login", data={}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [("/staff/flow", "/staff/flow"), ("//evil.example/", "/staff/"), ("https://evil.example/", "/staff/")],
+)
+def test_login_redirects_only_locally(client: Any, next_url: str, expected: str) -> None:
+    r = client.post(
+        "/staff/login", query_string={"next": next_url}, data={"username": "staff", "password": PASSWORD}
+    )
+    assert r.status_code == 303
+    assert r.headers["Location"] == expected
+
+
+def test_home_and_logout(staff: Any) -> None:
+    page = staff.get("/staff/").get_data(as_text=True)
+    assert "/staff/study/new" in page
+    assert "Log out" in staff.get("/staff/?lang=en").get_data(as_text=True)
+    assert staff.post("/staff/logout").status_code == 303
+    assert staff.get("/staff/").status_code == 302
+
+
+def test_logout_needs_the_csrf_token(tmp_path: Path) -> None:
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    c = app.test_client()
+    page = c.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = c.post("/staff/login", data={"username": "staff", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 303
+    assert c.post("/staff/logout").status_code == 400  # no token: refused
+    assert c.get("/staff/").status_code == 200
+
+
+# --------------------------------------------------------------------------- study tours
+
+
+@pytest.fixture(scope="module")
+def study_id(app: Any) -> str:
+    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
+    c = app.test_client()
+    c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
+    r = c.post("/staff/study/new", data=STUDY_FORM)
+    assert r.status_code == 303, r.get_data(as_text=True)[:3000]
+    return r.headers["Location"].rsplit("/", 1)[1]
+
+
+def test_study_form(staff: Any) -> None:
+    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
+    page = staff.get("/staff/study/new").get_data(as_text=True)
+    assert 'name="school"' in page
+    assert 'value="知识科普型"' in page
+
+
+def test_study_plan_page(staff: Any, app: Any, study_id: str) -> None:
+    rec = app.extensions["tourplan.store"].get_study(study_id)
+    assert rec.name == "Spring outing"
+    assert len(rec.result["groups"]) == 6
+    page = staff.get(f"/staff/study/{study_id}?lang=en").get_data(as_text=True)
+    assert "Timetables" in page
+    assert "Bus sheets" in page
+    assert "Site schedules" in page
+    assert 'class="folium-map"' in page
+    for g in rec.result["groups"]:
+        assert g["label"] in page
+
+
+def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:
+    page = staff.get(f"/staff/study/{study_id}/edit").get_data(as_text=True)
+    assert 'value="焦作一中"' in page
+    assert 'value="Spring outing"' in page
+    r = staff.post(f"/staff/study/{study_id}/edit", data={**STUDY_FORM, "name": "Spring outing (4)", "students": "160", "groups": "4", "buses": "4"})
+    assert r.status_code == 303
+    rec = app.extensions["tourplan.store"].get_study(study_id)
+    assert rec.name == "Spring outing (4)"
+    assert len(rec.result["groups"]) == 4
+    r = staff.get(f"/staff/study/{study_id}/print")
+    assert r.status_code == 200
+    assert r.mimetype == "text/html"
+    assert "焦作一中" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"students": "0"}, "students"),
+        ({"extra": "{not json"}, "extra"),
+        ({"extra": '{"lunch": 5}'}, "lunch"),
+        ({"school": ""}, "school"),
+    ],
+)
+def test_bad_study_form(staff: Any, change: dict[str, str], field: str) -> None:
+    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
+    r = staff.post("/staff/study/new", data={**STUDY_FORM, **change})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert 'class="error"' in page
+    assert field in page
+
+
+def test_unknown_study_plan(staff: Any) -> None:
+    assert staff.get("/staff/study/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+
+
+# --------------------------------------------------------------------------- flow dashboard
+
+
+def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
+    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
+    assert staff.get("/staff/flow").status_code == 200
+    r = staff.post("/staff/flow", data={"date": "2026-05-12", "day_type": "", "visitors": "3000", "extra": ""})
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    run_id = r.headers["Location"].rsplit("/", 1)[1]
+    page = staff.get(f"/staff/flow/{run_id}").get_data(as_text=True)
+    if 'id="run-progress"' in page:
+        assert f"/api/v1/simulations/{run_id}" in page
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if staff.get(f"/api/v1/simulations/{run_id}").get_json()["status"] in ("done", "failed"):
+            break
+        time.sleep(0.3)
+    page = staff.get(f"/staff/flow/{run_id}?lang=en").get_data(as_text=True)
+    assert "Busiest sites" in page
+    assert 'class="folium-map"' in page
+    assert "leaflet.timedimension" in page
+    assert 'type="application/json+oembed"' in page
+    with staff.get(f"/staff/flow/{run_id}.csv") as r:
+        assert r.status_code == 200
+        lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("site_id,name_zh,name_en,slot,time,visitors")
+    assert len(lines) > 10
+    # promotional sites can embed the flow map; the CSV stays staff-only
+    assert client.get(f"/embed/flow/{run_id}").status_code == 200
+    assert client.get(f"/staff/flow/{run_id}.csv").status_code == 302
+    oembed = client.get("/oembed", query_string={"url": f"http://localhost/embed/flow/{run_id}"}).get_json()
+    assert f"/embed/flow/{run_id}" in oembed["html"]
+
+
+def test_bad_flow_form(staff: Any) -> None:
+    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
+    r = staff.post("/staff/flow", data={"date": "2026-05-12", "extra": '{"weather": "snow"}'})
+    assert r.status_code == 400
+    assert "weather" in r.get_data(as_text=True)
+
+
+def test_unknown_run(staff: Any) -> None:
+    assert staff.get("/staff/flow/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+    assert staff.get("/staff/flow/AAAAAAAAAAAAAAAAAAAAAA.csv").status_code == 404
+
+
+# --------------------------------------------------------------------------- site data
+
+
+def _upload(c: Any, data: bytes, name: str = "pois.csv") -> Any:
+    return c.post("/staff/data", data={"file": (BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def test_invalid_upload_names_every_problem(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    c = app.test_client()
+    c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
+    raw = default_pois_path().read_text(encoding="utf-8").splitlines()
+    header = raw[0].split(",")
+    lat = header.index("lat")
+    row = raw[1].split(",")
+    row[lat] = "north"
+    bad = "\n".join([raw[0], ",".join(row), raw[2].replace("jiaozuo_west_station", "Bad Id!", 1)]) + "\n"
+    r = _upload(c, bad.encode())
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "north" in page
+    assert "Bad Id!" in page
+    rows = re.findall(r"<tr><td>pois.csv</td><td>(\d+)</td><td>(\w+)</td>", page)
+    assert ("1", "lat") in rows
+    assert ("2", "id") in rows
+    assert "/staff/data/apply" not in page  # no way to apply an invalid file
+    assert not (tmp_path / "pois.csv").exists()
+    assert _upload(c, b"x", "pois.txt").status_code == 400
+
+
+def test_valid_upload_replaces_the_data_atomically(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    c = app.test_client()
+    c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
+    bundled = default_pois_path()
+    before = hashlib.sha256(bundled.read_bytes()).hexdigest()
+    text = bundled.read_text(encoding="utf-8").replace("焦作站", "焦作火车站", 1)
+    r = _upload(c, text.encode())
+    assert r.status_code == 200, r.get_data(as_text=True)[:3000]
+    page = r.get_data(as_text=True)
+    assert "jiaozuo_station" in page  # listed as changed
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert not (tmp_path / "pois.csv").exists()  # nothing applied yet
+    assert c.get("/api/v1/sites/jiaozuo_station").get_json()["name_zh"] == "焦作站"
+    r = c.post("/staff/data/apply", data={"token": token})
+    assert r.status_code == 303
+    assert (tmp_path / "pois.csv").read_text(encoding="utf-8") == text
+    backups = list(tmp_path.glob("pois.csv.*.bak"))
+    assert len(backups) == 1
+    assert backups[0].read_bytes() == bundled.read_bytes()
+    assert hashlib.sha256(bundled.read_bytes()).hexdigest() == before  # the repo file is untouched
+    assert c.get("/api/v1/sites/jiaozuo_station").get_json()["name_zh"] == "焦作火车站"
+    assert "pois.csv." in c.get("/staff/data").get_data(as_text=True)
+    # a second app on the same instance folder uses the uploaded table
+    again = make_app(tmp_path)
+    assert again.test_client().get("/api/v1/sites/jiaozuo_station").get_json()["name_zh"] == "焦作火车站"
+    # a used or forged token does nothing
+    r = c.post("/staff/data/apply", data={"token": token}, follow_redirects=True)
+    assert "该上传已失效" in r.get_data(as_text=True)
+    r = c.post("/staff/data/apply", data={"token": "../../etc/passwd"}, follow_redirects=True)
+    assert "该上传已失效" in r.get_data(as_text=True)
