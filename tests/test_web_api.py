@@ -55,7 +55,9 @@ def staff(app: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def saved(app: Any) -> dict[str, Any]:
-    r = app.test_client().post("/api/v1/itineraries", json={"date": DAY, "interests": {"history": 1, "culture": 0.5}})
+    r = app.test_client().post(
+        "/api/v1/itineraries", json={"date": DAY, "interests": {"history": 1, "culture": 0.5}}
+    )
     assert r.status_code == 201, r.get_json()
     return r.get_json()  # type: ignore[no-any-return]
 
@@ -179,7 +181,9 @@ def test_impossible_request_is_422(client: Any) -> None:
 
 
 def test_non_json_body(client: Any) -> None:
-    r = client.post("/api/v1/itineraries", data="date=2025-05-10", content_type="application/x-www-form-urlencoded")
+    r = client.post(
+        "/api/v1/itineraries", data="date=2025-05-10", content_type="application/x-www-form-urlencoded"
+    )
     assert_error(r, 400, "date")
     r = client.post("/api/v1/itineraries", data="{not json", content_type="application/json")
     assert r.status_code == 400

@@ -158,7 +158,10 @@ def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:
     page = staff.get(f"/staff/study/{study_id}/edit").get_data(as_text=True)
     assert 'value="焦作一中"' in page
     assert 'value="Spring outing"' in page
-    r = staff.post(f"/staff/study/{study_id}/edit", data={**STUDY_FORM, "name": "Spring outing (4)", "students": "160", "groups": "4", "buses": "4"})
+    r = staff.post(
+        f"/staff/study/{study_id}/edit",
+        data={**STUDY_FORM, "name": "Spring outing (4)", "students": "160", "groups": "4", "buses": "4"},
+    )
     assert r.status_code == 303
     rec = app.extensions["tourplan.store"].get_study(study_id)
     assert rec.name == "Spring outing (4)"
@@ -197,7 +200,9 @@ def test_unknown_study_plan(staff: Any) -> None:
 def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
     pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     assert staff.get("/staff/flow").status_code == 200
-    r = staff.post("/staff/flow", data={"date": "2026-05-12", "day_type": "", "visitors": "3000", "extra": ""})
+    r = staff.post(
+        "/staff/flow", data={"date": "2026-05-12", "day_type": "", "visitors": "3000", "extra": ""}
+    )
     assert r.status_code == 303, r.get_data(as_text=True)[:2000]
     run_id = r.headers["Location"].rsplit("/", 1)[1]
     page = staff.get(f"/staff/flow/{run_id}").get_data(as_text=True)

@@ -1,0 +1,336 @@
+"""The web app in a real, offline chromium, served by a real WSGI server process.
+
+One server process (werkzeug ``make_server`` on 127.0.0.1, a free port) is
+started for the module; the share-link test starts and stops its own pair of
+processes on one database to show that saved plans survive a restart.
+axe-core (vendored in static/vendor) checks the main pages: no serious or
+critical violations.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import icalendar
+import pytest
+
+from tourplan.store import Store
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from tests.e2e.conftest import PageWatch
+
+pytestmark = pytest.mark.e2e
+
+AXE = "/static/vendor/axe-core-4.14.1/axe.min.js"
+PASSWORD = "staff-password-1"
+_SERVE = """
+import json, logging, sys
+from werkzeug.serving import make_server
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+from tourplan.web import create_app
+app = create_app(json.loads(sys.argv[1]))
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+class LiveServer:
+    """The app in its own process, on a free port of 127.0.0.1."""
+
+    def __init__(self, instance: Path) -> None:
+        self.instance = instance
+        cfg = {
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "e2e-secret",
+            "PLAN_TIME_LIMIT": 0.05,
+            "SHOWCASE_DATE": "2025-05-10",
+            "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE, json.dumps(cfg)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.strip().isdigit():
+            self.stop()
+            pytest.fail(f"the app did not start (got {line!r})")
+        self.url = f"http://127.0.0.1:{int(line)}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+    def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        req = urllib.request.Request(
+            self.url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=120) as r:  # noqa: S310 - our own local server
+            return json.loads(r.read())  # type: ignore[no-any-return]
+
+
+def _add_user(instance: Path) -> None:
+    store = Store(f"sqlite:///{instance / 'tourplan.sqlite'}")
+    if not store.list_users():
+        store.add_user("staff", PASSWORD)
+    store.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    instance = tmp_path_factory.mktemp("e2e-web")
+    _add_user(instance)
+    srv = LiveServer(instance)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Another site (another port): a static server for pages that frame ours."""
+    root = tmp_path_factory.mktemp("outside")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", root
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def check_axe(page: Any, what: str) -> None:
+    """Run axe-core on the page; fail on serious or critical violations."""
+    page.add_script_tag(url=AXE)
+    violations = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 4).map(n => n.target.join(' '))}));
+        }"""
+    )
+    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{what}: {json.dumps(bad, indent=1)}"
+
+
+def wait_map(watch: PageWatch) -> int:
+    watch.page.wait_for_selector(".folium-map .leaflet-marker-icon", timeout=20_000)
+    return int(watch.page.locator(".leaflet-marker-icon").count())
+
+
+# --------------------------------------------------------------------------- visitor
+
+
+def test_visitor_plans_a_day_and_downloads_the_ics(
+    server: LiveServer, offline_page: Callable[[str], PageWatch]
+) -> None:
+    watch = offline_page(f"{server.url}/?lang=en")
+    page = watch.page
+    check_axe(page, "plan form")
+    # keyboard: the first interest chip is reachable and toggles with Space
+    before = page.is_checked("#interests-0")
+    page.focus("#interests-0")
+    page.keyboard.press("Space")
+    assert page.is_checked("#interests-0") is not before
+    page.fill("#date", "2025-05-10")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/i/*")
+    markers = wait_map(watch)
+    stops = page.locator(".timeline .stop").count()
+    assert stops >= 2
+    assert markers >= stops
+    check_axe(page, "result page")
+    with page.expect_download() as info:
+        page.click("a[href$='.ics']")
+    ics = Path(info.value.path()).read_bytes()
+    events = list(icalendar.Calendar.from_ical(ics).walk("VEVENT"))
+    assert len(events) == stops
+    assert events[0]["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    watch.assert_clean()
+
+
+def test_replan_in_the_browser(server: LiveServer, offline_page: Callable[[str], PageWatch]) -> None:
+    saved = server.post_json("/api/v1/itineraries", {"date": "2025-05-10", "interests": {"history": 1}})
+    watch = offline_page(f"{server.url}/i/{saved['id']}?lang=en")
+    page = watch.page
+    wait_map(watch)
+    first = page.locator(".timeline .stop input[name=remove]").first
+    removed = first.get_attribute("value")
+    first.check()
+    page.click("#replan-form button[type=submit]")
+    page.wait_for_url(lambda url: saved["id"] not in url)
+    wait_map(watch)
+    assert page.locator(f"#ex-{removed}").is_checked()
+    watch.assert_clean()
+
+
+def test_site_directory_and_site_page(server: LiveServer, offline_page: Callable[[str], PageWatch]) -> None:
+    watch = offline_page(f"{server.url}/sites?lang=en")
+    page = watch.page
+    check_axe(page, "site directory")
+    page.select_option("#f-category", "museum")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**category=museum**")
+    assert page.locator(".cards .card").count() >= 1
+    page.locator(".cards .card a").first.click()
+    wait_map(watch)
+    check_axe(page, "site page")
+    watch.assert_clean()
+
+
+def test_chinese_pages_pass_axe(server: LiveServer, offline_page: Callable[[str], PageWatch]) -> None:
+    watch = offline_page(f"{server.url}/?lang=zh")
+    assert watch.page.get_attribute("html", "lang") == "zh-CN"
+    check_axe(watch.page, "plan form (zh)")
+    watch.assert_clean()
+
+
+# --------------------------------------------------------------------------- share link across a restart
+
+
+def test_share_link_after_a_server_restart(tmp_path: Path, offline_page: Callable[[str], PageWatch]) -> None:
+    first = LiveServer(tmp_path)
+    try:
+        saved = first.post_json("/api/v1/itineraries", {"date": "2025-05-10", "interests": {"mountain": 1}})
+    finally:
+        first.stop()
+    second = LiveServer(tmp_path)  # a new process on the same database file
+    try:
+        watch = offline_page(f"{second.url}/i/{saved['id']}?lang=en")
+        markers = wait_map(watch)
+        assert markers >= 1
+        name = saved["result"]["days"][0]["stops"][0]["name_en"]
+        assert name in watch.page.content()
+        watch.assert_clean()
+    finally:
+        second.stop()
+
+
+# --------------------------------------------------------------------------- embedding
+
+
+def _outer(root: Path, name: str, src: str) -> None:
+    (root / name).write_text(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Promo</title></head>'
+        f'<body><h1>Visit Jiaozuo</h1><iframe id="f" src="{src}" width="640" height="420" title="map"></iframe>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+
+
+def test_outside_page_embeds_a_map(
+    server: LiveServer, outside: tuple[str, Path], offline_page: Callable[[str], PageWatch]
+) -> None:
+    saved = server.post_json("/api/v1/itineraries", {"date": "2025-05-10", "interests": {"culture": 1}})
+    base, root = outside
+    _outer(root, "embed.html", f"{server.url}/embed/itinerary/{saved['id']}?lang=en")
+    watch = offline_page(f"{base}/embed.html")
+    frame = watch.page.frame_locator("#f")
+    frame.locator(".folium-map .leaflet-marker-icon").first.wait_for(timeout=20_000)
+    assert frame.locator(".leaflet-marker-icon").count() >= 1
+    _outer(root, "show.html", f"{server.url}/embed/showcase/history")
+    watch2 = offline_page(f"{base}/show.html")
+    watch2.page.frame_locator("#f").locator(".leaflet-marker-icon").first.wait_for(timeout=20_000)
+    watch.assert_clean()
+    watch2.assert_clean()
+
+
+def test_non_embed_page_refuses_to_be_framed(
+    server: LiveServer, outside: tuple[str, Path], offline_page: Callable[[str], PageWatch]
+) -> None:
+    saved = server.post_json("/api/v1/itineraries", {"date": "2025-05-10"})
+    base, root = outside
+    _outer(root, "steal.html", f"{server.url}/i/{saved['id']}")
+    watch = offline_page(f"{base}/steal.html")
+    page = watch.page
+    page.wait_for_timeout(1500)
+    child = next(f for f in page.frames if f is not page.main_frame)
+    # chromium replaces a refused frame with its error page: none of our page is there
+    assert child.url.startswith("chrome-error://") or child.url == "about:blank", child.url
+    assert child.locator(".folium-map").count() == 0
+    assert any("frame-ancestors" in e or "Refused" in e for e in watch.console_errors), watch.console_errors
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def _login(page: Any, base: str) -> None:
+    page.fill("#username", "staff")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+
+
+def test_staff_login_page_passes_axe(server: LiveServer, offline_page: Callable[[str], PageWatch]) -> None:
+    watch = offline_page(f"{server.url}/staff/login?lang=en")
+    check_axe(watch.page, "staff login")
+    watch.assert_clean()
+
+
+def test_staff_plans_a_study_tour_for_six_groups_and_prints_it(
+    server: LiveServer, offline_page: Callable[[str], PageWatch], tmp_path: Path
+) -> None:
+    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
+    watch = offline_page(f"{server.url}/staff/study/new?lang=en")
+    page = watch.page
+    _login(page, server.url)
+    page.wait_for_url("**/staff/study/new**")
+    check_axe(page, "study-tour form")
+    page.fill("#name", "Grade 8 spring outing")
+    page.fill("#school", "焦作一中")
+    page.fill("#date", "2026-05-12")
+    page.fill("#students", "240")
+    page.fill("#groups", "6")
+    page.fill("#buses", "6")
+    page.click("form button[type=submit].primary")
+    page.wait_for_url("**/staff/study/*")
+    assert page.locator(".study-group").count() == 6
+    wait_map(watch)
+    check_axe(page, "study-tour result")
+    page.click("#print-link")
+    page.wait_for_url("**/print")
+    page.emulate_media(media="print")
+    pdf = page.pdf(path=str(tmp_path / "study.pdf"))
+    assert pdf.startswith(b"%PDF")
+    assert "焦作一中" in page.content()
+    watch.assert_clean()
+
+
+def test_staff_flow_dashboard_shows_progress_then_the_map(
+    server: LiveServer, offline_page: Callable[[str], PageWatch]
+) -> None:
+    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
+    watch = offline_page(f"{server.url}/staff/flow?lang=en")
+    page = watch.page
+    if "/staff/login" in page.url:
+        _login(page, server.url)
+        page.wait_for_url("**/staff/flow**")
+    page.fill("#date", "2026-05-12")
+    page.fill("#visitors", "3000")
+    page.click("form button[type=submit].primary")
+    page.wait_for_url("**/staff/flow/*")
+    # the page polls /api/v1/simulations/<id> and reloads when the run is done
+    page.wait_for_selector(".folium-map", timeout=90_000)
+    assert page.locator("table tbody tr").count() >= 1
+    watch.assert_clean()
