@@ -289,13 +289,23 @@ def test_site_directory_rejects_unknown_filters(client: Any) -> None:
 def test_site_page_and_approximate_location(client: Any, app: Any) -> None:
     sites = app.extensions["tourplan.data"].current().sites
     rough = next(s for s in sites if s.location_error_m >= 500)
-    exact = next(s for s in sites if s.location_error_m < 500)
+    exact = next(s for s in sites if s.location_error_m < 500 and s.category not in ("transport", "hotel"))
     page = client.get(f"/sites/{rough.id}?lang=en").get_data(as_text=True)
     assert "Approximate location" in page
     assert rough.name_en in page
     assert 'class="folium-map"' in page
     page = client.get(f"/sites/{exact.id}?lang=en").get_data(as_text=True)
     assert "Approximate location" not in page
+    assert f'href="/?must_see={exact.id}"' in page
+    form = client.get(f"/?must_see={exact.id}&must_see=nope").get_data(as_text=True)
+    assert re.search(
+        rf'<input checked id="must_see-\d+" name="must_see" type="checkbox" value="{exact.id}">', form
+    )
+    assert '<details class="more" open>' in form
+    station = client.get("/sites/jiaozuo_west_station").get_data(as_text=True)
+    assert 'href="/?start=jiaozuo_west_station"' in station
+    form = client.get("/?start=jiaozuo_west_station").get_data(as_text=True)
+    assert '<option selected value="jiaozuo_west_station">' in form
     assert client.get("/sites/nope").status_code == 404
 
 
@@ -455,3 +465,21 @@ def test_bundled_templates_are_not_written(app: Any) -> None:
     before = hashlib.sha256(default_pois_path().read_bytes()).hexdigest()
     app.test_client().get("/sites")
     assert hashlib.sha256(default_pois_path().read_bytes()).hexdigest() == before
+
+
+def test_chinese_catalog_is_complete_and_compiled() -> None:
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from tourplan.web.i18n import TRANSLATIONS
+
+    folder = TRANSLATIONS / "zh" / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as fh:
+        catalog = read_po(fh, locale="zh")
+    missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+    assert missing == [], "translate these in messages.po"
+    buf = BytesIO()
+    write_mo(buf, catalog)
+    assert buf.getvalue() == (folder / "messages.mo").read_bytes(), "run tourplan/web/translations/update.py"

@@ -41,8 +41,15 @@ def _plan_form(formdata: Any = None) -> PlanForm:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """The planning form."""
-    return render_template("plan.html", form=_plan_form(), problem=None)
+    """The planning form (``?must_see=<site id>`` ticks a site, ``?start=`` picks the start)."""
+    form = _plan_form()
+    known = services.site_data().sites
+    picked = [s for s in request.args.getlist("must_see") if s in known]
+    if picked:
+        form.must_see.data = picked
+    if request.args.get("start") in known:
+        form.start.data = request.args["start"]
+    return render_template("plan.html", form=form, problem=None)
 
 
 @bp.post("/plan")
