@@ -337,6 +337,7 @@ def test_embeds_may_be_framed(client: Any, saved: str) -> None:
     page = r.get_data(as_text=True)
     assert 'class="folium-map"' in page
     assert "<html lang=" in page
+    assert 'type="application/json+oembed"' in page
 
 
 def test_frame_ancestors_are_configurable(tmp_path: Path) -> None:

@@ -69,7 +69,12 @@ def _options() -> dict[str, Any]:
 
 def _page(m: Any, title: str, link: str | None, opts: dict[str, Any]) -> ResponseReturnValue:
     return render_template(
-        "embed.html", map=map_parts(m, csp_nonce(), full_page=True), title=title, link=link, opts=opts
+        "embed.html",
+        map=map_parts(m, csp_nonce(), full_page=True),
+        title=title,
+        link=link,
+        opts=opts,
+        oembed_url=url_for("embed.oembed", url=request.base_url, format="json", _external=True),
     )
 
 
