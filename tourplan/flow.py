@@ -39,6 +39,7 @@ import datetime as dt
 import functools
 import math
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,12 +51,12 @@ from tourplan import _flow_core as core
 from tourplan.errors import InfeasibleRequestError, RequestValidationError, UnknownSiteError
 from tourplan.graph import MODES
 from tourplan.hours import open_intervals
-from tourplan.itinerary import PACES, ItineraryRequest, fmt_time, plan_itinerary
+from tourplan.itinerary import PACES, ItineraryRequest, fmt_time, plan_itinerary, site_score
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from tourplan.data import SiteTable
+    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
 
 __all__ = [
@@ -357,6 +358,7 @@ _ALLOWED_KEYS = {
     "date", "day_type", "visitors", "entries", "segments", "outdoor_factor", "fixed_arrivals",
     "slot_minutes", "day_start", "day_end", "patience_minutes", "skip_probability", "dwell_cv",
     "start_jitter", "bucket_minutes", "plan_time_limit", "min_plan_share", "holidays",
+    "plan_variants", "variant_share", "interest_cv", "must_see_share",
 }  # fmt: skip
 
 
@@ -404,6 +406,24 @@ class Scenario:
     min_plan_share
         Segment x entry x bucket cells with a smaller share of visitors
         borrow the plan of the nearest planned bucket.
+    plan_variants
+        Most plan variants per segment x entry x bucket cell.  Variant 0 is
+        the segment's own plan from the bucket centre; the others differ in
+        optimizer seed, planned start within the bucket, interest weights
+        (see ``interest_cv``) and, for a share ``must_see_share`` of them, a
+        must-see site drawn from the segment's best-matching sites.  Units
+        of a cell pick one of its variants uniformly, so every variant
+        carries about the same share of the cell's visitors.
+    variant_share
+        A cell gets one variant per this share of all visitors (expected,
+        from the shares and profiles), between 1 and ``plan_variants``; so
+        the plan library depends on the shares, never on the number of
+        visitors or the seed.
+    interest_cv
+        Coefficient of variation of the gamma noise multiplying each theme
+        weight of the segment in variants 1 and up (ASSUMPTION: 0.4).
+    must_see_share
+        Share of variants 1 and up that add a must-see (ASSUMPTION: 1/3).
     """
 
     date: dt.date
@@ -422,6 +442,10 @@ class Scenario:
     bucket_minutes: int = 90
     plan_time_limit: float = 0.03
     min_plan_share: float = 0.002
+    plan_variants: int = 8
+    variant_share: float = 0.004
+    interest_cv: float = 0.4
+    must_see_share: float = 1 / 3
     holidays: Mapping[dt.date, str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -456,6 +480,14 @@ class Scenario:
             errors["plan_time_limit"] = f"expected 0.01 to 60 seconds, got {self.plan_time_limit!r}"
         if not 0 <= self.min_plan_share < 0.5:
             errors["min_plan_share"] = f"expected 0 to 0.5, got {self.min_plan_share!r}"
+        if not (isinstance(self.plan_variants, int) and 1 <= self.plan_variants <= 64):
+            errors["plan_variants"] = f"expected a whole number from 1 to 64, got {self.plan_variants!r}"
+        if not 0 < self.variant_share <= 1:
+            errors["variant_share"] = f"expected a share above 0 and at most 1, got {self.variant_share!r}"
+        if not 0 <= self.interest_cv <= 2:
+            errors["interest_cv"] = f"expected 0 to 2, got {self.interest_cv!r}"
+        if not 0 <= self.must_see_share <= 1:
+            errors["must_see_share"] = f"expected a share from 0 to 1, got {self.must_see_share!r}"
         names = [e.name for e in self.entries_used]
         if len(set(names)) != len(names):
             errors["entries"] = "entry point names must be unique"
@@ -558,10 +590,10 @@ class Scenario:
                 errors["date"] = f"expected a date YYYY-MM-DD, got {raw!r}"
         if data.get("day_type") is not None:
             kw["day_type"] = str(data["day_type"])
-        ints = ("visitors", "slot_minutes", "bucket_minutes")
+        ints = ("visitors", "slot_minutes", "bucket_minutes", "plan_variants")
         floats = (
             "outdoor_factor", "patience_minutes", "skip_probability", "dwell_cv",
-            "plan_time_limit", "min_plan_share",
+            "plan_time_limit", "min_plan_share", "variant_share", "interest_cv", "must_see_share",
         )  # fmt: skip
         for name in (*ints, *floats):
             v = data.get(name)
@@ -679,13 +711,14 @@ class _Plan:
 class PlanLibrary:
     """A cache of itinerary plans shared by simulations (pass it to :func:`simulate`).
 
-    Plans depend on the date, segment, entry, bucket and weather, never on
-    the number of visitors or the seed, so a sweep over visitor counts or
-    seeds plans only once.
+    Plans depend on the date, segment, entry, bucket, variant and weather,
+    never on the number of visitors or the seed, so a sweep over visitor
+    counts or seeds plans only once.
     """
 
     def __init__(self) -> None:
         self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self._variants: dict[tuple[Any, ...], _Variant] = {}
         self.planned = 0
         self.seconds = 0.0
 
@@ -706,6 +739,14 @@ class PlanLibrary:
             self.planned += 1
             self._plans[key] = plan
         return plan
+
+    def variant(self, key: tuple[Any, ...], make: Callable[[], _Variant]) -> _Variant:
+        """Return the cached variant description for ``key``, making it first if needed."""
+        var = self._variants.get(key)
+        if var is None:
+            var = make()
+            self._variants[key] = var
+        return var
 
 
 class _Weather:
@@ -733,30 +774,107 @@ class _Weather:
         return None
 
 
+@dataclass(frozen=True)
+class _Variant:
+    """How one plan variant differs from the segment's own plan."""
+
+    day_start: int
+    seed: int
+    interests: tuple[tuple[str, float], ...]
+    must_see: tuple[str, ...]
+    time_limit: float
+
+
+def _stable_seed(*parts: object) -> int:
+    """A seed from values, the same in every process (unlike ``hash``)."""
+    return zlib.crc32("|".join(repr(p) for p in parts).encode("utf-8"))
+
+
+def _must_see_pool(
+    sites: SiteTable, date: dt.date, interests: Mapping[str, float], exclude: str, k: int = 10
+) -> tuple[list[str], FloatArray]:
+    """The ``k`` best-matching sites open on ``date`` and their scores (weights for a must-see draw)."""
+    cands: list[tuple[float, str]] = []
+    for s in sites:
+        if s.id == exclude or s.category in ("transport", "hotel") or s.capacity_instant <= 0:
+            continue
+        if not open_intervals(s.opening_hours, date):
+            continue
+        cands.append((site_score(s, interests), s.id))
+    cands.sort(key=lambda x: (-x[0], x[1]))
+    top = cands[:k]
+    return [sid for _, sid in top], np.array([sc for sc, _ in top], dtype=np.float64)
+
+
+def _variant(
+    scenario: Scenario,
+    sites: SiteTable,
+    seg: Segment,
+    entry: EntryPoint,
+    bucket_start: int,
+    k: int,
+) -> _Variant:
+    """Variant ``k`` of the plan of a segment x entry x bucket cell (0 = the segment's own plan).
+
+    Deterministic in its arguments: the random draws come from a generator
+    seeded with a stable hash of the segment, entry, bucket and ``k``.
+    """
+    width = scenario.bucket_minutes
+    centre = int(bucket_start + width // 2)
+    base = tuple(sorted((t, float(w)) for t, w in seg.interests.items()))
+    if k == 0:
+        return _Variant(centre, 0, base, (), scenario.plan_time_limit)
+    rng = np.random.default_rng(_stable_seed(seg.name, base, entry.place, bucket_start, width, k))
+    start = int(bucket_start + round(width * rng.uniform(0.1, 0.9)))
+    cv = scenario.interest_cv
+    if cv > 0 and base:
+        shape = 1.0 / (cv * cv)
+        noise = rng.gamma(shape, 1.0 / shape, len(base))
+        interests = tuple((t, round(w * float(f), 3)) for (t, w), f in zip(base, noise, strict=True))
+    else:
+        interests = base
+    must: tuple[str, ...] = ()
+    if rng.random() < scenario.must_see_share:
+        pool, score = _must_see_pool(sites, scenario.date, dict(interests), entry.place)
+        if pool:
+            must = (pool[int(rng.choice(len(pool), p=score / score.sum()))],)
+    # Variants are many and cheap: a third of the segment plan's optimizer time.
+    return _Variant(start, k, interests, must, max(0.01, scenario.plan_time_limit / 3))
+
+
 def _make_plan(
     sites: SiteTable,
     graph: SiteGraph,
     scenario: Scenario,
     seg: Segment,
     entry: EntryPoint,
-    day_start: int,
+    var: _Variant,
 ) -> _Plan:
     hook = _Weather(sites, scenario.outdoor_factor) if scenario.outdoor_factor != 1.0 else None
-    day_end = max(seg.day_end, day_start + 60)
-    req = ItineraryRequest(
-        start_date=scenario.date,
-        interests=dict(seg.interests),
-        day_start=day_start,
-        day_end=min(day_end, 24 * 60),
-        start=entry.place,
-        pace=seg.pace,
-        mode=seg.mode or entry.mode,
-        time_limit=scenario.plan_time_limit,
-    )
+    day_end = max(seg.day_end, var.day_start + 60)
+
+    def request(must: tuple[str, ...]) -> ItineraryRequest:
+        return ItineraryRequest(
+            start_date=scenario.date,
+            interests=dict(var.interests),
+            day_start=var.day_start,
+            day_end=min(day_end, 24 * 60),
+            start=entry.place,
+            pace=seg.pace,
+            mode=seg.mode or entry.mode,
+            must_see=must,
+            time_limit=var.time_limit,
+        )
+
     try:
-        it = plan_itinerary(req, sites, graph, seed=0, crowd=hook)
-    except InfeasibleRequestError:
-        return _Plan((), (), ())
+        it = plan_itinerary(request(var.must_see), sites, graph, seed=var.seed, crowd=hook)
+    except (InfeasibleRequestError, RequestValidationError):
+        if not var.must_see:
+            return _Plan((), (), ())
+        try:
+            it = plan_itinerary(request(()), sites, graph, seed=var.seed, crowd=hook)
+        except (InfeasibleRequestError, RequestValidationError):
+            return _Plan((), (), ())
     stops = [s for d in it.days for s in d.stops]
     return _Plan(
         tuple(s.site_id for s in stops),
@@ -775,22 +893,125 @@ ALERT_LEVELS: tuple[tuple[float, str], ...] = ((1.0, "red"), (0.9, "orange"), (0
 
 @dataclass(frozen=True)
 class Alert:
-    """A site at or above a warning tier in one slot."""
+    """A site (or a parent area) at or above a warning tier in one slot.
+
+    ``scope`` is ``"site"`` (the site alone against its C0) or ``"area"``
+    (a parent area with all its parts against the parent's C0; ``site_id``
+    is then the parent's id).
+    """
 
     site_id: str
     slot_start: int
     level: str
     ratio: float
     queue: float
+    scope: str = "site"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "site_id": self.site_id,
+            "scope": self.scope,
             "slot_start": fmt_time(self.slot_start),
             "level": self.level,
             "ratio": round(self.ratio, 3),
             "queue": round(self.queue, 1),
+        }
+
+
+def _tier_alerts(
+    ids: Sequence[str], peak: IntArray, queue: FloatArray, cap: IntArray, t0: int, slot: int, scope: str
+) -> list[Alert]:
+    """Alerts at the LB/T 034 tiers for every row and slot with ``peak / cap`` at or above 80 %."""
+    alerts: list[Alert] = []
+    capf = cap.astype(np.float64)
+    for i in (int(x) for x in np.flatnonzero(cap > 0)):
+        r = peak[i] / capf[i]
+        for j in np.flatnonzero(r >= ALERT_LEVELS[-1][0] - 1e-9):
+            level = next(name for lim, name in ALERT_LEVELS if r[j] >= lim - 1e-9)
+            alerts.append(Alert(ids[i], int(t0 + j * slot), level, float(r[j]), float(queue[i, j]), scope))
+    alerts.sort(key=lambda a: (a.slot_start, a.site_id))
+    return alerts
+
+
+@dataclass(frozen=True, eq=False)
+class AreaFlow:
+    """Parent areas rolled up from their parts (e.g. 云台山 and its gorges).
+
+    An area's row counts the visitors at the parent site itself plus those
+    at every site whose ``parent_id`` chain leads to it.  Arrays are
+    ``(n_areas, n_slots)`` on the time axis of the :class:`FlowResult`.
+
+    Attributes
+    ----------
+    area_ids
+        The parent sites' ids.
+    members
+        Per area, the ids of the sites counted (the parent first).
+    capacity_instant, capacity_daily
+        The parent's C0 and C1, which LB/T 034 sets for the whole area.
+    arrivals
+        Arrivals at any member site in the slot (a visitor moving between
+        parts arrives again).
+    occupancy, peak, queue
+        Mean and most visitors inside the area's sites (the per-minute sum
+        over members, then the slot mean or maximum), mean visitors queueing.
+    daily_visits
+        Admissions at member sites over the day (a visitor of three
+        gorges counts three times).
+    visitors
+        Distinct visitors admitted at least once in the area: what the
+        area's gate counts, to compare with published daily visitor totals.
+    balked
+        Visitors who gave up in a member site's queue.
+    alerts
+        Slots at or above the LB/T 034 tiers against the parent's C0.
+    """
+
+    area_ids: tuple[str, ...]
+    members: tuple[tuple[str, ...], ...]
+    capacity_instant: IntArray
+    capacity_daily: IntArray
+    arrivals: IntArray
+    occupancy: FloatArray
+    peak: IntArray
+    queue: FloatArray
+    daily_visits: IntArray
+    visitors: IntArray
+    balked: IntArray
+    alerts: tuple[Alert, ...]
+
+    def __len__(self) -> int:
+        return len(self.area_ids)
+
+    def index(self, area_id: str) -> int:
+        """Row of an area."""
+        try:
+            return self.area_ids.index(area_id)
+        except ValueError:
+            msg = f"no parent area {area_id!r} in this result; areas: {', '.join(self.area_ids) or 'none'}"
+            raise UnknownSiteError(msg) from None
+
+    def ratio(self) -> FloatArray:
+        """Peak occupancy over the parent's C0 per area and slot (0 where C0 is 0)."""
+        cap = self.capacity_instant.astype(np.float64)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(cap > 0, self.peak / np.where(cap > 0, cap, 1.0), 0.0)
+        return np.asarray(r, dtype=np.float64)
+
+    def row(self, i: int) -> dict[str, Any]:
+        """JSON-ready form of area ``i`` (the same keys as a site row of :meth:`FlowResult.to_dict`)."""
+        return {
+            "members": list(self.members[i]),
+            "occupancy": [round(float(x), 1) for x in self.occupancy[i]],
+            "peak": [int(x) for x in self.peak[i]],
+            "queue": [round(float(x), 1) for x in self.queue[i]],
+            "arrivals": [int(x) for x in self.arrivals[i]],
+            "capacity_instant": int(self.capacity_instant[i]),
+            "capacity_daily": int(self.capacity_daily[i]),
+            "daily_visits": int(self.daily_visits[i]),
+            "visitors": int(self.visitors[i]),
+            "balked": int(self.balked[i]),
         }
 
 
@@ -838,6 +1059,25 @@ class PublicLoad(Mapping[str, FloatArray]):
     def __len__(self) -> int:
         return len(self._load)
 
+    @property
+    def counts(self) -> dict[str, FloatArray]:
+        """``site_id -> visitors per slot`` (a copy)."""
+        return dict(self._load)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{counts, slot_minutes, day_start}``: what :class:`tourplan.study.PublicLoad` takes.
+
+        Examples
+        --------
+        >>> PublicLoad({"a": np.array([3.0, 4.0])}, 15, 360).to_dict()
+        {'counts': {'a': [3.0, 4.0]}, 'slot_minutes': 15, 'day_start': 360}
+        """
+        return {
+            "counts": {k: [float(x) for x in v] for k, v in self._load.items()},
+            "slot_minutes": self.slot_minutes,
+            "day_start": self.day_start,
+        }
+
 
 @dataclass(frozen=True, eq=False)
 class FlowResult:
@@ -865,6 +1105,11 @@ class FlowResult:
         Visitors whose day ended (last stop left) by ``day_end``.
     inside_at_end
         Visitors still on their way or at a site at ``day_end``.
+    alerts
+        Site alerts (each site against its own C0).
+    areas
+        Parent areas rolled up from their parts, with their own alerts
+        against the parent's C0 (:class:`AreaFlow`).
     """
 
     scenario: Scenario
@@ -889,6 +1134,7 @@ class FlowResult:
     plans: int
     runtime: float
     plan_seconds: float
+    areas: AreaFlow
     log: StopLog | None = field(default=None, repr=False)
 
     @property
@@ -922,20 +1168,29 @@ class FlowResult:
         order = np.lexsort((-self.daily_visits, -r))
         return [self.site_ids[i] for i in order[:k] if self.daily_visits[i] > 0]
 
-    def public_load(self) -> PublicLoad:
+    def public_load(self, *, areas: bool = True) -> PublicLoad:
         """Visitors inside each site per slot, for the study-tour planner.
+
+        Parameters
+        ----------
+        areas
+            Give a parent area's row (e.g. ``yuntai_mountain``) the whole
+            area's peak (parent plus parts, :attr:`areas`), since the
+            parent's C0 is set for the whole area; ``False`` gives the
+            visitors at the parent site alone.
 
         Returns
         -------
         PublicLoad
             ``site_id -> peak visitors inside per slot`` with ``slot_minutes``
-            and ``day_start``.
+            and ``day_start``; :meth:`PublicLoad.to_dict` is the form
+            :class:`tourplan.study.PublicLoad` and the study request take.
         """
-        return PublicLoad(
-            {sid: self.peak[i].astype(np.float64) for i, sid in enumerate(self.site_ids)},
-            self.slot_minutes,
-            self.day_start,
-        )
+        load = {sid: self.peak[i].astype(np.float64) for i, sid in enumerate(self.site_ids)}
+        if areas:
+            for a, aid in enumerate(self.areas.area_ids):
+                load[aid] = self.areas.peak[a].astype(np.float64)
+        return PublicLoad(load, self.slot_minutes, self.day_start)
 
     def summary(self) -> str:
         """Short human-readable description."""
@@ -955,12 +1210,46 @@ class FlowResult:
                 f"{int(self.daily_visits[i]):,} visits / C1 {int(self.capacity_daily[i]):,}; "
                 f"max queue {self.queue[i].max():.0f}, max mean wait {np.nanmax(np.r_[self.mean_wait[i], 0.0]):.0f} min"
             )
+        ar = self.areas.ratio()
+        for a, aid in enumerate(self.areas.area_ids):
+            if self.areas.daily_visits[a] == 0:
+                continue
+            j = int(np.argmax(ar[a]))
+            lines.append(
+                f"  area {aid:27} peak {int(self.areas.peak[a, j]):>7,} / C0 {int(self.areas.capacity_instant[a]):>7,} "
+                f"({ar[a, j]:.0%}) at {fmt_time(self.day_start + j * self.slot_minutes)}; "
+                f"{int(self.areas.visitors[a]):,} visitors ({int(self.areas.daily_visits[a]):,} site visits) "
+                f"/ C1 {int(self.areas.capacity_daily[a]):,}; {len(self.areas.members[a]) - 1} parts"
+            )
         return "\n".join(lines)
 
-    def to_dict(self, *, all_sites: bool = False) -> dict[str, Any]:
-        """JSON-ready form: per site occupancy, queue and C0; alerts; totals."""
+    def to_dict(self, *, all_sites: bool = False, level: Literal["site", "area"] = "site") -> dict[str, Any]:
+        """JSON-ready form: per site occupancy, queue and C0; parent areas; alerts; totals.
+
+        Parameters
+        ----------
+        all_sites
+            Keep sites nobody came to.
+        level
+            ``"site"``: ``sites`` has one row per site (a parent's row is the
+            parent site alone).  ``"area"``: in ``sites`` a parent area's
+            row is the whole area (the :attr:`areas` roll-up, against the
+            parent's C0) and its parts are left out, so a flow map draws one
+            marker per area.  ``areas`` and ``area_alerts`` are given either way.
+        """
+        if level not in ("site", "area"):
+            raise RequestValidationError({"level": f"expected 'site' or 'area', got {level!r}"})
         out_sites: dict[str, Any] = {}
+        area_rows = {aid: a for a, aid in enumerate(self.areas.area_ids)}
+        parts = {m for ms in self.areas.members for m in ms[1:]}
         for i, sid in enumerate(self.site_ids):
+            if level == "area" and sid in area_rows:
+                a = area_rows[sid]
+                if all_sites or self.areas.daily_visits[a] > 0 or self.areas.arrivals[a].sum() > 0:
+                    out_sites[sid] = {**self.areas.row(a), "scope": "area"}
+                continue
+            if level == "area" and sid in parts:
+                continue
             if not all_sites and self.daily_visits[i] == 0 and self.arrivals[i].sum() == 0:
                 continue
             out_sites[sid] = {
@@ -974,6 +1263,7 @@ class FlowResult:
                 "daily_visits": int(self.daily_visits[i]),
                 "balked": int(self.balked[i]),
             }
+        areas = self.areas
         return {
             "date": self.scenario.date.isoformat(),
             "day_type": self.scenario.kind,
@@ -983,8 +1273,11 @@ class FlowResult:
             "visitors": self.visitors,
             "finished": self.finished,
             "inside_at_end": self.inside_at_end,
+            "level": level,
             "sites": out_sites,
+            "areas": {aid: areas.row(a) for a, aid in enumerate(areas.area_ids)},
             "alerts": [a.to_dict() for a in self.alerts],
+            "area_alerts": [a.to_dict() for a in areas.alerts],
             "daily_alerts": [
                 {
                     "site_id": sid,
@@ -993,6 +1286,16 @@ class FlowResult:
                 }
                 for i, sid in enumerate(self.site_ids)
                 if self.capacity_daily[i] > 0 and self.daily_visits[i] > self.capacity_daily[i]
+            ]
+            + [
+                {
+                    "site_id": aid,
+                    "scope": "area",
+                    "visits": int(areas.visitors[a]),
+                    "capacity_daily": int(areas.capacity_daily[a]),
+                }
+                for a, aid in enumerate(areas.area_ids)
+                if areas.capacity_daily[a] > 0 and areas.visitors[a] > areas.capacity_daily[a]
             ],
         }
 
@@ -1180,25 +1483,42 @@ def simulate(
             if mass[c, b] < threshold:
                 bucket_map[c, b] = big[np.argmin(np.abs(big - b))]
     unit_bucket = bucket_map[unit_cell, unit_bucket]
-    cell_bucket = np.unique(unit_cell * n_buckets + unit_bucket)
-    needed = [(int(x) // n_buckets, int(x) % n_buckets) for x in cell_bucket]
+    # Plan variants per (cell, bucket), from the expected share of the bucket
+    # (with the small buckets it lends its plans to), never from the sample.
+    carried = np.zeros_like(mass)
+    np.add.at(carried, (np.arange(len(cell_key))[:, None].repeat(n_buckets, 1), bucket_map), mass)
+    n_var = np.clip(np.floor(carried / scenario.variant_share), 1, scenario.plan_variants).astype(np.int64)
+    unit_var = (
+        np.floor(rng.random(unit_cell.shape[0]) * n_var[unit_cell, unit_bucket]).astype(np.int64)
+        if unit_cell.size
+        else np.zeros(0, dtype=np.int64)
+    )
+    max_var = int(n_var.max()) if n_var.size else 1
+    triple = np.unique((unit_cell * n_buckets + unit_bucket) * max_var + unit_var)
+    needed = [
+        (int(x) // (n_buckets * max_var), int(x) // max_var % n_buckets, int(x) % max_var) for x in triple
+    ]
 
-    plan_ids: dict[tuple[int, int], int] = {}
+    plan_ids: dict[tuple[int, int, int], int] = {}
     plan_list: list[_Plan] = []
     plan_day_start: list[float] = []
-    for k, (c, b) in enumerate(needed):
+    for n_done, (c, b, k) in enumerate(needed):
         si, ei = cell_key[c]
         seg, ent = segments[si], entries[ei]
-        centre = int(edges[b] + scenario.bucket_minutes // 2)
-        key = (
-            scenario.date, seg.name, tuple(sorted(seg.interests.items())), seg.pace, seg.mode or ent.mode,
-            seg.day_end, ent.place, centre, scenario.outdoor_factor, scenario.plan_time_limit,
+        vkey = (
+            scenario.date, scenario.bucket_minutes, scenario.plan_time_limit, scenario.interest_cv,
+            scenario.must_see_share, seg.name, tuple(sorted(seg.interests.items())), ent.place, int(edges[b]), k,
         )  # fmt: skip
-        plan = lib.get(key, functools.partial(_make_plan, sites, graph, scenario, seg, ent, centre))
-        plan_ids[(c, b)] = len(plan_list)
+        var = lib.variant(vkey, functools.partial(_variant, scenario, sites, seg, ent, int(edges[b]), k))
+        key = (
+            scenario.date, seg.name, seg.pace, seg.mode or ent.mode, seg.day_end, ent.place,
+            scenario.outdoor_factor, var,
+        )  # fmt: skip
+        plan = lib.get(key, functools.partial(_make_plan, sites, graph, scenario, seg, ent, var))
+        plan_ids[(c, b, k)] = len(plan_list)
         plan_list.append(plan)
-        plan_day_start.append(float(centre))
-        report(0.5 * (k + 1) / max(len(needed), 1))
+        plan_day_start.append(float(var.day_start))
+        report(0.5 * (n_done + 1) / max(len(needed), 1))
     plan_seconds = lib.seconds - plan_s0
 
     # -- expand units to visitors, visitors to stops --------------------------
@@ -1209,10 +1529,10 @@ def simulate(
     p_site = np.array([sidx[x] for p in plan_list for x in p.sites], dtype=np.int64)
     p_start = np.array([x for p in plan_list for x in p.start], dtype=np.float64)
     p_dwell = np.array([x for p in plan_list for x in p.dwell], dtype=np.float64)
-    lookup = np.full((len(cell_key), n_buckets), -1, dtype=np.int64)
-    for (c, b), pid in plan_ids.items():
-        lookup[c, b] = pid
-    unit_plan = lookup[unit_cell, unit_bucket] if unit_cell.size else np.zeros(0, dtype=np.int64)
+    lookup = np.full((len(cell_key), n_buckets, max_var), -1, dtype=np.int64)
+    for (c, b, k), pid in plan_ids.items():
+        lookup[c, b, k] = pid
+    unit_plan = lookup[unit_cell, unit_bucket, unit_var] if unit_cell.size else np.zeros(0, dtype=np.int64)
     unit_entry = np.array([sidx[entries[cell_key[c][1]].place] for c in range(len(cell_key))], dtype=np.int64)
     unit_mode_c = np.array(
         [
@@ -1328,10 +1648,32 @@ def simulate(
 
     result = _aggregate(
         scenario, seed, site_ids, cap, cap_daily, st_site, st_arrive, st_admit, st_depart, st_status,
-        v_start, v_end, v_ptr, len(plan_list), plan_seconds, t_begin, keep_log,
+        v_start, v_end, v_ptr, len(plan_list), plan_seconds, t_begin, keep_log, *_areas(site_list),
     )  # fmt: skip
     report(1.0)
     return result
+
+
+def _areas(site_list: Sequence[Site]) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Parent areas of a site list: their rows, and which sites each one counts.
+
+    A site counts in every area on its ``parent_id`` chain; a parent counts
+    in its own area.  Parents missing from the list are ignored.
+    """
+    idx = {s.id: i for i, s in enumerate(site_list)}
+    parent = [idx.get(s.parent_id, -1) if s.parent_id is not None else -1 for s in site_list]
+    roots = sorted({p for p in parent if p >= 0})
+    row = {p: a for a, p in enumerate(roots)}
+    member = np.zeros((len(roots), len(site_list)), dtype=np.bool_)
+    for i in range(len(site_list)):
+        if i in row:
+            member[row[i], i] = True
+        p, seen = parent[i], {i}
+        while p >= 0 and p not in seen:  # a cycle would be a data error; stop rather than loop
+            member[row[p], i] = True
+            seen.add(p)
+            p = parent[p]
+    return np.array(roots, dtype=np.int64), member
 
 
 @dataclass(frozen=True, eq=False)
@@ -1454,6 +1796,8 @@ def _aggregate(
     plan_seconds: float,
     t_begin: float,
     keep_log: bool,
+    area_site: IntArray,
+    area_member: npt.NDArray[np.bool_],
 ) -> FlowResult:
     n_sites = len(site_ids)
     t0, t1 = scenario.day_start, scenario.day_end
@@ -1488,14 +1832,44 @@ def _aggregate(
     balked = np.bincount(st_site[st_status == core.BALKED], minlength=n_sites)
     closed = np.bincount(st_site[st_status == core.CLOSED], minlength=n_sites)
 
-    alerts: list[Alert] = []
-    capf = cap.astype(np.float64)
-    for i in np.flatnonzero(cap > 0):
-        r = peak[i] / capf[i]
-        for j in np.flatnonzero(r >= ALERT_LEVELS[-1][0] - 1e-9):
-            level = next(name for lim, name in ALERT_LEVELS if r[j] >= lim - 1e-9)
-            alerts.append(Alert(site_ids[i], int(t0 + j * slot), level, float(r[j]), float(queue[i, j])))
-    alerts.sort(key=lambda a: (a.slot_start, a.site_id))
+    alerts = _tier_alerts(site_ids, peak, queue, cap, t0, slot, "site")
+
+    # -- parent areas: sum the members minute by minute ----------------------
+    member = area_member  # (n_areas, n_sites) bool
+    n_areas = member.shape[0]
+    mf = member.astype(np.int64)
+    a_inside = (mf @ inside).reshape(n_areas, n_slots, slot)
+    a_waiting = (mf @ waiting).reshape(n_areas, n_slots, slot)
+    st_visitor = np.repeat(np.arange(v_ptr.shape[0] - 1, dtype=np.int64), np.diff(v_ptr))
+    a_visitors = np.zeros(n_areas, dtype=np.int64)
+    for a in range(n_areas):
+        in_a = member[a, s_v]
+        a_visitors[a] = np.unique(st_visitor[vis][in_a]).shape[0]
+    a_peak = a_inside.max(axis=2)
+    a_queue = a_waiting.mean(axis=2)
+    a_cap = cap[area_site]
+    area_ids = [site_ids[i] for i in area_site]
+    areas = AreaFlow(
+        area_ids=tuple(area_ids),
+        members=tuple(
+            tuple(
+                site_ids[i]
+                for i in [int(area_site[a])]
+                + [int(x) for x in np.flatnonzero(member[a]) if x != area_site[a]]
+            )
+            for a in range(n_areas)
+        ),
+        capacity_instant=a_cap,
+        capacity_daily=cap_daily[area_site],
+        arrivals=mf @ arrivals,
+        occupancy=a_inside.mean(axis=2),
+        peak=a_peak,
+        queue=a_queue,
+        daily_visits=mf @ daily,
+        visitors=a_visitors,
+        balked=mf @ balked,
+        alerts=tuple(_tier_alerts(area_ids, a_peak, a_queue, a_cap, t0, slot, "area")),
+    )
 
     finished = int(np.count_nonzero(v_end <= t1))
     log = None
@@ -1525,6 +1899,7 @@ def _aggregate(
         plans=n_plans,
         runtime=time.perf_counter() - t_begin,
         plan_seconds=plan_seconds,
+        areas=areas,
         log=log,
     )
 
