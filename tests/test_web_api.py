@@ -161,6 +161,7 @@ def test_bad_export_format(client: Any, saved: dict[str, Any]) -> None:
         ({"date": DAY, "day_start": "9am"}, 400, ["day_start"]),
         ({"date": DAY, "day_start": "18:00", "day_end": "09:00"}, 400, ["day_end"]),
         ({"date": DAY, "must_see": ["atlantis"]}, 400, ["must_see"]),
+        ({"date": DAY, "exclude": ["atlantis"], "locked": {"moon": 0}}, 400, ["exclude", "locked"]),
         ({"date": DAY, "locked": {"jiaozuo_museum": 3}}, 400, ["locked"]),
         ({"date": DAY, "start": "Atlantis"}, 422, ["start"]),
         ({"date": DAY, "start": "40.0,116.4"}, 422, ["start"]),

@@ -198,10 +198,14 @@ def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
         From the planner; their messages are meant for the user.
     """
     req = ItineraryRequest.from_dict(data)
-    unknown = [s for s in (*req.must_see, *req.exclude, *req.locked) if s not in site_data().sites]
-    if unknown:
-        raise RequestValidationError({"must_see": f"unknown site id(s): {', '.join(sorted(set(unknown)))}"})
     sd = site_data()
+    errors = {
+        name: f"unknown site id(s): {', '.join(sorted(bad))}"
+        for name, ids in (("must_see", req.must_see), ("exclude", req.exclude), ("locked", tuple(req.locked)))
+        if (bad := {s for s in ids if s not in sd.sites})
+    }
+    if errors:
+        raise RequestValidationError(errors)
     itinerary = plan_itinerary(_capped(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
     return jsonable(itinerary.to_dict())  # type: ignore[no-any-return]
 
