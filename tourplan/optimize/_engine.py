@@ -362,10 +362,11 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
     row = np.empty(L + 2, dtype=np.int64)
     any_change = False
     improved = True
-    rounds = 0
-    while improved and rounds < 50:
+    passes = 0
+    while improved and passes < 3:
+        # one pass = every node tried once and every 2-opt pair once: O(L^2)
         improved = False
-        rounds += 1
+        passes += 1
         # relocation of one node (or-opt 1)
         for p in range(1, L + 1):
             j = seq[r, p]
@@ -400,10 +401,6 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
                     improved = True
                     any_change = True
                     break
-            if improved:
-                break
-        if improved:
-            continue
         # 2-opt: reverse seq[i..k]; segment sums kept incrementally (asymmetric T)
         for i in range(1, L):
             fwd = 0.0
@@ -427,8 +424,6 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
                     improved = True
                     any_change = True
                     break
-            if improved:
-                break
     return any_change
 
 

@@ -124,9 +124,10 @@ def solve_exact(problem: Problem) -> Solution:
     Solution
         An optimal-score solution; ties in score are broken by lower travel
         time only among the one order kept per subset, so ``travel_time`` is
-        not guaranteed minimal. If no assignment visits every mandatory node and
-        satisfies every group, the best score ignoring those is returned,
-        reported as infeasible.
+        not guaranteed minimal. If no assignment visits every mandatory node,
+        the best one ignoring them is returned, reported as infeasible. Group
+        bounds are always enforced; if no route can meet them, all routes are
+        empty (and reported as infeasible).
 
     Raises
     ------
