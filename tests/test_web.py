@@ -151,6 +151,7 @@ def test_result_in_english(client: Any, saved: str) -> None:
     page = client.get(f"/i/{saved}?lang=en").get_data(as_text=True)
     assert "Timeline" in page
     assert "Add to calendar (ICS)" in page
+    assert "Leave Jiaozuo Railway Station" in page
 
 
 def test_unknown_itinerary_is_an_html_404(client: Any) -> None:
