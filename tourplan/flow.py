@@ -960,8 +960,11 @@ class AreaFlow:
         Admissions at member sites over the day (a visitor of three
         gorges counts three times).
     visitors
-        Distinct visitors admitted at least once in the area: what the
-        area's gate counts, to compare with published daily visitor totals.
+        Distinct visitors admitted at least once at a member site.
+    arrived
+        Distinct visitors who reached a member site, including those who
+        then gave up in every queue: what the area's gate counts, to
+        compare with published daily visitor totals.
     balked
         Visitors who gave up in a member site's queue.
     alerts
@@ -978,6 +981,7 @@ class AreaFlow:
     queue: FloatArray
     daily_visits: IntArray
     visitors: IntArray
+    arrived: IntArray
     balked: IntArray
     alerts: tuple[Alert, ...]
 
@@ -1011,6 +1015,7 @@ class AreaFlow:
             "capacity_daily": int(self.capacity_daily[i]),
             "daily_visits": int(self.daily_visits[i]),
             "visitors": int(self.visitors[i]),
+            "arrived": int(self.arrived[i]),
             "balked": int(self.balked[i]),
         }
 
@@ -1842,9 +1847,11 @@ def _aggregate(
     a_waiting = (mf @ waiting).reshape(n_areas, n_slots, slot)
     st_visitor = np.repeat(np.arange(v_ptr.shape[0] - 1, dtype=np.int64), np.diff(v_ptr))
     a_visitors = np.zeros(n_areas, dtype=np.int64)
+    a_arrived = np.zeros(n_areas, dtype=np.int64)
+    vis_visitor, came_visitor, came_site = st_visitor[vis], st_visitor[came], st_site[came]
     for a in range(n_areas):
-        in_a = member[a, s_v]
-        a_visitors[a] = np.unique(st_visitor[vis][in_a]).shape[0]
+        a_visitors[a] = np.unique(vis_visitor[member[a, s_v]]).shape[0]
+        a_arrived[a] = np.unique(came_visitor[member[a, came_site]]).shape[0]
     a_peak = a_inside.max(axis=2)
     a_queue = a_waiting.mean(axis=2)
     a_cap = cap[area_site]
@@ -1867,6 +1874,7 @@ def _aggregate(
         queue=a_queue,
         daily_visits=mf @ daily,
         visitors=a_visitors,
+        arrived=a_arrived,
         balked=mf @ balked,
         alerts=tuple(_tier_alerts(area_ids, a_peak, a_queue, a_cap, t0, slot, "area")),
     )
