@@ -450,3 +450,132 @@ def test_cli_simulate_bad_date() -> None:
     out = CliRunner().invoke(main, ["simulate", "--date", "2026-02-30"])
     assert out.exit_code == 2
     assert "date" in out.output
+
+
+# --------------------------------------------------------------------------- plan variants
+
+
+def test_plan_variants_spread_visitors(bundled_sites, bundled_graph, plans) -> None:  # type: ignore[no-untyped-def]
+    def run(k: int):  # type: ignore[no-untyped-def]
+        sc = Scenario(date=DATE, visitors=30_000, plan_variants=k)
+        return simulate(sc, bundled_sites, bundled_graph, seed=4, plans=plans, keep_log=True)
+
+    one, many = run(1), run(8)
+    assert many.plans > 1.5 * one.plans
+
+    def routes(r) -> int:  # type: ignore[no-untyped-def]
+        log = r.log
+        order = np.argsort(log.visitor, kind="stable")
+        seqs = np.split(log.site[order], np.cumsum(np.bincount(log.visitor, minlength=r.visitors))[:-1])
+        return len({tuple(s) for s in seqs})
+
+    def given_up(r) -> float:  # type: ignore[no-untyped-def]
+        return float(np.mean(r.log.status == 2))
+
+    assert routes(many) > 1.5 * routes(one)
+    assert given_up(many) < given_up(one) - 0.03
+    _check_invariants(many)
+
+
+def test_variants_do_not_depend_on_visitors_or_seed(bundled_sites, bundled_graph) -> None:  # type: ignore[no-untyped-def]
+    a, b = PlanLibrary(), PlanLibrary()
+    simulate(Scenario(date=DATE, visitors=1500), bundled_sites, bundled_graph, seed=1, plans=a)
+    simulate(Scenario(date=DATE, visitors=6000), bundled_sites, bundled_graph, seed=9, plans=b)
+    common = set(a._variants) & set(b._variants)
+    assert len(common) >= 0.8 * len(a._variants)
+    assert all(a._variants[k] == b._variants[k] for k in common)
+
+
+# --------------------------------------------------------------------------- parent areas
+
+
+def test_parent_areas_roll_up_their_parts(small_run, bundled_sites) -> None:  # type: ignore[no-untyped-def]
+    r, log = small_run, small_run.log
+    areas = r.areas
+    y = areas.index("yuntai_mountain")
+    members = set(areas.members[y])
+    assert areas.members[y][0] == "yuntai_mountain"
+    assert members == {"yuntai_mountain"} | {s.id for s in bundled_sites if s.parent_id == "yuntai_mountain"}
+    rows = [r.index(m) for m in members]
+    # Mean occupancy adds up; the peak of the sum is between the largest part's peak and the sum of peaks.
+    np.testing.assert_allclose(areas.occupancy[y], r.occupancy[rows].sum(axis=0))
+    assert (areas.peak[y] >= r.peak[rows].max(axis=0)).all()
+    assert (areas.peak[y] <= r.peak[rows].sum(axis=0)).all()
+    assert areas.daily_visits[y] == r.daily_visits[rows].sum()
+    # Distinct visitors, recounted from the log.
+    in_area = np.isin(log.site, rows)
+    assert areas.visitors[y] == np.unique(log.visitor[in_area & (log.status == 0)]).size
+    assert areas.arrived[y] == np.unique(log.visitor[in_area & np.isin(log.status, (0, 2))]).size
+    assert areas.visitors[y] <= areas.arrived[y] <= r.visitors
+    # Alerts exactly where the area's peak reaches 80 % of the parent's C0.
+    ratio = areas.ratio()
+    flagged = {(a.site_id, a.slot_start) for a in areas.alerts}
+    expect = {
+        (aid, int(r.day_start + j * r.slot_minutes))
+        for k, aid in enumerate(areas.area_ids)
+        for j in np.flatnonzero(ratio[k] >= 0.8 - 1e-9)
+    }
+    assert flagged == expect
+    assert all(a.scope == "area" for a in areas.alerts)
+
+
+def test_area_alerts_and_map_levels(bundled_sites, bundled_graph, plans, small_run) -> None:  # type: ignore[no-untyped-def]
+    # 陈家沟: C0 1,200 for the village, its hall (500) and street (1,800) each below their own C0.
+    booked = (
+        FixedArrival("chenjiagou_taiji_ancestral_hall", 600.0, 700.0, 300),
+        FixedArrival("chenjiagou_taiji_street", 600.0, 700.0, 1000),
+    )
+    sc = Scenario(date=DATE, visitors=0, fixed_arrivals=booked)
+    r = simulate(sc, bundled_sites, bundled_graph, seed=1, plans=plans)
+    c = r.areas.index("chenjiagou")
+    assert r.areas.peak[c].max() == 1300
+    red = [a for a in r.areas.alerts if a.site_id == "chenjiagou" and a.level == "red"]
+    assert red and all(600 - 15 < a.slot_start < 700 for a in red)
+    parts_alerts = {a.site_id for a in r.alerts} & {
+        "chenjiagou_taiji_ancestral_hall",
+        "chenjiagou_taiji_street",
+    }
+    assert not parts_alerts, "each part alone stays below its own C0"
+    d = json.loads(json.dumps(r.to_dict()))
+    assert set(d["areas"]) == set(r.areas.area_ids)
+    assert d["area_alerts"] and all(a["scope"] == "area" for a in d["area_alerts"])
+    d = json.loads(json.dumps(small_run.to_dict()))
+    by_area = small_run.to_dict(level="area")["sites"]
+    assert "yuntai_hongshixia" not in by_area
+    assert by_area["yuntai_mountain"]["scope"] == "area"
+    assert by_area["yuntai_mountain"]["capacity_instant"] == 40_500
+    assert "yuntai_hongshixia" in d["sites"]
+    with pytest.raises(RequestValidationError, match="level"):
+        r.to_dict(level="county")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+YUNTAI_ANCHORS = {
+    # date simulated -> sourced 云台山 daily visitors on a day of the same kind
+    dt.date(2026, 10, 3): 76_600,  # 3 Oct 2011 (yts.cc)
+    dt.date(2026, 5, 1): 43_100,  # 1 May 2017 (richsyacht.com)
+}
+
+
+@pytest.mark.parametrize("date", list(YUNTAI_ANCHORS))
+def test_yuntai_daily_total_against_the_sourced_anchor(bundled_sites, bundled_graph, plans, date) -> None:  # type: ignore[no-untyped-def]
+    """Default scenario of the day type vs the published 云台山 day count.
+
+    Not tuned to match.  Measured when written (seed 1): Golden Week
+    admitted 0.64 x 76,600 but arrived 1.9 x; May Day admitted 0.96 x
+    43,100, arrived 2.0 x.  Demand is about twice the anchor because the
+    default segments and entries send about two thirds of the district's
+    visitors to 云台山 (the 2017 sources give 24 %: 400,300 of 1,683,400);
+    admissions fall short because the parts' C0 (estimates, 11,400 in all)
+    cap the flow well below the parent's 40,500.  The bands only catch a
+    model that drifts further.
+    """
+    r = simulate(Scenario(date=date), bundled_sites, bundled_graph, seed=1, plans=plans)
+    y = r.areas.index("yuntai_mountain")
+    anchor = YUNTAI_ANCHORS[date]
+    admitted = r.areas.visitors[y] / anchor
+    arrived = r.areas.arrived[y] / anchor
+    assert 0.4 <= admitted <= 1.3, admitted
+    assert 1.2 <= arrived <= 2.6, arrived
