@@ -39,6 +39,7 @@ def make_app(instance: Path, **over: Any) -> Any:
         "PLAN_TIME_LIMIT": 0.05,
         "SHOWCASE_DATE": DAY,
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
     }
     cfg.update(over)
     return create_app(cfg)

@@ -25,6 +25,7 @@ def make_app(instance: Path, **over: Any) -> Any:
         "SECRET_KEY": "test-secret",
         "PLAN_TIME_LIMIT": 0.05,
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
         "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
     }
     cfg.update(over)

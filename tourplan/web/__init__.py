@@ -112,8 +112,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from tourplan.web.auth import init_auth
     from tourplan.web.errors import init_errors
     from tourplan.web.i18n import init_i18n
-    from tourplan.web.security import init_security
+    from tourplan.web.limits import init_limits
+    from tourplan.web.security import init_cors, init_security
 
+    init_limits(app)  # first: a refused client costs nothing more
     init_i18n(app)
     init_security(app)
     csrf = CSRFProtect(app)
@@ -126,6 +128,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     api.init_api(app, csrf)
     init_errors(app)
+    init_cors(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -55,8 +55,27 @@ class DefaultConfig:
     PROXY_FIX: int = 0
     #: Largest request body (the pois.csv upload), bytes.
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
+    #: Largest JSON request body under ``/api/``, bytes (413 beyond).
+    API_MAX_CONTENT_LENGTH: int = 256 * 1024
     #: Simulation runs at once (background threads).
     SIMULATION_WORKERS: int = 1
+    #: Most visitors one simulation started from the web may model (the
+    #: day-type default counts when the request gives none).
+    SIMULATION_MAX_VISITORS: int = 300_000
+    #: Rate limits (flask-limiter strings, per client IP; with PROXY_FIX the
+    #: IP is the one the proxy reports). ``RATELIMIT_ENABLED = False`` turns
+    #: them all off; ``RATELIMIT_STORAGE_URI`` shares counts between worker
+    #: processes (e.g. ``redis://...``; default: in memory, per process).
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_HEADERS_ENABLED: bool = True
+    #: POST /staff/login.
+    LOGIN_RATE_LIMIT: str = "5 per minute;20 per hour"
+    #: Planning: POST /plan, POST /i/<id>/replan, POST /api/v1/itineraries.
+    PLAN_RATE_LIMIT: str = "30 per minute"
+    #: Origins allowed to call the public API from a browser (CORS, never with
+    #: credentials): ``*``, or a list / space-separated string of origins.
+    CORS_ORIGINS: list[str] | str = "*"
     #: Scenario keys forced on every simulation (tests make runs small).
     SIMULATION_OVERRIDES: dict[str, Any] = {}
     WTF_CSRF_TIME_LIMIT: int | None = 8 * 3600

@@ -10,10 +10,18 @@
   images from this origin, ``data:`` and the configured tile servers.
 * Always: ``X-Content-Type-Options: nosniff`` and
   ``Referrer-Policy: strict-origin-when-cross-origin``.
+* CORS (flask-cors) only on the public API a page on another site may call:
+  ``GET /api/v1/sites...``, ``GET /api/v1/itineraries/<id>`` and its
+  exports, ``POST /api/v1/itineraries``; origins from ``CORS_ORIGINS``
+  (default ``*``), never with credentials. Staff endpoints and HTML pages
+  send no CORS headers, so a browser refuses another site's script their
+  answers, and the JSON-only staff API keeps refusing cross-site writes
+  (the preflight a JSON body needs is never granted there).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import TYPE_CHECKING
 
@@ -24,7 +32,7 @@ from tourplan.web.config import frame_ancestors
 if TYPE_CHECKING:
     from flask import Flask, Response
 
-__all__ = ["TILE_SOURCES", "csp_nonce", "init_security"]
+__all__ = ["CORS_RESOURCES", "TILE_SOURCES", "cors_origins", "csp_nonce", "init_cors", "init_security"]
 
 #: Tile servers maps may load images from, per MAP_TILES choice.
 TILE_SOURCES: dict[str, tuple[str, ...]] = {
@@ -80,6 +88,60 @@ def _headers(response: Response) -> Response:
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+#: Path patterns of the public API that answer cross-origin requests, and their methods.
+CORS_RESOURCES: dict[str, tuple[str, ...]] = {
+    r"^/api/v1/sites(/[^/]*)?$": ("GET",),
+    r"^/api/v1/itineraries$": ("POST",),
+    r"^/api/v1/itineraries/[A-Za-z0-9_\-]{8,64}(\.(gpx|ics|geojson))?$": ("GET",),
+    r"^/api/v1/itineraries/[A-Za-z0-9_\-]{8,64}/export$": ("GET",),
+}
+
+
+def cors_origins(value: list[str] | tuple[str, ...] | str | None) -> list[str] | str:
+    """Normalise ``CORS_ORIGINS``: ``"*"`` or a list of ``scheme://host[:port]``.
+
+    Raises
+    ------
+    ValueError
+        When an origin is not of that form (a path, a wildcard inside a host).
+
+    Examples
+    --------
+    >>> cors_origins("https://a.example https://b.example:8443")
+    ['https://a.example', 'https://b.example:8443']
+    >>> cors_origins(None)
+    '*'
+    """
+    items = value.split() if isinstance(value, str) else list(value or [])
+    if not items or items == ["*"]:
+        return "*"
+    bad = [o for o in items if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", o)]
+    if bad:
+        msg = f"CORS_ORIGINS: expected '*' or origins like https://example.org, got {bad!r}"
+        raise ValueError(msg)
+    return items
+
+
+def init_cors(app: Flask) -> None:
+    """CORS headers on the public API only (see the module docstring)."""
+    from flask_cors import CORS  # type: ignore[import-untyped, unused-ignore]
+
+    origins = cors_origins(app.config.get("CORS_ORIGINS"))
+    CORS(
+        app,
+        resources={
+            pattern: {"origins": origins, "methods": [*methods, "OPTIONS"]}
+            for pattern, methods in CORS_RESOURCES.items()
+        },
+        supports_credentials=False,
+        send_wildcard=origins == "*",
+        allow_headers=["Content-Type"],
+        expose_headers=["Location", "Retry-After"],
+        max_age=600,
+        vary_header=True,
+    )
 
 
 def init_security(app: Flask) -> None:

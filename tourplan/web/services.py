@@ -511,7 +511,7 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     """
     flow = optional_module("flow")
     merged = {**jsonable(dict(values)), **current_app.config.get("SIMULATION_OVERRIDES", {})}
-    scenario = flow.Scenario.from_dict(merged)
+    scenario = _bounded_scenario(flow, flow.Scenario.from_dict(merged))
     store = get_store()
     run = store.create_run(merged, owner_id=owner_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -519,6 +519,37 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     seed = int(app.config["PLAN_SEED"])
     _executor(app).submit(_simulate, store, run.id, flow, scenario, sd, seed)
     return run
+
+
+def _bounded_scenario(flow: ModuleType, scenario: Any) -> Any:
+    """Refuse a web simulation above ``SIMULATION_MAX_VISITORS``; cap its planner time.
+
+    The visitors of a scenario without a count are the day type's default,
+    so that one is checked too. ``plan_time_limit`` (seconds per planned
+    visitor variant) is capped by ``PLAN_TIME_LIMIT`` like every web plan.
+
+    Raises
+    ------
+    RequestValidationError
+        ``{"visitors": ...}`` when the day would be too large.
+    """
+    cap = int(current_app.config["SIMULATION_MAX_VISITORS"])
+    visitors = scenario.visitors
+    day_type = scenario.day_type
+    if visitors is None:
+        day_type = day_type or flow.day_type(scenario.date, scenario.holidays)
+        visitors = getattr(flow, "DEFAULT_VISITORS", {}).get(day_type)
+    if isinstance(visitors, int) and visitors > cap:
+        how = "" if scenario.visitors is not None else f" (the default for a {day_type} day)"
+        raise RequestValidationError(
+            {
+                "visitors": f"expected at most {cap:,} visitors for a simulation run here, got {visitors:,}{how}"
+            }
+        )
+    limit = float(current_app.config["PLAN_TIME_LIMIT"])
+    if float(scenario.plan_time_limit) > limit:
+        scenario = dataclasses.replace(scenario, plan_time_limit=max(0.01, limit))
+    return scenario
 
 
 def _progress_writer(store: Store, run_id: str) -> Callable[..., None]:
