@@ -643,7 +643,8 @@ def _windows_for(
         if lunch_node:
             lo, hi = max(lo, LUNCH_EARLIEST), min(hi, LUNCH_LATEST_START)
         if long_lunch:
-            hi = min(hi, LONG_VISIT_LATEST_START)
+            # the visit must span the lunch hours to stand in for lunch
+            lo, hi = max(lo, LUNCH_LATEST_END - service), min(hi, LONG_VISIT_LATEST_START)
         lo = max(lo, float(req.day_start))
         if hi >= lo:
             wins.append((lo, hi))
