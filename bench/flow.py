@@ -8,7 +8,11 @@ Golden Week day (2026-10-03) with default entries and segments:
 * simulation time for 100,000 and 1,000,000 visitors with the plans cached,
   and the ratio of the two (linear cost gives about 10),
 * end-to-end time of a cold 100,000-visitor run (planning included),
-* peak memory (tracemalloc, numpy buffers included; and ru_maxrss).
+* peak memory (tracemalloc, numpy buffers included; and ru_maxrss),
+* the share of planned stops given up in a queue (100,000 visitors),
+* calibration: 云台山 (parent + parts) daily visitors in the default Golden
+  Week and May Day scenarios against the sourced anchors (76,600 on 3 Oct
+  2011, yts.cc; 43,100 on 1 May 2017, richsyacht.com), as a ratio.
 
 Targets: 100k <= 3 s, 1M <= 30 s, peak memory <= 2 GB.
 """
@@ -20,8 +24,10 @@ import resource
 import time
 import tracemalloc
 
+import numpy as np
+
 from tourplan.data import load_edges, load_sites
-from tourplan.flow import PlanLibrary, Scenario, simulate
+from tourplan.flow import YUNTAI_PEAK_GOLDEN_WEEK, YUNTAI_PEAK_MAY_DAY, PlanLibrary, Scenario, simulate
 from tourplan.graph import SiteGraph
 
 
@@ -55,6 +61,23 @@ def main() -> None:
     print(f"tracemalloc peak, 1M visitors: {peak / 2**20:.0f} MiB")
     print(f"ratio 1M / 100k time: {times[1_000_000] / times[100_000]:.1f}")
     print(f"ru_maxrss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+    r = simulate(Scenario(date=date, visitors=100_000), sites, graph, seed=1, plans=lib, keep_log=True)
+    assert r.log is not None
+    st = r.log.status
+    print(
+        f"100k: stops given up in a queue {np.mean(st == 2):.1%} of planned stops "
+        f"({np.sum(st == 2) / max(np.sum((st == 0) | (st == 2)), 1):.1%} of stops reached)"
+    )
+    for day, anchor in ((date, YUNTAI_PEAK_GOLDEN_WEEK), (dt.date(2026, 5, 1), YUNTAI_PEAK_MAY_DAY)):
+        sc = Scenario(date=day)
+        r = simulate(sc, sites, graph, seed=1, plans=lib)
+        y = r.areas.index("yuntai_mountain")
+        print(
+            f"calibration {day} ({sc.kind}, {sc.n_visitors:,} visitors): 云台山 admitted "
+            f"{int(r.areas.visitors[y]):,} = {r.areas.visitors[y] / anchor:.2f} x {anchor:,}; "
+            f"arrived {int(r.areas.arrived[y]):,} = {r.areas.arrived[y] / anchor:.2f} x"
+        )
 
 
 if __name__ == "__main__":
