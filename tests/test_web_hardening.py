@@ -374,3 +374,26 @@ def test_upload_size_and_rows_are_limited(tmp_path: Path) -> None:
     r = upload(b",".join(f"c{i}".encode() for i in range(201)) + b"\n")
     assert r.status_code == 400
     assert "at most 200 columns" in r.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- found by tests/test_api_fuzz.py
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"date": DAY, "lunch": 0}, "lunch"),
+        ({"date": DAY, "accessible_only": "yes"}, "accessible_only"),
+        ({"date": "0001-01-01"}, "date"),  # was a 500: astral overflows
+        ({"date": "9999-12-31"}, "date"),
+    ],
+)
+def test_api_rejects_what_the_fuzzer_found(client: Any, body: dict[str, Any], field: str) -> None:
+    _json_error(client.post("/api/v1/itineraries", json=body), 400, field)
+
+
+def test_study_date_out_of_range_is_a_field_error(staff: Any) -> None:
+    pytest.importorskip("tourplan.study")
+    body = {"name": "x", "school": "一中", "grade": "junior", "students": 40, "groups": 1, "buses": 1,
+            "seats": 53, "date": "0001-01-01"}  # fmt: skip
+    _json_error(staff.post("/api/v1/study-tours", json=body), 400, "date")

@@ -35,7 +35,7 @@ from tourplan.errors import (
 from tourplan.graph import MODES, Matrices, SiteGraph, hiking_minutes
 from tourplan.hours import open_intervals
 from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
-from tourplan.sun import daylight
+from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
 __all__ = [
     "PACES",
@@ -154,6 +154,10 @@ class ItineraryRequest:
         errors: dict[str, str] = {}
         if not isinstance(self.start_date, dt.date):
             errors["date"] = f"expected a date YYYY-MM-DD, got {self.start_date!r}"
+        elif not (plannable(self.start_date) and plannable(self.start_date + dt.timedelta(days=3))):
+            errors["date"] = (
+                f"expected a date from {FIRST_DATE} to {LAST_DATE - dt.timedelta(days=3)}, got {self.start_date}"
+            )
         if not 1 <= self.days <= 4:
             errors["days"] = f"expected 1 to 4 days, got {self.days}"
         for k, v in self.interests.items():

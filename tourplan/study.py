@@ -64,7 +64,7 @@ from tourplan.itinerary import (
 )
 from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup, solve
 from tourplan.optimize.solve import warm_up
-from tourplan.sun import daylight
+from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
 if TYPE_CHECKING:
     from tourplan.graph import SiteGraph
@@ -290,6 +290,8 @@ class StudyTourRequest:
             errors["students"] = f"expected 1 to 20000 students, got {self.students!r}"
         if not isinstance(self.date, dt.date):
             errors["date"] = f"expected a date YYYY-MM-DD, got {self.date!r}"
+        elif not plannable(self.date):
+            errors["date"] = f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {self.date}"
         if not _int(self.buses) or not 1 <= self.buses <= 500:
             errors["buses"] = f"expected 1 to 500 buses, got {self.buses!r}"
         if not _int(self.seats) or not 5 <= self.seats <= 100:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -12,11 +13,27 @@ from astral.sun import sun
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["JIAOZUO", "TZ", "daylight"]
+__all__ = ["FIRST_DATE", "JIAOZUO", "LAST_DATE", "TZ", "daylight", "plannable"]
 
 TZ = ZoneInfo("Asia/Shanghai")
 #: The municipal seat (WGS-84, see data/pois.csv row jiaozuo_municipal_government).
 JIAOZUO = LocationInfo("Jiaozuo", "China", "Asia/Shanghai", 35.2164, 113.2355)
+#: Dates the planners accept (astral overflows near year 1 and 9999; opening
+#: hours and holiday calendars mean nothing centuries away).
+FIRST_DATE = _dt.date(2000, 1, 1)
+LAST_DATE = _dt.date(2099, 12, 31)
+
+
+def plannable(day: dt.date) -> bool:
+    """Whether *day* lies in ``FIRST_DATE..LAST_DATE``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> plannable(dt.date(2026, 5, 1)), plannable(dt.date(1, 1, 1))
+    (True, False)
+    """
+    return FIRST_DATE <= day <= LAST_DATE
 
 
 @lru_cache(maxsize=512)

@@ -50,6 +50,16 @@ class _Strict(ma.Schema):
         unknown = ma.RAISE
 
 
+class _StrictBoolean(ma.fields.Boolean):
+    """JSON ``true``/``false`` only (marshmallow's Boolean also takes 0, 1, "yes"...)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            key = "invalid"
+            raise self.make_error(key, input=value)
+        return value
+
+
 class ErrorSchema(ma.Schema):
     """Every error response."""
 
@@ -145,8 +155,8 @@ class ItineraryRequestSchema(_Strict):
         attribute="exclude",
     )
     ticket_budget = ma.fields.Float(allow_none=True, validate=v.Range(0, 100000))
-    accessible_only = ma.fields.Boolean()
-    lunch = ma.fields.Boolean()
+    accessible_only = _StrictBoolean()
+    lunch = _StrictBoolean()
     walk_max_km = ma.fields.Float(validate=v.Range(0, 20))
     locked = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Integer(validate=v.Range(0, 3)),
