@@ -356,7 +356,7 @@ def test_text_from_data_is_escaped(payload: str, kind: str) -> None:
         for site in json.loads(data.group(1))["sites"]:
             strings += [site["name"], site["popup"]]
     assert strings
-    escaped = html.escape(payload)
+    escaped = html.escape(payload).replace("{", "&#123;")  # "{" too: branca re-parses scripts as Jinja
     assert any(escaped in s for s in strings)
     for s in strings:
         if any(c in payload for c in "<>\"'&"):

@@ -439,20 +439,29 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# branca renders each element's script and then parses the result again as a
+# Jinja template (``Element(script(self, kwargs))`` in branca/element.py), so
+# ``{{ ... }}`` or ``{% ... %}`` in map data would run on the server. Every
+# ``{`` that could open a Jinja tag is escaped: as ``&#123;`` in HTML and as
+# ``\\u007b`` in JSON (in JSON such a ``{`` only occurs inside strings).
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
 def _e(text: object) -> str:
-    """HTML-escape any value for element content or a quoted attribute."""
-    return html.escape(str(text), quote=True)
+    """HTML-escape any value for element content or a quoted attribute (and ``{`` for branca)."""
+    return html.escape(str(text), quote=True).replace("{", "&#123;")
 
 
 def _js(value: object) -> str:
-    """Encode a value as JSON that is safe inside an HTML ``<script>`` element."""
-    return (
+    """Encode a value as JSON that is safe inside an HTML ``<script>`` element and branca's templates."""
+    out = (
         json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("'", "\\u0027")
     )
+    return _JINJA_OPEN.sub(r"\\u007b", out)
 
 
 def _hhmm(minutes: float) -> str:
