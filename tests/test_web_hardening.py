@@ -247,7 +247,7 @@ def test_no_cors_on_pages_and_staff_endpoints(staff: Any, method: str, path: str
     if method == "OPTIONS":
         headers |= {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Content-Type"}
     r = staff.open(path, method=method, json={} if method == "POST" else None, headers=headers)
-    assert not any(k.lower().startswith("access-control-") for k in r.headers), dict(r.headers)
+    assert not any(k.lower().startswith("access-control-") for k, _ in r.headers.items()), dict(r.headers)
 
 
 def test_cors_origins_can_be_listed(tmp_path: Path) -> None:
