@@ -16,7 +16,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# constraints.txt pins the versions the suite was last run against.
+python3 -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+
+# Compile the numba kernels once (cached on disk) so no timed test pays for it.
+python3 -m tourplan.cli warmup
 
 python3 -m ruff check tourplan tests bench
 python3 -m mypy

@@ -479,8 +479,8 @@ def test_gaode_converts_every_overlay_coordinate() -> None:
     assert "style=8" in gaode
     assert '"subdomains": "1234"' in gaode
     wgs = [(MUSEUM.lat, MUSEUM.lon), (TEMPLE.lat, TEMPLE.lon), (HOTEL.lat, HOTEL.lon)]
-    assert _marker_locations(osm) == pytest.approx(wgs)
-    assert _marker_locations(gaode) == pytest.approx([wgs84_to_gcj02(*p) for p in wgs])
+    assert _flat(_marker_locations(osm)) == pytest.approx(_flat(wgs))
+    assert _flat(_marker_locations(gaode)) == pytest.approx(_flat([wgs84_to_gcj02(*p) for p in wgs]))
     line = re.search(r"L\.polyline\(\s*(\[\[.*?\]\])", gaode, re.S)
     assert line is not None
     expected = [c for p in day.path or () for c in wgs84_to_gcj02(*p)]
@@ -492,6 +492,11 @@ def test_gaode_converts_every_overlay_coordinate() -> None:
     assert bounds is not None
     sw = json.loads(bounds.group(1))[0]
     assert sw[1] == pytest.approx(wgs84_to_gcj02(TEMPLE.lat, TEMPLE.lon)[1])
+
+
+def _flat(points: list[tuple[float, float]] | list[list[float]]) -> list[float]:
+    """Coordinates as one flat list (pytest.approx compares flat sequences only)."""
+    return [float(c) for p in points for c in p]
 
 
 def test_gaode_converts_flow_sites_and_study_markers() -> None:
@@ -507,7 +512,7 @@ def test_gaode_converts_flow_sites_and_study_markers() -> None:
             assert (got["lat"], got["lon"]) == pytest.approx(want, abs=1e-6)
     study = StudyGroupLayer("g", [MapStop(MUSEUM, 1)], bus_path=[(35.2, 113.2), (35.21, 113.23)])
     page = render_html(render_study_map([study], tiles="gaode"))
-    assert _marker_locations(page) == pytest.approx([wgs84_to_gcj02(MUSEUM.lat, MUSEUM.lon)])
+    assert _flat(_marker_locations(page)) == pytest.approx(list(wgs84_to_gcj02(MUSEUM.lat, MUSEUM.lon)))
 
 
 def test_tianditu_needs_key_and_adds_label_layer_without_conversion() -> None:

@@ -681,5 +681,15 @@ def simulate(
             click.echo(f"  ... {len(result.alerts) - 20} more alert slots (use --format json or --csv)")
 
 
+@main.command()
+@handle_errors
+def warmup() -> None:
+    """Compile the optimizer and the flow engine now (cached on disk) rather than on the first request."""
+    from tourplan.warmup import warm_up
+
+    for part, seconds in warm_up().items():
+        click.echo(f"{part}: ready in {seconds:.1f} s")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
