@@ -44,6 +44,7 @@ P_KFRAC = 5
 P_KMIN = 6
 P_KCAP = 7
 P_MAXIT = 8
+P_EXPO = 9
 
 
 @njit(cache=True, inline="always")
@@ -61,17 +62,19 @@ def _start(WO, WC, WN, r, j, t):  # noqa: ANN001, ANN202, N803
 @njit(cache=True)
 def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
     """Recompute schedule and slack of route ``r``; return feasibility."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     L = ln[r]
     ok = True
     st[r, 0] = RA[r]
     dp[r, 0] = RA[r]
     wcl[r, 0] = RA[r]
+    arr[r, 0] = RA[r]
     prev = seq[r, 0]
     for p in range(1, L + 1):
         j = seq[r, p]
         a = dp[r, p - 1] + T[prev, j]
+        arr[r, p] = a
         good, s, c = _start(WO, WC, WN, r, j, a)
         if not good:
             ok = False
@@ -80,12 +83,14 @@ def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
         dp[r, p] = s + S[j]
         prev = j
     a = dp[r, L] + T[prev, seq[r, L + 1]]
+    arr[r, L + 1] = a
     st[r, L + 1] = a
     dp[r, L + 1] = a
     wcl[r, L + 1] = RL[r]
     if a > RL[r] + EPS:
         ok = False
     ms[r, L + 1] = RL[r] - a
+    wcl[r, L + 1] = RL[r] + EPS if a <= RL[r] else a + EPS
     for p in range(L, 0, -1):
         j = seq[r, p]
         nxt = dp[r, p] + T[j, seq[r, p + 1]]
@@ -95,6 +100,8 @@ def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
         v = wait + ms[r, p + 1]
         own = wcl[r, p] - st[r, p]
         ms[r, p] = own if own < v else v
+        # from here on wcl holds the latest start that keeps the tail feasible
+        wcl[r, p] = st[r, p] + (ms[r, p] if ms[r, p] > 0.0 else 0.0) + EPS
     return ok
 
 
@@ -145,24 +152,57 @@ def _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j):  # noqa: ANN001, ANN202, N803
     return v
 
 
-@njit(cache=True, inline="always")
-def _best_pos(T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work):  # noqa: ANN001, ANN202, N803
-    """Return (position, time consumed) of the cheapest feasible insertion or (-1, 0)."""
+@njit(cache=True)
+def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r, j, work):  # noqa: ANN001, ANN202, N803
+    """Return (position, time consumed) of the cheapest feasible insertion or (-1, 0).
+
+    Only positions whose departure is before the last close of ``j`` and whose
+    successor can still start after ``j``'s earliest end are looked at: departures
+    and latest starts both grow along a route.
+    """
     L = ln[r]
     best_p = -1
     best_c = INF
     nw = WN[r, j]
-    last_close = WC[r, j, nw - 1]
-    work[0] += L + 1
-    for p in range(L + 1):
-        i = seq[r, p]
-        a = dp[r, p] + T[i, j]
-        if a > last_close + EPS:
+    last_close = WC[r, j, nw - 1] + EPS
+    first_end = WO[r, j, 0] + S[j]
+    # skip the head of the route whose successor must start before j can end
+    # (single windows only: with several, a late successor may jump a window)
+    lo = 0
+    hi = L if multi == 0.0 else 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        q = mid + 1
+        if wcl[r, q] < first_end:
+            lo = mid + 1
+        else:
+            hi = mid
+    if multi == 0.0:
+        o = WO[r, j, 0]
+        sj = S[j]
+        p = lo
+        while p <= L:
+            d = dp[r, p]
+            if d > last_close:
+                break
+            a = d + TT[j, seq[r, p]]
+            s = a if a > o else o
+            a2 = s + sj + T[j, seq[r, p + 1]]
+            cost = a2 - arr[r, p + 1]
+            if (a <= last_close) & (a2 <= wcl[r, p + 1]) & (cost < best_c):
+                best_c = cost
+                best_p = p
+            p += 1
+        work[0] += 1 + (p - lo)
+        return best_p, best_c
+    work[0] += L + 1 - lo
+    for p in range(lo, L + 1):
+        a = dp[r, p] + TT[j, seq[r, p]]
+        if a > last_close:
             continue
         good, s, c = _start(WO, WC, WN, r, j, a)
-        k = seq[r, p + 1]
-        a2 = s + S[j] + T[j, k]
-        cost = a2 - (dp[r, p] + T[i, k])
+        a2 = s + S[j] + T[j, seq[r, p + 1]]
+        cost = a2 - arr[r, p + 1]
         if cost >= best_c:
             continue
         if _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, p + 1, a2):
@@ -174,8 +214,8 @@ def _best_pos(T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work):  # 
 @njit(cache=True)
 def insert_at(D, X, r, p, j):  # noqa: ANN001, ANN201, N803
     """Insert ``j`` after position ``p`` of route ``r`` (no feasibility check)."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     L = ln[r]
     for q in range(L + 1, p, -1):
         seq[r, q + 1] = seq[r, q]
@@ -192,8 +232,8 @@ def insert_at(D, X, r, p, j):  # noqa: ANN001, ANN201, N803
 @njit(cache=True)
 def remove_at(D, X, r, p):  # noqa: ANN001, ANN201, N803
     """Remove the visit at position ``p`` (1-based) of route ``r``; no recompute."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     j = seq[r, p]
     L = ln[r]
     for q in range(p, L + 1):
@@ -219,13 +259,14 @@ def copy_state(src, dst):  # noqa: ANN001, ANN201
     dst[6][:] = src[6]
     dst[7][:] = src[7]
     dst[8][:] = src[8]
+    dst[9][:] = src[9]
 
 
 @njit(cache=True)
 def evaluate(D, X):  # noqa: ANN001, ANN201, N803
     """Return (value, travel) of the state; value includes bonuses."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     m = ln.shape[0]
     v = 0.0
     tr = 0.0
@@ -253,10 +294,15 @@ def _better(v1, t1, v2, t2):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True)
-def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
-    """Insert unvisited nodes of ``cand`` by best noisy ratio until none fits."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001, ANN201, N803
+    """Insert unvisited nodes of ``cand`` by best noisy ratio until none fits.
+
+    The state is assumed saturated except on routes ``rdirty`` (changed since
+    nothing fitted) and for nodes marked in ``fresh`` (just removed): only those
+    (node, route) pairs are evaluated on the first pass.
+    """
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     m = ln.shape[0]
     nc = cand.shape[0]
     gb = PAR[P_GB]
@@ -264,9 +310,10 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
     ratio = np.full((nc, m), -1.0)
     prio = np.zeros((nc, m), dtype=np.int64)
     pos = np.full((nc, m), -1, dtype=np.int64)
-    dirty = np.ones(m, dtype=np.bool_)
+    dirty = rdirty.copy()
     changed = np.zeros(m, dtype=np.bool_)
     full = True  # first pass (or after a group count changed): evaluate every pair
+    first = True
     while True:
         best = -1.0
         bprio = -1
@@ -276,23 +323,26 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
             j = cand[c]
             if where[j] >= 0:
                 continue
+            fj = first and fresh[j]
             for r in range(m):
                 # A route only grows during recreate, so an insertion that was
                 # infeasible stays (almost always) infeasible: skip re-checking it.
-                if dirty[r] and (full or ratio[c, r] >= 0.0):
-                    work[0] += 2
+                if (dirty[r] or fj) and (full or ratio[c, r] >= 0.0):
+                    work[0] += 8
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
                         if g > 0.0:
-                            p, cost = _best_pos(T, S, WO, WC, WN, RL, seq, ln, st, dp, ms, multi, r, j, work)
+                            p, cost = _best_pos(
+                                T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r, j, work
+                            )
                             if p >= 0:
                                 if cost < 1e-6:
                                     cost = 1e-6
                                 # mandatory / group-minimum insertions come first
                                 nb = int(g / gb) if gb > 0.0 else 0
                                 g -= nb * gb
-                                rr = (g * g + 1e-9) / cost
+                                rr = (g**expo + 1e-9) / cost
                                 if noise > 0.0:
                                     rr *= 1.0 + noise * (np.random.random() - 0.5)
                                 ratio[c, r] = rr
@@ -307,6 +357,7 @@ def greedy_insert(D, X, cand, noise, work):  # noqa: ANN001, ANN201, N803
                     br = r
         dirty[:] = False
         full = False
+        first = False
         if bi < 0:
             break
         insert_at(D, X, br, pos[bi, br], cand[bi])
@@ -354,8 +405,8 @@ def _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):  # noq
 @njit(cache=True)
 def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
     """Lower the travel time of route ``r`` by relocation and 2-opt (first improvement)."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     L = ln[r]
     if L < 2:
         return False
@@ -430,8 +481,8 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
 @njit(cache=True)
 def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
     """Remove up to ``k`` visits: 0 random, 1 segment, 2 related; return touched-route mask."""
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
-    seq, ln, st, dp, ms, wcl, where, rload, gcnt = X
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     m = ln.shape[0]
     n = where.shape[0]
     touched = np.zeros(m, dtype=np.bool_)
@@ -487,6 +538,12 @@ def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
 
 
 @njit(cache=True)
+def seed_rng(seed):  # noqa: ANN001, ANN201
+    """Seed numba's generator (used by construction outside ``search``)."""
+    np.random.seed(seed)
+
+
+@njit(cache=True)
 def state_ok(D, X):  # noqa: ANN001, ANN201, N803
     """Recompute all routes and return whether all are feasible."""
     ok = True
@@ -500,9 +557,10 @@ def state_ok(D, X):  # noqa: ANN001, ANN201, N803
 def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN001, ANN201, N803
     """Run iterations until ``counters[0]`` (work) reaches ``budget``.
 
-    ``counters`` = [work, iterations, last improvement iteration, total budget].
+    ``counters`` = [work, iterations, last improvement iteration, phase budget,
+    work at the start of the phase]; the acceptance threshold decays over the phase.
     """
-    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR = D
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     np.random.seed(seed)
     m = cur[1].shape[0]
     work = counters[0:1]
@@ -512,8 +570,12 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
     total_budget = counters[3]
     noise = PAR[P_NOISE]
     tau0 = PAR[P_TAU0]
+    fresh = np.zeros(cur[6].shape[0], dtype=np.bool_)
+    fresh_none = np.zeros(cur[6].shape[0], dtype=np.bool_)
+    n = cur[6].shape[0]
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
+        work[0] += 50 + (n * m) // 8  # copies, ruin and bookkeeping
         it = counters[1]
         copy_state(cur, X)
         visited = 0
@@ -524,20 +586,30 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
             kmax = int(PAR[P_KCAP])
         k = 1 + np.random.randint(kmax)
         kind = np.random.randint(3)
+        fresh[:] = False
+        for r in range(m):
+            for p in range(1, X[1][r] + 1):
+                fresh[X[0][r, p]] = True
         touched = ruin(D, X, kind, k, work)
         if not state_ok(D, X):
             continue
-        ins = greedy_insert(D, X, cand, noise, work)
+        for r in range(m):
+            for p in range(1, X[1][r] + 1):
+                fresh[X[0][r, p]] = False
+        expo = PAR[P_EXPO] if PAR[P_EXPO] > 0.0 else 1.0 + np.random.random()
+        ins = greedy_insert(D, X, cand, noise, work, touched, fresh, expo)
         for r in range(m):
             touched[r] = touched[r] or ins[r]
+        imp = np.zeros(m, dtype=np.bool_)
         changed = False
         for r in range(m):
             if touched[r] and improve_route(D, X, r, work):
+                imp[r] = True
                 changed = True
         if changed:
-            greedy_insert(D, X, cand, 0.0, work)
+            greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo)
         v, t, sc = evaluate(D, X)
-        frac = work[0] / total_budget
+        frac = (work[0] - counters[4]) / total_budget
         if frac > 1.0:
             frac = 1.0
         thr = tau0 * (1.0 - frac) * (bs if bs > 1.0 else 1.0)

@@ -13,7 +13,7 @@ from tourplan.errors import SolverError
 from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
 
-WORK_PER_SECOND = 10.0e6
+WORK_PER_SECOND = 30.0e6
 """Work units (insertion/schedule checks) this engine does per second on the
 reference 2-core machine; the deterministic budget is derived from it."""
 
@@ -56,6 +56,9 @@ class SolveParams:
     ruin_min: int = 6
     ruin_cap: int = 10
     iterations_per_site: int = 300
+    expo: float = 2.0
+    starts: int = 4
+    start_share: float = 0.5
 
     def __post_init__(self) -> None:
         if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1):
@@ -127,6 +130,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             float(params.ruin_min),
             float(params.ruin_cap),
             float(1000 + params.iterations_per_site * m * len(cand_list)),
+            params.expo,
         ]
     )
     data = (
@@ -149,6 +153,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
         gmin,
         gmax,
         par,
+        np.ascontiguousarray(np.array(problem.travel, dtype=np.float64).T),
     )
     cand = np.array(cand_list, dtype=np.int64)
     return data, cand
@@ -169,6 +174,7 @@ def _empty_state(problem: Problem, k: int, gcount: int) -> tuple[np.ndarray, ...
         np.full(n, -1, dtype=np.int64),
         np.zeros((m, k)),
         np.zeros((gcount, m), dtype=np.int64),
+        np.zeros((m, n + 2)),
     )
 
 
@@ -178,6 +184,7 @@ def solve(
     time_limit: float = 2.0,
     seed: int = 0,
     params: SolveParams | None = None,
+    deterministic: bool = False,
 ) -> Solution:
     """Find a high-scoring feasible itinerary.
 
@@ -198,6 +205,10 @@ def solve(
         Seed of all randomness.
     params
         Search tuning; defaults are the benchmarked settings.
+    deterministic
+        If true, never look at the clock: the search stops on the work budget
+        only, so the result is the same on any machine and under any load (the
+        runtime may then exceed ``time_limit`` on a slow or busy machine).
 
     Returns
     -------
@@ -230,32 +241,61 @@ def solve(
     data, cand = _build(problem, params)
     k = data[11].shape[1]
     gcount = data[16].shape[0]
-    cur = _empty_state(problem, k, gcount)
-    for r in range(problem.m):
-        eng.recompute(data, cur, r)
-    work = np.zeros(1, dtype=np.int64)
-    if cand.size:
-        eng.greedy_insert(data, cur, cand, 0.0, work)
-        for r in range(problem.m):
-            eng.improve_route(data, cur, r, work)
-        eng.greedy_insert(data, cur, cand, 0.0, work)
-    best = tuple(a.copy() for a in cur)
-    scratch = tuple(a.copy() for a in cur)
     budget = int(params.budget_fraction * time_limit * WORK_PER_SECOND)
-    counters = np.array([0, 0, 0, max(budget, 1)], dtype=np.int64)
+    counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
+    starts = params.starts if cand.size else 1
+    # phases: ``starts`` short independent runs, then the rest from the best
+    shares = [params.start_share / starts] * starts + [1.0 - params.start_share] if starts > 1 else [1.0]
+    best: tuple[np.ndarray, ...] | None = None
+    bval = (-np.inf, 0.0)
     chunk = max(1, budget // params.chunks)
-    c = 0
     last = time.perf_counter()
     slowest = last - t0
-    while cand.size and counters[0] < budget and counters[1] < data[-1][8]:
-        c += 1
-        target = min(budget, c * chunk)
-        eng.search(data, cur, best, scratch, cand, target, counters, seed * 1_000_003 + c)
-        now = time.perf_counter()
-        slowest = max(slowest, now - last)
-        last = now
-        if now + 2.0 * slowest + 0.02 > t0 + time_limit:
+    stop = False
+    end = 0
+    c = 0
+    for phase, share in enumerate(shares):
+        if phase < starts:
+            cur = _empty_state(problem, k, gcount)
+            for r in range(problem.m):
+                eng.recompute(data, cur, r)
+            if cand.size:
+                eng.seed_rng(seed * 7919 + phase)
+                every = np.ones(problem.m, dtype=np.bool_)
+                none = np.zeros(problem.n, dtype=np.bool_)
+                noise = 0.0 if phase == 0 else params.noise
+                eng.greedy_insert(data, cur, cand, noise, counters[0:1], every, none, 2.0)
+                for r in range(problem.m):
+                    eng.improve_route(data, cur, r, counters[0:1])
+                eng.greedy_insert(data, cur, cand, 0.0, counters[0:1], every, none, 2.0)
+            if best is None:
+                best = tuple(a.copy() for a in cur)
+                scratch = tuple(a.copy() for a in cur)
+            pbest = tuple(a.copy() for a in cur)
+        else:
+            assert best is not None
+            cur = tuple(a.copy() for a in best)
+            pbest = tuple(a.copy() for a in best)
+        end = budget if phase == len(shares) - 1 else min(budget, end + int(share * budget))
+        counters[3] = max(1, end - counters[0])
+        counters[4] = counters[0]
+        counters[2] = counters[1]
+        while not stop and cand.size and counters[0] < end and counters[1] < data[18][8]:
+            c += 1
+            target = min(end, counters[0] + chunk)
+            eng.search(data, cur, pbest, scratch, cand, target, counters, seed * 1_000_003 + c)
+            now = time.perf_counter()
+            slowest = max(slowest, now - last)
+            last = now
+            if not deterministic and now + 2.0 * slowest + 0.02 > t0 + time_limit:
+                stop = True
+        v, t, _ = eng.evaluate(data, pbest)
+        if (v, -t) > bval:
+            bval = (v, -t)
+            best = pbest
+        if stop:
             break
+    assert best is not None
     routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
     return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=int(counters[1]))
 
