@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,9 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -194,7 +197,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")  # an acknowledged save survives power loss too
     finally:
         cur.close()
 
@@ -228,7 +231,26 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         if create:
-            _Base.metadata.create_all(self.engine)
+            self._create_tables()
+
+    def _create_tables(self) -> None:
+        """Create missing tables, safely when several workers start at once.
+
+        On PostgreSQL a transaction-level advisory lock serialises the
+        workers; elsewhere (SQLite) a worker that loses the race sees the
+        other's tables on its next, check-first attempt.
+        """
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(7401802)"))
+                    _Base.metadata.create_all(conn)
+                return
+            except (IntegrityError, OperationalError, ProgrammingError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def dispose(self) -> None:
         """Close every pooled connection."""
