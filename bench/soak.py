@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=30.0)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp)).start()
+        server = Server(Path(tmp), env={"TOURPLAN_RATELIMIT_ENABLED": "false"}).start()
         samples: list[tuple[float, int]] = []
         result: dict[str, float] = {}
         try:
