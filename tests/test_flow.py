@@ -473,7 +473,10 @@ def test_plan_variants_spread_visitors(bundled_sites, bundled_graph, plans) -> N
         return float(np.mean(r.log.status == 2))
 
     assert routes(many) > 1.5 * routes(one)
-    assert given_up(many) < given_up(one) - 0.03
+    # Measured (seed 4, 30,000 visitors): 1 variant gives up about 2.7 points
+    # more of its stops than 8 variants once the 云台山 spots' capacities add
+    # up to the area's; before that fix the gap was larger.
+    assert given_up(many) < given_up(one) - 0.01
     _check_invariants(many)
 
 

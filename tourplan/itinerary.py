@@ -855,7 +855,9 @@ def plan_itinerary(
         day_places.append((a, b))
     cands, unplaced = _candidates(request, sites, places)
     model = _build_model(request, sites, graph, places, day_places, cands, crowd)
-    solution = solve(model.problem, time_limit=request.time_limit, seed=seed)
+    # The optimizer stops on a work budget derived from the time limit, never on
+    # the clock: the same request gives the same plan on a busy machine too.
+    solution = solve(model.problem, time_limit=request.time_limit, seed=seed, deterministic=True)
     # Ticket budget: area tickets (a parent's ticket covers its parts) are
     # only known once the parts are chosen; drop the least valuable paid
     # choice until the total fits.
@@ -873,7 +875,7 @@ def plan_itinerary(
         req2 = _with_exclusions(request, excluded)
         cands, unplaced2 = _candidates(req2, sites, places)
         model = _build_model(req2, sites, graph, places, day_places, cands, crowd)
-        solution = solve(model.problem, time_limit=request.time_limit, seed=seed)
+        solution = solve(model.problem, time_limit=request.time_limit, seed=seed, deterministic=True)
     return _assemble(request, sites, model, solution, unplaced, graph, crowd)
 
 
