@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+pytest.register_assert_rewrite("helpers")
+
+from helpers import STAFF_PASSWORD, STAFF_USER, login  # noqa: E402
 
 settings.register_profile(
     "ci",
@@ -56,3 +61,24 @@ def bundled_graph(bundled_sites):  # type: ignore[no-untyped-def]
     from tourplan.graph import SiteGraph
 
     return SiteGraph(bundled_sites, load_edges(None, bundled_sites))
+
+
+# --------------------------------------------------------------------------- web apps
+# A web test module defines a module-scoped ``app`` (helpers.make_app with its
+# own configuration); these give it a client and a logged-in staff client.
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def staff_login() -> tuple[str, str]:
+    """Username and password of the staff account of the module's ``app`` (override to change)."""
+    return STAFF_USER, STAFF_PASSWORD
+
+
+@pytest.fixture
+def staff(app: Any, staff_login: tuple[str, str]) -> Any:
+    return login(app.test_client(), *staff_login)

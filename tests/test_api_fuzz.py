@@ -25,10 +25,9 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
+import helpers  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
-
-from tourplan.web import create_app  # noqa: E402
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,29 +49,22 @@ class _NoRun:
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     instance: Path = tmp_path_factory.mktemp("fuzz")
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "fuzz-secret",
-            "PLAN_TIME_LIMIT": 0.01,
-            "SHOWCASE_DATE": "2025-05-10",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SIMULATION_MAX_VISITORS": 5_000,
-            "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
-        }
+    app = helpers.make_app(
+        instance,
+        user=("staff", PASSWORD),
+        SECRET_KEY="fuzz-secret",
+        PLAN_TIME_LIMIT=0.01,
+        SHOWCASE_DATE="2025-05-10",
+        SIMULATION_MAX_VISITORS=5_000,
+        SIMULATION_OVERRIDES=helpers.FAST_SIMULATION,
     )
     app.extensions["tourplan.executor"] = _NoRun()
-    app.extensions["tourplan.store"].add_user("staff", PASSWORD)
     return app
 
 
 @pytest.fixture(scope="module")
 def staff_cookie(fuzz_app: Any) -> dict[str, str]:
-    c = fuzz_app.test_client()
-    r = c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
-    assert r.status_code == 303
+    c = helpers.login(fuzz_app.test_client(), "staff", PASSWORD)
     cookie = c.get_cookie("session")
     assert cookie is not None
     return {"session": cookie.value}

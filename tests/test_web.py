@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
 
 import gpxpy
+import helpers
 import icalendar
 import pytest
 
@@ -31,28 +33,12 @@ FORM = {
 }
 
 
-def make_app(instance: Path, **over: Any) -> Any:
-    cfg: dict[str, Any] = {
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "test-secret",
-        "PLAN_TIME_LIMIT": 0.05,
-        "SHOWCASE_DATE": DAY,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-    }
-    cfg.update(over)
-    return create_app(cfg)
+make_app = functools.partial(helpers.make_app, SHOWCASE_DATE=DAY)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return make_app(tmp_path_factory.mktemp("web"))
-
-
-@pytest.fixture
-def client(app: Any) -> Any:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

@@ -4,54 +4,22 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import helpers
 import icalendar
 import pytest
 
-from tourplan.web import create_app
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
 DAY = "2025-05-10"
-PASSWORD = "staff-password-1"
-
-
-def make_app(instance: Path, **over: Any) -> Any:
-    cfg: dict[str, Any] = {
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "test-secret",
-        "PLAN_TIME_LIMIT": 0.05,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
-    }
-    cfg.update(over)
-    app = create_app(cfg)
-    store = app.extensions["tourplan.store"]
-    if not store.list_users():
-        store.add_user("staff", PASSWORD)
-    return app
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return make_app(tmp_path_factory.mktemp("api"))
-
-
-@pytest.fixture
-def client(app: Any) -> Any:
-    return app.test_client()
-
-
-@pytest.fixture
-def staff(app: Any) -> Any:
-    c = app.test_client()
-    r = c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
-    assert r.status_code == 303
-    return c
+    return helpers.make_app(
+        tmp_path_factory.mktemp("api"),
+        user=(helpers.STAFF_USER, helpers.STAFF_PASSWORD),
+        SIMULATION_OVERRIDES=helpers.FAST_SIMULATION,
+    )
 
 
 @pytest.fixture(scope="module")

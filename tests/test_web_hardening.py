@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any
 
+import helpers
 import pytest
-
-from tourplan.web import create_app
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,23 +18,12 @@ ORIGIN = "https://other.example"
 IID = "AAAAAAAAAAAAAAAAAAAAAA"
 
 
-def make_app(instance: Path, **over: Any) -> Any:
-    cfg: dict[str, Any] = {
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "test-secret",
-        "PLAN_TIME_LIMIT": 0.05,
-        "SHOWCASE_DATE": DAY,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
-    }
-    cfg.update(over)
-    app = create_app(cfg)
-    store = app.extensions["tourplan.store"]
-    if not store.list_users():
-        store.add_user("staff", PASSWORD)
-    return app
+make_app = functools.partial(
+    helpers.make_app,
+    user=("staff", PASSWORD),
+    SHOWCASE_DATE=DAY,
+    SIMULATION_OVERRIDES=helpers.FAST_SIMULATION,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,16 +31,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return make_app(tmp_path_factory.mktemp("hardening"))
 
 
-@pytest.fixture
-def client(app: Any) -> Any:
-    return app.test_client()
-
-
-@pytest.fixture
-def staff(app: Any) -> Any:
-    c = app.test_client()
-    assert c.post("/staff/login", data={"username": "staff", "password": PASSWORD}).status_code == 303
-    return c
+@pytest.fixture(scope="module")
+def staff_login() -> tuple[str, str]:
+    return "staff", PASSWORD
 
 
 def _json_error(r: Any, status: int, *fields: str) -> dict[str, Any]:
@@ -308,8 +290,7 @@ def test_study_time_limit_is_capped(app: Any, staff: Any, monkeypatch: pytest.Mo
 def test_simulation_size_is_capped(tmp_path: Path) -> None:
     pytest.importorskip("tourplan.flow")
     app = make_app(tmp_path, SIMULATION_MAX_VISITORS=50_000)
-    c = app.test_client()
-    assert c.post("/staff/login", data={"username": "staff", "password": PASSWORD}).status_code == 303
+    c = helpers.login(app.test_client(), "staff", PASSWORD)
     body = _json_error(c.post("/api/v1/simulations", json={"date": DAY, "visitors": 50_001}), 400, "visitors")
     assert "50,000" in body["errors"]["visitors"]
     # no count given: the day type's default counts (golden week: ~210,000)
@@ -355,8 +336,7 @@ def test_json_body_without_length_is_limited_too(app: Any, client: Any) -> None:
 
 def test_upload_size_and_rows_are_limited(tmp_path: Path) -> None:
     app = make_app(tmp_path, MAX_CONTENT_LENGTH=200_000)
-    c = app.test_client()
-    assert c.post("/staff/login", data={"username": "staff", "password": PASSWORD}).status_code == 303
+    c = helpers.login(app.test_client(), "staff", PASSWORD)
 
     def upload(raw: bytes) -> Any:
         import io

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
+import helpers
 import pytest
 
 from tourplan.resources import default_pois_path
-from tourplan.web import create_app
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-PASSWORD = "staff-password-1"
+PASSWORD = helpers.STAFF_PASSWORD
 STUDY_FORM = {
     "name": "Spring outing",
     "school": "焦作一中",
@@ -34,38 +35,14 @@ STUDY_FORM = {
 }
 
 
-def make_app(instance: Path, **over: Any) -> Any:
-    cfg: dict[str, Any] = {
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "test-secret",
-        "PLAN_TIME_LIMIT": 0.05,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
-    }
-    cfg.update(over)
-    app = create_app(cfg)
-    if not app.extensions["tourplan.store"].list_users():
-        app.extensions["tourplan.store"].add_user("staff", PASSWORD)
-    return app
+make_app = functools.partial(
+    helpers.make_app, user=("staff", PASSWORD), SIMULATION_OVERRIDES=helpers.FAST_SIMULATION
+)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return make_app(tmp_path_factory.mktemp("staff"))
-
-
-@pytest.fixture
-def client(app: Any) -> Any:
-    return app.test_client()
-
-
-@pytest.fixture
-def staff(app: Any) -> Any:
-    c = app.test_client()
-    assert c.post("/staff/login", data={"username": "staff", "password": PASSWORD}).status_code == 303
-    return c
 
 
 # --------------------------------------------------------------------------- login

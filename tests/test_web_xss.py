@@ -13,10 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import helpers
 import pytest
 from xss_corpus import payloads, write_payload_pois, xss_problems
-
-from tourplan.web import create_app
 
 DAY = "2025-05-10"
 PASSWORD = "correct horse battery"
@@ -29,22 +28,12 @@ def build_app(instance: Path, **over: Any) -> Any:
     pois = instance / "xss_pois.csv"
     write_payload_pois(BUNDLED, pois)
     cfg: dict[str, Any] = {
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "xss-secret",
         "POIS_PATH": str(pois),
-        "PLAN_TIME_LIMIT": 0.05,
         "SHOWCASE_DATE": DAY,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
+        "SIMULATION_OVERRIDES": helpers.FAST_SIMULATION,
     }
-    cfg.update(over)
-    app = create_app(cfg)
-    store = app.extensions["tourplan.store"]
-    if not store.list_users():
-        store.add_user(USER, PASSWORD)
-    return app
+    return helpers.make_app(instance, user=(USER, PASSWORD), **{**cfg, **over})
 
 
 def seed_records(app: Any) -> dict[str, str]:
@@ -85,10 +74,7 @@ def seed_records(app: Any) -> dict[str, str]:
 
 
 def _login(app: Any) -> Any:
-    c = app.test_client()
-    r = c.post("/staff/login", data={"username": USER, "password": PASSWORD})
-    assert r.status_code == 303
-    return c
+    return helpers.login(app.test_client(), USER, PASSWORD)
 
 
 def page_urls(app: Any, records: dict[str, str]) -> list[str]:

@@ -50,22 +50,61 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def path_option(
+    *param_decls: str, help: str | None = None, exists: bool = False, folder: bool = False
+) -> Callable[[F], F]:
+    """An optional path option (default ``None``): a file, or with ``folder`` a directory."""
+    if folder:
+        kind = click.Path(exists=exists, file_okay=False, path_type=Path)
+    else:
+        kind = click.Path(exists=exists, dir_okay=False, path_type=Path)
+    return click.option(*param_decls, type=kind, default=None, help=help)
+
+
 def data_option(func: F) -> F:
     """Add ``--data`` and ``--edges`` (another site table and legs)."""
-    func = click.option(
-        "--edges",
-        "edges_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Explicit legs CSV (default: the bundled data/edges.csv).",
+    func = path_option(
+        "--edges", "edges_path", help="Explicit legs CSV (default: the bundled data/edges.csv)."
     )(func)
+    return path_option(
+        "--data", "data_path", help="Site table CSV to use instead of the bundled data/pois.csv."
+    )(func)
+
+
+def seed_option(func: F) -> F:
+    """Add ``--seed`` (the random seed, default 0)."""
+    return click.option("--seed", default=0, show_default=True, type=int)(func)
+
+
+def format_option(*choices: str, show_default: bool | None = None) -> Callable[[F], F]:
+    """``--format`` (into ``fmt``) among ``choices``, default ``text``."""
     return click.option(
-        "--data",
-        "data_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Site table CSV to use instead of the bundled data/pois.csv.",
-    )(func)
+        "--format", "fmt", type=click.Choice(list(choices)), default="text", show_default=show_default
+    )
+
+
+def day_hours_options(end_time: str) -> Callable[[F], F]:
+    """``--start-time`` (default 08:30) and ``--end-time`` (default ``end_time``) of the day."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--end-time", default=end_time, show_default=True)(func)
+        return click.option("--start-time", default="08:30", show_default=True)(func)
+
+    return decorate
+
+
+def _echo_result(result: Any, fmt: str, text: Callable[[Any], str], indent: int | None = 1) -> None:
+    """Print ``result`` as JSON (its ``to_dict()``) when ``fmt`` is json, else as ``text(result)``."""
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent))
+    else:
+        click.echo(text(result))
+
+
+def _write_html(path: Path, html: str, what: str) -> None:
+    """Write an HTML page and say so on stderr."""
+    path.write_text(html, encoding="utf-8")
+    click.echo(f"{what} written to {path}", err=True)
 
 
 def _load(data_path: Path | None, edges_path: Path | None) -> tuple[Any, Any]:
@@ -85,7 +124,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("--edges", "edges_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@path_option("--edges", "edges_path")
 @handle_errors
 def validate(file: Path | None, edges_path: Path | None) -> None:
     """Check a site table (default: the bundled one) and print every problem."""
@@ -115,7 +154,7 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
 @click.option("--theme", multiple=True, help="Only sites with this theme (repeatable).")
 @click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), default=None)
 @click.option("--search", "text", default=None, help="Text in the name (zh or en).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@format_option("text", "json", "csv")
 @handle_errors
 def sites_cmd(
     data_path: Path | None,
@@ -170,7 +209,7 @@ def serve(host: str, port: int, debug: bool, data_path: Path | None, edges_path:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--routes", "-m", default=1, show_default=True, type=click.IntRange(1, 50))
 @click.option("--time-limit", default=2.0, show_default=True, type=click.FloatRange(0.01, 3600))
-@click.option("--seed", default=0, show_default=True, type=int)
+@seed_option
 @click.option(
     "--decimals",
     default=None,
@@ -189,26 +228,14 @@ def optw(file: Path, routes: int, time_limit: float, seed: int, decimals: int | 
 
 @main.command("import-osm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Site table to merge into (default: the bundled one).",
-)
+@path_option("--data", "data_path", help="Site table to merge into (default: the bundled one).")
 @click.option(
     "--bbox",
     default="34.8,112.6,35.5,113.7",
     show_default=True,
     help="south,west,north,east in WGS-84 degrees.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the merged table here (default: print a summary only).",
-)
+@path_option("--output", "-o", help="Write the merged table here (default: print a summary only).")
 @handle_errors
 def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | None) -> None:
     """Turn an OpenStreetMap extract (.osm XML or .pbf) into site rows."""
@@ -248,8 +275,7 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
 @click.option(
     "--hotel", default=None, help="Where each night is spent on a multi-day trip (default: the end)."
 )
-@click.option("--start-time", default="08:30", show_default=True)
-@click.option("--end-time", default="18:00", show_default=True)
+@day_hours_options(end_time="18:00")
 @click.option(
     "--pace", type=click.Choice(["relaxed", "normal", "active"]), default="normal", show_default=True
 )
@@ -261,7 +287,7 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
 @click.option("--ticket-budget", type=float, default=None, help="Most CNY to spend on tickets.")
 @click.option("--accessible", is_flag=True, help="Only sites without steep trails or stairs.")
 @click.option("--no-lunch", is_flag=True, help="Do not plan a lunch stop.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@seed_option
 @click.option(
     "--geocoder",
     type=click.Choice(["none", "nominatim"]),
@@ -269,14 +295,8 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
     show_default=True,
     help="Geocode free-text places that match no site (nominatim needs the internet).",
 )
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-@click.option(
-    "--map",
-    "map_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the route map as a standalone HTML file.",
-)
+@format_option("json", "text", show_default=True)
+@path_option("--map", "map_path", help="Also write the route map as a standalone HTML file.")
 @handle_errors
 def plan(
     data_path: Path | None,
@@ -330,16 +350,12 @@ def plan(
 
         coder = Nominatim(user_agent=f"tourplan/{__version__}", timeout=10)
     itinerary = plan_itinerary(request, sites, graph, seed=seed, geocoder=coder)
-    if fmt == "json":
-        click.echo(json.dumps(itinerary.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        click.echo(format_itinerary_text(itinerary))
+    _echo_result(itinerary, fmt, format_itinerary_text)
     if map_path is not None:
         from tourplan.maps import to_standalone_html
         from tourplan.views import itinerary_map
 
-        map_path.write_text(to_standalone_html(itinerary_map(itinerary, sites)), encoding="utf-8")
-        click.echo(f"map written to {map_path}", err=True)
+        _write_html(map_path, to_standalone_html(itinerary_map(itinerary, sites)), "map")
 
 
 def format_itinerary_text(itinerary: Any) -> str:
@@ -392,8 +408,7 @@ def format_itinerary_text(itinerary: Any) -> str:
     "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name."
 )
 @click.option("--end", default=None, help="Where the day ends (default: the start).")
-@click.option("--start-time", default="08:30", show_default=True)
-@click.option("--end-time", default="17:00", show_default=True)
+@day_hours_options(end_time="17:00")
 @click.option(
     "--themes", default="", help="Comma-separated: science,history,nature,culture,red,industry,taiji."
 )
@@ -416,22 +431,10 @@ def format_itinerary_text(itinerary: Any) -> str:
     is_flag=True,
     help="The safety officer and project leader travel separately (no bus seats).",
 )
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the printable plan (HTML).",
-)
-@click.option(
-    "--map",
-    "map_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the study-tour map as a standalone HTML file.",
-)
+@seed_option
+@format_option("json", "text", show_default=True)
+@path_option("--html", "html_path", help="Also write the printable plan (HTML).")
+@path_option("--map", "map_path", help="Also write the study-tour map as a standalone HTML file.")
 @handle_errors
 def study_tour(
     data_path: Path | None,
@@ -498,18 +501,13 @@ def study_tour(
         raw["group_size"] = group_size
     request = StudyTourRequest.from_dict(raw)
     result = plan_study_tour(request, sites, graph, seed=seed)
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        click.echo(result.summary())
+    _echo_result(result, fmt, lambda r: r.summary())
     if html_path is not None:
-        html_path.write_text(render_print_html(result), encoding="utf-8")
-        click.echo(f"printable plan written to {html_path}", err=True)
+        _write_html(html_path, render_print_html(result), "printable plan")
     if map_path is not None:
         from tourplan.maps import to_standalone_html
 
-        map_path.write_text(to_standalone_html(study_map(result, sites)), encoding="utf-8")
-        click.echo(f"map written to {map_path}", err=True)
+        _write_html(map_path, to_standalone_html(study_map(result, sites)), "map")
 
 
 # --------------------------------------------------------------------------- staff users (web)
@@ -563,7 +561,7 @@ def users_list() -> None:
     default=None,
     help="Visitors that day (default: by day type).",
 )
-@click.option("--seed", default=0, show_default=True, type=int)
+@seed_option
 @click.option(
     "--slot", "slot", default=15, show_default=True, type=click.Choice(["5", "10", "15", "20", "30", "60"])
 )
@@ -581,28 +579,15 @@ def users_list() -> None:
     type=click.FloatRange(0, 2),
     help="Value factor of outdoor sites (below 1 when it rains).",
 )
-@click.option(
+@path_option(
     "--scenario",
     "scenario_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
+    exists=True,
     help="Scenario JSON (fields of Scenario.from_dict); options override it.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option(
-    "--csv",
-    "csv_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write slots.csv and daily.csv here.",
-)
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Draw occupancy against capacity (PNG; needs matplotlib).",
-)
+@format_option("text", "json")
+@path_option("--csv", "csv_dir", folder=True, help="Write slots.csv and daily.csv here.")
+@path_option("--plot", "plot_path", help="Draw occupancy against capacity (PNG; needs matplotlib).")
 @data_option
 @handle_errors
 def simulate(
@@ -670,15 +655,18 @@ def simulate(
             _fail(f"--plot needs matplotlib ({exc})")
             return
         fig.savefig(plot_path, dpi=110)
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-    else:
-        click.echo(result.summary())
-        for a in result.alerts[:20]:
-            d = a.to_dict()
-            click.echo(f"  {d['slot_start']} {d['level']:6} {a.site_id} {a.ratio:.0%} queue {a.queue:.0f}")
-        if len(result.alerts) > 20:
-            click.echo(f"  ... {len(result.alerts) - 20} more alert slots (use --format json or --csv)")
+    _echo_result(result, fmt, format_simulation_text, indent=None)
+
+
+def format_simulation_text(result: Any) -> str:
+    """A simulation's summary and its first 20 alert slots."""
+    lines = [result.summary()]
+    for a in result.alerts[:20]:
+        d = a.to_dict()
+        lines.append(f"  {d['slot_start']} {d['level']:6} {a.site_id} {a.ratio:.0%} queue {a.queue:.0f}")
+    if len(result.alerts) > 20:
+        lines.append(f"  ... {len(result.alerts) - 20} more alert slots (use --format json or --csv)")
+    return "\n".join(lines)
 
 
 @main.command()

@@ -13,7 +13,7 @@ they need no CSRF token.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import marshmallow as ma
 from flask import url_for
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from tourplan.store import ItineraryRecord, RunRecord, StudyRecord
 
 __all__ = ["blp", "init_api"]
+
+T = TypeVar("T")
 
 blp = Blueprint(
     "api", __name__, url_prefix="/api/v1", description="Sites, itineraries, study tours and simulations."
@@ -224,35 +226,34 @@ class RunSchema(ma.Schema):
 # --------------------------------------------------------------------------- helpers
 
 
+#: Site attributes the API shows, in order (the set-valued ones sorted into lists).
+_SITE_FIELDS = (
+    "id", "name_zh", "name_en", "category", "themes", "lat", "lon", "location_error_m", "approximate",
+    "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily",
+    "popularity", "indoor", "accessible", "study_grades", "study_products", "activity", "parent_id",
+    "district", "source", "confidence",
+)  # fmt: skip
+_SITE_SETS = ("themes", "study_grades", "study_products")
+
+
+def _fields(obj: Any, *names: str) -> dict[str, Any]:
+    """``{name: obj.name}`` for each of ``names``, in that order."""
+    return {name: getattr(obj, name) for name in names}
+
+
+def _found(rec: T | None, message: str, field: str, error: str) -> T:
+    """``rec``, or a 404 with ``message`` and ``{field: error}`` when it is ``None``."""
+    if rec is None:
+        abort(404, message=message, errors={field: error})
+    return rec  # type: ignore[return-value]
+
+
 def _site(s: Site) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "name_zh": s.name_zh,
-        "name_en": s.name_en,
-        "category": s.category,
-        "themes": sorted(s.themes),
-        "lat": s.lat,
-        "lon": s.lon,
-        "location_error_m": s.location_error_m,
-        "approximate": s.approximate,
-        "elevation_m": s.elevation_m,
-        "opening_hours": s.opening_hours,
-        "visit_minutes": s.visit_minutes,
-        "ticket_cny": s.ticket_cny,
-        "capacity_instant": s.capacity_instant,
-        "capacity_daily": s.capacity_daily,
-        "popularity": s.popularity,
-        "indoor": s.indoor,
-        "accessible": s.accessible,
-        "study_grades": sorted(s.study_grades),
-        "study_products": sorted(s.study_products),
-        "activity": s.activity,
-        "parent_id": s.parent_id,
-        "district": s.district,
-        "source": s.source,
-        "confidence": s.confidence,
-        "url": url_for("visitor.site", site_id=s.id, _external=True),
-    }
+    out = _fields(s, *_SITE_FIELDS)
+    for name in _SITE_SETS:
+        out[name] = sorted(out[name])
+    out["url"] = url_for("visitor.site", site_id=s.id, _external=True)
+    return out
 
 
 def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
@@ -265,32 +266,21 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
             fmt: url_for("api.itinerary_export_suffix", iid=rec.id, fmt=fmt, _external=True)
             for fmt in ("gpx", "ics", "geojson")
         },
-        "created": rec.created,
-        "request": rec.request,
-        "result": rec.result,
+        **_fields(rec, "created", "request", "result"),
     }
 
 
 def _study(rec: StudyRecord) -> dict[str, Any]:
     return {
-        "id": rec.id,
-        "name": rec.name,
+        **_fields(rec, "id", "name"),
         "url": url_for("staff.study", plan_id=rec.id, _external=True),
-        "created": rec.created,
-        "updated": rec.updated,
-        "request": rec.request,
-        "result": rec.result,
+        **_fields(rec, "created", "updated", "request", "result"),
     }
 
 
 def _run(rec: RunRecord) -> dict[str, Any]:
     return {
-        "id": rec.id,
-        "status": rec.status,
-        "progress": rec.progress,
-        "error": rec.error,
-        "created": rec.created,
-        "updated": rec.updated,
+        **_fields(rec, "id", "status", "progress", "error", "created", "updated"),
         "url": url_for("api.Simulation", run_id=rec.id, _external=True),
         "result": rec.result if rec.status == "done" else None,
     }
@@ -298,9 +288,7 @@ def _run(rec: RunRecord) -> dict[str, Any]:
 
 def _get_itinerary(iid: str) -> ItineraryRecord:
     rec = services.get_store().get_itinerary(iid)
-    if rec is None:
-        abort(404, message="no saved itinerary has this id", errors={"id": f"unknown id {iid!r}"})
-    return rec  # type: ignore[return-value]
+    return _found(rec, "no saved itinerary has this id", "id", f"unknown id {iid!r}")
 
 
 # --------------------------------------------------------------------------- sites
@@ -328,9 +316,7 @@ class SiteItem(MethodView):
     def get(self, site_id: str) -> dict[str, Any]:
         """One site."""
         s = services.site_data().sites.get(site_id)
-        if s is None:
-            abort(404, message="no site has this id", errors={"site_id": f"unknown site id {site_id!r}"})
-        return _site(s)  # type: ignore[arg-type]
+        return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -405,9 +391,7 @@ class StudyTourItem(MethodView):
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
         rec = services.get_store().get_study(plan_id)
-        if rec is None:
-            abort(404, message="no study-tour plan has this id", errors={"id": f"unknown id {plan_id!r}"})
-        return _study(rec)  # type: ignore[arg-type]
+        return _study(_found(rec, "no study-tour plan has this id", "id", f"unknown id {plan_id!r}"))
 
 
 # --------------------------------------------------------------------------- simulations
@@ -435,9 +419,7 @@ class SimulationItem(MethodView):
     def get(self, run_id: str) -> dict[str, Any]:
         """Status, progress (0-1) and, once done, the result of a run."""
         rec = services.get_store().get_run(run_id)
-        if rec is None:
-            abort(404, message="no simulation run has this id", errors={"id": f"unknown id {run_id!r}"})
-        return _run(rec)  # type: ignore[arg-type]
+        return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
 
 
 def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
