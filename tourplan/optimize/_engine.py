@@ -45,6 +45,8 @@ P_KMIN = 6
 P_KCAP = 7
 P_MAXIT = 8
 P_EXPO = 9
+P_SWAP = 10
+P_BIG = 11
 
 
 @njit(cache=True, inline="always")
@@ -328,7 +330,7 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
                 # A route only grows during recreate, so an insertion that was
                 # infeasible stays (almost always) infeasible: skip re-checking it.
                 if (dirty[r] or fj) and (full or ratio[c, r] >= 0.0):
-                    work[0] += 8
+                    work[0] += 12
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
@@ -479,6 +481,70 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
 
 
 @njit(cache=True)
+def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
+    """Replace visits of route ``r`` by unvisited nodes in the same place (first improvement).
+
+    A replacement must raise the value, or keep it and reach the successor
+    earlier. Nodes in groups are left alone. Each check is O(1): the successor's
+    latest feasible start bounds the new arrival.
+    """
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
+    nc = cand.shape[0]
+    any_change = False
+    improved = True
+    rounds = 0
+    while improved and rounds < 4:
+        improved = False
+        rounds += 1
+        L = ln[r]
+        work[0] += nc * L // 16 + 1
+        for p in range(1, L + 1):
+            i = seq[r, p]
+            if GPTR[i + 1] > GPTR[i]:
+                continue
+            vi = VAL[i]
+            pred = seq[r, p - 1]
+            succ = seq[r, p + 1]
+            d = dp[r, p - 1]
+            lim = wcl[r, p + 1]
+            cur_arr = arr[r, p + 1]
+            bj = -1
+            bv = vi
+            ba = cur_arr - 1e-6
+            for c in range(nc):
+                j = cand[c]
+                if where[j] >= 0 or VAL[j] < bv or WN[r, j] == 0 or GPTR[j + 1] > GPTR[j]:
+                    continue
+                a = d + TT[j, pred]
+                good, st_j, cl = _start(WO, WC, WN, r, j, a)
+                if not good:
+                    continue
+                a2 = st_j + S[j] + T[j, succ]
+                if a2 > lim:
+                    continue
+                if VAL[j] > bv + 1e-9 or a2 < ba:
+                    ok = True
+                    for k in range(LOAD.shape[1]):
+                        if rload[r, k] - LOAD[i, k] + LOAD[j, k] > CAP[r, k] + EPS:
+                            ok = False
+                    if ok:
+                        bj = j
+                        bv = VAL[j]
+                        ba = a2
+            if bj >= 0:
+                seq[r, p] = bj
+                where[i] = -1
+                where[bj] = r
+                for k in range(LOAD.shape[1]):
+                    rload[r, k] += LOAD[bj, k] - LOAD[i, k]
+                recompute(D, X, r)
+                improved = True
+                any_change = True
+    return any_change
+
+
+@njit(cache=True)
 def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
     """Remove up to ``k`` visits: 0 random, 1 segment, 2 related; return touched-route mask."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -575,7 +641,7 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
     n = cur[6].shape[0]
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
-        work[0] += 50 + (n * m) // 8  # copies, ruin and bookkeeping
+        work[0] += 200 + (n * m) // 8  # copies, ruin and bookkeeping
         it = counters[1]
         copy_state(cur, X)
         visited = 0
@@ -586,6 +652,10 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
             kmax = int(PAR[P_KCAP])
         k = 1 + np.random.randint(kmax)
         kind = np.random.randint(3)
+        if np.random.random() < PAR[P_BIG]:
+            # ILS-style shake: a long run of consecutive visits of one route
+            kind = 1
+            k = max(k, visited // (4 * m) + np.random.randint(visited // (4 * m) + 1))
         fresh[:] = False
         for r in range(m):
             for p in range(1, X[1][r] + 1):
@@ -604,6 +674,9 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
         changed = False
         for r in range(m):
             if touched[r] and improve_route(D, X, r, work):
+                imp[r] = True
+                changed = True
+            if touched[r] and PAR[P_SWAP] > 0.0 and swap_unvisited(D, X, cand, r, work):
                 imp[r] = True
                 changed = True
         if changed:

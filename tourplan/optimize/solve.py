@@ -13,7 +13,7 @@ from tourplan.errors import SolverError
 from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
 
-WORK_PER_SECOND = 30.0e6
+WORK_PER_SECOND = 42.0e6
 """Work units (insertion/schedule checks) this engine does per second on the
 reference 2-core machine; the deterministic budget is derived from it."""
 
@@ -45,11 +45,24 @@ class SolveParams:
     iterations_per_site
         Iteration cap ``1000 + iterations_per_site * m * sites``; it only binds
         on tiny problems, which then stop long before the work budget.
+    expo
+        Recreate inserts by ``value**expo / time consumed``; ``0`` draws the
+        exponent uniformly in ``[1, 2]`` each iteration.
+    starts, start_share
+        The first ``start_share`` of the budget is split over ``starts``
+        independent runs (the first from the plain greedy, the others from
+        noisy greedy constructions); the rest continues from the best of them.
+    swap
+        After recreate, replace visits by unvisited nodes of higher value (or
+        equal value and less time) in the same place.
+    big
+        Probability per iteration of a long segment ruin (a quarter to a half
+        of the visits of one route).
     """
 
     budget_fraction: float = 0.6
     noise: float = 0.4
-    tau0: float = 0.06
+    tau0: float = 0.025
     restart: int = 3000
     chunks: int = 40
     ruin_fraction: float = 0.7
@@ -58,11 +71,13 @@ class SolveParams:
     iterations_per_site: int = 300
     expo: float = 2.0
     starts: int = 4
+    swap: bool = True
+    big: float = 0.0
     start_share: float = 0.5
 
     def __post_init__(self) -> None:
-        if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1):
-            msg = f"SolveParams: expected positive budget, chunks and restart, got {self!r}"
+        if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1 and self.starts >= 1):
+            msg = f"SolveParams: expected positive budget, chunks, restart and starts, got {self!r}"
             raise SolverError(msg)
 
 
@@ -131,6 +146,8 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             float(params.ruin_cap),
             float(1000 + params.iterations_per_site * m * len(cand_list)),
             params.expo,
+            float(params.swap),
+            params.big,
         ]
     )
     data = (
