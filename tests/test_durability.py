@@ -9,6 +9,7 @@ byte-for-byte the same JSON result.
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import os
@@ -45,7 +46,7 @@ def _hammer(url: str, acked: list[tuple[str, dict]], stop: threading.Event, k: i
         i += 1
         try:
             status, raw = _server.request(url, "POST", "/api/v1/itineraries", body, timeout=60)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # refused, reset or cut short by the kill
             if stop.is_set():
                 return  # the server is gone
             continue
