@@ -397,13 +397,17 @@ def load_sites(
 
         path = default_pois_path()
     path = Path(path)
+    return parse_sites(_read_bytes(path), name=str(path), region=region)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes, or one DataValidationError naming it."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataValidationError(
             [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
         ) from None
-    return parse_sites(raw, name=str(path), region=region)
 
 
 def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
@@ -825,14 +829,8 @@ def load_edges(
         if not path.exists():
             return ()
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataValidationError(
-            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
-        ) from None
     name = str(path)
-    frame = _read_table(raw, name, _EDGE_REQUIRED)
+    frame = _read_table(_read_bytes(path), name, _EDGE_REQUIRED)
     problems: list[Problem] = []
     edges: list[Edge] = []
     for i, rec in enumerate(frame.to_dict(orient="records"), start=1):
