@@ -122,13 +122,14 @@ def solve_ortools(problem: Problem, scale: int, time_limit: float, seed: int) ->
     return routes
 
 
-def run_row(args: tuple[str, str, int, float, int, int | None]) -> dict[str, Any]:
+def run_row(args: tuple[str, str, int, float, int, int | None, bool]) -> dict[str, Any]:
     """Solve one (engine, instance, m) row and re-check it."""
-    engine, name, m, time_limit, seed, decimals = args
+    engine, name, m, time_limit, seed, decimals, deterministic = args
     _, problem = read_optw(BENCH / "instances" / f"{name}.txt", routes=m, decimals=decimals)
     t0 = time.perf_counter()
     if engine == "tourplan":
-        routes = [list(r) for r in solve(problem, time_limit=time_limit, seed=seed).routes]
+        sol = solve(problem, time_limit=time_limit, seed=seed, deterministic=deterministic)
+        routes = [list(r) for r in sol.routes]
     elif engine == "pyvrp":
         routes = solve_pyvrp(problem, _scale(name, decimals), time_limit, seed)
     else:
@@ -165,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--decimals", type=int, default=None)
     ap.add_argument("--compare", action="store_true", help="also run PyVRP and OR-Tools")
     ap.add_argument("--engines", default="", help="explicit engine list (overrides --compare)")
+    ap.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="tourplan stops on its work budget only (load-independent scores, runtime may exceed the limit)",
+    )
     a = ap.parse_args(argv)
 
     with open(BENCH / "bks.csv", newline="") as fh:
@@ -185,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, Any]]] = {}
     ctx = mp.get_context("spawn")
     for engine in engines:
-        tasks = [(engine, nm, m, a.time_limit, a.seed, a.decimals) for nm, m in rows]
+        tasks = [(engine, nm, m, a.time_limit, a.seed, a.decimals, a.deterministic) for nm, m in rows]
         with ctx.Pool(jobs, initializer=_warm) as pool:
             out = pool.map(run_row, tasks, chunksize=1)
         results[engine] = out

@@ -9,10 +9,15 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   exceeds the slack of the current window falls back to exact propagation that
   stops as soon as the schedule re-synchronises;
 * recreate: greedy insertion by ``value^2 / time consumed`` with random noise,
-  cached per (node, route) and refreshed only for the route that changed;
+  cached per (node, route) and refreshed only for the route that changed; the
+  state before the ruin is saturated, so the first pass only looks at ruined
+  routes and removed nodes; with one window per node the positions tried are
+  cut by a binary search on departures and latest starts (both grow along a
+  route) and each check is O(1);
 * ruin: random, segment or related (nearest) removal;
 * local search on routes that changed: intra-route relocation (or-opt) and
-  2-opt that lower travel time, followed by re-insertion;
+  2-opt that lower travel time, a same-place swap of a visit for an unvisited
+  node of higher value, followed by re-insertion;
 * acceptance: threshold accepting on a value that decays to zero, restarts
   from the best solution.
 

@@ -272,6 +272,8 @@ def solve(
     end = 0
     c = 0
     for phase, share in enumerate(shares):
+        if phase and not deterministic and time.perf_counter() + 2.0 * slowest + 0.05 > t0 + time_limit:
+            break
         if phase < starts:
             cur = _empty_state(problem, k, gcount)
             for r in range(problem.m):
@@ -304,7 +306,7 @@ def solve(
             now = time.perf_counter()
             slowest = max(slowest, now - last)
             last = now
-            if not deterministic and now + 2.0 * slowest + 0.02 > t0 + time_limit:
+            if not deterministic and now + 2.0 * slowest + 0.05 > t0 + time_limit:
                 stop = True
         v, t, _ = eng.evaluate(data, pbest)
         if (v, -t) > bval:
