@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan import _flow_core as core
+from tourplan._parse import parse_date
 from tourplan.errors import InfeasibleRequestError, RequestValidationError, UnknownSiteError
 from tourplan.graph import MODES
 from tourplan.hours import open_intervals
@@ -578,16 +579,10 @@ class Scenario:
         for k in data:
             if k not in _ALLOWED_KEYS:
                 errors[k] = "unknown field"
-        raw = data.get("date")
-        if raw is None:
+        if data.get("date") is None:
             errors["date"] = "missing; expected a date YYYY-MM-DD"
-        elif isinstance(raw, dt.date):
-            kw["date"] = raw
-        else:
-            try:
-                kw["date"] = dt.date.fromisoformat(str(raw))
-            except ValueError:
-                errors["date"] = f"expected a date YYYY-MM-DD, got {raw!r}"
+        elif (day := parse_date(data["date"], errors)) is not None:
+            kw["date"] = day
         if data.get("day_type") is not None:
             kw["day_type"] = str(data["day_type"])
         ints = ("visitors", "slot_minutes", "bucket_minutes", "plan_variants")
@@ -934,6 +929,14 @@ def _tier_alerts(
     return alerts
 
 
+
+def _load_ratio(peak: FloatArray | IntArray, capacity: IntArray) -> FloatArray:
+    """Peak occupancy over instantaneous capacity per row and slot (0 where C0 is 0)."""
+    cap = capacity.astype(np.float64)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(cap > 0, peak / np.where(cap > 0, cap, 1.0), 0.0)
+    return np.asarray(r, dtype=np.float64)
+
 @dataclass(frozen=True, eq=False)
 class AreaFlow:
     """Parent areas rolled up from their parts (e.g. 云台山 and its gorges).
@@ -998,10 +1001,7 @@ class AreaFlow:
 
     def ratio(self) -> FloatArray:
         """Peak occupancy over the parent's C0 per area and slot (0 where C0 is 0)."""
-        cap = self.capacity_instant.astype(np.float64)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(cap > 0, self.peak / np.where(cap > 0, cap, 1.0), 0.0)
-        return np.asarray(r, dtype=np.float64)
+        return _load_ratio(self.peak, self.capacity_instant)
 
     def row(self, i: int) -> dict[str, Any]:
         """JSON-ready form of area ``i`` (the same keys as a site row of :meth:`FlowResult.to_dict`)."""
@@ -1162,10 +1162,7 @@ class FlowResult:
 
     def ratio(self) -> FloatArray:
         """Peak occupancy over C0 per site and slot (0 where C0 is 0)."""
-        cap = self.capacity_instant.astype(np.float64)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(cap > 0, self.peak / np.where(cap > 0, cap, 1.0), 0.0)
-        return np.asarray(r, dtype=np.float64)
+        return _load_ratio(self.peak, self.capacity_instant)
 
     def busiest(self, k: int = 6) -> list[str]:
         """The ``k`` sites with the highest peak share of C0 (then most visits)."""

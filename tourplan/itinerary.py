@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tourplan._parse import parse_date
 from tourplan.data import THEMES, Site, SiteTable
 from tourplan.errors import (
     InfeasibleRequestError,
@@ -217,13 +218,8 @@ class ItineraryRequest:
         raw_date = data.get("date", data.get("start_date"))
         if raw_date is None:
             errors["date"] = "missing; expected a date YYYY-MM-DD"
-        elif isinstance(raw_date, dt.date):
-            kw["start_date"] = raw_date
-        else:
-            try:
-                kw["start_date"] = dt.date.fromisoformat(str(raw_date))
-            except ValueError:
-                errors["date"] = f"expected a date YYYY-MM-DD, got {raw_date!r}"
+        elif (day := parse_date(raw_date, errors)) is not None:
+            kw["start_date"] = day
         for name in ("day_start", "day_end"):
             if name in data:
                 try:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from tourplan._parse import parse_date
 from tourplan.data import GRADES, STUDY_PRODUCTS, Site, SiteTable
 from tourplan.errors import InfeasibleRequestError, RequestValidationError, SolverError
 from tourplan.hours import open_intervals
@@ -418,14 +419,8 @@ class StudyTourRequest:
         for name in ("school", "grade", "students", "date", "buses", "seats"):
             if data.get(name) is None:
                 errors.setdefault(name, "missing")
-        raw_date = data.get("date")
-        if isinstance(raw_date, dt.date):
-            kw["date"] = raw_date
-        elif raw_date is not None:
-            try:
-                kw["date"] = dt.date.fromisoformat(str(raw_date))
-            except ValueError:
-                errors["date"] = f"expected a date YYYY-MM-DD, got {raw_date!r}"
+        if (day := parse_date(data.get("date"), errors)) is not None:
+            kw["date"] = day
         for name in ("day_start", "day_end"):
             if data.get(name) is not None:
                 try:
