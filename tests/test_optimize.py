@@ -381,3 +381,83 @@ def test_bench_script_smoke() -> None:
     last = out.stdout.strip().splitlines()[-1]
     assert "rows 2, feasible 2, mean gap" in last
     assert "time limit 0.2 s" in last
+
+
+def _engine_state(p: Problem, routes: list[list[int]]) -> tuple[object, tuple[np.ndarray, ...], np.ndarray]:
+    """Engine data and a state holding ``routes`` (internal API, for operator tests)."""
+    import importlib
+
+    solve_mod = importlib.import_module("tourplan.optimize.solve")
+    from tourplan.optimize import _engine as eng
+
+    data, cand = solve_mod._build(p, SolveParams())
+    state = solve_mod._empty_state(p, data[11].shape[1], data[16].shape[0])
+    for r, route in enumerate(routes):
+        state[0][r, 1 : len(route) + 1] = route
+        state[0][r, len(route) + 1] = p.routes[r].end
+        state[1][r] = len(route)
+        for j in route:
+            state[6][j] = r
+        assert eng.recompute(data, state, r)
+    return data, state, cand
+
+
+def test_segment_replan_finds_the_better_chain() -> None:
+    from tourplan.optimize import _engine as eng
+
+    # 1 and 2 sit at x = 10 and 11 and score 5 each; 3 at x = 10.5 scores 4.
+    # The route 0-3-0 leaves time for 1 and 2 instead, but no single swap gets there.
+    p = line_problem([10.0, 11.0, 10.5], [5.0, 5.0, 4.0], latest=24.0, service=1.0)
+    data, state, cand = _engine_state(p, [[3]])
+    work = np.zeros(1, dtype=np.int64)
+    assert eng.segment_opt(data, state, cand, 0, 0, 1, 3, 4, work)
+    route = [int(x) for x in state[0][0, 1 : state[1][0] + 1]]
+    assert sorted(route) == [1, 2]
+    assert check_solution(p, [route]) == []
+    # nothing better left: a second call changes nothing
+    assert not eng.segment_opt(data, state, cand, 0, 0, 2, 3, 4, work)
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_problems(), st.integers(0, 6), st.integers(0, 6), st.integers(1, 4))
+def test_segment_replan_keeps_routes_feasible_and_never_loses_value(p: Problem, i: int, k: int, front: int) -> None:
+    from tourplan.optimize import _engine as eng
+
+    sol = solve(p, time_limit=0.05, seed=1, params=SolveParams(segment=0.0), deterministic=True)
+    routes = [list(r) for r in sol.routes]
+    data, state, cand = _engine_state(p, routes)
+    before = eng.evaluate(data, state)[0]
+    length = int(state[1][0])
+    i, k = min(i, length), min(k, length - min(i, length))
+    work = np.zeros(1, dtype=np.int64)
+    changed = eng.segment_opt(data, state, cand, 0, i, k, 3, front, work)
+    after = [[int(x) for x in state[0][r, 1 : state[1][r] + 1]] for r in range(p.m)]
+    assert check_solution(p, after) == []
+    assert eng.evaluate(data, state)[0] >= before - 1e-9
+    if not changed:
+        assert after == routes
+    visited = [x for r in after for x in r]
+    assert len(visited) == len(set(visited))
+
+
+def test_start_count_follows_the_budget() -> None:
+    import importlib
+    import time
+
+    solve_mod = importlib.import_module("tourplan.optimize.solve")
+    from tourplan.optimize import _engine as eng
+
+    _, p = read_optw(DATA / "grid30.txt", routes=1)
+    params = SolveParams()
+    data, cand = solve_mod._build(p, params)
+
+    def count(budget: int) -> int:
+        run = solve_mod._Run(eng, data, cand, p, params, 0, budget, True, time.perf_counter(), 1.0)
+        first = run._construct(0, None)
+        return int(run._starts((first, tuple(a.copy() for a in first))))
+
+    counts = [count(b) for b in (1_000, 100_000, 10_000_000, 1_000_000_000)]
+    # more budget, more starts: never fewer, from one start up to the cap
+    assert counts == sorted(counts)
+    assert counts[0] == 1
+    assert counts[-1] == params.starts

@@ -17,7 +17,9 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
 * ruin: random, segment or related (nearest) removal;
 * local search on routes that changed: intra-route relocation (or-opt) and
   2-opt that lower travel time, a same-place swap of a visit for an unvisited
-  node of higher value, followed by re-insertion;
+  node of higher value, and a segment re-plan (a bounded label-setting search
+  for the best chain of removed and unvisited nodes between a fixed prefix and
+  suffix), followed by re-insertion;
 * acceptance: threshold accepting on a value that decays to zero, restarts
   from the best solution.
 
@@ -52,6 +54,10 @@ P_MAXIT = 8
 P_EXPO = 9
 P_SWAP = 10
 P_BIG = 11
+P_SEG = 12  # probability per iteration of a segment re-optimisation
+P_SEGK = 13  # longest segment removed by it
+P_SEGF = 14  # labels kept per site by it
+P_CAPPED = 15  # 1.0 if any route has a finite capacity
 
 
 @njit(cache=True, inline="always")
@@ -550,6 +556,211 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
 
 
 @njit(cache=True)
+def _on_path(LN, LP, lab, j):  # noqa: ANN001, ANN202, N803
+    while lab > 0:
+        if LN[lab] == j:
+            return True
+        lab = LP[lab]
+    return False
+
+
+@njit(cache=True)
+def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N803, PLR0912, PLR0915, C901
+    """Re-plan the visits between positions ``i`` and ``i + k + 1`` of route ``r``.
+
+    The prefix up to ``i`` and the suffix from ``i + k + 1`` stay. A bounded
+    label-setting search (Pareto front of (departure, value) per site, capped at
+    ``PAR[P_SEGF]`` labels; paths kept elementary) looks for the best chain of
+    the removed and unvisited sites that leaves the prefix at its departure and
+    reaches the suffix no later than its latest feasible start. The chain
+    replaces the segment if it is worth more, or as much and arrives earlier.
+    Sites in visit groups and routes with capacities are left to the other moves.
+    """
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
+    L = ln[r]
+    if PAR[P_CAPPED] > 0.0 or i < 0 or i + k > L:
+        return False
+    for p in range(i + 1, i + k + 1):
+        j = seq[r, p]
+        if GPTR[j + 1] > GPTR[j]:
+            return False
+    a = seq[r, i]
+    d0 = dp[r, i]
+    b = seq[r, i + k + 1]
+    lb = wcl[r, i + k + 1] - EPS  # latest arrival at b that keeps the tail feasible
+    if i + k + 1 <= L and lb < st[r, i + k + 1]:
+        lb = st[r, i + k + 1]
+    vrem = 0.0
+    for p in range(i + 1, i + k + 1):
+        vrem += VAL[seq[r, p]]
+    cur_arr = arr[r, i + k + 1]
+    maxdepth = MAXN[r] - (L - k)
+    if maxdepth > k + extra:
+        maxdepth = k + extra
+    if maxdepth < 0:
+        maxdepth = 0
+    # candidate sites inside the time-space ellipse of the gap
+    nc = cand.shape[0]
+    cl = np.empty(nc + k, dtype=np.int64)
+    m2 = 0
+    for c in range(nc + k):
+        j = cand[c] if c < nc else seq[r, i + 1 + (c - nc)]
+        if c < nc and where[j] >= 0:
+            continue
+        if WN[r, j] == 0 or GPTR[j + 1] > GPTR[j]:
+            continue
+        x = d0 + T[a, j]
+        good, s, cc = _start(WO, WC, WN, r, j, x)
+        if not good or s + S[j] + T[j, b] > lb:
+            continue
+        cl[m2] = j
+        m2 += 1
+    work[0] += nc + 4
+    cap_lab = 1 + (maxdepth + 1) * m2 * F
+    if cap_lab > 2000000:
+        cap_lab = 2000000
+    LN = np.empty(cap_lab, dtype=np.int64)  # node
+    LD = np.empty(cap_lab)  # departure
+    LV = np.empty(cap_lab)  # value
+    LP = np.empty(cap_lab, dtype=np.int64)  # parent
+    alive = np.zeros(cap_lab, dtype=np.bool_)
+    # per candidate slot: Pareto front of labels
+    front = np.full((m2, F), -1, dtype=np.int64)
+    LN[0] = a
+    LD[0] = d0
+    LV[0] = 0.0
+    LP[0] = -1
+    alive[0] = True
+    nl = 1
+    best = -1
+    best_v = -INF
+    best_a = INF
+    if d0 + T[a, b] <= lb:
+        best = 0
+        best_v = 0.0
+        best_a = d0 + T[a, b]
+    lo = 0
+    hi = 1
+    for _depth in range(maxdepth):
+        for lab in range(lo, hi):
+            if not alive[lab]:
+                continue
+            u = LN[lab]
+            du = LD[lab]
+            vu = LV[lab]
+            work[0] += m2
+            for c in range(m2):
+                j = cl[c]
+                x = du + T[u, j]
+                good, s, cc = _start(WO, WC, WN, r, j, x)
+                if not good:
+                    continue
+                dj = s + S[j]
+                if dj + T[j, b] > lb:
+                    continue
+                vj = vu + VAL[j]
+                # dominated by a kept label at j?
+                dom = False
+                worst = -1
+                for f in range(F):
+                    q = front[c, f]
+                    if q < 0 or not alive[q]:
+                        worst = f
+                        continue
+                    if LD[q] <= dj + 1e-9 and LV[q] >= vj - 1e-9:
+                        dom = True
+                        break
+                if dom:
+                    continue
+                if _on_path(LN, LP, lab, j):
+                    continue
+                if nl >= cap_lab:
+                    continue
+                # drop the labels the new one dominates
+                for f in range(F):
+                    q = front[c, f]
+                    if q >= 0 and alive[q] and LD[q] >= dj - 1e-9 and LV[q] <= vj + 1e-9:
+                        alive[q] = False
+                        front[c, f] = -1
+                        worst = f
+                if worst < 0:
+                    # front full: replace its lowest-value label if the new one is worth more
+                    wv = INF
+                    for f in range(F):
+                        q = front[c, f]
+                        if LV[q] < wv:
+                            wv = LV[q]
+                            worst = f
+                    if vj <= wv:
+                        continue
+                    alive[front[c, worst]] = False
+                LN[nl] = j
+                LD[nl] = dj
+                LV[nl] = vj
+                LP[nl] = lab
+                alive[nl] = True
+                front[c, worst] = nl
+                ab = dj + T[j, b]
+                if vj > best_v + 1e-9 or (vj >= best_v - 1e-9 and ab < best_a - 1e-9):
+                    best = nl
+                    best_v = vj
+                    best_a = ab
+                nl += 1
+        lo = hi
+        hi = nl
+        if lo == hi:
+            break
+    if best < 0:
+        return False
+    if not (best_v > vrem + 1e-9 or (best_v >= vrem - 1e-9 and best_a < cur_arr - 1e-9)):
+        return False
+    # the chain, in order
+    depth = 0
+    q = best
+    while q > 0:
+        depth += 1
+        q = LP[q]
+    chain = np.empty(depth, dtype=np.int64)
+    q = best
+    for x in range(depth - 1, -1, -1):
+        chain[x] = LN[q]
+        q = LP[q]
+    old = seq[r, : L + 2].copy()
+    for p in range(i + 1, i + k + 1):
+        j = old[p]
+        where[j] = -1
+        for kk in range(LOAD.shape[1]):
+            rload[r, kk] -= LOAD[j, kk]
+    w = i + 1
+    for x in range(depth):
+        seq[r, w] = chain[x]
+        where[chain[x]] = r
+        for kk in range(LOAD.shape[1]):
+            rload[r, kk] += LOAD[chain[x], kk]
+        w += 1
+    for p in range(i + k + 1, L + 2):
+        seq[r, w] = old[p]
+        w += 1
+    ln[r] = L - k + depth
+    if not recompute(D, X, r):
+        # numerical edge: undo
+        for x in range(depth):
+            where[chain[x]] = -1
+            for kk in range(LOAD.shape[1]):
+                rload[r, kk] -= LOAD[chain[x], kk]
+        for p in range(i + 1, i + k + 1):
+            where[old[p]] = r
+            for kk in range(LOAD.shape[1]):
+                rload[r, kk] += LOAD[old[p], kk]
+        seq[r, : L + 2] = old
+        ln[r] = L
+        recompute(D, X, r)
+        return False
+    return True
+
+
+@njit(cache=True)
 def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
     """Remove up to ``k`` visits: 0 random, 1 segment, 2 related; return touched-route mask."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -682,6 +893,16 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
                 imp[r] = True
                 changed = True
             if touched[r] and PAR[P_SWAP] > 0.0 and swap_unvisited(D, X, cand, r, work):
+                imp[r] = True
+                changed = True
+        if PAR[P_SEG] > 0.0 and np.random.random() < PAR[P_SEG]:
+            r = np.random.randint(m)
+            L = X[1][r]
+            kk = np.random.randint(int(PAR[P_SEGK]) + 1)
+            if kk > L:
+                kk = L
+            i0 = np.random.randint(L - kk + 1)
+            if segment_opt(D, X, cand, r, i0, kk, 3, int(PAR[P_SEGF]), work):
                 imp[r] = True
                 changed = True
         if changed:

@@ -48,20 +48,29 @@ class SolveParams:
     expo
         Recreate inserts by ``value**expo / time consumed``; ``0`` draws the
         exponent uniformly in ``[1, 2]`` each iteration.
-    starts, start_share
-        The first ``start_share`` of the budget is split over ``starts``
-        independent runs (the first from the plain greedy, the others from
-        noisy greedy constructions); the rest continues from the best of them.
+    starts, start_share, min_iterations
+        Multi-start with successive halving: up to ``starts`` constructions
+        (the plain greedy, then noisy greedy ones each seeded with a different
+        site spread over the map) share the first ``start_share`` of the budget
+        in halving rounds (each round keeps the better half and gives it twice
+        the budget per start); the last one left gets the rest. The count is
+        the largest power of two that still gives every start of the first
+        round ``min_iterations`` iterations (measured by a short probe).
     swap
         After recreate, replace visits by unvisited nodes of higher value (or
         equal value and less time) in the same place.
     big
         Probability per iteration of a long segment ruin (a quarter to a half
         of the visits of one route).
+    segment, segment_k, segment_front
+        Probability per iteration of re-planning a random run of up to
+        ``segment_k`` consecutive visits by a bounded label-setting search
+        (``segment_front`` labels kept per site) over the removed and unvisited
+        sites between the fixed prefix and suffix.
     """
 
     budget_fraction: float = 0.6
-    noise: float = 0.4
+    noise: float = 0.8
     tau0: float = 0.025
     restart: int = 3000
     chunks: int = 40
@@ -70,10 +79,14 @@ class SolveParams:
     ruin_cap: int = 10
     iterations_per_site: int = 300
     expo: float = 2.0
-    starts: int = 4
+    starts: int = 32
     swap: bool = True
     big: float = 0.0
-    start_share: float = 0.5
+    segment: float = 1.0
+    segment_k: int = 6
+    segment_front: int = 3
+    start_share: float = 0.8
+    min_iterations: int = 30
 
     def __post_init__(self) -> None:
         if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1 and self.starts >= 1):
@@ -148,6 +161,10 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             params.expo,
             float(params.swap),
             params.big,
+            params.segment,
+            float(params.segment_k),
+            float(params.segment_front),
+            1.0 if bool(np.any(cap < _BIG_TIME / 2)) else 0.0,
         ]
     )
     data = (
@@ -256,68 +273,204 @@ def solve(
     from tourplan.optimize import _engine as eng  # deferred: numba import is heavy
 
     data, cand = _build(problem, params)
-    k = data[11].shape[1]
-    gcount = data[16].shape[0]
     budget = int(params.budget_fraction * time_limit * WORK_PER_SECOND)
-    counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
-    starts = params.starts if cand.size else 1
-    # phases: ``starts`` short independent runs, then the rest from the best
-    shares = [params.start_share / starts] * starts + [1.0 - params.start_share] if starts > 1 else [1.0]
-    best: tuple[np.ndarray, ...] | None = None
-    bval = (-np.inf, 0.0)
-    chunk = max(1, budget // params.chunks)
-    last = time.perf_counter()
-    slowest = last - t0
-    stop = False
-    end = 0
-    c = 0
-    for phase, share in enumerate(shares):
-        if phase and not deterministic and time.perf_counter() + 2.0 * slowest + 0.05 > t0 + time_limit:
-            break
-        if phase < starts:
-            cur = _empty_state(problem, k, gcount)
+    run = _Run(eng, data, cand, problem, params, seed, budget, deterministic, t0, time_limit)
+    best = run.solve()
+    routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
+    return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=int(run.counters[1]))
+
+
+State = tuple[np.ndarray, ...]
+
+
+class _Run:
+    """One call of :func:`solve`: multi-start with successive halving, then intensification.
+
+    ``starts`` constructions (the plain greedy and noisy greedy ones, each
+    route of the latter seeded with a different site so that they begin in
+    different parts of the map) are searched for a short budget each; the
+    better half goes on with a doubled budget, and so on until one is left,
+    which gets the rest of the budget. Budgets are work units, so the result
+    depends only on the problem, the seed and the time limit.
+    """
+
+    def __init__(
+        self,
+        eng: Any,
+        data: tuple[Any, ...],
+        cand: np.ndarray,
+        problem: Problem,
+        params: SolveParams,
+        seed: int,
+        budget: int,
+        deterministic: bool,
+        t0: float,
+        time_limit: float,
+    ) -> None:
+        self.eng, self.data, self.cand, self.problem, self.params = eng, data, cand, problem, params
+        self.seed, self.budget, self.deterministic = seed, budget, deterministic
+        self.t0, self.time_limit = t0, time_limit
+        self.counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
+        self.chunk = max(1, budget // params.chunks)
+        self.cap = float(data[18][8])
+        self.slowest = time.perf_counter() - t0
+        self.last = time.perf_counter()
+        self.stop = False
+        self.c = 0
+        self.scratch: State | None = None
+
+    def _out_of_time(self) -> bool:
+        if self.deterministic:
+            return False
+        return time.perf_counter() + 2.0 * self.slowest + 0.05 > self.t0 + self.time_limit
+
+    def _seeds(self, count: int) -> list[list[int]]:
+        """Seed sites per start and route: spread over the map, each feasible alone."""
+        problem, data = self.problem, self.data
+        wn, gptr, load, cap = data[6], data[14], data[11], data[12]
+        rng = np.random.default_rng(self.seed * 104729 + 17)
+        travel = np.asarray(problem.travel)
+        per_route: list[np.ndarray] = []
+        for r, rt in enumerate(problem.routes):
+            ok = []
+            for j in self.cand:
+                j = int(j)
+                if wn[r, j] == 0 or gptr[j + 1] > gptr[j] or np.any(load[j] > cap[r] + 1e-9):
+                    continue
+                wins = problem.windows_on(r, j)
+                a = rt.earliest + travel[rt.start, j]
+                s = next((max(a, lo) for lo, hi in wins if a <= hi + 1e-7), None)
+                if s is not None and s + problem.service[j] + travel[j, rt.end] <= rt.latest + 1e-7:
+                    ok.append(j)
+            per_route.append(np.array(ok, dtype=np.int64))
+        out: list[list[int]] = []
+        chosen: list[int] = []
+        for _ in range(count):
+            row: list[int] = []
             for r in range(problem.m):
-                eng.recompute(data, cur, r)
-            if cand.size:
-                eng.seed_rng(seed * 7919 + phase)
-                every = np.ones(problem.m, dtype=np.bool_)
-                none = np.zeros(problem.n, dtype=np.bool_)
-                noise = 0.0 if phase == 0 else params.noise
-                eng.greedy_insert(data, cur, cand, noise, counters[0:1], every, none, 2.0)
-                for r in range(problem.m):
-                    eng.improve_route(data, cur, r, counters[0:1])
-                eng.greedy_insert(data, cur, cand, 0.0, counters[0:1], every, none, 2.0)
-            if best is None:
-                best = tuple(a.copy() for a in cur)
-                scratch = tuple(a.copy() for a in cur)
-            pbest = tuple(a.copy() for a in cur)
-        else:
-            assert best is not None
-            cur = tuple(a.copy() for a in best)
-            pbest = tuple(a.copy() for a in best)
-        end = budget if phase == len(shares) - 1 else min(budget, end + int(share * budget))
+                pool = per_route[r]
+                pool = pool[~np.isin(pool, row)]
+                if pool.size == 0:
+                    row.append(-1)
+                    continue
+                if not chosen:
+                    j = int(pool[rng.integers(pool.size)])
+                else:
+                    # farthest from the seeds so far, among a random half of the pool
+                    sub = pool[rng.random(pool.size) < 0.5] if pool.size > 2 else pool
+                    if sub.size == 0:
+                        sub = pool
+                    ch = np.array(chosen, dtype=np.int64)
+                    d = np.min(travel[np.ix_(sub, ch)] + travel[np.ix_(ch, sub)].T, axis=1)
+                    j = int(sub[int(np.argmax(d))])
+                row.append(j)
+                chosen.append(j)
+            out.append(row)
+        return out
+
+    def _construct(self, k: int, seeds: list[int] | None) -> State:
+        eng, data, problem, cand = self.eng, self.data, self.problem, self.cand
+        cur = _empty_state(problem, data[11].shape[1], data[16].shape[0])
+        for r in range(problem.m):
+            eng.recompute(data, cur, r)
+        if cand.size:
+            work = self.counters[0:1]
+            eng.seed_rng(self.seed * 7919 + k)
+            for r, j in enumerate(seeds or []):
+                if j >= 0:
+                    eng.insert_at(data, cur, r, 0, j)
+                    if not eng.recompute(data, cur, r):
+                        eng.remove_at(data, cur, r, 1)
+                        eng.recompute(data, cur, r)
+            every = np.ones(problem.m, dtype=np.bool_)
+            none = np.zeros(problem.n, dtype=np.bool_)
+            noise = 0.0 if k == 0 else self.params.noise
+            eng.greedy_insert(data, cur, cand, noise, work, every, none, 2.0)
+            for r in range(problem.m):
+                eng.improve_route(data, cur, r, work)
+            eng.greedy_insert(data, cur, cand, 0.0, work, every, none, 2.0)
+        if self.scratch is None:
+            self.scratch = tuple(a.copy() for a in cur)
+        return cur
+
+    def _search(self, cur: State, best: State, amount: int) -> None:
+        """Search from ``cur`` for ``amount`` work units, keeping the best in ``best``."""
+        counters = self.counters
+        end = min(self.budget, counters[0] + amount)
         counters[3] = max(1, end - counters[0])
         counters[4] = counters[0]
         counters[2] = counters[1]
-        while not stop and cand.size and counters[0] < end and counters[1] < data[18][8]:
-            c += 1
-            target = min(end, counters[0] + chunk)
-            eng.search(data, cur, pbest, scratch, cand, target, counters, seed * 1_000_003 + c)
+        assert self.scratch is not None
+        while not self.stop and self.cand.size and counters[0] < end and counters[1] < self.cap:
+            self.c += 1
+            target = min(end, counters[0] + self.chunk)
+            seed = self.seed * 1_000_003 + self.c
+            self.eng.search(self.data, cur, best, self.scratch, self.cand, target, counters, seed)
             now = time.perf_counter()
-            slowest = max(slowest, now - last)
-            last = now
-            if not deterministic and now + 2.0 * slowest + 0.05 > t0 + time_limit:
-                stop = True
-        v, t, _ = eng.evaluate(data, pbest)
-        if (v, -t) > bval:
-            bval = (v, -t)
-            best = pbest
-        if stop:
-            break
-    assert best is not None
-    routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
-    return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=int(counters[1]))
+            self.slowest = max(self.slowest, now - self.last)
+            self.last = now
+            if self._out_of_time():
+                self.stop = True
 
+    def _key(self, state: State) -> tuple[float, float]:
+        v, t, _ = self.eng.evaluate(self.data, state)
+        return (float(v), -float(t))
+
+    def solve(self) -> State:
+        params = self.params
+        nc = int(self.cand.size)
+        first = self._construct(0, None)
+        members: list[tuple[State, State]] = [(first, tuple(a.copy() for a in first))]
+        starts = self._starts(members[0]) if nc else 1
+        seeds = self._seeds(starts - 1) if starts > 1 else []
+        for k in range(1, starts):
+            if self._out_of_time():
+                break
+            cur = self._construct(k, seeds[k - 1])
+            members.append((cur, tuple(a.copy() for a in cur)))
+        rounds = max(0, math.ceil(math.log2(len(members)))) if len(members) > 1 else 0
+        round_budget = int(params.start_share * self.budget / rounds) if rounds else 0
+        while len(members) > 1 and not self.stop:
+            each = max(1, round_budget // len(members))
+            for cur, best in members:
+                if self.stop or self._out_of_time():
+                    self.stop = True
+                    break
+                self._search(cur, best, each)
+            members.sort(key=lambda mb: self._key(mb[1]), reverse=True)
+            members = members[: (len(members) + 1) // 2]
+        if not self.stop:
+            members.sort(key=lambda mb: self._key(mb[1]), reverse=True)
+            best = members[0][1]
+            cur = tuple(a.copy() for a in best)
+            self._search(cur, best, self.budget - int(self.counters[0]))
+        return max((mb[1] for mb in members), key=self._key)
+
+    def _starts(self, member: tuple[State, State]) -> int:
+        """Number of starts: as many as leave each a fair number of iterations.
+
+        A short probe search from the first construction measures the work one
+        iteration costs on this problem; the count is the largest power of two
+        (at most ``params.starts``) whose halving rounds give every start of the
+        first round ``params.min_iterations`` iterations.
+        """
+        params = self.params
+        if params.starts <= 1:
+            return 1
+        w0, i0 = int(self.counters[0]), int(self.counters[1])
+        self._search(member[0], member[1], max(1, self.budget // 100))
+        its = int(self.counters[1]) - i0
+        if its == 0:  # the budget is gone already (or the problem is trivial)
+            return 1
+        per_it = max(1.0, (int(self.counters[0]) - w0) / its)
+        total = params.start_share * self.budget / per_it
+        starts = 1
+        while starts * 2 <= params.starts:
+            s2 = starts * 2
+            if total / math.ceil(math.log2(s2)) / s2 < params.min_iterations:
+                break
+            starts = s2
+        return starts
 
 _COMPILED: list[bool] = []  # set once per process by _ensure_compiled
 
