@@ -119,6 +119,7 @@ COACH_MODE = "drive"
 #: Engine tuning: the default work budget (80 % of the time limit), run under
 #: a clock limit 2.5 times longer (see :func:`_solve_unit`).
 _CLOCK_SLACK = 2.5
+_REPAIR_ATTEMPTS = 6
 _PARAMS = SolveParams(budget_fraction=0.8 / _CLOCK_SLACK)
 _BLOCKED = 1.0e6  # travel time of a leg longer than the ride limit
 _FOOD = "food"
@@ -1365,7 +1366,9 @@ def _plan_units(
     def faults(res: Mapping[int, _Result]) -> tuple[int, int]:
         return (sum(len(r.missing) for r in res.values()), sum(not r.lunch_ok for r in res.values()))
 
-    for attempt in range(3):
+    # A failed attempt is not final: the next one re-plans with other seeds (and the
+    # buses that failed this time first), so one unlucky order does not decide.
+    for attempt in range(_REPAIR_ATTEMPTS):
         failed = [u for u in order if results[u].missing or not results[u].lunch_ok]
         if not failed:
             break
@@ -1376,9 +1379,10 @@ def _plan_units(
         for u in order2:
             res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
-        if faults(res2) >= faults(results):
-            break
-        results, occ, gcount, order = res2, occ2, g2, order2
+        if faults(res2) < faults(results):
+            results, occ, gcount, order = res2, occ2, g2, order2
+        else:
+            order = order2
     # Improve: re-plan each bus against the others' load; keep what is better.
     bound_cache: dict[int, float] = {}
     zero = np.zeros_like(occ)
