@@ -491,3 +491,23 @@ def test_cli_infeasible_is_one_line(runner):
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert "bus seats too few" in r.stderr
+
+
+def test_plan_round_trips_through_its_saved_form(bundled_sites, bundled_graph):
+    req = make(students=120, buses=3)
+    plan = plan_study_tour(req, bundled_sites, bundled_graph)
+    saved = json.loads(json.dumps(plan.to_dict()))  # as the store keeps it
+    again = StudyTourPlan.from_dict(saved, req)
+    assert again.to_dict() == saved
+    assert render_print_html(again) == render_print_html(plan)
+    assert [s.lat for g in again.groups for s in g.stops] == [s.lat for g in plan.groups for s in g.stops]
+
+
+def test_from_dict_names_an_incomplete_saved_form(bundled_sites, bundled_graph):
+    req = make(students=40, buses=1)
+    saved = plan_study_tour(req, bundled_sites, bundled_graph).to_dict()
+    for g in saved["groups"]:
+        for s in g["stops"]:
+            del s["lat"]
+    with pytest.raises(RequestValidationError, match="result"):
+        StudyTourPlan.from_dict(saved, req)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import time
 from io import BytesIO
@@ -148,6 +149,18 @@ def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:
     assert r.status_code == 200
     assert r.mimetype == "text/html"
     assert "焦作一中" in r.get_data(as_text=True)
+
+
+def test_print_shows_the_plan_as_saved(staff: Any, app: Any, study_id: str) -> None:
+    store = app.extensions["tourplan.store"]
+    rec = store.get_study(study_id)
+    result = json.loads(json.dumps(rec.result))
+    result["groups"][0]["label"] = "Label only in the saved plan"
+    store.update_study(study_id, name=rec.name, request=dict(rec.request), result=result)
+    page = staff.get(f"/staff/study/{study_id}/print").get_data(as_text=True)
+    # printed from the saved plan, not planned again
+    assert "Label only in the saved plan" in page
+    store.update_study(study_id, name=rec.name, request=dict(rec.request), result=dict(rec.result))
 
 
 @pytest.mark.parametrize(

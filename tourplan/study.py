@@ -741,6 +741,9 @@ class StudyTourPlan:
                             "themes": list(s.themes),
                             "ticket_per_person_cny": s.ticket_per_person_cny,
                             "ticket_cny": round(s.ticket_cny, 2),
+                            "lat": s.lat,
+                            "lon": s.lon,
+                            "value": round(s.value, 3),
                         }
                         for s in g.stops
                     ],
@@ -796,6 +799,117 @@ class StudyTourPlan:
             "warnings": list(self.warnings),
             "rules": list(self.rules),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], request: StudyTourRequest) -> StudyTourPlan:
+        """Rebuild a plan from its :meth:`to_dict` form and the request it was made for.
+
+        A saved plan prints and exports as it was saved: nothing is planned
+        again, so new data or a newer planner never changes a saved plan.
+
+        Raises
+        ------
+        RequestValidationError
+            When ``data`` is not a complete ``to_dict()`` form (for example a
+            plan saved before stops carried their coordinates).
+        """
+        try:
+            return cls._from_dict(data, request)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, RequestValidationError):
+                raise
+            raise RequestValidationError({"result": f"not a saved study-tour plan: {exc!r}"}) from exc
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any], request: StudyTourRequest) -> StudyTourPlan:
+        def t(value: Any, name: str) -> int:
+            return parse_time(str(value), name)
+
+        groups = tuple(
+            GroupPlan(
+                id=str(g["id"]),
+                label=str(g["label"]),
+                students=int(g["students"]),
+                teachers=int(g["teachers"]),
+                tutors=int(g["tutors"]),
+                guides=int(g["guides"]),
+                other_staff=int(g["other_staff"]),
+                bus=str(g["bus"]),
+                depart=t(g["depart"], "depart"),
+                back=t(g["back"], "back"),
+                stops=tuple(
+                    GroupStop(
+                        site_id=str(x["site_id"]),
+                        name_zh=str(x["name_zh"]),
+                        name_en=str(x["name_en"]),
+                        lat=float(x["lat"]),
+                        lon=float(x["lon"]),
+                        arrive=t(x["arrive"], "arrive"),
+                        start=t(x["start"], "start"),
+                        end=t(x["end"], "end"),
+                        learn=str(x["learn"]),
+                        themes=tuple(str(v) for v in x["themes"]),
+                        ticket_per_person_cny=float(x["ticket_per_person_cny"]),
+                        ticket_cny=float(x["ticket_cny"]),
+                        is_lunch=bool(x["lunch"]),
+                        value=float(x.get("value", 0.0)),
+                    )
+                    for x in g["stops"]
+                ),
+                value=float(g["value"]),
+                tickets_cny=float(g["tickets_cny"]),
+            )
+            for g in data["groups"]
+        )
+        buses = tuple(
+            BusRun(
+                id=str(b["id"]),
+                seats=int(b["seats"]),
+                groups=tuple(str(v) for v in b["groups"]),
+                people=int(b["people"]),
+                run=tuple(
+                    RunEvent(t(e["time"], "time"), str(e["place"]), e["site_id"], str(e["action"])) for e in b["run"]
+                ),
+            )
+            for b in data["buses"]
+        )
+        slot = int(data.get("slot_minutes", SLOT_MINUTES))
+        sites = tuple(
+            SiteSchedule(
+                site_id=str(x["site_id"]),
+                name_zh=str(x["name_zh"]),
+                name_en=str(x["name_en"]),
+                capacity_instant=int(x["capacity_instant"]),
+                visits=tuple(
+                    SiteVisit(str(v["group"]), str(v["bus"]), t(v["start"], "start"), t(v["end"], "end"), int(v["people"]))
+                    for v in x["visits"]
+                ),
+                peak_load=float(x["peak_load"]),
+                peak_slot=t(x["peak_slot"], "peak_slot") // slot,
+            )
+            for x in data["sites"]
+        )
+        staff = tuple(
+            StaffLine(role=str(role), role_zh=str(v["role_zh"]), count=int(v["count"]), rule=str(v["rule"]))
+            for role, v in data["staff"].items()
+        )
+        costs = data["costs"]
+        return cls(
+            request=request,
+            start=Place(**data["start"]),
+            end=Place(**data["end"]),
+            groups=groups,
+            buses=buses,
+            sites=sites,
+            staff=staff,
+            tickets_cny=float(costs["tickets_cny"]),
+            bus_cost_cny=float(costs["bus_cny"]),
+            value=float(data["value"]),
+            value_bound=float(data["value_bound"]),
+            warnings=tuple(str(w) for w in data["warnings"]),
+            rules=tuple(str(r) for r in data["rules"]),
+            slot_minutes=slot,
+        )
 
     def summary(self) -> str:
         """Plain-text timetables, one block per bus."""

@@ -399,22 +399,21 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def study_print_html(record: StudyRecord) -> str:
-    """The printable study-tour document of a saved plan.
+    """The printable study-tour document of a saved plan, exactly as saved.
 
-    The plan is rebuilt from its saved form when the study module can
-    (``StudyTourPlan.from_dict``), else planned again from the saved request
-    with the app's seed (the planner is deterministic).
+    The plan is rebuilt from its saved form (``StudyTourPlan.from_dict``); only
+    a record saved before plans carried every field is planned again from its
+    saved request with the app's seed (the planner is deterministic).
     """
     study = optional_module("study")
-    plan_cls = getattr(study, "StudyTourPlan", None)
-    plan: Any = None
-    if plan_cls is not None and hasattr(plan_cls, "from_dict"):
-        with contextlib.suppress(Exception):
-            plan = plan_cls.from_dict(record.result)
-    if plan is None:
-        req = _cap_time_limit(study.StudyTourRequest.from_dict(dict(record.request)))
+    req = study.StudyTourRequest.from_dict(dict(record.request))
+    try:
+        plan = study.StudyTourPlan.from_dict(record.result, req)
+    except RequestValidationError:
         sd = site_data()
-        plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
+        plan = study.plan_study_tour(
+            _cap_time_limit(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"])
+        )
     return str(study.render_print_html(plan))
 
 
