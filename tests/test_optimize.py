@@ -461,3 +461,40 @@ def test_start_count_follows_the_budget() -> None:
     assert counts == sorted(counts)
     assert counts[0] == 1
     assert counts[-1] == params.starts
+
+
+def test_tail_exchange_uncrosses_two_routes() -> None:
+    from tourplan.optimize import _engine as eng
+
+    # Route 0 goes out left then right, route 1 right then left: swapping their
+    # tails gives each one side, with the same visits and less travel.
+    p = line_problem([-10.0, 10.0, 11.0, -11.0], [1.0, 1.0, 1.0, 1.0], latest=100.0, m=2)
+    data, state, cand = _engine_state(p, [[1, 2], [3, 4]])
+    before = eng.evaluate(data, state)
+    work = np.zeros(1, dtype=np.int64)
+    assert eng.tail_exchange(data, state, 0, 1, work)
+    after = eng.evaluate(data, state)
+    routes = [[int(x) for x in state[0][r, 1 : state[1][r] + 1]] for r in range(2)]
+    assert check_solution(p, routes) == []
+    assert after[0] == before[0]
+    assert after[1] < before[1] - 1e-9
+    assert sorted(map(sorted, routes)) == [[1, 4], [2, 3]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_problems(), st.integers(0, 1))
+def test_tail_exchange_keeps_routes_feasible(p: Problem, first: int) -> None:
+    from tourplan.optimize import _engine as eng
+
+    if p.m < 2:
+        return
+    sol = solve(p, time_limit=0.05, seed=2, params=SolveParams(tail=0.0), deterministic=True)
+    data, state, _ = _engine_state(p, [list(r) for r in sol.routes])
+    before = eng.evaluate(data, state)
+    work = np.zeros(1, dtype=np.int64)
+    changed = eng.tail_exchange(data, state, first, 1 - first, work)
+    after = eng.evaluate(data, state)
+    routes = [[int(x) for x in state[0][r, 1 : state[1][r] + 1]] for r in range(p.m)]
+    assert check_solution(p, routes) == []
+    assert after[0] == pytest.approx(before[0])
+    assert (after[1] < before[1] - 1e-9) if changed else routes == [list(r) for r in sol.routes]

@@ -58,6 +58,7 @@ P_SEG = 12  # probability per iteration of a segment re-optimisation
 P_SEGK = 13  # longest segment removed by it
 P_SEGF = 14  # labels kept per site by it
 P_CAPPED = 15  # 1.0 if any route has a finite capacity
+P_TAIL = 16  # probability per iteration of a tail exchange between two routes
 
 
 @njit(cache=True, inline="always")
@@ -556,6 +557,123 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
 
 
 @njit(cache=True)
+def _row_ok(T, S, WO, WC, WN, RL, RA, r, row, L, work):  # noqa: ANN001, ANN202, N803
+    """Full schedule check of sequence ``row[0..L+1]`` on route ``r``."""
+    prev = row[0]
+    dep = RA[r]
+    for p in range(1, L + 1):
+        work[0] += 1
+        j = row[p]
+        if WN[r, j] == 0:
+            return False
+        good, s, c = _start(WO, WC, WN, r, j, dep + T[prev, j])
+        if not good:
+            return False
+        dep = s + S[j]
+        prev = j
+    return dep + T[prev, row[L + 1]] <= RL[r] + EPS
+
+
+@njit(cache=True)
+def tail_exchange(D, X, r1, r2, work):  # noqa: ANN001, ANN201, N803
+    """2-opt* between routes ``r1`` and ``r2``: the tail swap that lowers travel most.
+
+    The visits stay the same, so the value does too; only problems without
+    visit groups and capacities take part (those are left to ruin and recreate).
+    """
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
+    if PAR[P_CAPPED] > 0.0 or GLIST.shape[0] > 0:
+        return False
+    L1 = ln[r1]
+    L2 = ln[r2]
+    if L1 + L2 == 0:
+        return False
+    n2 = seq.shape[1]
+    row1 = np.empty(n2, dtype=np.int64)
+    row2 = np.empty(n2, dtype=np.int64)
+    old = _route_travel(T, seq, r1, L1) + _route_travel(T, seq, r2, L2)
+    best = old - 1e-9
+    b1 = -1
+    b2 = -1
+    work[0] += (L1 + 1) * (L2 + 1)
+    # travel from the start to each position
+    P1 = np.zeros(L1 + 1)
+    for q in range(1, L1 + 1):
+        P1[q] = P1[q - 1] + T[seq[r1, q - 1], seq[r1, q]]
+    P2 = np.zeros(L2 + 1)
+    for q in range(1, L2 + 1):
+        P2[q] = P2[q - 1] + T[seq[r2, q - 1], seq[r2, q]]
+    e1 = seq[r1, L1 + 1]
+    e2 = seq[r2, L2 + 1]
+    for p1 in range(L1 + 1):
+        u1 = seq[r1, p1]
+        for p2 in range(L2 + 1):
+            if p1 == L1 and p2 == L2:
+                continue
+            m1 = p1 + (L2 - p2)
+            m2 = p2 + (L1 - p1)
+            if m1 > MAXN[r1] or m2 > MAXN[r2]:
+                continue
+            u2 = seq[r2, p2]
+            # r1's head + r2's tail (+ r1's end), r2's head + r1's tail (+ r2's end)
+            if p2 < L2:
+                new = P1[p1] + T[u1, seq[r2, p2 + 1]] + P2[L2] - P2[p2 + 1] + T[seq[r2, L2], e1]
+            else:
+                new = P1[p1] + T[u1, e1]
+            if p1 < L1:
+                new += P2[p2] + T[u2, seq[r1, p1 + 1]] + P1[L1] - P1[p1 + 1] + T[seq[r1, L1], e2]
+            else:
+                new += P2[p2] + T[u2, e2]
+            if new >= best:
+                continue
+            for q in range(p1 + 1):
+                row1[q] = seq[r1, q]
+            for q in range(p2 + 1, L2 + 1):
+                row1[p1 + q - p2] = seq[r2, q]
+            row1[m1 + 1] = seq[r1, L1 + 1]
+            for q in range(p2 + 1):
+                row2[q] = seq[r2, q]
+            for q in range(p1 + 1, L1 + 1):
+                row2[p2 + q - p1] = seq[r1, q]
+            row2[m2 + 1] = seq[r2, L2 + 1]
+            if not _row_ok(T, S, WO, WC, WN, RL, RA, r1, row1, m1, work):
+                continue
+            if not _row_ok(T, S, WO, WC, WN, RL, RA, r2, row2, m2, work):
+                continue
+            best = new
+            b1 = p1
+            b2 = p2
+    if b1 < 0:
+        return False
+    p1 = b1
+    p2 = b2
+    m1 = p1 + (L2 - p2)
+    m2 = p2 + (L1 - p1)
+    for q in range(p1 + 1):
+        row1[q] = seq[r1, q]
+    for q in range(p2 + 1, L2 + 1):
+        row1[p1 + q - p2] = seq[r2, q]
+    row1[m1 + 1] = seq[r1, L1 + 1]
+    for q in range(p2 + 1):
+        row2[q] = seq[r2, q]
+    for q in range(p1 + 1, L1 + 1):
+        row2[p2 + q - p1] = seq[r1, q]
+    row2[m2 + 1] = seq[r2, L2 + 1]
+    seq[r1, : m1 + 2] = row1[: m1 + 2]
+    seq[r2, : m2 + 2] = row2[: m2 + 2]
+    ln[r1] = m1
+    ln[r2] = m2
+    for q in range(1, m1 + 1):
+        where[seq[r1, q]] = r1
+    for q in range(1, m2 + 1):
+        where[seq[r2, q]] = r2
+    recompute(D, X, r1)
+    recompute(D, X, r2)
+    return True
+
+
+@njit(cache=True)
 def _on_path(LN, LP, lab, j):  # noqa: ANN001, ANN202, N803
     while lab > 0:
         if LN[lab] == j:
@@ -894,6 +1012,15 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
                 changed = True
             if touched[r] and PAR[P_SWAP] > 0.0 and swap_unvisited(D, X, cand, r, work):
                 imp[r] = True
+                changed = True
+        if m > 1 and PAR[P_TAIL] > 0.0 and np.random.random() < PAR[P_TAIL]:
+            r1 = np.random.randint(m)
+            r2 = np.random.randint(m - 1)
+            if r2 >= r1:
+                r2 += 1
+            if tail_exchange(D, X, r1, r2, work):
+                imp[r1] = True
+                imp[r2] = True
                 changed = True
         if PAR[P_SEG] > 0.0 and np.random.random() < PAR[P_SEG]:
             r = np.random.randint(m)

@@ -85,6 +85,7 @@ class SolveParams:
     segment: float = 1.0
     segment_k: int = 6
     segment_front: int = 3
+    tail: float = 0.5
     start_share: float = 0.8
     min_iterations: int = 30
 
@@ -165,6 +166,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             float(params.segment_k),
             float(params.segment_front),
             1.0 if bool(np.any(cap < _BIG_TIME / 2)) else 0.0,
+            params.tail,
         ]
     )
     data = (
