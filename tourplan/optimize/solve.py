@@ -67,6 +67,9 @@ class SolveParams:
         ``segment_k`` consecutive visits by a bounded label-setting search
         (``segment_front`` labels kept per site) over the removed and unvisited
         sites between the fixed prefix and suffix.
+    tail
+        Probability per iteration (with two or more routes) of the best tail
+        exchange (2-opt*) between two random routes that lowers travel.
     """
 
     budget_fraction: float = 0.6
