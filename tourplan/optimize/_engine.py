@@ -19,7 +19,10 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   2-opt that lower travel time, a same-place swap of a visit for an unvisited
   node of higher value, and a segment re-plan (a bounded label-setting search
   for the best chain of removed and unvisited nodes between a fixed prefix and
-  suffix), followed by re-insertion;
+  suffix), and with several routes the best tail exchange (2-opt*) between two of
+  them, followed by re-insertion;
+* starts and their budgets are chosen by the caller (``solve.py``: multi-start
+  with successive halving);
 * acceptance: threshold accepting on a value that decays to zero, restarts
   from the best solution.
 
