@@ -577,6 +577,27 @@ def _row_ok(T, S, WO, WC, WN, RL, RA, r, row, L, work):  # noqa: ANN001, ANN202,
     return dep + T[prev, row[L + 1]] <= RL[r] + EPS
 
 
+@njit(cache=True, inline="always")
+def _swap_tails(seq, r1, r2, p1, p2, L1, L2, row1, row2):  # noqa: ANN001, ANN202, N803
+    """Write into ``row1``/``row2`` the two routes with their tails after ``p1``/``p2`` swapped.
+
+    Each route keeps its own start and end; returns the new visit counts.
+    """
+    m1 = p1 + (L2 - p2)
+    m2 = p2 + (L1 - p1)
+    for q in range(p1 + 1):
+        row1[q] = seq[r1, q]
+    for q in range(p2 + 1, L2 + 1):
+        row1[p1 + q - p2] = seq[r2, q]
+    row1[m1 + 1] = seq[r1, L1 + 1]
+    for q in range(p2 + 1):
+        row2[q] = seq[r2, q]
+    for q in range(p1 + 1, L1 + 1):
+        row2[p2 + q - p1] = seq[r1, q]
+    row2[m2 + 1] = seq[r2, L2 + 1]
+    return m1, m2
+
+
 @njit(cache=True)
 def tail_exchange(D, X, r1, r2, work):  # noqa: ANN001, ANN201, N803
     """2-opt* between routes ``r1`` and ``r2``: the tail swap that lowers travel most.
@@ -630,16 +651,7 @@ def tail_exchange(D, X, r1, r2, work):  # noqa: ANN001, ANN201, N803
                 new += P2[p2] + T[u2, e2]
             if new >= best:
                 continue
-            for q in range(p1 + 1):
-                row1[q] = seq[r1, q]
-            for q in range(p2 + 1, L2 + 1):
-                row1[p1 + q - p2] = seq[r2, q]
-            row1[m1 + 1] = seq[r1, L1 + 1]
-            for q in range(p2 + 1):
-                row2[q] = seq[r2, q]
-            for q in range(p1 + 1, L1 + 1):
-                row2[p2 + q - p1] = seq[r1, q]
-            row2[m2 + 1] = seq[r2, L2 + 1]
+            _swap_tails(seq, r1, r2, p1, p2, L1, L2, row1, row2)
             if not _row_ok(T, S, WO, WC, WN, RL, RA, r1, row1, m1, work):
                 continue
             if not _row_ok(T, S, WO, WC, WN, RL, RA, r2, row2, m2, work):
@@ -649,20 +661,7 @@ def tail_exchange(D, X, r1, r2, work):  # noqa: ANN001, ANN201, N803
             b2 = p2
     if b1 < 0:
         return False
-    p1 = b1
-    p2 = b2
-    m1 = p1 + (L2 - p2)
-    m2 = p2 + (L1 - p1)
-    for q in range(p1 + 1):
-        row1[q] = seq[r1, q]
-    for q in range(p2 + 1, L2 + 1):
-        row1[p1 + q - p2] = seq[r2, q]
-    row1[m1 + 1] = seq[r1, L1 + 1]
-    for q in range(p2 + 1):
-        row2[q] = seq[r2, q]
-    for q in range(p1 + 1, L1 + 1):
-        row2[p2 + q - p1] = seq[r1, q]
-    row2[m2 + 1] = seq[r2, L2 + 1]
+    m1, m2 = _swap_tails(seq, r1, r2, b1, b2, L1, L2, row1, row2)
     seq[r1, : m1 + 2] = row1[: m1 + 2]
     seq[r2, : m2 + 2] = row2[: m2 + 2]
     ln[r1] = m1

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from tourplan.errors import SolverError
-from tourplan.optimize.check import build_solution
+from tourplan.optimize.check import build_solution, schedule_route
 from tourplan.optimize.problem import Problem, Solution
 
 WORK_PER_SECOND = 42.0e6
@@ -336,16 +336,13 @@ class _Run:
         rng = np.random.default_rng(self.seed * 104729 + 17)
         travel = np.asarray(problem.travel)
         per_route: list[np.ndarray] = []
-        for r, rt in enumerate(problem.routes):
+        for r in range(problem.m):
             ok = []
             for j in self.cand:
                 j = int(j)
                 if wn[r, j] == 0 or gptr[j + 1] > gptr[j] or np.any(load[j] > cap[r] + 1e-9):
                     continue
-                wins = problem.windows_on(r, j)
-                a = rt.earliest + travel[rt.start, j]
-                s = next((max(a, lo) for lo, hi in wins if a <= hi + 1e-7), None)
-                if s is not None and s + problem.service[j] + travel[j, rt.end] <= rt.latest + 1e-7:
+                if not schedule_route(problem, r, [j]).issues:
                     ok.append(j)
             per_route.append(np.array(ok, dtype=np.int64))
         out: list[list[int]] = []
