@@ -250,17 +250,23 @@ def test_bad_cors_origins_fail_at_start(tmp_path: Path, bad: str) -> None:
 # --------------------------------------------------------------------------- time and size per request
 
 
-def test_request_time_limit_is_capped(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tourplan.web import services
-
+def _record_time_limits(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[float]:
+    """Wrap the planner ``module.name`` so every request's ``time_limit`` is recorded."""
     seen: list[float] = []
-    real = services.plan_itinerary
+    real = getattr(module, name)
 
     def spy(req: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(req.time_limit)
         return real(req, *args, **kwargs)
 
-    monkeypatch.setattr(services, "plan_itinerary", spy)
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_request_time_limit_is_capped(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tourplan.web import services
+
+    seen = _record_time_limits(monkeypatch, services, "plan_itinerary")
     r = client.post("/api/v1/itineraries", json={"date": DAY, "time_limit": 60})
     assert r.status_code == 201, r.get_json()
     r = client.post("/api/v1/itineraries", json={"date": DAY})
@@ -272,14 +278,7 @@ def test_request_time_limit_is_capped(app: Any, client: Any, monkeypatch: pytest
 
 def test_study_time_limit_is_capped(app: Any, staff: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     study = pytest.importorskip("tourplan.study")
-    seen: list[float] = []
-    real = study.plan_study_tour
-
-    def spy(req: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(req.time_limit)
-        return real(req, *args, **kwargs)
-
-    monkeypatch.setattr(study, "plan_study_tour", spy)
+    seen = _record_time_limits(monkeypatch, study, "plan_study_tour")
     body = {"name": "x", "school": "一中", "grade": "junior", "students": 40, "groups": 1, "buses": 1,
             "seats": 53, "date": "2026-05-12", "time_limit": 30}  # fmt: skip
     r = staff.post("/api/v1/study-tours", json=body)
