@@ -4,7 +4,8 @@ Run ``python bench/flow.py`` from the repository root.  It prints, for a
 Golden Week day (2026-10-03) with default entries and segments:
 
 * planning time (one optimizer run per segment x entry x start bucket; fixed
-  cost, independent of the number of visitors; cached across runs),
+  cost, independent of the number of visitors; made on up to 4 threads, one per
+  core; cached across runs),
 * simulation time for 100,000 and 1,000,000 visitors with the plans cached,
   and the ratio of the two (linear cost gives about 10),
 * end-to-end time of a cold 100,000-visitor run (planning included),

@@ -169,6 +169,18 @@ def test_same_seed_same_result(bundled_sites, bundled_graph, plans, small_run) -
     assert not np.array_equal(other.occupancy, small_run.occupancy)
 
 
+def test_plans_made_on_threads_equal_plans_made_in_turn(bundled_sites, bundled_graph, small_run) -> None:  # type: ignore[no-untyped-def]
+    one, two = PlanLibrary(workers=1), PlanLibrary(workers=2)
+    scen = Scenario(date=DATE, visitors=3000)
+    a = simulate(scen, bundled_sites, bundled_graph, seed=5, plans=one)
+    b = simulate(scen, bundled_sites, bundled_graph, seed=5, plans=two)
+    assert one.planned == two.planned == a.plans > 1
+    assert one._plans == two._plans
+    for name in ("arrivals", "occupancy", "queue", "daily_visits"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        np.testing.assert_array_equal(getattr(a, name), getattr(small_run, name))
+
+
 def test_alert_tiers_and_overload(bundled_sites, bundled_graph, plans) -> None:  # type: ignore[no-untyped-def]
     r = simulate(Scenario(date=DATE, visitors=40_000), bundled_sites, bundled_graph, seed=1, plans=plans)
     levels = {a.level for a in r.alerts}

@@ -117,6 +117,31 @@ def test_subset_and_points(graph):
     assert m.minutes[1, 0] <= m.minutes[1, 2] + m.minutes[2, 0] + 1e-9
 
 
+@pytest.mark.parametrize("mode", ["walk", "drive", "mixed"])
+def test_matrices_follow_the_order_of_ids(graph, small_sites, mode):
+    points = {"hotel": (35.2300, 113.2300), "inn": (35.2100, 113.2500)}
+    ids = ["inn", *small_sites.ids, "hotel"]
+    m = graph.matrices(ids, mode, points=points)
+    order = [ids[i] for i in (3, 0, len(ids) - 1, 1, 2, *range(4, len(ids) - 1))]
+    p = graph.matrices(order, mode, points=points)
+    perm = [ids.index(x) for x in order]
+    for name in ("minutes", "km", "ascent_m", "walk_km"):
+        np.testing.assert_array_equal(getattr(p, name), getattr(m, name)[np.ix_(perm, perm)])
+    assert np.all(np.diag(m.minutes) == 0)
+    # between two points: never slower than through any site
+    a, b = 0, len(ids) - 1
+    assert m.minutes[a, b] <= min(m.minutes[a, k] + m.minutes[k, b] for k in range(1, b)) + 1e-9
+
+
+def test_point_distances_are_cached_but_callers_cannot_spoil_them(graph):
+    points = {"hotel": (35.2300, 113.2300)}
+    first = graph.matrices(["hotel", "chenjiagou"], "drive", points=points)
+    keep = first.minutes.copy()
+    first.minutes[:] = -1.0  # a caller scribbling on its copy
+    again = graph.matrices(["hotel", "chenjiagou"], "drive", points=points)
+    np.testing.assert_array_equal(again.minutes, keep)
+
+
 def test_mixed_walks_short_legs(graph):
     m = graph.matrices(
         ["jiaozuo_station", "hotel"],

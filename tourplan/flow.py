@@ -38,9 +38,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import os
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -703,6 +705,10 @@ class _Plan:
     dwell: tuple[float, ...]
 
 
+_PLAN_WORKERS = 4
+"""Most threads a :class:`PlanLibrary` plans on (fewer on a machine with fewer cores)."""
+
+
 class PlanLibrary:
     """A cache of itinerary plans shared by simulations (pass it to :func:`simulate`).
 
@@ -711,7 +717,8 @@ class PlanLibrary:
     counts or seeds plans only once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else min(_PLAN_WORKERS, os.cpu_count() or 1)
         self._plans: dict[tuple[Any, ...], _Plan] = {}
         self._variants: dict[tuple[Any, ...], _Variant] = {}
         self.planned = 0
@@ -720,20 +727,37 @@ class PlanLibrary:
     def __len__(self) -> int:
         return len(self._plans)
 
-    def get(
+    def get_many(
         self,
-        key: tuple[Any, ...],
-        make: Callable[[], _Plan],
-    ) -> _Plan:
-        """Return the cached plan for ``key``, making it first if needed."""
-        plan = self._plans.get(key)
-        if plan is None:
-            t0 = time.perf_counter()
-            plan = make()
-            self.seconds += time.perf_counter() - t0
-            self.planned += 1
-            self._plans[key] = plan
-        return plan
+        jobs: Sequence[tuple[tuple[Any, ...], Callable[[], _Plan]]],
+        progress: Callable[[int], None] | None = None,
+    ) -> list[_Plan]:
+        """Return the plans of ``jobs`` (key, maker) in order, making the missing ones in parallel.
+
+        The optimizer releases the GIL, so up to :attr:`workers` plans are made
+        at once on threads. Each plan depends only on its key (its own seed,
+        planned start to end on one thread), so the result does not depend on
+        the number of workers or on their timing.
+        """
+        missing: dict[tuple[Any, ...], Callable[[], _Plan]] = {}
+        for key, make in jobs:
+            if key not in self._plans and key not in missing:
+                missing[key] = make
+        t0 = time.perf_counter()
+        done = len(jobs) - len(missing)
+        if missing:
+            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(missing)))) as pool:
+                futures = {pool.submit(make): key for key, make in missing.items()}
+                for fut in as_completed(futures):
+                    self._plans[futures[fut]] = fut.result()
+                    done += 1
+                    if progress is not None:
+                        progress(done)
+        self.seconds += time.perf_counter() - t0
+        self.planned += len(missing)
+        if progress is not None:
+            progress(len(jobs))
+        return [self._plans[key] for key, _ in jobs]
 
     def variant(self, key: tuple[Any, ...], make: Callable[[], _Variant]) -> _Variant:
         """Return the cached variant description for ``key``, making it first if needed."""
@@ -929,13 +953,13 @@ def _tier_alerts(
     return alerts
 
 
-
 def _load_ratio(peak: FloatArray | IntArray, capacity: IntArray) -> FloatArray:
     """Peak occupancy over instantaneous capacity per row and slot (0 where C0 is 0)."""
     cap = capacity.astype(np.float64)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(cap > 0, peak / np.where(cap > 0, cap, 1.0), 0.0)
     return np.asarray(r, dtype=np.float64)
+
 
 @dataclass(frozen=True, eq=False)
 class AreaFlow:
@@ -1502,9 +1526,9 @@ def simulate(
     ]
 
     plan_ids: dict[tuple[int, int, int], int] = {}
-    plan_list: list[_Plan] = []
     plan_day_start: list[float] = []
-    for n_done, (c, b, k) in enumerate(needed):
+    jobs: list[tuple[tuple[Any, ...], Callable[[], _Plan]]] = []
+    for c, b, k in needed:
         si, ei = cell_key[c]
         seg, ent = segments[si], entries[ei]
         vkey = (
@@ -1516,11 +1540,10 @@ def simulate(
             scenario.date, seg.name, seg.pace, seg.mode or ent.mode, seg.day_end, ent.place,
             scenario.outdoor_factor, var,
         )  # fmt: skip
-        plan = lib.get(key, functools.partial(_make_plan, sites, graph, scenario, seg, ent, var))
-        plan_ids[(c, b, k)] = len(plan_list)
-        plan_list.append(plan)
+        jobs.append((key, functools.partial(_make_plan, sites, graph, scenario, seg, ent, var)))
+        plan_ids[(c, b, k)] = len(plan_day_start)
         plan_day_start.append(float(var.day_start))
-        report(0.5 * (n_done + 1) / max(len(needed), 1))
+    plan_list = lib.get_many(jobs, lambda done: report(0.5 * done / max(len(jobs), 1)))
     plan_seconds = lib.seconds - plan_s0
 
     # -- expand units to visitors, visitors to stops --------------------------

@@ -150,9 +150,7 @@ def hiking_minutes(
     26
     """
     if distance_km < 0 or ascent_m < 0 or descent_m < 0:
-        msg = (
-            f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
-        )
+        msg = f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
         raise ValueError(msg)
     t = 60.0 * distance_km / flat_kmh + ascent_m / 10.0  # 600 m per hour
     if descent_m > 0 and distance_km > 0:
@@ -249,6 +247,7 @@ class SiteGraph:
         self._eff = _effective_km(self._geo, sites)
         self._graphs: dict[str, nx.DiGraph] = {}
         self._pairs: dict[str, _AllPairs] = {}
+        self._point_cache: dict[tuple[float, float], np.ndarray] = {}
 
     # -- graphs ------------------------------------------------------------
 
@@ -371,8 +370,7 @@ class SiteGraph:
             path.append(int(p.nxt[path[-1], j]))
         g = self.graph(mode)
         kinds = tuple(
-            g.edges[self._ids[a], self._ids[b]]["kind"]
-            for a, b in zip(path, path[1:], strict=False)
+            g.edges[self._ids[a], self._ids[b]]["kind"] for a, b in zip(path, path[1:], strict=False)
         )
         return Leg(
             from_id=from_id,
@@ -431,10 +429,6 @@ class SiteGraph:
         p = self._all_pairs(mode)
         points = dict(points or {})
         n_all = len(self._ids)
-        rows_t: list[np.ndarray] = []
-        rows_km: list[np.ndarray] = []
-        rows_up: list[np.ndarray] = []
-        rows_wk: list[np.ndarray] = []
         # Each requested node as a vector over all sites (out-legs) and the
         # reverse (in-legs); points reach sites by one default leg, then the
         # shortest paths of the mode.
@@ -443,10 +437,7 @@ class SiteGraph:
         for nid in ids:
             if nid in points:
                 lat, lon = points[nid]
-                geo = (
-                    np.array([_km((lat, lon), (s.lat, s.lon)) for s in self.sites])
-                    * params.circuity
-                )
+                geo = self._point_km(lat, lon) * params.circuity
                 direct = np.array([params.minutes(d) for d in geo])
                 wk0 = geo if mode == "walk" else np.zeros(n_all)
                 # out: min over first hop k of direct[k] + sp[k, :]
@@ -474,54 +465,47 @@ class SiteGraph:
                 in_up.append(p.ascent[:, i])
                 in_wk.append(p.walk_km[:, i])
         k_n = len(ids)
-        for a in range(k_n):
-            rt, rkm, rup, rwk = np.zeros(k_n), np.zeros(k_n), np.zeros(k_n), np.zeros(k_n)
-            for b in range(k_n):
+        is_pt = np.array([nid in points for nid in ids], dtype=bool)
+        col = np.array([0 if nid in points else self._pos[nid] for nid in ids], dtype=np.int64)
+        out_mats = [np.array(x).reshape(k_n, n_all) for x in (out_t, out_km, out_up, out_wk)]
+        in_mats = [np.array(x).reshape(k_n, n_all) for x in (in_t, in_km, in_up, in_wk)]
+        # to a site: the row's out-vector at that site; from a site to a point:
+        # the point's in-vector at the site; point to point: below
+        blocks = [o[:, col] for o in out_mats]
+        for blk, inn in zip(blocks, in_mats, strict=True):
+            blk[:, is_pt] = inn[is_pt][:, col].T
+        for a in (int(x) for x in np.flatnonzero(is_pt)):
+            for b in (int(x) for x in np.flatnonzero(is_pt)):
                 if a == b:
                     continue
-                ida, idb = ids[a], ids[b]
-                if idb not in points:
-                    j = self._pos[idb]
-                    rt[b], rkm[b], rup[b], rwk[b] = (
-                        out_t[a][j],
-                        out_km[a][j],
-                        out_up[a][j],
-                        out_wk[a][j],
-                    )
-                elif ida not in points:
-                    i = self._pos[ida]
-                    rt[b], rkm[b], rup[b], rwk[b] = (
-                        in_t[b][i],
-                        in_km[b][i],
-                        in_up[b][i],
-                        in_wk[b][i],
-                    )
-                else:
-                    # point to point: direct default leg or through a site
-                    la, lb = points[ida], points[idb]
-                    road_pp = _km(la, lb) * params.circuity
-                    direct_pp = params.minutes(road_pp)
-                    through = out_t[a] + in_t[b]
-                    k = int(np.argmin(through))
-                    if direct_pp <= through[k]:
-                        rt[b], rkm[b], rup[b] = direct_pp, road_pp, 0.0
-                        rwk[b] = road_pp if mode == "walk" else 0.0
-                    else:
-                        rt[b] = through[k]
-                        rkm[b] = out_km[a][k] + in_km[b][k]
-                        rup[b] = out_up[a][k] + in_up[b][k]
-                        rwk[b] = out_wk[a][k] + in_wk[b][k]
-            rows_t.append(rt)
-            rows_km.append(rkm)
-            rows_up.append(rup)
-            rows_wk.append(rwk)
+                # point to point: direct default leg or through a site
+                la, lb = points[ids[a]], points[ids[b]]
+                road_pp = _km(la, lb) * params.circuity
+                direct_pp = params.minutes(road_pp)
+                through = out_mats[0][a] + in_mats[0][b]
+                k = int(np.argmin(through))
+                vals: tuple[float, ...] = (direct_pp, road_pp, 0.0, road_pp if mode == "walk" else 0.0)
+                if direct_pp > through[k]:
+                    vals = tuple(float(o[a][k] + i[b][k]) for o, i in zip(out_mats, in_mats, strict=True))
+                for blk, v in zip(blocks, vals, strict=True):
+                    blk[a, b] = v
+        for blk in blocks:
+            np.fill_diagonal(blk, 0.0)
         return Matrices(
-            ids=tuple(ids),
-            minutes=np.array(rows_t).reshape(k_n, k_n),
-            km=np.array(rows_km).reshape(k_n, k_n),
-            ascent_m=np.array(rows_up).reshape(k_n, k_n),
-            walk_km=np.array(rows_wk).reshape(k_n, k_n),
+            ids=tuple(ids), minutes=blocks[0], km=blocks[1], ascent_m=blocks[2], walk_km=blocks[3]
         )
+
+    def _point_km(self, lat: float, lon: float) -> np.ndarray:
+        """Geodesic km from a point to every site (cached: the same entry points recur)."""
+        key = (float(lat), float(lon))
+        got = self._point_cache.get(key)
+        if got is None:
+            got = np.array([_km(key, (s.lat, s.lon)) for s in self.sites])
+            got.setflags(write=False)
+            if len(self._point_cache) >= _POINT_CACHE_SIZE:
+                self._point_cache.pop(next(iter(self._point_cache)))
+            self._point_cache[key] = got
+        return got
 
     def _index(self, site_id: str) -> int:
         try:
@@ -530,14 +514,10 @@ class SiteGraph:
             msg = f"unknown site id {site_id!r}"
             raise UnknownSiteError(msg) from None
 
-    def nearest(
-        self, lat: float, lon: float, *, among: Iterable[str] | None = None
-    ) -> tuple[str, float]:
+    def nearest(self, lat: float, lon: float, *, among: Iterable[str] | None = None) -> tuple[str, float]:
         """The site nearest to a point and its geodesic distance in km."""
         cand = list(among) if among is not None else list(self._ids)
-        best = min(
-            cand, key=lambda sid: _km((lat, lon), (self.sites[sid].lat, self.sites[sid].lon))
-        )
+        best = min(cand, key=lambda sid: _km((lat, lon), (self.sites[sid].lat, self.sites[sid].lon)))
         s = self.sites[best]
         return best, _km((lat, lon), (s.lat, s.lon))
 
@@ -545,6 +525,10 @@ class SiteGraph:
 def build_graph(sites: SiteTable, edges: Sequence[Edge] = (), **kwargs: object) -> SiteGraph:
     """Facade: the :class:`SiteGraph` of a site table and its explicit legs."""
     return SiteGraph(sites, edges, **kwargs)  # type: ignore[arg-type]
+
+
+_POINT_CACHE_SIZE = 1024
+"""Extra points whose distances to all sites :class:`SiteGraph` keeps (oldest dropped first)."""
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -31,6 +31,9 @@ larger than all scores together, so they dominate the objective; group maximums,
 capacities and ``max_nodes`` are hard constraints on every insertion.
 
 Everything is driven by a deterministic work counter, never by the clock.
+Every function releases the GIL (``nogil``) and numba keeps one random state
+per thread, so independent solves may run on threads at once (the visitor-flow
+plan library does) and each stays the same as when run alone.
 """
 
 # numba implements only the legacy np.random API inside compiled code
@@ -64,7 +67,7 @@ P_CAPPED = 15  # 1.0 if any route has a finite capacity
 P_TAIL = 16  # probability per iteration of a tail exchange between two routes
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _start(WO, WC, WN, r, j, t):  # noqa: ANN001, ANN202, N803
     """Return (ok, start, close of the window used) for arrival ``t``."""
     for w in range(WN[r, j]):
@@ -76,7 +79,7 @@ def _start(WO, WC, WN, r, j, t):  # noqa: ANN001, ANN202, N803
     return False, t, t
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
     """Recompute schedule and slack of route ``r``; return feasibility."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -122,7 +125,7 @@ def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
     return ok
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, q, a):  # noqa: ANN001, ANN202, N803
     """Can position ``q`` of route ``r`` be reached at time ``a`` (rest unchanged)?"""
     if a <= st[r, q] + 1e-12:
@@ -143,7 +146,7 @@ def _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, q, a):  # noqa: AN
     return a <= RL[r] + EPS
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):  # noqa: ANN001, ANN202, N803
     """Window, capacity, max_nodes and group-maximum checks of ``j`` on route ``r``."""
     if WN[r, j] == 0 or ln[r] >= MAXN[r]:
@@ -158,7 +161,7 @@ def _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):  
     return True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j):  # noqa: ANN001, ANN202, N803
     """Value of inserting ``j`` into route ``r`` (score, mandatory and group bonuses)."""
     v = VAL[j]
@@ -169,7 +172,7 @@ def _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j):  # noqa: ANN001, ANN202, N803
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r, j, work):  # noqa: ANN001, ANN202, N803
     """Return (position, time consumed) of the cheapest feasible insertion or (-1, 0).
 
@@ -228,7 +231,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r,
     return best_p, best_c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def insert_at(D, X, r, p, j):  # noqa: ANN001, ANN201, N803
     """Insert ``j`` after position ``p`` of route ``r`` (no feasibility check)."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -246,7 +249,7 @@ def insert_at(D, X, r, p, j):  # noqa: ANN001, ANN201, N803
     recompute(D, X, r)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def remove_at(D, X, r, p):  # noqa: ANN001, ANN201, N803
     """Remove the visit at position ``p`` (1-based) of route ``r``; no recompute."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -264,7 +267,7 @@ def remove_at(D, X, r, p):  # noqa: ANN001, ANN201, N803
     return j
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def copy_state(src, dst):  # noqa: ANN001, ANN201
     """Copy every array of state ``src`` into ``dst``."""
     dst[0][:] = src[0]
@@ -279,7 +282,7 @@ def copy_state(src, dst):  # noqa: ANN001, ANN201
     dst[9][:] = src[9]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def evaluate(D, X):  # noqa: ANN001, ANN201, N803
     """Return (value, travel) of the state; value includes bonuses."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -303,14 +306,14 @@ def evaluate(D, X):  # noqa: ANN001, ANN201, N803
     return v, tr, sc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _better(v1, t1, v2, t2):  # noqa: ANN001, ANN202
     if v1 > v2 + 1e-9:
         return True
     return v1 >= v2 - 1e-9 and t1 < t2 - 1e-9
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001, ANN201, N803
     """Insert unvisited nodes of ``cand`` by best noisy ratio until none fits.
 
@@ -387,7 +390,7 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
     return changed
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _route_travel(T, seq, r, L):  # noqa: ANN001, ANN202, N803
     tr = 0.0
     for p in range(L + 1):
@@ -395,7 +398,7 @@ def _route_travel(T, seq, r, L):  # noqa: ANN001, ANN202, N803
     return tr
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):  # noqa: ANN001, ANN202, N803
     """Is route ``r`` feasible with sequence ``row`` that differs only in ``lo..hi``?
 
@@ -419,7 +422,7 @@ def _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):  # noq
     return dep + T[prev, row[L + 1]] <= RL[r] + EPS
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
     """Lower the travel time of route ``r`` by relocation and 2-opt (first improvement)."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -495,7 +498,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
     return any_change
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
     """Replace visits of route ``r`` by unvisited nodes in the same place (first improvement).
 
@@ -559,7 +562,7 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
     return any_change
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _row_ok(T, S, WO, WC, WN, RL, RA, r, row, L, work):  # noqa: ANN001, ANN202, N803
     """Full schedule check of sequence ``row[0..L+1]`` on route ``r``."""
     prev = row[0]
@@ -577,7 +580,7 @@ def _row_ok(T, S, WO, WC, WN, RL, RA, r, row, L, work):  # noqa: ANN001, ANN202,
     return dep + T[prev, row[L + 1]] <= RL[r] + EPS
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _swap_tails(seq, r1, r2, p1, p2, L1, L2, row1, row2):  # noqa: ANN001, ANN202, N803
     """Write into ``row1``/``row2`` the two routes with their tails after ``p1``/``p2`` swapped.
 
@@ -598,7 +601,7 @@ def _swap_tails(seq, r1, r2, p1, p2, L1, L2, row1, row2):  # noqa: ANN001, ANN20
     return m1, m2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tail_exchange(D, X, r1, r2, work):  # noqa: ANN001, ANN201, N803
     """2-opt* between routes ``r1`` and ``r2``: the tail swap that lowers travel most.
 
@@ -675,7 +678,7 @@ def tail_exchange(D, X, r1, r2, work):  # noqa: ANN001, ANN201, N803
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _on_path(LN, LP, lab, j):  # noqa: ANN001, ANN202, N803
     while lab > 0:
         if LN[lab] == j:
@@ -684,7 +687,7 @@ def _on_path(LN, LP, lab, j):  # noqa: ANN001, ANN202, N803
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N803, PLR0912, PLR0915, C901
     """Re-plan the visits between positions ``i`` and ``i + k + 1`` of route ``r``.
 
@@ -880,7 +883,7 @@ def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
     """Remove up to ``k`` visits: 0 random, 1 segment, 2 related; return touched-route mask."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
@@ -939,13 +942,13 @@ def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
     return touched
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed_rng(seed):  # noqa: ANN001, ANN201
     """Seed numba's generator (used by construction outside ``search``)."""
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def state_ok(D, X):  # noqa: ANN001, ANN201, N803
     """Recompute all routes and return whether all are feasible."""
     ok = True
@@ -955,7 +958,7 @@ def state_ok(D, X):  # noqa: ANN001, ANN201, N803
     return ok
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN001, ANN201, N803
     """Run iterations until ``counters[0]`` (work) reaches ``budget``.
 
