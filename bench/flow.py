@@ -13,7 +13,9 @@ Golden Week day (2026-10-03) with default entries and segments:
 * the share of planned stops given up in a queue (100,000 visitors),
 * calibration: 云台山 (parent + parts) daily visitors in the default Golden
   Week and May Day scenarios against the sourced anchors (76,600 on 3 Oct
-  2011, yts.cc; 43,100 on 1 May 2017, richsyacht.com), as a ratio.
+  2011, yts.cc; 43,100 on 1 May 2017, richsyacht.com), as a ratio, and their
+  share of the day's visitors against the sourced share the scenario aims at
+  (``Scenario.area_shares``).
 
 Targets: 100k <= 3 s, 1M <= 30 s, peak memory <= 2 GB.
 """
@@ -77,7 +79,8 @@ def main() -> None:
         print(
             f"calibration {day} ({sc.kind}, {sc.n_visitors:,} visitors): 云台山 admitted "
             f"{int(r.areas.visitors[y]):,} = {r.areas.visitors[y] / anchor:.2f} x {anchor:,}; "
-            f"arrived {int(r.areas.arrived[y]):,} = {r.areas.arrived[y] / anchor:.2f} x"
+            f"arrived {int(r.areas.arrived[y]):,} = {r.areas.arrived[y] / anchor:.2f} x; share of the day's "
+            f"visitors {r.areas.arrived[y] / r.visitors:.3f} (sourced {sc.area_shares_used['yuntai_mountain']:.3f})"
         )
 
 

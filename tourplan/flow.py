@@ -41,7 +41,7 @@ import math
 import os
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -206,6 +206,19 @@ DEFAULT_VISITORS: Mapping[str, int] = {
     "weekend": _WEEKEND_DAY,  # 52,068
     "weekday": _WEEKDAY_DAY,  # 20,827
 }
+#: Share of the day's visitors whose day includes an area (its parent site and
+#: parts), per day type; :class:`Scenario` plans enough visitors elsewhere to
+#: hit it. 云台山: 400,300 of the city's 1,683,400 visitors of 1-8 Oct 2017
+#: (61966.com) on Golden Week days; 169,700 of the 379,300 visitors of the three
+#: big areas on May Day 2017 (richsyacht.com) on the other day types, whose
+#: default visitor counts are that three-area population (or derived from it
+#: with the same ratio, above).
+DEFAULT_AREA_SHARES: Mapping[str, tuple[tuple[str, float], ...]] = {
+    "golden_week": (("yuntai_mountain", 400_300 / 1_683_400),),  # 0.238
+    "public_holiday": (("yuntai_mountain", 169_700 / 379_300),),  # 0.447
+    "weekend": (("yuntai_mountain", 169_700 / 379_300),),
+    "weekday": (("yuntai_mountain", 169_700 / 379_300),),
+}
 #: 云台山 peak days, for calibration checks: 3 Oct 2011 (yts.cc) and 1 May 2017 (richsyacht.com).
 YUNTAI_PEAK_GOLDEN_WEEK = 76_600
 YUNTAI_PEAK_MAY_DAY = 43_100
@@ -262,13 +275,16 @@ class EntryPoint:
 
 #: Default entry points.  Self-drive (car parks, hotels) carries 90 % of the
 #: visitors (yts.cc: ~90 % self-drive); how it splits between car parks and
-#: how the other 10 % split between stations is an ASSUMPTION.
+#: how the other 10 % split between stations is an ASSUMPTION, except that the
+#: 云台山 gates (car park and hotels, 0.19) stay below the smallest sourced share
+#: of visitors whose day includes 云台山 (0.238, :data:`DEFAULT_AREA_SHARES`):
+#: ASSUMPTION, about four in five of those start at its gates.
 DEFAULT_ENTRIES: tuple[EntryPoint, ...] = (
     # 岸上 gate area of 云台山: the 5,000-space car park (yts.cc).
-    EntryPoint("yuntai_car_park", "yuntai_anshang_service_area", 0.42, "car_park", "drive"),
-    EntryPoint("city_car_parks", "jiefang_district_government", 0.30, "car_park", "drive"),
-    EntryPoint("qingtianhe_car_park", "qingtianhe", 0.10, "car_park", "drive"),
-    EntryPoint("yuntai_hotels", "yuntai_tianjie_hotel", 0.08, "hotel", "drive"),
+    EntryPoint("yuntai_car_park", "yuntai_anshang_service_area", 0.16, "car_park", "drive"),
+    EntryPoint("city_car_parks", "jiefang_district_government", 0.53, "car_park", "drive"),
+    EntryPoint("qingtianhe_car_park", "qingtianhe", 0.18, "car_park", "drive"),
+    EntryPoint("yuntai_hotels", "yuntai_tianjie_hotel", 0.03, "hotel", "drive"),
     EntryPoint("jiaozuo_station", "jiaozuo_station", 0.05, "station", "mixed"),
     EntryPoint("jiaozuo_west_station", "jiaozuo_west_station", 0.03, "station", "bus"),
     EntryPoint("bus_terminal", "jiaozuo_bus_terminal", 0.02, "station", "mixed"),
@@ -361,7 +377,7 @@ _ALLOWED_KEYS = {
     "date", "day_type", "visitors", "entries", "segments", "outdoor_factor", "fixed_arrivals",
     "slot_minutes", "day_start", "day_end", "patience_minutes", "skip_probability", "dwell_cv",
     "start_jitter", "bucket_minutes", "plan_time_limit", "min_plan_share", "holidays",
-    "plan_variants", "variant_share", "interest_cv", "must_see_share",
+    "plan_variants", "variant_share", "interest_cv", "must_see_share", "area_shares",
 }  # fmt: skip
 
 
@@ -427,6 +443,15 @@ class Scenario:
         weight of the segment in variants 1 and up (ASSUMPTION: 0.4).
     must_see_share
         Share of variants 1 and up that add a must-see (ASSUMPTION: 1/3).
+    area_shares
+        ``(area site id, share)`` pairs: the share of the day's visitors whose
+        day includes the area (the site and its parts). Visitors who enter at
+        the area keep it; of the plan variants of everyone else, a stable
+        share leaves the area out, so that the expected share is met if every
+        other plan would include it (fewer otherwise: the shares are a cap on
+        the planners' pull, which sends most visitors to the best-scored
+        area). ``None``: :data:`DEFAULT_AREA_SHARES` of the day type; ``()``:
+        no such lever.
     """
 
     date: dt.date
@@ -449,6 +474,7 @@ class Scenario:
     variant_share: float = 0.004
     interest_cv: float = 0.4
     must_see_share: float = 1 / 3
+    area_shares: tuple[tuple[str, float], ...] | None = None
     holidays: Mapping[dt.date, str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -491,6 +517,9 @@ class Scenario:
             errors["interest_cv"] = f"expected 0 to 2, got {self.interest_cv!r}"
         if not 0 <= self.must_see_share <= 1:
             errors["must_see_share"] = f"expected a share from 0 to 1, got {self.must_see_share!r}"
+        for area, share in self.area_shares or ():
+            if not (isinstance(area, str) and isinstance(share, int | float) and 0 <= share <= 1):
+                errors["area_shares"] = f"expected site id: share from 0 to 1, got {area!r}: {share!r}"
         names = [e.name for e in self.entries_used]
         if len(set(names)) != len(names):
             errors["entries"] = "entry point names must be unique"
@@ -548,6 +577,12 @@ class Scenario:
     def n_visitors(self) -> int:
         """Visitors of the day (given, or the default of the day type)."""
         return int(self.visitors) if self.visitors is not None else int(DEFAULT_VISITORS[self.kind])
+
+    @property
+    def area_shares_used(self) -> dict[str, float]:
+        """Target share of visitors per area (given or the default of the day type)."""
+        pairs = self.area_shares if self.area_shares is not None else DEFAULT_AREA_SHARES[self.kind]
+        return {a: float(x) for a, x in pairs}
 
     @property
     def entries_used(self) -> tuple[EntryPoint, ...]:
@@ -634,6 +669,13 @@ class Scenario:
                 kw["fixed_arrivals"] = tuple(_fixed(f) for f in data["fixed_arrivals"])
             except (TypeError, ValueError, KeyError) as exc:
                 errors["fixed_arrivals"] = f"expected a list of [site_id, start, end, count]: {exc}"
+        if data.get("area_shares") is not None:
+            try:
+                kw["area_shares"] = tuple(
+                    (str(k), float(v)) for k, v in dict(data["area_shares"]).items()
+                )
+            except (TypeError, ValueError) as exc:
+                errors["area_shares"] = f"expected an object of site id: share: {exc}"
         if data.get("holidays") is not None:
             try:
                 kw["holidays"] = {dt.date.fromisoformat(str(k)): str(v) for k, v in data["holidays"].items()}
@@ -802,6 +844,48 @@ class _Variant:
     interests: tuple[tuple[str, float], ...]
     must_see: tuple[str, ...]
     time_limit: float
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _AreaLever:
+    """Leave ``members`` (an area and its parts) out of a share ``leave_out`` of plan variants."""
+
+    area: str
+    members: tuple[str, ...]
+    leave_out: float
+
+
+def _area_levers(
+    scenario: Scenario,
+    sites: SiteTable,
+    entries: Sequence[EntryPoint],
+    cell_key: Sequence[tuple[int, int]],
+    cell_mass: FloatArray,
+) -> dict[int, tuple[_AreaLever, ...]]:
+    """Per entry point: the levers of the areas it is not in (see ``Scenario.area_shares``).
+
+    With ``E`` the expected share of visitors who enter inside the area and
+    ``s`` its target share, the plans of everyone else leave the area out with
+    probability ``1 - (s - E) / (1 - E)`` (clipped to 0..1): the target if all
+    their other plans would include it.
+    """
+    out: dict[int, list[_AreaLever]] = {ei: [] for ei in range(len(entries))}
+    total = float(cell_mass.sum())
+    for area, share in sorted(scenario.area_shares_used.items()):
+        members = (area, *sorted(s.id for s in sites if s.parent_id == area))
+        inside = {ei for ei, e in enumerate(entries) if e.place in members}
+        e_in = sum(float(cell_mass[c]) for c, (_, ei) in enumerate(cell_key) if ei in inside)
+        e_in = e_in / total if total > 0 else 0.0
+        if e_in >= 1.0:
+            continue
+        leave = min(1.0, max(0.0, 1.0 - (share - e_in) / (1.0 - e_in)))
+        if leave <= 0.0:
+            continue
+        for ei in range(len(entries)):
+            if ei not in inside:
+                out[ei].append(_AreaLever(area, members, leave))
+    return {ei: tuple(v) for ei, v in out.items()}
 
 
 def _stable_seed(*parts: object) -> int:
@@ -810,12 +894,12 @@ def _stable_seed(*parts: object) -> int:
 
 
 def _must_see_pool(
-    sites: SiteTable, date: dt.date, interests: Mapping[str, float], exclude: str, k: int = 10
+    sites: SiteTable, date: dt.date, interests: Mapping[str, float], exclude: Collection[str], k: int = 10
 ) -> tuple[list[str], FloatArray]:
     """The ``k`` best-matching sites open on ``date`` and their scores (weights for a must-see draw)."""
     cands: list[tuple[float, str]] = []
     for s in sites:
-        if s.id == exclude or s.category in ("transport", "hotel") or s.capacity_instant <= 0:
+        if s.id in exclude or s.category in ("transport", "hotel") or s.capacity_instant <= 0:
             continue
         if not open_intervals(s.opening_hours, date):
             continue
@@ -832,17 +916,25 @@ def _variant(
     entry: EntryPoint,
     bucket_start: int,
     k: int,
+    levers: tuple[_AreaLever, ...] = (),
 ) -> _Variant:
     """Variant ``k`` of the plan of a segment x entry x bucket cell (0 = the segment's own plan).
 
     Deterministic in its arguments: the random draws come from a generator
-    seeded with a stable hash of the segment, entry, bucket and ``k``.
+    seeded with a stable hash of the segment, entry, bucket and ``k``; each
+    area lever leaves its area out with its probability, drawn from a
+    generator of its own (so the other draws do not depend on the levers).
     """
     width = scenario.bucket_minutes
     centre = int(bucket_start + width // 2)
     base = tuple(sorted((t, float(w)) for t, w in seg.interests.items()))
+    exclude: list[str] = []
+    for lever in levers:
+        u = np.random.default_rng(_stable_seed("area", lever.area, seg.name, entry.place, bucket_start, width, k))
+        if u.random() < lever.leave_out:
+            exclude.extend(lever.members)
     if k == 0:
-        return _Variant(centre, 0, base, (), scenario.plan_time_limit)
+        return _Variant(centre, 0, base, (), scenario.plan_time_limit, tuple(exclude))
     rng = np.random.default_rng(_stable_seed(seg.name, base, entry.place, bucket_start, width, k))
     start = int(bucket_start + round(width * rng.uniform(0.1, 0.9)))
     cv = scenario.interest_cv
@@ -854,11 +946,11 @@ def _variant(
         interests = base
     must: tuple[str, ...] = ()
     if rng.random() < scenario.must_see_share:
-        pool, score = _must_see_pool(sites, scenario.date, dict(interests), entry.place)
+        pool, score = _must_see_pool(sites, scenario.date, dict(interests), {entry.place, *exclude})
         if pool:
             must = (pool[int(rng.choice(len(pool), p=score / score.sum()))],)
     # Variants are many and cheap: a third of the segment plan's optimizer time.
-    return _Variant(start, k, interests, must, max(0.01, scenario.plan_time_limit / 3))
+    return _Variant(start, k, interests, must, max(0.01, scenario.plan_time_limit / 3), tuple(exclude))
 
 
 def _make_plan(
@@ -882,6 +974,7 @@ def _make_plan(
             pace=seg.pace,
             mode=seg.mode or entry.mode,
             must_see=must,
+            exclude=var.exclude,
             time_limit=var.time_limit,
         )
 
@@ -1437,6 +1530,9 @@ def simulate(
     for f in scenario.fixed_arrivals:
         if f.site_id not in sidx:
             errors["fixed_arrivals"] = f"{f.site_id!r} is not a site id"
+    for area in scenario.area_shares_used:
+        if area not in sidx:
+            errors["area_shares"] = f"{area!r} is not a site id"
     if errors:
         raise RequestValidationError(errors)
 
@@ -1499,6 +1595,7 @@ def simulate(
         prof = entries[ei].weights()
         b_of = np.clip(np.searchsorted(edges, prof_t[: prof.shape[0]], side="right") - 1, 0, n_buckets - 1)
         np.add.at(mass[c], b_of, seg_w[si] * w_e * prof)
+    levers = _area_levers(scenario, sites, entries, cell_key, mass.sum(axis=1))
     threshold = scenario.min_plan_share
     bucket_map = np.tile(np.arange(n_buckets), (len(cell_key), 1))
     for c in range(len(cell_key)):
@@ -1534,8 +1631,9 @@ def simulate(
         vkey = (
             scenario.date, scenario.bucket_minutes, scenario.plan_time_limit, scenario.interest_cv,
             scenario.must_see_share, seg.name, tuple(sorted(seg.interests.items())), ent.place, int(edges[b]), k,
+            levers[ei],
         )  # fmt: skip
-        var = lib.variant(vkey, functools.partial(_variant, scenario, sites, seg, ent, int(edges[b]), k))
+        var = lib.variant(vkey, functools.partial(_variant, scenario, sites, seg, ent, int(edges[b]), k, levers[ei]))
         key = (
             scenario.date, seg.name, seg.pace, seg.mode or ent.mode, seg.day_end, ent.place,
             scenario.outdoor_factor, var,
