@@ -186,3 +186,9 @@ def test_mode_params_validate():
 def test_bundled_graph_builds(bundled_graph, bundled_sites):
     m = bundled_graph.matrices(bundled_sites.ids[:10], "drive")
     assert np.isfinite(m.minutes).all()
+
+
+def test_matrices_are_in_c_order(graph, small_sites):
+    m = graph.matrices(["hotel", *small_sites.ids[::-1]], "drive", points={"hotel": (35.2300, 113.2300)})
+    for name in ("minutes", "km", "ascent_m", "walk_km"):
+        assert getattr(m, name).flags["C_CONTIGUOUS"], name

@@ -498,3 +498,24 @@ def test_tail_exchange_keeps_routes_feasible(p: Problem, first: int) -> None:
     assert check_solution(p, routes) == []
     assert after[0] == pytest.approx(before[0])
     assert (after[1] < before[1] - 1e-9) if changed else routes == [list(r) for r in sol.routes]
+
+
+def test_array_layout_does_not_make_the_engine_compile_again() -> None:
+    """A Fortran-ordered travel matrix (numpy's fancy indexing returns one) must reuse the compiled engine.
+
+    numba specialises on array layout; before the engine's inputs were made C
+    order, the first itinerary of a fresh install compiled the whole engine a
+    second time (42 s, measured), after ``tourplan warmup`` had compiled it.
+    """
+    from tourplan.optimize import _engine as eng
+
+    base = line_problem([3.0, 5.0, 8.0, 2.0], [4.0, 3.0, 5.0, 1.0], latest=30.0)
+    solve(base, time_limit=FAST, seed=0)
+    before = {name: len(getattr(eng, name).signatures) for name in ("search", "greedy_insert", "recompute")}
+    travel = np.asfortranarray(np.array(base.travel)[:, [0, 1, 2, 3, 4]])
+    assert not travel.flags["C_CONTIGUOUS"]
+    fortran = base.replace(travel=travel)
+    sol = solve(fortran, time_limit=FAST, seed=0)
+    assert not check_solution(fortran, [list(r) for r in sol.routes])
+    after = {name: len(getattr(eng, name).signatures) for name in before}
+    assert after == before

@@ -491,9 +491,9 @@ class SiteGraph:
                     blk[a, b] = v
         for blk in blocks:
             np.fill_diagonal(blk, 0.0)
-        return Matrices(
-            ids=tuple(ids), minutes=blocks[0], km=blocks[1], ascent_m=blocks[2], walk_km=blocks[3]
-        )
+        # fancy indexing along the columns leaves Fortran order: hand out C order
+        c = [np.ascontiguousarray(blk) for blk in blocks]
+        return Matrices(ids=tuple(ids), minutes=c[0], km=c[1], ascent_m=c[2], walk_km=c[3])
 
     def _point_km(self, lat: float, lon: float) -> np.ndarray:
         """Geodesic km from a point to every site (cached: the same entry points recur)."""

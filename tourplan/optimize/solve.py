@@ -131,8 +131,8 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
     ra = np.array([max(rt.earliest, -_BIG_TIME) for rt in problem.routes], dtype=np.float64)
     rl = np.array([min(rt.latest, _BIG_TIME) for rt in problem.routes], dtype=np.float64)
     if problem.load is not None and problem.capacity is not None and problem.load.shape[1] > 0:
-        load = np.array(problem.load, dtype=np.float64)
-        cap = np.array(np.minimum(problem.capacity, _BIG_TIME), dtype=np.float64)
+        load = np.array(problem.load, dtype=np.float64, order="C")
+        cap = np.array(np.minimum(problem.capacity, _BIG_TIME), dtype=np.float64, order="C")
     else:
         load = np.zeros((n, 1))
         cap = np.full((m, 1), _BIG_TIME)
@@ -172,8 +172,13 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             params.tail,
         ]
     )
+    # Writable C-order copies throughout: numba compiles one specialisation per
+    # array layout and per read-only flag, and an F-ordered matrix (numpy fancy
+    # indexing makes one) or a read-only one would cost a fresh compile of the
+    # whole engine (about 40 s) on its first solve.
+    travel = np.array(problem.travel, dtype=np.float64, order="C")
     data = (
-        np.array(problem.travel, dtype=np.float64),
+        travel,
         np.array(problem.service, dtype=np.float64),
         val,
         scores,
@@ -192,7 +197,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
         gmin,
         gmax,
         par,
-        np.ascontiguousarray(np.array(problem.travel, dtype=np.float64).T),
+        np.ascontiguousarray(travel.T),
     )
     cand = np.array(cand_list, dtype=np.int64)
     return data, cand
