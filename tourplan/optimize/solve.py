@@ -321,7 +321,8 @@ class _Run:
         self.seed, self.budget, self.deterministic = seed, budget, deterministic
         self.t0, self.time_limit = t0, time_limit
         self.counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
-        self.chunk = max(1, budget // params.chunks)
+        # the clock is only looked at between chunks: a deterministic run needs one
+        self.chunk = max(1, budget if deterministic else budget // params.chunks)
         self.cap = float(data[18][8])
         self.slowest = time.perf_counter() - t0
         self.last = time.perf_counter()
