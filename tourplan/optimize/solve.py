@@ -38,7 +38,8 @@ class SolveParams:
         Iterations without a new best before restarting from the best.
     chunks
         Number of deterministic chunks the budget is cut into; the wall clock
-        is only looked at between chunks.
+        is only looked at between chunks (a ``deterministic`` run, which never
+        looks at it, runs each search phase as one chunk).
     ruin_fraction, ruin_min, ruin_cap
         Each iteration removes ``k`` visits, ``k`` uniform in
         ``1 .. min(ruin_cap, max(ruin_min, ruin_fraction * visits))``.
