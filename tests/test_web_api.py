@@ -264,3 +264,8 @@ def test_bad_simulation(staff: Any) -> None:
     pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     assert_error(staff.post("/api/v1/simulations", json={"visitors": -5}), 400, "date")
     assert_error(staff.post("/api/v1/simulations", json={"date": DAY, "weather": "snow"}), 400, "weather")
+    # unknown places are refused before a run is queued, not reported as a failed run later
+    bad_area = {"date": DAY, "visitors": 100, "area_shares": {"atlantis": 0.2}}
+    assert_error(staff.post("/api/v1/simulations", json=bad_area), 400, "area_shares")
+    bad_entry = {"date": DAY, "visitors": 100, "entries": [{"name": "gate", "place": "nowhere", "share": 1}]}
+    assert_error(staff.post("/api/v1/simulations", json=bad_entry), 400, "entries")

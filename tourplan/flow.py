@@ -74,6 +74,7 @@ __all__ = [
     "FixedArrival",
     "FlowResult",
     "PlanLibrary",
+    "check_sites",
     "PublicLoad",
     "Scenario",
     "Segment",
@@ -1466,6 +1467,29 @@ def _sample_starts(rng: np.random.Generator, weights: FloatArray, n: int) -> Flo
     return PROFILE_START + PROFILE_STEP * (bins + rng.random(n))
 
 
+def check_sites(scenario: Scenario, sites: SiteTable) -> None:
+    """Raise if the scenario names a place that is not in ``sites`` (checked before a run is queued).
+
+    Raises
+    ------
+    RequestValidationError
+        Naming ``entries``, ``fixed_arrivals`` or ``area_shares``.
+    """
+    known = {s.id for s in sites}
+    errors: dict[str, str] = {}
+    for e in scenario.entries_used:
+        if e.place not in known:
+            errors["entries"] = f"{e.name}: place {e.place!r} is not a site id"
+    for f in scenario.fixed_arrivals:
+        if f.site_id not in known:
+            errors["fixed_arrivals"] = f"{f.site_id!r} is not a site id"
+    for area in scenario.area_shares_used:
+        if area not in known:
+            errors["area_shares"] = f"{area!r} is not a site id"
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def simulate(
     scenario: Scenario,
     sites: SiteTable,
@@ -1523,18 +1547,7 @@ def simulate(
     n_sites = len(site_ids)
     entries = scenario.entries_used
     segments = scenario.segments_used
-    errors: dict[str, str] = {}
-    for e in entries:
-        if e.place not in sidx:
-            errors["entries"] = f"{e.name}: place {e.place!r} is not a site id"
-    for f in scenario.fixed_arrivals:
-        if f.site_id not in sidx:
-            errors["fixed_arrivals"] = f"{f.site_id!r} is not a site id"
-    for area in scenario.area_shares_used:
-        if area not in sidx:
-            errors["area_shares"] = f"{area!r} is not a site id"
-    if errors:
-        raise RequestValidationError(errors)
+    check_sites(scenario, sites)
 
     # -- who comes: units (individuals or groups) per segment x entry --------
     n_total = scenario.n_visitors

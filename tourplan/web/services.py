@@ -511,10 +511,11 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     flow = optional_module("flow")
     merged = {**jsonable(dict(values)), **current_app.config.get("SIMULATION_OVERRIDES", {})}
     scenario = _bounded_scenario(flow, flow.Scenario.from_dict(merged))
+    sd = site_data()
+    flow.check_sites(scenario, sd.sites)
     store = get_store()
     run = store.create_run(merged, owner_id=owner_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    sd = site_data()
     seed = int(app.config["PLAN_SEED"])
     _executor(app).submit(_simulate, store, run.id, flow, scenario, sd, seed)
     return run
