@@ -931,8 +931,8 @@ def _variant(
     base = tuple(sorted((t, float(w)) for t, w in seg.interests.items()))
     exclude: list[str] = []
     for lever in levers:
-        u = np.random.default_rng(_stable_seed("area", lever.area, seg.name, entry.place, bucket_start, width, k))
-        if u.random() < lever.leave_out:
+        draw = np.random.default_rng(_stable_seed("area", lever.area, seg.name, entry.place, bucket_start, width, k))
+        if draw.random() < lever.leave_out:
             exclude.extend(lever.members)
     if k == 0:
         return _Variant(centre, 0, base, (), scenario.plan_time_limit, tuple(exclude))

@@ -150,7 +150,9 @@ def hiking_minutes(
     26
     """
     if distance_km < 0 or ascent_m < 0 or descent_m < 0:
-        msg = f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
+        msg = (
+            f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
+        )
         raise ValueError(msg)
     t = 60.0 * distance_km / flat_kmh + ascent_m / 10.0  # 600 m per hour
     if descent_m > 0 and distance_km > 0:
@@ -370,7 +372,8 @@ class SiteGraph:
             path.append(int(p.nxt[path[-1], j]))
         g = self.graph(mode)
         kinds = tuple(
-            g.edges[self._ids[a], self._ids[b]]["kind"] for a, b in zip(path, path[1:], strict=False)
+            g.edges[self._ids[a], self._ids[b]]["kind"]
+            for a, b in zip(path, path[1:], strict=False)
         )
         return Leg(
             from_id=from_id,
@@ -470,8 +473,9 @@ class SiteGraph:
         out_mats = [np.array(x).reshape(k_n, n_all) for x in (out_t, out_km, out_up, out_wk)]
         in_mats = [np.array(x).reshape(k_n, n_all) for x in (in_t, in_km, in_up, in_wk)]
         # to a site: the row's out-vector at that site; from a site to a point:
-        # the point's in-vector at the site; point to point: below
-        blocks = [o[:, col] for o in out_mats]
+        # the point's in-vector at the site; point to point: below. (Fancy
+        # indexing along the columns gives Fortran order: hand out C order.)
+        blocks = [np.ascontiguousarray(o[:, col]) for o in out_mats]
         for blk, inn in zip(blocks, in_mats, strict=True):
             blk[:, is_pt] = inn[is_pt][:, col].T
         for a in (int(x) for x in np.flatnonzero(is_pt)):
@@ -491,9 +495,9 @@ class SiteGraph:
                     blk[a, b] = v
         for blk in blocks:
             np.fill_diagonal(blk, 0.0)
-        # fancy indexing along the columns leaves Fortran order: hand out C order
-        c = [np.ascontiguousarray(blk) for blk in blocks]
-        return Matrices(ids=tuple(ids), minutes=c[0], km=c[1], ascent_m=c[2], walk_km=c[3])
+        return Matrices(
+            ids=tuple(ids), minutes=blocks[0], km=blocks[1], ascent_m=blocks[2], walk_km=blocks[3]
+        )
 
     def _point_km(self, lat: float, lon: float) -> np.ndarray:
         """Geodesic km from a point to every site (cached: the same entry points recur)."""
@@ -514,10 +518,14 @@ class SiteGraph:
             msg = f"unknown site id {site_id!r}"
             raise UnknownSiteError(msg) from None
 
-    def nearest(self, lat: float, lon: float, *, among: Iterable[str] | None = None) -> tuple[str, float]:
+    def nearest(
+        self, lat: float, lon: float, *, among: Iterable[str] | None = None
+    ) -> tuple[str, float]:
         """The site nearest to a point and its geodesic distance in km."""
         cand = list(among) if among is not None else list(self._ids)
-        best = min(cand, key=lambda sid: _km((lat, lon), (self.sites[sid].lat, self.sites[sid].lon)))
+        best = min(
+            cand, key=lambda sid: _km((lat, lon), (self.sites[sid].lat, self.sites[sid].lon))
+        )
         s = self.sites[best]
         return best, _km((lat, lon), (s.lat, s.lon))
 

@@ -481,6 +481,7 @@ class _Run:
             starts = s2
         return starts
 
+
 _COMPILED: list[bool] = []  # set once per process by _ensure_compiled
 
 
