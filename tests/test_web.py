@@ -231,6 +231,15 @@ def test_csrf_is_enforced(tmp_path: Path) -> None:
     assert c.post("/plan", data={**FORM, "csrf_token": token}).status_code == 303
 
 
+def test_plan_typed_into_the_address_bar_goes_to_the_form(tmp_path: Path) -> None:
+    c = make_app(tmp_path).test_client()
+    r = c.get("/plan")
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    r = c.get("/plan?start=jiaozuo_station&must_see=x")
+    assert r.headers["Location"] == "/?start=jiaozuo_station&must_see=x"
+    assert c.get(r.headers["Location"]).status_code == 200
+
+
 def test_share_link_survives_a_restart(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     iid = app.test_client().post("/plan", data=FORM).headers["Location"].rsplit("/", 1)[1]

@@ -539,6 +539,8 @@ _CSS = """
  font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.4);max-width:240px}
 .tp-legend .sw{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px;
  border-radius:6px}
+.tp-legend summary{cursor:pointer}.tp-legend summary b{margin-left:2px}
+.tp-legend:not([open]){padding:3px 8px}
 .tp-legend .sq{border-radius:2px;background:#222}
 .tp-legend .dc{border:2px dashed #b35900;background:none;box-sizing:border-box}
 .tp-chart{display:block;margin-top:4px}
@@ -589,28 +591,61 @@ def _tooltip(layer: Any, content_html: str) -> None:
 
 
 class _Legend(MacroElement):
-    """A legend drawn as a Leaflet control from escaped HTML."""
+    """A collapsible legend (escaped HTML in a ``<details>``) drawn as a Leaflet control.
+
+    On a map narrower than :data:`COMPACT_WIDTH` pixels (a phone, a small
+    embed) the legend starts folded and the layer control ``layers`` (if given)
+    folds into its icon, opening and closing on a tap, so neither hides the route.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
 (function () {
+  var map = {{ this._parent.get_name() }};
+  var lc = {{ this.layers if this.layers else "null" }};
+  var d = null, compact = null;
   var c = L.control({position: {{ this.position }}});
   c.onAdd = function () {
-    var d = L.DomUtil.create("div", "tp-legend");
+    d = L.DomUtil.create("details", "tp-legend");
     d.innerHTML = {{ this.content }};
     L.DomEvent.disableClickPropagation(d);
     return d;
   };
-  c.addTo({{ this._parent.get_name() }});
+  c.addTo(map);
+  // Wide: legend and layer list open. Narrow (phone, small embed): both folded;
+  // a tap on the layers icon opens the list (Leaflet), a tap on the map closes it.
+  function fit() {
+    var now = map.getSize().x < {{ this.compact }};
+    if (now === compact) { return; }
+    compact = now;
+    d.open = !now;
+    if (lc) { if (now) { lc.collapse(); } else { lc.expand(); } }
+  }
+  fit();
+  map.on("resize", fit);
+  map.on("click", function () { if (lc && compact) { lc.collapse(); } });
 })();
 {% endmacro %}"""
     )
 
-    def __init__(self, content_html: str, position: str = "bottomright") -> None:
+    def __init__(self, title_html: str, rows_html: str, layers: str = "", position: str = "bottomright") -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
-        self.content = _js(content_html)
+        self.content = _js(f"<summary>{title_html}</summary>{rows_html}")
         self.position = _js(position)
+        self.compact = COMPACT_WIDTH
+        self.layers = layers
+
+
+COMPACT_WIDTH = 520
+"""Maps narrower than this many pixels fold their legend and layer control."""
+
+
+def _controls(m: Any, title: str, rows: Sequence[str]) -> None:
+    """Add the layer control and the legend (``title`` is plain text, ``rows`` escaped HTML)."""
+    layers = folium.LayerControl(collapsed=False)
+    layers.add_to(m)
+    _Legend(f"<b>{_e(title)}</b>", "".join(rows), layers.get_name()).add_to(m)
 
 
 class _FlowTimeline(MacroElement):
@@ -950,10 +985,7 @@ def render_route_map(
         group = folium.FeatureGroup(name=_e(day.label), show=True)
         _draw_day(group, day, color, project, lang)
         group.add_to(m)
-    t = _TEXT[lang]
-    legend = f"<b>{_e(t['legend'])}</b>" + "".join(_route_legend_rows(days, lang))
-    _Legend(legend).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _controls(m, _TEXT[lang]["legend"], _route_legend_rows(days, lang))
     return m
 
 
@@ -1035,8 +1067,7 @@ def render_study_map(
         legend_rows.append(_legend_row("", color, _e(g.label)))
     if any(s.point.approximate for g in groups for s in g.stops):
         legend_rows.append(_legend_row("dc", None, _e(t["approx_legend"])))
-    _Legend(f"<b>{_e(t['legend'])}</b>" + "".join(legend_rows)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _controls(m, t["legend"], legend_rows)
     return m
 
 
@@ -1309,8 +1340,7 @@ def render_flow_map(
             _draw_day(group, day, color, project, lang)
             group.add_to(m)
         legend_rows += _route_legend_rows(route, lang)
-    _Legend(f"<b>{_e(t['load'])}</b>" + "".join(legend_rows)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _controls(m, t["load"], legend_rows)
     return m
 
 

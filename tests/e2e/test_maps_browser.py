@@ -145,6 +145,35 @@ def test_route_map_offline(offline_page: Callable[[str], PageWatch], pages: dict
     watch.assert_clean()
 
 
+def test_route_map_on_a_phone_folds_legend_and_layers(
+    offline_page: Callable[[str], PageWatch], pages: dict[str, Path]
+) -> None:
+    watch = _open_map(offline_page, pages["route"].as_uri())
+    page = watch.page
+    expanded = ".leaflet-control-layers-expanded"
+    # wide: both open
+    assert page.evaluate("document.querySelector('details.tp-legend').open") is True
+    assert page.locator(expanded).count() == 1
+
+    page.set_viewport_size({"width": 390, "height": 700})
+    page.reload()
+    page.wait_for_function(f"typeof window.L === 'object' && {MAP_JS} instanceof L.Map")
+    assert page.evaluate("document.querySelector('details.tp-legend').open") is False
+    assert page.locator(expanded).count() == 0
+    assert not page.locator(".leaflet-control-layers-overlays").is_visible()
+
+    toggle = page.locator(".leaflet-control-layers-toggle")
+    toggle.click()
+    page.wait_for_selector(expanded)
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 2
+    page.locator(".tp-legend summary").click()
+    assert page.evaluate("document.querySelector('details.tp-legend').open") is True
+    # a tap on the map folds the layer list again
+    page.mouse.click(60, 400)
+    page.wait_for_function(f"!document.querySelector('{expanded}')")
+    watch.assert_clean()
+
+
 def test_flow_map_slider_changes_marker_style(
     offline_page: Callable[[str], PageWatch], pages: dict[str, Path]
 ) -> None:

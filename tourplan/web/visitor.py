@@ -52,6 +52,14 @@ def index() -> ResponseReturnValue:
     return render_template("plan.html", form=form, problem=None)
 
 
+@bp.get("/plan")
+def plan_get() -> ResponseReturnValue:
+    """``/plan`` typed in or bookmarked: the form lives at ``/`` (its query string kept)."""
+    target = url_for("visitor.index")
+    query = request.query_string.decode("utf-8", "replace")
+    return redirect(f"{target}?{query}" if query else target, code=302)
+
+
 @bp.post("/plan")
 def plan() -> ResponseReturnValue:
     """Plan from the form, save, and go to the shareable result."""
