@@ -357,3 +357,21 @@ def test_trail_sites_take_at_least_the_hike_and_count_their_climb(bundled_sites,
     assert peak.id in active.site_ids
     day = active.days[0]
     assert day.ascent_m >= 700
+
+
+def test_day_credit_is_a_property_of_the_set_of_stops(bundled_sites):
+    import itertools
+    from types import SimpleNamespace
+
+    from tourplan.itinerary import DECAY, _day_credit
+
+    museums = [s for s in bundled_sites if s.category == "museum"][:3]
+    other = next(s for s in bundled_sites if s.category == "mountain")
+    sites = [None, *museums, other]  # node 0 is the start point
+    scores = [0.0, 1.0, 3.0, 2.0, 5.0]
+    model = SimpleNamespace(sites=sites, scores=scores, lunch_nodes=frozenset())
+    want = {2: 3.0, 3: 2.0 * DECAY, 1: 1.0 * DECAY**2, 4: 5.0}
+    for order in itertools.permutations([1, 2, 3, 4]):
+        assert _day_credit(model, list(order)) == pytest.approx(want)
+    lunch = SimpleNamespace(sites=sites, scores=scores, lunch_nodes=frozenset({2}))
+    assert _day_credit(lunch, [1, 2, 3]) == pytest.approx({3: 2.0, 1: 1.0 * DECAY})

@@ -97,7 +97,8 @@ PACES: Mapping[str, Pace] = {
     "normal": Pace(visit_factor=1.0, max_stops=6, max_ascent_m=800, per_kind=3, buffer_min=5),
     "active": Pace(visit_factor=0.85, max_stops=8, max_ascent_m=1500, per_kind=4, buffer_min=0),
 }
-#: Diminishing returns: the k-th site of one category on a day counts this much.
+#: Diminishing returns: the k-th most valuable site of one category on a day counts
+#: this much of its value (a property of the day's set of sites, not of their order).
 DECAY = 0.75
 
 
@@ -941,6 +942,21 @@ def _least_value_paid(model: _Model, solution: Solution, sites: SiteTable) -> li
     return [] if best is None else best[1]
 
 
+def _day_credit(model: _Model, nodes: Sequence[int]) -> dict[int, float]:
+    """Value of each (non-lunch) stop of a day: within a category, the k-th most valuable counts ``DECAY**k``."""
+    by_kind: dict[str, list[int]] = {}
+    for k, i in enumerate(nodes):
+        site = model.sites[i]
+        if site is not None and i not in model.lunch_nodes:
+            by_kind.setdefault(site.category, []).append(k)
+    credit: dict[int, float] = {}
+    for ks in by_kind.values():
+        ranked = sorted(ks, key=lambda k: (-float(model.scores[nodes[k]]), k))
+        for rank, k in enumerate(ranked):
+            credit[nodes[k]] = float(model.scores[nodes[k]]) * DECAY**rank
+    return credit
+
+
 def _assemble(
     req: ItineraryRequest,
     sites: SiteTable,
@@ -962,7 +978,7 @@ def _assemble(
         charged: set[str] = set()
         stops: list[Stop] = []
         legs: list[TravelLeg] = []
-        kind_count: dict[str, int] = {}
+        credit = _day_credit(model, [v.node for v in sched])
         prev = route.start
         # Leave as late as possible without changing the schedule.
         if sched:
@@ -977,10 +993,7 @@ def _assemble(
             tt = float(mats.minutes[prev, v.node])
             legs.append(_leg(model, req, prev, v.node, t, t + tt))
             is_lunch = v.node in model.lunch_nodes
-            k = kind_count.get(s.category, 0)
-            value = 0.0 if is_lunch else float(model.scores[v.node]) * (DECAY**k)
-            if not is_lunch:
-                kind_count[s.category] = k + 1
+            value = credit.get(v.node, 0.0)
             total_score += value
             ticket = _paid_ticket(model, v.node, sites, charged)
             tickets += ticket

@@ -64,6 +64,7 @@ from tourplan.itinerary import (
     resolve_place,
 )
 from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup, solve
+from tourplan.optimize.check import build_solution, check_solution
 from tourplan.optimize.solve import warm_up
 from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
@@ -1040,11 +1041,18 @@ def _site_value(s: Site, req: StudyTourRequest, seen: Mapping[str, int] | None =
 
 
 def _day_value(visited: Sequence[Site], req: StudyTourRequest) -> tuple[float, list[float]]:
+    """Study value of a day's visits and of each visit (in visit order).
+
+    Diminishing returns are a property of the set, not of the order: the sites
+    are credited from the most valuable down (ties by visit order), so the
+    best site touching a theme counts in full, the next ``DECAY`` of it, and
+    so on, whichever of them the bus happens to reach first.
+    """
     seen: dict[str, int] = {}
-    per: list[float] = []
-    for s in visited:
-        v = _site_value(s, req, seen)
-        per.append(v)
+    per = [0.0] * len(visited)
+    for i in sorted(range(len(visited)), key=lambda i: (-_site_value(visited[i], req), i)):
+        s = visited[i]
+        per[i] = _site_value(s, req, seen)
         for t in s.themes:
             if t in req.wanted_themes:
                 seen[t] = seen.get(t, 0) + 1
@@ -1430,7 +1438,57 @@ def _solve_unit(
     )
     # Work budget only (no wall-clock stop): a busy machine gives the same plan.
     sol = solve(problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True)
-    return _result(ctx, sol)
+    return _result(ctx, _polish(ctx, problem, sol))
+
+
+def _route_value(ctx: _Ctx, route: Sequence[int]) -> float:
+    visited = [ctx.site_of[i] for i in route if i not in ctx.lunch_nodes]
+    return _day_value([s for s in visited if s is not None], ctx.req)[0]
+
+
+def _polish(ctx: _Ctx, problem: Problem, sol: Solution) -> Solution:
+    """Raise the bus's true study value by single-site moves the engine cannot see.
+
+    The engine maximises the sum of undiminished site values; the day's value
+    diminishes with each further stop on a theme (:func:`_day_value`). So,
+    until nothing improves: among all insertions of an unvisited site (any
+    position) and replacements of a visited one (same position; required and
+    lunch stops stay), take the move of highest true value that the
+    independent checker accepts (windows, which carry the other buses'
+    capacity use, visit groups, stop cap).
+
+    Notes
+    -----
+    Each pass scores ``O(candidates x stops)`` moves and checks them best
+    first, stopping at the first feasible one that improves.
+    """
+    if not sol.feasible:
+        return sol
+    route = list(sol.routes[0])
+    start = cur = _route_value(ctx, route)
+    fixed = set(problem.mandatory) | set(ctx.lunch_nodes)
+    cands = [
+        i
+        for i in range(problem.n)
+        if problem.scores[i] > 0 and problem.windows[i] and i not in (ctx.s0, ctx.e0)
+    ]
+    while True:
+        inside = set(route)
+        moves: list[list[int]] = []
+        for c in cands:
+            if c in inside:
+                continue
+            moves += [[*route[:q], c, *route[q:]] for q in range(len(route) + 1)]
+            moves += [[*route[:p], c, *route[p + 1 :]] for p in range(len(route)) if route[p] not in fixed]
+        scored = sorted(((_route_value(ctx, mv), -k) for k, mv in enumerate(moves)), reverse=True)
+        for value, k in scored:
+            if value <= cur + 1e-9:
+                return build_solution(problem, [route]) if cur > start else sol
+            if not check_solution(problem, [moves[-k]]):
+                route, cur = moves[-k], value
+                break
+        else:
+            return build_solution(problem, [route]) if cur > start else sol
 
 
 def _result(ctx: _Ctx, sol: Solution) -> _Result:
