@@ -36,6 +36,7 @@ from tourplan.errors import (
 from tourplan.graph import MODES, Matrices, SiteGraph, hiking_minutes
 from tourplan.hours import open_intervals
 from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
+from tourplan.optimize.polish import polish
 from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
 __all__ = [
@@ -862,7 +863,7 @@ def plan_itinerary(
     for _ in range(6):
         if request.ticket_budget is None:
             break
-        total = _tickets(model, solution, sites)
+        total = _tickets(model, solution.routes, sites)
         if total <= request.ticket_budget + 1e-9:
             break
         worst = _least_value_paid(model, solution, sites)
@@ -873,7 +874,31 @@ def plan_itinerary(
         cands, unplaced2 = _candidates(req2, sites, places)
         model = _build_model(req2, sites, graph, places, day_places, cands, crowd)
         solution = solve(model.problem, time_limit=request.time_limit, seed=seed, deterministic=True)
+    solution = _polish(request, sites, model, solution)
     return _assemble(request, sites, model, solution, unplaced, graph, crowd)
+
+
+def _polish(req: ItineraryRequest, sites: SiteTable, model: _Model, solution: Solution) -> Solution:
+    """Re-score the days on their real, diminishing value and improve them by single-site moves.
+
+    The engine adds up site scores (with a cap per category); a day's value
+    gives the k-th site of a category ``DECAY**k`` (:func:`_day_credit`).
+    Must-see, locked and lunch stops stay; a move must pass the independent
+    checker and keep the tickets within the budget.
+    """
+
+    def within_budget(routes: list[list[int]]) -> bool:
+        if req.ticket_budget is None:
+            return True
+        return _tickets(model, routes, sites) <= req.ticket_budget + 1e-9
+
+    return polish(
+        model.problem,
+        solution,
+        lambda route: sum(_day_credit(model, route).values()),
+        fixed=set(model.problem.mandatory) | set(model.lunch_nodes),
+        accept=within_budget,
+    )
 
 
 def _with_exclusions(req: ItineraryRequest, extra: Sequence[str]) -> ItineraryRequest:
@@ -907,9 +932,9 @@ def _paid_ticket(model: _Model, node: int, sites: SiteTable, charged: set[str]) 
     return 0.0
 
 
-def _tickets(model: _Model, solution: Solution, sites: SiteTable) -> float:
+def _tickets(model: _Model, routes: Sequence[Sequence[int]], sites: SiteTable) -> float:
     total = 0.0
-    for route in solution.routes:
+    for route in routes:
         charged: set[str] = set()
         for node in route:
             total += _paid_ticket(model, node, sites, charged)

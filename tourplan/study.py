@@ -64,7 +64,7 @@ from tourplan.itinerary import (
     resolve_place,
 )
 from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup, solve
-from tourplan.optimize.check import build_solution, check_solution
+from tourplan.optimize.polish import polish
 from tourplan.optimize.solve import warm_up
 from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
@@ -1450,45 +1450,20 @@ def _polish(ctx: _Ctx, problem: Problem, sol: Solution) -> Solution:
     """Raise the bus's true study value by single-site moves the engine cannot see.
 
     The engine maximises the sum of undiminished site values; the day's value
-    diminishes with each further stop on a theme (:func:`_day_value`). So,
-    until nothing improves: among all insertions of an unvisited site (any
-    position) and replacements of a visited one (same position; required and
-    lunch stops stay), take the move of highest true value that the
-    independent checker accepts (windows, which carry the other buses'
-    capacity use, visit groups, stop cap).
-
-    Notes
-    -----
-    Each pass scores ``O(candidates x stops)`` moves and checks them best
-    first, stopping at the first feasible one that improves.
+    diminishes with each further stop on a theme (:func:`_day_value`).
+    :func:`tourplan.optimize.polish.polish` inserts and replaces sites on that
+    value (required and lunch stops stay), each move checked by the
+    independent checker against the windows that carry the other buses'
+    capacity use, the visit groups and the stop cap.
     """
-    if not sol.feasible:
-        return sol
-    route = list(sol.routes[0])
-    start = cur = _route_value(ctx, route)
-    fixed = set(problem.mandatory) | set(ctx.lunch_nodes)
-    cands = [
-        i
-        for i in range(problem.n)
-        if problem.scores[i] > 0 and problem.windows[i] and i not in (ctx.s0, ctx.e0)
-    ]
-    while True:
-        inside = set(route)
-        moves: list[list[int]] = []
-        for c in cands:
-            if c in inside:
-                continue
-            moves += [[*route[:q], c, *route[q:]] for q in range(len(route) + 1)]
-            moves += [[*route[:p], c, *route[p + 1 :]] for p in range(len(route)) if route[p] not in fixed]
-        scored = sorted(((_route_value(ctx, mv), -k) for k, mv in enumerate(moves)), reverse=True)
-        for value, k in scored:
-            if value <= cur + 1e-9:
-                return build_solution(problem, [route]) if cur > start else sol
-            if not check_solution(problem, [moves[-k]]):
-                route, cur = moves[-k], value
-                break
-        else:
-            return build_solution(problem, [route]) if cur > start else sol
+    cands = [i for i in range(problem.n) if problem.scores[i] > 0 and problem.windows[i] and i not in (ctx.s0, ctx.e0)]
+    return polish(
+        problem,
+        sol,
+        lambda route: _route_value(ctx, route),
+        fixed=set(problem.mandatory) | set(ctx.lunch_nodes),
+        candidates=cands,
+    )
 
 
 def _result(ctx: _Ctx, sol: Solution) -> _Result:
