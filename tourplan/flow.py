@@ -980,12 +980,12 @@ def _make_plan(
         )
 
     try:
-        it = plan_itinerary(request(var.must_see), sites, graph, seed=var.seed, crowd=hook)
+        it = plan_itinerary(request(var.must_see), sites, graph, seed=var.seed, crowd=hook, polish=False)
     except (InfeasibleRequestError, RequestValidationError):
         if not var.must_see:
             return _Plan((), (), ())
         try:
-            it = plan_itinerary(request(()), sites, graph, seed=var.seed, crowd=hook)
+            it = plan_itinerary(request(()), sites, graph, seed=var.seed, crowd=hook, polish=False)
         except (InfeasibleRequestError, RequestValidationError):
             return _Plan((), (), ())
     stops = [s for d in it.days for s in d.stops]

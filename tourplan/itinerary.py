@@ -36,7 +36,7 @@ from tourplan.errors import (
 from tourplan.graph import MODES, Matrices, SiteGraph, hiking_minutes
 from tourplan.hours import open_intervals
 from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
-from tourplan.optimize.polish import polish
+from tourplan.optimize.polish import polish as polish_solution
 from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
 __all__ = [
@@ -811,6 +811,7 @@ def plan_itinerary(
     seed: int = 0,
     geocoder: Any = None,
     crowd: Any = None,
+    polish: bool = True,
 ) -> Itinerary:
     """Plan an optimized itinerary.
 
@@ -827,6 +828,10 @@ def plan_itinerary(
     crowd
         Optional crowd forecast (see :mod:`tourplan.flow`): lowers the value
         of a site in the time slots where it is crowded.
+    polish
+        Improve the engine's plan on the real, diminishing day value
+        (:func:`_polish`; about 10 ms a day). The flow simulation, which plans
+        hundreds of itineraries at once, turns it off.
 
     Raises
     ------
@@ -874,7 +879,8 @@ def plan_itinerary(
         cands, unplaced2 = _candidates(req2, sites, places)
         model = _build_model(req2, sites, graph, places, day_places, cands, crowd)
         solution = solve(model.problem, time_limit=request.time_limit, seed=seed, deterministic=True)
-    solution = _polish(request, sites, model, solution)
+    if polish:
+        solution = _polish(request, sites, model, solution)
     return _assemble(request, sites, model, solution, unplaced, graph, crowd)
 
 
@@ -892,7 +898,7 @@ def _polish(req: ItineraryRequest, sites: SiteTable, model: _Model, solution: So
             return True
         return _tickets(model, routes, sites) <= req.ticket_budget + 1e-9
 
-    return polish(
+    return polish_solution(
         model.problem,
         solution,
         lambda route: sum(_day_credit(model, route).values()),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
-from tourplan.optimize.check import build_solution, check_solution
+from tourplan.optimize.check import build_solution, check_solution, schedule_route
 
 if TYPE_CHECKING:
     from tourplan.optimize.problem import Problem, Solution
@@ -94,17 +94,24 @@ def _best_move(
     inside = {i for r in routes for i in r}
     total = sum(values)
     moves: list[tuple[float, int, int, list[int]]] = []  # (route value, -order, route, new route)
+    cap = problem.max_nodes
     for c in candidates:
         if c in inside:
             continue
         for d, r in enumerate(routes):
-            trials = [[*r[:q], c, *r[q:]] for q in range(len(r) + 1)]
-            trials += [[*r[:q], c, *r[q + 1 :]] for q in range(len(r)) if r[q] not in keep]
+            if not problem.windows_on(d, c):
+                continue  # closed on this route
+            trials = [[*r[:q], c, *r[q + 1 :]] for q in range(len(r)) if r[q] not in keep]
+            if cap is None or len(r) < cap[d]:
+                trials += [[*r[:q], c, *r[q:]] for q in range(len(r) + 1)]
             moves += [(route_value(new), -len(moves) - k, d, new) for k, new in enumerate(trials)]
     moves.sort(key=lambda mv: (total - values[mv[2]] + mv[0], mv[1]), reverse=True)
     for value, _, d, new in moves:
         if total - values[d] + value <= total + 1e-9:
             return None
+        # the changed route's timing first (cheap), then everything
+        if schedule_route(problem, d, new).issues:
+            continue
         trial = [new if e == d else r for e, r in enumerate(routes)]
         if not check_solution(problem, trial) and (accept is None or accept(trial)):
             return d, new, value
