@@ -481,3 +481,12 @@ def test_chinese_catalog_is_complete_and_compiled() -> None:
     buf = BytesIO()
     write_mo(buf, catalog)
     assert buf.getvalue() == (folder / "messages.mo").read_bytes(), "run tourplan/web/translations/update.py"
+
+
+def test_favicon(tmp_path: Path) -> None:
+    c = make_app(tmp_path).test_client()
+    r = c.get("/favicon.ico")
+    assert r.status_code == 301
+    with c.get(r.headers["Location"]) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in c.get("/").get_data(as_text=True)

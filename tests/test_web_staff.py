@@ -84,7 +84,9 @@ def test_login_redirects_only_locally(client: Any, next_url: str, expected: str)
 def test_home_and_logout(staff: Any) -> None:
     page = staff.get("/staff/").get_data(as_text=True)
     assert "/staff/study/new" in page
-    assert "Log out" in staff.get("/staff/?lang=en").get_data(as_text=True)
+    en = staff.get("/staff/?lang=en").get_data(as_text=True)
+    assert "Log out" in en
+    assert "Staff login" not in en  # the footer links to the staff pages without asking to log in again
     assert staff.post("/staff/logout").status_code == 303
     assert staff.get("/staff/").status_code == 302
 
@@ -118,6 +120,11 @@ def test_study_form(staff: Any) -> None:
     page = staff.get("/staff/study/new").get_data(as_text=True)
     assert 'name="school"' in page
     assert 'value="知识科普型"' in page
+    # product types are labelled in the page's language; the stored value stays the standard's term
+    en = staff.get("/staff/study/new?lang=en").get_data(as_text=True)
+    assert "Knowledge and science" in en and 'value="知识科普型"' in en
+    zh = staff.get("/staff/study/new?lang=zh").get_data(as_text=True)
+    assert "Knowledge and science" not in zh and ">知识科普型<" in zh.replace(" ", "").replace("\n", "")
 
 
 def test_study_plan_page(staff: Any, app: Any, study_id: str) -> None:

@@ -136,4 +136,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         return {"status": "ok", "sites": len(site_data().sites)}
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """Browsers ask for it on their own; the icon is an SVG under ``static/``."""
+        from flask import redirect, url_for
+
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
     return app

@@ -31,7 +31,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
-from tourplan.web.i18n import GRADE_LABELS, MODE_LABELS, PACE_LABELS, THEME_LABELS
+from tourplan.web.i18n import GRADE_LABELS, MODE_LABELS, PACE_LABELS, PRODUCT_LABELS, THEME_LABELS
 
 if TYPE_CHECKING:
     from tourplan.data import SiteTable
@@ -195,7 +195,7 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
     day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
     day_end = TimeField(_l("Back by"), default=dt.time(17, 0), validators=[InputRequired()])
     products = MultiCheckboxField(
-        _l("Study themes"), choices=[choice(p) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
+        _l("Study themes"), choices=[choice(p, PRODUCT_LABELS[p]) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
     )
     require = MultiCheckboxField(_l("Required sites"), validate_choice=False)
     extra = TextAreaField(

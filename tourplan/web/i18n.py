@@ -77,6 +77,14 @@ GRADE_LABELS: dict[str, Any] = {
     "junior": _l("Junior middle school"),
     "senior": _l("Senior middle school"),
 }
+#: The five study-tour product types (研学旅行产品类型); the Chinese term is the stored value.
+PRODUCT_LABELS: dict[str, Any] = {
+    "知识科普型": _l("Knowledge and science"),
+    "自然观赏型": _l("Nature appreciation"),
+    "体验考察型": _l("Hands-on field study"),
+    "励志拓展型": _l("Inspiration and challenge"),
+    "文化康乐型": _l("Culture and recreation"),
+}
 
 
 def _select_locale() -> str:
@@ -124,4 +132,5 @@ def init_i18n(app: Flask) -> None:
         PACE_LABELS=PACE_LABELS,
         MODE_LABELS=MODE_LABELS,
         GRADE_LABELS=GRADE_LABELS,
+        PRODUCT_LABELS=PRODUCT_LABELS,
     )
