@@ -560,6 +560,37 @@ class _Style(MacroElement):
         self.css = css
 
 
+class _ScrollGuard(MacroElement):
+    """Wheel zoom only after a click when the map is part of a longer page or in a frame.
+
+    A map in a page that scrolls (an itinerary, a study plan) or in another
+    site's iframe would otherwise catch the wheel and zoom instead of letting
+    the reader scroll past; a click (or keyboard focus) on the map turns wheel
+    zoom on, leaving the map turns it off. A standalone map filling its own
+    window keeps Leaflet's default.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var box = map.getContainer();
+  var framed = window.self !== window.top;
+  var ownPage = !framed && box.offsetHeight >= 0.9 * window.innerHeight
+    && document.documentElement.scrollHeight <= window.innerHeight + 2;
+  if (ownPage) { return; }
+  map.scrollWheelZoom.disable();
+  map.on("click focus", function () { map.scrollWheelZoom.enable(); });
+  box.addEventListener("mouseleave", function () { map.scrollWheelZoom.disable(); });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ScrollGuard"
+
+
 class _Bind(MacroElement):
     """Bind an escaped HTML popup or tooltip to the parent layer, without jQuery."""
 
@@ -797,6 +828,7 @@ def _base_map(
     m.tourplan_assets = assets
     _add_tiles(m, tiles, tianditu_key)
     _Style(_CSS).add_to(m)
+    _ScrollGuard().add_to(m)
     # Keep markers clear of the bottom controls (legend, time slider).
     bottom = 100 if time_slider else 60
     m.fit_bounds([sw, ne], padding_top_left=(24, 24), padding_bottom_right=(24, bottom), max_zoom=16)

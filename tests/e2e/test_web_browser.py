@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,6 +185,37 @@ def test_replan_in_the_browser(server: LiveServer, offline_page: Callable[[str],
     wait_map(watch)
     assert page.locator(f"#ex-{removed}").is_checked()
     watch.assert_clean()
+
+
+def test_page_scrolls_past_the_map_until_it_is_clicked(
+    server: LiveServer, offline_page: Callable[[str], PageWatch]
+) -> None:
+    saved = server.post_json("/api/v1/itineraries", {"date": "2025-05-10", "interests": {"history": 1}})
+    watch = offline_page(f"{server.url}/i/{saved['id']}?lang=en")
+    page = watch.page
+    wait_map(watch)
+    zoom = "window[document.querySelector('.folium-map').id].getZoom()"
+    box = page.locator(".folium-map").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
+    z0 = page.evaluate(zoom)
+    page.mouse.wheel(0, 400)
+    _until(page, "window.scrollY > 0")
+    assert page.evaluate(zoom) == z0  # the page scrolled, the map did not zoom
+    box = page.locator(".folium-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 30, box["y"] + box["height"] - 30)
+    page.mouse.wheel(0, -400)
+    _until(page, f"{zoom} !== {z0}")
+    watch.assert_clean()
+
+
+def _until(page: Any, expression: str, seconds: float = 5.0) -> None:
+    """Poll ``expression`` with page.evaluate (the app's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(50)
 
 
 def test_site_directory_and_site_page(server: LiveServer, offline_page: Callable[[str], PageWatch]) -> None:
