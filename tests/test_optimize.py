@@ -342,6 +342,31 @@ def test_read_optw_rejects_garbage(tmp_path: Path) -> None:
         read_optw(bad)
 
 
+def test_read_optw_names_row_and_column_of_every_bad_value(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text(
+        "1 1 3 1\r\n0 100\r\n0 0 0 0 0 0 0 0 100\r\n"
+        "1 abc 5 10 5 1 1 1 0 nan\r\n2 1 1 10 -5 1 1 1 50 10\r\n7 1 1 1 1 1 1 1 0 10\r\n"
+    )
+    with pytest.raises(DataValidationError) as info:
+        read_optw(bad)
+    got = {(p.row, p.column) for p in info.value.problems}
+    assert got == {(4, "x"), (4, "close"), (5, "score"), (5, "close"), (6, "id")}
+    assert "in the instance file" in str(info.value) and "bad.txt, row 4, column 'x': got 'abc'" in str(info.value)
+
+
+def test_read_optw_depot_only_is_a_trivial_instance(tmp_path: Path) -> None:
+    f = tmp_path / "empty.txt"
+    f.write_text("1 1 0 1\n0 100\n0 0 0 0 0 0 0 0 100\n")
+    name, p = read_optw(f, routes=2)
+    assert (name, p.n, p.m) == ("empty", 1, 2)
+    sol = solve(p, time_limit=FAST)
+    assert format_result(name, sol) == {"instance": "empty", "routes": [[], []], "score": 0}
+    f.write_text("1 1 0 1\n0 100\n")
+    with pytest.raises(DataValidationError, match="depot line"):
+        read_optw(f)
+
+
 def test_format_result_round_trip() -> None:
     name, p = read_optw(DATA / "tiny.txt", routes=1)
     sol = solve(p, time_limit=FAST)

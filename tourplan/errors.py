@@ -55,12 +55,12 @@ class DataValidationError(TourplanError, ValueError):
     ``problems`` holds every problem found, so a user can fix them all at once.
     """
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], what: str = "site data") -> None:
         self.problems = list(problems)
         n = len(self.problems)
         head = "; ".join(str(p) for p in self.problems[:5])
         more = f" (and {n - 5} more)" if n > 5 else ""
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} in site data: {head}{more}")
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} in {what}: {head}{more}")
 
 
 class UnknownSiteError(TourplanError, KeyError):

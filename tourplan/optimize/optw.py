@@ -35,7 +35,10 @@ def read_optw(path: str | Path, *, routes: int = 1, decimals: int | None = None)
     Raises
     ------
     DataValidationError
-        If the file has no vertex lines or a malformed one.
+        Listing every bad value at once, each by row and column (a field that
+        is not a finite number, a negative duration or score, close before
+        open, an out-of-order id, a line too short), or a file without a
+        depot line. A depot with no sites is a valid, trivial instance.
 
     Notes
     -----
@@ -55,21 +58,41 @@ def read_optw(path: str | Path, *, routes: int = 1, decimals: int | None = None)
     body = lines[2:]
     issues: list[_Issue] = []
     rows: list[tuple[float, float, float, float, float, float]] = []
+    where = str(path)
     for k, fields in enumerate(body):
-        try:
-            vid = int(fields[0])
-            x, y, dur, score = (float(v) for v in fields[1:5])
-            open_, close = float(fields[-2]), float(fields[-1])
-        except (ValueError, IndexError):
-            issues.append(_Issue(str(path), k + 3, None, " ".join(fields), "a vertex line"))
+        row = k + 3
+        if len(fields) < 7:
+            shown = " ".join(fields)
+            need = "a vertex line: id x y duration score ... open close (at least 7 fields)"
+            issues.append(_Issue(where, row, None, shown, need))
             continue
-        if vid != k:
-            issues.append(_Issue(str(path), k + 3, "id", str(vid), f"vertex id {k}"))
-        rows.append((x, y, dur, score, open_, close))
-    if len(rows) < 2 and not issues:
-        issues.append(_Issue(str(path), None, None, None, "a depot and at least one vertex"))
+        named = {
+            "id": fields[0], "x": fields[1], "y": fields[2], "duration": fields[3], "score": fields[4],
+            "open": fields[-2], "close": fields[-1],
+        }  # fmt: skip
+        values: dict[str, float] = {}
+        for col, text in named.items():
+            try:
+                values[col] = float(text)
+            except ValueError:
+                issues.append(_Issue(where, row, col, text, "a number"))
+                continue
+            if not math.isfinite(values[col]):
+                issues.append(_Issue(where, row, col, text, "a finite number"))
+        if len(values) < len(named):
+            continue
+        if values["id"] != k:
+            issues.append(_Issue(where, row, "id", named["id"], f"vertex id {k}"))
+        for col in ("duration", "score"):
+            if values[col] < 0:
+                issues.append(_Issue(where, row, col, named[col], "a number >= 0"))
+        if values["open"] > values["close"]:
+            issues.append(_Issue(where, row, "close", named["close"], f"close >= open ({named['open']})"))
+        rows.append(tuple(values[c] for c in ("x", "y", "duration", "score", "open", "close")))  # type: ignore[arg-type]
+    if not rows and not issues:
+        issues.append(_Issue(where, None, None, None, "at least the depot line after the two header lines"))
     if issues:
-        raise DataValidationError(issues)
+        raise DataValidationError(issues, what="the instance file")
     data = np.array(rows)
     xy = data[:, :2]
     dist = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
