@@ -182,6 +182,11 @@ def test_printable_page(client: Any, saved: str) -> None:
     assert "/static/css/app.css" in page
     with client.get("/static/css/app.css") as css:
         assert "@media print" in css.get_data(as_text=True)
+    # the start and end are named in the page's language, like on the result page
+    en = client.get(f"/i/{saved}/print?lang=en").get_data(as_text=True)
+    assert "Leave Jiaozuo Railway Station at" in en
+    zh = client.get(f"/i/{saved}/print?lang=zh").get_data(as_text=True)
+    assert "焦作站" in zh and "Leave Jiaozuo Railway Station" not in zh
 
 
 def test_replan_locks_and_removes(client: Any, app: Any, saved: str) -> None:

@@ -180,8 +180,10 @@ def export(iid: str, fmt: str) -> ResponseReturnValue:
 def printable(iid: str) -> ResponseReturnValue:
     """A printer-friendly timeline."""
     record = _record(iid)
-    return render_template("print.html", record=record, result=record.result, share_url=url_for(
-        "visitor.itinerary", iid=iid, _external=True))  # fmt: skip
+    share_url = url_for("visitor.itinerary", iid=iid, _external=True)
+    return render_template(
+        "print.html", record=record, result=record.result, share_url=share_url, sites=services.site_data().sites
+    )
 
 
 @bp.get("/sites")
