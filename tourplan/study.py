@@ -918,7 +918,7 @@ class StudyTourPlan:
         lines = [
             f"{req.school} · {req.band_zh} ({req.grade}) · {req.students} students · {req.date.isoformat()}",
             f"{len(self.groups)} groups on {len(self.buses)} buses; start {self.start.name}; "
-            f"value {self.value:.1f} (alone bound {self.value_bound:.1f})",
+            f"value {self.value:.1f} (each bus planned alone: {self.value_bound:.1f})",
         ]
         by_bus: dict[str, list[GroupPlan]] = {}
         for g in self.groups:
@@ -2011,7 +2011,7 @@ def plan_study_tour(
     Cost: ``(1 + rounds) * buses`` engine solves of ``request.time_limit``
     seconds at most (rounds stop early when nothing improves, and a bus whose
     plan already equals its plan made alone is not re-planned), plus one solve
-    per distinct bus size for the alone bound.  Capacity bookkeeping is
+    per distinct bus size for the alone reference.  Capacity bookkeeping is
     ``O(sites x 96)`` per bus.
     """
     ctx = _build(request, sites, graph)
@@ -2057,7 +2057,9 @@ def group_value_bound(
     """Sum over groups of the value of each bus's best plan made alone.
 
     With no other group on the sites, capacity removes fewer options, so this
-    bounds what the joint plan can reach (up to the heuristic's own gap).
+    is the reference the joint plan is compared with. It is a heuristic value,
+    not a strict bound: a solve alone can miss what the joint plan, pushed to
+    other sites by capacity, happens to find.
 
     Parameters
     ----------
