@@ -97,3 +97,11 @@ def test_polish_is_feasible_and_never_worse(inst: tuple[Problem, list[int]], see
     assert check_solution(p, out.routes) == []
     assert sum(map(value, out.routes)) >= sum(map(value, sol.routes)) - 1e-9
     assert fixed <= {i for r in out.routes for i in r}
+
+
+def test_max_moves_caps_the_work() -> None:
+    p = line([5, 6, 7], [10, 9, 8], max_nodes=(2,))
+    sol = build_solution(p, [[1, 2]])
+    value = decayed(p.scores, [0, 1, 1, 2])
+    assert polish(p, sol, value, max_moves=0) is sol  # no pass starts
+    assert set(polish(p, sol, value, max_moves=1).routes[0]) == {1, 3}  # one pass is never cut short

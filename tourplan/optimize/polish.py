@@ -28,6 +28,7 @@ def polish(
     fixed: Collection[int] = (),
     candidates: Sequence[int] | None = None,
     accept: Callable[[list[list[int]]], bool] | None = None,
+    max_moves: int = 200_000,
 ) -> Solution:
     """Raise ``sum(route_value(route))`` by inserting and replacing single nodes.
 
@@ -51,6 +52,10 @@ def polish(
         that no route starts or ends at.
     accept
         Extra test of the candidate routes (constraints outside ``problem``).
+    max_moves
+        Work cap: no new pass starts once this many moves have been scored
+        (deterministic; far above what the bundled data needs, it bounds the
+        time on a much larger site table).
 
     Returns
     -------
@@ -73,7 +78,12 @@ def polish(
     routes = [list(r) for r in solution.routes]
     values = [route_value(r) for r in routes]
     improved = False
-    while (step := _best_move(problem, routes, values, route_value, keep, candidates, accept)) is not None:
+    scored = 0
+    while scored < max_moves:
+        step, n = _best_move(problem, routes, values, route_value, keep, candidates, accept)
+        scored += n
+        if step is None:
+            break
         d, routes[d], values[d] = step
         improved = True
     if not improved:
@@ -89,8 +99,8 @@ def _best_move(
     keep: set[int],
     candidates: Sequence[int],
     accept: Callable[[list[list[int]]], bool] | None,
-) -> tuple[int, list[int], float] | None:
-    """The feasible single-node move of highest total value above the current one, or None."""
+) -> tuple[tuple[int, list[int], float] | None, int]:
+    """The feasible single-node move of highest total value above the current one (or None), and the moves scored."""
     inside = {i for r in routes for i in r}
     total = sum(values)
     moves: list[tuple[float, int, int, list[int]]] = []  # (route value, -order, route, new route)
@@ -108,11 +118,11 @@ def _best_move(
     moves.sort(key=lambda mv: (total - values[mv[2]] + mv[0], mv[1]), reverse=True)
     for value, _, d, new in moves:
         if total - values[d] + value <= total + 1e-9:
-            return None
+            return None, len(moves)
         # the changed route's timing first (cheap), then everything
         if schedule_route(problem, d, new).issues:
             continue
         trial = [new if e == d else r for e, r in enumerate(routes)]
         if not check_solution(problem, trial) and (accept is None or accept(trial)):
-            return d, new, value
-    return None
+            return (d, new, value), len(moves)
+    return None, len(moves)
