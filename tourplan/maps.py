@@ -625,7 +625,7 @@ class _Legend(MacroElement):
     """A collapsible legend (escaped HTML in a ``<details>``) drawn as a Leaflet control.
 
     On a map narrower than :data:`COMPACT_WIDTH` pixels (a phone, a small
-    embed) the legend starts folded and the layer control ``layers`` (if given)
+    embed) the legend starts folded and the layer control (JS name ``layers``)
     folds into its icon, opening and closing on a tap, so neither hides the route.
     """
 
@@ -633,7 +633,7 @@ class _Legend(MacroElement):
         """{% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
-  var lc = {{ this.layers if this.layers else "null" }};
+  var lc = {{ this.layers }};
   var d = null, compact = null;
   var c = L.control({position: {{ this.position }}});
   c.onAdd = function () {
@@ -650,16 +650,16 @@ class _Legend(MacroElement):
     if (now === compact) { return; }
     compact = now;
     d.open = !now;
-    if (lc) { if (now) { lc.collapse(); } else { lc.expand(); } }
+    if (now) { lc.collapse(); } else { lc.expand(); }
   }
   fit();
   map.on("resize", fit);
-  map.on("click", function () { if (lc && compact) { lc.collapse(); } });
+  map.on("click", function () { if (compact) { lc.collapse(); } });
 })();
 {% endmacro %}"""
     )
 
-    def __init__(self, title_html: str, rows_html: str, layers: str = "", position: str = "bottomright") -> None:
+    def __init__(self, title_html: str, rows_html: str, layers: str, position: str = "bottomright") -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.content = _js(f"<summary>{title_html}</summary>{rows_html}")

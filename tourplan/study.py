@@ -1456,13 +1456,8 @@ def _polish(ctx: _Ctx, problem: Problem, sol: Solution) -> Solution:
     independent checker against the windows that carry the other buses'
     capacity use, the visit groups and the stop cap.
     """
-    cands = [i for i in range(problem.n) if problem.scores[i] > 0 and problem.windows[i] and i not in (ctx.s0, ctx.e0)]
     return polish(
-        problem,
-        sol,
-        lambda route: _route_value(ctx, route),
-        fixed=set(problem.mandatory) | set(ctx.lunch_nodes),
-        candidates=cands,
+        problem, sol, lambda route: _route_value(ctx, route), fixed=set(problem.mandatory) | set(ctx.lunch_nodes)
     )
 
 

@@ -102,7 +102,6 @@ def _best_move(
 ) -> tuple[tuple[int, list[int], float] | None, int]:
     """The feasible single-node move of highest total value above the current one (or None), and the moves scored."""
     inside = {i for r in routes for i in r}
-    total = sum(values)
     moves: list[tuple[float, int, int, list[int]]] = []  # (route value, -order, route, new route)
     cap = problem.max_nodes
     for c in candidates:
@@ -115,9 +114,9 @@ def _best_move(
             if cap is None or len(r) < cap[d]:
                 trials += [[*r[:q], c, *r[q:]] for q in range(len(r) + 1)]
             moves += [(route_value(new), -len(moves) - k, d, new) for k, new in enumerate(trials)]
-    moves.sort(key=lambda mv: (total - values[mv[2]] + mv[0], mv[1]), reverse=True)
+    moves.sort(key=lambda mv: (mv[0] - values[mv[2]], mv[1]), reverse=True)  # best gain first
     for value, _, d, new in moves:
-        if total - values[d] + value <= total + 1e-9:
+        if value - values[d] <= 1e-9:
             return None, len(moves)
         # the changed route's timing first (cheap), then everything
         if schedule_route(problem, d, new).issues:
