@@ -5,15 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian's chromium for the real-browser tests (Playwright drives it through
-# executable_path; browser downloads do not work offline).
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
+# executable_path; browser downloads do not work offline) and the PostgreSQL
+# server for the tests that run the store on PostgreSQL (each test session
+# starts a throwaway cluster of its own; nothing is configured system-wide).
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo=()
+  [ "$(id -u)" = "0" ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # constraints.txt pins the versions the suite was last run against.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,32 @@ def bundled_graph(bundled_sites):  # type: ignore[no-untyped-def]
     from tourplan.graph import SiteGraph
 
     return SiteGraph(bundled_sites, load_edges(None, bundled_sites))
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """URL of a throwaway PostgreSQL server for this session (skips if none is installed)."""
+    pytest.importorskip("psycopg")
+    from pgserver import postgres_server, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("PostgreSQL server is not installed on this machine (scripts/test.sh installs it)")
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """URL of an empty database of its own on the session's PostgreSQL server."""
+    from pgserver import fresh_database
+
+    return fresh_database(pg_server, f"t{next(_PG_IDS)}")
+
+
+_PG_IDS = itertools.count(1)
 
 
 # --------------------------------------------------------------------------- web apps

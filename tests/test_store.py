@@ -11,9 +11,17 @@ from sqlalchemy import text
 from tourplan.store import Store, new_id
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):  # type: ignore[no-untyped-def]
+    """An empty database: a SQLite file, and a database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def store(tmp_path):  # type: ignore[no-untyped-def]
-    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def store(db_url):  # type: ignore[no-untyped-def]
+    s = Store(db_url)
     yield s
     s.dispose()
 
@@ -24,10 +32,12 @@ def test_new_id_is_unguessable_and_url_safe() -> None:
     assert all(re.fullmatch(r"[A-Za-z0-9_\-]{22}", i) for i in ids)
 
 
-def test_sqlite_uses_wal(store: Store) -> None:
+def test_sqlite_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     with store.engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    store.dispose()
 
 
 def test_users_hash_and_check(store: Store) -> None:
@@ -62,8 +72,8 @@ def test_duplicate_user(store: Store) -> None:
         store.add_user("alice", "long enough 2")
 
 
-def test_itineraries_survive_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+def test_itineraries_survive_a_restart(db_url: str) -> None:
+    url = db_url
     a = Store(url)
     rec = a.save_itinerary({"date": "2025-05-10"}, {"days": [{"stops": []}], "totals": {"stops": 0}})
     a.dispose()
