@@ -223,7 +223,6 @@ STUDY = {
 
 
 def test_study_tour_round_trip(staff: Any) -> None:
-    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
     r = staff.post("/api/v1/study-tours", json=STUDY)
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
@@ -237,13 +236,11 @@ def test_study_tour_round_trip(staff: Any) -> None:
 
 
 def test_bad_study_tour(staff: Any) -> None:
-    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
     assert_error(staff.post("/api/v1/study-tours", json={"name": "x"}), 400, "school", "students", "date")
     assert_error(staff.post("/api/v1/study-tours", json={**STUDY, "grade": "university"}), 400, "grade")
 
 
 def test_simulation_runs_in_the_background(staff: Any, client: Any) -> None:
-    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     r = staff.post("/api/v1/simulations", json={"date": "2026-05-12", "visitors": 1500})
     assert r.status_code == 202, r.get_json()
     run = r.get_json()
@@ -261,7 +258,6 @@ def test_simulation_runs_in_the_background(staff: Any, client: Any) -> None:
 
 
 def test_bad_simulation(staff: Any) -> None:
-    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     assert_error(staff.post("/api/v1/simulations", json={"visitors": -5}), 400, "date")
     assert_error(staff.post("/api/v1/simulations", json={"date": DAY, "weather": "snow"}), 400, "weather")
     # unknown places are refused before a run is queued, not reported as a failed run later

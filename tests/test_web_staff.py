@@ -107,7 +107,6 @@ def test_logout_needs_the_csrf_token(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def study_id(app: Any) -> str:
-    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
     c = app.test_client()
     c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
     r = c.post("/staff/study/new", data=STUDY_FORM)
@@ -116,7 +115,6 @@ def study_id(app: Any) -> str:
 
 
 def test_study_form(staff: Any) -> None:
-    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
     page = staff.get("/staff/study/new").get_data(as_text=True)
     assert 'name="school"' in page
     assert 'value="知识科普型"' in page
@@ -180,7 +178,6 @@ def test_print_shows_the_plan_as_saved(staff: Any, app: Any, study_id: str) -> N
     ],
 )
 def test_bad_study_form(staff: Any, change: dict[str, str], field: str) -> None:
-    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
     r = staff.post("/staff/study/new", data={**STUDY_FORM, **change})
     assert r.status_code == 400
     page = r.get_data(as_text=True)
@@ -196,7 +193,6 @@ def test_unknown_study_plan(staff: Any) -> None:
 
 
 def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
-    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     assert staff.get("/staff/flow").status_code == 200
     r = staff.post(
         "/staff/flow", data={"date": "2026-05-12", "day_type": "", "visitors": "3000", "extra": ""}
@@ -229,7 +225,6 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
 
 
 def test_bad_flow_form(staff: Any) -> None:
-    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     r = staff.post("/staff/flow", data={"date": "2026-05-12", "extra": '{"weather": "snow"}'})
     assert r.status_code == 400
     assert "weather" in r.get_data(as_text=True)

@@ -323,7 +323,6 @@ def test_staff_login_page_passes_axe(server: LiveServer, offline_page: Callable[
 def test_staff_plans_a_study_tour_for_six_groups_and_prints_it(
     server: LiveServer, offline_page: Callable[[str], PageWatch], tmp_path: Path
 ) -> None:
-    pytest.importorskip("tourplan.study", reason="tourplan.study is not there yet")
     watch = offline_page(f"{server.url}/staff/study/new?lang=en")
     page = watch.page
     _login(page, server.url)
@@ -352,7 +351,6 @@ def test_staff_plans_a_study_tour_for_six_groups_and_prints_it(
 def test_staff_flow_dashboard_shows_progress_then_the_map(
     server: LiveServer, offline_page: Callable[[str], PageWatch]
 ) -> None:
-    pytest.importorskip("tourplan.flow", reason="tourplan.flow is not there yet")
     watch = offline_page(f"{server.url}/staff/flow?lang=en")
     page = watch.page
     if "/staff/login" in page.url:
