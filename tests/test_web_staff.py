@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import re
 import time
@@ -183,6 +184,43 @@ def test_bad_study_form(staff: Any, change: dict[str, str], field: str) -> None:
     page = r.get_data(as_text=True)
     assert 'class="error"' in page
     assert field in page
+
+
+def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
+    """Lunch, limits and staff ratios are fields (no JSON needed); they reach the plan and come back on edit."""
+    page = staff.get("/staff/study/new?lang=en").get_data(as_text=True)
+    for name in ("lunch", "max_stops", "max_ride_minutes", "max_groups_per_site", "students_per_teacher",
+                 "tutors_per_group", "guides_per_group"):  # fmt: skip
+        assert f'name="{name}"' in page
+    options = {"lunch": "packed", "max_stops": "3", "max_groups_per_site": "1", "students_per_teacher": "10",
+               "guides_per_group": "0", "extra": '{"staff": {"safety_officers": 3}}'}  # fmt: skip
+    r = staff.post("/staff/study/new", data={**STUDY_FORM, "name": "Options", **options})
+    assert r.status_code == 303, r.get_data(as_text=True)[:3000]
+    plan_id = r.headers["Location"].rsplit("/", 1)[1]
+    rec = app.extensions["tourplan.store"].get_study(plan_id)
+    req = rec.request
+    assert (req["lunch"], req["max_stops"], req["max_groups_per_site"]) == ("packed", 3, 1)
+    assert req["staff"] == {"students_per_teacher": 10, "tutors_per_group": 1, "guides_per_group": 0,
+                            "safety_officers": 3}  # fmt: skip
+    groups = rec.result["groups"]
+    assert groups
+    for g in groups:
+        assert -(-g["students"] // 10) == g["teachers"]  # one teacher per 10 students, rounded up
+        assert g["guides"] == 0
+        assert not any(s["lunch"] for s in g["stops"])  # packed lunches: no lunch stop
+        assert len(g["stops"]) <= 3
+    # the edit page shows them in their fields; only the rest stays in the JSON box
+    page = staff.get(f"/staff/study/{plan_id}/edit").get_data(as_text=True)
+    assert re.search(r'<option selected value="packed">|<option value="packed" selected>', page)
+    assert re.search(r'name="students_per_teacher"[^>]*value="10"', page)
+    assert re.search(r'name="max_groups_per_site"[^>]*value="1"', page)
+    box = re.search(r'<textarea[^>]*name="extra"[^>]*>(.*?)</textarea>', page, re.S)
+    assert box is not None
+    assert json.loads(html.unescape(box.group(1))) == {"staff": {"safety_officers": 3}}
+    # a bad ratio is marked on its own field
+    r = staff.post("/staff/study/new", data={**STUDY_FORM, "students_per_teacher": "0"})
+    assert r.status_code == 400
+    assert 'id="students_per_teacher-error"' in r.get_data(as_text=True)
 
 
 def test_unknown_study_plan(staff: Any) -> None:

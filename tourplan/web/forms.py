@@ -7,6 +7,7 @@ core does the real validation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
+from tourplan.study import DEFAULT_MAX_RIDE, LUNCH_MODES, StaffRules, StudyTourRequest
 from tourplan.web.i18n import GRADE_LABELS, MODE_LABELS, PACE_LABELS, PRODUCT_LABELS, THEME_LABELS
 
 if TYPE_CHECKING:
@@ -176,6 +178,15 @@ def _json_object(form: Any, field: Any) -> None:
         raise ValidationError(str(_l("Expected a JSON object {…}")))
 
 
+_STAFF = StaffRules()
+_MAX_STOPS = next(f.default for f in dataclasses.fields(StudyTourRequest) if f.name == "max_stops")
+LUNCH_LABELS: dict[str, Any] = {
+    "group": _l("Each group at a restaurant (sites share the load)"),
+    "together": _l("The whole school at one restaurant"),
+    "packed": _l("Packed lunches (no lunch stop)"),
+}
+
+
 class StudyForm(FlaskForm):  # type: ignore[misc]
     """Study-tour planner (研学): a school's groups of one grade band on one day."""
 
@@ -198,11 +209,40 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
         _l("Study themes"), choices=[choice(p, PRODUCT_LABELS[p]) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
     )
     require = MultiCheckboxField(_l("Required sites"), validate_choice=False)
+    lunch = SelectField(
+        _l("Lunch"), choices=[choice(m, LUNCH_LABELS[m]) for m in LUNCH_MODES], default=LUNCH_MODES[0]
+    )
+    max_stops = IntegerField(
+        _l("Most study stops per group"), default=_MAX_STOPS, validators=[Optional(), NumberRange(1, 10)]
+    )
+    max_ride_minutes = IntegerField(
+        _l("Longest bus ride (min)"), validators=[Optional(), NumberRange(5, 600)]
+    )
+    max_groups_per_site = IntegerField(
+        _l("Most groups at one site"), validators=[Optional(), NumberRange(1, 500)]
+    )
+    students_per_teacher = IntegerField(
+        _l("Students per teacher"),
+        default=_STAFF.students_per_teacher,
+        validators=[Optional(), NumberRange(1, 200)],
+    )
+    tutors_per_group = IntegerField(
+        _l("Study tutors per group"),
+        default=_STAFF.tutors_per_group,
+        validators=[Optional(), NumberRange(0, 10)],
+    )
+    guides_per_group = IntegerField(
+        _l("Guides per group"), default=_STAFF.guides_per_group, validators=[Optional(), NumberRange(0, 10)]
+    )
     extra = TextAreaField(
         _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
     )
 
-    _FIELDS = ("school", "grade", "students", "groups", "buses", "seats", "start", "products", "require")
+    _FIELDS = ("school", "grade", "students", "groups", "buses", "seats", "start", "products", "require", "lunch",
+               "max_stops", "max_ride_minutes", "max_groups_per_site")  # fmt: skip
+    DEFAULT_MAX_RIDE = DEFAULT_MAX_RIDE
+    #: Form fields that fill the request's ``staff`` object.
+    STAFF_FIELDS = ("students_per_teacher", "tutors_per_group", "guides_per_group")
 
     def to_values(self) -> dict[str, Any]:
         """Request values for ``StudyTourRequest.from_dict``."""
@@ -219,9 +259,24 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
             "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "17:00",
             "products": list(self.products.data or []),
             "require": list(self.require.data or []),
+            "lunch": self.lunch.data or LUNCH_MODES[0],
+            "max_stops": _MAX_STOPS if self.max_stops.data is None else self.max_stops.data,
         }
+        for name in ("max_ride_minutes", "max_groups_per_site"):
+            if getattr(self, name).data is not None:
+                values[name] = getattr(self, name).data
+        # a field left empty (or not posted) means the standard's default
+        staff = {
+            name: getattr(_STAFF, name) if getattr(self, name).data is None else getattr(self, name).data
+            for name in self.STAFF_FIELDS
+        }
+        if staff != {name: getattr(_STAFF, name) for name in self.STAFF_FIELDS}:
+            values["staff"] = staff
         if (self.extra.data or "").strip():
-            values.update(json.loads(self.extra.data))
+            extra = json.loads(self.extra.data)
+            if isinstance(extra.get("staff"), dict) and "staff" in values:
+                extra["staff"] = {**extra["staff"], **values["staff"]}
+            values.update(extra)
         return values
 
     def fill(self, values: dict[str, Any], name: str) -> None:
@@ -243,7 +298,24 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
             if key in values:
                 getattr(self, key).data = values[key]
         extra = {k: v for k, v in values.items() if k not in shown}
+        staff = extra.pop("staff", None)
+        if isinstance(staff, dict):
+            rest = dict(staff)
+            for key in self.STAFF_FIELDS:
+                if key in rest:
+                    getattr(self, key).data = rest.pop(key)
+            if rest:
+                extra["staff"] = rest
+        elif staff is not None:
+            extra["staff"] = staff
         self.extra.data = json.dumps(extra, ensure_ascii=False, indent=1) if extra else ""
+
+    def options_changed(self) -> bool:
+        """Whether any of the folded options differs from its default (then they show unfolded)."""
+        return any(
+            getattr(self, key).data != getattr(self, key).default
+            for key in ("lunch", "max_stops", "max_ride_minutes", "max_groups_per_site", *self.STAFF_FIELDS)
+        )
 
 
 DAY_TYPE_LABELS: dict[str, Any] = {

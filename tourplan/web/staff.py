@@ -97,7 +97,8 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
         result: dict[str, Any] = services.plan_study(values)
     except RequestValidationError as exc:
         for name, msg in exc.errors.items():
-            field = getattr(form, name, None)
+            short = name.removeprefix("staff.")
+            field = getattr(form, short if short in form.STAFF_FIELDS else name, None)
             if field is not None and hasattr(field, "errors") and name != "extra":
                 field.errors = [*list(field.errors), msg]
             else:
