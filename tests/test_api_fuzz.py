@@ -34,8 +34,14 @@ if TYPE_CHECKING:
 
 PASSWORD = "correct horse battery"
 MAX_EXAMPLES = 110
+#: Flask-Login's "strong" session protection logs a session out when the
+#: client's address or User-Agent changes, and schemathesis' WSGI calls have
+#: no REMOTE_ADDR: the login and every fuzz case send the same two headers.
+HEADERS = {"User-Agent": "tourplan-fuzz", "X-Forwarded-For": "192.0.2.7"}
 #: Operations seen and cases run, per operation (filled by the tests below).
 CASES: dict[str, int] = {}
+#: Response status codes seen, per operation.
+STATUSES: dict[str, set[int]] = {}
 _LOCK = threading.Lock()
 
 
@@ -64,7 +70,11 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def staff_cookie(fuzz_app: Any) -> dict[str, str]:
-    c = helpers.login(fuzz_app.test_client(), "staff", PASSWORD)
+    c = fuzz_app.test_client()
+    c.environ_base["HTTP_USER_AGENT"] = HEADERS["User-Agent"]
+    c.environ_base["HTTP_X_FORWARDED_FOR"] = HEADERS["X-Forwarded-For"]
+    helpers.login(c, "staff", PASSWORD)
+    assert c.get("/api/v1/study-tours/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404  # logged in: not 401
     cookie = c.get_cookie("session")
     assert cookie is not None
     return {"session": cookie.value}
@@ -117,7 +127,9 @@ def test_api_conforms(case: Any, staff_cookie: dict[str, str]) -> None:
     with _LOCK:
         key = f"{case.method} {case.path}"
         CASES[key] = CASES.get(key, 0) + 1
-    response = case.call_and_validate(cookies=staff_cookie)
+    response = case.call_and_validate(cookies=staff_cookie, headers=HEADERS)
+    with _LOCK:
+        STATUSES.setdefault(key, set()).add(response.status_code)
     _json_errors(response, case)
 
 
@@ -134,3 +146,8 @@ def test_fuzz_covered_every_operation_with_enough_cases(api_schema: Any) -> None
         f" {total - sum(documented.values())} unsupported-method probes): {documented}"
     )
     assert sum(documented.values()) >= 1000, CASES
+    # the staff operations really ran logged in, and schema-valid bodies were accepted
+    for op in ("POST /api/v1/itineraries", "POST /api/v1/study-tours", "POST /api/v1/simulations"):
+        codes = STATUSES.get(op, set())
+        assert 401 not in codes, (op, codes)
+        assert any(200 <= c < 300 for c in codes), (op, codes)

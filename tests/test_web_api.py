@@ -201,6 +201,31 @@ def test_openapi_document(client: Any) -> None:
     assert "Error" in doc["components"]["schemas"]
 
 
+@pytest.mark.parametrize(
+    ("schema", "cls", "required"),
+    [
+        ("ItineraryRequest", "tourplan.itinerary:ItineraryRequest", {"date"}),
+        ("StudyTourRequest", "tourplan.study:StudyTourRequest",
+         {"school", "grade", "students", "date", "buses", "seats"}),
+        ("Scenario", "tourplan.flow:Scenario", {"date"}),
+    ],
+)  # fmt: skip
+def test_request_schemas_document_every_field(client: Any, schema: str, cls: str, required: set[str]) -> None:
+    """Each request body lists exactly the fields its core dataclass takes, so the document cannot drift."""
+    import dataclasses
+    import importlib
+
+    module, name = cls.split(":")
+    renamed = {"start_date": "date"}  # the API's name for ItineraryRequest.start_date
+    fields = {
+        renamed.get(f.name, f.name) for f in dataclasses.fields(getattr(importlib.import_module(module), name)) if f.init
+    }
+    doc = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"][schema]
+    documented = set(doc["properties"]) - {"name"}  # a study plan's name is stored beside its request
+    assert documented == fields, (documented ^ fields)
+    assert set(doc["required"]) == required
+
+
 # --------------------------------------------------------------------------- staff endpoints
 
 

@@ -299,6 +299,18 @@ def test_simulation_size_is_capped(tmp_path: Path) -> None:
     assert "50,000" in page.get_data(as_text=True)
 
 
+def test_study_size_is_capped(tmp_path: Path) -> None:
+    app = make_app(tmp_path, STUDY_MAX_GROUPS=8)
+    c = helpers.login(app.test_client(), "staff", PASSWORD)
+    body = {"school": "一中", "grade": "junior", "students": 360, "buses": 9, "seats": 53, "date": "2026-05-12"}
+    err = _json_error(c.post("/api/v1/study-tours", json=body), 400, "group_size", "buses")
+    assert "at most 8" in err["errors"]["group_size"] and "got 9" in err["errors"]["group_size"]
+    _json_error(c.post("/api/v1/study-tours", json={**body, "groups": 9, "buses": 8}), 400, "groups")
+    r = c.post("/api/v1/study-tours", json={**body, "students": 320, "buses": 8})
+    assert r.status_code == 201, r.get_json()
+    assert len(r.get_json()["result"]["groups"]) == 8
+
+
 def test_simulation_planner_time_is_capped(app: Any) -> None:
     from tourplan import flow
     from tourplan.web import services

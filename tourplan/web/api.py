@@ -22,9 +22,11 @@ from flask_login import current_user  # type: ignore[import-untyped, unused-igno
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
 from marshmallow import validate as v
 
-from tourplan.data import CATEGORIES, GRADES, THEMES
+from tourplan.data import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
+from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
+from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.web import services
 from tourplan.web.auth import staff_required
 from tourplan.web.visitor import export_response
@@ -186,13 +188,83 @@ class ExportQuerySchema(_Strict):
     format = ma.fields.String(required=True, validate=v.OneOf(("gpx", "ics", "geojson")))
 
 
-class StudyTourRequestSchema(ma.Schema):
-    """A study-tour request (``tourplan.study.StudyTourRequest.from_dict``) plus a name."""
+class StaffRulesSchema(_Strict):
+    """Staffing rules (``tourplan.study.StaffRules``); each field defaults as documented there."""
 
-    class Meta:
-        unknown = ma.INCLUDE
+    students_per_teacher = ma.fields.Integer(strict=True, validate=v.Range(1, 200), metadata={"example": 20})
+    tutors_per_group = ma.fields.Integer(strict=True, validate=v.Range(0, 10), metadata={"description": "研学导师"})
+    guides_per_group = ma.fields.Integer(strict=True, validate=v.Range(0, 10))
+    safety_officers = ma.fields.Integer(strict=True, validate=v.Range(1, 20))
+    project_leaders = ma.fields.Integer(strict=True, validate=v.Range(0, 10))
+
+
+class PublicLoadSchema(_Strict):
+    """Expected public visitors per site and time slot (``tourplan.study.PublicLoad``)."""
+
+    counts = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.Float(validate=v.Range(0, 1e7))),
+        required=True,
+        metadata={"description": "site id: visitors present in each slot, slot 0 starting at day_start"},
+    )
+    slot_minutes = ma.fields.Integer(strict=True, validate=v.Range(1, 24 * 60))
+    day_start = ma.fields.String(validate=_HHMM, metadata={"example": "06:00"})
+
+
+class StudyTourRequestSchema(_Strict):
+    """A study tour (``tourplan.study.StudyTourRequest``) plus the plan's name.
+
+    Give ``group_size`` (students per group, default 40) or ``groups`` (how
+    many); the planner checks every value again and names each bad field.
+    """
 
     name = ma.fields.String(validate=v.Length(1, 200), load_default="study tour")
+    school = ma.fields.String(required=True, validate=v.Length(1, 200), metadata={"example": "焦作市第一中学"})
+    grade = ma.fields.String(
+        required=True, validate=v.OneOf(GRADES), metadata={"description": "grade band (小学/初中/高中)"}
+    )
+    grade_years = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=v.Range(1, 6)),
+        validate=v.Length(max=6),
+        metadata={"description": "years within the band (primary 1-6, junior and senior 1-3)"},
+    )
+    students = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 20000), metadata={"example": 240})
+    date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    buses = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 500), metadata={"example": 6})
+    seats = ma.fields.Integer(strict=True, required=True, validate=v.Range(5, 100), metadata={"example": 53})
+    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 100))
+    groups = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 500))
+    day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
+    day_end = ma.fields.String(validate=_HHMM, metadata={"example": "17:00"})
+    start = ma.fields.String(
+        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
+    )
+    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
+    themes = ma.fields.List(ma.fields.String(validate=v.OneOf(STUDY_THEMES)), validate=v.Length(max=20))
+    products = ma.fields.List(
+        ma.fields.String(validate=v.OneOf(STUDY_PRODUCTS)),
+        validate=v.Length(max=10),
+        metadata={"description": "study product types of the standard (知识科普型 ...)"},
+    )
+    require = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
+    exclude_ = ma.fields.List(
+        ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=200), data_key="exclude", attribute="exclude"
+    )
+    lunch = ma.fields.String(validate=v.OneOf(LUNCH_MODES))
+    lunch_site = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
+    max_ride_minutes = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(5, 600))
+    staff = ma.fields.Nested(StaffRulesSchema)
+    staff_on_buses = _StrictBoolean()
+    max_stops = ma.fields.Integer(strict=True, validate=v.Range(1, 10))
+    boarding_minutes = ma.fields.Integer(strict=True, validate=v.Range(0, 60))
+    max_groups_per_site = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 500))
+    student_ticket_factor = ma.fields.Float(validate=v.Range(0, 1))
+    bus_cost_cny = ma.fields.Float(validate=v.Range(0, 1e6), metadata={"description": "per bus and day"})
+    public_load = ma.fields.Nested(PublicLoadSchema, allow_none=True)
+    time_limit = ma.fields.Float(
+        validate=v.Range(0.01, 30), metadata={"description": "Optimizer seconds per bus (capped by the server)"}
+    )
+    improve_rounds = ma.fields.Integer(strict=True, validate=v.Range(0, 20))
 
 
 class StudyTourSchema(ma.Schema):
@@ -205,11 +277,82 @@ class StudyTourSchema(ma.Schema):
     result = ma.fields.Dict()
 
 
-class ScenarioSchema(ma.Schema):
-    """A visitor-flow scenario (``tourplan.flow.Scenario.from_dict``)."""
+class EntryPointSchema(_Strict):
+    """Where visitors arrive (``tourplan.flow.EntryPoint``)."""
 
-    class Meta:
-        unknown = ma.INCLUDE
+    name = ma.fields.String(required=True, validate=v.Length(1, 80))
+    place = ma.fields.String(
+        required=True, validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' or a place name"}
+    )
+    share = ma.fields.Float(required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"})
+    profile = ma.fields.Raw(
+        metadata={"description": "arrival profile: a named one (car_park, station, ...) or hourly weights"}
+    )
+    mode = ma.fields.String(validate=v.OneOf(tuple(MODES)))
+
+
+class SegmentSchema(_Strict):
+    """A visitor segment (``tourplan.flow.Segment``)."""
+
+    name = ma.fields.String(required=True, validate=v.Length(1, 80))
+    share = ma.fields.Float(required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"})
+    interests = ma.fields.Dict(keys=ma.fields.String(validate=v.OneOf(THEMES)), values=ma.fields.Float(validate=v.Range(0, 10)))
+    pace = ma.fields.String(validate=v.OneOf(tuple(PACES)))
+    mode = ma.fields.String(validate=v.OneOf(tuple(MODES)), allow_none=True)
+    group_size = ma.fields.Integer(strict=True, validate=v.Range(1, 500))
+    entries = ma.fields.List(ma.fields.String(), metadata={"description": "entry point names (default: all)"})
+    day_end = ma.fields.String(validate=_HHMM, metadata={"example": "18:30"})
+
+
+class FixedArrivalSchema(_Strict):
+    """A booked group that occupies a site from ``start`` to ``end`` (``tourplan.flow.FixedArrival``)."""
+
+    site_id = ma.fields.String(required=True, validate=v.Length(1, 80))
+    start = ma.fields.String(required=True, validate=_HHMM, metadata={"example": "09:30"})
+    end = ma.fields.String(required=True, validate=_HHMM, metadata={"example": "11:00"})
+    count = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 100_000))
+
+
+class ScenarioSchema(_Strict):
+    """A visitor-flow scenario (``tourplan.flow.Scenario``); the simulation checks every value again."""
+
+    date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    day_type = ma.fields.String(
+        validate=v.OneOf(DAY_TYPES), allow_none=True, metadata={"description": "default: from the date"}
+    )
+    visitors = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=v.Range(0, 20_000_000),
+        metadata={"description": "default: the day type's usual count (capped by the server)", "example": 20000},
+    )
+    entries = ma.fields.List(ma.fields.Nested(EntryPointSchema), validate=v.Length(max=50))
+    segments = ma.fields.List(ma.fields.Nested(SegmentSchema), validate=v.Length(max=50))
+    fixed_arrivals = ma.fields.List(ma.fields.Nested(FixedArrivalSchema), validate=v.Length(max=500))
+    outdoor_factor = ma.fields.Float(validate=v.Range(0, 2), metadata={"description": "below 1 on a rainy day"})
+    slot_minutes = ma.fields.Integer(strict=True, validate=v.OneOf((5, 10, 15, 20, 30, 60)))
+    day_start = ma.fields.String(validate=_HHMM, metadata={"example": "06:00"})
+    day_end = ma.fields.String(validate=_HHMM, metadata={"example": "24:00"})
+    patience_minutes = ma.fields.Float(validate=v.Range(0, 24 * 60))
+    skip_probability = ma.fields.Float(validate=v.Range(0, 1, max_inclusive=False))
+    dwell_cv = ma.fields.Float(validate=v.Range(0, 2))
+    bucket_minutes = ma.fields.Integer(strict=True, validate=v.Range(15, 600))
+    plan_time_limit = ma.fields.Float(
+        validate=v.Range(0.01, 60), metadata={"description": "Optimizer seconds per plan (capped by the server)"}
+    )
+    min_plan_share = ma.fields.Float(validate=v.Range(0, 0.5, max_inclusive=False))
+    plan_variants = ma.fields.Integer(strict=True, validate=v.Range(1, 64))
+    variant_share = ma.fields.Float(validate=v.Range(0, 1, min_inclusive=False))
+    interest_cv = ma.fields.Float(validate=v.Range(0, 2))
+    must_see_share = ma.fields.Float(validate=v.Range(0, 1))
+    area_shares = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Float(validate=v.Range(0, 1)),
+        metadata={"description": "area site id: share of the day's visitors whose day includes it"},
+    )  # fmt: skip
+    holidays = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(validate=v.OneOf(DAY_TYPES)),
+        metadata={"description": "YYYY-MM-DD: day type (overrides the built-in calendar)"},
+    )  # fmt: skip
 
 
 class RunSchema(ma.Schema):

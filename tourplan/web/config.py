@@ -62,6 +62,9 @@ class DefaultConfig:
     #: Most visitors one simulation started from the web may model (the
     #: day-type default counts when the request gives none).
     SIMULATION_MAX_VISITORS: int = 300_000
+    #: Most school groups, and most buses, in one study tour planned from the
+    #: web (planning time grows with them: 60 buses take about 8 s).
+    STUDY_MAX_GROUPS: int = 60
     #: Rate limits (flask-limiter strings, per client IP; with PROXY_FIX the
     #: IP is the one the proxy reports). ``RATELIMIT_ENABLED = False`` turns
     #: them all off; ``RATELIMIT_STORAGE_URI`` shares counts between worker

@@ -11,8 +11,9 @@
 * Request bodies: ``MAX_CONTENT_LENGTH`` for every request (the site-table
   upload), and the smaller ``API_MAX_CONTENT_LENGTH`` for JSON bodies under
   ``/api/`` (413, JSON).
-* The optimizer's time per plan is capped by ``PLAN_TIME_LIMIT`` and a web
-  simulation's size by ``SIMULATION_MAX_VISITORS`` (see
+* The optimizer's time per plan is capped by ``PLAN_TIME_LIMIT``, a web
+  simulation's size by ``SIMULATION_MAX_VISITORS`` and a study tour's groups
+  and buses by ``STUDY_MAX_GROUPS`` (see
   :mod:`tourplan.web.services`).
 """
 

@@ -392,10 +392,30 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
         From the planner.
     """
     study = optional_module("study")
-    req = _cap_time_limit(study.StudyTourRequest.from_dict(dict(data)))
+    req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
     sd = site_data()
     plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
     return jsonable(plan.to_dict())  # type: ignore[no-any-return]
+
+
+def _bounded_study(req: Any) -> Any:
+    """Refuse a web study tour with more groups or buses than ``STUDY_MAX_GROUPS``.
+
+    Raises
+    ------
+    RequestValidationError
+        Naming ``groups`` (or ``group_size`` when it set the count) and ``buses``.
+    """
+    cap = int(current_app.config["STUDY_MAX_GROUPS"])
+    errors: dict[str, str] = {}
+    if req.n_groups > cap:
+        field = "groups" if req.groups is not None else "group_size"
+        errors[field] = f"expected at most {cap} groups in one study tour planned here, got {req.n_groups}"
+    if req.buses > cap:
+        errors["buses"] = f"expected at most {cap} buses in one study tour planned here, got {req.buses}"
+    if errors:
+        raise RequestValidationError(errors)
+    return req
 
 
 def study_print_html(record: StudyRecord) -> str:
