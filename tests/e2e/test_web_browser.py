@@ -289,6 +289,35 @@ def test_outside_page_embeds_a_map(
     watch2.assert_clean()
 
 
+def test_downloaded_map_file_works_from_disk_offline(
+    server: LiveServer, tmp_path: Path, offline_page: Callable[[str], PageWatch]
+) -> None:
+    """The standalone map file a promotional site downloads opens from disk with no server and no network."""
+    saved = server.post_json("/api/v1/itineraries", {"date": "2025-05-10", "interests": {"history": 1}})
+    stops = sum(len(d["stops"]) for d in saved["result"]["days"])
+    with urllib.request.urlopen(f"{server.url}/embed/itinerary/{saved['id']}.html?lang=en", timeout=60) as r:
+        assert "attachment" in r.headers["Content-Disposition"]
+        body = r.read()
+    file = tmp_path / "trip.html"
+    file.write_bytes(body)
+    watch = offline_page(file.as_uri())
+    page = watch.page
+    page.locator(".folium-map .leaflet-marker-icon").first.wait_for(timeout=20_000)
+    assert page.evaluate("typeof window.L") == "object"
+    assert page.locator(".tp-stop").count() == stops
+    page.locator(".leaflet-marker-icon:has(.tp-stop)").first.dispatch_event("click")  # markers may overlap
+    page.locator(".leaflet-popup-content").wait_for()
+    assert not watch.blocked_other, watch.blocked_other  # nothing but tiles was asked from a network
+    watch.assert_clean()
+
+
+def test_developers_page_passes_axe(server: LiveServer, offline_page: Callable[[str], PageWatch]) -> None:
+    watch = offline_page(f"{server.url}/developers?lang=en")
+    assert watch.page.locator("h3 code", has_text="POST /api/v1/itineraries").count() == 1
+    check_axe(watch.page, "developers page")
+    watch.assert_clean()
+
+
 def test_non_embed_page_refuses_to_be_framed(
     server: LiveServer, outside: tuple[str, Path], offline_page: Callable[[str], PageWatch]
 ) -> None:

@@ -121,12 +121,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     init_auth(app)
 
-    from tourplan.web import api, embed, staff, visitor
+    from tourplan.web import api, developers, embed, staff, visitor
 
     app.register_blueprint(visitor.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(embed.bp)
-    api.init_api(app, csrf)
+    app.extensions["tourplan.api"] = api.init_api(app, csrf)
+    app.register_blueprint(developers.bp)
     init_errors(app)
     init_cors(app)
 

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
@@ -78,40 +78,80 @@ def _page(m: Any, title: str, link: str | None, opts: dict[str, Any]) -> Respons
     )
 
 
+def _download(m: Any, name: str) -> ResponseReturnValue:
+    """The map as one self-contained HTML file (scripts and styles inlined; only tiles load from outside)."""
+    body = maps.to_standalone_html(m)
+    return Response(
+        body,
+        mimetype="text/html",
+        headers={"Content-Disposition": f'attachment; filename="{name}.html"'},
+    )
+
+
+def _itinerary_map(iid: str, opts: dict[str, Any]) -> Any:
+    record = services.get_store().get_itinerary(iid)
+    if record is None:
+        abort(404)
+    return services.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
+
+
 @bp.get("/embed/itinerary/<id:iid>")
 def itinerary(iid: str) -> ResponseReturnValue:
     """A saved itinerary's route map."""
     opts = _options()
-    record = services.get_store().get_itinerary(iid)
-    if record is None:
-        abort(404)
-    m = services.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
+    m = _itinerary_map(iid, opts)
     return _page(m, _("Trip map"), url_for("visitor.itinerary", iid=iid, _external=True), opts)
+
+
+@bp.get("/embed/itinerary/<id:iid>.html")
+def itinerary_file(iid: str) -> ResponseReturnValue:
+    """A saved itinerary's route map as a standalone HTML file."""
+    return _download(_itinerary_map(iid, _options()), f"tourplan-trip-{iid}")
+
+
+def _showcase_map(theme: str, opts: dict[str, Any]) -> Any:
+    if theme not in THEMES:
+        abort(404, description=f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
+    result = services.showcase_result(theme)
+    return services.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
 
 
 @bp.get("/embed/showcase/<theme>")
 def showcase(theme: str) -> ResponseReturnValue:
     """A themed one-day route, planned on demand and cached."""
-    if theme not in THEMES:
-        abort(404, description=f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
     opts = _options()
-    result = services.showcase_result(theme)
-    m = services.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
+    m = _showcase_map(theme, opts)
     title = _("A day of %(theme)s in Jiaozuo", theme=str(THEME_LABELS[theme]))
     return _page(m, title, url_for("visitor.index", _external=True), opts)
 
 
-@bp.get("/embed/flow/<id:run_id>")
-def flow(run_id: str) -> ResponseReturnValue:
-    """The visitor-flow map of a finished simulation run."""
-    opts = _options()
+@bp.get("/embed/showcase/<theme>.html")
+def showcase_file(theme: str) -> ResponseReturnValue:
+    """A themed one-day route as a standalone HTML file."""
+    return _download(_showcase_map(theme, _options()), f"tourplan-{theme}-day")
+
+
+def _flow_map(run_id: str, opts: dict[str, Any]) -> Any:
     run = services.get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
     m = services.render_flow_map(services.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
     if m is None:
         abort(404)
-    return _page(m, _("Visitor flow"), None, opts)
+    return m
+
+
+@bp.get("/embed/flow/<id:run_id>")
+def flow(run_id: str) -> ResponseReturnValue:
+    """The visitor-flow map of a finished simulation run."""
+    opts = _options()
+    return _page(_flow_map(run_id, opts), _("Visitor flow"), None, opts)
+
+
+@bp.get("/embed/flow/<id:run_id>.html")
+def flow_file(run_id: str) -> ResponseReturnValue:
+    """The visitor-flow map of a finished run as a standalone HTML file."""
+    return _download(_flow_map(run_id, _options()), f"tourplan-flow-{run_id}")
 
 
 def embed_url_for(kind: str, key: str) -> str:

@@ -119,6 +119,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
         share_url=share,
         exports=_exports(iid),
         embed_snippet=maps.embed_snippet(embed_url, "100%", 480, _("Trip map")),
+        map_file=url_for("embed.itinerary_file", iid=iid, lang=lang),
         oembed_url=url_for("embed.oembed", url=share, format="json", _external=True),
         replan_form=ReplanForm(),
         locked=record.request.get("locked") or {},
