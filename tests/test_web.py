@@ -189,6 +189,19 @@ def test_printable_page(client: Any, saved: str) -> None:
     assert "焦作站" in zh and "Leave Jiaozuo Railway Station" not in zh
 
 
+def test_printable_page_lists_every_leg(client: Any, app: Any, saved: str) -> None:
+    """How to get from one stop to the next is on paper too: one row per leg, back to the end included."""
+    result = _result(app, saved)
+    en = client.get(f"/i/{saved}/print?lang=en").get_data(as_text=True)
+    rows = re.findall(r'<tr class="leg-row"><td></td><td colspan="3">→ (\d+) min by [^,]+, ([\d.]+) km</td></tr>', en)
+    legs = [leg for day in result["days"] for leg in day["legs"]]
+    assert len(legs) >= 2
+    assert len(rows) == len(legs)
+    for (m, km), leg in zip(rows, legs, strict=True):
+        assert abs(int(m) - leg["minutes"]) <= 0.5
+        assert float(km) == pytest.approx(leg["km"], rel=1e-5)
+
+
 def test_replan_locks_and_removes(client: Any, app: Any, saved: str) -> None:
     stops = _result(app, saved)["days"][0]["stops"]
     visits = [s for s in stops if not s["lunch"]]
