@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import html
+import io
 import json
 import re
 import time
@@ -167,6 +169,34 @@ def test_print_shows_the_plan_as_saved(staff: Any, app: Any, study_id: str) -> N
     # printed from the saved plan, not planned again
     assert "Label only in the saved plan" in page
     store.update_study(study_id, name=rec.name, request=dict(rec.request), result=dict(rec.result))
+
+
+def test_study_timetable_csv(staff: Any, app: Any, study_id: str) -> None:
+    store = app.extensions["tourplan.store"]
+    rec = store.get_study(study_id)
+    r = staff.get(f"/staff/study/{study_id}.csv")
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv"
+    assert r.headers["Content-Disposition"] == f'attachment; filename="study-{study_id}.csv"'
+    text = r.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel then reads UTF-8 (Chinese names)
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    stops = [(g["id"], s) for g in rec.result["groups"] for s in g["stops"]]
+    assert len(rows) == len(stops) > 0
+    for row, (gid, s) in zip(rows, stops, strict=True):
+        assert (row["group"], row["site_id"], row["start"], row["end"]) == (gid, s["site_id"], s["start"], s["end"])
+    assert f'href="/staff/study/{study_id}.csv"' in staff.get(f"/staff/study/{study_id}").get_data(as_text=True)
+    # text that a spreadsheet would run as a formula is neutralised
+    result = json.loads(json.dumps(rec.result))
+    result["groups"][0]["label"] = '=HYPERLINK("http://evil.example","x")'
+    store.update_study(study_id, name=rec.name, request=dict(rec.request), result=result)
+    try:
+        first = next(csv.DictReader(io.StringIO(staff.get(f"/staff/study/{study_id}.csv").get_data(as_text=True)[1:])))
+        assert first["label"] == "'" + result["groups"][0]["label"]
+    finally:
+        store.update_study(study_id, name=rec.name, request=dict(rec.request), result=dict(rec.result))
+    # staff only
+    assert app.test_client().get(f"/staff/study/{study_id}.csv").status_code in (302, 401)
 
 
 @pytest.mark.parametrize(

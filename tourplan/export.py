@@ -14,12 +14,17 @@ stores), so a saved plan exports exactly like a fresh one.
   Written with ``icalendar``.
 * :func:`to_geojson` -- a FeatureCollection of stop points and one line
   string per day (RFC 7946: ``[lon, lat]``, WGS-84).
+* :func:`study_timetable_csv` -- a study-tour plan as one CSV row per group
+  and stop, every text cell guarded against spreadsheet formulas
+  (:func:`csv_cell`).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,7 +37,7 @@ import icalendar
 if TYPE_CHECKING:
     from tourplan.itinerary import Itinerary
 
-__all__ = ["TIMEZONE", "itinerary_uid", "to_geojson", "to_gpx", "to_ics"]
+__all__ = ["TIMEZONE", "csv_cell", "itinerary_uid", "study_timetable_csv", "to_geojson", "to_gpx", "to_ics"]
 
 #: Time zone of every clock time in an itinerary.
 TIMEZONE = "Asia/Shanghai"
@@ -319,3 +324,62 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
                 }
             )
     return {"type": "FeatureCollection", "features": features}
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value safe for a spreadsheet: text that would start a formula gets a leading ``'``.
+
+    Site names and notes come from uploaded data; Excel and LibreOffice run a
+    cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (CSV
+    injection, OWASP). Numbers pass unchanged.
+
+    Examples
+    --------
+    >>> csv_cell("=SUM(A1:A9)"), csv_cell("@cmd"), csv_cell("云台山"), csv_cell(-3.5)
+    ("'=SUM(A1:A9)", "'@cmd", '云台山', -3.5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def study_timetable_csv(plan: Mapping[str, Any]) -> str:
+    """A study-tour plan (``StudyTourPlan.to_dict()``) as CSV: one row per group and stop.
+
+    The columns are what a coordinator hands to drivers and sites: group,
+    bus, stop number, site, arrival, visit start and end, lunch, the
+    group's students and people, the stop's tickets and what the students
+    learn there. Sorted by group, then time; sort by site and start in a
+    spreadsheet for each site's booking list.
+
+    Examples
+    --------
+    >>> plan = {"groups": [{"id": "G1", "label": "第1组", "bus": "B1", "students": 40, "people": 44,
+    ...     "depart": "08:30", "back": "16:00", "stops": [{"site_id": "a", "name_zh": "甲", "name_en": "A",
+    ...     "arrive": "09:00", "start": "09:05", "end": "10:00", "wait_minutes": 5, "lunch": False,
+    ...     "ticket_cny": 0.0, "learn": "=1+1"}]}]}
+    >>> print(study_timetable_csv(plan))  # doctest: +NORMALIZE_WHITESPACE
+    group,label,bus,depart,back,stop,site_id,name_zh,name_en,arrive,start,end,wait_minutes,lunch,students,people,ticket_cny,learn
+    G1,第1组,B1,08:30,16:00,1,a,甲,A,09:00,09:05,10:00,5,no,40,44,0,'=1+1
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        ["group", "label", "bus", "depart", "back", "stop", "site_id", "name_zh", "name_en", "arrive", "start",
+         "end", "wait_minutes", "lunch", "students", "people", "ticket_cny", "learn"]
+    )  # fmt: skip
+    for g in plan.get("groups", ()):
+        for i, s in enumerate(g.get("stops", ()), start=1):
+            row = [
+                g.get("id"), g.get("label"), g.get("bus"), g.get("depart"), g.get("back"), i, s.get("site_id"),
+                s.get("name_zh"), s.get("name_en"), s.get("arrive"), s.get("start"), s.get("end"),
+                s.get("wait_minutes", 0), "yes" if s.get("lunch") else "no", g.get("students"), g.get("people"),
+                f"{float(s.get('ticket_cny') or 0):g}", s.get("learn", ""),
+            ]  # fmt: skip
+            w.writerow([csv_cell(x) for x in row])
+    return buf.getvalue()

@@ -31,6 +31,7 @@ from flask import current_app
 from tourplan import maps
 from tourplan.data import load_edges, load_sites, parse_sites
 from tourplan.errors import DataValidationError, Problem, RequestValidationError, TourplanError
+from tourplan.export import csv_cell
 from tourplan.graph import SiteGraph
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.store import ItineraryRecord, RunRecord, Store, StudyRecord, new_id
@@ -732,8 +733,8 @@ def flow_csv(view: FlowView) -> str:
         cap = max(s.site.capacity_instant, 1)
         for i, x in enumerate(s.occupancy):
             w.writerow(
-                [s.site.id, s.site.name_zh, s.site.name_en, i, view.slot_time(i), round(x, 1),
-                 s.site.capacity_instant, round(100 * x / cap, 1)]
+                [csv_cell(v) for v in (s.site.id, s.site.name_zh, s.site.name_en, i, view.slot_time(i), round(x, 1),
+                 s.site.capacity_instant, round(100 * x / cap, 1))]
             )  # fmt: skip
     return buf.getvalue()
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped, unused-ignore]
 
+from tourplan import export
 from tourplan.errors import (
     DataValidationError,
     InfeasibleRequestError,
@@ -187,6 +188,16 @@ def study_print(plan_id: str) -> ResponseReturnValue:
     rec = _study_record(plan_id)
     html = services.study_print_html(rec)
     return Response(html, mimetype="text/html")
+
+
+@bp.get("/study/<id:plan_id>.csv")
+@staff_required
+def study_csv(plan_id: str) -> ResponseReturnValue:
+    """The saved plan's timetable, one row per group and stop (UTF-8 with BOM, so Excel reads Chinese)."""
+    rec = _study_record(plan_id)
+    resp = Response("\ufeff" + export.study_timetable_csv(rec.result), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="study-{plan_id}.csv"'
+    return resp
 
 
 # --------------------------------------------------------------------------- visitor flow
