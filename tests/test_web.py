@@ -223,6 +223,29 @@ def test_replan_locks_and_removes(client: Any, app: Any, saved: str) -> None:
     assert f'name="lock" value="{keep}:0" checked' in page
 
 
+def test_replan_adds_a_site(client: Any, app: Any, saved: str) -> None:
+    result = _result(app, saved)
+    planned = {s["site_id"] for d in result["days"] for s in d["stops"]}
+    page = client.get(f"/i/{saved}?lang=en").get_data(as_text=True)
+    offered = re.findall(r'<select id="add-site" name="add"[^>]*>(.*?)</select>', page, re.S)
+    assert offered
+    choices = [v for v in re.findall(r'<option value="([^"]*)">', offered[0]) if v]
+    assert choices and not set(choices) & planned  # only sites not in the trip yet
+    # a site in the city open all day, so the trip can always make room for it
+    target = next(c for c in ("longyuan_lake_park", "dongfanghong_square", "jiaozuo_museum") if c in choices)
+    r = client.post(f"/i/{saved}/replan", data={"add": [target]})
+    assert r.status_code == 303
+    rec = app.extensions["tourplan.store"].get_itinerary(r.headers["Location"].rsplit("/", 1)[1])
+    assert target in rec.request["must_see"]
+    assert target in {s["site_id"] for d in rec.result["days"] for s in d["stops"]}
+    # an empty choice adds nothing
+    r = client.post(f"/i/{saved}/replan", data={"add": [""]})
+    assert r.status_code == 303
+    rec = app.extensions["tourplan.store"].get_itinerary(r.headers["Location"].rsplit("/", 1)[1])
+    before = app.extensions["tourplan.store"].get_itinerary(saved).request.get("must_see") or []
+    assert rec.request["must_see"] == list(before)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -143,10 +143,11 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
 
 
 class ReplanForm(FlaskForm):  # type: ignore[misc]
-    """Lock stops to their day and remove stops, then plan again."""
+    """Lock stops to their day, remove stops and add must-see sites, then plan again."""
 
     lock = SelectMultipleField(validate_choice=False)
     remove = SelectMultipleField(validate_choice=False)
+    add = SelectMultipleField(validate_choice=False)
 
     def locked(self) -> dict[str, int]:
         """``"site_id:day"`` values as ``{site_id: day index}``."""

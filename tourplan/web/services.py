@@ -228,8 +228,10 @@ def plan_and_save(data: Mapping[str, Any]) -> ItineraryRecord:
     return get_store().save_itinerary(request_values, result)
 
 
-def replan(record: ItineraryRecord, *, locked: Mapping[str, int], exclude: Sequence[str]) -> ItineraryRecord:
-    """Plan again with stops locked to days and stops removed; save as new.
+def replan(
+    record: ItineraryRecord, *, locked: Mapping[str, int], exclude: Sequence[str], add: Sequence[str] = ()
+) -> ItineraryRecord:
+    """Plan again with stops locked to days, stops removed and sites added; save as new.
 
     Parameters
     ----------
@@ -239,12 +241,14 @@ def replan(record: ItineraryRecord, *, locked: Mapping[str, int], exclude: Seque
         Site id -> 0-based day index (replaces the earlier locks).
     exclude
         Site ids never to visit (replaces the earlier exclusions).
+    add
+        Site ids to add as must-see (kept with the earlier must-see sites).
     """
     values = dict(record.request)
     values["locked"] = {k: int(v) for k, v in locked.items() if k not in exclude}
     values["exclude"] = list(dict.fromkeys(exclude))
-    must = [s for s in values.get("must_see") or [] if s not in exclude]
-    values["must_see"] = must
+    must = [s for s in [*(values.get("must_see") or []), *add] if s not in exclude]
+    values["must_see"] = list(dict.fromkeys(must))
     return plan_and_save(values)
 
 

@@ -125,18 +125,30 @@ def itinerary(iid: str) -> ResponseReturnValue:
         locked=record.request.get("locked") or {},
         excluded=record.request.get("exclude") or [],
         sites=services.site_data().sites,
+        addable=_addable(record.result, lang),
     )
+
+
+def _addable(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Sites a visitor may add to a saved trip: the must-see choices not in it yet."""
+    planned = {s["site_id"] for d in result.get("days", []) for s in d.get("stops", [])}
+    return [(sid, label) for sid, label in site_choices(services.site_data().sites, lang) if sid not in planned]
 
 
 @bp.post("/i/<id:iid>/replan")
 def replan(iid: str) -> ResponseReturnValue:
-    """Plan again with the chosen stops locked or removed."""
+    """Plan again with the chosen stops locked or removed and the chosen sites added."""
     record = _record(iid)
     form = ReplanForm(request.form)
     if not form.validate():
         abort(400, description=_("The form expired; please reload the page and try again."))
     try:
-        new = services.replan(record, locked=form.locked(), exclude=list(form.remove.data or []))
+        new = services.replan(
+            record,
+            locked=form.locked(),
+            exclude=list(form.remove.data or []),
+            add=[a for a in form.add.data or [] if a],
+        )
     except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
         return render_template("error.html", status=422, title=_("Cannot plan this"), message=str(exc)), 422
     return redirect(url_for("visitor.itinerary", iid=new.id), code=303)
