@@ -280,6 +280,9 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
     assert 'class="folium-map"' in page
     assert "leaflet.timedimension" in page
     assert 'type="application/json+oembed"' in page
+    # totals are labelled in the page's language, not shown as result keys
+    assert "<dt>Kind of day</dt><dd>Weekday</dd>" in page and "<dt>day_type</dt>" not in page
+    assert "<dt>Visitors</dt><dd>3000</dd>" in page
     with staff.get(f"/staff/flow/{run_id}.csv") as r:
         assert r.status_code == 200
         lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
@@ -290,6 +293,25 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
     assert client.get(f"/staff/flow/{run_id}.csv").status_code == 302
     oembed = client.get("/oembed", query_string={"url": f"http://localhost/embed/flow/{run_id}"}).get_json()
     assert f"/embed/flow/{run_id}" in oembed["html"]
+
+
+def test_flow_alerts_speak_the_page_language(app: Any) -> None:
+    from tourplan.web import services
+
+    result = {
+        "alerts": [{"site_id": "jiaozuo_museum", "slot_start": "10:15", "level": "orange", "ratio": 0.95,
+                    "queue": 12.5}],
+        "daily_alerts": [{"site_id": "jiaozuo_museum", "visits": 4100, "capacity_daily": 3600}],
+    }  # fmt: skip
+    with app.test_request_context("/?lang=en"):
+        en = services.flow_view(result, "en").alerts
+    with app.test_request_context("/?lang=zh"):
+        zh = services.flow_view(result, "zh").alerts
+    assert en == (
+        "Jiaozuo Museum: 4,100 visits > daily capacity C1 3,600",
+        "10:15 Jiaozuo Museum: orange (95% of C0), queue 12.5",
+    )
+    assert zh == ("焦作市博物馆：4,100 人次，超过日最大承载量 C1 3,600", "10:15 焦作市博物馆：橙色预警（C0 的 95%），排队 12.5 人")
 
 
 def test_bad_flow_form(staff: Any) -> None:

@@ -33,7 +33,14 @@ from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-unt
 
 from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import DEFAULT_MAX_RIDE, LUNCH_MODES, StaffRules, StudyTourRequest
-from tourplan.web.i18n import GRADE_LABELS, MODE_LABELS, PACE_LABELS, PRODUCT_LABELS, THEME_LABELS
+from tourplan.web.i18n import (
+    DAY_TYPE_LABELS,
+    GRADE_LABELS,
+    MODE_LABELS,
+    PACE_LABELS,
+    PRODUCT_LABELS,
+    THEME_LABELS,
+)
 
 if TYPE_CHECKING:
     from tourplan.data import SiteTable
@@ -319,13 +326,7 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-DAY_TYPE_LABELS: dict[str, Any] = {
-    "": _l("From the date"),
-    "weekday": _l("Weekday"),
-    "weekend": _l("Weekend"),
-    "public_holiday": _l("Public holiday"),
-    "golden_week": _l("Golden week"),
-}
+_DAY_TYPE_CHOICES: dict[str, Any] = {"": _l("From the date"), **DAY_TYPE_LABELS}
 
 
 class FlowForm(FlaskForm):  # type: ignore[misc]
@@ -333,7 +334,7 @@ class FlowForm(FlaskForm):  # type: ignore[misc]
 
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
     day_type = SelectField(
-        _l("Kind of day"), choices=[choice(k, v) for k, v in DAY_TYPE_LABELS.items()], default=""
+        _l("Kind of day"), choices=[choice(k, v) for k, v in _DAY_TYPE_CHOICES.items()], default=""
     )
     visitors = IntegerField(
         _l("Visitors that day (empty: typical for the kind of day)"),

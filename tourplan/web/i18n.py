@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CATEGORY_LABELS",
     "LANGS",
+    "ALERT_LEVEL_LABELS",
+    "DAY_TYPE_LABELS",
+    "FLOW_TOTAL_LABELS",
     "MODE_LABELS",
     "PACE_LABELS",
     "THEME_LABELS",
@@ -86,6 +89,28 @@ PRODUCT_LABELS: dict[str, Any] = {
     "文化康乐型": _l("Culture and recreation"),
 }
 
+#: LB/T 034-2014 warning tiers of the visitor-flow alerts.
+ALERT_LEVEL_LABELS: dict[str, Any] = {
+    "yellow": _l("yellow"),
+    "orange": _l("orange"),
+    "red": _l("red"),
+}
+DAY_TYPE_LABELS: dict[str, Any] = {
+    "weekday": _l("Weekday"),
+    "weekend": _l("Weekend"),
+    "public_holiday": _l("Public holiday"),
+    "golden_week": _l("Golden week"),
+}
+#: The totals of a visitor-flow run, as the dashboard names them.
+FLOW_TOTAL_LABELS: dict[str, Any] = {
+    "date": _l("Date"),
+    "day_type": _l("Kind of day"),
+    "visitors": _l("Visitors"),
+    "finished": _l("Finished their day"),
+    "inside_at_end": _l("Still at a site at the end"),
+    "seed": _l("Random seed"),
+}
+
 
 def _select_locale() -> str:
     asked = request.args.get("lang")
@@ -133,4 +158,6 @@ def init_i18n(app: Flask) -> None:
         MODE_LABELS=MODE_LABELS,
         GRADE_LABELS=GRADE_LABELS,
         PRODUCT_LABELS=PRODUCT_LABELS,
+        DAY_TYPE_LABELS=DAY_TYPE_LABELS,
+        FLOW_TOTAL_LABELS=FLOW_TOTAL_LABELS,
     )

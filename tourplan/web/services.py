@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
 from tourplan.data import load_edges, load_sites, parse_sites
@@ -35,6 +36,7 @@ from tourplan.export import csv_cell
 from tourplan.graph import SiteGraph
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.store import ItineraryRecord, RunRecord, Store, StudyRecord, new_id
+from tourplan.web.i18n import ALERT_LEVEL_LABELS
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -674,7 +676,8 @@ def _occupancy_map(result: Mapping[str, Any]) -> dict[str, list[float]]:
     return out
 
 
-def _alert_text(a: Any, sites: SiteTable) -> str:
+def _alert_text(a: Any, sites: SiteTable, lang: str) -> str:
+    """One alert of a flow result in the page's language (site names and tier words included)."""
     if isinstance(a, str):
         return a
     if isinstance(a, Mapping):
@@ -682,19 +685,23 @@ def _alert_text(a: Any, sites: SiteTable) -> str:
         if msg:
             return str(msg)
         site = sites.get(str(a.get("site_id") or ""))
-        name = site.name if site is not None else str(a.get("site_id", ""))
+        name = site.label(lang) if site is not None else str(a.get("site_id", ""))
         if "slot_start" in a and "ratio" in a:
-            queue = (
-                f", queue {a['queue']:g}" if isinstance(a.get("queue"), int | float) and a["queue"] else ""
-            )
-            return f"{a['slot_start']} {name}: {a.get('level', '')} ({float(a['ratio']):.0%} of C0{queue})"
+            level = str(a.get("level", ""))
+            queue = a.get("queue")
+            text = _("%(time)s %(site)s: %(level)s (%(pct)d%% of C0)", time=a["slot_start"], site=name,
+                     level=str(ALERT_LEVEL_LABELS.get(level, level)), pct=round(100 * float(a["ratio"])))  # fmt: skip
+            if isinstance(queue, int | float) and queue:
+                text += _(", queue %(n)s", n=format(queue, "g"))
+            return str(text)
         if "visits" in a and "capacity_daily" in a:
-            return f"{name}: {a['visits']:,} visits > daily capacity C1 {a['capacity_daily']:,}"
+            visits, cap = format(a["visits"], ","), format(a["capacity_daily"], ",")
+            return str(_("%(site)s: %(visits)s visits > daily capacity C1 %(cap)s", site=name, visits=visits, cap=cap))
         return ", ".join(f"{k}: {v}" for k, v in a.items())
     return str(a)
 
 
-def flow_view(result: Mapping[str, Any]) -> FlowView:
+def flow_view(result: Mapping[str, Any], lang: str = "zh") -> FlowView:
     """Normalise a ``FlowResult.to_dict()`` for pages, CSV and maps.
 
     Understands occupancy given as ``{"occupancy": {site_id: [...]}}`` or as
@@ -723,7 +730,7 @@ def flow_view(result: Mapping[str, Any]) -> FlowView:
         slot_minutes=max(1, _minutes(result.get("slot_minutes"), 15)),
         day_start=_minutes(result.get("day_start"), 8 * 60),
         sites=tuple(views),
-        alerts=tuple(_alert_text(a, sites) for a in alerts) if isinstance(alerts, Sequence) else (),
+        alerts=tuple(_alert_text(a, sites, lang) for a in alerts) if isinstance(alerts, Sequence) else (),
         totals=totals if isinstance(totals, Mapping) else {},
     )
 

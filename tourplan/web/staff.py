@@ -238,7 +238,7 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         abort(404)
     view = parts = None
     if run.status == "done" and run.result is not None:
-        view = services.flow_view(run.result)
+        view = services.flow_view(run.result, current_lang())
         m = services.render_flow_map(view, lang=current_lang())
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
