@@ -544,3 +544,26 @@ def test_array_layout_does_not_make_the_engine_compile_again() -> None:
     assert not check_solution(fortran, [list(r) for r in sol.routes])
     after = {name: len(getattr(eng, name).signatures) for name in before}
     assert after == before
+
+
+def test_free_return_only_when_the_way_back_cannot_bind() -> None:
+    """The search ignores the way back only if no visit can end too late for it; results stay right either way."""
+    from tourplan.optimize.solve import _build
+
+    # sites close by 11 and the route may end at 100: the return never binds
+    loose = line_problem([3.0, 6.0, 9.0], [1.0, 1.0, 1.0], [((0.0, 11.0),)] * 3, latest=100.0, service=0.5)
+    data, _ = _build(loose, SolveParams())
+    assert np.all(data[0][1:, 0] == 0.0)  # travel back to the depot counted as free
+    assert np.array_equal(data[0][0, 1:], np.asarray(loose.travel)[0, 1:])  # the way out is unchanged
+    # one site may start at 95, and 95 + 0.5 + 9 > 100: the return can bind, travel stays true
+    tight = line_problem([3.0, 6.0, 9.0], [1.0, 1.0, 1.0], [((0.0, 11.0),), ((0.0, 11.0),), ((0.0, 95.0),)],
+                         latest=100.0, service=0.5)  # fmt: skip
+    data, _ = _build(tight, SolveParams())
+    assert np.array_equal(data[0], np.asarray(tight.travel))
+    data, _ = _build(loose, SolveParams(free_return=False))
+    assert np.array_equal(data[0], np.asarray(loose.travel))
+    # the solution is scheduled and checked on the true travel times, and it is the optimum
+    sol = solve(loose, time_limit=FAST, seed=0)
+    assert check_solution(loose, sol.routes) == []
+    assert sol.score == solve_exact(loose).score == 3.0
+    assert sol.travel_time == pytest.approx(18.0)  # out to 9 and back: the return leg is counted in the result
