@@ -4,12 +4,15 @@ Blueprints:
 
 * ``visitor`` -- public pages: the planning form, results (map, timeline,
   re-plan, exports, share link ``/i/<id>``), the site directory.
-* ``staff`` -- ``/staff/...`` behind a login: study tours, the visitor-flow
-  dashboard, site-data upload.
+* ``staff`` -- ``/staff/...`` behind a login: study tours (print, CSV
+  timetable), the visitor-flow dashboard, site-data upload.
 * ``api`` -- JSON under ``/api/v1`` (flask-smorest), OpenAPI document at
   ``/api/v1/openapi.json``.
-* ``embed`` -- ``/embed/...`` map pages, the only ones other sites may frame;
-  plus ``/oembed``.
+* ``embed`` -- ``/embed/...`` map pages, the only ones other sites may frame,
+  the same maps as standalone HTML files (``/embed/.../<key>.html``), and
+  ``/oembed``.
+* ``developers`` -- ``/developers``: how to embed the maps, and the API
+  reference generated from the OpenAPI document.
 
 Configuration: see :mod:`tourplan.web.config`.
 """
