@@ -139,6 +139,14 @@ def test_study_plan_page(staff: Any, app: Any, study_id: str) -> None:
     assert 'class="folium-map"' in page
     for g in rec.result["groups"]:
         assert g["label"] in page
+    # staff and cost are labelled tables, never the result's keys
+    assert "role_zh" not in page and "tickets_cny" not in page
+    teachers = rec.result["staff"]["teachers"]["count"]
+    assert f"<td>Accompanying teachers</td>\n    <td>{teachers}</td>" in page
+    total = "{:,.0f}".format(rec.result["costs"]["total_cny"])
+    assert f"<dt>Total</dt><dd>{total} CNY</dd>" in page
+    zh = staff.get(f"/staff/study/{study_id}?lang=zh").get_data(as_text=True)
+    assert f"<td>带队教师</td>\n    <td>{teachers}</td>" in zh
 
 
 def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:

@@ -19,13 +19,17 @@ if TYPE_CHECKING:
     from flask import Flask, Response
 
 __all__ = [
-    "CATEGORY_LABELS",
-    "LANGS",
     "ALERT_LEVEL_LABELS",
+    "CATEGORY_LABELS",
+    "COST_LABELS",
     "DAY_TYPE_LABELS",
     "FLOW_TOTAL_LABELS",
+    "GRADE_LABELS",
+    "LANGS",
     "MODE_LABELS",
     "PACE_LABELS",
+    "PRODUCT_LABELS",
+    "STAFF_ROLE_LABELS",
     "THEME_LABELS",
     "current_lang",
     "init_i18n",
@@ -111,6 +115,22 @@ FLOW_TOTAL_LABELS: dict[str, Any] = {
     "seed": _l("Random seed"),
 }
 
+#: Roles of a study tour's staff (``StudyTourPlan.to_dict()["staff"]`` keys); Chinese pages show ``role_zh``.
+STAFF_ROLE_LABELS: dict[str, Any] = {
+    "teachers": _l("Accompanying teachers"),
+    "organiser_representative": _l("School representative"),
+    "tutors": _l("Study tutors"),
+    "guides": _l("Guides"),
+    "safety_officers": _l("Safety officers"),
+    "project_leaders": _l("Project leaders"),
+}
+#: Lines of a study tour's cost (``StudyTourPlan.to_dict()["costs"]`` keys).
+COST_LABELS: dict[str, Any] = {
+    "tickets_cny": _l("Tickets"),
+    "bus_cny": _l("Buses"),
+    "total_cny": _l("Total"),
+}
+
 
 def _select_locale() -> str:
     asked = request.args.get("lang")
@@ -160,4 +180,6 @@ def init_i18n(app: Flask) -> None:
         PRODUCT_LABELS=PRODUCT_LABELS,
         DAY_TYPE_LABELS=DAY_TYPE_LABELS,
         FLOW_TOTAL_LABELS=FLOW_TOTAL_LABELS,
+        STAFF_ROLE_LABELS=STAFF_ROLE_LABELS,
+        COST_LABELS=COST_LABELS,
     )
