@@ -95,3 +95,28 @@ def test_console_script_runs():
     )
     assert r.returncode == 0
     assert "tourplan" in r.stdout
+
+
+def test_data_warnings_are_one_line_each(small_pois, tmp_path):
+    """A command that loads a table with a suspicious point says so in one line, not Python's warning dump."""
+    import io
+
+    from tourplan.coords import wgs84_to_gcj02
+
+    rows = list(csv.DictReader(io.StringIO(small_pois.read_text(encoding="utf-8"))))
+    lat, lon = wgs84_to_gcj02(float(rows[0]["lat"]), float(rows[0]["lon"]))
+    rows.append(dict(rows[0], id="station_from_gaode", lat=f"{lat:.5f}", lon=f"{lon:.5f}"))
+    f = tmp_path / "gcj.csv"
+    with f.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    out = subprocess.run(
+        [sys.executable, "-m", "tourplan.cli", "sites", "--data", str(f), "--format", "json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = [x for x in out.stderr.splitlines() if x.strip()]
+    assert lines, "expected a warning about station_from_gaode"
+    assert all(x.startswith("tourplan: warning: ") for x in lines), lines
+    assert "station_from_gaode" in out.stderr and "Warning:" not in out.stderr and ".py:" not in out.stderr

@@ -192,3 +192,25 @@ def test_matrices_are_in_c_order(graph, small_sites):
     m = graph.matrices(["hotel", *small_sites.ids[::-1]], "drive", points={"hotel": (35.2300, 113.2300)})
     for name in ("minutes", "km", "ascent_m", "walk_km"):
         assert getattr(m, name).flags["C_CONTIGUOUS"], name
+
+
+def test_vectorised_geodesic_matches_geopy() -> None:
+    """The site matrix uses Vincenty's formula with numpy; geopy's Karney algorithm is the reference."""
+    from tourplan.data import load_sites
+    from tourplan.geodesy import distance_km, distance_matrix_km
+
+    pts = [(s.lat, s.lon) for s in load_sites()]
+    m = distance_matrix_km(pts)
+    ref = np.array([[geodesic(a, b).km for b in pts] for a in pts])
+    assert np.abs(m - ref).max() < 1e-6  # a millimetre
+    assert np.array_equal(m, m.T) and not np.diag(m).any()
+    rng = np.random.default_rng(7)
+    a = np.column_stack([rng.uniform(-89, 89, 300), rng.uniform(-180, 180, 300)])
+    b = np.column_stack([rng.uniform(-89, 89, 300), rng.uniform(-180, 180, 300)])
+    got = distance_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    want = [geodesic(p, q).km for p, q in zip(a, b, strict=True)]
+    assert np.abs(got - want).max() < 1e-6
+    # nearly antipodal points, where Vincenty's iteration fails, fall back to geopy
+    for q in [(0.5, 179.7), (0.0, 180.0), (-0.2, -179.9)]:
+        assert float(distance_km(0.0, 0.0, *q)) == pytest.approx(geodesic((0.0, 0.0), q).km, abs=1e-6)
+    assert distance_matrix_km([]).shape == (0, 0)

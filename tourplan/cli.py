@@ -120,6 +120,27 @@ def _load(data_path: Path | None, edges_path: Path | None) -> tuple[Any, Any]:
 @click.version_option(__version__, prog_name="tourplan")
 def main() -> None:
     """tourplan: itineraries, study tours and visitor flow for Jiefang District, Jiaozuo."""
+    warnings.showwarning = _show_warning
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Our warnings (say, a coordinate that looks GCJ-02) as one line on stderr, like errors; others as Python prints them."""
+    from tourplan.errors import TourplanWarning
+
+    if issubclass(category, TourplanWarning):
+        click.echo(f"tourplan: warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
 
 
 @main.command()

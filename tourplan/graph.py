@@ -38,6 +38,7 @@ import numpy as np
 from geopy.distance import geodesic
 
 from tourplan.errors import NoRouteError, UnknownSiteError
+from tourplan.geodesy import distance_km, distance_matrix_km
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -245,7 +246,9 @@ class SiteGraph:
         self.modes: dict[str, ModeParams] = dict(modes or DEFAULT_MODES)
         self._ids = sites.ids
         self._pos = {sid: i for i, sid in enumerate(self._ids)}
-        self._geo = _geodesic_km_matrix([(s.lat, s.lon) for s in sites])
+        self._lats = np.array([s.lat for s in sites], dtype=np.float64)
+        self._lons = np.array([s.lon for s in sites], dtype=np.float64)
+        self._geo = distance_matrix_km(list(zip(self._lats, self._lons, strict=True)))
         self._eff = _effective_km(self._geo, sites)
         self._graphs: dict[str, nx.DiGraph] = {}
         self._pairs: dict[str, _AllPairs] = {}
@@ -504,7 +507,7 @@ class SiteGraph:
         key = (float(lat), float(lon))
         got = self._point_cache.get(key)
         if got is None:
-            got = np.array([_km(key, (s.lat, s.lon)) for s in self.sites])
+            got = distance_km(key[0], key[1], self._lats, self._lons)
             got.setflags(write=False)
             if len(self._point_cache) >= _POINT_CACHE_SIZE:
                 self._point_cache.pop(next(iter(self._point_cache)))
@@ -541,15 +544,6 @@ _POINT_CACHE_SIZE = 1024
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return float(geodesic(a, b).km)
-
-
-def _geodesic_km_matrix(points: Sequence[tuple[float, float]]) -> np.ndarray:
-    n = len(points)
-    out = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            out[i, j] = out[j, i] = _km(points[i], points[j])
-    return out
 
 
 #: Most metres assumed between two parts of one area whose points coincide.
