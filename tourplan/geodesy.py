@@ -17,8 +17,6 @@ import numpy as np
 from geopy.distance import geodesic
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import numpy.typing as npt
 
 __all__ = ["distance_km", "distance_matrix_km"]
@@ -87,11 +85,9 @@ def distance_km(
     return np.asarray(out, dtype=np.float64).reshape(shape)
 
 
-def distance_matrix_km(points: Sequence[tuple[float, float]]) -> npt.NDArray[np.float64]:
-    """The symmetric matrix of geodesic distances in km between ``(lat, lon)`` points."""
-    if not points:
-        return np.zeros((0, 0))
-    arr = np.asarray(points, dtype=np.float64)
+def distance_matrix_km(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The symmetric matrix of geodesic distances in km between ``(lat, lon)`` points (rows)."""
+    arr = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     lat, lon = arr[:, 0], arr[:, 1]
     out = distance_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     out = (out + out.T) / 2  # exactly symmetric

@@ -2,7 +2,7 @@
 
 :class:`SiteGraph` keeps one networkx ``DiGraph`` per transport mode over the
 site ids.  Every pair of sites gets a *default* leg: the geodesic distance
-(geopy, WGS-84 ellipsoid) times a circuity factor, travelled at the mode's
+(WGS-84 ellipsoid, :mod:`tourplan.geodesy`) times a circuity factor, travelled at the mode's
 speed plus a fixed overhead (parking, waiting for a bus).  Explicit legs from
 ``data/edges.csv`` (mountain trails with ascent, scenic-area shuttles, cable
 cars) *replace* the default leg between their two sites.  Travel-time
@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-from geopy.distance import geodesic
 
 from tourplan.errors import NoRouteError, UnknownSiteError
 from tourplan.geodesy import distance_km, distance_matrix_km
@@ -248,7 +247,7 @@ class SiteGraph:
         self._pos = {sid: i for i, sid in enumerate(self._ids)}
         self._lats = np.array([s.lat for s in sites], dtype=np.float64)
         self._lons = np.array([s.lon for s in sites], dtype=np.float64)
-        self._geo = distance_matrix_km(list(zip(self._lats, self._lons, strict=True)))
+        self._geo = distance_matrix_km(np.column_stack([self._lats, self._lons]))
         self._eff = _effective_km(self._geo, sites)
         self._graphs: dict[str, nx.DiGraph] = {}
         self._pairs: dict[str, _AllPairs] = {}
@@ -487,7 +486,7 @@ class SiteGraph:
                     continue
                 # point to point: direct default leg or through a site
                 la, lb = points[ids[a]], points[ids[b]]
-                road_pp = _km(la, lb) * params.circuity
+                road_pp = float(distance_km(la[0], la[1], lb[0], lb[1])) * params.circuity
                 direct_pp = params.minutes(road_pp)
                 through = out_mats[0][a] + in_mats[0][b]
                 k = int(np.argmin(through))
@@ -526,11 +525,9 @@ class SiteGraph:
     ) -> tuple[str, float]:
         """The site nearest to a point and its geodesic distance in km."""
         cand = list(among) if among is not None else list(self._ids)
-        best = min(
-            cand, key=lambda sid: _km((lat, lon), (self.sites[sid].lat, self.sites[sid].lon))
-        )
-        s = self.sites[best]
-        return best, _km((lat, lon), (s.lat, s.lon))
+        km = self._point_km(lat, lon)
+        best = min(cand, key=lambda sid: km[self._index(sid)])
+        return best, float(km[self._index(best)])
 
 
 def build_graph(sites: SiteTable, edges: Sequence[Edge] = (), **kwargs: object) -> SiteGraph:
@@ -540,10 +537,6 @@ def build_graph(sites: SiteTable, edges: Sequence[Edge] = (), **kwargs: object) 
 
 _POINT_CACHE_SIZE = 1024
 """Extra points whose distances to all sites :class:`SiteGraph` keeps (oldest dropped first)."""
-
-
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(geodesic(a, b).km)
 
 
 #: Most metres assumed between two parts of one area whose points coincide.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -330,7 +330,8 @@ def solve(
     best = run.solve()
     if params.free_return and cand.size and not np.array_equal(data[0], np.asarray(problem.travel)):
         # the search ignored the return legs: settle the order on the true travel times
-        true_data, _ = _build(problem, replace(params, free_return=False))
+        true = np.array(problem.travel, dtype=np.float64, order="C")
+        true_data = (true, *data[1:-1], np.ascontiguousarray(true.T))
         work = np.zeros(1, dtype=np.int64)
         for r in range(problem.m):
             eng.recompute(true_data, best, r)

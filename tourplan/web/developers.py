@@ -206,10 +206,14 @@ def reference(spec: Mapping[str, Any]) -> list[Operation]:
 @bp.get("/developers")
 def developers() -> ResponseReturnValue:
     """Embedding guide and API reference."""
-    api = current_app.extensions["tourplan.api"]
+    ops = current_app.extensions.get("tourplan.api_reference")
+    if ops is None:  # the document is fixed once the app is built: read it once
+        ops = current_app.extensions["tourplan.api_reference"] = reference(
+            current_app.extensions["tourplan.api"].spec.to_dict()
+        )
     return render_template(
         "developers.html",
-        operations=reference(api.spec.to_dict()),
+        operations=ops,
         api_base=url_for("api-docs.openapi_json").rsplit("/", 1)[0] + "/",
         themes=[(t, THEME_LABELS[t]) for t in THEMES],
     )

@@ -880,7 +880,7 @@ def apply_upload(token: str) -> SiteData:
     if not staged.exists():
         raise KeyError(token)
     raw = staged.read_bytes()
-    table, problems, _ = _validate(raw, "pois.csv")
+    table, problems, _warnings = _validate(raw, "pois.csv")
     if problems or table is None:
         raise DataValidationError(problems)
     target = holder.uploaded_path
