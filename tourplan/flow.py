@@ -469,7 +469,7 @@ class Scenario:
     skip_probability: float = 0.05
     dwell_cv: float = 0.3
     bucket_minutes: int = 90
-    plan_time_limit: float = 0.03
+    plan_time_limit: float = 0.015
     min_plan_share: float = 0.002
     plan_variants: int = 8
     variant_share: float = 0.004
@@ -951,7 +951,7 @@ def _variant(
         if pool:
             must = (pool[int(rng.choice(len(pool), p=score / score.sum()))],)
     # Variants are many and cheap: a third of the segment plan's optimizer time.
-    return _Variant(start, k, interests, must, max(0.01, scenario.plan_time_limit / 3), tuple(exclude))
+    return _Variant(start, k, interests, must, max(0.005, scenario.plan_time_limit / 3), tuple(exclude))
 
 
 def _make_plan(

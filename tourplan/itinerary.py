@@ -151,7 +151,7 @@ class ItineraryRequest:
     lunch: bool = True
     walk_max_km: float = 1.5
     locked: Mapping[str, int] = field(default_factory=dict)
-    time_limit: float = 0.3
+    time_limit: float = 0.15
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -185,8 +185,8 @@ class ItineraryRequest:
         for sid, day in self.locked.items():
             if not 0 <= day < self.days:
                 errors["locked"] = f"{sid} is locked to day {day + 1}, but the trip has {self.days} day(s)"
-        if not 0.01 <= self.time_limit <= 60:
-            errors["time_limit"] = f"expected 0.01 to 60 seconds, got {self.time_limit!r}"
+        if not 0.005 <= self.time_limit <= 60:
+            errors["time_limit"] = f"expected 0.005 to 60 seconds, got {self.time_limit!r}"
         if set(self.must_see) & set(self.exclude):
             both = ", ".join(sorted(set(self.must_see) & set(self.exclude)))
             errors["must_see"] = f"{both} is both a must-see and excluded"

@@ -273,7 +273,7 @@ class StudyTourRequest:
     student_ticket_factor: float = 1.0
     bus_cost_cny: float = 0.0
     public_load: PublicLoad | None = None
-    time_limit: float = 0.1
+    time_limit: float = 0.05
     improve_rounds: int = 2
 
     def __post_init__(self) -> None:

@@ -13,9 +13,13 @@ from tourplan.errors import SolverError
 from tourplan.optimize.check import build_solution, schedule_route
 from tourplan.optimize.problem import Problem, Solution
 
-WORK_PER_SECOND = 42.0e6
+WORK_PER_SECOND = 84.0e6
 """Work units (insertion/schedule checks) this engine does per second on the
-reference 2-core machine; the deterministic budget is derived from it."""
+reference 2-core machine with both cores busy; the deterministic budget is
+derived from it. Measured by ``python bench/work_rate.py``: median 85.7
+million per second on 2026-11-30 (16 runs, 73-126 million). The first value,
+42 million, was set before the engine got faster; it had left the budget at a
+quarter of the time limit."""
 
 _BIG_TIME = 1e18
 

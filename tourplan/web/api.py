@@ -167,7 +167,7 @@ class ItineraryRequestSchema(_Strict):
         metadata={"description": "site id: 0-based day (keep a stop on its day when re-planning)"},
     )  # fmt: skip
     time_limit = ma.fields.Float(
-        validate=v.Range(0.01, 60), metadata={"description": "Optimizer seconds (capped by the server)"}
+        validate=v.Range(0.005, 60), metadata={"description": "Optimizer seconds (capped by the server)"}
     )
 
 
