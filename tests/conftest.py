@@ -33,6 +33,15 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def optw_bench() -> Path:
+    """The public OPTW benchmark (``../shared/bench/optw``); skips when it is not there."""
+    for path in (Path("/work/shared/bench/optw"), Path(__file__).resolve().parents[2] / "shared" / "bench" / "optw"):
+        if (path / "bks.csv").exists():
+            return path
+    pytest.skip("benchmark instances not available")
+
+
+@pytest.fixture(scope="session")
 def small_pois() -> Path:
     return DATA / "pois_small.csv"
 

@@ -379,12 +379,7 @@ def test_format_result_round_trip() -> None:
 # ---------------------------------------------------------------- benchmark script
 
 
-def test_bench_script_smoke() -> None:
-    bench_dir = Path("/work/shared/bench/optw")
-    if not bench_dir.exists():
-        bench_dir = ROOT.parent / "shared" / "bench" / "optw"
-    if not (bench_dir / "bks.csv").exists():
-        pytest.skip("benchmark instances not available")
+def test_bench_script_smoke(optw_bench: Path) -> None:
     out = subprocess.run(
         [
             sys.executable,
