@@ -156,16 +156,24 @@ def _data(problem: Problem, scale: int) -> _Data:
     )
 
 
-def _neighbourhoods(d: _Data, k: int, extra: dict[int, set[int]]) -> tuple[IntArray, IntArray, IntArray]:
+def _nearest(d: _Data, k: int) -> dict[int, list[int]]:
+    """Per visitable node: itself, then its ``k`` nearest others (travel there and back)."""
+    cand = [int(j) for j in d.cand]
+    return {
+        i: [i, *sorted((j for j in cand if j != i), key=lambda j: (d.travel[i, j] + d.travel[j, i], j))[:k]]
+        for i in cand
+    }
+
+
+def _neighbourhoods(
+    n: int, nearest: dict[int, list[int]], extra: dict[int, set[int]]
+) -> tuple[IntArray, IntArray, IntArray]:
     """Per node: its neighbourhood (itself first), each member's position, the sizes."""
-    n = d.travel.shape[0]
     nb = np.full((n, MAX_MEMORY), -1, dtype=np.int64)
     pos = np.full((n, n), -1, dtype=np.int64)
     size = np.zeros(n, dtype=np.int64)
-    cand = [int(j) for j in d.cand]
-    for i in cand:
-        near = sorted((j for j in cand if j != i), key=lambda j: (d.travel[i, j] + d.travel[j, i], j))[:k]
-        members = [i, *near]
+    for i, near in nearest.items():
+        members = list(near)
         for j in sorted(extra.get(i, ())):
             if j not in members:
                 members.append(j)
@@ -192,21 +200,21 @@ def _completion(d: _Data, horizon: int) -> IntArray:
     weight = into + d.service[cand]
     order = np.argsort(-(d.score[cand] / np.maximum(weight, 1)), kind="stable")
     ub: IntArray = _knapsack(
-        cand[order], weight[order], d.score[cand][order], into[order], d.close[cand][order],
+        weight[order], d.score[cand][order], into[order], d.close[cand][order],
         int(d.close[cand].max()), int(d.service[cand].max()), d.latest, horizon,
     )  # fmt: skip
     return ub
 
 
 @njit(cache=True)
-def _knapsack(nodes, weight, score, into, close, last_close, longest, latest, horizon):  # noqa: ANN001, ANN202
+def _knapsack(weight, score, into, close, last_close, longest, latest, horizon):  # noqa: ANN001, ANN202
     ub = np.zeros(horizon + 1, dtype=np.int64)
     for t in range(horizon + 1):
         cap = float(min(last_close - t + longest, latest - t))
         if cap < 0:
             continue
         val = 0.0
-        for q in range(nodes.shape[0]):
+        for q in range(weight.shape[0]):
             if close[q] < t + into[q]:
                 continue
             if weight[q] <= cap:
@@ -291,25 +299,18 @@ def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS
                     prev = -1
                     while k >= 0:
                         kn = site_next[k]
-                        if not alive[k]:
-                            if prev < 0:
-                                site_head[j] = kn
-                            else:
-                                site_next[prev] = kn
-                            k = kn
-                            continue
-                        if dep[k] <= d and val[k] >= nsc and (mem[k] & nm) == mem[k]:
-                            dominated = True
-                            break
-                        if d <= dep[k] and nsc >= val[k] and (nm & mem[k]) == nm:
-                            alive[k] = False
-                            if prev < 0:
-                                site_head[j] = kn
-                            else:
-                                site_next[prev] = kn
-                            k = kn
-                            continue
-                        prev = k
+                        if alive[k]:
+                            if dep[k] <= d and val[k] >= nsc and (mem[k] & nm) == mem[k]:
+                                dominated = True
+                                break
+                            if d <= dep[k] and nsc >= val[k] and (nm & mem[k]) == nm:
+                                alive[k] = False
+                        if alive[k]:
+                            prev = k
+                        elif prev < 0:  # unlink dead labels from the site's list as we pass
+                            site_head[j] = kn
+                        else:
+                            site_next[prev] = kn
                         k = kn
                     if dominated:
                         continue
@@ -401,8 +402,9 @@ def upper_bound(
             target=target, rounds=rounds, labels=most, seconds=time.perf_counter() - t0, stopped=stopped,
         )  # fmt: skip
 
+    nearest = _nearest(d, neighbours)
     for rnd in range(1, max_rounds + 1):
-        nb, pos, size = _neighbourhoods(d, neighbours, extra)
+        nb, pos, size = _neighbourhoods(problem.n, nearest, extra)
         best, lab, labels, overflow, site, pred = _ng_search(
             d.travel, d.service, d.score, d.open_, d.close, cand, d.start, d.end, d.earliest, d.latest,
             nb, pos, size, ub, goal, max_labels,
