@@ -36,6 +36,10 @@ if not BENCH.exists():
     BENCH = ROOT.parent / "shared" / "bench" / "optw"
 
 
+def _progress(rnd: int, best: int, labels: int, added: int, seconds: float) -> None:
+    print(f"  round {rnd:>3}: best path {best}, {labels:,} labels, {added} neighbours added, {seconds:.0f} s", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--instances", required=True, help="comma-separated names, e.g. c101,pr16")
@@ -43,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--neighbours", type=int, default=8)
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per instance (checked between rounds)")
     ap.add_argument("--max-rounds", type=int, default=500)
+    ap.add_argument("--paths", type=int, default=0, help="also forbid the cycles of this many more paths per round")
+    ap.add_argument("--verbose", action="store_true", help="print every round")
     args = ap.parse_args(argv)
     bks = {
         row["instance"]: (int(row["bks"]), row["source"].split(":")[0])
@@ -64,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             res = upper_bound(
                 problem, scale=scale, target=target, neighbours=args.neighbours,
-                max_rounds=args.max_rounds, time_limit=args.time_limit,
+                max_rounds=args.max_rounds, time_limit=args.time_limit, paths=args.paths,
+                progress=_progress if args.verbose else None,
             )  # fmt: skip
         except SolverError as exc:
             print(f"{name:<9} failed after {time.perf_counter() - t0:.0f} s: {exc}")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tourplan.errors import SolverError
 from tourplan.optimize import Problem, Route, check_solution, solve_exact
-from tourplan.optimize.bound import upper_bound
+from tourplan.optimize.bound import _data, _route_completion, upper_bound
 
 
 @st.composite
@@ -67,6 +67,29 @@ def test_target_just_above_the_optimum_is_proved_out_of_reach(p: Problem) -> Non
         # the completion bound must never cut off a route that reaches the target
         at = upper_bound(p, scale=10, target=exact, neighbours=1)
         assert not at.below_target and at.bound >= exact
+
+
+@settings(max_examples=60, deadline=None)
+@given(one_route_problems(), st.sampled_from([1, 2, 7, 5000]))
+def test_route_completion_never_cuts_off_the_optimum_at_any_bucket_width(p: Problem, buckets: int) -> None:
+    exact = int(solve_exact(p).score)
+    d = _data(p, 10)
+    horizon = int(max(d.close.max(initial=0) + d.service.max(initial=0), d.earliest)) + 1
+    g, w = _route_completion(d, horizon, buckets)
+    assert 1 <= w <= int(d.service[d.cand].min())
+    assert g[0, d.earliest // w] >= exact  # the whole route is a completion from the start
+    if exact >= 1:
+        at = upper_bound(p, scale=10, target=exact, neighbours=1, buckets=buckets)
+        assert not at.below_target and at.bound >= exact
+
+
+@settings(max_examples=40, deadline=None)
+@given(one_route_problems(), st.integers(1, 5))
+def test_forbidding_the_cycles_of_more_paths_still_ends_at_the_optimum(p: Problem, paths: int) -> None:
+    exact = solve_exact(p).score
+    res = upper_bound(p, scale=10, neighbours=0, paths=paths, slack=3)
+    assert res.optimal and res.bound == exact
+    assert res.route is not None and check_solution(p, [res.route]) == []
 
 
 def test_small_neighbourhoods_allow_cycles_that_rounds_then_forbid() -> None:

@@ -15,13 +15,16 @@ relaxation (Righini and Salani 2009):
   integers), and one label dominates another at the same site when it leaves no
   later, has no less score and remembers a subset;
 * with a ``target``, a label is dropped when its score plus a completion bound
-  (a fractional knapsack: each later visit costs at least its duration plus its
-  cheapest way in, within the time left before the last closing and before the
-  route's end) is below the target. The search then proves "no route reaches the
-  target" when its best is below it;
-* after each round, the sites the best path repeats are added to the
-  neighbourhoods of the sites on the cycle (so that cycle is forbidden next
-  time), until the best path is elementary (the bound is then the optimum),
+  is below the target. The completion bound is the smaller of a fractional
+  knapsack (each later visit costs at least its duration plus its cheapest way
+  in, within the time left before the last closing and before the route's end)
+  and the best q-route from the label's site and time without 2-cycles
+  (:func:`_route_completion`). The search then proves "no route reaches the
+  target" when its best is below it. A label that cannot reach the end in time
+  is dropped with or without a target;
+* after each round, the sites the best path (and optionally a few more paths
+  that reach the target) repeats are added to the neighbourhoods of the sites
+  on the cycle (so that cycle is forbidden next time), until the best path is elementary (the bound is then the optimum),
   the target is shown out of reach, or a limit is hit.
 
 Every round's value is a valid bound. Used by ``bench/optw_bound.py`` to test
@@ -43,6 +46,8 @@ from numba import njit
 from tourplan.errors import SolverError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tourplan.optimize.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
@@ -228,8 +233,68 @@ def _knapsack(weight, score, into, close, last_close, longest, latest, horizon):
     return ub
 
 
+def _route_completion(d: _Data, horizon: int, buckets: int) -> tuple[IntArray, int]:
+    """``G[j, t // w]``: most score collectable after leaving ``j`` at time ``t``.
+
+    A backward dynamic programme over (site, time bucket of width ``w``) on paths
+    that may repeat sites but never go straight back (``j → k → j``): the
+    q-route relaxation with 2-cycle elimination (Christofides, Mingozzi and
+    Toth 1981). Each transition starts from the bucket's earliest time and lands
+    in the bucket holding its true departure, so every real route is counted
+    with at least its score: a bound. ``w`` is at most the shortest visit, so
+    every transition moves to a later bucket.
+    """
+    n = d.travel.shape[0]
+    shortest = int(d.service[d.cand].min()) if d.cand.size else 1
+    w = max(1, min(shortest, -(-(horizon + 1) // max(buckets, 1))))
+    g: IntArray = _q_routes(d.travel, d.service, d.score, d.open_, d.close, d.cand, d.end, d.latest, n, horizon // w + 1, w)
+    return g, w
+
+
 @njit(cache=True)
-def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS, ub, target, maxlab):  # noqa: ANN001, ANN202, N803, PLR0912, PLR0915, C901
+def _q_routes(T, S, P, OPEN, C, cand, end, latest, n, nb, w):  # noqa: ANN001, ANN202, N803
+    g1 = np.full((n, nb), -1, np.int64)
+    s1 = np.full((n, nb), -1, np.int64)
+    g2 = np.full((n, nb), -1, np.int64)
+    for b in range(nb - 1, -1, -1):
+        t = b * w
+        for j in range(n):
+            v1 = -1
+            k1 = -1
+            v2 = -1
+            if t + T[j, end] <= latest:
+                v1 = 0
+                k1 = n  # the end, kept apart from the node ids (the end may be the start)
+            for c in range(cand.shape[0]):
+                k = cand[c]
+                if k == j:
+                    continue
+                a = t + T[j, k]
+                if a > C[k]:
+                    continue
+                s = a if a > OPEN[k] else OPEN[k]
+                q = (s + S[k]) // w
+                if q >= nb:
+                    continue
+                nxt = g2[k, q] if s1[k, q] == j else g1[k, q]
+                if nxt < 0:
+                    continue
+                v = P[k] + nxt
+                if v > v1:
+                    if k1 != k:
+                        v2 = v1
+                    v1 = v
+                    k1 = k
+                elif v > v2 and k != k1:
+                    v2 = v
+            g1[j, b] = v1
+            s1[j, b] = k1
+            g2[j, b] = v2
+    return g1
+
+
+@njit(cache=True)
+def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS, ub, G, w, target, maxlab, slack):  # noqa: ANN001, ANN202, N803, PLR0912, PLR0915, C901
     """Best ng-path from ``start`` that can still reach ``end`` by ``latest``.
 
     Returns (best score, its label, labels made, overflow) and the label arrays
@@ -285,7 +350,8 @@ def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS
                     s = a if a > OPEN[j] else OPEN[j]
                     d = s + S[j]
                     nsc = sc + P[j]
-                    if nsc + ub[d if d <= horizon else horizon] < target:
+                    rest = G[j, d // w]
+                    if rest < 0 or nsc + min(rest, ub[d if d <= horizon else horizon]) < target:
                         continue
                     nm = one << np.uint64(POS[j, j])
                     if li > 0:
@@ -335,7 +401,16 @@ def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS
             li = nxt
         if overflow:
             break
-    return best, best_lab, nl, overflow, site[:nl].copy(), pred[:nl].copy()
+    thr = target if target >= 0 else best - slack
+    finals = np.empty(nl, np.int64)
+    nf = 0
+    for lab in range(1, nl):
+        if alive[lab] and val[lab] >= thr and dep[lab] + T[site[lab], end] <= latest:
+            finals[nf] = lab
+            nf += 1
+    finals = finals[:nf]
+    finals = finals[np.argsort(-val[finals], kind="mergesort")]
+    return best, best_lab, nl, overflow, site[:nl].copy(), pred[:nl].copy(), finals
 
 
 def _path(lab: int, site: IntArray, pred: IntArray) -> list[int]:
@@ -344,6 +419,20 @@ def _path(lab: int, site: IntArray, pred: IntArray) -> list[int]:
         out.append(int(site[lab]))
         lab = int(pred[lab])
     return out[::-1]
+
+
+def _forbid_cycles(path: list[int], pos: IntArray, size: IntArray, extra: dict[int, set[int]]) -> int:
+    """Add each site the path repeats to the neighbourhoods along its cycle; how many were added."""
+    seen: dict[int, int] = {}
+    added = 0
+    for idx, v in enumerate(path):
+        if v in seen:
+            for u in path[seen[v] + 1 : idx]:
+                if pos[u, v] < 0 and size[u] < MAX_MEMORY and v not in extra.setdefault(u, set()):
+                    extra[u].add(v)
+                    added += 1
+        seen[v] = idx
+    return added
 
 
 def upper_bound(
@@ -355,6 +444,10 @@ def upper_bound(
     max_rounds: int = 200,
     time_limit: float = math.inf,
     max_labels: int = 20_000_000,
+    buckets: int = 5_000,
+    paths: int = 0,
+    slack: int = 0,
+    progress: Callable[[int, int, int, int, float], None] | None = None,
 ) -> UpperBound:
     """Bound the best score of ``problem`` (one route, one window per site) from above.
 
@@ -376,6 +469,16 @@ def upper_bound(
         rounds); the bound returned is then still valid, only looser.
     max_labels
         Labels kept per round (memory: about 50 bytes each).
+    buckets
+        Time buckets of the route-completion bound (:func:`_route_completion`):
+        more is tighter and slower.
+    paths, slack
+        After a round, also forbid the cycles of up to ``paths`` more paths that
+        can reach the end: those scoring at least ``target``, or without a
+        target at least the best minus ``slack``. Fewer rounds, larger ones.
+    progress
+        Called after every round that did not settle the bound with (round,
+        best path's score, labels, neighbours added, seconds so far).
 
     Raises
     ------
@@ -393,7 +496,10 @@ def upper_bound(
     ub = _completion(d, horizon) if target is not None else np.full(horizon + 1, 1 << 40, dtype=np.int64)
     goal = int(target) if target is not None else -1
     extra: dict[int, set[int]] = {}
+    g, w = _route_completion(d, horizon, buckets)
     bound = int(d.score[cand].sum()) if cand.size else 0
+    if d.start < g.shape[0] and g[d.start, d.earliest // w] >= 0:
+        bound = min(bound, int(g[d.start, d.earliest // w]))
     most = 0
 
     def result(value: int, stopped: str, rounds: int, route: tuple[int, ...] | None = None) -> UpperBound:
@@ -405,9 +511,9 @@ def upper_bound(
     nearest = _nearest(d, neighbours)
     for rnd in range(1, max_rounds + 1):
         nb, pos, size = _neighbourhoods(problem.n, nearest, extra)
-        best, lab, labels, overflow, site, pred = _ng_search(
+        best, lab, labels, overflow, site, pred, finals = _ng_search(
             d.travel, d.service, d.score, d.open_, d.close, cand, d.start, d.end, d.earliest, d.latest,
-            nb, pos, size, ub, goal, max_labels,
+            nb, pos, size, ub, g, w, goal, max_labels, slack,
         )  # fmt: skip
         most = max(most, int(labels))
         if overflow:
@@ -420,17 +526,13 @@ def upper_bound(
             raise SolverError(msg)
         bound = min(bound, int(best))
         path = _path(int(lab), site, pred)
-        seen: dict[int, int] = {}
-        added = 0
-        for idx, v in enumerate(path):
-            if v in seen:
-                for u in path[seen[v] + 1 : idx]:
-                    if pos[u, v] < 0 and size[u] < MAX_MEMORY:
-                        extra.setdefault(u, set()).add(v)
-                        added += 1
-            seen[v] = idx
-        if len(seen) == len(path):
+        if len(set(path)) == len(path):
             return result(int(best), "optimal", rnd, tuple(path))
+        added = 0
+        for f in [int(lab), *(int(x) for x in finals[:paths])]:
+            added += _forbid_cycles(_path(f, site, pred), pos, size, extra)
+        if progress is not None:
+            progress(rnd, int(best), int(labels), added, time.perf_counter() - t0)
         if added == 0:
             return result(bound, "memory", rnd)
         if time.perf_counter() - t0 > time_limit:
