@@ -294,6 +294,13 @@ def _q_routes(T, S, P, OPEN, C, cand, end, latest, n, nb, w):  # noqa: ANN001, A
 
 
 @njit(cache=True)
+def _grow(a, size):  # noqa: ANN001, ANN202
+    out = np.empty(size, a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+@njit(cache=True)
 def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS, ub, G, w, target, maxlab, slack):  # noqa: ANN001, ANN202, N803, PLR0912, PLR0915, C901
     """Best ng-path from ``start`` that can still reach ``end`` by ``latest``.
 
@@ -310,8 +317,16 @@ def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS
     alive = np.zeros(maxlab, np.bool_)
     bucket_next = np.empty(maxlab, np.int64)
     bucket_head = np.full(horizon + 2, -1, np.int64)
-    site_next = np.empty(maxlab, np.int64)
-    site_head = np.full(n, -1, np.int64)
+    # per site, its live labels in one contiguous row of a pool (departure, score, memory, id), for
+    # fast scans; a full row moves to the pool's end with twice the room
+    row_cap = np.full(n, 16, np.int64)
+    row_at = np.arange(n, dtype=np.int64) * 16
+    row_len = np.zeros(n, np.int64)
+    used = 16 * n
+    row_dep = np.empty(4 * used, np.int64)
+    row_val = np.empty(4 * used, np.int64)
+    row_mem = np.empty(4 * used, np.uint64)
+    row_lab = np.empty(4 * used, np.int64)
     site[0] = start
     dep[0] = earliest
     val[0] = 0
@@ -361,23 +376,25 @@ def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS
                                 if q >= 0:
                                     nm |= one << np.uint64(q)
                     dominated = False
-                    k = site_head[j]
-                    prev = -1
-                    while k >= 0:
-                        kn = site_next[k]
-                        if alive[k]:
-                            if dep[k] <= d and val[k] >= nsc and (mem[k] & nm) == mem[k]:
-                                dominated = True
-                                break
-                            if d <= dep[k] and nsc >= val[k] and (nm & mem[k]) == nm:
-                                alive[k] = False
-                        if alive[k]:
-                            prev = k
-                        elif prev < 0:  # unlink dead labels from the site's list as we pass
-                            site_head[j] = kn
-                        else:
-                            site_next[prev] = kn
-                        k = kn
+                    base = row_at[j]
+                    r = base + row_len[j] - 1
+                    while r >= base:  # newest first: the likeliest to dominate
+                        kd = row_dep[r]
+                        kv = row_val[r]
+                        km = row_mem[r]
+                        if kd <= d and kv >= nsc and (km & nm) == km:
+                            dominated = True
+                            break
+                        if d <= kd and nsc >= kv and (nm & km) == nm:
+                            # the new label dominates this one: kill it, move the row's last (already seen) entry here
+                            alive[row_lab[r]] = False
+                            last = base + row_len[j] - 1
+                            row_dep[r] = row_dep[last]
+                            row_val[r] = row_val[last]
+                            row_mem[r] = row_mem[last]
+                            row_lab[r] = row_lab[last]
+                            row_len[j] -= 1
+                        r -= 1
                     if dominated:
                         continue
                     if nl >= maxlab:
@@ -391,8 +408,28 @@ def _ng_search(T, S, P, OPEN, C, cand, start, end, earliest, latest, NB, POS, NS
                     mem[lab] = nm
                     pred[lab] = li
                     alive[lab] = True
-                    site_next[lab] = site_head[j]
-                    site_head[j] = lab
+                    if row_len[j] == row_cap[j]:
+                        room = 2 * row_cap[j]
+                        if used + room > row_dep.shape[0]:
+                            size = 2 * (used + room)
+                            row_dep = _grow(row_dep, size)
+                            row_val = _grow(row_val, size)
+                            row_mem = _grow(row_mem, size)
+                            row_lab = _grow(row_lab, size)
+                        a0 = row_at[j]
+                        row_dep[used : used + row_len[j]] = row_dep[a0 : a0 + row_len[j]]
+                        row_val[used : used + row_len[j]] = row_val[a0 : a0 + row_len[j]]
+                        row_mem[used : used + row_len[j]] = row_mem[a0 : a0 + row_len[j]]
+                        row_lab[used : used + row_len[j]] = row_lab[a0 : a0 + row_len[j]]
+                        row_at[j] = used
+                        row_cap[j] = room
+                        used += room
+                    r = row_at[j] + row_len[j]
+                    row_dep[r] = d
+                    row_val[r] = nsc
+                    row_mem[r] = nm
+                    row_lab[r] = lab
+                    row_len[j] += 1
                     bucket_next[lab] = bucket_head[d]
                     bucket_head[d] = lab
                     if nsc > best and d + T[j, end] <= latest:
