@@ -92,6 +92,25 @@ def test_forbidding_the_cycles_of_more_paths_still_ends_at_the_optimum(p: Proble
     assert res.route is not None and check_solution(p, [res.route]) == []
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_whole_neighbourhoods_make_the_first_round_exact_on_twelve_sites(seed: int) -> None:
+    # sites open for most of the day, so one site holds thousands of labels (the label rows must grow)
+    rng = np.random.default_rng(seed)
+    k = 12
+    xy = rng.integers(0, 20, (k + 1, 2)).astype(float)
+    travel = np.floor(np.sqrt(((xy[:, None] - xy[None, :]) ** 2).sum(-1)) * 10) / 10
+    windows = [(), *(((0.0, float(rng.integers(80, 200))),) for _ in range(k))]
+    scores = [0.0, *rng.integers(1, 10, k).astype(float)]
+    p = Problem(travel, scores, [0.0] + [1.0] * k, windows, (Route(0, 0, 0.0, 120.0),))
+    exact = solve_exact(p).score
+    res = upper_bound(p, scale=10, neighbours=k - 1)
+    assert res.labels > 1000 * k
+    assert res.optimal and res.rounds == 1 and res.bound == exact
+    assert res.route is not None and check_solution(p, [res.route]) == []
+    assert not upper_bound(p, scale=10, neighbours=k - 1, target=int(exact)).below_target
+    assert upper_bound(p, scale=10, neighbours=k - 1, target=int(exact) + 1).below_target
+
+
 def test_small_neighbourhoods_allow_cycles_that_rounds_then_forbid() -> None:
     # two valuable sites close together, open all day: a path may bounce between them
     travel = np.array([[0.0, 5.0, 5.0], [5.0, 0.0, 1.0], [5.0, 1.0, 0.0]])
