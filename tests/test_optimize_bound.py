@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,30 @@ def test_bench_script_proves_two_known_optima(optw_bench: Path) -> None:
     # Righini & Salani's exact optima (bks.csv): 198 and 308, reached with an elementary route
     assert rows["r101"][4:6] == ["198", "optimal"] and rows["r101"][-2:] == ["=", "optimum"]
     assert rows["pr01"][4:6] == ["308", "optimal"] and rows["pr01"][-2:] == ["=", "optimum"]
+
+
+def test_proven_bounds_file_caps_only_references_above_it(optw_bench: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    with (optw_bench / "bks.csv").open(encoding="utf-8") as fh:
+        bks = {(r["instance"], int(r["m"])): int(r["bks"]) for r in csv.DictReader(fh)}
+    with (root / "bench" / "optw_bounds.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    for r in rows:
+        key = (r["instance"], int(r["m"]))
+        assert int(r["bound"]) < bks[key], key  # a cap, never a raise
+        assert r["command"].startswith("python bench/optw_bound.py --instances " + r["instance"])
+
+
+def test_pr14_row_of_the_bounds_file_is_proved_again(optw_bench: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    with (root / "bench" / "optw_bounds.csv").open(encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["instance"] == "pr14" and r["m"] == "1")
+    out = subprocess.run(
+        [sys.executable, *row["command"].split()[1:]], cwd=root,
+        capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
+    line = out.stdout.splitlines()[-1].split()
+    assert line[0] == "pr14" and line[4] == row["bound"]
+    assert line[5] == ("optimal" if row["optimal"] == "yes" else "below")
+    assert out.stdout.rstrip().endswith("OUT OF REACH")  # the reference (567) is above it
