@@ -24,8 +24,9 @@ relaxation (Righini and Salani 2009):
   is dropped with or without a target;
 * after each round, the sites the best path (and optionally a few more paths
   that reach the target) repeats are added to the neighbourhoods of the sites
-  on the cycle (so that cycle is forbidden next time), until the best path is elementary (the bound is then the optimum),
-  the target is shown out of reach, or a limit is hit.
+  on the cycle (so that cycle is forbidden next time), until the best path is
+  elementary (the bound is then the optimum), the target is shown out of
+  reach, or a limit is hit.
 
 Every round's value is a valid bound. Used by ``bench/optw_bound.py`` to test
 reference scores of the OPTW benchmark; not by the planners.
