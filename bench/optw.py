@@ -135,6 +135,11 @@ def proven_bounds(path: Path = ROOT / "bench" / "optw_bounds.csv") -> dict[tuple
         return {(r["instance"], int(r["m"])): float(r["bound"]) for r in csv.DictReader(fh)}
 
 
+def _gap(ref: float, row: dict[str, Any]) -> float:
+    """Per cent below ``ref`` (100 for an infeasible solution)."""
+    return (ref - row["score"]) / ref * 100 if row["feasible"] else 100.0
+
+
 def run_row(args: tuple[str, str, int, float, int, int | None, bool]) -> dict[str, Any]:
     """Solve one (engine, instance, m) row and re-check it."""
     engine, name, m, time_limit, seed, decimals, deterministic = args
@@ -212,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'instance':10s} {'m':>2s} {'bks':>7s} {'score':>7s} {'gap%':>7s} {'time':>6s} ok")
         for r in out:
             ref = bks[(r["instance"], r["m"])]
-            r["gap"] = (ref - r["score"]) / ref * 100 if r["feasible"] else 100.0
+            r["gap"] = _gap(ref, r)
             print(
                 f"{r['instance']:10s} {r['m']:2d} {ref:7g} {r['score']:7g} {r['gap']:7.2f}"
                 f" {r['runtime']:6.2f} {'yes' if r['feasible'] else 'NO ' + r['issue']}"
@@ -223,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         capped = []
         for r in results[engine]:
             ref = min(bks[(r["instance"], r["m"])], caps.get((r["instance"], r["m"]), float("inf")))
-            capped.append(((ref - r["score"]) / ref * 100 if r["feasible"] else 100.0, r["instance"], r["m"]))
+            capped.append((_gap(ref, r), r["instance"], r["m"]))
         worst_c = max(capped)
         print(
             f"{engine} against references capped by proven bounds (bench/optw_bounds.csv): "

@@ -536,7 +536,7 @@ def upper_bound(
     extra: dict[int, set[int]] = {}
     g, w = _route_completion(d, horizon, buckets)
     bound = int(d.score[cand].sum()) if cand.size else 0
-    if d.start < g.shape[0] and g[d.start, d.earliest // w] >= 0:
+    if g[d.start, d.earliest // w] >= 0:  # the whole route is a completion from the start
         bound = min(bound, int(g[d.start, d.earliest // w]))
     most = 0
 
