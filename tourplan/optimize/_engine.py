@@ -313,13 +313,49 @@ def _better(v1, t1, v2, t2):  # noqa: ANN001, ANN202
     return v1 >= v2 - 1e-9 and t1 < t2 - 1e-9
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, p):  # noqa: ANN001, ANN202, N803
+    """Time consumed by inserting ``j`` after position ``p`` of route ``r``, or -1 if infeasible.
+
+    Single-window nodes only: O(1) by the successor's latest feasible start.
+    """
+    last_close = WC[r, j, 0] + EPS
+    a = dp[r, p] + TT[j, seq[r, p]]
+    if a > last_close:
+        return -1.0
+    s = a if a > WO[r, j, 0] else WO[r, j, 0]
+    a2 = s + S[j] + T[j, seq[r, p + 1]]
+    if a2 > wcl[r, p + 1]:
+        return -1.0
+    cost = a2 - arr[r, p + 1]
+    return cost if cost > 1e-6 else 1e-6
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ratio(g, gb, cost, expo, noise):  # noqa: ANN001, ANN202
+    """Return (priority, ratio) of an insertion worth ``g`` that consumes ``cost``."""
+    if cost < 1e-6:
+        cost = 1e-6
+    # mandatory / group-minimum insertions come first
+    nb = int(g / gb) if gb > 0.0 else 0
+    g -= nb * gb
+    rr = (g**expo + 1e-9) / cost
+    if noise > 0.0:
+        rr *= 1.0 + noise * (np.random.random() - 0.5)
+    return nb, rr
+
+
 @njit(cache=True, nogil=True)
 def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001, ANN201, N803
     """Insert unvisited nodes of ``cand`` by best noisy ratio until none fits.
 
     The state is assumed saturated except on routes ``rdirty`` (changed since
     nothing fitted) and for nodes marked in ``fresh`` (just removed): only those
-    (node, route) pairs are evaluated on the first pass.
+    (node, route) pairs are evaluated on the first pass. After an insertion
+    (single windows, no visit groups involved) the other nodes' cached
+    positions on that route are refreshed in O(1) each: the cached position
+    (shifted past the new visit) and the two positions beside the new visit;
+    only a node none of which fits any more is scanned again in full.
     """
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
@@ -357,16 +393,7 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
                                 T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r, j, work
                             )
                             if p >= 0:
-                                if cost < 1e-6:
-                                    cost = 1e-6
-                                # mandatory / group-minimum insertions come first
-                                nb = int(g / gb) if gb > 0.0 else 0
-                                g -= nb * gb
-                                rr = (g**expo + 1e-9) / cost
-                                if noise > 0.0:
-                                    rr *= 1.0 + noise * (np.random.random() - 0.5)
-                                ratio[c, r] = rr
-                                prio[c, r] = nb
+                                prio[c, r], ratio[c, r] = _ratio(g, gb, cost, expo, noise)
                                 pos[c, r] = p
                 if ratio[c, r] >= 0.0 and (
                     prio[c, r] > bprio or (prio[c, r] == bprio and ratio[c, r] > best)
@@ -380,14 +407,56 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
         first = False
         if bi < 0:
             break
-        insert_at(D, X, br, pos[bi, br], cand[bi])
-        dirty[br] = True
+        j0 = cand[bi]
+        p0 = pos[bi, br]
+        insert_at(D, X, br, p0, j0)
         changed[br] = True
-        # group counts changed on route br: gains of other nodes there change too
-        if GPTR[cand[bi] + 1] > GPTR[cand[bi]]:
+        if GPTR[j0 + 1] > GPTR[j0]:
+            # group counts changed on route br: gains of other nodes there change too
             dirty[:] = True
             full = True
+        elif multi != 0.0:
+            dirty[br] = True
+        else:
+            _refresh(D, X, cand, ratio, prio, pos, br, p0, noise, expo, work)
     return changed
+
+
+@njit(cache=True, nogil=True)
+def _refresh(D, X, cand, ratio, prio, pos, r, p0, noise, expo, work):  # noqa: ANN001, ANN202, N803
+    """Update cached insertions on route ``r`` after a visit went in after position ``p0``."""
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
+    gb = PAR[P_GB]
+    for c in range(cand.shape[0]):
+        j = cand[c]
+        if where[j] >= 0 or ratio[c, r] < 0.0:
+            continue
+        work[0] += 15
+        ratio[c, r] = -1.0
+        if not _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
+            continue
+        g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
+        q = pos[c, r]
+        bp = -1
+        bc = INF
+        if q != p0:
+            if q > p0:
+                q += 1
+            cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+            if cost >= 0.0:
+                bp = q
+                bc = cost
+        for q in range(p0, p0 + 2):
+            cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+            if cost >= 0.0 and cost < bc:
+                bp = q
+                bc = cost
+        if bp < 0:
+            bp, bc = _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, 0.0, r, j, work)
+        if bp >= 0:
+            prio[c, r], ratio[c, r] = _ratio(g, gb, bc, expo, noise)
+            pos[c, r] = bp
 
 
 @njit(cache=True, nogil=True)
@@ -940,6 +1009,89 @@ def ruin(D, X, kind, k, work):  # noqa: ANN001, ANN201, N803
         if touched[r]:
             recompute(D, X, r)
     return touched
+
+
+@njit(cache=True, nogil=True)
+def seed_sites(D, cand, count, seed):  # noqa: ANN001, ANN201, N803
+    """Return ``count x m`` seed sites (-1: none), spread over the map.
+
+    Per route, only sites that fit alone (windows, capacities, no visit group)
+    qualify, and one start never seeds two routes with the same site. The
+    first seed is drawn at random; each next one is the site farthest (travel
+    there and back) from all seeds so far, among a random half of the pool.
+    """
+    T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
+    np.random.seed(seed)
+    m = RS.shape[0]
+    nc = cand.shape[0]
+    ok = np.zeros((m, nc), dtype=np.bool_)
+    for r in range(m):
+        if MAXN[r] < 1:
+            continue
+        for c in range(nc):
+            j = cand[c]
+            if WN[r, j] == 0 or GPTR[j + 1] > GPTR[j]:
+                continue
+            fits = True
+            for k in range(LOAD.shape[1]):
+                if LOAD[j, k] > CAP[r, k] + 1e-9:
+                    fits = False
+            if not fits:
+                continue
+            good, s, cl = _start(WO, WC, WN, r, j, RA[r] + T[RS[r], j])
+            ok[r, c] = good and s + S[j] + T[j, RE[r]] <= RL[r] + EPS
+    out = np.full((count, m), -1, dtype=np.int64)
+    near = np.full(nc, INF)  # travel there and back to the nearest seed so far
+    chosen = 0
+    for k in range(count):
+        for r in range(m):
+            pool = 0
+            for c in range(nc):
+                if ok[r, c] and not _in_row(out, k, r, cand[c]):
+                    pool += 1
+            if pool == 0:
+                continue
+            pick = -1
+            if chosen == 0:
+                x = np.random.randint(pool)
+                for c in range(nc):
+                    if ok[r, c] and not _in_row(out, k, r, cand[c]):
+                        if x == 0:
+                            pick = c
+                            break
+                        x -= 1
+            else:
+                far = -1.0
+                for c in range(nc):
+                    if not ok[r, c] or _in_row(out, k, r, cand[c]):
+                        continue
+                    if pool > 2 and np.random.random() >= 0.5:
+                        continue
+                    if near[c] > far:
+                        far = near[c]
+                        pick = c
+                if pick < 0:  # the random half came out empty
+                    for c in range(nc):
+                        if ok[r, c] and not _in_row(out, k, r, cand[c]) and near[c] > far:
+                            far = near[c]
+                            pick = c
+            j = cand[pick]
+            out[k, r] = j
+            chosen += 1
+            for c in range(nc):
+                d = T[cand[c], j] + T[j, cand[c]]
+                if d < near[c]:
+                    near[c] = d
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _in_row(out, k, r, j):  # noqa: ANN001, ANN202
+    """Does start ``k`` seed an earlier route than ``r`` with ``j``?"""
+    q = 0
+    while q < r and out[k, q] != j:
+        q += 1
+    return q < r
 
 
 @njit(cache=True, nogil=True)

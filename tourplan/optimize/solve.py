@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from tourplan.errors import SolverError
-from tourplan.optimize.check import build_solution, schedule_route
+from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
 
 WORK_PER_SECOND = 84.0e6
@@ -115,25 +115,23 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
     """Return the engine's data tuple and the candidate node array."""
     n, m = problem.n, problem.m
     depots = problem.depots
-    width = 1
-    for r in range(m):
-        for i in range(n):
-            width = max(width, len(problem.windows_on(r, i)))
-    wo = np.full((m, n, width), _BIG_TIME)
-    wc = np.full((m, n, width), -_BIG_TIME)
-    wn = np.zeros((m, n), dtype=np.int64)
-    multi = 0.0
-    for r in range(m):
-        for i in range(n):
-            if i in depots:
-                continue
-            wins = problem.windows_on(r, i)
-            wn[r, i] = len(wins)
-            if len(wins) > 1:
-                multi = 1.0
-            for q, (a, b) in enumerate(wins):
-                wo[r, i, q] = max(a, -_BIG_TIME)
-                wc[r, i, q] = min(b, _BIG_TIME)
+    overrides = {key: wins for key, wins in problem.route_windows.items() if key[1] not in depots}
+    width = max(1, *(len(w) for w in problem.windows), *(len(w) for w in overrides.values()))
+    base_o = np.full((n, width), _BIG_TIME)
+    base_c = np.full((n, width), -_BIG_TIME)
+    base_n = np.zeros(n, dtype=np.int64)
+    for i, wins in enumerate(problem.windows):
+        if i not in depots:
+            _fill_windows(base_o[i], base_c[i], wins)
+            base_n[i] = len(wins)
+    wo = np.repeat(base_o[None], m, axis=0)
+    wc = np.repeat(base_c[None], m, axis=0)
+    wn = np.repeat(base_n[None], m, axis=0)
+    for (r, i), wins in overrides.items():
+        wo[r, i], wc[r, i] = _BIG_TIME, -_BIG_TIME
+        _fill_windows(wo[r, i], wc[r, i], wins)
+        wn[r, i] = len(wins)
+    multi = 1.0 if bool(np.any(wn > 1)) else 0.0
     scores = np.array(problem.scores, dtype=np.float64)
     bonus = float(scores.sum()) + 1.0
     val = scores.copy()
@@ -216,6 +214,13 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
     )
     cand = np.array(cand_list, dtype=np.int64)
     return data, cand
+
+
+def _fill_windows(opens: np.ndarray, closes: np.ndarray, wins: tuple[tuple[float, float], ...]) -> None:
+    """Write ``wins`` into one row of the engine's window arrays (infinities clipped)."""
+    for q, (a, b) in enumerate(wins):
+        opens[q] = max(a, -_BIG_TIME)
+        closes[q] = min(b, _BIG_TIME)
 
 
 def _free_return(
@@ -391,44 +396,8 @@ class _Run:
 
     def _seeds(self, count: int) -> list[list[int]]:
         """Seed sites per start and route: spread over the map, each feasible alone."""
-        problem, data = self.problem, self.data
-        wn, gptr, load, cap = data[6], data[14], data[11], data[12]
-        rng = np.random.default_rng(self.seed * 104729 + 17)
-        travel = np.asarray(problem.travel)
-        per_route: list[np.ndarray] = []
-        for r in range(problem.m):
-            ok = []
-            for j in self.cand:
-                j = int(j)
-                if wn[r, j] == 0 or gptr[j + 1] > gptr[j] or np.any(load[j] > cap[r] + 1e-9):
-                    continue
-                if not schedule_route(problem, r, [j]).issues:
-                    ok.append(j)
-            per_route.append(np.array(ok, dtype=np.int64))
-        out: list[list[int]] = []
-        chosen: list[int] = []
-        for _ in range(count):
-            row: list[int] = []
-            for r in range(problem.m):
-                pool = per_route[r]
-                pool = pool[~np.isin(pool, row)]
-                if pool.size == 0:
-                    row.append(-1)
-                    continue
-                if not chosen:
-                    j = int(pool[rng.integers(pool.size)])
-                else:
-                    # farthest from the seeds so far, among a random half of the pool
-                    sub = pool[rng.random(pool.size) < 0.5] if pool.size > 2 else pool
-                    if sub.size == 0:
-                        sub = pool
-                    ch = np.array(chosen, dtype=np.int64)
-                    d = np.min(travel[np.ix_(sub, ch)] + travel[np.ix_(ch, sub)].T, axis=1)
-                    j = int(sub[int(np.argmax(d))])
-                row.append(j)
-                chosen.append(j)
-            out.append(row)
-        return out
+        rows = self.eng.seed_sites(self.data, self.cand, count, self.seed * 104729 + 17)
+        return [[int(j) for j in row] for row in rows]
 
     def _construct(self, k: int, seeds: list[int] | None) -> State:
         eng, data, problem, cand = self.eng, self.data, self.problem, self.cand
