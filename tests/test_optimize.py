@@ -306,6 +306,65 @@ def test_time_limit_holds_without_deterministic() -> None:
     assert_valid(p, sol)
 
 
+def test_clock_run_uses_its_time_limit() -> None:
+    """Without ``deterministic`` a solve ends near its limit: not past it, and not at a fraction of it."""
+    from tourplan.optimize.rate import _calibration_problems
+
+    p = _calibration_problems()[0]  # 100 sites: the iteration cap cannot end it early
+    sol = solve(p, time_limit=0.3, seed=0)
+    assert 0.25 <= sol.runtime <= 0.3 + 0.1
+
+
+def test_work_budget_follows_the_rate() -> None:
+    _, p = read_optw(DATA / "grid30.txt", routes=2)
+    runs = [
+        solve(p, time_limit=0.05, seed=0, params=SolveParams(work_rate=rate), deterministic=True)
+        for rate in (20e6, 20e6, 80e6)
+    ]
+    assert runs[0].routes == runs[1].routes
+    assert runs[0].iterations == runs[1].iterations
+    assert runs[2].iterations > 2 * runs[0].iterations
+
+
+def test_work_rate_is_measured_once_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import time
+
+    from tourplan.optimize import rate
+
+    monkeypatch.delenv("TOURPLAN_WORK_RATE", raising=False)
+    monkeypatch.setenv("TOURPLAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(rate, "_KNOWN", {})
+    measured = rate.work_rate()
+    stored = json.loads((tmp_path / "work_rate.json").read_text())
+    assert stored[rate.machine_key()]["rate"] == measured
+    # a new process reads the file instead of measuring again
+    monkeypatch.setattr(rate, "_KNOWN", {})
+
+    def fail() -> float:
+        raise AssertionError("measured again")
+
+    monkeypatch.setattr(rate, "measure_work_rate", fail)
+    assert rate.work_rate() == measured
+    # a deterministic solve at this machine's rate takes about budget_fraction of its limit in CPU time
+    p = rate._calibration_problems()[1]
+    c0 = time.process_time()
+    solve(p, time_limit=0.2, seed=5, deterministic=True)
+    assert 0.3 * 0.2 <= time.process_time() - c0 <= 1.5 * 0.2
+
+
+def test_work_rate_can_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tourplan.optimize.rate import work_rate
+
+    monkeypatch.setenv("TOURPLAN_WORK_RATE", "12.5e6")
+    assert work_rate() == 12.5e6
+    monkeypatch.setenv("TOURPLAN_WORK_RATE", "fast")
+    with pytest.raises(SolverError, match="TOURPLAN_WORK_RATE"):
+        work_rate()
+    with pytest.raises(SolverError, match="work_rate"):
+        SolveParams(work_rate=0.0)
+
+
 def test_time_limit_must_be_positive() -> None:
     with pytest.raises(SolverError, match="time_limit"):
         solve(line_problem([1.0], [1.0]), time_limit=0.0)

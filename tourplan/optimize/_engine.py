@@ -126,7 +126,7 @@ def recompute(D, X, r):  # noqa: ANN001, ANN201, N803
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, q, a):  # noqa: ANN001, ANN202, N803
+def _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, q, a, work):  # noqa: ANN001, ANN202, N803
     """Can position ``q`` of route ``r`` be reached at time ``a`` (rest unchanged)?"""
     if a <= st[r, q] + 1e-12:
         return True
@@ -136,6 +136,7 @@ def _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, q, a):  # noqa: AN
         return False
     L = ln[r]
     for p in range(q, L + 1):
+        work[0] += 1
         j = seq[r, p]
         good, s, c = _start(WO, WC, WN, r, j, a)
         if not good:
@@ -225,7 +226,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r,
         cost = a2 - arr[r, p + 1]
         if cost >= best_c:
             continue
-        if _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, p + 1, a2):
+        if _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, p + 1, a2, work):
             best_c = cost
             best_p = p
     return best_p, best_c

@@ -14,12 +14,12 @@ from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
 
 WORK_PER_SECOND = 84.0e6
-"""Work units (insertion/schedule checks) this engine does per second on the
-reference 2-core machine with both cores busy; the deterministic budget is
-derived from it. Measured by ``python bench/work_rate.py``: median 85.7
-million per second on 2026-11-30 (16 runs, 73-126 million). The first value,
-42 million, was set before the engine got faster; it had left the budget at a
-quarter of the time limit."""
+"""Reference work rate: work units (insertion/schedule checks) per second on the
+2-core machine the benchmarks were measured on, with both cores busy (``python
+bench/work_rate.py``: median 85.7 million on 2026-11-30). A solve turns its time
+limit into work with the rate of the machine it runs on
+(:func:`tourplan.optimize.rate.work_rate`); ``SolveParams(work_rate=WORK_PER_SECOND)``
+does the reference machine's work anywhere, so results match across machines."""
 
 _BIG_TIME = 1e18
 
@@ -31,8 +31,16 @@ class SolveParams:
     Parameters
     ----------
     budget_fraction
-        Fraction of ``time_limit * WORK_PER_SECOND`` used as the deterministic
-        work budget; keeps normal runs well inside the wall-clock limit.
+        Fraction of ``time_limit * work_rate`` used as the work budget; the
+        rest of the limit covers setting up, checking the result, and problems
+        whose work units run slower than the calibration's.
+    work_rate
+        Work units per second that turn the time limit into the budget;
+        ``None`` (the default) takes this machine's rate, measured once and
+        cached (:func:`tourplan.optimize.rate.work_rate`), so a limit means the
+        same wall time on any machine. A number (e.g. ``WORK_PER_SECOND``) makes
+        a deterministic run do the same work, and give the same result, on
+        every machine.
     noise
         Relative random noise on insertion ratios during recreate.
     tau0
@@ -84,7 +92,7 @@ class SolveParams:
         on the true travel times.
     """
 
-    budget_fraction: float = 0.6
+    budget_fraction: float = 0.8
     noise: float = 0.8
     tau0: float = 0.025
     restart: int = 3000
@@ -104,10 +112,14 @@ class SolveParams:
     start_share: float = 0.8
     min_iterations: int = 30
     free_return: bool = True
+    work_rate: float | None = None
 
     def __post_init__(self) -> None:
         if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1 and self.starts >= 1):
             msg = f"SolveParams: expected positive budget, chunks, restart and starts, got {self!r}"
+            raise SolverError(msg)
+        if self.work_rate is not None and not (self.work_rate > 0 and math.isfinite(self.work_rate)):
+            msg = f"SolveParams.work_rate: expected a positive number of work units per second or None, got {self.work_rate!r}"
             raise SolverError(msg)
 
 
@@ -292,18 +304,22 @@ def solve(
     problem
         The problem.
     time_limit
-        Hard upper bound on wall time in seconds. The one-time JIT compilation
+        Wall time in seconds the solve may take. The one-time JIT compilation
         (about 30 s on a cold cache, cached on disk by numba) or cache load
-        (about 1 s) on the first call in a process happens before the clock
-        starts.
+        (about 1 s), and on a new machine the measurement of its work rate
+        (about 0.2 s, cached on disk), happen on the first call in a process,
+        before the clock starts.
     seed
         Seed of all randomness.
     params
         Search tuning; defaults are the benchmarked settings.
     deterministic
-        If true, never look at the clock: the search stops on the work budget
-        only, so the result is the same on any machine and under any load (the
-        runtime may then exceed ``time_limit`` on a slow or busy machine).
+        If true, never look at the clock: the search stops on its work budget
+        only, so the result depends on the problem, the seed, the time limit
+        and the work rate alone, not on the load (the runtime may then exceed
+        ``time_limit`` on a busy machine). With the default rate, this
+        machine's, the result is the same on every run here; with a fixed
+        ``params.work_rate`` it is the same on every machine.
 
     Returns
     -------
@@ -317,24 +333,31 @@ def solve(
 
     Notes
     -----
-    Determinism: the search stops on a *work budget* (a count of elementary
-    insertion and schedule checks) equal to
-    ``budget_fraction * time_limit * WORK_PER_SECOND``, never on the clock, so
-    the same problem, seed and time limit give the same result on any machine.
-    The clock is looked at only between budget chunks; it stops the search early
-    only on a machine too slow to finish the budget in ``time_limit`` (then the
-    result may vary run to run).
+    The search runs on a *work budget* (a count of elementary insertion and
+    schedule checks) of ``budget_fraction * time_limit * work_rate`` units,
+    where the rate is this machine's (measured once, see
+    :func:`tourplan.optimize.rate.work_rate`), so a limit means about the same
+    wall time anywhere. Unless ``deterministic``, the clock is looked at
+    between budget chunks: the search stops when the next chunk would end past
+    the limit (on a busy machine), and if the budget runs out early (a machine
+    faster than its measured rate) the last phase goes on until the limit.
     """
-    _ensure_compiled()
-    t0 = time.perf_counter()
     if not (time_limit > 0 and math.isfinite(time_limit)):
         msg = f"time_limit: expected a positive finite number of seconds, got {time_limit!r}"
         raise SolverError(msg)
+    _ensure_compiled()
     params = params or SolveParams()
+    if params.work_rate is not None:
+        rate = params.work_rate
+    else:
+        from tourplan.optimize.rate import work_rate
+
+        rate = work_rate()  # measured once per machine, before the clock starts
+    t0 = time.perf_counter()
     from tourplan.optimize import _engine as eng  # deferred: numba import is heavy
 
     data, cand = _build(problem, params)
-    budget = int(params.budget_fraction * time_limit * WORK_PER_SECOND)
+    budget = int(params.budget_fraction * time_limit * rate)
     run = _Run(eng, data, cand, problem, params, seed, budget, deterministic, t0, time_limit)
     best = run.solve()
     if params.free_return and cand.size and not np.array_equal(data[0], np.asarray(problem.travel)):
@@ -359,8 +382,8 @@ class _Run:
     route of the latter seeded with a different site so that they begin in
     different parts of the map) are searched for a short budget each; the
     better half goes on with a doubled budget, and so on until one is left,
-    which gets the rest of the budget. Budgets are work units, so the result
-    depends only on the problem, the seed and the time limit.
+    which gets the rest of the budget. Budgets are work units, so a
+    deterministic run depends only on the problem, the seed and the budget.
     """
 
     def __init__(
@@ -383,16 +406,17 @@ class _Run:
         # the clock is only looked at between chunks: a deterministic run needs one
         self.chunk = max(1, budget if deterministic else budget // params.chunks)
         self.cap = float(data[18][8])
-        self.slowest = time.perf_counter() - t0
-        self.last = time.perf_counter()
+        # room after the search to settle the order and check the result
+        self.deadline = t0 + 0.99 * time_limit - 0.0005
+        self.search_time = 0.0  # seconds and work units spent in search chunks: the live rate
+        self.search_work = 0
         self.stop = False
         self.c = 0
         self.scratch: State | None = None
 
-    def _out_of_time(self) -> bool:
-        if self.deterministic:
-            return False
-        return time.perf_counter() + 2.0 * self.slowest + 0.05 > self.t0 + self.time_limit
+    def _out_of_time(self, ahead: float = 0.0) -> bool:
+        """Would ``ahead`` more seconds end past the deadline? (never in a deterministic run)"""
+        return not self.deterministic and time.perf_counter() + ahead > self.deadline
 
     def _seeds(self, count: int) -> list[list[int]]:
         """Seed sites per start and route: spread over the map, each feasible alone."""
@@ -435,11 +459,14 @@ class _Run:
         while not self.stop and self.cand.size and counters[0] < end and counters[1] < self.cap:
             self.c += 1
             target = min(end, counters[0] + self.chunk)
+            if self.search_work and self._out_of_time((target - counters[0]) * self.search_time / self.search_work):
+                self.stop = True
+                break
             seed = self.seed * 1_000_003 + self.c
+            t, w = time.perf_counter(), int(counters[0])
             self.eng.search(self.data, cur, best, self.scratch, self.cand, target, counters, seed)
-            now = time.perf_counter()
-            self.slowest = max(self.slowest, now - self.last)
-            self.last = now
+            self.search_time += time.perf_counter() - t
+            self.search_work += int(counters[0]) - w
             if self._out_of_time():
                 self.stop = True
 
@@ -474,6 +501,10 @@ class _Run:
             members.sort(key=lambda mb: self._key(mb[1]), reverse=True)
             best = members[0][1]
             cur = tuple(a.copy() for a in best)
+            if not self.deterministic and self.search_time > 0.0:
+                # a machine faster than its measured rate: the last phase runs to the deadline
+                left = (self.deadline - time.perf_counter()) * self.search_work / self.search_time
+                self.budget = max(self.budget, int(self.counters[0]) + int(left))
             self._search(cur, best, self.budget - int(self.counters[0]))
         return max((mb[1] for mb in members), key=self._key)
 
@@ -515,9 +546,11 @@ def _ensure_compiled() -> None:
 
 
 def warm_up() -> None:
-    """Compile (or load from the numba cache) the engine on a tiny problem."""
+    """Compile (or load from the numba cache) the engine, and measure (or load) this machine's work rate."""
     from tourplan.optimize.problem import Route
+    from tourplan.optimize.rate import work_rate
 
     travel = np.array([[0.0, 1.0], [1.0, 0.0]])
     tiny = Problem(travel, np.array([0.0, 1.0]), np.zeros(2), ((), ((0.0, 5.0),)), (Route(0, 0, 0, 10),))
-    solve(tiny, time_limit=0.01)
+    solve(tiny, time_limit=0.01, params=SolveParams(work_rate=WORK_PER_SECOND), deterministic=True)
+    work_rate()
