@@ -216,7 +216,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r,
             p += 1
         work[0] += 1 + (p - lo)
         return best_p, best_c
-    work[0] += L + 1 - lo
+    work[0] += 3 * (L + 1 - lo)  # several windows per site: each check costs about three
     for p in range(lo, L + 1):
         a = dp[r, p] + TT[j, seq[r, p]]
         if a > last_close:
@@ -385,7 +385,7 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
                 # A route only grows during recreate, so an insertion that was
                 # infeasible stays (almost always) infeasible: skip re-checking it.
                 if (dirty[r] or fj) and (full or ratio[c, r] >= 0.0):
-                    work[0] += 12
+                    work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
@@ -516,7 +516,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
             saving = T[a, j] + T[j, b] - T[a, b]
             if saving <= 1e-9:
                 continue
-            work[0] += L
+            work[0] += L // 2 + 1
             for q in range(0, L + 1):
                 if q == p or q == p - 1:
                     continue
@@ -547,7 +547,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
             fwd = 0.0
             rev = 0.0
             a = seq[r, i - 1]
-            work[0] += L - i
+            work[0] += (L - i) // 2 + 1
             for k in range(i + 1, L + 1):
                 fwd += T[seq[r, k - 1], seq[r, k]]
                 rev += T[seq[r, k], seq[r, k - 1]]
@@ -574,7 +574,8 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
 
     A replacement must raise the value, or keep it and reach the successor
     earlier. Nodes in groups are left alone. Each check is O(1): the successor's
-    latest feasible start bounds the new arrival.
+    latest feasible start bounds the new arrival. ``cand`` is sorted by value,
+    highest first, so the scan for a visit stops at the first lower value.
     """
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
@@ -586,7 +587,7 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
         improved = False
         rounds += 1
         L = ln[r]
-        work[0] += nc * L // 16 + 1
+        work[0] += 1
         for p in range(1, L + 1):
             i = seq[r, p]
             if GPTR[i + 1] > GPTR[i]:
@@ -600,9 +601,11 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
             bj = -1
             bv = vi
             ba = cur_arr - 1e-6
-            for c in range(nc):
+            c = 0
+            while c < nc and VAL[cand[c]] >= bv:
                 j = cand[c]
-                if where[j] >= 0 or VAL[j] < bv or WN[r, j] == 0 or GPTR[j + 1] > GPTR[j]:
+                c += 1
+                if where[j] >= 0 or WN[r, j] == 0 or GPTR[j + 1] > GPTR[j]:
                     continue
                 a = d + TT[j, pred]
                 good, st_j, cl = _start(WO, WC, WN, r, j, a)
@@ -620,6 +623,7 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
                         bj = j
                         bv = VAL[j]
                         ba = a2
+            work[0] += c // 2
             if bj >= 0:
                 seq[r, p] = bj
                 where[i] = -1
@@ -1133,7 +1137,7 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
     n = cur[6].shape[0]
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
-        work[0] += 200 + (n * m) // 8  # copies, ruin and bookkeeping
+        work[0] += 400 + (3 * n * m) // 2  # copies, ruin and bookkeeping
         it = counters[1]
         copy_state(cur, X)
         visited = 0
@@ -1190,7 +1194,8 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
             if segment_opt(D, X, cand, r, i0, kk, 3, int(PAR[P_SEGF]), work):
                 imp[r] = True
                 changed = True
-        if changed:
+        if changed and m > 1:
+            # (with one route the next ruin-and-recreate refills it anyway)
             greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo)
         v, t, sc = evaluate(D, X)
         frac = (work[0] - counters[4]) / total_budget

@@ -13,13 +13,15 @@ from tourplan.errors import SolverError
 from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
 
-WORK_PER_SECOND = 84.0e6
-"""Reference work rate: work units (insertion/schedule checks) per second on the
-2-core machine the benchmarks were measured on, with both cores busy (``python
-bench/work_rate.py``: median 85.7 million on 2026-11-30). A solve turns its time
-limit into work with the rate of the machine it runs on
-(:func:`tourplan.optimize.rate.work_rate`); ``SolveParams(work_rate=WORK_PER_SECOND)``
-does the reference machine's work anywhere, so results match across machines."""
+WORK_PER_SECOND = 96.0e6
+"""Reference work rate: work units (insertion/schedule checks) per CPU second on
+the 2-core machine the benchmarks were measured on, with both cores busy
+(``python bench/work_rate.py --time-limit 0.5 --jobs 2``: median 96.3 million
+over 16 benchmark rows on 2026-12-04, after the work units were re-weighted to
+track time; 84 million before). A solve turns its time limit into work with
+the rate of the machine it runs on (:func:`tourplan.optimize.rate.work_rate`);
+``SolveParams(work_rate=WORK_PER_SECOND)`` does the reference machine's work
+anywhere, so results match across machines."""
 
 _BIG_TIME = 1e18
 
@@ -110,7 +112,7 @@ class SolveParams:
     segment_front: int = 3
     tail: float = 0.5
     start_share: float = 0.8
-    min_iterations: int = 30
+    min_iterations: int = 8
     free_return: bool = True
     work_rate: float | None = None
 
@@ -170,7 +172,9 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
         for r in group.routes:
             gmin[g, r] = group.min_visits
             gmax[g, r] = group.max_visits
-    cand_list = [i for i in range(n) if i not in depots and wn[:, i].any()]
+    # highest value first: the swap move stops scanning at the first lower value
+    visitable = [i for i in range(n) if i not in depots and wn[:, i].any()]
+    cand_list = sorted(visitable, key=lambda i: (-val[i], i))
     gptr = np.zeros(n + 1, dtype=np.int64)
     gptr[1:] = np.cumsum([len(x) for x in members])
     glist = np.array([g for x in members for g in x], dtype=np.int64)
@@ -360,6 +364,9 @@ def solve(
     budget = int(params.budget_fraction * time_limit * rate)
     run = _Run(eng, data, cand, problem, params, seed, budget, deterministic, t0, time_limit)
     best = run.solve()
+    if cand.size:  # a local search may have left room that the search did not refill
+        every, none = np.ones(problem.m, dtype=np.bool_), np.zeros(problem.n, dtype=np.bool_)
+        eng.greedy_insert(data, best, cand, 0.0, run.counters[0:1], every, none, 2.0)
     if params.free_return and cand.size and not np.array_equal(data[0], np.asarray(problem.travel)):
         # the search ignored the return legs: settle the order on the true travel times
         true = np.array(problem.travel, dtype=np.float64, order="C")
