@@ -32,6 +32,7 @@ import os
 import platform
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ _ENV_RATE = "TOURPLAN_WORK_RATE"
 _RUNS = 3  # per calibration problem
 _CAL_BUDGET = 2_500_000  # work units per calibration solve (about 30 ms)
 _KNOWN: dict[str, float] = {}  # this process's figure, by machine key
+_LOCK = threading.Lock()  # threads that solve at once measure once
 
 
 def rate_cache_path() -> Path:
@@ -191,12 +193,14 @@ def work_rate() -> float:
     key = machine_key()
     if key in _KNOWN:
         return _KNOWN[key]
-    path = rate_cache_path()
-    entry = _read_cache(path).get(key)
-    stored = entry.get("rate") if isinstance(entry, dict) else None
-    rate = float(stored) if isinstance(stored, (int, float)) else 0.0
-    if not (rate > 0 and np.isfinite(rate)):
-        rate = measure_work_rate()
-        _write_cache(path, key, rate)
-    _KNOWN[key] = rate
-    return rate
+    with _LOCK:
+        if key not in _KNOWN:
+            path = rate_cache_path()
+            entry = _read_cache(path).get(key)
+            stored = entry.get("rate") if isinstance(entry, dict) else None
+            rate = float(stored) if isinstance(stored, (int, float)) else 0.0
+            if not (rate > 0 and np.isfinite(rate)):
+                rate = measure_work_rate()
+                _write_cache(path, key, rate)
+            _KNOWN[key] = rate
+    return _KNOWN[key]

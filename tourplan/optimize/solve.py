@@ -111,7 +111,7 @@ class SolveParams:
     segment_k: int = 6
     segment_front: int = 3
     tail: float = 0.5
-    start_share: float = 0.8
+    start_share: float = 0.6
     min_iterations: int = 8
     free_return: bool = True
     work_rate: float | None = None
