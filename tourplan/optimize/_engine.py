@@ -9,18 +9,19 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   exceeds the slack of the current window falls back to exact propagation that
   stops as soon as the schedule re-synchronises;
 * recreate: greedy insertion by ``value^2 / time consumed`` with random noise,
-  cached per (node, route) and refreshed only for the route that changed; the
-  state before the ruin is saturated, so the first pass only looks at ruined
-  routes and removed nodes; with one window per node the positions tried are
-  cut by a binary search on departures and latest starts (both grow along a
-  route) and each check is O(1);
+  cached per (node, route); the state before the ruin is saturated, so the
+  first pass only looks at ruined routes and removed nodes; with one window
+  per node the positions tried are cut by a binary search on departures and
+  latest starts (both grow along a route), each check is O(1), and after an
+  insertion the other nodes' cached positions on that route are refreshed in
+  O(1) (a full scan only for a node whose cached place no longer fits);
 * ruin: random, segment or related (nearest) removal;
 * local search on routes that changed: intra-route relocation (or-opt) and
   2-opt that lower travel time, a same-place swap of a visit for an unvisited
   node of higher value, and a segment re-plan (a bounded label-setting search
   for the best chain of removed and unvisited nodes between a fixed prefix and
   suffix), and with several routes the best tail exchange (2-opt*) between two of
-  them, followed by re-insertion;
+  them, followed by re-insertion (with one route, the next recreate refills it);
 * starts and their budgets are chosen by the caller (``solve.py``: multi-start
   with successive halving);
 * acceptance: threshold accepting on a value that decays to zero, restarts
@@ -30,7 +31,11 @@ Mandatory nodes and group minimums are folded into the value with a bonus
 larger than all scores together, so they dominate the objective; group maximums,
 capacities and ``max_nodes`` are hard constraints on every insertion.
 
-Everything is driven by a deterministic work counter, never by the clock.
+Everything is driven by a deterministic work counter, never by the clock. Its
+units are weighted so that they track CPU time (about 100 per microsecond for
+every move on the reference machine, measured by timing each move), which lets
+one measured rate turn a time limit into work for benchmark and itinerary
+problems alike.
 Every function releases the GIL (``nogil``) and numba keeps one random state
 per thread, so independent solves may run on threads at once (the visitor-flow
 plan library does) and each stays the same as when run alone.

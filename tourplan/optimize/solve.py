@@ -36,13 +36,6 @@ class SolveParams:
         Fraction of ``time_limit * work_rate`` used as the work budget; the
         rest of the limit covers setting up, checking the result, and problems
         whose work units run slower than the calibration's.
-    work_rate
-        Work units per second that turn the time limit into the budget;
-        ``None`` (the default) takes this machine's rate, measured once and
-        cached (:func:`tourplan.optimize.rate.work_rate`), so a limit means the
-        same wall time on any machine. A number (e.g. ``WORK_PER_SECOND``) makes
-        a deterministic run do the same work, and give the same result, on
-        every machine.
     noise
         Relative random noise on insertion ratios during recreate.
     tau0
@@ -92,6 +85,13 @@ class SolveParams:
         counting it in insertion costs and in the travel tie-break pulls routes
         back towards the depot. The order of the best solution is then settled
         on the true travel times.
+    work_rate
+        Work units per second that turn the time limit into the budget;
+        ``None`` (the default) takes this machine's rate, measured once and
+        cached (:func:`tourplan.optimize.rate.work_rate`), so a limit means the
+        same wall time on any machine. A number (e.g. ``WORK_PER_SECOND``) makes
+        a deterministic run do the same work, and give the same result, on
+        every machine.
     """
 
     budget_fraction: float = 0.8
