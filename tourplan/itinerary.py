@@ -37,6 +37,23 @@ from tourplan.graph import MODES, Matrices, SiteGraph, hiking_minutes
 from tourplan.hours import open_intervals
 from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
 from tourplan.optimize.polish import polish as polish_solution
+from tourplan.rules import (
+    LONG_VISIT_LUNCH,
+    LONG_VISIT_LUNCH_EXTRA,
+    LUNCH_EARLIEST,
+    LUNCH_LATEST_END,
+    LUNCH_MINUTES,
+    NOT_SIGHTS,
+    diminishing,
+    entry_price,
+    is_outdoor_mountain,
+    lunch_applies,
+    lunch_groups,
+    paid_ticket,
+    serves_lunch,
+    theme_match,
+    visit_windows,
+)
 from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
 __all__ = [
@@ -53,20 +70,6 @@ __all__ = [
     "plan_itinerary",
     "resolve_place",
 ]
-
-LUNCH_EARLIEST = 11 * 60 + 30
-LUNCH_LATEST_START = 13 * 60
-LUNCH_LATEST_END = 13 * 60 + 30
-LUNCH_MINUTES = 50
-#: A visit at least this long in a mountain area includes lunch inside the
-#: area (the big scenic areas have restaurants at their service centres): it
-#: counts as the day's lunch when it spans the lunch hours.
-LONG_VISIT_LUNCH = 240
-LONG_VISIT_LUNCH_EXTRA = 30
-LONG_VISIT_LATEST_START = 11 * 60 + 45
-#: Categories that are places to pass through, not to visit.
-_NOT_VISITED = frozenset({"transport", "hotel"})
-
 
 @dataclass(frozen=True, slots=True)
 class Pace:
@@ -557,9 +560,7 @@ def site_score(site: Site, interests: Mapping[str, float]) -> float:
     if not weights:
         weights = dict.fromkeys(THEMES, 1.0)
     top = max(weights.values())
-    hits = sorted((weights[t] / top for t in site.themes if t in weights), reverse=True)
-    match = min(1.5, hits[0] + 0.25 * sum(hits[1:])) if hits else 0.1
-    return site.popularity * match
+    return site.popularity * theme_match(weights[t] / top for t in site.themes if t in weights)
 
 
 @dataclass
@@ -574,14 +575,6 @@ class _Model:
     service: np.ndarray
     mats: Matrices
     sunsets: list[int]
-
-
-def _lunch_applies(req: ItineraryRequest) -> bool:
-    return req.lunch and req.day_start <= LUNCH_EARLIEST and req.day_end >= LUNCH_LATEST_END + 30
-
-
-def _is_outdoor_mountain(s: Site) -> bool:
-    return (s.category == "mountain" or "mountain" in s.themes) and not s.indoor
 
 
 def _candidates(
@@ -604,7 +597,7 @@ def _candidates(
         if s.id in excluded:
             continue
         asked = s.id in wanted
-        if s.category in _NOT_VISITED or (not s.themes and not asked):
+        if s.category in NOT_SIGHTS or (not s.themes and not asked):
             if asked:
                 dropped[s.id] = f"{s.name} is a {s.category}, not a place to visit"
             continue
@@ -621,36 +614,10 @@ def _candidates(
             continue
         if s.parent_id and s.parent_id in wanted:
             continue
-        if req.ticket_budget is not None and not asked and _entry_price(s, sites) > req.ticket_budget:
+        if req.ticket_budget is not None and not asked and entry_price(s, sites) > req.ticket_budget:
             continue
         out.append(s)
     return out, dropped
-
-
-def _windows_for(
-    s: Site,
-    day: dt.date,
-    service: float,
-    req: ItineraryRequest,
-    sunset: int,
-    lunch_node: bool,
-    long_lunch: bool = False,
-) -> tuple[tuple[float, float], ...]:
-    wins: list[tuple[float, float]] = []
-    for a, b in open_intervals(s.opening_hours, day):
-        close = b
-        if _is_outdoor_mountain(s):
-            close = min(close, sunset)
-        lo, hi = float(a), float(close - service)
-        if lunch_node:
-            lo, hi = max(lo, LUNCH_EARLIEST), min(hi, LUNCH_LATEST_START)
-        if long_lunch:
-            # the visit must span the lunch hours to stand in for lunch
-            lo, hi = max(lo, LUNCH_LATEST_END - service), min(hi, LONG_VISIT_LATEST_START)
-        lo = max(lo, float(req.day_start))
-        if hi >= lo:
-            wins.append((lo, hi))
-    return tuple(wins)
 
 
 def _build_model(
@@ -671,23 +638,14 @@ def _build_model(
     p0 = len(place_keys)
     dates = req.dates
     sunsets = [daylight(d)[1] for d in dates]
-    lunch_on = _lunch_applies(req)
+    lunch_on = lunch_applies(req.lunch, req.day_start, req.day_end)
     scores = np.zeros(n)
     service = np.zeros(n)
     lunch_nodes: set[int] = set()
     long_nodes: set[int] = set()
     food_w = max(0.0, float(req.interests.get("food", 0.0)))
     for idx, s in enumerate(cands, start=p0):
-        is_lunch = (
-            lunch_on
-            and s.category == "food"
-            and any(
-                a <= LUNCH_LATEST_START and b >= LUNCH_EARLIEST + LUNCH_MINUTES
-                for d in dates
-                for a, b in open_intervals(s.opening_hours, d)
-            )
-        )
-        if is_lunch:
+        if lunch_on and serves_lunch(s, dates):
             lunch_nodes.add(idx)
             service[idx] = max(LUNCH_MINUTES, round(min(s.visit_minutes, 75) * pace.visit_factor))
             # A small value keeps lunch places comparable; a food lover values them more.
@@ -695,15 +653,21 @@ def _build_model(
         else:
             service[idx] = round(visit_minutes(s) * pace.visit_factor) + pace.buffer_min
             scores[idx] = site_score(s, req.interests)
-            if lunch_on and _is_outdoor_mountain(s) and service[idx] >= LONG_VISIT_LUNCH:
+            if lunch_on and is_outdoor_mountain(s) and service[idx] >= LONG_VISIT_LUNCH:
                 long_nodes.add(idx)
                 service[idx] += LONG_VISIT_LUNCH_EXTRA
     windows: list[tuple[tuple[float, float], ...]] = [((0.0, 24 * 60.0),)] * n
     route_windows: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
     for idx, s in enumerate(cands, start=p0):
         for r, day in enumerate(dates):
-            w = _windows_for(
-                s, day, float(service[idx]), req, sunsets[r], idx in lunch_nodes, idx in long_nodes
+            w = visit_windows(
+                s,
+                day,
+                float(service[idx]),
+                day_start=req.day_start,
+                sunset=sunsets[r],
+                lunch=idx in lunch_nodes,
+                long_lunch=idx in long_nodes,
             )
             if s.id in req.locked and req.locked[s.id] != r:
                 w = ()
@@ -720,18 +684,8 @@ def _build_model(
     )
     groups: list[VisitGroup] = []
     all_routes = frozenset(range(len(routes)))
-    if lunch_nodes or long_nodes:
-        # At most one lunch stop a day, and lunch somewhere: at a food site
-        # or inside a long mountain visit.
-        if lunch_nodes:
-            groups.append(
-                VisitGroup(nodes=frozenset(lunch_nodes), routes=all_routes, min_visits=0, max_visits=1)
-            )
-        groups.append(
-            VisitGroup(
-                nodes=frozenset(lunch_nodes | long_nodes), routes=all_routes, min_visits=1, max_visits=2
-            )
-        )
+    for lunch, least, most in lunch_groups(lunch_nodes, long_nodes):
+        groups.append(VisitGroup(nodes=lunch, routes=all_routes, min_visits=least, max_visits=most))
     by_cat: dict[str, set[int]] = {}
     for idx, s in enumerate(cands, start=p0):
         if idx not in lunch_nodes:
@@ -916,26 +870,9 @@ def _fields(req: ItineraryRequest) -> dict[str, Any]:
     return {f: getattr(req, f) for f in req.__dataclass_fields__}
 
 
-def _entry_price(s: Site, sites: SiteTable) -> float:
-    """What entering a site costs on its own: its ticket, or its area's."""
-    if s.ticket_cny > 0:
-        return s.ticket_cny
-    parent = sites.get(s.parent_id) if s.parent_id else None
-    return parent.ticket_cny if parent is not None else 0.0
-
-
 def _paid_ticket(model: _Model, node: int, sites: SiteTable, charged: set[str]) -> float:
     s = model.sites[node]
-    if s is None:
-        return 0.0
-    if s.ticket_cny > 0:
-        return s.ticket_cny
-    if s.parent_id and s.parent_id in sites:
-        parent = sites[s.parent_id]
-        if parent.ticket_cny > 0 and parent.id not in charged:
-            charged.add(parent.id)
-            return float(parent.ticket_cny)
-    return 0.0
+    return 0.0 if s is None else paid_ticket(s, sites, charged)
 
 
 def _tickets(model: _Model, routes: Sequence[Sequence[int]], sites: SiteTable) -> float:
@@ -975,17 +912,11 @@ def _least_value_paid(model: _Model, solution: Solution, sites: SiteTable) -> li
 
 def _day_credit(model: _Model, nodes: Sequence[int]) -> dict[int, float]:
     """Value of each (non-lunch) stop of a day: within a category, the k-th most valuable counts ``DECAY**k``."""
-    by_kind: dict[str, list[int]] = {}
-    for k, i in enumerate(nodes):
-        site = model.sites[i]
-        if site is not None and i not in model.lunch_nodes:
-            by_kind.setdefault(site.category, []).append(k)
-    credit: dict[int, float] = {}
-    for ks in by_kind.values():
-        ranked = sorted(ks, key=lambda k: (-float(model.scores[nodes[k]]), k))
-        for rank, k in enumerate(ranked):
-            credit[nodes[k]] = float(model.scores[nodes[k]]) * DECAY**rank
-    return credit
+    stops = [i for i in nodes if model.sites[i] is not None and i not in model.lunch_nodes]
+    base = [float(model.scores[i]) for i in stops]
+    kinds = [(site.category,) for i in stops if (site := model.sites[i]) is not None]
+    credit = diminishing(base, kinds, lambda k, weight: base[k] * weight(kinds[k][0]), decay=DECAY)
+    return dict(zip(stops, credit, strict=True))
 
 
 def _assemble(
@@ -1143,8 +1074,8 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
             f"{name} climbs {_visit_ascent(s):.0f} m, more than the {req.pace} pace allows in a day "
             f"({pace.max_ascent_m:.0f} m); choose the active pace"
         )
-    if req.ticket_budget is not None and _entry_price(s, sites) > req.ticket_budget:
-        return f"{name} costs {_entry_price(s, sites):.0f} CNY, more than the ticket budget of {req.ticket_budget:.0f} CNY"
+    if req.ticket_budget is not None and entry_price(s, sites) > req.ticket_budget:
+        return f"{name} costs {entry_price(s, sites):.0f} CNY, more than the ticket budget of {req.ticket_budget:.0f} CNY"
     allowed = [r for r in range(p.m) if p.windows_on(r, node)]
     if not allowed:
         reasons = []
@@ -1158,7 +1089,7 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
                 )
             else:
                 last = max(b for _, b in iv)
-                if _is_outdoor_mountain(s):
+                if is_outdoor_mountain(s):
                     last = min(last, model.sunsets[r])
                 need = float(model.service[node])
                 reasons.append(
@@ -1166,7 +1097,7 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
                     + ", ".join(f"{fmt_time(a)}-{fmt_time(b)}" for a, b in iv)
                     + (
                         f" and the sun sets at {fmt_time(model.sunsets[r])}"
-                        if _is_outdoor_mountain(s)
+                        if is_outdoor_mountain(s)
                         else ""
                     )
                     + f" within your day {fmt_time(req.day_start)}-{fmt_time(req.day_end)}"
@@ -1195,7 +1126,7 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
                 last_start = max(b for _, b in wins)
                 close = last_start + svc
                 miss = arrive - last_start
-                by_sunset = _is_outdoor_mountain(s) and abs(close - model.sunsets[r]) < 1
+                by_sunset = is_outdoor_mountain(s) and abs(close - model.sunsets[r]) < 1
                 limit = (
                     f"the sun sets at {fmt_time(close)}"
                     if by_sunset

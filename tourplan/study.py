@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,20 +52,24 @@ from tourplan._parse import parse_date
 from tourplan.data import GRADES, STUDY_PRODUCTS, Site, SiteTable
 from tourplan.errors import InfeasibleRequestError, RequestValidationError, SolverError
 from tourplan.hours import open_intervals
-from tourplan.itinerary import (
-    LUNCH_EARLIEST,
-    LUNCH_LATEST_END,
-    LUNCH_LATEST_START,
-    LUNCH_MINUTES,
-    Place,
-    _is_outdoor_mountain,
-    fmt_time,
-    parse_time,
-    resolve_place,
-)
+from tourplan.itinerary import Place, fmt_time, parse_time, resolve_place
 from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup, solve
 from tourplan.optimize.polish import polish
 from tourplan.optimize.solve import warm_up
+from tourplan.rules import (
+    FOOD,
+    LUNCH_EARLIEST,
+    LUNCH_LATEST_END,
+    LUNCH_MINUTES,
+    NOT_SIGHTS,
+    diminishing,
+    lunch_applies,
+    lunch_groups,
+    open_for_lunch,
+    paid_ticket,
+    theme_match,
+    visit_windows,
+)
 from tourplan.sun import FIRST_DATE, LAST_DATE, daylight, plannable
 
 if TYPE_CHECKING:
@@ -123,8 +127,6 @@ _CLOCK_SLACK = 2.5
 _REPAIR_ATTEMPTS = 6
 _PARAMS = SolveParams(budget_fraction=0.8 / _CLOCK_SLACK)
 _BLOCKED = 1.0e6  # travel time of a leg longer than the ride limit
-_FOOD = "food"
-_NOT_VISITED = frozenset({"transport", "hotel"})
 
 
 # ---------------------------------------------------------------------------
@@ -1025,16 +1027,15 @@ class _Result:
         return (-len(self.missing), int(self.lunch_ok), round(self.value, 9))
 
 
-def _site_value(s: Site, req: StudyTourRequest, seen: Mapping[str, int] | None = None) -> float:
+def _site_value(s: Site, req: StudyTourRequest, weight: Callable[[str], float] | None = None) -> float:
     """Study value of one visit: theme fit x product fit x grade fit x popularity.
 
-    With ``seen`` (stops per theme so far), each theme counts DECAY**seen of
-    itself: diminishing returns that balance the requested themes.
+    With ``weight`` (from :func:`tourplan.rules.diminishing`), each theme
+    counts ``weight(theme)`` of itself: diminishing returns that balance the
+    requested themes.
     """
     wanted = req.wanted_themes
-    seen = seen or {}
-    hits = sorted((DECAY ** seen.get(t, 0) for t in s.themes if t in wanted), reverse=True)
-    theme = min(1.5, hits[0] + 0.25 * sum(hits[1:])) if hits else 0.1
+    theme = theme_match((weight(t) if weight else 1.0) for t in s.themes if t in wanted)
     product = 1.0 if not req.products or s.study_products & set(req.products) else 0.5
     grade = 1.0 if req.grade in s.study_grades else 0.5
     return float(s.popularity * theme * product * grade)
@@ -1048,40 +1049,13 @@ def _day_value(visited: Sequence[Site], req: StudyTourRequest) -> tuple[float, l
     best site touching a theme counts in full, the next ``DECAY`` of it, and
     so on, whichever of them the bus happens to reach first.
     """
-    seen: dict[str, int] = {}
-    per = [0.0] * len(visited)
-    for i in sorted(range(len(visited)), key=lambda i: (-_site_value(visited[i], req), i)):
-        s = visited[i]
-        per[i] = _site_value(s, req, seen)
-        for t in s.themes:
-            if t in req.wanted_themes:
-                seen[t] = seen.get(t, 0) + 1
-    return sum(per), per
-
-
-def _lunch_applies(req: StudyTourRequest) -> bool:
-    return req.lunch != "packed" and req.day_start <= LUNCH_EARLIEST and req.day_end >= LUNCH_LATEST_END + 30
-
-
-def _lunch_open(s: Site, day: dt.date) -> bool:
-    return any(
-        a <= LUNCH_LATEST_START and b >= LUNCH_EARLIEST + LUNCH_MINUTES
-        for a, b in open_intervals(s.opening_hours, day)
+    per = diminishing(
+        [_site_value(s, req) for s in visited],
+        [[t for t in s.themes if t in req.wanted_themes] for s in visited],
+        lambda i, weight: _site_value(visited[i], req, weight),
+        decay=DECAY,
     )
-
-
-def _open_windows(
-    s: Site, req: StudyTourRequest, service: int, sunset: int, lunch: bool
-) -> tuple[tuple[float, float], ...]:
-    out: list[tuple[float, float]] = []
-    for a, b in open_intervals(s.opening_hours, req.date):
-        close = min(b, sunset) if _is_outdoor_mountain(s) else b
-        lo, hi = max(a, req.day_start), close - service
-        if lunch:
-            lo, hi = max(lo, LUNCH_EARLIEST), min(hi, LUNCH_LATEST_START)
-        if hi >= lo:
-            out.append((float(lo), float(hi)))
-    return tuple(out)
+    return sum(per), per
 
 
 def _intersect(
@@ -1156,7 +1130,7 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
             f"The 2016 MoE opinion (教基一〔2016〕8号) says study trips are usually made in {req.band_zh} "
             f"grades {r.start}-{r.stop - 1}; this request has grade(s) {', '.join(map(str, req.grade_years))}."
         )
-    lunch_on = _lunch_applies(req)
+    lunch_on = lunch_applies(req.lunch != "packed", req.day_start, req.day_end)
     required = set(req.require)
     excluded = set(req.exclude)
     place_sites = {p.site_id for p in (start, end) if p.site_id}
@@ -1166,7 +1140,7 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
         if s.id in excluded or (s.id in place_sites and s.id not in required):
             continue
         if s.id in required:
-            if s.category in _NOT_VISITED:
+            if s.category in NOT_SIGHTS:
                 msg = f"{s.name} ({s.id}) is a {s.category}, not a place to visit"
                 raise RequestValidationError({"require": msg})
             if req.grade not in s.study_grades:
@@ -1175,17 +1149,17 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
                     "in the site table's study_grades."
                 )
             cands.append(s)
-        elif s.category == _FOOD:
-            if lunch_on and _lunch_open(s, req.date) and (req.lunch_site is None or s.id == req.lunch_site):
+        elif s.category == FOOD:
+            if lunch_on and open_for_lunch(s, req.date) and (req.lunch_site is None or s.id == req.lunch_site):
                 cands.append(s)
                 lunch_ids.add(s.id)
-        elif req.grade in s.study_grades and s.category not in _NOT_VISITED:
+        elif req.grade in s.study_grades and s.category not in NOT_SIGHTS:
             cands.append(s)
     if lunch_on and req.lunch_site is not None and req.lunch_site not in lunch_ids:
         ls = sites[req.lunch_site]
         why = (
             "is not a food site"
-            if ls.category != _FOOD
+            if ls.category != FOOD
             else f"is not open for lunch on {req.date.isoformat()}"
         )
         msg = f"lunch site {ls.name} ({ls.id}) {why} (opening hours: {ls.opening_hours})"
@@ -1218,15 +1192,16 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
         else:
             service[idx] = max(1, s.visit_minutes)
             scores[idx] = _site_value(s, req)
-        base_windows[idx] = _open_windows(s, req, int(service[idx]), sunset, is_lunch)
+        base_windows[idx] = visit_windows(
+            s, req.date, int(service[idx]), day_start=req.day_start, sunset=sunset, lunch=is_lunch
+        )
         cap[idx] = float(s.capacity_instant)
         if req.public_load is not None:
             public[idx] = req.public_load.per_slot(s.id)
     vgroups: list[VisitGroup] = []
-    if lunch_on and lunch_nodes:
-        vgroups.append(
-            VisitGroup(nodes=frozenset(lunch_nodes), routes=frozenset({0}), min_visits=1, max_visits=1)
-        )
+    if lunch_on:
+        for members, least, most in lunch_groups(lunch_nodes):
+            vgroups.append(VisitGroup(nodes=members, routes=frozenset({0}), min_visits=least, max_visits=most))
     # A parent area and its parts are alternatives, never both.
     index = {sid: i for i, sid in enumerate(nodes)}
     for idx, s in enumerate(cands, start=p0):
@@ -1755,17 +1730,6 @@ def _explain_empty(ctx: _Ctx, unit: _Unit) -> str:
 # Assembly
 
 
-def _paid(s: Site, sites: SiteTable, charged: set[str]) -> float:
-    if s.ticket_cny > 0:
-        return float(s.ticket_cny)
-    if s.parent_id and s.parent_id in sites and s.parent_id not in charged:
-        parent = sites[s.parent_id]
-        if parent.ticket_cny > 0:
-            charged.add(parent.id)
-            return float(parent.ticket_cny)
-    return 0.0
-
-
 def _learn(s: Site, req: StudyTourRequest, is_lunch: bool) -> str:
     if is_lunch:
         return "午餐 lunch" + (f" ({s.activity})" if s.activity else "")
@@ -1857,7 +1821,7 @@ def _assemble(
             assert s is not None  # noqa: S101
             is_lunch = i in ctx.lunch_nodes
             arrive = prev_end + int(ctx.travel[prev, i])
-            price = _paid(s, sites, charged)
+            price = paid_ticket(s, sites, charged)
             value = 0.0 if is_lunch else next(per_iter)
             base_stops.append((s, arrive, t, t + int(ctx.service[i]), is_lunch, price, value))
             prev_end, prev = t + int(ctx.service[i]), i
