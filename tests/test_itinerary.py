@@ -363,7 +363,8 @@ def test_day_credit_is_a_property_of_the_set_of_stops(bundled_sites):
     import itertools
     from types import SimpleNamespace
 
-    from tourplan.itinerary import DECAY, _day_credit
+    from tourplan.itinerary import _day_credit
+    from tourplan.rules import DECAY
 
     museums = [s for s in bundled_sites if s.category == "museum"][:3]
     other = next(s for s in bundled_sites if s.category == "mountain")

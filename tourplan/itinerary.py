@@ -38,6 +38,7 @@ from tourplan.hours import open_intervals
 from tourplan.optimize import Problem, Route, Solution, VisitGroup, solve
 from tourplan.optimize.polish import polish as polish_solution
 from tourplan.rules import (
+    DECAY,
     LONG_VISIT_LUNCH,
     LONG_VISIT_LUNCH_EXTRA,
     LUNCH_EARLIEST,
@@ -101,9 +102,6 @@ PACES: Mapping[str, Pace] = {
     "normal": Pace(visit_factor=1.0, max_stops=6, max_ascent_m=800, per_kind=3, buffer_min=5),
     "active": Pace(visit_factor=0.85, max_stops=8, max_ascent_m=1500, per_kind=4, buffer_min=0),
 }
-#: Diminishing returns: the k-th most valuable site of one category on a day counts
-#: this much of its value (a property of the day's set of sites, not of their order).
-DECAY = 0.75
 
 
 def parse_time(value: str | int, field_name: str) -> int:

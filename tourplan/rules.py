@@ -30,6 +30,7 @@ __all__ = [
     "LUNCH_LATEST_END",
     "LUNCH_LATEST_START",
     "LUNCH_MINUTES",
+    "DECAY",
     "NOT_SIGHTS",
     "diminishing",
     "entry_price",
@@ -192,6 +193,14 @@ def theme_match(hits: Iterable[float]) -> float:
     """
     ranked = sorted(hits, reverse=True)
     return min(1.5, ranked[0] + 0.25 * sum(ranked[1:])) if ranked else 0.1
+
+
+#: Diminishing returns: each further visit of one kind on a day (a visitor's
+#: category, a study tour's theme) counts DECAY of the one before, so a day
+#: mixes kinds.  A rule of this planner; one value for both planners (the
+#: study tours used 0.7 until issue 18, with no reason given for the
+#: difference).
+DECAY = 0.75
 
 
 def diminishing(

@@ -57,6 +57,7 @@ from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup,
 from tourplan.optimize.polish import polish
 from tourplan.optimize.solve import warm_up
 from tourplan.rules import (
+    DECAY,
     FOOD,
     LUNCH_EARLIEST,
     LUNCH_LATEST_END,
@@ -117,8 +118,6 @@ _NSLOTS = 24 * 60 // SLOT_MINUTES
 #: ``group``: each bus picks a food site; ``together``: one site seats the
 #: whole school; ``packed``: no lunch stop (packed lunches).
 LUNCH_MODES: tuple[str, ...] = ("group", "together", "packed")
-#: Diminishing returns: the k-th stop touching one theme counts DECAY**k of it.
-DECAY = 0.7
 #: Travel mode of the chartered coaches (the graph's ``drive`` parameters).
 COACH_MODE = "drive"
 #: Engine tuning: the default work budget (80 % of the time limit), run under
