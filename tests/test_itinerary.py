@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from tourplan.cli import main
 from tourplan.data import THEMES
 from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
-from tourplan.itinerary import ItineraryRequest, parse_interests, plan_itinerary, resolve_place
-from tourplan.itinerary_check import check_itinerary
+from tourplan.itinerary import ItineraryRequest, check_itinerary, parse_interests, plan_itinerary, resolve_place
 from tourplan.sun import daylight
 
 SAT = dt.date(2026, 10, 3)  # a Saturday in Golden Week
@@ -363,7 +362,7 @@ def test_day_credit_is_a_property_of_the_set_of_stops(bundled_sites):
     import itertools
     from types import SimpleNamespace
 
-    from tourplan.itinerary import _day_credit
+    from tourplan.itinerary.model import _day_credit
     from tourplan.rules import DECAY
 
     museums = [s for s in bundled_sites if s.category == "museum"][:3]

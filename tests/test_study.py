@@ -291,7 +291,7 @@ def test_same_seed_same_plan(bundled_sites, bundled_graph, plans):
 def test_day_value_does_not_depend_on_visit_order(bundled_sites):
     import itertools
 
-    from tourplan.study import _day_value
+    from tourplan.study.model import _day_value
 
     req = make(themes="science,history,nature")
     wanted = set(req.wanted_themes)
@@ -305,7 +305,7 @@ def test_day_value_does_not_depend_on_visit_order(bundled_sites):
     value, per = _day_value(visited, req)
     assert sum(per) == pytest.approx(value)
     # two sites on one theme: the one worth more alone keeps its full value even when visited second
-    from tourplan.study import _site_value
+    from tourplan.study.model import _site_value
 
     same = sorted((s for s in pool if "science" in s.themes), key=lambda s: (_site_value(s, req), s.id))
     low, high = same[0], same[-1]
@@ -316,16 +316,16 @@ def test_day_value_does_not_depend_on_visit_order(bundled_sites):
 
 
 def test_polish_raises_the_true_value_and_stays_feasible(bundled_sites, bundled_graph, monkeypatch):
-    from tourplan import study
     from tourplan.optimize import solve
+    from tourplan.study import capacity, model
     from tourplan.optimize.check import check_solution
 
     req = make(students=240, buses=6, themes="science,history")
-    ctx = study._build(req, bundled_sites, bundled_graph)
-    unit = study._assign_buses(req, study._make_groups(req))[0]
+    ctx = model._build(req, bundled_sites, bundled_graph)
+    unit = capacity._assign_buses(req, capacity._make_groups(req))[0]
     n = len(ctx.nodes)
-    zero = np.zeros((n, study._NSLOTS))
-    zg = np.zeros((n, study._NSLOTS), dtype=np.int64)
+    zero = np.zeros((n, capacity._NSLOTS))
+    zg = np.zeros((n, capacity._NSLOTS), dtype=np.int64)
     captured: dict[str, Any] = {}
 
     def spy(problem, **kw):  # type: ignore[no-untyped-def]
@@ -333,13 +333,13 @@ def test_polish_raises_the_true_value_and_stays_feasible(bundled_sites, bundled_
         captured["raw"] = solve(problem, **kw)
         return captured["raw"]
 
-    monkeypatch.setattr(study, "solve", spy)
+    monkeypatch.setattr(model, "solve", spy)
     gains = []
     for seed in range(3):
-        res = study._solve_unit(ctx, unit, zero, zg, seed)
+        res = model._solve_unit(ctx, unit, zero, zg, seed)
         problem, raw = captured["problem"], captured["raw"]
         assert not check_solution(problem, [list(res.route)])
-        before = study._route_value(ctx, raw.routes[0])
+        before = model._route_value(ctx, raw.routes[0])
         assert res.value >= before - 1e-9
         gains.append(res.value - before)
     # the engine's additive scores miss diminishing returns; the polish finds what they hide

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tourplan.hours import open_intervals
-from tourplan.itinerary import PACES
+from tourplan.itinerary.request import PACES
 from tourplan.rules import (
     FOOD,
     LONG_VISIT_LATEST_START,
@@ -29,7 +29,7 @@ from tourplan.sun import daylight
 if TYPE_CHECKING:
     from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
-    from tourplan.itinerary import Itinerary
+    from tourplan.itinerary.result import Itinerary
 
 __all__ = ["check_itinerary"]
 
