@@ -8,6 +8,7 @@ from tourplan._parse import fmt_time
 from tourplan.hours import open_intervals
 from tourplan.itinerary.model import _Model, _visit_ascent
 from tourplan.itinerary.request import PACES, ItineraryRequest
+from tourplan.optimize.check import earliest_start, schedule_route
 from tourplan.rules import (
     entry_price,
     is_outdoor_mountain,
@@ -58,26 +59,24 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
                     + f" within your day {fmt_time(req.day_start)}-{fmt_time(req.day_end)}"
                 )
         return "; ".join(reasons) or f"{name} cannot be visited on any day of the trip"
-    # Try every insertion point; report the one that misses by the least.
+    # Try every insertion point; report the one that misses by the least.  Times
+    # come from the engine checker's own schedule, so an explanation never
+    # describes a schedule the engine would not build.
     best: tuple[float, str] | None = None
     svc = float(model.service[node])
     for r in allowed:
         route = p.routes[r]
-        seq = [route.start, *solution.routes[r], route.end]
+        visits = solution.routes[r]
         wins = p.windows_on(r, node)
-        for pos in range(1, len(seq)):
-            t = route.earliest
-            prev_name = model.places[model.nodes[route.start]].name
-            for a_idx in range(1, pos):
-                v = seq[a_idx]
-                t = t + float(p.travel[seq[a_idx - 1], v])
-                t = max(t, min((w[0] for w in p.windows_on(r, v)), default=t))
-                t += float(p.service[v])
-                site_v = model.sites[v]
-                prev_name = site_v.name if site_v else prev_name
-            arrive = t + float(p.travel[seq[pos - 1], node])
-            feasible_start = [max(arrive, a) for a, b in wins if max(arrive, a) <= b]
-            if not feasible_start:
+        for pos in range(len(visits) + 1):
+            prefix = list(visits[:pos])
+            trial = schedule_route(p, r, [*prefix, node])
+            prev = model.sites[prefix[-1]] if prefix else None
+            prev_name = prev.name if prev is not None else model.places[model.nodes[route.start]].name
+            arrive = trial.visits[-1].arrive
+            start = earliest_start(wins, arrive)
+            last = pos == len(visits)
+            if start is None:
                 last_start = max(b for _, b in wins)
                 close = last_start + svc
                 miss = arrive - last_start
@@ -92,14 +91,14 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
                     f"reaching it after {prev_name} on day {r + 1} takes until {fmt_time(arrive)}"
                 )
             else:
-                done = feasible_start[0] + svc
-                back = done + float(p.travel[node, seq[pos]]) if pos == len(seq) - 1 else done
+                done = start + svc
+                back = trial.finish if last else done
                 miss = back - route.latest
                 text = (
                     f"{name} takes {svc:.0f} min; visiting it after {prev_name} on day {r + 1} ends at {fmt_time(done)}"
                     + (
                         f" and getting back takes until {fmt_time(back)}, after the day ends at {fmt_time(route.latest)}"
-                        if pos == len(seq) - 1
+                        if last
                         else ", which leaves no time for the rest of the day's plan"
                     )
                 )
