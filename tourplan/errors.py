@@ -8,6 +8,7 @@ works for a validation problem).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class TourplanError(Exception):
@@ -15,8 +16,11 @@ class TourplanError(Exception):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem found in an input file.
+class Issue:
+    """One problem found in an input (a file, a table, a request).
+
+    (Named ``Issue`` so that the package has one ``Problem``: the
+    optimizer's, :class:`tourplan.optimize.Problem`.)
 
     Attributes
     ----------
@@ -55,7 +59,7 @@ class DataValidationError(TourplanError, ValueError):
     ``problems`` holds every problem found, so a user can fix them all at once.
     """
 
-    def __init__(self, problems: list[Problem], what: str = "site data") -> None:
+    def __init__(self, problems: list[Issue], what: str = "site data") -> None:
         self.problems = list(problems)
         n = len(self.problems)
         head = "; ".join(str(p) for p in self.problems[:5])
@@ -105,3 +109,11 @@ class RequestValidationError(TourplanError, ValueError):
         self.errors = dict(errors)
         parts = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
         super().__init__(f"invalid request: {parts}")
+
+
+def __getattr__(name: str) -> Any:
+    """``Problem``: a deprecated alias of :class:`Issue`, kept until the map code imports ``Issue`` (issue 18)."""
+    if name == "Problem":
+        return Issue
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -31,7 +31,7 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 
 from tourplan import maps
 from tourplan.data import load_edges, load_sites, parse_sites
-from tourplan.errors import DataValidationError, Problem, RequestValidationError, TourplanError
+from tourplan.errors import DataValidationError, Issue, RequestValidationError, TourplanError
 from tourplan.export import csv_cell
 from tourplan.graph import SiteGraph
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
@@ -784,7 +784,7 @@ class UploadPreview:
     """What an uploaded site table would change, or why it cannot be used."""
 
     filename: str
-    problems: tuple[Problem, ...]
+    problems: tuple[Issue, ...]
     warnings: tuple[str, ...] = ()
     sites: tuple[Site, ...] = ()
     added: tuple[str, ...] = ()
@@ -804,7 +804,7 @@ def _staging(instance: Path) -> Path:
     return d
 
 
-def _validate(raw: bytes, filename: str) -> tuple[SiteTable | None, list[Problem], list[str]]:
+def _validate(raw: bytes, filename: str) -> tuple[SiteTable | None, list[Issue], list[str]]:
     holder: DataHolder = current_app.extensions["tourplan.data"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
