@@ -22,11 +22,12 @@ from tourplan._parse import fmt_time, parse_time
 from tourplan.itinerary.check import check_itinerary
 from tourplan.itinerary.model import site_score, visit_minutes
 from tourplan.itinerary.plan import plan_itinerary
-from tourplan.itinerary.request import PACES, ItineraryRequest, Pace, parse_interests
+from tourplan.itinerary.request import LIMITS, PACES, ItineraryRequest, Pace, parse_interests
 from tourplan.itinerary.result import DayPlan, Itinerary, Stop, TravelLeg
 from tourplan.places import Place, resolve_place
 
 __all__ = [
+    "LIMITS",
     "PACES",
     "DayPlan",
     "Itinerary",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tourplan._parse import fmt_time, parse_date, parse_time
+from tourplan._parse import TEXT_MAX, FieldReader, Range, fmt_time
 from tourplan.data import THEMES
 from tourplan.errors import (
     RequestValidationError,
@@ -22,6 +22,7 @@ from tourplan.graph import MODES
 from tourplan.sun import FIRST_DATE, LAST_DATE, plannable
 
 __all__ = [
+    "LIMITS",
     "ItineraryRequest",
     "PACES",
     "Pace",
@@ -61,6 +62,22 @@ PACES: Mapping[str, Pace] = {
 }
 
 
+#: Ranges of the numeric request fields (``interests``: each theme's weight):
+#: the one definition the request checks itself against; the web form, the
+#: API schema and the CLI read them from here.
+LIMITS: Mapping[str, Range] = {
+    "days": Range(1, 4, "days", integer=True),
+    "interests": Range(0, 10),
+    "walk_max_km": Range(0, 20, "km"),
+    "time_limit": Range(0.005, 60, "seconds"),
+}
+#: The request's fields as ``from_dict`` reads them (``date`` is ``start_date``).
+_FIELDS = frozenset({
+    "date", "start_date", "days", "interests", "day_start", "day_end", "start", "end", "hotel", "pace", "mode",
+    "must_see", "exclude", "ticket_budget", "accessible_only", "lunch", "walk_max_km", "locked", "time_limit",
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ItineraryRequest:
     """What a visitor asks for.
@@ -98,13 +115,16 @@ class ItineraryRequest:
             errors["date"] = (
                 f"expected a date from {FIRST_DATE} to {LAST_DATE - dt.timedelta(days=3)}, got {self.start_date}"
             )
-        if not 1 <= self.days <= 4:
-            errors["days"] = f"expected 1 to 4 days, got {self.days}"
+        LIMITS["days"].check(self.days, errors, "days")
         for k, v in self.interests.items():
             if k not in THEMES:
                 errors["interests"] = f"unknown theme {k!r}; expected keys from {', '.join(THEMES)}"
-            elif not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= 10):
-                errors["interests"] = f"weight of {k!r} must be a number from 0 to 10, got {v!r}"
+            else:
+                LIMITS["interests"].check(v, errors, "interests", f" as the weight of {k!r}")
+        for name in ("start", "end", "hotel"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, str) or len(v) > TEXT_MAX):
+                errors[name] = f"expected text of at most {TEXT_MAX} characters, got {v!r}"
         if not 0 <= self.day_start < self.day_end <= 24 * 60:
             errors["day_end"] = (
                 f"the day must end after it starts (start {fmt_time(self.day_start)}, end {fmt_time(self.day_end)})"
@@ -117,13 +137,11 @@ class ItineraryRequest:
             math.isfinite(self.ticket_budget) and self.ticket_budget >= 0
         ):
             errors["ticket_budget"] = f"expected a non-negative amount, got {self.ticket_budget!r}"
-        if not (0 <= self.walk_max_km <= 20):
-            errors["walk_max_km"] = f"expected 0 to 20 km, got {self.walk_max_km!r}"
+        LIMITS["walk_max_km"].check(self.walk_max_km, errors, "walk_max_km")
         for sid, day in self.locked.items():
             if not 0 <= day < self.days:
                 errors["locked"] = f"{sid} is locked to day {day + 1}, but the trip has {self.days} day(s)"
-        if not 0.005 <= self.time_limit <= 60:
-            errors["time_limit"] = f"expected 0.005 to 60 seconds, got {self.time_limit!r}"
+        LIMITS["time_limit"].check(self.time_limit, errors, "time_limit")
         if set(self.must_see) & set(self.exclude):
             both = ", ".join(sorted(set(self.must_see) & set(self.exclude)))
             errors["must_see"] = f"{both} is both a must-see and excluded"
@@ -144,88 +162,43 @@ class ItineraryRequest:
         RequestValidationError
             Naming every bad field.
         """
-        errors: dict[str, str] = {}
-        kw: dict[str, Any] = {}
-        known = {
-            "date", "start_date", "days", "interests", "day_start", "day_end", "start", "end", "hotel",
-            "pace", "mode", "must_see", "exclude", "ticket_budget", "accessible_only", "lunch",
-            "walk_max_km", "locked", "time_limit",
-        }  # fmt: skip
-        for k in data:
-            if k not in known:
-                errors[k] = "unknown field"
-        raw_date = data.get("date", data.get("start_date"))
-        if raw_date is None:
-            errors["date"] = "missing; expected a date YYYY-MM-DD"
-        elif (day := parse_date(raw_date, errors)) is not None:
-            kw["start_date"] = day
+        r = FieldReader(data, known=_FIELDS)
+        r.date("date", into="start_date", also=("start_date",), required=True)
         for name in ("day_start", "day_end"):
-            if name in data:
-                try:
-                    kw[name] = parse_time(data[name], name)
-                except RequestValidationError as exc:
-                    errors.update(exc.errors)
-        for name, typ in (
-            ("days", int),
-            ("ticket_budget", float),
-            ("walk_max_km", float),
-            ("time_limit", float),
-        ):
-            if name in data and data[name] is not None:
-                v = data[name]
-                if isinstance(v, bool) or not isinstance(v, int | float | str):
-                    errors[name] = f"expected a number, got {v!r}"
-                    continue
-                try:
-                    kw[name] = typ(v)
-                except (TypeError, ValueError):
-                    errors[name] = f"expected a number, got {v!r}"
+            r.time(name)
+        r.whole("days")
+        for name in ("ticket_budget", "walk_max_km", "time_limit"):
+            r.number(name)
         for name in ("start", "end", "hotel", "pace", "mode"):
-            if name in data and data[name] is not None:
-                if not isinstance(data[name], str) or len(data[name]) > 200:
-                    errors[name] = f"expected text of at most 200 characters, got {data[name]!r}"
-                else:
-                    kw[name] = data[name]
+            r.text(name)
         for name in ("must_see", "exclude"):
-            if name in data and data[name] is not None:
-                v = data[name]
-                items = v.split(",") if isinstance(v, str) else v
-                if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
-                    errors[name] = "expected a list of site ids"
-                else:
-                    kw[name] = tuple(x.strip() for x in items if x.strip())
+            r.items(name)
         for name in ("accessible_only", "lunch"):
-            if name in data:
-                if not isinstance(data[name], bool):
-                    errors[name] = f"expected true or false, got {data[name]!r}"
-                else:
-                    kw[name] = data[name]
-        if "interests" in data:
+            r.flag(name)
+        if data.get("interests") is not None:
             v = data["interests"]
             if isinstance(v, str):
                 try:
                     v = parse_interests(v)
                 except RequestValidationError as exc:
-                    errors.update(exc.errors)
+                    r.errors.update(exc.errors)
                     v = {}
             if not isinstance(v, Mapping) or not all(
                 isinstance(k, str) and isinstance(w, int | float) and not isinstance(w, bool)
                 for k, w in v.items()
             ):
-                errors["interests"] = "expected an object of theme: weight"
+                r.errors["interests"] = "expected an object of theme: weight"
             else:
-                kw["interests"] = dict(v)
-        if "locked" in data:
+                r.values["interests"] = dict(v)
+        if data.get("locked") is not None:
             v = data["locked"]
             if not isinstance(v, Mapping) or not all(
                 isinstance(k, str) and isinstance(d, int) and not isinstance(d, bool) for k, d in v.items()
             ):
-                errors["locked"] = "expected an object of site id: day index (0-based)"
+                r.errors["locked"] = "expected an object of site id: day index (0-based)"
             else:
-                kw["locked"] = dict(v)
-        if errors:
-            raise RequestValidationError(errors)
-        return cls(**kw)
+                r.values["locked"] = dict(v)
+        return r.build(cls, {"start_date": FIRST_DATE})
 
 
 def parse_interests(text: str) -> dict[str, float]:

@@ -54,6 +54,7 @@ from tourplan.study.printout import render_print_html, study_layers, study_map
 from tourplan.study.request import (
     BANDS,
     DEFAULT_MAX_RIDE,
+    LIMITS,
     LUNCH_MODES,
     STUDY_THEMES,
     PublicLoad,
@@ -72,6 +73,7 @@ from tourplan.study.result import (
 )
 
 __all__ = [
+    "LIMITS",
     "BANDS",
     "COACH_MODE",
     "DEFAULT_MAX_RIDE",

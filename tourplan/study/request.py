@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tourplan._parse import fmt_time, parse_date, parse_time
+from tourplan._parse import TEXT_MAX, FieldReader, Range, as_int, as_list, fmt_time, parse_time
 from tourplan.data import GRADES, STUDY_PRODUCTS
 from tourplan.errors import RequestValidationError
 from tourplan.study.capacity import _NSLOTS, SLOT_MINUTES
@@ -50,6 +50,31 @@ DEFAULT_MAX_RIDE: Mapping[str, int] = {"primary": 60, "junior": 90, "senior": 12
 LUNCH_MODES: tuple[str, ...] = ("group", "together", "packed")
 
 
+#: Ranges of the numeric request fields (``staff.*``: the StaffRules fields):
+#: the one definition the request checks itself against; the web form, the
+#: API schema and the CLI read them from here.
+LIMITS: Mapping[str, Range] = {
+    "students": Range(1, 20_000, "students", integer=True),
+    "buses": Range(1, 500, "buses", integer=True),
+    "seats": Range(5, 100, "seats per bus", integer=True),
+    "group_size": Range(1, 100, "students per group", integer=True),
+    "groups": Range(1, 500, "groups", integer=True),
+    "max_ride_minutes": Range(5, 600, "minutes", integer=True),
+    "max_stops": Range(1, 10, "stops", integer=True),
+    "boarding_minutes": Range(0, 60, "minutes", integer=True),
+    "max_groups_per_site": Range(1, 500, "groups", integer=True),
+    "student_ticket_factor": Range(0, 1),
+    "bus_cost_cny": Range(0, 1_000_000, "CNY per bus-day"),
+    "time_limit": Range(0.01, 30, "seconds per bus"),
+    "improve_rounds": Range(0, 20, integer=True),
+    "staff.students_per_teacher": Range(1, 200, integer=True),
+    "staff.tutors_per_group": Range(0, 10, integer=True),
+    "staff.guides_per_group": Range(0, 10, integer=True),
+    "staff.safety_officers": Range(1, 20, integer=True),
+    "staff.project_leaders": Range(0, 10, integer=True),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StaffRules:
     """Staffing rules (commonly quoted from LB/T 054; unverified, so configurable).
@@ -76,16 +101,9 @@ class StaffRules:
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
-        if not 1 <= self.students_per_teacher <= 200:
-            errors["staff.students_per_teacher"] = f"expected 1 to 200, got {self.students_per_teacher!r}"
-        for name in ("tutors_per_group", "guides_per_group", "project_leaders"):
-            v = getattr(self, name)
-            if not 0 <= v <= 10:
-                errors[f"staff.{name}"] = f"expected 0 to 10, got {v!r}"
-        if not 1 <= self.safety_officers <= 20:
-            errors["staff.safety_officers"] = (
-                f"expected 1 to 20 (at least one safety officer), got {self.safety_officers!r}"
-            )
+        for f in dataclasses.fields(self):
+            more = " (at least one safety officer)" if f.name == "safety_officers" else ""
+            LIMITS[f"staff.{f.name}"].check(getattr(self, f.name), errors, f"staff.{f.name}", more)
         if errors:
             raise RequestValidationError(errors)
 
@@ -197,8 +215,8 @@ class StudyTourRequest:
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
-        if not isinstance(self.school, str) or not self.school.strip() or len(self.school) > 200:
-            errors["school"] = f"expected a name of 1 to 200 characters, got {self.school!r}"
+        if not isinstance(self.school, str) or not self.school.strip() or len(self.school) > TEXT_MAX:
+            errors["school"] = f"expected a name of 1 to {TEXT_MAX} characters, got {self.school!r}"
         if self.grade not in GRADES:
             errors["grade"] = f"expected one of {', '.join(GRADES)} (小学/初中/高中), got {self.grade!r}"
         elif self.grade_years:
@@ -208,34 +226,29 @@ class StudyTourRequest:
                 errors["grade_years"] = (
                     f"expected grade years {r.start} to {r.stop - 1} for {self.grade}, got {bad}"
                 )
-        if not _int(self.students) or not 1 <= self.students <= 20_000:
-            errors["students"] = f"expected 1 to 20000 students, got {self.students!r}"
+        LIMITS["students"].check(self.students, errors, "students")
         if not isinstance(self.date, dt.date):
             errors["date"] = f"expected a date YYYY-MM-DD, got {self.date!r}"
         elif not plannable(self.date):
             errors["date"] = f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {self.date}"
-        if not _int(self.buses) or not 1 <= self.buses <= 500:
-            errors["buses"] = f"expected 1 to 500 buses, got {self.buses!r}"
-        if not _int(self.seats) or not 5 <= self.seats <= 100:
-            errors["seats"] = f"expected 5 to 100 seats per bus, got {self.seats!r}"
+        LIMITS["buses"].check(self.buses, errors, "buses")
+        LIMITS["seats"].check(self.seats, errors, "seats")
         if (self.group_size is None) == (self.groups is None):
             errors["group_size"] = "give exactly one of group_size (students per group) and groups (how many)"
-        elif self.group_size is not None and (not _int(self.group_size) or not 1 <= self.group_size <= 100):
-            errors["group_size"] = f"expected 1 to 100 students per group, got {self.group_size!r}"
-        elif self.groups is not None and (
-            not _int(self.groups)
-            or not 1 <= self.groups <= 500
-            or (_int(self.students) and self.groups > self.students)
+        elif self.group_size is not None:
+            LIMITS["group_size"].check(self.group_size, errors, "group_size")
+        elif self.groups not in LIMITS["groups"] or (
+            isinstance(self.students, int) and self.groups is not None and self.groups > self.students
         ):
-            errors["groups"] = f"expected 1 to 500 groups, at most one per student, got {self.groups!r}"
+            errors["groups"] = f"{LIMITS['groups'].expected()}, at most one per student, got {self.groups!r}"
         if not 0 <= self.day_start < self.day_end <= 24 * 60:
             errors["day_end"] = (
                 f"the day must end after it starts (start {fmt_time(self.day_start)}, end {fmt_time(self.day_end)})"
             )
         for name in ("start", "end", "lunch_site"):
             v = getattr(self, name)
-            if v is not None and (not isinstance(v, str) or not v.strip() or len(v) > 200):
-                errors[name] = f"expected text of 1 to 200 characters, got {v!r}"
+            if v is not None and (not isinstance(v, str) or not v.strip() or len(v) > TEXT_MAX):
+                errors[name] = f"expected text of 1 to {TEXT_MAX} characters, got {v!r}"
         bad_t = [t for t in self.themes if t not in STUDY_THEMES]
         if bad_t:
             errors["themes"] = (
@@ -253,32 +266,19 @@ class StudyTourRequest:
             errors["lunch"] = f"expected one of {', '.join(LUNCH_MODES)}, got {self.lunch!r}"
         elif self.lunch == "packed" and self.lunch_site is not None:
             errors["lunch_site"] = "a lunch site was given but lunch is 'packed'"
-        if self.max_ride_minutes is not None and (
-            not _int(self.max_ride_minutes) or not 5 <= self.max_ride_minutes <= 600
-        ):
-            errors["max_ride_minutes"] = f"expected 5 to 600 minutes, got {self.max_ride_minutes!r}"
+        for name in ("max_ride_minutes", "max_groups_per_site"):
+            if getattr(self, name) is not None:
+                LIMITS[name].check(
+                    getattr(self, name), errors, name, " or none" if name == "max_groups_per_site" else ""
+                )
         if not isinstance(self.staff, StaffRules):
             errors["staff"] = f"expected StaffRules, got {self.staff!r}"
-        if not _int(self.max_stops) or not 1 <= self.max_stops <= 10:
-            errors["max_stops"] = f"expected 1 to 10 stops, got {self.max_stops!r}"
-        if not _int(self.boarding_minutes) or not 0 <= self.boarding_minutes <= 60:
-            errors["boarding_minutes"] = f"expected 0 to 60 minutes, got {self.boarding_minutes!r}"
-        if self.max_groups_per_site is not None and (
-            not _int(self.max_groups_per_site) or not 1 <= self.max_groups_per_site <= 500
-        ):
-            errors["max_groups_per_site"] = (
-                f"expected 1 to 500 groups or none, got {self.max_groups_per_site!r}"
-            )
-        if not (math.isfinite(self.student_ticket_factor) and 0 <= self.student_ticket_factor <= 1):
-            errors["student_ticket_factor"] = f"expected 0 to 1, got {self.student_ticket_factor!r}"
-        if not (math.isfinite(self.bus_cost_cny) and 0 <= self.bus_cost_cny <= 1e6):
-            errors["bus_cost_cny"] = f"expected 0 to 1000000 CNY per bus-day, got {self.bus_cost_cny!r}"
+        for name in ("max_stops", "boarding_minutes", "student_ticket_factor", "bus_cost_cny"):
+            LIMITS[name].check(getattr(self, name), errors, name)
         if self.public_load is not None and not isinstance(self.public_load, PublicLoad):
             errors["public_load"] = f"expected PublicLoad, got {type(self.public_load).__name__}"
-        if not (math.isfinite(self.time_limit) and 0.01 <= self.time_limit <= 30):
-            errors["time_limit"] = f"expected 0.01 to 30 seconds per bus, got {self.time_limit!r}"
-        if not _int(self.improve_rounds) or not 0 <= self.improve_rounds <= 20:
-            errors["improve_rounds"] = f"expected 0 to 20, got {self.improve_rounds!r}"
+        LIMITS["time_limit"].check(self.time_limit, errors, "time_limit")
+        LIMITS["improve_rounds"].check(self.improve_rounds, errors, "improve_rounds")
         if errors:
             raise RequestValidationError(errors)
 
@@ -325,132 +325,60 @@ class StudyTourRequest:
         RequestValidationError
             Naming every bad field.
         """
-        errors: dict[str, str] = {}
-        kw: dict[str, Any] = {}
-        known = {f.name for f in dataclasses.fields(cls)}
-        for k in data:
-            if k not in known:
-                errors[k] = "unknown field"
+        r = FieldReader(data, known={f.name for f in dataclasses.fields(cls)})
+        r.require("school", "grade", "students", "buses", "seats")
         for name in ("school", "grade", "start", "end", "lunch", "lunch_site"):
-            if data.get(name) is not None:
-                if not isinstance(data[name], str):
-                    errors[name] = f"expected text, got {data[name]!r}"
-                else:
-                    kw[name] = data[name].strip()
-        for name in ("school", "grade", "students", "date", "buses", "seats"):
-            if data.get(name) is None:
-                errors.setdefault(name, "missing")
-        if (day := parse_date(data.get("date"), errors)) is not None:
-            kw["date"] = day
+            r.text(name)
+        r.date("date", required=True)
         for name in ("day_start", "day_end"):
-            if data.get(name) is not None:
-                try:
-                    kw[name] = parse_time(data[name], name)
-                except RequestValidationError as exc:
-                    errors.update(exc.errors)
-        ints = ("students", "buses", "seats", "group_size", "groups", "max_ride_minutes", "max_stops",
-                "boarding_minutes", "max_groups_per_site", "improve_rounds")  # fmt: skip
-        for name in ints:
-            if name in data:
-                v = data[name]
-                if v is None:
-                    kw[name] = None
-                    continue
-                n = _as_int(v)
-                if n is None:
-                    errors[name] = f"expected a whole number, got {v!r}"
-                else:
-                    kw[name] = n
+            r.time(name)
+        for name in ("students", "buses", "seats", "max_stops", "boarding_minutes", "improve_rounds"):
+            r.whole(name)
+        for name in ("group_size", "groups", "max_ride_minutes", "max_groups_per_site"):
+            r.whole(name, nullable=True)
         for name in ("student_ticket_factor", "bus_cost_cny", "time_limit"):
-            if data.get(name) is not None:
-                v = data[name]
-                try:
-                    if isinstance(v, bool):
-                        raise ValueError
-                    kw[name] = float(v)
-                except (TypeError, ValueError):
-                    errors[name] = f"expected a number, got {v!r}"
-        if "groups" in data and data["groups"] is not None and "group_size" not in data:
-            kw["group_size"] = None
+            r.number(name)
+        if data.get("groups") is not None and "group_size" not in data:
+            r.values["group_size"] = None
         for name in ("themes", "products", "require", "exclude"):
-            if data.get(name) is not None:
-                items = _as_list(data[name])
-                if items is None:
-                    errors[name] = f"expected a list of text (or comma-separated text), got {data[name]!r}"
-                else:
-                    kw[name] = items
+            r.items(name)
+        r.flag("staff_on_buses")
         if data.get("grade_years") is not None:
-            items = _as_list(data["grade_years"])
-            years = [_as_int(y) for y in items] if items is not None else [None]
+            items = as_list(data["grade_years"])
+            years = [as_int(y) for y in items] if items is not None else [None]
             if any(y is None for y in years):
-                errors["grade_years"] = f"expected a list of whole numbers, got {data['grade_years']!r}"
+                r.errors["grade_years"] = f"expected a list of whole numbers, got {data['grade_years']!r}"
             else:
-                kw["grade_years"] = tuple(y for y in years if y is not None)
-        if "staff_on_buses" in data:
-            if not isinstance(data["staff_on_buses"], bool):
-                errors["staff_on_buses"] = f"expected true or false, got {data['staff_on_buses']!r}"
-            else:
-                kw["staff_on_buses"] = data["staff_on_buses"]
+                r.values["grade_years"] = tuple(y for y in years if y is not None)
         if data.get("staff") is not None:
             v = data["staff"]
             names = {f.name for f in dataclasses.fields(StaffRules)}
             if not isinstance(v, Mapping) or set(v) - names:
-                errors["staff"] = f"expected an object with keys from {', '.join(sorted(names))}"
+                r.errors["staff"] = f"expected an object with keys from {', '.join(sorted(names))}"
             else:
-                vals = {k: _as_int(x) for k, x in v.items()}
+                vals = {k: as_int(x) for k, x in v.items()}
                 bad = [k for k, x in vals.items() if x is None]
                 if bad:
-                    errors["staff"] = f"expected whole numbers for {', '.join(bad)}"
+                    r.errors["staff"] = f"expected whole numbers for {', '.join(bad)}"
                 else:
                     try:
-                        kw["staff"] = StaffRules(**vals)  # type: ignore[arg-type]
+                        r.values["staff"] = StaffRules(**vals)  # type: ignore[arg-type]
                     except RequestValidationError as exc:
-                        errors.update(exc.errors)
+                        r.errors.update(exc.errors)
         if data.get("public_load") is not None:
-            v = data["public_load"]
             try:
-                kw["public_load"] = _public_load(v)
+                r.values["public_load"] = _public_load(data["public_load"])
             except RequestValidationError as exc:
-                errors.update(exc.errors)
-        if errors:
-            # Check the good fields too, with placeholders for the bad ones, so
-            # that every problem is reported at once.
-            filler: dict[str, Any] = {
-                "school": "-", "grade": "junior", "students": 1, "date": dt.date(2026, 1, 1), "buses": 1, "seats": 53,
-            }  # fmt: skip
-            trial = {**filler, **{k: v for k, v in kw.items() if k not in errors}}
-            try:
-                cls(**trial)
-            except RequestValidationError as exc:
-                errors.update({k: v for k, v in exc.errors.items() if k not in errors})
-            except TypeError:  # pragma: no cover - an unknown field already reported
-                pass
-            raise RequestValidationError(errors)
-        return cls(**kw)
-
-
-def _int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _as_int(v: object) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-        return int(v.strip())
-    return None
-
-
-def _as_list(v: object) -> tuple[str, ...] | None:
-    if isinstance(v, str):
-        return tuple(x.strip() for x in v.split(",") if x.strip())
-    if isinstance(v, list | tuple) and all(isinstance(x, str | int) and not isinstance(x, bool) for x in v):
-        return tuple(str(x).strip() for x in v if str(x).strip())
-    return None
+                r.errors.update(exc.errors)
+        placeholders = {
+            "school": "-",
+            "grade": "junior",
+            "students": 1,
+            "date": FIRST_DATE,
+            "buses": 1,
+            "seats": 53,
+        }
+        return r.build(cls, placeholders)
 
 
 def _public_load(v: object) -> PublicLoad:
@@ -461,7 +389,7 @@ def _public_load(v: object) -> PublicLoad:
     counts = v.get("counts", v if "counts" not in v else None)
     if not isinstance(counts, Mapping):
         raise RequestValidationError({"public_load": "expected counts: {site_id: [visitors per slot]}"})
-    slot = _as_int(v.get("slot_minutes", 15))
+    slot = as_int(v.get("slot_minutes", 15))
     start_raw = v.get("day_start", 0)
     start = parse_time(start_raw, "public_load.day_start")
     if slot is None:
