@@ -104,7 +104,10 @@ def lunch_applies(wanted: bool, day_start: float, day_end: float) -> bool:
 
 
 def open_for_lunch(site: Site, day: dt.date) -> bool:
-    """Whether the site is open for a whole lunch stop starting in the lunch window on ``day``."""
+    """Whether the site serves lunch hours on ``day``: open by the latest lunch start, still open at the earliest lunch's end.
+
+    (The visit windows then place the stop, or find none.)
+    """
     return any(
         a <= LUNCH_LATEST_START and b >= LUNCH_EARLIEST + LUNCH_MINUTES
         for a, b in open_intervals(site.opening_hours, day)
