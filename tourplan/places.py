@@ -1,4 +1,4 @@
-"""Places where a day starts or ends: a site, a coordinate, or a name to look up."""
+"""Places: where a day starts or ends (a site, a coordinate, or a name to look up), and the stops at sites."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Place",
+    "SiteStop",
     "resolve_place",
 ]
 
@@ -29,6 +30,33 @@ class Place:
     lat: float
     lon: float
     site_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStop:
+    """A stop at a site, as both planners give it: where, when (minutes after midnight), what it costs.
+
+    ``ticket_cny`` is what the stop's tickets cost (the visitor's, or the
+    whole group's).  :class:`tourplan.itinerary.Stop` and
+    :class:`tourplan.study.GroupStop` add, as keyword fields, what each
+    planner knows about the visit.
+    """
+
+    site_id: str
+    name_zh: str
+    name_en: str
+    lat: float
+    lon: float
+    arrive: float
+    start: float
+    end: float
+    ticket_cny: float
+    is_lunch: bool = False
+
+    @property
+    def wait(self) -> float:
+        """Minutes waited between arriving and the visit's start (for opening, for lunch time, on the bus)."""
+        return self.start - self.arrive
 
 
 _COORD_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")

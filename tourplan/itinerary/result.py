@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from tourplan._parse import fmt_time
+from tourplan.places import SiteStop
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -23,32 +24,6 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class Stop:
-    """One visit of the itinerary (times in minutes after midnight)."""
-
-    site_id: str
-    name_zh: str
-    name_en: str
-    lat: float
-    lon: float
-    location_error_m: float
-    arrive: float
-    start: float
-    end: float
-    activity: str
-    ticket_cny: float
-    is_lunch: bool = False
-    crowd: str | None = None
-    score: float = 0.0
-    ascent_m: float = 0.0
-
-    @property
-    def wait(self) -> float:
-        """Minutes waited for opening (or for lunch time)."""
-        return self.start - self.arrive
-
-
-@dataclass(frozen=True, slots=True)
 class TravelLeg:
     """Travel between two consecutive points of a day."""
 
@@ -61,6 +36,17 @@ class TravelLeg:
     walk_km: float
     depart: float
     arrive: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stop(SiteStop):
+    """One visit of the itinerary; its wait is for opening or for lunch time."""
+
+    location_error_m: float
+    activity: str
+    crowd: str | None = None
+    score: float = 0.0
+    ascent_m: float = 0.0
 
 
 @dataclass(frozen=True)

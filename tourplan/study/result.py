@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tourplan._parse import fmt_time, parse_time
 from tourplan.errors import RequestValidationError
-from tourplan.places import Place
+from tourplan.places import Place, SiteStop
 from tourplan.study.capacity import SLOT_MINUTES
 
 if TYPE_CHECKING:
@@ -28,29 +28,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class GroupStop:
-    """One stop of a group's day."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupStop(SiteStop):
+    """One stop of a group's day (whole minutes); its wait is on the bus or in the car park."""
 
-    site_id: str
-    name_zh: str
-    name_en: str
-    lat: float
-    lon: float
-    arrive: int
-    start: int
-    end: int
     learn: str
     themes: tuple[str, ...]
     ticket_per_person_cny: float
-    ticket_cny: float
-    is_lunch: bool = False
     value: float = 0.0
-
-    @property
-    def wait(self) -> int:
-        """Minutes waited (on the bus or in the car park) before the visit starts."""
-        return self.start - self.arrive
 
 
 @dataclass(frozen=True, slots=True)
