@@ -168,7 +168,7 @@ class PublicLoad:
 class StudyTourRequest:
     """What a school asks for.
 
-    Times are minutes after midnight (see :func:`~tourplan.itinerary.parse_time`).
+    Times are minutes after midnight (see :func:`tourplan._parse.parse_time`).
     Give either ``group_size`` (students per class) or ``groups`` (number of
     groups); students are split as evenly as possible.  ``start``/``end`` are
     a site id (a station, say), ``"lat,lon"`` (the school, WGS-84) or a site
