@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from tourplan.errors import DataValidationError, LikelyGCJ02Warning, Problem, UnknownSiteError
-from tourplan.hours import HoursError, check_hours
+from tourplan.hours import HoursError, check_hours, describe_hours
 
 __all__ = [
     "CATEGORIES",
@@ -130,7 +130,9 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 #: An older name of ``activity_en``, still accepted when reading a table.
 _LEGACY_ACTIVITY = "activity"
 #: Fields of :class:`Site` a visitor may be shown (names, what to do, hours,
-#: price, where).  Everything else is for planners or data maintainers.
+#: price, where); :func:`visitor_fields` renders them in one language, with
+#: ``opening_hours`` in words.  Everything else is for planners or data
+#: maintainers.
 VISITOR_FIELDS: tuple[str, ...] = (
     "id",
     "name_zh",
@@ -921,6 +923,48 @@ def _gazetteer_points() -> list[tuple[float, float, str]]:
         if rec.get("lat") and rec.get("lon"):
             out.append((float(rec["lat"]), float(rec["lon"]), f"{rec['name_zh']} (gazetteer)"))
     return out
+
+
+def visitor_fields(site: Site, lang: str = "zh") -> dict[str, Any]:
+    """What a visitor page may show of a site, in one language.
+
+    Only :data:`VISITOR_FIELDS` are read: never ``source``, ``confidence`` or
+    ``note`` (see :data:`MAINTAINER_FIELDS`).  Opening hours come in words
+    (:func:`~tourplan.hours.describe_hours`), the name and activity in
+    *lang* with the other-language name beside it.
+
+    Examples
+    --------
+    >>> v = visitor_fields(load_sites()["jiaozuo_city_library"], "en")
+    >>> v["name"], v["hours"], v["approximate"]
+    ('Jiaozuo City Library', 'Tue–Sun 09:00–17:00; closed Mon', True)
+    >>> sorted(set(v) & set(MAINTAINER_FIELDS))
+    []
+    """
+    lang = "zh" if lang == "zh" else "en"
+    other = "en" if lang == "zh" else "zh"
+    return {
+        "id": site.id,
+        "name": site.label(lang),
+        "name_other": site.label(other),
+        "aliases": list(site.aliases),
+        "category": site.category,
+        "themes": sorted(site.themes),
+        "lat": site.lat,
+        "lon": site.lon,
+        "location_error_m": site.location_error_m,
+        "approximate": site.approximate,
+        "elevation_m": site.elevation_m,
+        "hours": describe_hours(site.opening_hours, lang),
+        "visit_minutes": site.visit_minutes,
+        "ticket_cny": site.ticket_cny,
+        "indoor": site.indoor,
+        "accessible": site.accessible,
+        "activity": site.activity_text(lang),
+        "study_notes": site.study_notes,
+        "parent_id": site.parent_id,
+        "district": site.district,
+    }
 
 
 def sites_frame(sites: Iterable[Site]) -> pd.DataFrame:
