@@ -961,7 +961,7 @@ def visitor_fields(site: Site, lang: str = "zh") -> dict[str, Any]:
         "indoor": site.indoor,
         "accessible": site.accessible,
         "activity": site.activity_text(lang),
-        "study_notes": site.study_notes,
+        "study_notes": site.study_notes if lang == "zh" else "",  # written in Chinese only
         "parent_id": site.parent_id,
         "district": site.district,
     }

@@ -13,9 +13,11 @@ or tuple parameter is joined with the language's list separator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["LANGS", "MESSAGES", "Message", "Name", "render"]
 

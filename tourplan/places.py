@@ -2,8 +2,8 @@
 
 A :class:`PlaceIndex` is built once per site table.  It knows each site by
 its id, its Chinese and English names, its ``aliases`` and a few names
-derived from the table's own (the part before or inside brackets, the part
-after ``云台山·``).  Text is compared after :func:`normalize`: full-width
+derived from the table's own (the part before brackets, the part after
+``云台山·``).  Text is compared after :func:`normalize`: full-width
 to half-width, case, spaces and separators folded, ``火车站``/``高铁站`` read
 as ``站`` and "railway station"/"train station" as "station", and the
 suffixes 风景名胜区/风景区/景区 dropped.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,8 @@ from tourplan.messages import Message, Name
 from tourplan.sights import category_name
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+
     from tourplan.data import Site, SiteTable
 
 __all__ = [
@@ -68,13 +69,16 @@ def normalize(text: str) -> str:
 
 
 def _derived(name_zh: str) -> set[str]:
-    """Shorter names inside a Chinese name: outside and inside brackets, after ``·``."""
+    """Shorter names inside a Chinese name: the part outside brackets, the part after ``·``.
+
+    Bracketed text is left out: it is either a note on the stand-in point
+    (``焦作站南``, ``紫陵镇入口一带``) or another name, which the ``aliases``
+    column lists on its own.
+    """
     out: set[str] = set()
     outer = re.sub(r"[（(][^）)]*[）)]", "", name_zh).strip()
     if outer and outer != name_zh:
         out.add(outer)
-    for inner in re.findall(r"[（(]([^）)]*)[）)]", name_zh):
-        out.update(p for p in re.split(r"[、，,；;]", inner) if len(p.strip()) >= 2)
     for base in (name_zh, outer):
         if "·" in base:
             out.add(base.split("·", 1)[1])
@@ -213,12 +217,22 @@ class PlaceIndex:
                 for sid, (rank, written) in exact.items()
                 if rank == best
             ]
-        found: dict[str, PlaceMatch] = {}
+        # A part of a longer name ("天阶酒店" of 云台山天阶酒店...) first; else the
+        # longest name found inside the text ("焦作站南广场" holds 焦作站).
+        inside: dict[str, PlaceMatch] = {}
+        holds: dict[str, tuple[int, PlaceMatch]] = {}
         for k, owners in self._keys.items():
-            if len(k) >= 2 and (key in k or k in key):
-                for sid, (_, written) in owners.items():
-                    found.setdefault(sid, PlaceMatch(self._by_id[sid], "partial", written))
-        return list(found.values())
+            if len(k) < 2:
+                continue
+            for sid, (_, written) in owners.items():
+                if key in k:
+                    inside.setdefault(sid, PlaceMatch(self._by_id[sid], "partial", written))
+                elif k in key and len(k) > holds.get(sid, (0, None))[0]:
+                    holds[sid] = (len(k), PlaceMatch(self._by_id[sid], "partial", written))
+        if inside:
+            return list(inside.values())
+        longest = max((n for n, _ in holds.values()), default=0)
+        return [m for n, m in holds.values() if n == longest]
 
     def closest(self, text: str, *, limit: int = 5, allowed: Collection[str] | None = None) -> list[Site]:
         """The sites whose names or aliases look most like *text* (typos, near misses).
@@ -292,12 +306,16 @@ class PlaceIndex:
         if len(matches) == 1:
             site = matches[0].site
             if allowed is not None and site.category not in allowed:
-                msg = Message("place_not_a_sight", {"name": _name(site), "category": category_name(site.category)})
+                msg = Message(
+                    "place_not_a_sight", {"name": _name(site), "category": category_name(site.category)}
+                )
                 raise PlaceResolutionError(msg, field, self.closest(text, allowed=allowed))
             return site
         if matches:
             ranked = sorted((m.site for m in matches), key=lambda s: (-s.popularity, s.id))
-            msg = Message("place_ambiguous", {"text": text.strip(), "candidates": [_name(s) for s in ranked[:6]]})
+            msg = Message(
+                "place_ambiguous", {"text": text.strip(), "candidates": [_name(s) for s in ranked[:6]]}
+            )
             raise PlaceResolutionError(msg, field, ranked)
         near = self.closest(text, allowed=allowed)
         if near:
@@ -352,11 +370,7 @@ class PlaceIndex:
                 old = best.get(sid)
                 if old is None or where < old[0]:
                     best[sid] = (where, written)
-        sites = [
-            self._by_id[sid]
-            for sid in best
-            if allowed is None or self._by_id[sid].category in allowed
-        ]
+        sites = [self._by_id[sid] for sid in best if allowed is None or self._by_id[sid].category in allowed]
         sites.sort(key=lambda s: (best[s.id][0], -s.popularity, s.label(lang)))
         return [Suggestion(s.id, s.label(lang), best[s.id][1]) for s in sites[:limit]]
 

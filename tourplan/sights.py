@@ -17,13 +17,14 @@ ticket", or free only when nothing is charged at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tourplan.messages import Message, Name
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from tourplan.data import Site, SiteTable
 
 __all__ = [
