@@ -71,6 +71,8 @@ def test_every_value_in_the_table_agrees_with_the_evaluated_week(bundled_sites):
             "Nov–Mar: Tue–Sun 08:30–17:00; closed Mon. Apr–Oct: daily 08:00–18:00",
         ),
         ("Mo-Su 08:00-18:00; Dec 25 off", "每天 08:00–18:00（部分日期除外）", "daily 08:00–18:00 (some dates differ)"),
+        ("Tu-Su 09:00-17:00; Mo off; PH off", "周二至周日 09:00–17:00，周一休息（节假日时间另定）",
+         "Tue–Sun 09:00–17:00; closed Mon (different on public holidays)"),
     ],
 )  # fmt: skip
 def test_words_for_common_rules(spec, zh, en):

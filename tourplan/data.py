@@ -134,27 +134,10 @@ _LEGACY_ACTIVITY = "activity"
 #: ``opening_hours`` in words.  Everything else is for planners or data
 #: maintainers.
 VISITOR_FIELDS: tuple[str, ...] = (
-    "id",
-    "name_zh",
-    "name_en",
-    "aliases",
-    "category",
-    "themes",
-    "lat",
-    "lon",
-    "location_error_m",
-    "elevation_m",
-    "opening_hours",
-    "visit_minutes",
-    "ticket_cny",
-    "indoor",
-    "accessible",
-    "study_notes",
-    "activity",
-    "activity_zh",
-    "parent_id",
-    "district",
-)
+    "id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon",
+    "location_error_m", "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "indoor", "accessible", "study_notes",
+    "activity", "activity_zh", "parent_id", "district",
+)  # fmt: skip
 #: Fields written for the people who keep the data: where a value comes from,
 #: how sure it is and how it was derived (``note`` carries the ``[CRS: ...]``
 #: tag and the capacity arithmetic).  Never put them on a visitor's page.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,6 +116,7 @@ def _day_intervals(oh: opening_hours.OpeningHours, day: dt.date) -> tuple[tuple[
 #: years (``2027 Jan 01 off``) are not seen.
 REFERENCE_YEAR = 2026
 _DAY = 24 * 60
+_HOLIDAY_RE = re.compile(r"\b[PS]H\b")
 
 Intervals = tuple[tuple[int, int], ...]
 
@@ -148,12 +150,17 @@ class HoursSummary:
         Rules in calendar order: by first month, then open before closed,
         then by first weekday.
     irregular
-        Some dates (holidays, one-off closures) differ from their month's
+        Some dates (one-off closures, date ranges) differ from their month's
         weekly pattern; the rules give the usual week.
+    holidays
+        The expression has a rule for public or school holidays (``PH``,
+        ``SH``).  The evaluator has no Chinese holiday calendar, so such
+        rules never show in the week; the words say holidays differ.
     """
 
     rules: tuple[HoursRule, ...]
     irregular: bool = False
+    holidays: bool = False
 
     @property
     def always_open(self) -> bool:
@@ -207,7 +214,9 @@ def summarize_hours(spec: str, *, year: int = REFERENCE_YEAR) -> HoursSummary:
     Notes
     -----
     Evaluates 365 days plus 84 sample days once per distinct expression
-    (about 20 ms); results are cached.
+    (about 20 ms); results are cached.  Comments (``"..."``) are not read,
+    and ``sunrise``/``sunset`` times are the evaluator's defaults, not
+    Jiaozuo's.
     """
     if not spec.strip():
         return HoursSummary((HoursRule(tuple(range(1, 13)), tuple(range(7)), ((0, _DAY),)),))
@@ -232,7 +241,7 @@ def summarize_hours(spec: str, *, year: int = REFERENCE_YEAR) -> HoursSummary:
             by_hours.setdefault(iv, []).append(wd)
         group = [HoursRule(tuple(months), tuple(wds), iv) for iv, wds in by_hours.items()]
         rules += sorted(group, key=lambda r: (not r.intervals, r.weekdays[0]))
-    return HoursSummary(tuple(rules), irregular)
+    return HoursSummary(tuple(rules), irregular, holidays=bool(_HOLIDAY_RE.search(spec)))
 
 
 _WEEKDAYS = {
@@ -259,6 +268,7 @@ _WORDS = {
     "season": ("{months}：{text}", "{months}: {text}"),
     "seasons": ("；", ". "),
     "irregular": ("（部分日期除外）", " (some dates differ)"),
+    "holidays": ("（节假日时间另定）", " (different on public holidays)"),
 }
 
 
@@ -373,4 +383,6 @@ def describe_hours(spec: str, lang: str = "zh") -> str:
             )
     if summary.irregular:
         text += _word("irregular", lang)
+    if summary.holidays:
+        text += _word("holidays", lang)
     return text
