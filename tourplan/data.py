@@ -710,7 +710,11 @@ class _RowChecker:
         return en or old, zh
 
     def aliases(self, names: tuple[str, str]) -> tuple[str, ...]:
-        """Other names of the place, ``;``-separated, each once and none equal to a name."""
+        """Other names of the place, ``;``-separated.
+
+        Repeats and aliases equal to the row's own names are dropped (a
+        renamed site may keep its old name as an alias and vice versa).
+        """
         val = self.rec.get("aliases", "")
         items = [a.strip() for a in re.split(r"[;；]", val) if a.strip()]
         own = {fold_name(n) for n in names if n}
@@ -722,11 +726,7 @@ class _RowChecker:
                 self.bad("aliases", a[:40] + "…", f"names of at most {_MAX_ALIAS_LEN} characters")
             elif not key:
                 self.bad("aliases", a, "a name with letters or characters in it")
-            elif key in own:
-                self.bad("aliases", a, "other names than name_zh and name_en (they are matched already)")
-            elif key in seen:
-                self.bad("aliases", a, "each alias once")
-            else:
+            elif key not in own and key not in seen:
                 seen.add(key)
                 out.append(a)
         if len(items) > _MAX_ALIASES:
