@@ -130,6 +130,7 @@ def test_corpus_is_large_and_reaches_every_column(xss_app: Any) -> None:
     sites = xss_app.extensions["tourplan.data"].current().sites
     for col in ("name_zh", "name_en", "activity", "study_notes", "note", "district", "source"):
         assert {getattr(s, col) for s in sites} >= set(corpus), col
+    assert {s.activity_zh for s in sites} >= {"活动" + p for p in corpus}
 
 
 def test_every_page_escapes_site_data_and_stored_values(
