@@ -23,7 +23,9 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from tourplan import _assets
+from tourplan.coords import wgs84_to_gcj02
 from tourplan.errors import DataValidationError, Problem
+from tourplan.maps._text import _TEXT
 
 __all__ = [
     "APPROXIMATE_THRESHOLD_M",
@@ -192,68 +194,6 @@ class MapStop:
 
 # --------------------------------------------------------------------------- text
 
-_TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "arrive": "到达",
-        "leave": "离开",
-        "activity": "活动",
-        "ticket": "门票",
-        "free": "免费",
-        "crowd": "预计人流",
-        "start": "起点",
-        "end": "终点",
-        "start_end": "起点/终点",
-        "start_mark": "起",
-        "end_mark": "终",
-        "both_mark": "起终",
-        "legend": "图例",
-        "approx_legend": "位置为近似（虚线圈）",
-        "schedule": "日程",
-        "bus": "巴士路线",
-        "capacity": "瞬时最大承载量",
-        "peak": "峰值",
-        "at": "于",
-        "visitors": "人",
-        "load": "负荷（相对承载量）",
-        "route": "行程",
-        "sites": "景点人流",
-        "t0": "< 80% 正常",
-        "t1": "80–90% 黄色预警",
-        "t2": "90–100% 橙色预警",
-        "t3": "> 100% 红色（停止售票）",
-    },
-    "en": {
-        "arrive": "Arrive",
-        "leave": "Leave",
-        "activity": "Activity",
-        "ticket": "Ticket",
-        "free": "free",
-        "crowd": "Expected crowd",
-        "start": "Start",
-        "end": "End",
-        "start_end": "Start/end",
-        "start_mark": "S",
-        "end_mark": "E",
-        "both_mark": "S/E",
-        "legend": "Legend",
-        "approx_legend": "Approximate location (dashed circle)",
-        "schedule": "Schedule",
-        "bus": "bus route",
-        "capacity": "Instantaneous capacity",
-        "peak": "Peak",
-        "at": "at",
-        "visitors": "visitors",
-        "load": "Load against capacity",
-        "route": "Itinerary",
-        "sites": "Visitor flow",
-        "t0": "< 80% normal",
-        "t1": "80–90% yellow warning",
-        "t2": "90–100% orange warning",
-        "t3": "> 100% red (stop ticket sales)",
-    },
-}
-
-
 # branca renders each element's script and then parses the result again as a
 # Jinja template (``Element(script(self, kwargs))`` in branca/element.py), so
 # ``{{ ... }}`` or ``{% ... %}`` in map data would run on the server. Every
@@ -302,6 +242,17 @@ def _approx_html(point: MapPoint) -> str:
 
 def _note_html(point: MapPoint) -> str:
     return f'<div class="tp-note">{_e(point.note)}</div>' if point.note else ""
+
+
+def _place_popup(point: MapPoint, lang: Lang, *, head: str = "", body: str = "") -> str:
+    """A popup about one place: ``head``, the names, ``body``, the note and the approximate-location line.
+
+    ``head`` and ``body`` are HTML the caller escaped.
+    """
+    return (
+        f'<div class="tp-popup">{head}{_names_html(point, lang)}{body}'
+        f"{_note_html(point)}{_approx_html(point)}</div>"
+    )
 
 
 def _ticket_text(ticket: float | None, t: dict[str, str]) -> str | None:
@@ -480,6 +431,11 @@ Project = Callable[[float, float], LatLon]
 
 def _identity(lat: float, lon: float) -> LatLon:
     return lat, lon
+
+
+def _projection(tiles: Tiles) -> Project:
+    """How WGS-84 coordinates are drawn on ``tiles``: converted to GCJ-02 on Gaode's, as they are elsewhere."""
+    return wgs84_to_gcj02 if tiles == "gaode" else _identity
 
 
 def _check_options(tiles: str, lang: str, tianditu_key: str | None, assets: str) -> str:

@@ -18,28 +18,24 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from tourplan import _assets
-from tourplan.coords import wgs84_to_gcj02
 from tourplan.errors import DataValidationError, Problem
+from tourplan.maps._text import _TEXT
 from tourplan.maps.elements import (
-    _TEXT,
     DAY_COLORS,
     Lang,
     MapPoint,
-    Project,
     Tiles,
-    _approx_html,
     _base_map,
     _check_options,
     _controls,
     _e,
     _finite,
     _hhmm,
-    _identity,
     _js,
     _legend_row,
-    _names_html,
-    _note_html,
+    _place_popup,
     _problem,
+    _projection,
 )
 from tourplan.maps.route import RouteDay, _draw_day, _route_latlons, _route_legend_rows
 
@@ -283,13 +279,12 @@ def _flow_popup(site: FlowSite, slot_minutes: int, day_start: int, lang: Lang) -
     peak_i = max(range(len(occ)), key=occ.__getitem__)
     peak_pct = round(100 * occ[peak_i] / site.capacity_instant)
     chart = occupancy_chart_svg(occ, site.capacity_instant, slot_minutes=slot_minutes, day_start=day_start)
-    return (
-        f'<div class="tp-popup">{_names_html(site.point, lang)}'
+    body = (
         f"<div>{_e(t['capacity'])}: {site.capacity_instant:,.0f} {_e(t['visitors'])}</div>"
         f"<div>{_e(t['peak'])}: {occ[peak_i]:,.0f} ({peak_pct}%) {_e(t['at'])} "
         f"{_hhmm(day_start + peak_i * slot_minutes)}</div>{chart}"
-        f"{_note_html(site.point)}{_approx_html(site.point)}</div>"
     )
+    return _place_popup(site.point, lang, body=body)
 
 
 def render_flow_map(
@@ -365,7 +360,7 @@ def render_flow_map(
     ]
     if problems:
         raise DataValidationError(problems)
-    project: Project = wgs84_to_gcj02 if tiles == "gaode" else _identity
+    project = _projection(tiles)
     latlons = [project(s.point.lat, s.point.lon) for s in sites]
     if route:
         latlons += _route_latlons(route, project)

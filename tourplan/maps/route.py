@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 import folium
 
 from tourplan import _assets
-from tourplan.coords import wgs84_to_gcj02
 from tourplan.errors import DataValidationError, Problem
+from tourplan.maps._text import _TEXT
 from tourplan.maps.elements import (
-    _TEXT,
     DAY_COLORS,
     Lang,
     LatLon,
@@ -25,18 +24,16 @@ from tourplan.maps.elements import (
     Project,
     Tiles,
     _approx_circle,
-    _approx_html,
     _as_path,
     _base_map,
     _check_options,
     _controls,
     _divicon,
     _e,
-    _identity,
     _legend_row,
-    _names_html,
-    _note_html,
+    _place_popup,
     _popup,
+    _projection,
     _ticket_text,
     _tooltip,
 )
@@ -89,11 +86,7 @@ def _stop_popup(stop: MapStop, lang: Lang, day_label: str | None = None) -> str:
         rows.append(f"{t['crowd']}: {_e(stop.crowd)}")
     head = f'<div class="tp-day">{_e(day_label)}</div>' if day_label else ""
     body = "".join(f"<div>{r}</div>" for r in rows)
-    return (
-        f'<div class="tp-popup">{head}<b class="tp-order">{stop.order}.</b>'
-        f"{_names_html(stop.point, lang)}{body}{_note_html(stop.point)}"
-        f"{_approx_html(stop.point)}</div>"
-    )
+    return _place_popup(stop.point, lang, head=f'{head}<b class="tp-order">{stop.order}.</b>', body=body)
 
 
 def _day_points(day: RouteDay) -> list[MapPoint]:
@@ -124,11 +117,7 @@ def _draw_end(
     width = 14 + 9 * len(mark)
     icon = _divicon(f'<div class="tp-end-icon">{_e(mark)}</div>', width=max(width, 24), height=24)
     marker = folium.Marker(location=loc, icon=icon)
-    popup = (
-        f'<div class="tp-popup"><div class="tp-day">{_e(day_label)}</div>'
-        f"<b>{_e(what)}</b>{_names_html(point, lang)}{_note_html(point)}"
-        f"{_approx_html(point)}</div>"
-    )
+    popup = _place_popup(point, lang, head=f'<div class="tp-day">{_e(day_label)}</div><b>{_e(what)}</b>')
     _popup(marker, popup)
     _tooltip(marker, f"{_e(what)}: {_e(point.name(lang))}")
     marker.add_to(group)
@@ -242,7 +231,7 @@ def render_route_map(
     """
     assets = _check_options(tiles, lang, tianditu_key, assets)
     _check_days(days, "render_route_map")
-    project: Project = wgs84_to_gcj02 if tiles == "gaode" else _identity
+    project = _projection(tiles)
     m = _base_map(_route_latlons(days, project), tiles=tiles, tianditu_key=tianditu_key, assets=assets)
     for i, day in enumerate(days):
         color = DAY_COLORS[i % len(DAY_COLORS)]

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 import folium
 
 from tourplan import _assets
-from tourplan.coords import wgs84_to_gcj02
 from tourplan.errors import DataValidationError, Problem
+from tourplan.maps._text import _TEXT
 from tourplan.maps.elements import (
-    _TEXT,
     DAY_COLORS,
     Lang,
     LatLon,
@@ -26,19 +25,17 @@ from tourplan.maps.elements import (
     Project,
     Tiles,
     _approx_circle,
-    _approx_html,
     _as_path,
     _base_map,
     _check_options,
     _controls,
     _divicon,
     _e,
-    _identity,
     _legend_row,
-    _names_html,
-    _note_html,
+    _place_popup,
     _popup,
     _problem,
+    _projection,
     _ticket_text,
     _tooltip,
 )
@@ -125,7 +122,7 @@ def render_study_map(
                 )
             ]
         )
-    project: Project = wgs84_to_gcj02 if tiles == "gaode" else _identity
+    project = _projection(tiles)
     t = _TEXT[lang]
     latlons: list[LatLon] = []
     for g in groups:
@@ -186,11 +183,8 @@ def _draw_study_site(
         if s.crowd:
             extra.append(f"{_e(t['crowd'])}: {_e(s.crowd)}")
         rows.append(f"<tr><td>{s.order}.</td><td>{when}</td><td>{'<br>'.join(extra)}</td></tr>")
-    popup = (
-        f'<div class="tp-popup"><div class="tp-day">{_e(label)} · {_e(t["schedule"])}</div>'
-        f"{_names_html(point, lang)}<table>{''.join(rows)}</table>{_note_html(point)}"
-        f"{_approx_html(point)}</div>"
-    )
+    head = f'<div class="tp-day">{_e(label)} · {_e(t["schedule"])}</div>'
+    popup = _place_popup(point, lang, head=head, body=f"<table>{''.join(rows)}</table>")
     _approx_circle(group, point, loc, popup)
     number = ",".join(str(s.order) for s in stops)
     width = max(26, 12 + 8 * len(number))

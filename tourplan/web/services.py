@@ -8,7 +8,6 @@ own errors, which the blueprints translate into HTML or JSON.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -21,15 +20,14 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import maps
+from tourplan import views
 from tourplan.data import load_edges, load_sites, parse_sites
 from tourplan.errors import DataValidationError, Problem, RequestValidationError, TourplanError
 from tourplan.export import csv_cell
@@ -39,23 +37,27 @@ from tourplan.store import ItineraryRecord, RunRecord, Store, StudyRecord, new_i
 from tourplan.web.i18n import ALERT_LEVEL_LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     from concurrent.futures import ThreadPoolExecutor
     from types import ModuleType
 
     from flask import Flask
 
     from tourplan.data import Site, SiteTable
+    from tourplan.maps import Lang
 
 __all__ = [
     "FeatureUnavailableError",
-    "FlowView",
     "SiteData",
     "UploadPreview",
     "apply_upload",
     "flow_csv",
     "flow_view",
     "get_store",
-    "itinerary_route_days",
+    "alert_texts",
+    "assets_url",
+    "map_options",
+    "render_itinerary_map",
     "plan_and_save",
     "plan_study",
     "preview_upload",
@@ -254,65 +256,31 @@ def replan(
     return plan_and_save(values)
 
 
-def _point(place: Mapping[str, Any], sites: SiteTable) -> maps.MapPoint:
-    site = sites.get(str(place.get("site_id") or "")) if place.get("site_id") else None
-    if site is not None:
-        return maps.MapPoint(site.lat, site.lon, site.name_zh, site.name_en, site.location_error_m)
-    name = str(place.get("name") or place.get("key") or "?")
-    return maps.MapPoint(float(place["lat"]), float(place["lon"]), name, name)
-
-
-def day_label(k: int, date: str, lang: str) -> str:
-    """``第1天 · 2025-05-10`` or ``Day 1 · 2025-05-10``."""
-    return f"Day {k} · {date}" if lang == "en" else f"第{k}天 · {date}"
-
-
-def itinerary_route_days(result: Mapping[str, Any], lang: str = "zh") -> list[maps.RouteDay]:
-    """The map view-model of a saved itinerary (``Itinerary.to_dict()`` form)."""
-    sites = site_data().sites
-    out = []
-    for k, d in enumerate(result.get("days", []), start=1):
-        stops = [
-            maps.MapStop(
-                maps.MapPoint(
-                    float(s["lat"]),
-                    float(s["lon"]),
-                    s.get("name_zh") or "",
-                    s.get("name_en") or "",
-                    float(s.get("location_error_m") or 0),
-                ),  # fmt: skip
-                i,
-                str(s.get("arrive", "")),
-                str(s.get("end", "")),
-                str(s.get("activity", "")),
-                s.get("ticket_cny"),
-                s.get("crowd"),
-            )
-            for i, s in enumerate(d.get("stops", []), start=1)
-        ]
-        start = _point(d["start"], sites) if isinstance(d.get("start"), Mapping) else None
-        end = _point(d["end"], sites) if isinstance(d.get("end"), Mapping) else None
-        out.append(maps.RouteDay(day_label(k, str(d.get("date", "")), lang), stops, start=start, end=end))
-    return out
-
-
-def render_itinerary_map(result: Mapping[str, Any], *, lang: str, tiles: str | None = None) -> Any:
-    """The folium route map of a saved itinerary."""
+def map_options(tiles: str | None = None) -> dict[str, Any]:
+    """The app's map settings as options of the ``render_*_map`` functions (``tiles`` overrides ``MAP_TILES``)."""
     cfg = current_app.config
-    chosen: Any = tiles or cfg["MAP_TILES"]
-    return maps.render_route_map(
-        itinerary_route_days(result, lang),
-        tiles=chosen,
-        lang="en" if lang == "en" else "zh",
-        tianditu_key=cfg.get("TIANDITU_KEY"),
-        assets=_assets_url(),
-    )
+    return {
+        "tiles": tiles or cfg["MAP_TILES"],
+        "tianditu_key": cfg.get("TIANDITU_KEY"),
+        "assets": assets_url(),
+    }
 
 
-def _assets_url() -> str:
+def assets_url() -> str:
+    """Base URL of the vendored Leaflet files (``static/vendor``)."""
     from flask import url_for
 
     return url_for("static", filename="vendor").rstrip("/")
+
+
+def page_lang(lang: str) -> Lang:
+    """The map language of a page language (Chinese unless English)."""
+    return "en" if lang == "en" else "zh"
+
+
+def render_itinerary_map(result: Mapping[str, Any], *, lang: str, tiles: str | None = None) -> Any:
+    """The folium route map of a saved itinerary (``Itinerary.to_dict()`` form)."""
+    return views.itinerary_map(result, site_data().sites, lang=page_lang(lang), **map_options(tiles))
 
 
 _SHOWCASE_LOCK = threading.Lock()
@@ -444,64 +412,16 @@ def study_print_html(record: StudyRecord) -> str:
     return str(study.render_print_html(plan))
 
 
-def _first(d: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
-    for k in keys:
-        if k in d and d[k] is not None:
-            return d[k]
-    return default
-
-
-def study_groups(result: Mapping[str, Any], lang: str = "zh") -> list[maps.StudyGroupLayer]:
-    """Map layers of a study-tour result, one per group (best effort).
-
-    Reads ``groups`` (or ``schedules``): each a mapping with a label and
-    ``stops`` (or ``timetable``) whose entries name a ``site_id`` and times.
-    Entries that are not sites (meals on the bus, say) are skipped.
-    """
-    sites = site_data().sites
-    groups = _first(result, "groups", "schedules", default=[])
-    out: list[maps.StudyGroupLayer] = []
-    if not isinstance(groups, Sequence):
-        return out
-    for n, g in enumerate(groups, start=1):
-        if not isinstance(g, Mapping):
-            continue
-        label = str(_first(g, "label", "name", "group", "id", default=f"{n}"))
-        stops: list[maps.MapStop] = []
-        entries = _first(g, "stops", "timetable", "visits", default=[])
-        for e in entries if isinstance(entries, Sequence) else []:
-            if not isinstance(e, Mapping):
-                continue
-            site = sites.get(str(e.get("site_id") or ""))
-            if site is None:
-                continue
-            stops.append(
-                maps.MapStop(
-                    maps.MapPoint(site.lat, site.lon, site.name_zh, site.name_en, site.location_error_m),
-                    len(stops) + 1,
-                    str(_first(e, "arrive", "start", default="")),
-                    str(_first(e, "leave", "end", "depart", default="")),
-                    str(_first(e, "learn", "activity", "teaches", default="")),
-                )
-            )
-        if stops:
-            out.append(maps.StudyGroupLayer(label, stops))
-    return out
-
-
 def render_study_map(result: Mapping[str, Any], *, lang: str) -> Any | None:
-    """The study-tour map, or None when the result has no group with sites."""
-    groups = study_groups(result, lang)
-    if not groups:
+    """The study-tour map of a saved plan (``StudyTourPlan.to_dict()`` form).
+
+    None when no group has a stop, or when the plan was saved before its
+    stops carried their coordinates (its tables still show).
+    """
+    try:
+        return views.study_map(result, lang=page_lang(lang), **map_options())
+    except DataValidationError:
         return None
-    cfg = current_app.config
-    return maps.render_study_map(
-        groups,
-        tiles=cfg["MAP_TILES"],
-        lang="en" if lang == "en" else "zh",
-        tianditu_key=cfg.get("TIANDITU_KEY"),
-        assets=_assets_url(),
-    )
 
 
 # --------------------------------------------------------------------------- simulations
@@ -609,7 +529,7 @@ def _simulate(store: Store, run_id: str, flow: ModuleType, scenario: Any, sd: Si
         result = flow.simulate(
             scenario, sd.sites, sd.graph, seed=seed, progress=_progress_writer(store, run_id)
         )
-        data = jsonable(result.to_dict() if hasattr(result, "to_dict") else result)
+        data = jsonable(result.to_dict())
         store.update_run(run_id, status="done", progress=1.0, result=data)
     except TourplanError as exc:
         store.update_run(run_id, status="failed", error=str(exc))
@@ -617,125 +537,32 @@ def _simulate(store: Store, run_id: str, flow: ModuleType, scenario: Any, sd: Si
         store.update_run(run_id, status="failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
 
-@dataclass(frozen=True)
-class FlowSiteView:
-    """One site's occupancy over the simulated day."""
-
-    site: Site
-    occupancy: tuple[float, ...]
-    peak: float
-    peak_slot: int
-    ratio: float
+def flow_view(result: Mapping[str, Any]) -> views.FlowView:
+    """The page view of a saved simulation result (``FlowResult.to_dict()`` form)."""
+    return views.flow_view(result, site_data().sites)
 
 
-@dataclass(frozen=True)
-class FlowView:
-    """A simulation result in one shape, whatever the flow module's details."""
-
-    slot_minutes: int
-    day_start: int
-    sites: tuple[FlowSiteView, ...]
-    alerts: tuple[str, ...]
-    totals: Mapping[str, Any] = field(default_factory=dict)
-
-    def slot_time(self, i: int) -> str:
-        """Clock time of slot ``i``."""
-        m = self.day_start + i * self.slot_minutes
-        return f"{m // 60:02d}:{m % 60:02d}"
-
-    @property
-    def busiest(self) -> list[FlowSiteView]:
-        """Sites by peak load ratio, highest first."""
-        return sorted(self.sites, key=lambda s: -s.ratio)
-
-
-def _minutes(v: Any, default: int) -> int:
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        return int(v)
-    if isinstance(v, str) and ":" in v:
-        h, m = v.split(":", 1)
-        with contextlib.suppress(ValueError):
-            return int(h) * 60 + int(m)
-    return default
-
-
-def _occupancy_map(result: Mapping[str, Any]) -> dict[str, list[float]]:
-    occ = _first(result, "occupancy", "occupancy_by_site", default=None)
-    if isinstance(occ, Mapping):
-        return {str(k): [float(x or 0) for x in v] for k, v in occ.items() if isinstance(v, Sequence)}
-    rows = _first(result, "sites", "per_site", default=None)
-    out: dict[str, list[float]] = {}
-    if isinstance(rows, Mapping):
-        for sid, r in rows.items():
-            if isinstance(r, Mapping) and isinstance(r.get("occupancy"), Sequence):
-                out[str(sid)] = [float(x or 0) for x in r["occupancy"]]
-    elif isinstance(rows, Sequence):
-        for r in rows:
-            if isinstance(r, Mapping) and isinstance(r.get("occupancy"), Sequence):
-                out[str(_first(r, "site_id", "id", default=""))] = [float(x or 0) for x in r["occupancy"]]
-    return out
-
-
-def _alert_text(a: Any, sites: SiteTable, lang: str) -> str:
+def alert_text(alert: views.DailyAlert | views.SlotAlert, lang: str) -> str:
     """One alert of a flow result in the page's language (site names and tier words included)."""
-    if isinstance(a, str):
-        return a
-    if isinstance(a, Mapping):
-        msg = _first(a, "message", "text")
-        if msg:
-            return str(msg)
-        site = sites.get(str(a.get("site_id") or ""))
-        name = site.label(lang) if site is not None else str(a.get("site_id", ""))
-        if "slot_start" in a and "ratio" in a:
-            level = str(a.get("level", ""))
-            queue = a.get("queue")
-            text = _("%(time)s %(site)s: %(level)s (%(pct)d%% of C0)", time=a["slot_start"], site=name,
-                     level=str(ALERT_LEVEL_LABELS.get(level, level)), pct=round(100 * float(a["ratio"])))  # fmt: skip
-            if isinstance(queue, int | float) and queue:
-                text += _(", queue %(n)s", n=format(queue, "g"))
-            return str(text)
-        if "visits" in a and "capacity_daily" in a:
-            visits, cap = format(a["visits"], ","), format(a["capacity_daily"], ",")
-            return str(_("%(site)s: %(visits)s visits > daily capacity C1 %(cap)s", site=name, visits=visits, cap=cap))
-        return ", ".join(f"{k}: {v}" for k, v in a.items())
-    return str(a)
+    name = alert.site.label(lang) if alert.site is not None else alert.site_id
+    if isinstance(alert, views.DailyAlert):
+        visits, cap = format(alert.visits, ","), format(alert.capacity_daily, ",")
+        return str(
+            _("%(site)s: %(visits)s visits > daily capacity C1 %(cap)s", site=name, visits=visits, cap=cap)
+        )
+    text = _("%(time)s %(site)s: %(level)s (%(pct)d%% of C0)", time=alert.time, site=name,
+             level=str(ALERT_LEVEL_LABELS.get(alert.level, alert.level)), pct=round(100 * alert.ratio))  # fmt: skip
+    if alert.queue:
+        text += _(", queue %(n)s", n=format(alert.queue, "g"))
+    return str(text)
 
 
-def flow_view(result: Mapping[str, Any], lang: str = "zh") -> FlowView:
-    """Normalise a ``FlowResult.to_dict()`` for pages, CSV and maps.
-
-    Understands occupancy given as ``{"occupancy": {site_id: [...]}}`` or as
-    ``{"sites": [{"site_id": ..., "occupancy": [...]}, ...]}``, with
-    ``slot_minutes`` and ``day_start`` (minutes or ``HH:MM``).
-    """
-    sites = site_data().sites
-    occ = _occupancy_map(result)
-    views = []
-    for sid, series in occ.items():
-        site = sites.get(sid)
-        if site is None or not series:
-            continue
-        peak_slot = max(range(len(series)), key=lambda i: series[i])
-        peak = series[peak_slot]
-        cap = max(site.capacity_instant, 1)
-        views.append(FlowSiteView(site, tuple(series), peak, peak_slot, peak / cap))
-    alerts = _first(result, "alerts", "warnings", default=[])
-    if isinstance(alerts, Sequence) and isinstance(result.get("daily_alerts"), Sequence):
-        alerts = [*result["daily_alerts"], *alerts]
-    totals = _first(result, "totals", "summary", default=None)
-    if totals is None:
-        keys = ("date", "day_type", "visitors", "finished", "inside_at_end", "seed")
-        totals = {k: result[k] for k in keys if k in result}
-    return FlowView(
-        slot_minutes=max(1, _minutes(result.get("slot_minutes"), 15)),
-        day_start=_minutes(result.get("day_start"), 8 * 60),
-        sites=tuple(views),
-        alerts=tuple(_alert_text(a, sites, lang) for a in alerts) if isinstance(alerts, Sequence) else (),
-        totals=totals if isinstance(totals, Mapping) else {},
-    )
+def alert_texts(view: views.FlowView, lang: str) -> list[str]:
+    """Every alert of a flow view in the page's language, daily-capacity alerts first."""
+    return [alert_text(a, lang) for a in view.alerts]
 
 
-def flow_csv(view: FlowView) -> str:
+def flow_csv(view: views.FlowView) -> str:
     """Occupancy per site and time slot as CSV (one row per site and slot)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -750,30 +577,11 @@ def flow_csv(view: FlowView) -> str:
     return buf.getvalue()
 
 
-def render_flow_map(view: FlowView, *, lang: str, tiles: str | None = None) -> Any | None:
+def render_flow_map(view: views.FlowView, *, lang: str, tiles: str | None = None) -> Any | None:
     """The flow map (time slider), or None when no site has occupancy."""
     if not view.sites:
         return None
-    n = min(len(s.occupancy) for s in view.sites)
-    fs = [
-        maps.FlowSite(
-            maps.MapPoint(s.site.lat, s.site.lon, s.site.name_zh, s.site.name_en, s.site.location_error_m),
-            max(s.site.capacity_instant, 1),
-            s.occupancy[:n],
-        )
-        for s in view.sites
-    ]
-    cfg = current_app.config
-    chosen: Any = tiles or cfg["MAP_TILES"]
-    return maps.render_flow_map(
-        fs,
-        slot_minutes=view.slot_minutes,
-        day_start=view.day_start % (24 * 60),
-        tiles=chosen,
-        lang="en" if lang == "en" else "zh",
-        tianditu_key=cfg.get("TIANDITU_KEY"),
-        assets=_assets_url(),
-    )
+    return views.flow_map(view, lang=page_lang(lang), **map_options(tiles))
 
 
 # --------------------------------------------------------------------------- site data upload

@@ -237,8 +237,10 @@ def flow_run(run_id: str) -> ResponseReturnValue:
     if run is None:
         abort(404)
     view = parts = None
+    alerts: list[str] = []
     if run.status == "done" and run.result is not None:
-        view = services.flow_view(run.result, current_lang())
+        view = services.flow_view(run.result)
+        alerts = services.alert_texts(view, current_lang())
         m = services.render_flow_map(view, lang=current_lang())
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
@@ -248,6 +250,7 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         "staff/flow_run.html",
         run=run,
         view=view,
+        alerts=alerts,
         map=parts,
         embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
         oembed_url=url_for("embed.oembed", url=embed, format="json", _external=True) if parts else None,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import maps
+from tourplan import maps, views
 from tourplan.data import CATEGORIES, GRADES, THEMES
 from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
 from tourplan.export import to_geojson, to_gpx, to_ics
@@ -227,16 +227,7 @@ def site(site_id: str) -> ResponseReturnValue:
     if s is None:
         abort(404, description=_("There is no site with this id."))
     lang = current_lang()
-    point = maps.MapPoint(s.lat, s.lon, s.name_zh, s.name_en, s.location_error_m)
-    m = maps.render_route_map(
-        [
-            maps.RouteDay(
-                s.label(lang), [maps.MapStop(point, 1, activity=s.activity, ticket_cny=s.ticket_cny)]
-            )
-        ],
-        lang="en" if lang == "en" else "zh",
-        assets=url_for("static", filename="vendor").rstrip("/"),
-    )
+    m = views.site_map(s, lang=services.page_lang(lang), assets=services.assets_url())
     parent = table.get(s.parent_id) if s.parent_id else None
     parts_of = [x for x in table if x.parent_id == s.id]
     return render_template("site.html", site=s, map=map_parts(m, csp_nonce()), parent=parent, parts=parts_of)
