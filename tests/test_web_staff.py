@@ -304,7 +304,7 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
 
 
 def test_flow_alerts_speak_the_page_language(app: Any) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import simulations
 
     result = {
         "slot_minutes": 15, "day_start": "08:00", "sites": {},
@@ -313,9 +313,9 @@ def test_flow_alerts_speak_the_page_language(app: Any) -> None:
         "daily_alerts": [{"site_id": "jiaozuo_museum", "visits": 4100, "capacity_daily": 3600}],
     }  # fmt: skip
     with app.test_request_context("/?lang=en"):
-        en = services.alert_texts(services.flow_view(result), "en")
+        en = simulations.alert_texts(simulations.flow_view(result), "en")
     with app.test_request_context("/?lang=zh"):
-        zh = services.alert_texts(services.flow_view(result), "zh")
+        zh = simulations.alert_texts(simulations.flow_view(result), "zh")
     assert en == [
         "Jiaozuo Museum: 4,100 visits > daily capacity C1 3,600",
         "10:15 Jiaozuo Museum: orange (95% of C0), queue 12.5",
