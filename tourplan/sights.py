@@ -204,13 +204,15 @@ def short_name(site: Site, *, within: Site | None = None) -> Name:
 
 
 def _payer(site: Site, sites: Mapping[str, Site] | SiteTable) -> Site | None:
-    """The site whose ticket admits a visitor to *site*, or None when entry is free."""
-    if site.ticket_cny > 0:
-        return site
-    parent = sites.get(site.parent_id) if site.parent_id else None
-    if parent is not None and parent.ticket_cny > 0:
-        return parent
-    return None
+    """The site whose ticket admits a visitor to *site*, or None when entry is free.
+
+    The table's ticket rules decide (:func:`tourplan.tickets.ticket_payer`):
+    a part under ``area_ticket`` is entered on its area's ticket, a ``free``
+    row (a restaurant at an area's gate) on none.
+    """
+    from tourplan.tickets import ticket_payer  # tickets names stops with short_name
+
+    return ticket_payer(site, sites)
 
 
 def _price(value: float) -> float | int:
