@@ -55,6 +55,7 @@ __all__ = [
     "Fare",
     "GroupTicket",
     "TicketItem",
+    "admissions",
     "fare",
     "group_tickets",
     "group_tickets_total",
@@ -287,9 +288,55 @@ def _price(value: float) -> float | int:
 
 
 def _name(site: Site, within: Site | None = None) -> Name:
-    from tourplan.sights import short_name
+    from tourplan.sights import short_name  # sights imports this module
 
     return short_name(site, within=within)
+
+
+def admissions(
+    stops: Iterable[Site | str], sites: Mapping[str, Site] | SiteTable
+) -> list[tuple[Site, tuple[Site, ...] | None]]:
+    """The tickets a day's stops need, each once, in order of the first stop each admits to.
+
+    Parameters
+    ----------
+    stops
+        Sites or ids in visiting order; repeats count once.
+    sites
+        The site table (for the areas).
+
+    Returns
+    -------
+    list of (Site, tuple of Site or None)
+        ``(payer, parts)`` for a ticket, with the other stops it admits to
+        (the parts of an area); ``(stop, None)`` for a stop with free entry.
+
+    Examples
+    --------
+    >>> from tourplan.data import load_sites
+    >>> sites = load_sites()
+    >>> [(s.id, parts and [p.id for p in parts]) for s, parts in
+    ...  admissions(["yuntai_hongshixia", "chenjiagou", "yuntai_mountain", "yuntai_zhuyufeng"], sites)]
+    [('yuntai_mountain', ['yuntai_hongshixia', 'yuntai_zhuyufeng']), ('chenjiagou', None)]
+    """
+    order: list[tuple[Site, list[Site] | None]] = []
+    parts: dict[str, list[Site]] = {}
+    seen: set[str] = set()
+    for stop in stops:
+        site = sites[stop] if isinstance(stop, str) else stop
+        if site.id in seen:
+            continue
+        seen.add(site.id)
+        payer = ticket_payer(site, sites)
+        if payer is None:
+            order.append((site, None))
+            continue
+        if payer.id not in parts:
+            parts[payer.id] = []
+            order.append((payer, parts[payer.id]))
+        if payer.id != site.id:
+            parts[payer.id].append(site)
+    return [(s, None if covered is None else tuple(covered)) for s, covered in order]
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,24 +584,10 @@ def group_tickets(
     if bad:
         msg = f"visitor counts must be 0 or more, got {bad}"
         raise ValueError(msg)
-    order: list[Site] = []
-    covered: dict[str, list[Site]] = {}
-    seen: set[str] = set()
-    for stop in stops:
-        site = sites[stop] if isinstance(stop, str) else stop
-        if site.id in seen:
-            continue
-        seen.add(site.id)
-        payer = ticket_payer(site, sites)
-        if payer is None:
-            continue
-        if payer.id not in covered:
-            covered[payer.id] = []
-            order.append(payer)
-        if payer.id != site.id:
-            covered[payer.id].append(site)
     lines: list[GroupTicket] = []
-    for payer in order:
+    for payer, parts in admissions(stops, sites):
+        if parts is None:
+            continue
         rule = ticket_rule(payer, sites)
         items = []
         for visitor, n in counts.items():
@@ -563,7 +596,6 @@ def group_tickets(
                 items.append(TicketItem(visitor, n, unit, reason))
         if not items:
             continue
-        parts = covered[payer.id]
         total = _price(sum(i.total_cny for i in items))
         params: dict[str, object] = {
             "site": _name(payer),
