@@ -8,7 +8,6 @@ works for a validation problem).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 
 class TourplanError(Exception):
@@ -110,10 +109,3 @@ class RequestValidationError(TourplanError, ValueError):
         parts = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
         super().__init__(f"invalid request: {parts}")
 
-
-def __getattr__(name: str) -> Any:
-    """``Problem``: a deprecated alias of :class:`Issue`, kept until the map code imports ``Issue`` (issue 18)."""
-    if name == "Problem":
-        return Issue
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)

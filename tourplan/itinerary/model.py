@@ -202,8 +202,8 @@ def _build_model(
         if len(members) > cap:
             b.add_group(members, most=cap)
     if crowd is not None:
-        # the crowd hook cuts the windows in place and returns new scores
-        b.scores = crowd.adjust_scores(b.keys, b.scores, b.service, b.route_windows, dates)
+        # the crowd hook (tourplan.flow.forecast.CrowdHook) returns new scores and windows
+        b.scores, b.route_windows = crowd.adjust(b.keys, b.scores, b.service, b.route_windows, dates)
     for sid in (*req.must_see, *req.locked):
         if b.has_site(sid):
             b.require(sid)

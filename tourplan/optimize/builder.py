@@ -18,7 +18,7 @@ import numpy as np
 from tourplan.optimize.problem import Problem, Route, VisitGroup
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Sequence
+    from collections.abc import Collection, Iterable, Mapping, Sequence
 
     from tourplan.optimize.problem import FloatArray, Window
 
@@ -141,8 +141,12 @@ class ProblemBuilder:
 
     @property
     def route_windows(self) -> dict[tuple[int, int], tuple[Window, ...]]:
-        """The per-route windows, ``(route, node) -> windows``: the live mapping, which a caller may edit."""
-        return self._route_windows
+        """A copy of the per-route windows so far, ``(route, node) -> windows``."""
+        return dict(self._route_windows)
+
+    @route_windows.setter
+    def route_windows(self, windows: Mapping[tuple[int, int], Iterable[Window]]) -> None:
+        self._route_windows = {(int(r), int(i)): tuple(w) for (r, i), w in windows.items()}
 
     # -- routes and rules ------------------------------------------------------
 

@@ -41,7 +41,8 @@ asks for), :mod:`~tourplan.study.result` (the plan and its saved form),
 :mod:`~tourplan.study.model` (study value, the problem, one bus's solve),
 :mod:`~tourplan.study.plan` (all buses together, assembly),
 :mod:`~tourplan.study.diagnose` (why a request cannot be met) and
-:mod:`~tourplan.study.printout` (the printable page).  The rules shared with
+:mod:`~tourplan.study.printout` (the printable page; the map is
+:func:`tourplan.views.study_map`).  The rules shared with
 visitor itineraries live in :mod:`tourplan.rules`.
 """
 
@@ -50,7 +51,7 @@ from __future__ import annotations
 from tourplan.study.capacity import SLOT_MINUTES
 from tourplan.study.model import COACH_MODE
 from tourplan.study.plan import group_value_bound, plan_study_tour
-from tourplan.study.printout import render_print_html, study_layers, study_map
+from tourplan.study.printout import render_print_html
 from tourplan.study.request import (
     BANDS,
     DEFAULT_MAX_RIDE,
@@ -94,6 +95,4 @@ __all__ = [
     "group_value_bound",
     "plan_study_tour",
     "render_print_html",
-    "study_layers",
-    "study_map",
 ]
