@@ -8,7 +8,7 @@ import pytest
 from planning import SAT, plan
 
 from tourplan.itinerary import check_itinerary
-from tourplan.rules import NOT_SIGHTS
+from tourplan.rules import PASS_THROUGH
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_a_repeated_site_and_a_too_fast_arrival_are_found(day_plan, bundled_site
 
 
 def test_an_unexplained_missing_must_see_is_found(day_plan, bundled_sites, bundled_graph):
-    sid = next(s.id for s in bundled_sites if s.id not in day_plan.site_ids and s.category not in NOT_SIGHTS)
+    sid = next(s.id for s in bundled_sites if s.id not in day_plan.site_ids and s.category not in PASS_THROUGH)
     req = dataclasses.replace(day_plan.request, must_see=(sid,))
     tampered = dataclasses.replace(day_plan, request=req, unplaced={})
     problems = check_itinerary(tampered, bundled_sites, bundled_graph)

@@ -11,7 +11,7 @@ from planning import make
 
 from tourplan.optimize import solve
 from tourplan.optimize.check import check_solution
-from tourplan.rules import FOOD, NOT_SIGHTS
+from tourplan.rules import FOOD, PASS_THROUGH
 from tourplan.study import capacity, model
 from tourplan.study.model import _day_value, _site_value
 
@@ -19,7 +19,7 @@ from tourplan.study.model import _day_value, _site_value
 def test_day_value_does_not_depend_on_visit_order(bundled_sites):
     req = make(themes="science,history,nature")
     wanted = set(req.wanted_themes)
-    pool = [s for s in bundled_sites if s.themes & wanted and s.category not in {FOOD, *NOT_SIGHTS}]
+    pool = [s for s in bundled_sites if s.themes & wanted and s.category not in {FOOD, *PASS_THROUGH}]
     visited = sorted(pool, key=lambda s: s.id)[:5]
     assert len({t for s in visited for t in s.themes & wanted}) >= 2
     totals = {round(_day_value(list(order), req)[0], 9) for order in itertools.permutations(visited)}

@@ -32,6 +32,7 @@ __all__ = [
     "LUNCH_MINUTES",
     "DECAY",
     "NOT_SIGHTS",
+    "PASS_THROUGH",
     "diminishing",
     "entry_price",
     "is_outdoor_mountain",
@@ -49,9 +50,15 @@ K = TypeVar("K")
 # ---------------------------------------------------------------------------
 # Categories
 
-#: Categories of places to pass through (stations, hotels), never sights to
-#: visit: the site table lists them as starts and ends of days.
-NOT_SIGHTS: frozenset[str] = frozenset({"transport", "hotel"})
+#: Categories of places to pass through (stations, hotels): the site table
+#: lists them as starts and ends of days, and no planner visits them.
+PASS_THROUGH: frozenset[str] = frozenset({"transport", "hotel"})
+#: Categories that are not sights, which a visitor does not pick as a
+#: must-see (:mod:`tourplan.sights`): places to pass through and ``other``
+#: rows (government seats, a care home).  The planners still plan an
+#: ``other`` row that matches a theme (longbai_wellness_city, ``family``);
+#: leaving those out too would change plans, so it is not done here.
+NOT_SIGHTS: frozenset[str] = PASS_THROUGH | {"other"}
 #: The category of the sites that serve a lunch stop.
 FOOD = "food"
 

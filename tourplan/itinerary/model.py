@@ -24,7 +24,7 @@ from tourplan.rules import (
     LONG_VISIT_LUNCH,
     LONG_VISIT_LUNCH_EXTRA,
     LUNCH_MINUTES,
-    NOT_SIGHTS,
+    PASS_THROUGH,
     diminishing,
     entry_price,
     is_outdoor_mountain,
@@ -109,7 +109,7 @@ def _candidates(
         if s.id in excluded:
             continue
         asked = s.id in wanted
-        if s.category in NOT_SIGHTS or (not s.themes and not asked):
+        if s.category in PASS_THROUGH or (not s.themes and not asked):
             if asked:
                 dropped[s.id] = f"{s.name} is a {s.category}, not a place to visit"
             continue

@@ -24,7 +24,7 @@ from tourplan.rules import (
     DECAY,
     FOOD,
     LUNCH_MINUTES,
-    NOT_SIGHTS,
+    PASS_THROUGH,
     diminishing,
     lunch_applies,
     lunch_groups,
@@ -179,7 +179,7 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
         if s.id in excluded or (s.id in place_sites and s.id not in required):
             continue
         if s.id in required:
-            if s.category in NOT_SIGHTS:
+            if s.category in PASS_THROUGH:
                 msg = f"{s.name} ({s.id}) is a {s.category}, not a place to visit"
                 raise RequestValidationError({"require": msg})
             if req.grade not in s.study_grades:
@@ -196,7 +196,7 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
             ):
                 cands.append(s)
                 lunch_ids.add(s.id)
-        elif req.grade in s.study_grades and s.category not in NOT_SIGHTS:
+        elif req.grade in s.study_grades and s.category not in PASS_THROUGH:
             cands.append(s)
     if lunch_on and req.lunch_site is not None and req.lunch_site not in lunch_ids:
         ls = sites[req.lunch_site]
