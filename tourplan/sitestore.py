@@ -271,18 +271,20 @@ def default_location_error(method: str, lat: float, zoom: float | None = None) -
     raise ValueError(msg)
 
 
-def read_rows(path: str | Path) -> list[dict[str, str]]:
-    """The rows of a valid ``pois.csv`` as text (the loader checks the file first).
+def read_rows(source: str | Path | bytes, *, name: str | None = None) -> list[dict[str, str]]:
+    """The rows of a valid ``pois.csv`` (a path, or the file's bytes) as text.
+
+    The loader checks the whole file first.
 
     Raises
     ------
     DataValidationError
         When the file does not pass :func:`tourplan.data.parse_sites`.
     """
-    raw = Path(path).read_bytes()
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a GCJ-02 hint is for the person who loads the file
-        parse_sites(raw, name=str(path))
+        parse_sites(raw, name=name or ("<upload>" if isinstance(source, bytes) else str(source)))
     reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
     keep = [c.strip() for c in reader.fieldnames or () if c and c.strip() in SITE_COLUMNS]
     return [

@@ -125,6 +125,10 @@ class DataHolder:
             return ()
         return load_edges(None, sites)
 
+    def record_upload(self, raw: bytes, filename: str) -> None:
+        """Hook for a store-backed holder (tourplan.web.sitedata); a file-backed one has the file."""
+        del raw, filename
+
     def current(self) -> SiteData:
         """The active data, reloaded if its file changed."""
         path = self.active_path()
@@ -210,7 +214,7 @@ def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
     if errors:
         raise RequestValidationError(errors)
     itinerary = plan_itinerary(_capped(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
-    return jsonable(itinerary.to_dict())  # type: ignore[no-any-return]
+    return {**jsonable(itinerary.to_dict()), **_data_version(sd)}
 
 
 def plan_and_save(data: Mapping[str, Any]) -> ItineraryRecord:
@@ -402,7 +406,12 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
     req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
     sd = site_data()
     plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
-    return jsonable(plan.to_dict())  # type: ignore[no-any-return]
+    return {**jsonable(plan.to_dict()), **_data_version(sd)}
+
+
+def _data_version(sd: SiteData) -> dict[str, int]:
+    """``{"data_version": n}`` for a result planned on store data version n (nothing for file data)."""
+    return {"data_version": int(sd.version)} if sd.version.isdigit() else {}
 
 
 def _bounded_study(req: Any) -> Any:
@@ -894,6 +903,7 @@ def apply_upload(token: str) -> SiteData:
     if previous.exists():
         shutil.copy2(previous, holder.instance / f"pois.csv.{stamp}.bak")
     os.replace(tmp, target)
+    holder.record_upload(raw, "pois.csv")  # site-data store: the upload becomes the current table
     staged.unlink(missing_ok=True)
     current_app.extensions["tourplan.showcase"].clear()
     return holder.current()
