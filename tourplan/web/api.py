@@ -452,14 +452,7 @@ class Sites(MethodView):
         return {"count": len(table), "sites": [_site(s) for s in table]}
 
 
-@blp.route("/sites/<site_id>")
-class SiteItem(MethodView):
-    @blp.response(200, SiteSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, site_id: str) -> dict[str, Any]:
-        """One site."""
-        s = services.site_data().sites.get(site_id)
-        return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
+# GET/PATCH /sites/<site_id> and its history: tourplan.web.sites_api (site data in the store)
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -567,7 +560,11 @@ class SimulationItem(MethodView):
 
 def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
     """Register the API blueprint and its OpenAPI document."""
+    from tourplan.web import sites_api
+
     api = _Api(app)
     csrf.exempt(blp)
+    csrf.exempt(sites_api.blp)
     api.register_blueprint(blp)
+    api.register_blueprint(sites_api.blp)
     return api
