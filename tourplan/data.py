@@ -584,9 +584,9 @@ def check_site_row(
     problems: list[Problem] = []
     rec = {str(k): str(v).strip() for k, v in row.items()}
     site = _RowChecker(name, row_number, rec, problems).site(region or Region())
-    if site is not None and site.parent_id is not None and known_ids is not None:
-        if site.parent_id not in set(known_ids):
-            problems.append(Problem(name, row_number, "parent_id", site.parent_id, "the id of another row"))
+    parent = None if site is None else site.parent_id
+    if parent is not None and known_ids is not None and parent not in set(known_ids):
+        problems.append(Problem(name, row_number, "parent_id", parent, "the id of another row"))
     if problems or site is None:
         raise DataValidationError(problems)
     return site

@@ -124,6 +124,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_security(app)
     csrf = CSRFProtect(app)
     init_auth(app)
+    from tourplan.web.tokens import init_tokens
+
+    init_tokens(app)  # API bearer tokens (tourplan users token NAME)
 
     from tourplan.web import api, developers, embed, staff, visitor
 
