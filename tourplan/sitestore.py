@@ -67,6 +67,7 @@ __all__ = [
     "SiteStore",
     "StaleVersionError",
     "default_location_error",
+    "merged_source",
     "read_rows",
 ]
 
@@ -320,8 +321,14 @@ def _diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str
     return {k: old.get(k, "") for k in keys}, {k: new.get(k, "") for k in keys}
 
 
-def _merged_source(new: str, old: str) -> str:
-    """The row's ``source`` after a change from ``new``: the new source first, the old kept."""
+def merged_source(new: str, old: str) -> str:
+    """The row's ``source`` after a change from ``new``: the new source first, the old kept.
+
+    Examples
+    --------
+    >>> merged_source("survey 2026", "wiki"), merged_source("wiki", "wiki; book")
+    ('survey 2026; wiki', 'wiki; book')
+    """
     if not old or new in old.split("; "):
         return new if not old else (old if old.startswith(new) else f"{new}; {old}")
     out = f"{new}; {old}"
@@ -395,7 +402,7 @@ def edited_row(
             texts["location_error_m"] = f"{err:g}"
     new = {**row, **texts, "confidence": edit.confidence}
     if "source" not in errors:
-        new["source"] = _merged_source(edit.source.strip(), row.get("source", ""))
+        new["source"] = merged_source(edit.source.strip(), row.get("source", ""))
     try:
         check_site_row(new, name=str(row.get("id", "<edit>")), known_ids=known_ids)
     except DataValidationError as exc:

@@ -135,6 +135,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     app.extensions["tourplan.api"] = api.init_api(app, csrf)
     app.register_blueprint(developers.bp)
+    from tourplan.web.sites import init_sites
+
+    init_sites(app)  # staff site-data pages (/staff/sites/...) and the old-plan notice
     init_errors(app)
     init_cors(app)
 

@@ -30,7 +30,15 @@ if TYPE_CHECKING:
 
     from tourplan.store import Store
 
-__all__ = ["CST", "DataChangeNote", "StoreDataHolder", "current_editor", "data_changes", "site_store"]
+__all__ = [
+    "CST",
+    "DataChangeNote",
+    "StoreDataHolder",
+    "current_editor",
+    "data_changes",
+    "plan_site_ids",
+    "site_store",
+]
 
 #: China Standard Time, the zone every time shown to staff is in.
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -116,13 +124,13 @@ def data_changes(result: Mapping[str, Any]) -> DataChangeNote | None:
     if now <= planned:
         return None
     changes: list[SiteChange] = store.changes_since(planned)
-    in_plan = _plan_site_ids(result)
+    in_plan = plan_site_ids(result)
     touched = tuple(dict.fromkeys(c.site_id for c in changes if c.site_id in in_plan))
     last = max((c.at for c in changes), default=None)
     return DataChangeNote(planned, now, len(changes), last.astimezone(CST) if last else None, touched)
 
 
-def _plan_site_ids(result: Mapping[str, Any]) -> set[str]:
+def plan_site_ids(result: Mapping[str, Any]) -> set[str]:
     """Site ids a saved itinerary or study-tour result visits."""
     out: set[str] = set()
     for day in result.get("days") or []:
