@@ -12,6 +12,8 @@
   var zoom = document.getElementById("zoom");
   var start = [parseFloat(box.dataset.lat), parseFloat(box.dataset.lon)];
   var map = L.map(box, { center: start, zoom: 15 });
+  // The prefix link is underlined: a link must not differ from the text by colour alone.
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com" style="text-decoration:underline">Leaflet</a>');
   L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
   var marker = L.marker(start, { draggable: true, autoPan: true, title: "site" }).addTo(map);
   box.dataset.ready = "1";
