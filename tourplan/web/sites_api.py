@@ -12,7 +12,7 @@ it is given), and ``If-Match: <version>``:
 
 * 200 with the site and its new version;
 * 412 when the site moved on since that version (the body lists what
-  changed meanwhile), 428 without ``If-Match``;
+  changed meanwhile), 400 without a version in ``If-Match``;
 * 422 naming each bad field (the CSV loader's checks); nothing is saved;
 * 401 without a session or token.
 
@@ -157,7 +157,7 @@ class SiteItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(412, schema=ErrorSchema, description="The site changed since that version")
     @blp.alt_response(422, schema=ErrorSchema, description="Bad fields, each named; nothing saved")
-    @blp.alt_response(428, schema=ErrorSchema, description="If-Match missing")
+    @blp.alt_response(400, schema=ErrorSchema, description="If-Match missing or not a version")
     def patch(self, site_id: str) -> Any:
         """Change a site (staff); answers the new version."""
         data = request.get_json(silent=True)
@@ -165,7 +165,8 @@ class SiteItem(MethodView):
             return api_error(422, "expected a JSON object", {"body": "expected a JSON object of fields"})
         expected = parse_if_match(request.headers.get("If-Match"))
         if expected is None:
-            return api_error(428, "If-Match with the site's version is required", {"If-Match": "missing"})
+            msg = "expected the site's version (as from GET, e.g. \"3\")"
+            return api_error(400, "If-Match with the site's version is required", {"If-Match": msg})
         try:
             edit = _edit_from_json(data)
             site_store().edit(site_id, edit, editor=current_editor(), expected_version=expected)
