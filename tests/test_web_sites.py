@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from tourplan.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from tourplan.geodesy import distance_km
+from tourplan.sitestore import Editor, SiteEdit
 from tourplan.tokens import issue_token, revoke_tokens
+from tourplan.web.sitedata import plan_site_ids
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -225,3 +227,25 @@ def test_cli_edit_export_and_tokens_use_the_same_store(tmp_path: Path, monkeypat
     assert app.test_client().get(f"/api/v1/sites/{SITE}/history", headers=auth).status_code == 200
     assert runner.invoke(main, ["users", "revoke-token", "staff"]).exit_code == 0
     assert app.test_client().get(f"/api/v1/sites/{SITE}/history", headers=auth).status_code == 401
+
+
+def test_an_old_study_tour_says_the_data_changed(tmp_path: Path) -> None:
+    app = helpers.make_app(tmp_path, user=(helpers.STAFF_USER, helpers.STAFF_PASSWORD))
+    staff = helpers.login(app.test_client())
+    study = {"name": "春季研学", "school": "焦作一中", "grade": "junior", "students": 80, "groups": 2, "buses": 2,
+             "seats": 53, "date": "2026-05-12"}  # fmt: skip
+    r = staff.post("/api/v1/study-tours", json=study)
+    assert r.status_code == 201, r.get_json()
+    plan = r.get_json()
+    assert plan["result"]["data_version"] == 1
+    page = staff.get(f"/staff/study/{plan['id']}?lang=en").get_data(as_text=True)
+    assert "The site data has changed" not in page
+    visited = sorted(plan_site_ids(plan["result"]))
+    assert visited
+    sites = app.extensions["tourplan.data"].sites
+    rec = sites.get(visited[0])
+    edit = SiteEdit({"ticket_cny": float(rec.row["ticket_cny"]) + 5}, source="price board", confidence="medium")
+    sites.edit(visited[0], edit, editor=Editor("wang"), expected_version=rec.version)
+    page = staff.get(f"/staff/study/{plan['id']}?lang=en").get_data(as_text=True)
+    assert "The site data has changed since this plan was made (data version 1, now 2; 1 changes" in page
+    assert visited[0] in page.split("data-changed", 1)[1].split("</div>", 1)[0]
