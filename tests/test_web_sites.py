@@ -158,6 +158,8 @@ def test_staff_pages_edit_history_revert_and_the_study_notice(app: Any) -> None:
     # the quality page lists shared points and the counts
     q = staff.get("/staff/sites/quality?lang=en").get_data(as_text=True)
     assert "Points shared by several sites" in q and "yuntai" in q
+    impact = q.split("Errors that matter most", 2)[2].split("</table>", 1)[0]
+    assert "<td>yes</td>" in impact  # sites of the showcase routes are marked
 
 
 def test_a_gaode_export_is_previewed_and_only_ticked_rows_apply(app: Any) -> None:
@@ -247,5 +249,5 @@ def test_an_old_study_tour_says_the_data_changed(tmp_path: Path) -> None:
     edit = SiteEdit({"ticket_cny": float(rec.row["ticket_cny"]) + 5}, source="price board", confidence="medium")
     sites.edit(visited[0], edit, editor=Editor("wang"), expected_version=rec.version)
     page = staff.get(f"/staff/study/{plan['id']}?lang=en").get_data(as_text=True)
-    assert "The site data has changed since this plan was made (data version 1, now 2; 1 changes" in page
+    assert "The site data has changed since this plan was made (data version 1, now 2; 1 change, on " in page
     assert visited[0] in page.split("data-changed", 1)[1].split("</div>", 1)[0]

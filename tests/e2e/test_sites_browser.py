@@ -65,3 +65,28 @@ def test_staff_drag_the_marker_save_with_a_source_and_see_the_history(
     assert f"{lat1:.7f}" in history and f"{lon1:.7f}" in history
     check_axe(page, "site history")
     watch.assert_clean()
+
+
+def test_pasted_gcj02_coordinates_are_shown_as_wgs84_before_saving(
+    server: LiveServer, offline_page: Callable[[str], PageWatch]
+) -> None:
+    from tourplan.coords import gcj02_to_wgs84
+
+    watch = offline_page(f"{server.url}/staff/sites/chenjiagou/edit?lang=en")
+    page = watch.page
+    if "/staff/login" in page.url:
+        _login(page, server.url)
+        page.wait_for_url("**/staff/sites/chenjiagou/edit**")
+    page.wait_for_selector("#site-map .leaflet-marker-icon", timeout=20_000)
+    page.select_option("#datum", "gcj02")
+    page.fill("#lat", "34.9021")
+    page.fill("#lon", "113.0602")
+    page.dispatch_event("#lon", "change")
+    w_lat, w_lon = gcj02_to_wgs84(34.9021, 113.0602)
+    expected = f"{w_lat:.7f}, {w_lon:.7f}"
+    page.wait_for_function(
+        "t => document.getElementById('wgs84-value').textContent === t", arg=expected, timeout=10_000
+    )
+    assert page.input_value("#method") == "paste"
+    assert page.input_value("#lat") == "34.9021"  # what was pasted stays; the server converts on save
+    watch.assert_clean()

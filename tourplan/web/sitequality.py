@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import select
 
-from tourplan.data import CONFIDENCE_LEVELS
-from tourplan.errors import DataValidationError, Problem
+from tourplan.data import CONFIDENCE_LEVELS, THEMES
+from tourplan.errors import DataValidationError, Problem, TourplanError
 from tourplan.poi_import import ImportMatch, PoiPoint, match_points, read_poi_export
 from tourplan.sitestore import merged_source
 from tourplan.store import _Itinerary, _StudyPlan, new_id
-from tourplan.web.services import get_store, site_data
+from tourplan.web.services import get_store, showcase_result, site_data
 from tourplan.web.sitedata import plan_site_ids, site_store
 
 if TYPE_CHECKING:
@@ -168,8 +168,11 @@ def quality_report(top: int = 25) -> QualityReport:
     """Counts per confidence, the errors that matter most, points shared by several sites, gaps."""
     version, recs = site_store().records()
     showcase: set[str] = set()
-    for result in current_app.extensions.get("tourplan.showcase", {}).values():
-        showcase |= plan_site_ids(result)
+    for theme in THEMES:  # the themed routes promotional sites embed (planned once per data version)
+        try:
+            showcase |= plan_site_ids(showcase_result(theme))
+        except TourplanError:
+            continue
     saved = _saved_plan_counts()
     impact = [
         Impact(
