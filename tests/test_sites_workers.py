@@ -69,8 +69,7 @@ def test_an_edit_on_one_worker_is_used_by_plans_on_the_other(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     url = f"sqlite:///{tmp_path / 'tourplan.sqlite'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
-    store = Store(url)
-    SiteStore(store).seed(read_rows(default_pois_path()))
+    store = Store(url)  # the site table is not seeded: both workers race to seed it at start
     store.add_user("staff", "staff-password-1")
     _rec, token = issue_token(store, "staff")
     store.dispose()
@@ -93,3 +92,8 @@ def test_an_edit_on_one_worker_is_used_by_plans_on_the_other(
         assert set(plans) == {(new["lat"], new["lon"], 2)}
     finally:
         server.stop()
+    store = Store(url)
+    sites = SiteStore(store)
+    assert sites.data_version() == 2 and len(sites.records()[1]) == len(read_rows(default_pois_path()))
+    assert [c.username for c in sites.history(SITE)] == ["staff"]
+    store.dispose()

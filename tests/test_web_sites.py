@@ -77,6 +77,9 @@ def test_a_gcj02_edit_is_stored_in_wgs84_recorded_and_used_by_new_plans(app: Any
     old_page = client.get(f"/i/{old_plan.get_json()['id']}?lang=en").get_data(as_text=True)
     assert "The site data has changed since this plan was made" in old_page
     assert SITE in old_page.split("data-changed", 1)[1].split("</div>", 1)[0]
+    changed = client.get(f"/api/v1/itineraries/{old_plan.get_json()['id']}").get_json()["data_changed"]
+    assert (changed["planned_on"], changed["current"], changed["changes"], changed["sites"]) == (1, 2, 1, [SITE])
+    assert client.get(f"/api/v1/itineraries/{new_plan['id']}").get_json()["data_changed"] is None
     new_page = client.get(f"/i/{new_plan['id']}?lang=en").get_data(as_text=True)
     assert "The site data has changed" not in new_page
 

@@ -29,6 +29,7 @@ from tourplan.itinerary import PACES
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.web import services
 from tourplan.web.auth import staff_required
+from tourplan.web.sitedata import data_changes_json
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -182,6 +183,11 @@ class ItinerarySchema(ma.Schema):
     result = ma.fields.Dict(
         metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
     )
+    data_changed = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "Site data changed since the plan (planned_on, current, changes, last_change, "
+                  "sites of the plan that changed); null when it did not"},
+    )  # fmt: skip
 
 
 class ExportQuerySchema(_Strict):
@@ -410,6 +416,7 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
+        "data_changed": data_changes_json(rec.result),  # tourplan.web.sitedata
     }
 
 

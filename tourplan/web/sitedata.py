@@ -130,6 +130,20 @@ def data_changes(result: Mapping[str, Any]) -> DataChangeNote | None:
     return DataChangeNote(planned, now, len(changes), last.astimezone(CST) if last else None, touched)
 
 
+def data_changes_json(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """:func:`data_changes` as JSON (the API's ``data_changed``), or None."""
+    note = data_changes(result)
+    if note is None:
+        return None
+    return {
+        "planned_on": note.planned_on,
+        "current": note.current,
+        "changes": note.changes,
+        "last_change": note.last_change.isoformat() if note.last_change else None,
+        "sites": list(note.plan_sites),
+    }
+
+
 def plan_site_ids(result: Mapping[str, Any]) -> set[str]:
     """Site ids a saved itinerary or study-tour result visits."""
     out: set[str] = set()
