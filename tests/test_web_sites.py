@@ -254,3 +254,27 @@ def test_an_old_study_tour_says_the_data_changed(tmp_path: Path) -> None:
     page = staff.get(f"/staff/study/{plan['id']}?lang=en").get_data(as_text=True)
     assert "The site data has changed since this plan was made (data version 1, now 2; 1 change, on " in page
     assert visited[0] in page.split("data-changed", 1)[1].split("</div>", 1)[0]
+
+
+def test_an_osm_extract_is_previewed_with_distances_and_confidences(app: Any, data_dir: Path) -> None:
+    staff = helpers.login(app.test_client())
+    sites = app.extensions["tourplan.data"].sites
+    raw = (data_dir / "tiny.osm").read_bytes()
+    r = staff.post("/staff/sites/import?lang=en", data={"file": (io.BytesIO(raw), "tiny.osm"), "datum": ""},
+                   content_type="multipart/form-data")  # fmt: skip
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    rows = {tr.split('value="', 1)[1].split('"', 1)[0]: tr for tr in page.split("<tr><td><input")[1:]}
+    assert set(rows) == {"peoples_park_jiaozuo", "longyuan_lake_park"}
+    park = sites.get("peoples_park_jiaozuo")
+    moved = float(distance_km(float(park.row["lat"]), float(park.row["lon"]), 35.2531, 113.2262)) * 1000
+    assert f"<td>{moved:.0f}</td>" in rows["peoples_park_jiaozuo"]
+    assert f"{park.row['confidence']} → high" in rows["peoples_park_jiaozuo"]
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    assert staff.post("/staff/sites/import/apply", data={"token": token, "row": ["peoples_park_jiaozuo"]}).status_code == 303
+    after = sites.get("peoples_park_jiaozuo")
+    assert (after.row["lat"], after.row["lon"]) == ("35.2531000", "113.2262000")
+    assert after.row["source"].startswith("https://www.openstreetmap.org/node/1001; ")
+    assert sites.get("longyuan_lake_park").version == 1  # not ticked, not changed
+    again = staff.post("/staff/sites/import/apply", data={"token": token, "row": ["longyuan_lake_park"]})
+    assert again.status_code == 303 and sites.get("longyuan_lake_park").version == 1  # a preview applies once
