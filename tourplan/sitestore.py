@@ -650,7 +650,8 @@ class SiteStore:
             problems: list[Problem] = []
             merged: dict[str, dict[str, str]] = {}
             for n, (sid, row) in enumerate(incoming.items(), start=1):
-                base = current[sid].row if sid in current else {}
+                # a whole table replaces each row (an absent column means its default, as in the loader)
+                base = current[sid].row if sid in current and not remove_missing else {}
                 new = {**base, **{k: str(v).strip() for k, v in row.items()}}
                 try:
                     check_site_row(new, name=kind, row_number=n, known_ids=ids)
