@@ -169,15 +169,17 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
     click.echo(f"{name}: {len(sites)} sites, {len(edges)} explicit legs, OK")
 
 
-@main.command("sites")
+@main.group("sites", invoke_without_command=True)
 @data_option
 @click.option("--category", multiple=True, help="Only this category (repeatable).")
 @click.option("--theme", multiple=True, help="Only sites with this theme (repeatable).")
 @click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), default=None)
 @click.option("--search", "text", default=None, help="Text in the name (zh or en).")
 @format_option("text", "json", "csv")
+@click.pass_context
 @handle_errors
 def sites_cmd(
+    ctx: click.Context,
     data_path: Path | None,
     edges_path: Path | None,
     category: tuple[str, ...],
@@ -186,10 +188,12 @@ def sites_cmd(
     text: str | None,
     fmt: str,
 ) -> None:
-    """List sites, optionally filtered."""
+    """List sites, optionally filtered (``sites export``/``sites edit``: the web app's table)."""
     from tourplan.data import load_sites, sites_frame
 
     del edges_path
+    if ctx.invoked_subcommand is not None:
+        return
     table = load_sites(data_path).filter(
         category=category or None, theme=theme or None, grade=grade, text=text
     )
@@ -699,6 +703,12 @@ def warmup() -> None:
 
     for part, seconds in warm_up().items():
         click.echo(f"{part}: ready in {seconds:.1f} s")
+
+
+# --------------------------------------------------------------------------- site data in the store, API tokens
+from tourplan.cli_sites import register as _register_site_commands  # noqa: E402
+
+_register_site_commands(sites_cmd, users)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,7 @@ from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.web.auth import staff_required
 from tourplan.web.services import planning, simulations
 from tourplan.web.services.data import get_store, jsonable, site_data
+from tourplan.web.sitedata import data_changes_json
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -183,6 +184,11 @@ class ItinerarySchema(ma.Schema):
     result = ma.fields.Dict(
         metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
     )
+    data_changed = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "Site data changed since the plan (planned_on, current, changes, last_change, "
+                  "sites of the plan that changed); null when it did not"},
+    )  # fmt: skip
 
 
 class ExportQuerySchema(_Strict):
@@ -411,6 +417,7 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
+        "data_changed": data_changes_json(rec.result),  # tourplan.web.sitedata
     }
 
 
@@ -453,14 +460,7 @@ class Sites(MethodView):
         return {"count": len(table), "sites": [_site(s) for s in table]}
 
 
-@blp.route("/sites/<site_id>")
-class SiteItem(MethodView):
-    @blp.response(200, SiteSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, site_id: str) -> dict[str, Any]:
-        """One site."""
-        s = site_data().sites.get(site_id)
-        return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
+# GET/PATCH /sites/<site_id> and its history: tourplan.web.sites_api (site data in the store)
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -568,7 +568,11 @@ class SimulationItem(MethodView):
 
 def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
     """Register the API blueprint and its OpenAPI document."""
+    from tourplan.web import sites_api
+
     api = _Api(app)
     csrf.exempt(blp)
+    csrf.exempt(sites_api.blp)
     api.register_blueprint(blp)
+    api.register_blueprint(sites_api.blp)
     return api
