@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Any
 
 import numpy as np
 import pytest
 
 from tourplan.errors import RequestValidationError
-from tourplan.flow import FixedArrival, FlowResult, Scenario, simulate
+from tourplan.flow import FixedArrival, FlowResult, Scenario, simulate, tier
 from tourplan.study import PublicLoad, StudyTourRequest, plan_study_tour
 
 DATE = dt.date(2026, 10, 3)
@@ -21,10 +22,18 @@ def test_alert_tiers_and_overload(bundled_sites, bundled_graph, flow_plans) -> N
     levels = {a.level for a in r.alerts}
     assert "red" in levels
     for a in r.alerts:
-        lim = {"yellow": 0.8, "orange": 0.9, "red": 1.0}[a.level]
-        assert a.ratio >= lim - 1e-9
-        if a.level != "red":
-            assert a.ratio < {"yellow": 0.9, "orange": 1.0}[a.level]
+        # Whole percent of the people at the site (inside + queueing): yellow 80-89, orange 90-100, red over 100.
+        pct = math.floor(100 * a.ratio + 1e-7)
+        lo, hi = {"yellow": (80, 89), "orange": (90, 100), "red": (101, math.inf)}[a.level]
+        assert lo <= pct <= hi, a
+        assert a.level == tier(pct)
+    # Red exactly where the whole percent of people at the site passes 100: a queue at its full gate.
+    cap = r.capacity_instant[:, None]
+    red = {(a.site_id, a.slot_start) for a in r.alerts if a.level == "red"}
+    over = np.argwhere((cap > 0) & (100 * r.load >= 101 * cap))
+    assert red == {(r.site_ids[i], int(r.slot_starts[j])) for i, j in over}
+    assert all(r.queue[r.index(sid), (t - r.day_start) // r.slot_minutes] > 0 for sid, t in red)
+    assert (r.load >= r.peak).all() and r.ratio().max() > 1.5, "demand shows past 100 %, not capped"
     assert r.queue.max() > 0
     d = json.loads(json.dumps(r.to_dict()))
     assert d["slot_minutes"] == 15

@@ -29,8 +29,12 @@ engine, _core
     The event loop (compiled with numba) and its driver, :func:`simulate_stops`.
 aggregate
     Stop times to per-site, per-slot and per-area figures.
+alerts
+    Warning tiers (:func:`tier`), :class:`Alert`, :class:`Episode`.
+measures
+    Countermeasures: :class:`Measures` (timed entry, daily caps, moved groups).
 result
-    :class:`FlowResult`, :class:`AreaFlow`, :class:`Alert`, :class:`PublicLoad`.
+    :class:`FlowResult`, :class:`AreaFlow`, :class:`MeasureOutcome`, :class:`PublicLoad`.
 forecast
     The planner's crowd hook (:class:`CrowdHook`) and :class:`CrowdForecast`.
 plot
@@ -39,6 +43,7 @@ plot
 
 from __future__ import annotations
 
+from tourplan.flow.alerts import TIERS, Episode, tier
 from tourplan.flow.calendar import DAY_TYPES, HOLIDAYS, MAKEUP_WORKDAYS, day_type
 from tourplan.flow.defaults import (
     DEFAULT_AREA_SHARES,
@@ -50,9 +55,18 @@ from tourplan.flow.defaults import (
 )
 from tourplan.flow.engine import StopsResult, simulate_stops
 from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdHook
+from tourplan.flow.measures import Measures, lbt_quota
 from tourplan.flow.plans import PlanLibrary
 from tourplan.flow.plot import plot_occupancy
-from tourplan.flow.result import ALERT_LEVELS, Alert, AreaFlow, FlowResult, PublicLoad, StopLog
+from tourplan.flow.result import (
+    ALERT_LEVELS,
+    Alert,
+    AreaFlow,
+    FlowResult,
+    MeasureOutcome,
+    PublicLoad,
+    StopLog,
+)
 from tourplan.flow.scenario import (
     DEFAULT_ENTRIES,
     EntryPoint,
@@ -73,6 +87,7 @@ __all__ = [
     "MAKEUP_WORKDAYS",
     "PROFILES",
     "SELF_DRIVE_SHARE",
+    "TIERS",
     "YUNTAI_PEAK_GOLDEN_WEEK",
     "YUNTAI_PEAK_MAY_DAY",
     "Alert",
@@ -81,8 +96,11 @@ __all__ = [
     "CrowdForecast",
     "CrowdHook",
     "EntryPoint",
+    "Episode",
     "FixedArrival",
     "FlowResult",
+    "MeasureOutcome",
+    "Measures",
     "PlanLibrary",
     "PublicLoad",
     "Scenario",
@@ -92,7 +110,9 @@ __all__ = [
     "check_sites",
     "day_type",
     "default_segments",
+    "lbt_quota",
     "plot_occupancy",
     "simulate",
     "simulate_stops",
+    "tier",
 ]
