@@ -31,6 +31,8 @@ aggregate
     Stop times to per-site, per-slot and per-area figures.
 alerts
     Warning tiers (:func:`tier`), :class:`Alert`, :class:`Episode`.
+compare
+    :func:`compare`: a run as planned and one with measures, side by side.
 measures
     Countermeasures: :class:`Measures` (timed entry, daily caps, moved groups).
 result
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 from tourplan.flow.alerts import TIERS, Episode, tier
 from tourplan.flow.calendar import DAY_TYPES, HOLIDAYS, MAKEUP_WORKDAYS, day_type
+from tourplan.flow.compare import Comparison, compare
 from tourplan.flow.defaults import (
     DEFAULT_AREA_SHARES,
     DEFAULT_VISITORS,
@@ -92,6 +95,7 @@ __all__ = [
     "YUNTAI_PEAK_MAY_DAY",
     "Alert",
     "AreaFlow",
+    "Comparison",
     "CrowdAdjustment",
     "CrowdForecast",
     "CrowdHook",
@@ -108,6 +112,7 @@ __all__ = [
     "StopLog",
     "StopsResult",
     "check_sites",
+    "compare",
     "day_type",
     "default_segments",
     "lbt_quota",

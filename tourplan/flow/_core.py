@@ -22,10 +22,10 @@ the same loop): a daily cap per site, counted at admission; and per site
 timed-entry quotas per entry slot.  A site under quotas admits a visitor
 when their slot has quota left and there is room inside; otherwise the
 visitor takes the next slot with quota left at the same offset within the
-slot (shifted: the visit comes back then, holding that slot) if the wait
-stays within their patience and before closing.  Refused visits go to the
-stop's alternative site once (``st_alt``, with the dwell scaled by the two
-sites' visit times), or are given up while the visitor goes on with the
+slot (shifted: the visit comes back then, holding that slot) if the site
+is still open then and the visitor's day is not put back by more than
+their patience in all.  Refused visits go to the
+stop's alternative site once (``st_alt``, for the same planned time), or are given up while the visitor goes on with the
 rest of the plan.  Stop flags record what happened (:data:`F_RESERVED`,
 :data:`F_SHIFTED`, :data:`F_DIVERTED`, :data:`F_REFUSED`).
 """
@@ -272,9 +272,9 @@ def run_events(
     day_cap: np.ndarray,
     day_used: np.ndarray,
     st_alt: np.ndarray,
-    visit: np.ndarray,
     st_flag: np.ndarray,
     st_shift: np.ndarray,
+    v_shift: np.ndarray,
     counts: np.ndarray,
 ) -> int:
     """Process up to ``max_events`` arrivals in time order; return the heap size left.
@@ -283,8 +283,9 @@ def run_events(
     ``j`` (slots of ``q_slot`` minutes from midnight; ``quota[s, 0] < 0``: no
     quotas at ``s``), used ``q_used``; ``day_cap[s]`` admissions a day (< 0:
     none), used ``day_used``; ``st_alt`` a stop's alternative site (< 0:
-    none); ``visit`` the sites' visit minutes; per stop ``st_flag`` and the
-    minutes ``st_shift`` it was put back; ``counts[s]`` the site counters.
+    none); per stop ``st_flag`` and the
+    minutes ``st_shift`` it was put back; per visitor the minutes
+    ``v_shift`` their day was put back; ``counts[s]`` the site counters.
     """
     done = 0
     n_q = quota.shape[1]
@@ -328,7 +329,7 @@ def run_events(
                     jn = -1
                     for jj in range(j + 1, n_q):
                         later = t + (jj - j) * q_slot
-                        if st_shift[k] + (later - t) > patience or later >= close:
+                        if v_shift[v] + (later - t) > patience or later >= close:
                             break
                         if q_used[s, jj] < quota[s, jj]:
                             jn = jj
@@ -340,6 +341,7 @@ def run_events(
                         st_flag[k] |= F_RESERVED | F_SHIFTED
                         later = _quantise(t + (jn - j) * q_slot)
                         st_shift[k] += later - t
+                        v_shift[v] += later - t
                         st_arrive[k] = later
                         hsize = _gpush(heap, hsize, _key(later, v))
                         continue
@@ -351,8 +353,6 @@ def run_events(
                 node = st_node[k]
                 if alt >= 0 and not st_flag[k] & F_DIVERTED:
                     st_flag[k] = (st_flag[k] | F_DIVERTED) & ~F_SHIFTED
-                    if visit[s] > 0:
-                        st_dwell[k] *= visit[alt] / visit[s]
                     st_site[k] = alt
                     st_node[k] = alt
                     hsize = _advance(

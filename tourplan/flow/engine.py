@@ -48,7 +48,7 @@ class Stops:
     :data:`~tourplan.flow._core.PENDING` or
     :data:`~tourplan.flow._core.SKIPPED` before the run and is resolved
     **in place** by :func:`run` (which also puts a diverted stop's
-    alternative site, and its dwell, in ``st_site`` and ``st_dwell``).
+    alternative site in ``st_site``).
     """
 
     v_ptr: IntArray
@@ -89,14 +89,13 @@ class Controls:
     ``quota[s, j]`` entries at site ``s`` in entry slot ``j`` (``slot``
     minutes from midnight; a row of -1: no quotas at ``s``); ``day_cap[s]``
     admissions a day (-1: none); ``alt[k]`` the alternative site of stop
-    ``k`` (-1: none); ``visit[s]`` visit minutes (scales a diverted dwell).
+    ``k`` (-1: none).
     """
 
     quota: IntArray
     slot: float
     day_cap: IntArray
     alt: IntArray
-    visit: FloatArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +104,8 @@ class Outcome:
 
     NaN where a stop was not reached or not admitted.  With controls, per
     stop the flags (:data:`~tourplan.flow._core.F_SHIFTED` ...) and the
-    minutes it was put back, and per site the counters
+    minutes it was put back, per visitor the minutes their day was put back,
+    and per site the counters
     (:data:`~tourplan.flow._core.C_SHIFTED` ...); otherwise empty.
     """
 
@@ -115,6 +115,7 @@ class Outcome:
     v_end: FloatArray
     flag: npt.NDArray[np.int8]
     shift: FloatArray
+    v_shift: FloatArray
     counts: IntArray
 
 
@@ -168,12 +169,13 @@ def run(
     if controls is None:
         controls = Controls(
             np.full((n_sites, 1), -1, dtype=np.int64), 1440.0, np.full(n_sites, -1, dtype=np.int64),
-            np.full(1, -1, dtype=np.int64), np.zeros(n_sites),
+            np.full(1, -1, dtype=np.int64),
         )  # fmt: skip
     n_flag = n_stops if on else 0
     out = Outcome(
         np.full(n_stops, np.nan), np.full(n_stops, np.nan), np.full(n_stops, np.nan), np.full(n_v, np.nan),
-        np.zeros(max(n_flag, 1), dtype=np.int8), np.zeros(max(n_flag, 1)), np.zeros((n_sites, 3), dtype=np.int64),
+        np.zeros(max(n_flag, 1), dtype=np.int8), np.zeros(max(n_flag, 1)), np.zeros(n_v if on else 1),
+        np.zeros((n_sites, 3), dtype=np.int64),
     )  # fmt: skip
     q_used = np.zeros_like(controls.quota)
     day_used = np.zeros(n_sites, dtype=np.int64)
@@ -192,7 +194,7 @@ def run(
             stops.st_status, out.arrive, out.admit, out.depart, sites.travel, sites.open_lo, sites.open_hi,
             sites.n_open, sites.capacity, s_off, s_len, s_heap, patience, v_k, out.v_end, heap,
             on, controls.quota, q_used, float(controls.slot), controls.day_cap, day_used, controls.alt,
-            controls.visit, out.flag, out.shift, out.counts,
+            out.flag, out.shift, out.v_shift, out.counts,
         )  # fmt: skip
         done += chunk
         if on_chunk is not None:

@@ -7,7 +7,8 @@
   site.  A site under quotas also stops entries while it is full (the red
   tier's 限流), so nobody queues at its gate: a visitor whose slot is used
   up, or who finds the site full, takes the next slot with quota left
-  (shifted), else goes to the plan's alternative site, else goes on with
+  (shifted), else spends the stop's time at the plan's alternative site
+  (:func:`alternatives`), else goes on with
   the rest of the plan; one who gets in nowhere is turned away.
 * **Daily cap (限流)**: most admissions a day per site; over it, the same
   alternatives (no later slot helps).
@@ -38,10 +39,12 @@ if TYPE_CHECKING:
     from tourplan.data import Site
     from tourplan.flow._types import FloatArray, IntArray
 
-__all__ = ["ALT_TRAVEL_MINUTES", "Measures", "alternatives", "controls", "lbt_quota"]
+__all__ = ["ALT_TRAVEL_MINUTES", "ALT_VISIT_FACTOR", "Measures", "alternatives", "controls", "lbt_quota"]
 
 #: ASSUMPTION: a visitor refused at a site goes to an alternative at most this far (their mode's minutes).
 ALT_TRAVEL_MINUTES = 45.0
+#: ASSUMPTION: nor to a site whose visit takes more than this many times the refused one's.
+ALT_VISIT_FACTOR = 1.5
 #: Categories that are never an alternative (nor get one): places to sleep or change trains.
 _NOT_A_VISIT = ("transport", "hotel")
 
@@ -203,8 +206,7 @@ def controls(
     cap = np.full(n, -1, dtype=np.int64)
     for sid, c in measures.daily_caps:
         cap[idx[sid]] = c
-    visit = np.array([float(s.visit_minutes) for s in site_list])
-    return Controls(quota, float(slot_minutes), cap, alt, visit), len(table), len(measures.daily_caps)
+    return Controls(quota, float(slot_minutes), cap, alt), len(table), len(measures.daily_caps)
 
 
 def alternatives(
@@ -219,8 +221,10 @@ def alternatives(
     The best match for the plan's interests (:func:`~tourplan.itinerary.site_score`)
     among the sites open that day with a C0 and a visit time that are not in
     the plan, of the same kind (a restaurant for a restaurant, a sight for a
-    sight), at most :data:`ALT_TRAVEL_MINUTES` away by the plan's travel
-    matrix ``travel[p]``.  Deterministic; ties go to the lower site index.
+    sight), whose visit time is at most :data:`ALT_VISIT_FACTOR` times the
+    refused site's (the visitor spends the stop's planned time there), at
+    most :data:`ALT_TRAVEL_MINUTES` away by the plan's travel matrix
+    ``travel[p]``.  Deterministic; ties go to the lower site index.
     """
     idx = {s.id: i for i, s in enumerate(site_list)}
     usable = [
@@ -244,6 +248,8 @@ def alternatives(
             if site_list[i].category not in _NOT_A_VISIT:
                 for cand in ranked[key]:
                     if cand in in_plan or (site_list[cand].category == "food") != food:
+                        continue
+                    if site_list[cand].visit_minutes > ALT_VISIT_FACTOR * site_list[i].visit_minutes:
                         continue
                     if mat[i, cand] <= ALT_TRAVEL_MINUTES:
                         pick = cand
