@@ -27,8 +27,9 @@ from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
-from tourplan.web import services
 from tourplan.web.auth import staff_required
+from tourplan.web.services import planning, simulations
+from tourplan.web.services.data import get_store, jsonable, site_data
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -430,7 +431,7 @@ def _run(rec: RunRecord) -> dict[str, Any]:
 
 
 def _get_itinerary(iid: str) -> ItineraryRecord:
-    rec = services.get_store().get_itinerary(iid)
+    rec = get_store().get_itinerary(iid)
     return _found(rec, "no saved itinerary has this id", "id", f"unknown id {iid!r}")
 
 
@@ -443,7 +444,7 @@ class Sites(MethodView):
     @blp.response(200, SiteListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List sites, filtered by category, theme, grade band and text."""
-        table = services.site_data().sites.filter(
+        table = site_data().sites.filter(
             category=args.get("category") or None,
             theme=args.get("theme") or None,
             grade=args.get("grade"),
@@ -458,7 +459,7 @@ class SiteItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, site_id: str) -> dict[str, Any]:
         """One site."""
-        s = services.site_data().sites.get(site_id)
+        s = site_data().sites.get(site_id)
         return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
 
 
@@ -473,7 +474,7 @@ class Itineraries(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="Unknown place or impossible request")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Plan an itinerary and save it; the id is the share link's key."""
-        rec = services.plan_and_save(args)
+        rec = planning.plan_and_save(args)
         body = _itinerary(rec)
         return body, 201, {"Location": body["api_url"]}
 
@@ -517,9 +518,9 @@ class StudyTours(MethodView):
         """Plan study tours for several groups and save the plan (staff)."""
         values = dict(args)
         name = str(values.pop("name", "study tour"))
-        result = services.plan_study(values)
-        rec = services.get_store().save_study(
-            name, services.jsonable(values), result, owner_id=int(current_user.id)
+        result = planning.plan_study(values)
+        rec = get_store().save_study(
+            name, jsonable(values), result, owner_id=int(current_user.id)
         )
         return _study(rec), 201
 
@@ -533,7 +534,7 @@ class StudyTourItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
-        rec = services.get_store().get_study(plan_id)
+        rec = get_store().get_study(plan_id)
         return _study(_found(rec, "no study-tour plan has this id", "id", f"unknown id {plan_id!r}"))
 
 
@@ -550,7 +551,7 @@ class Simulations(MethodView):
     @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start a visitor-flow simulation in the background (staff); poll its URL."""
-        rec = services.start_simulation(args, owner_id=int(current_user.id))
+        rec = simulations.start_simulation(args, owner_id=int(current_user.id))
         body = _run(rec)
         return body, 202, {"Location": body["url"]}
 
@@ -561,7 +562,7 @@ class SimulationItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, run_id: str) -> dict[str, Any]:
         """Status, progress (0-1) and, once done, the result of a run."""
-        rec = services.get_store().get_run(run_id)
+        rec = get_store().get_run(run_id)
         return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
 
 
