@@ -7,6 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tourplan.errors import RequestValidationError
 from tourplan.flow import Measures, Scenario, compare, lbt_quota, simulate
@@ -215,3 +217,36 @@ def test_compare_needs_the_same_day(flow_run, bundled_sites, bundled_graph, flow
     same = compare(flow_run, flow_run).to_dict()
     assert same["removed"] == 0 and not same["new_episodes"]
     assert same["planned"] == same["measured"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    visitors=st.integers(0, 1500),
+    seed=st.integers(0, 2**16),
+    timed=st.booleans(),
+    quota=st.integers(0, 30),
+    cap=st.integers(0, 400),
+    patience=st.sampled_from([0.0, 30.0, 120.0]),
+)
+def test_measures_invariants(
+    bundled_sites, bundled_graph, flow_plans, visitors, seed, timed, quota, cap, patience
+) -> None:  # type: ignore[no-untyped-def]
+    m = Measures(
+        timed_entry=timed, quotas=(("jiaozuo_museum", quota),), daily_caps=(("yuntai_hongshixia", cap),)
+    )
+    sc = Scenario(date=DATE, visitors=visitors, measures=m, patience_minutes=patience)
+    r = simulate(sc, bundled_sites, bundled_graph, seed=seed, plans=flow_plans, keep_log=True)
+    _accounted(r)
+    log = r.log
+    assert set(np.unique(log.status)) <= {0, 1, 2, 3, 5}
+    assert r.daily_visits[r.index("yuntai_hongshixia")] <= cap
+    museum = (log.status == 0) & (log.site == r.index("jiaozuo_museum"))
+    assert np.bincount((log.admit[museum] // 15).astype(np.int64)).max(initial=0) <= quota
+    # Sites under quotas never queue: every admission at its arrival, never more than C0 inside.
+    gated = [r.index("jiaozuo_museum")] + [
+        r.index(s.id) for s in bundled_sites if timed and lbt_quota(s.capacity_instant, s.visit_minutes, 15) > 0
+        and s.category not in ("transport", "hotel")
+    ]  # fmt: skip
+    at_gated = (log.status == 0) & np.isin(log.site, gated)
+    assert np.array_equal(log.admit[at_gated], log.arrive[at_gated])
+    assert (r.load[gated] <= r.capacity_instant[gated][:, None]).all()
