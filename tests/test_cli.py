@@ -175,12 +175,16 @@ def test_cli_simulate_timed_entry_on_a_peak_day(runner):
             assert max(row["load"]) <= c0, sid
             assert max(row["pct"]) <= 100, sid
     assert all(e["level"] != "red" and e["peak_pct"] <= 100 for e in d["episodes"])
+    # Parent areas are gated as a whole too (陈家沟's parts hold more than the village's C0 of 1,200).
+    assert all(max(a["load"]) <= a["capacity_instant"] for a in d["areas"].values())
+    assert not [e for e in d["area_episodes"] if e["level"] == "red"]
     plain = runner.invoke(main, PEAK_DAY)
     assert plain.exit_code == 0, plain.output
     p = json.loads(plain.output)
     assert p["measures"]["active"] is False and p["finished"] + p["inside_at_end"] == 100_000
     red = [e for e in p["episodes"] if e["level"] == "red"]
     assert red and max(e["peak_pct"] for e in red) > 100
+    assert max(p["areas"]["chenjiagou"]["pct"]) > 100
     # The comparison's planned side is exactly this run; each red episode is gone with timed entry.
     c = d["comparison"]
     assert [{k: e[k] for k in p["episodes"][0]} for e in c["episodes"]] == p["episodes"]

@@ -42,7 +42,10 @@ def _one_site_run(
     )
     q = np.full((2, 97), -1, dtype=np.int64)
     q[0] = quota
-    ctl = Controls(q, 15.0, np.array([cap, -1], dtype=np.int64), np.full(n, alt, dtype=np.int64))
+    ctl = Controls(
+        q, 15.0, np.array([cap, -1], dtype=np.int64), np.full(n, alt, dtype=np.int64),
+        np.full(2, -1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
     return stops, run(stops, sites, patience, controls=ctl)
 
 
@@ -137,6 +140,7 @@ def test_timed_entry_keeps_every_site_within_c0(bundled_sites, bundled_graph, fl
     assert ((planned.load > cap) & (cap > 0)).any(), "without measures some site is over C0"
     assert not ((r.load > cap) & (cap > 0)).any()
     assert all(e.level != "red" for e in r.episodes())
+    assert r.areas.ratio().max() <= 1.0, "parent areas are gated as a whole"
     m = r.measures
     assert m.active and m.quota_sites > 40 and m.shifted > 0
     assert m.shifted == r.shifted.sum() and m.diverted + m.skipped <= r.refused.sum()

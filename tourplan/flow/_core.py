@@ -26,7 +26,10 @@ slot (shifted: the visit comes back then, holding that slot) if the site
 is still open then and the visitor's day is not put back by more than
 their patience in all.  Refused visits go to the
 stop's alternative site once (``st_alt``, for the same planned time), or are given up while the visitor goes on with the
-rest of the plan.  Stop flags record what happened (:data:`F_RESERVED`,
+rest of the plan.  Under timed entry a parent area is gated as a whole
+too: a member site under quotas admits only while fewer than the area's
+C0 are inside the area's sites (``area_of``, ``area_cap``; a heap per
+area of its occupants' departure times).  Stop flags record what happened (:data:`F_RESERVED`,
 :data:`F_SHIFTED`, :data:`F_DIVERTED`, :data:`F_REFUSED`).
 """
 
@@ -142,6 +145,21 @@ def _sreplace_root(h: np.ndarray, off: int, size: int, x: float) -> None:
         else:
             break
     h[off + i] = x
+
+
+@njit(cache=True)
+def _area_room(
+    a: int, t: float, area_cap: np.ndarray, a_off: np.ndarray, a_len: np.ndarray, a_heap: np.ndarray
+) -> bool:
+    """Drop area ``a``'s occupants who left by ``t``; whether it has room for one more."""
+    off = a_off[a]
+    n = a_len[a]
+    while n > 0 and a_heap[off] <= t:
+        n -= 1
+        if n > 0:
+            _sreplace_root(a_heap, off, n, a_heap[off + n])
+    a_len[a] = n
+    return bool(n < area_cap[a])
 
 
 @njit(cache=True)
@@ -276,6 +294,11 @@ def run_events(
     st_shift: np.ndarray,
     v_shift: np.ndarray,
     counts: np.ndarray,
+    area_of: np.ndarray,
+    area_cap: np.ndarray,
+    a_off: np.ndarray,
+    a_len: np.ndarray,
+    a_heap: np.ndarray,
 ) -> int:
     """Process up to ``max_events`` arrivals in time order; return the heap size left.
 
@@ -285,7 +308,10 @@ def run_events(
     none), used ``day_used``; ``st_alt`` a stop's alternative site (< 0:
     none); per stop ``st_flag`` and the
     minutes ``st_shift`` it was put back; per visitor the minutes
-    ``v_shift`` their day was put back; ``counts[s]`` the site counters.
+    ``v_shift`` their day was put back; ``counts[s]`` the site counters;
+    ``area_of[s]`` the gated area of site ``s`` (< 0: none), ``area_cap``
+    its C0, and per area a min-heap ``a_heap[a_off[a]:]`` of ``a_len[a]``
+    occupants' departure times.
     """
     done = 0
     n_q = quota.shape[1]
@@ -315,6 +341,8 @@ def run_events(
             elif quota[s, 0] >= 0:
                 j = min(int(t // q_slot), n_q - 1)
                 room = adm <= t
+                if room and area_of[s] >= 0:
+                    room = _area_room(area_of[s], t, area_cap, a_off, a_len, a_heap)
                 if st_flag[k] & F_RESERVED:
                     ok = room
                     if not ok:
@@ -376,6 +404,10 @@ def run_events(
         dep = adm + st_dwell[k]
         if measures:
             day_used[s] += 1
+            a = area_of[s]
+            if a >= 0:
+                _spush(a_heap, a_off[a], a_len[a], dep)
+                a_len[a] += 1
         if c > 0:
             if full:
                 _sreplace_root(s_heap, s_off[s], s_len[s], dep)

@@ -89,13 +89,16 @@ class Controls:
     ``quota[s, j]`` entries at site ``s`` in entry slot ``j`` (``slot``
     minutes from midnight; a row of -1: no quotas at ``s``); ``day_cap[s]``
     admissions a day (-1: none); ``alt[k]`` the alternative site of stop
-    ``k`` (-1: none).
+    ``k`` (-1: none); ``area_of[s]`` the parent area (row of ``area_cap``,
+    its C0) gated as a whole that site ``s`` counts in (-1: none).
     """
 
     quota: IntArray
     slot: float
     day_cap: IntArray
     alt: IntArray
+    area_of: IntArray
+    area_cap: IntArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,7 +172,7 @@ def run(
     if controls is None:
         controls = Controls(
             np.full((n_sites, 1), -1, dtype=np.int64), 1440.0, np.full(n_sites, -1, dtype=np.int64),
-            np.full(1, -1, dtype=np.int64),
+            np.full(1, -1, dtype=np.int64), np.full(n_sites, -1, dtype=np.int64), np.zeros(0, dtype=np.int64),
         )  # fmt: skip
     n_flag = n_stops if on else 0
     out = Outcome(
@@ -177,6 +180,13 @@ def run(
         np.zeros(max(n_flag, 1), dtype=np.int8), np.zeros(max(n_flag, 1)), np.zeros(n_v if on else 1),
         np.zeros((n_sites, 3), dtype=np.int64),
     )  # fmt: skip
+    # Per gated area, room for a departure time per visit its sites can get (diverted ones included).
+    a_size = np.bincount(controls.area_of[controls.area_of >= 0], weights=per_site[controls.area_of >= 0],
+                         minlength=controls.area_cap.shape[0]).astype(np.int64)  # fmt: skip
+    a_off = np.zeros(controls.area_cap.shape[0], dtype=np.int64)
+    np.cumsum(a_size[:-1], out=a_off[1:])
+    a_heap = np.zeros(max(int(a_size.sum()), 1))
+    a_len = np.zeros(controls.area_cap.shape[0], dtype=np.int64)
     q_used = np.zeros_like(controls.quota)
     day_used = np.zeros(n_sites, dtype=np.int64)
     v_k = np.zeros(n_v, dtype=np.int64)
@@ -194,7 +204,8 @@ def run(
             stops.st_status, out.arrive, out.admit, out.depart, sites.travel, sites.open_lo, sites.open_hi,
             sites.n_open, sites.capacity, s_off, s_len, s_heap, patience, v_k, out.v_end, heap,
             on, controls.quota, q_used, float(controls.slot), controls.day_cap, day_used, controls.alt,
-            out.flag, out.shift, out.v_shift, out.counts,
+            out.flag, out.shift, out.v_shift, out.counts, controls.area_of, controls.area_cap, a_off, a_len,
+            a_heap,
         )  # fmt: skip
         done += chunk
         if on_chunk is not None:

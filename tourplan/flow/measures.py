@@ -6,7 +6,8 @@
   admits ``floor(C0 · Δ / t)`` (:func:`lbt_quota`); or a number given per
   site.  A site under quotas also stops entries while it is full (the red
   tier's 限流), so nobody queues at its gate: a visitor whose slot is used
-  up, or who finds the site full, takes the next slot with quota left
+  up, or who finds the site (or, for a part of a parent area such as
+  云台山, the whole area, against the area's C0) full, takes the next slot with quota left
   (shifted), else spends the stop's time at the plan's alternative site
   (:func:`alternatives`), else goes on with
   the rest of the plan; one who gets in nowhere is turned away.
@@ -206,7 +207,21 @@ def controls(
     cap = np.full(n, -1, dtype=np.int64)
     for sid, c in measures.daily_caps:
         cap[idx[sid]] = c
-    return Controls(quota, float(slot_minutes), cap, alt), len(table), len(measures.daily_caps)
+    area_of = np.full(n, -1, dtype=np.int64)
+    area_cap: list[int] = []
+    if measures.timed_entry:
+        parents = sorted({s.parent_id for s in site_list if s.parent_id in idx})
+        rows = {}
+        for p in parents:
+            if site_list[idx[p]].capacity_instant > 0:
+                rows[p] = len(area_cap)
+                area_cap.append(site_list[idx[p]].capacity_instant)
+        for i, s in enumerate(site_list):
+            area = s.id if s.id in rows else s.parent_id
+            if area in rows:
+                area_of[i] = rows[area]
+    ctl = Controls(quota, float(slot_minutes), cap, alt, area_of, np.array(area_cap, dtype=np.int64))
+    return ctl, len(table), len(measures.daily_caps)
 
 
 def alternatives(
