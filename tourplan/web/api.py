@@ -320,6 +320,23 @@ class FixedArrivalSchema(_Strict):
     count = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 100_000))
 
 
+class MeasuresSchema(_Strict):
+    """Countermeasures on a peak day (``tourplan.flow.Measures``): timed entry, quotas, daily caps, 错峰."""
+
+    timed_entry = ma.fields.Boolean(metadata={"description": "quota per slot at every site from its capacity (LB/T 034)"})
+    quotas = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 1_000_000)),
+        metadata={"description": "site id: entries per slot"},
+    )  # fmt: skip
+    daily_caps = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 10_000_000)),
+        metadata={"description": "site id: entries per day"},
+    )  # fmt: skip
+    group_shift_minutes = ma.fields.Integer(
+        strict=True, validate=v.Range(-240, 240), metadata={"description": "move school groups' start times"}
+    )
+
+
 class ScenarioSchema(_Strict):
     """A visitor-flow scenario (``tourplan.flow.Scenario``); the simulation checks every value again."""
 
@@ -360,6 +377,7 @@ class ScenarioSchema(_Strict):
         keys=ma.fields.String(), values=ma.fields.String(validate=v.OneOf(DAY_TYPES)),
         metadata={"description": "YYYY-MM-DD: day type (overrides the built-in calendar)"},
     )  # fmt: skip
+    measures = ma.fields.Nested(MeasuresSchema)
 
 
 class RunSchema(ma.Schema):
