@@ -42,12 +42,15 @@ __all__ = [
     "VISITOR_FIELDS",
     "Edge",
     "Region",
+    "SITE_COLUMNS",
     "Site",
     "SiteTable",
+    "check_site_row",
     "load_edges",
     "fold_name",
     "load_sites",
     "parse_sites",
+    "site_row",
     "sites_frame",
     "visitor_fields",
 ]
@@ -706,10 +709,120 @@ def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) ->
     return out
 
 
+#: Every column of ``pois.csv``, in the bundled file's order (the trail columns last).
+SITE_COLUMNS: tuple[str, ...] = (
+    "id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon", "location_error_m", "elevation_m",
+    "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily", "popularity",
+    "indoor", "accessible", "study_grades", "study_products", "study_notes", "activity_en", "activity_zh",
+    "parent_id", "district", "source", "confidence", "note", "ticket_rule", "ticket_student_cny",
+    "ticket_child_cny", "ticket_source", "trail_km", "trail_ascent_m",
+)  # fmt: skip
+
+
+def check_site_row(
+    row: Mapping[str, str],
+    *,
+    name: str = "<edit>",
+    row_number: int | None = None,
+    region: Region | None = None,
+    known_ids: Iterable[str] | None = None,
+) -> Site:
+    """Validate one row with exactly the rules of :func:`parse_sites`.
+
+    Parameters
+    ----------
+    row
+        Column -> text, as in ``pois.csv`` (values are stripped first).
+    name, row_number
+        Where the row comes from, for the messages.
+    region
+        The box every site must lie in; Jiaozuo by default.
+    known_ids
+        When given, ``parent_id`` must be one of them.
+
+    Returns
+    -------
+    Site
+
+    Raises
+    ------
+    DataValidationError
+        With one problem per bad column.
+
+    Examples
+    --------
+    >>> row = site_row(load_sites()["jiaozuo_station"])
+    >>> check_site_row({**row, "lat": "95"})
+    Traceback (most recent call last):
+    ...
+    tourplan.errors.DataValidationError: 1 problem in site data: <edit>, column 'lat': got '95'; expected a number from -90 to 90 (WGS-84 degrees)
+    """
+    problems: list[Issue] = []
+    rec = {str(k): str(v).strip() for k, v in row.items()}
+    site = _RowChecker(name, row_number, rec, problems).site(region or Region())
+    parent = None if site is None else site.parent_id
+    if parent is not None and known_ids is not None and parent not in set(known_ids):
+        problems.append(Issue(name, row_number, "parent_id", parent, "the id of another row"))
+    if problems or site is None:
+        raise DataValidationError(problems)
+    return site
+
+
+def site_row(site: Site) -> dict[str, str]:
+    """A site as a ``pois.csv`` row (column -> text); :func:`check_site_row` reads it back.
+
+    Examples
+    --------
+    >>> s = load_sites()["jiaozuo_station"]
+    >>> check_site_row(site_row(s)) == s
+    True
+    """
+
+    def num(x: float | None) -> str:
+        return "" if x is None else repr(float(x)) if x != int(x) else str(int(x))
+
+    return {
+        "id": site.id,
+        "name_zh": site.name_zh,
+        "name_en": site.name_en,
+        "aliases": ";".join(site.aliases),
+        "category": site.category,
+        "themes": ";".join(sorted(site.themes)),
+        "lat": repr(site.lat),
+        "lon": repr(site.lon),
+        "location_error_m": num(site.location_error_m),
+        "elevation_m": num(site.elevation_m),
+        "opening_hours": site.opening_hours,
+        "visit_minutes": str(site.visit_minutes),
+        "ticket_cny": num(site.ticket_cny),
+        "capacity_instant": str(site.capacity_instant),
+        "capacity_daily": str(site.capacity_daily),
+        "popularity": num(site.popularity),
+        "indoor": str(site.indoor).lower(),
+        "accessible": str(site.accessible).lower(),
+        "study_grades": ";".join(sorted(site.study_grades)),
+        "study_products": ";".join(sorted(site.study_products)),
+        "study_notes": site.study_notes,
+        "activity_en": site.activity,
+        "activity_zh": site.activity_zh,
+        "parent_id": site.parent_id or "",
+        "district": site.district,
+        "source": site.source,
+        "confidence": site.confidence,
+        "note": site.note,
+        "ticket_rule": site.ticket_rule,
+        "ticket_student_cny": num(site.ticket_student_cny),
+        "ticket_child_cny": num(site.ticket_child_cny),
+        "ticket_source": site.ticket_source,
+        "trail_km": num(site.trail_km),
+        "trail_ascent_m": num(site.trail_ascent_m),
+    }
+
+
 class _RowChecker:
     """Parse one row's fields, appending an Issue for each bad value."""
 
-    def __init__(self, file: str, row: int, rec: dict[str, str], out: list[Issue]) -> None:
+    def __init__(self, file: str, row: int | None, rec: dict[str, str], out: list[Issue]) -> None:
         self.file, self.row, self.rec, self.out = file, row, rec, out
         self.ok = True
 

@@ -103,6 +103,10 @@ class DataHolder:
             return ()
         return load_edges(None, sites)
 
+    def record_upload(self, raw: bytes, filename: str) -> None:
+        """Hook for a store-backed holder (tourplan.web.sitedata); a file-backed one has the file."""
+        del raw, filename
+
     def current(self) -> SiteData:
         """The active data, reloaded if its file changed."""
         path = self.active_path()

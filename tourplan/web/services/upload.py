@@ -138,6 +138,7 @@ def apply_upload(token: str) -> SiteData:
     if previous.exists():
         shutil.copy2(previous, holder.instance / f"pois.csv.{stamp}.bak")
     os.replace(tmp, target)
+    holder.record_upload(raw, "pois.csv")  # site-data store: the upload becomes the current table
     staged.unlink(missing_ok=True)
     current_app.extensions["tourplan.showcase"].clear()
     return holder.current()
