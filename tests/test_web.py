@@ -193,7 +193,9 @@ def test_printable_page_lists_every_leg(client: Any, app: Any, saved: str) -> No
     """How to get from one stop to the next is on paper too: one row per leg, back to the end included."""
     result = _result(app, saved)
     en = client.get(f"/i/{saved}/print?lang=en").get_data(as_text=True)
-    rows = re.findall(r'<tr class="leg-row"><td></td><td colspan="3">→ (\d+) min by [^,]+, ([\d.]+) km</td></tr>', en)
+    rows = re.findall(
+        r'<tr class="leg-row"><td></td><td colspan="4">→ (\d+) min by [^,]+, ([\d.]+) km</td></tr>', en
+    )
     legs = [leg for day in result["days"] for leg in day["legs"]]
     assert len(legs) >= 2
     assert len(rows) == len(legs)
@@ -491,8 +493,17 @@ def test_healthz(client: Any) -> None:
 
 def test_static_assets_are_local(client: Any, saved: str) -> None:
     page = client.get(f"/i/{saved}").get_data(as_text=True)
-    for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', page):
+    assets = re.findall(r'src="(https?://[^"]+)"', page) + re.findall(
+        r'<link[^>]*href="(https?://[^"]+)"', page
+    )
+    assert assets
+    for url in assets:
         assert url.startswith("http://localhost/"), url
+    # The only links out are the hand-offs to the navigation apps.
+    for url in re.findall(r'<a[^>]*href="(https?://[^"]+)"', page):
+        assert url.startswith(("http://localhost/", "https://uri.amap.com/", "https://api.map.baidu.com/")), (
+            url
+        )
     with client.get("/static/vendor/leaflet-1.9.3/leaflet.js") as r:
         assert r.status_code == 200
 

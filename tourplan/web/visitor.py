@@ -27,6 +27,26 @@ __all__ = ["bp"]
 
 bp = Blueprint("visitor", __name__)
 
+
+@bp.app_template_global("hours_text")
+def hours_text(spec: str) -> str:
+    """Opening hours in words in the page's language (the raw text only if it does not parse)."""
+    from tourplan.hours import HoursError, describe_hours
+
+    try:
+        return describe_hours(spec, current_lang())
+    except HoursError:
+        return spec
+
+
+@bp.app_template_global("site_ticket")
+def site_ticket(site: Any) -> str:
+    """A site's entry in the page's language: its ticket, the area ticket that covers it, or free."""
+    from tourplan.sights import stop_ticket
+
+    return stop_ticket(site, site_data().sites).render(current_lang())
+
+
 # Fields of ItineraryRequest that the form shows under another name.
 _FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "interests"}
 
@@ -95,6 +115,11 @@ def _record(iid: str) -> ItineraryRecord:
     return record
 
 
+def _trip(record: ItineraryRecord, lang: str) -> dict[str, Any]:
+    """What the result and print pages show besides the saved result, in ``lang``."""
+    return planning.trip_view(record.result, lang=page_lang(lang))
+
+
 def _exports(iid: str) -> dict[str, str]:
     return {
         "ics": url_for("visitor.export", iid=iid, fmt="ics"),
@@ -127,6 +152,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
         excluded=record.request.get("exclude") or [],
         sites=site_data().sites,
         addable=_addable(record.result, lang),
+        **_trip(record, lang),
     )
 
 
@@ -194,9 +220,18 @@ def export(iid: str, fmt: str) -> ResponseReturnValue:
 def printable(iid: str) -> ResponseReturnValue:
     """A printer-friendly timeline."""
     record = _record(iid)
+    lang = current_lang()
     share_url = url_for("visitor.itinerary", iid=iid, _external=True)
+    parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
     return render_template(
-        "print.html", record=record, result=record.result, share_url=share_url, sites=site_data().sites
+        "print.html",
+        record=record,
+        result=record.result,
+        share_url=share_url,
+        share_qr=planning.qr_svg(share_url, title=_("Scan to open this trip")),
+        map=parts,
+        sites=site_data().sites,
+        **_trip(record, lang),
     )
 
 
