@@ -122,3 +122,56 @@ def test_crowd_colours_legend_and_peak_warning(app: Any, saved: str) -> None:
     assert "Golden Week peak day: go early." in en and "full (about 112% of capacity)" in en
     printed = client.get(f"/i/{new.id}/print").get_data(as_text=True)
     assert 'class="stop-row crowd-red"' in printed
+
+
+# --------------------------------------------------------------------------- the plan form
+
+
+def test_must_see_picker_is_grouped_by_category_without_non_sights(app: Any) -> None:
+    from tourplan.sights import is_sight, sight_groups
+
+    sites = app.extensions["tourplan.data"].current().sites
+    page = app.test_client().get("/?lang=zh").get_data(as_text=True)
+    picker = page.split('id="must-see"', 1)[1].split("</fieldset>", 1)[0]
+    headings = re.findall(r'<h3 class="h-small">([^<]+)</h3>', picker)
+    assert headings == [g.label("zh") for g in sight_groups(sites)]
+    ids = re.findall(r'name="must_see" value="([^"]+)"', picker)
+    assert ids and all(is_sight(sites[i]) for i in ids)
+    assert "jiaozuo_station" not in ids
+    assert not any(
+        sites[i].category in ("transport", "hotel", "other") and not is_sight(sites[i]) for i in ids
+    )
+    assert 'type="search" class="picker-search"' in picker
+
+
+def test_place_suggest_endpoint(app: Any) -> None:
+    client = app.test_client()
+    got = client.get("/places/suggest?q=红石").get_json()
+    assert [s["id"] for s in got["suggestions"]] == ["yuntai_hongshixia"]
+    alias = client.get("/places/suggest?q=焦作火车").get_json()["suggestions"]
+    assert "jiaozuo_station" in [s["id"] for s in alias]
+    en = client.get("/places/suggest?q=Red%20Stone&lang=en").get_json()["suggestions"]
+    assert [s["id"] for s in en] == ["yuntai_hongshixia"]
+    assert en[0]["label"].startswith("Yuntai: Red Stone Gorge")
+    assert client.get("/places/suggest?q=").get_json()["suggestions"] == []
+    assert client.get("/places/suggest?q=zzzzqqq").get_json()["suggestions"] == []
+
+
+def test_place_suggest_is_rate_limited(tmp_path: Any) -> None:
+    limited = make_app(tmp_path, SUGGEST_RATE_LIMIT="3 per minute", RATELIMIT_ENABLED=True)
+    client = limited.test_client()
+    codes = [client.get("/places/suggest?q=云台").status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200]
+    assert codes[3:] == [429, 429]
+
+
+def test_ready_made_routes_open_a_saved_trip(app: Any) -> None:
+    client = app.test_client()
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/routes/history"' in home
+    first = client.get("/routes/history")
+    assert first.status_code == 302 and first.headers["Location"].startswith("/i/")
+    assert client.get("/routes/history").headers["Location"] == first.headers["Location"]  # planned once
+    trip = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert 'class="nav-amap"' in trip
+    assert client.get("/routes/nope").status_code == 404
