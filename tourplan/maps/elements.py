@@ -552,9 +552,10 @@ def _base_map(
     _add_tiles(m, tiles, tianditu_key)
     _Style(_CSS).add_to(m)
     _ScrollGuard().add_to(m)
-    # Keep markers clear of the bottom controls (legend, time slider).
+    # Keep markers clear of the controls: zoom and layers at the top, legend and
+    # time slider at the bottom; fanned-out markers sit up to ~40 px off their point.
     bottom = 100 if time_slider else 60
-    m.fit_bounds([sw, ne], padding_top_left=(24, 24), padding_bottom_right=(24, bottom), max_zoom=16)
+    m.fit_bounds([sw, ne], padding_top_left=(48, 56), padding_bottom_right=(56, bottom), max_zoom=16)
     return m
 
 
