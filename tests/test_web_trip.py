@@ -175,3 +175,24 @@ def test_ready_made_routes_open_a_saved_trip(app: Any) -> None:
     trip = client.get(first.headers["Location"]).get_data(as_text=True)
     assert 'class="nav-amap"' in trip
     assert client.get("/routes/nope").status_code == 404
+
+
+def test_place_error_with_a_code_is_shown_in_the_page_language(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tourplan.messages import Message
+    from tourplan.places import PlaceResolutionError
+    from tourplan.web.services import planning
+
+    def refuse(values: Any) -> Any:
+        raise PlaceResolutionError(
+            Message("place_unknown", {"text": "焦作火车", "candidates": ["焦作站"]}), "start"
+        )
+
+    monkeypatch.setattr(planning, "plan_and_save", refuse)
+    client = app.test_client()
+    zh = client.post("/plan?lang=zh", data={**FORM, "start_text": "焦作火车"}).get_data(as_text=True)
+    assert "找不到“焦作火车”。您要找的是不是：焦作站？" in zh
+    assert re.search(r'id="start_text-error">找不到“焦作火车”', zh)  # on the field
+    en = client.post("/plan?lang=en", data={**FORM, "start_text": "焦作火车"}).get_data(as_text=True)
+    assert "No place called “焦作火车”. Did you mean: 焦作站?" in en

@@ -123,7 +123,10 @@ def plan() -> ResponseReturnValue:
                     problem = f"{name}: {msg}"
             problem = problem or _("Please correct the marked fields.")
         except (PlaceNotFoundError, InfeasibleRequestError) as exc:
-            problem = str(exc)
+            problem = _error_text(exc)
+            field = getattr(form, _FORM_FIELD.get(getattr(exc, "field", ""), ""), None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors), problem]
         else:
             return redirect(url_for("visitor.itinerary", iid=record.id), code=303)
     else:
@@ -179,6 +182,16 @@ def ready_route(theme: str) -> ResponseReturnValue:
         record = get_store().save_itinerary({"date": date, "days": 1, "interests": {theme: 1.0}}, result)
         iid = ids[key] = record.id
     return redirect(url_for("visitor.itinerary", iid=iid), code=302)
+
+
+def _error_text(exc: Exception) -> str:
+    """A planner error in the page's language when it carries a message code, else its text."""
+    from tourplan.messages import Message
+
+    message = getattr(exc, "message", None)
+    if isinstance(message, Message):
+        return message.render(page_lang(current_lang()))
+    return str(exc)
 
 
 def _record(iid: str) -> ItineraryRecord:
@@ -252,7 +265,8 @@ def replan(iid: str) -> ResponseReturnValue:
             add=[a for a in form.add.data or [] if a],
         )
     except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
-        return render_template("error.html", status=422, title=_("Cannot plan this"), message=str(exc)), 422
+        message = _error_text(exc)
+        return render_template("error.html", status=422, title=_("Cannot plan this"), message=message), 422
     return redirect(url_for("visitor.itinerary", iid=new.id), code=303)
 
 
