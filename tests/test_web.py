@@ -19,20 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 DAY = "2025-05-10"  # a Saturday
-FORM = {
-    "date": DAY,
-    "days": "1",
-    "interests": ["history", "culture"],
-    "start": "jiaozuo_station",
-    "start_text": "",
-    "day_start": "08:30",
-    "day_end": "18:00",
-    "pace": "normal",
-    "mode": "drive",
-    "lunch": "y",
-}
-
-
+FORM = {**helpers.VISITOR_FORM, "date": DAY}
 make_app = functools.partial(helpers.make_app, SHOWCASE_DATE=DAY)
 
 
@@ -44,11 +31,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def saved(app: Any) -> str:
     """The id of one itinerary planned through the form."""
-    r = app.test_client().post("/plan", data=FORM)
-    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
-    m = re.fullmatch(r"/i/([A-Za-z0-9_\-]{22})", r.headers["Location"])
-    assert m
-    return m.group(1)
+    return helpers.plan_through_form(app, FORM)
 
 
 def _result(app: Any, iid: str) -> dict[str, Any]:

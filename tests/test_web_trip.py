@@ -15,18 +15,7 @@ import segno
 from tourplan.navigation import site_navigation
 
 DAY = "2025-05-10"
-FORM = {
-    "date": DAY,
-    "days": "1",
-    "interests": ["mountain"],
-    "start": "jiaozuo_station",
-    "start_text": "",
-    "day_start": "08:30",
-    "day_end": "18:00",
-    "pace": "normal",
-    "mode": "drive",
-    "lunch": "y",
-}
+FORM = {**helpers.VISITOR_FORM, "date": DAY, "interests": ["mountain"]}
 make_app = functools.partial(helpers.make_app, SHOWCASE_DATE=DAY)
 
 
@@ -37,9 +26,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def saved(app: Any) -> str:
-    r = app.test_client().post("/plan", data=FORM)
-    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
-    return str(r.headers["Location"].rsplit("/", 1)[-1])
+    return helpers.plan_through_form(app, FORM)
 
 
 def _stops(app: Any, iid: str) -> list[dict[str, Any]]:
