@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import marshmallow as ma
-from flask import url_for
 from flask.views import MethodView
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
@@ -29,6 +28,7 @@ from tourplan.itinerary import PACES
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.web import services
 from tourplan.web.auth import staff_required
+from tourplan.web.urls import external_url
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -395,18 +395,18 @@ def _site(s: Site) -> dict[str, Any]:
     out = _fields(s, *_SITE_FIELDS)
     for name in _SITE_SETS:
         out[name] = sorted(out[name])
-    out["url"] = url_for("visitor.site", site_id=s.id, _external=True)
+    out["url"] = external_url("visitor.site", site_id=s.id)
     return out
 
 
 def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
     return {
         "id": rec.id,
-        "url": url_for("visitor.itinerary", iid=rec.id, _external=True),
-        "api_url": url_for("api.Itinerary", iid=rec.id, _external=True),
-        "embed_url": url_for("embed.itinerary", iid=rec.id, _external=True),
+        "url": external_url("visitor.itinerary", iid=rec.id),
+        "api_url": external_url("api.Itinerary", iid=rec.id),
+        "embed_url": external_url("embed.itinerary", iid=rec.id),
         "exports": {
-            fmt: url_for("api.itinerary_export_suffix", iid=rec.id, fmt=fmt, _external=True)
+            fmt: external_url("api.itinerary_export_suffix", iid=rec.id, fmt=fmt)
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
@@ -416,7 +416,7 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
 def _study(rec: StudyRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "name"),
-        "url": url_for("staff.study", plan_id=rec.id, _external=True),
+        "url": external_url("staff.study", plan_id=rec.id),
         **_fields(rec, "created", "updated", "request", "result"),
     }
 
@@ -424,7 +424,7 @@ def _study(rec: StudyRecord) -> dict[str, Any]:
 def _run(rec: RunRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "status", "progress", "error", "created", "updated"),
-        "url": url_for("api.Simulation", run_id=rec.id, _external=True),
+        "url": external_url("api.Simulation", run_id=rec.id),
         "result": rec.result if rec.status == "done" else None,
     }
 

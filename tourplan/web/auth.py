@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.typing import ResponseReturnValue
 
-__all__ = ["StaffUser", "init_auth", "safe_next", "staff_required"]
+__all__ = ["StaffUser", "init_auth", "staff_required"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,19 +36,6 @@ class StaffUser(UserMixin):  # type: ignore[misc]
     def get_id(self) -> str:
         """Session key of the user."""
         return str(self.id)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths may be redirected to after login.
-
-    Examples
-    --------
-    >>> safe_next("/staff/flow", "/staff/"), safe_next("//evil.example/", "/staff/")
-    ('/staff/flow', '/staff/')
-    """
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def _unauthorized() -> ResponseReturnValue:

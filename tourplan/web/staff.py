@@ -16,7 +16,7 @@ from tourplan.errors import (
     RequestValidationError,
 )
 from tourplan.web import services
-from tourplan.web.auth import StaffUser, safe_next, staff_required
+from tourplan.web.auth import StaffUser, staff_required
 from tourplan.web.forms import (
     ConfirmForm,
     FlowForm,
@@ -29,6 +29,7 @@ from tourplan.web.forms import (
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.urls import external_url, safe_redirect
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -50,7 +51,7 @@ def login() -> ResponseReturnValue:
         rec = services.get_store().check_login(form.username.data or "", form.password.data or "")
         if rec is not None:
             login_user(StaffUser(rec.id, rec.username))
-            return redirect(safe_next(request.args.get("next"), url_for("staff.home")), code=303)
+            return redirect(safe_redirect(request.args.get("next"), url_for("staff.home")), code=303)
         error = _("Wrong user name or password.")
     status = 401 if error else (400 if form.is_submitted() else 200)
     return render_template("staff/login.html", form=form, error=error), status
@@ -243,14 +244,14 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
 
-    embed = url_for("embed.flow", run_id=run_id, _external=True)
+    embed = external_url("embed.flow", run_id=run_id)
     return render_template(
         "staff/flow_run.html",
         run=run,
         view=view,
         map=parts,
         embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
-        oembed_url=url_for("embed.oembed", url=embed, format="json", _external=True) if parts else None,
+        oembed_url=external_url("embed.oembed", url=embed, format="json") if parts else None,
     )
 
 
