@@ -16,7 +16,7 @@ from tourplan.errors import (
     RequestValidationError,
 )
 from tourplan.web import services
-from tourplan.web.auth import StaffUser, staff_required
+from tourplan.web.auth import staff_required
 from tourplan.web.forms import (
     ConfirmForm,
     FlowForm,
@@ -29,6 +29,7 @@ from tourplan.web.forms import (
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.sessions import end_sessions, staff_user
 from tourplan.web.urls import external_url, safe_redirect
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         rec = services.get_store().check_login(form.username.data or "", form.password.data or "")
         if rec is not None:
-            login_user(StaffUser(rec.id, rec.username))
+            login_user(staff_user(rec))
             return redirect(safe_redirect(request.args.get("next"), url_for("staff.home")), code=303)
         error = _("Wrong user name or password.")
     status = 401 if error else (400 if form.is_submitted() else 200)
@@ -59,9 +60,15 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Log out (a POST with the CSRF token, so no other site can log staff out)."""
+    """Log out (a POST with the CSRF token, so no other site can log staff out).
+
+    Every session of the account ends, not only this browser's
+    (:mod:`tourplan.web.sessions`).
+    """
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_sessions(services.get_store(), current_user)
         logout_user()
     return redirect(url_for("visitor.index"), code=303)
 
