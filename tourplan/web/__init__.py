@@ -99,7 +99,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from tourplan.web.services import DataHolder
+    from tourplan.web.sitedata import DataHolder
 
     store = Store(str(app.config["DATABASE_URL"]))
     store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))

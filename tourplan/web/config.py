@@ -16,6 +16,8 @@ import os
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from tourplan.limits import MAX_SITES
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -55,6 +57,11 @@ class DefaultConfig:
     PROXY_FIX: int = 0
     #: Largest request body (the pois.csv upload), bytes.
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
+    #: Most sites an uploaded table may have: the largest table the planner
+    #: serves within its time targets (``bench/table_size.py``).
+    UPLOAD_MAX_SITES: int = MAX_SITES
+    #: Seconds a checked upload waits to be applied before it expires.
+    UPLOAD_STAGING_TTL: float = 3600.0
     #: Largest JSON request body under ``/api/``, bytes (413 beyond).
     API_MAX_CONTENT_LENGTH: int = 256 * 1024
     #: Simulation runs at once (background threads).

@@ -16,8 +16,6 @@ import importlib
 import io
 import json
 import math
-import os
-import shutil
 import threading
 import time
 import warnings
@@ -30,13 +28,14 @@ from flask import current_app
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
-from tourplan.data import load_edges, load_sites, parse_sites
+from tourplan.data import parse_sites
 from tourplan.errors import DataValidationError, Problem, RequestValidationError, TourplanError
 from tourplan.export import csv_cell
-from tourplan.graph import SiteGraph
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.store import ItineraryRecord, RunRecord, Store, StudyRecord, new_id
+from tourplan.web import staging
 from tourplan.web.i18n import ALERT_LEVEL_LABELS
+from tourplan.web.sitedata import DataHolder, SiteData
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -74,75 +73,7 @@ class FeatureUnavailableError(TourplanError, RuntimeError):
 # --------------------------------------------------------------------------- site data
 
 
-@dataclass(frozen=True)
-class SiteData:
-    """The site table in use, its graph, and where it came from."""
-
-    sites: SiteTable
-    graph: SiteGraph
-    version: str
-    path: str
-    uploaded: bool
-
-
-class DataHolder:
-    """Holds the active site data and reloads it when the file changes.
-
-    The active table is ``instance/pois.csv`` once staff uploaded one, else
-    the configured ``POIS_PATH``, else the bundled table. Checking the
-    file's size and modification time on each use lets every worker process
-    pick up an upload made through another.
-    """
-
-    def __init__(self, instance: Path, pois_path: str | None, edges_path: str | None) -> None:
-        self.instance = instance
-        self.pois_path = pois_path
-        self.edges_path = edges_path
-        self._lock = threading.Lock()
-        self._key: tuple[str, int, int] | None = None
-        self._data: SiteData | None = None
-
-    @property
-    def uploaded_path(self) -> Path:
-        """Where an uploaded table lives."""
-        return self.instance / "pois.csv"
-
-    def active_path(self) -> Path:
-        """The file the active table is read from."""
-        if self.uploaded_path.exists():
-            return self.uploaded_path
-        if self.pois_path:
-            return Path(self.pois_path)
-        from tourplan.resources import default_pois_path
-
-        return default_pois_path()
-
-    def edges_for(self, sites: SiteTable) -> tuple[Any, ...]:
-        """Explicit legs valid for ``sites`` (raises DataValidationError)."""
-        if self.edges_path:
-            return load_edges(self.edges_path, sites)
-        if self.pois_path and not self.uploaded_path.exists():
-            return ()
-        return load_edges(None, sites)
-
-    def current(self) -> SiteData:
-        """The active data, reloaded if its file changed."""
-        path = self.active_path()
-        st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
-        data = self._data
-        if data is not None and key == self._key:
-            return data
-        with self._lock:
-            if self._data is not None and key == self._key:
-                return self._data
-            sites = load_sites(path)
-            graph = SiteGraph(sites, self.edges_for(sites))
-            self._data = SiteData(
-                sites, graph, f"{st.st_mtime_ns:x}-{st.st_size:x}", str(path), path == self.uploaded_path
-            )
-            self._key = key
-            return self._data
+# SiteData and DataHolder live in tourplan.web.sitedata (a table goes live only once built).
 
 
 def site_data() -> SiteData:
@@ -837,9 +768,12 @@ def preview_upload(raw: bytes, filename: str) -> UploadPreview:
         :func:`apply_upload` accepts.
     """
     name = Path(filename or "upload.csv").name[:100] or "upload.csv"
+    staging.sweep(_staging(current_app.extensions["tourplan.data"].instance))  # hardening: expired stages
+    if too_big := staging.over_the_cap(raw, name):  # hardening: size cap before any row is checked
+        return UploadPreview(name, tuple(too_big))
     table, problems, warns = _validate(raw, name)
     if problems or table is None:
-        return UploadPreview(name, tuple(problems), tuple(warns))
+        return UploadPreview(name, staging.without_paths(problems), tuple(warns))
     current = site_data().sites
     new_ids, old_ids = set(table.ids), set(current.ids)
     changed = tuple(s.id for s in table if s.id in old_ids and current[s.id] != s)
@@ -860,10 +794,10 @@ def preview_upload(raw: bytes, filename: str) -> UploadPreview:
 def apply_upload(token: str) -> SiteData:
     """Make a staged upload the active site table, atomically.
 
-    The staged file is validated again, written to a temporary file in the
-    instance folder and moved over ``instance/pois.csv`` with
-    :func:`os.replace`; the table in use before is kept as
-    ``instance/pois.csv.<UTC timestamp>.bak``. The bundled ``data/pois.csv``
+    The staged file is validated again and, with its graph built, installed
+    by :meth:`DataHolder.install` (written to a temporary file, moved over
+    ``instance/pois.csv``; the table in use before is kept as
+    ``instance/pois.csv.<UTC timestamp>.bak``). The bundled ``data/pois.csv``
     is never written.
 
     Raises
@@ -877,26 +811,19 @@ def apply_upload(token: str) -> SiteData:
     if not token or not all(c.isalnum() or c in "-_" for c in token):
         raise KeyError(token)
     staged = _staging(holder.instance) / f"{token}.csv"
-    if not staged.exists():
+    if staging.expired(staged):  # hardening: staged uploads expire (a missing one counts)
+        staged.unlink(missing_ok=True)
         raise KeyError(token)
     raw = staged.read_bytes()
     table, problems, _warnings = _validate(raw, "pois.csv")
+    problems = staging.over_the_cap(raw, "pois.csv") or problems  # hardening: the cap again
     if problems or table is None:
-        raise DataValidationError(problems)
-    target = holder.uploaded_path
-    previous = holder.active_path()
+        raise DataValidationError(list(staging.without_paths(problems)))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    tmp = holder.instance / f".pois.csv.{token}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
-    if previous.exists():
-        shutil.copy2(previous, holder.instance / f"pois.csv.{stamp}.bak")
-    os.replace(tmp, target)
+    new = holder.install(raw, backup_stamp=stamp)  # hardening: built (graph too) before it goes live
     staged.unlink(missing_ok=True)
     current_app.extensions["tourplan.showcase"].clear()
-    return holder.current()
+    return new
 
 
 def data_backups() -> list[str]:
