@@ -55,6 +55,7 @@ from tourplan.errors import InfeasibleRequestError, RequestValidationError, Unkn
 from tourplan.graph import MODES
 from tourplan.hours import open_intervals
 from tourplan.itinerary import PACES, ItineraryRequest, fmt_time, plan_itinerary, site_score
+from tourplan.limits import checkpoint
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -789,13 +790,17 @@ class PlanLibrary:
         t0 = time.perf_counter()
         done = len(jobs) - len(missing)
         if missing:
-            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(missing)))) as pool:
+            pool = ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(missing))))
+            try:
                 futures = {pool.submit(make): key for key, make in missing.items()}
                 for fut in as_completed(futures):
                     self._plans[futures[fut]] = fut.result()
                     done += 1
+                    checkpoint()  # the wall clock of the caller's budget (tourplan.limits), if any
                     if progress is not None:
                         progress(done)
+            finally:  # on an error (a spent budget), plans not started yet are dropped
+                pool.shutdown(wait=True, cancel_futures=True)
         self.seconds += time.perf_counter() - t0
         self.planned += len(missing)
         if progress is not None:
@@ -1635,6 +1640,7 @@ def simulate(
         (int(x) // (n_buckets * max_var), int(x) // max_var % n_buckets, int(x) % max_var) for x in triple
     ]
 
+    checkpoint(len(needed) * scenario.plan_time_limit)  # all planning, charged up front (tourplan.limits)
     plan_ids: dict[tuple[int, int, int], int] = {}
     plan_day_start: list[float] = []
     jobs: list[tuple[tuple[Any, ...], Callable[[], _Plan]]] = []

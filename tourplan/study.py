@@ -63,6 +63,7 @@ from tourplan.itinerary import (
     parse_time,
     resolve_place,
 )
+from tourplan.limits import checkpoint
 from tourplan.optimize import Problem, Route, Solution, SolveParams, VisitGroup, solve
 from tourplan.optimize.polish import polish
 from tourplan.optimize.solve import warm_up
@@ -1436,6 +1437,7 @@ def _solve_unit(
         groups=ctx.vgroups,
         max_nodes=(req.max_stops + (1 if ctx.lunch_nodes and ctx.lunch_on else 0),),
     )
+    checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
     # Work budget only (no wall-clock stop): a busy machine gives the same plan.
     sol = solve(problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True)
     return _result(ctx, _polish(ctx, problem, sol))

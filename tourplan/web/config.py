@@ -72,6 +72,15 @@ class DefaultConfig:
     #: Most school groups, and most buses, in one study tour planned from the
     #: web (planning time grows with them: 60 buses take about 8 s).
     STUDY_MAX_GROUPS: int = 60
+    #: Budgets of one study tour planned from the web: optimizer seconds (the
+    #: time limit of every bus plan it starts) and wall-clock seconds (below
+    #: gunicorn's default 30 s worker timeout). See tourplan.web.budgets.
+    STUDY_WORK_BUDGET: float = 15.0
+    STUDY_TIME_BUDGET: float = 25.0
+    #: Budgets of one simulation (a background run): optimizer seconds of its
+    #: itinerary plans, and wall-clock seconds from the run's start.
+    SIMULATION_WORK_BUDGET: float = 120.0
+    SIMULATION_TIME_BUDGET: float = 180.0
     #: Rate limits (flask-limiter strings, per client IP; with PROXY_FIX the
     #: IP is the one the proxy reports). ``RATELIMIT_ENABLED = False`` turns
     #: them all off; ``RATELIMIT_STORAGE_URI`` shares counts between worker

@@ -32,8 +32,9 @@ from tourplan.data import parse_sites
 from tourplan.errors import DataValidationError, Problem, RequestValidationError, TourplanError
 from tourplan.export import csv_cell
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.limits import checkpoint
 from tourplan.store import ItineraryRecord, RunRecord, Store, StudyRecord, new_id
-from tourplan.web import staging
+from tourplan.web import budgets, staging
 from tourplan.web.i18n import ALERT_LEVEL_LABELS
 from tourplan.web.sitedata import DataHolder, SiteData
 
@@ -332,7 +333,8 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
     study = optional_module("study")
     req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
     sd = site_data()
-    plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
+    with budgets.study_budget(min(req.buses, req.n_groups) * req.time_limit):  # hardening: budgets
+        plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
     return jsonable(plan.to_dict())  # type: ignore[no-any-return]
 
 
@@ -369,9 +371,10 @@ def study_print_html(record: StudyRecord) -> str:
         plan = study.StudyTourPlan.from_dict(record.result, req)
     except RequestValidationError:
         sd = site_data()
-        plan = study.plan_study_tour(
-            _cap_time_limit(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"])
-        )
+        with budgets.study_budget():  # hardening: work and wall-clock budgets
+            plan = study.plan_study_tour(
+                _cap_time_limit(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"])
+            )
     return str(study.render_print_html(plan))
 
 
@@ -475,7 +478,8 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     run = store.create_run(merged, owner_id=owner_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     seed = int(app.config["PLAN_SEED"])
-    _executor(app).submit(_simulate, store, run.id, flow, scenario, sd, seed)
+    sim = budgets.within(budgets.simulation_budget(), _simulate)  # hardening: work and wall-clock budgets
+    _executor(app).submit(sim, store, run.id, flow, scenario, sd, seed)
     return run
 
 
@@ -514,6 +518,7 @@ def _progress_writer(store: Store, run_id: str) -> Callable[..., None]:
     last = [0.0, -1.0]
 
     def report(*args: Any, **kwargs: Any) -> None:
+        checkpoint()  # hardening: the run's wall-clock budget, checked at each report
         frac: float | None = None
         vals = [
             a for a in (*args, *kwargs.values()) if isinstance(a, int | float) and not isinstance(a, bool)

@@ -15,6 +15,7 @@ from tourplan.errors import (
     PlaceNotFoundError,
     RequestValidationError,
 )
+from tourplan.limits import BudgetExceededError
 from tourplan.web import services
 from tourplan.web.auth import staff_required
 from tourplan.web.forms import (
@@ -113,7 +114,7 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
             else:
                 form.extra.errors = [*list(form.extra.errors), f"{name}: {msg}"]
         return str(_("Please correct the marked fields."))
-    except (PlaceNotFoundError, InfeasibleRequestError) as exc:
+    except (PlaceNotFoundError, InfeasibleRequestError, BudgetExceededError) as exc:
         return str(exc)
     return values, result
 
