@@ -186,8 +186,9 @@ def sites_cmd(
     text: str | None,
     fmt: str,
 ) -> None:
-    """List sites, optionally filtered."""
+    """List sites, optionally filtered (CSV cells that a spreadsheet would run as formulas get a leading ')."""
     from tourplan.data import load_sites, sites_frame
+    from tourplan.export import csv_cell
 
     del edges_path
     table = load_sites(data_path).filter(
@@ -197,7 +198,7 @@ def sites_cmd(
     if fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(frame.map(csv_cell).to_csv(index=False), nl=False)
     else:
         for s in table:
             approx = " ~" + f"{s.location_error_m / 1000:.1f}km" if s.approximate else ""
@@ -222,8 +223,10 @@ def serve(host: str, port: int, debug: bool, data_path: Path | None, edges_path:
         overrides["POIS_PATH"] = str(data_path)
     if edges_path is not None:
         overrides["EDGES_PATH"] = str(edges_path)
+    from tourplan.web.serving import QuietRequestHandler
+
     app = create_app(overrides or None)
-    app.run(host=host, port=port, debug=debug)
+    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
 
 
 @main.command()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
     inspect,
     select,
     text,
@@ -118,6 +120,8 @@ class _Run(_Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: Staff published the run for embedding: its map and result are public.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ class RunRecord:
     error: str | None
     created: dt.datetime
     updated: dt.datetime
+    published: bool = False
 
 
 def _user(u: _User) -> UserRecord:
@@ -193,6 +198,7 @@ def _run(r: _Run) -> RunRecord:
         r.error,
         _aware(r.created),
         _aware(r.updated),
+        bool(r.published),
     )
 
 
@@ -494,6 +500,22 @@ class Store:
                 r.error = error
             r.updated = _now()
 
+    def publish_run(self, run_id: str, published: bool = True) -> RunRecord:
+        """Publish a run for embedding (its map and result become public), or withdraw it.
+
+        Raises
+        ------
+        KeyError
+            If there is no such run.
+        """
+        with self._tx() as s, s.begin():
+            r = s.get(_Run, run_id)
+            if r is None:
+                raise KeyError(run_id)
+            r.published = bool(published)
+            s.flush()
+            return _run(r)
+
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run, or None."""
         with self._tx() as s:
@@ -531,6 +553,7 @@ class Store:
 #: ``create_all`` makes missing tables only, so an existing database gets them here.
 _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("users", "session_epoch", "INTEGER NOT NULL DEFAULT 0"),
+    ("simulation_runs", "published", "BOOLEAN NOT NULL DEFAULT FALSE"),
 )
 
 

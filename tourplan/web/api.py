@@ -363,6 +363,7 @@ class RunSchema(ma.Schema):
     created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
     url = ma.fields.String()
+    published = ma.fields.Boolean(metadata={"description": "published for embedding: readable without login"})
     result = ma.fields.Dict(allow_none=True)
 
 
@@ -425,6 +426,7 @@ def _run(rec: RunRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "status", "progress", "error", "created", "updated"),
         "url": external_url("api.Simulation", run_id=rec.id),
+        "published": rec.published,
         "result": rec.result if rec.status == "done" else None,
     }
 
@@ -558,10 +560,17 @@ class Simulations(MethodView):
 @blp.route("/simulations/<id:run_id>", endpoint="Simulation")
 class SimulationItem(MethodView):
     @blp.response(200, RunSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required (a run not published)")
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, run_id: str) -> dict[str, Any]:
-        """Status, progress (0-1) and, once done, the result of a run."""
+        """Status, progress (0-1) and, once done, the result of a run.
+
+        Staff see every run; anyone else only a run published for embedding
+        (an unpublished or unknown id gets the same 401).
+        """
         rec = services.get_store().get_run(run_id)
+        if not current_user.is_authenticated and (rec is None or not rec.published):
+            abort(401, message="staff login required: this simulation run is not published for embedding")
         return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
+from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
 from tourplan.data import THEMES
@@ -138,6 +139,8 @@ def _flow_map(run_id: str, opts: dict[str, Any]) -> Any:
     run = services.get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
+    if not (run.published or current_user.is_authenticated):  # staff may look before publishing
+        abort(404)
     m = services.render_flow_map(services.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
     if m is None:
         abort(404)
@@ -199,8 +202,8 @@ def oembed() -> ResponseReturnValue:
         return api_error(404, "no such showcase", {"url": "unknown theme"})
     if kind == "flow":
         run = store.get_run(key)
-        if run is None or run.status != "done":
-            return api_error(404, "no finished simulation run", {"url": "unknown or unfinished run"})
+        if run is None or run.status != "done" or not run.published:
+            return api_error(404, "no published simulation run", {"url": "unknown, unfinished or unpublished run"})
     width = min(_int_arg("maxwidth", 640), 640) if request.args.get("maxwidth") else 640
     height = min(_int_arg("maxheight", 480), 480) if request.args.get("maxheight") else 480
     src = embed_url_for(kind, key)

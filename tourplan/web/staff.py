@@ -253,14 +253,40 @@ def flow_run(run_id: str) -> ResponseReturnValue:
     from tourplan import maps
 
     embed = external_url("embed.flow", run_id=run_id)
+    shown = parts is not None and run.published  # the embed code of a published run only
     return render_template(
         "staff/flow_run.html",
         run=run,
         view=view,
         map=parts,
-        embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
-        oembed_url=external_url("embed.oembed", url=embed, format="json") if parts else None,
+        confirm=ConfirmForm(),
+        embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if shown else None,
+        oembed_url=external_url("embed.oembed", url=embed, format="json") if shown else None,
     )
+
+
+@bp.post("/flow/<id:run_id>/publish")
+@staff_required
+def flow_publish(run_id: str) -> ResponseReturnValue:
+    """Publish a finished run for embedding (``publish=1``), or withdraw it (``publish=0``).
+
+    A published run's map (``/embed/flow/<id>``), oEmbed answer and API
+    result (``/api/v1/simulations/<id>``) are public; an unpublished run's
+    are for staff only.
+    """
+    form = ConfirmForm()
+    choice = request.form.get("publish")
+    if not form.validate_on_submit() or choice not in ("0", "1"):
+        abort(400)
+    run = services.get_store().get_run(run_id)
+    if run is None or (choice == "1" and run.status != "done"):
+        abort(404)
+    services.get_store().publish_run(run_id, choice == "1")
+    if choice == "1":
+        flash(_("Published: the map and result of this run can now be embedded and read without login."), "ok")
+    else:
+        flash(_("No longer published: the map and result of this run are for staff only again."), "ok")
+    return redirect(url_for("staff.flow_run", run_id=run_id), code=303)
 
 
 @bp.get("/flow/<id:run_id>.csv")
