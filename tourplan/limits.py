@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_SITES", "Budget", "BudgetExceededError", "budget", "checkpoint"]
 
-#: Largest site table the web app accepts (``python bench/table_size.py``; see the README, "Limits").
+#: Largest site table the web app accepts (``python bench/table_size.py``; README, "Site table size").
 MAX_SITES = 500
 
 
