@@ -67,6 +67,8 @@ def synthetic_table(n: int, *, seed: int = 0) -> bytes:
             row["name_zh"] = f"{base['name_zh']}{copy}"
             row["name_en"] = f"{base['name_en']} {copy}"
             row["parent_id"] = ""
+            if "aliases" in row:  # other names must be unique across the table
+                row["aliases"] = ""
             for _ in range(100):
                 lat = float(base["lat"]) + rng.uniform(-0.09, 0.09)
                 lon = float(base["lon"]) + rng.uniform(-0.11, 0.11)

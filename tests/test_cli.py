@@ -120,3 +120,39 @@ def test_data_warnings_are_one_line_each(small_pois, tmp_path):
     assert lines, "expected a warning about station_from_gaode"
     assert all(x.startswith("tourplan: warning: ") for x in lines), lines
     assert "station_from_gaode" in out.stderr and "Warning:" not in out.stderr and ".py:" not in out.stderr
+
+
+def test_cli_simulate_json_csv_plot(runner, tmp_path):
+    out = runner.invoke(
+        main,
+        [
+            "simulate",
+            "--date",
+            "2026-10-03",
+            "--visitors",
+            "2000",
+            "--seed",
+            "3",
+            "--format",
+            "json",
+            "--csv",
+            str(tmp_path / "csv"),
+            "--plot",
+            str(tmp_path / "flow.png"),
+        ],  # fmt: skip
+    )
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["slot_minutes"] == 15
+    assert d["visitors"] == 2000
+    assert d["finished"] <= 2000
+    assert all({"occupancy", "queue", "capacity_instant"} <= set(v) for v in d["sites"].values())
+    assert (tmp_path / "csv" / "slots.csv").read_text().startswith("site,slot_start,arrivals,occupancy")
+    assert (tmp_path / "csv" / "daily.csv").exists()
+    assert (tmp_path / "flow.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_simulate_bad_date(runner):
+    out = runner.invoke(main, ["simulate", "--date", "2026-02-30"])
+    assert out.exit_code == 2
+    assert "date" in out.output

@@ -65,8 +65,12 @@ def run_id(app: Any) -> str:
     """A finished run with a result, as the simulation thread leaves it."""
     store: Store = app.extensions["tourplan.store"]
     run = store.create_run({"date": "2026-05-12"}, owner_id=None)
-    occupancy = {"jiaozuo_museum": [0, 5, 12, 3], "peoples_park_jiaozuo": [1, 2, 3, 4]}
-    store.update_run(run.id, status="done", progress=1.0, result={"occupancy": occupancy, "slot_minutes": 15})
+    result = {
+        "date": "2026-05-12", "day_type": "weekday", "seed": 0, "slot_minutes": 15, "day_start": "08:00",
+        "visitors": 100, "finished": 100, "inside_at_end": 0, "alerts": [], "daily_alerts": [],
+        "sites": {"jiaozuo_museum": {"occupancy": [0.0, 5.0, 12.0, 3.0]}},
+    }  # fmt: skip
+    store.update_run(run.id, status="done", progress=1.0, result=result)
     return run.id
 
 
@@ -75,13 +79,13 @@ def test_an_unpublished_run_is_for_staff_only(app: Any, client: Any, staff: Any,
     hidden = client.get(f"/api/v1/simulations/{run_id}")
     assert hidden.status_code == unknown.status_code == 401
     assert hidden.get_json() == unknown.get_json()  # no way to tell a real id from a made-up one
-    assert "occupancy" not in hidden.get_data(as_text=True)
+    assert "jiaozuo_museum" not in hidden.get_data(as_text=True)
     assert client.get(f"/embed/flow/{run_id}").status_code == 404
     assert client.get(f"/embed/flow/{run_id}.html").status_code == 404
     r = client.get("/oembed", query_string={"url": f"http://localhost/embed/flow/{run_id}"})
     assert r.status_code == 404
     body = staff.get(f"/api/v1/simulations/{run_id}").get_json()
-    assert body["published"] is False and body["result"]["occupancy"]
+    assert body["published"] is False and body["result"]["sites"]
     assert staff.get("/api/v1/simulations/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
     assert staff.get(f"/embed/flow/{run_id}").status_code == 200  # staff may look before publishing
 
@@ -95,7 +99,7 @@ def test_publishing_opens_a_run_and_withdrawing_closes_it(
     r = staff.post(f"/staff/flow/{run_id}/publish?lang=en", data={"publish": "1"}, follow_redirects=True)
     assert "Published:" in r.get_data(as_text=True)
     public = client.get(f"/api/v1/simulations/{run_id}").get_json()
-    assert public["published"] is True and public["result"]["occupancy"]
+    assert public["published"] is True and public["result"]["sites"]
     assert client.get(f"/embed/flow/{run_id}").status_code == 200
     assert (
         client.get("/oembed", query_string={"url": f"http://localhost/embed/flow/{run_id}"}).status_code
@@ -114,7 +118,7 @@ def test_an_unfinished_run_cannot_be_published(app: Any, staff: Any) -> None:
 def test_publishing_needs_the_csrf_token(tmp_path: Path) -> None:
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     run = app.extensions["tourplan.store"].create_run({"date": "2026-05-12"}, owner_id=None)
-    app.extensions["tourplan.store"].update_run(run.id, status="done", result={"occupancy": {}})
+    app.extensions["tourplan.store"].update_run(run.id, status="done", result={"sites": {}})
     c = app.test_client()
     page = c.get("/staff/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]

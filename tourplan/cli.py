@@ -492,7 +492,7 @@ def study_tour(
     map_path: Path | None,
 ) -> None:
     """Plan a study tour (研学旅行): several groups of a school together."""
-    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html, study_map
+    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html
 
     sites, graph = _load(data_path, edges_path)
     raw: dict[str, Any] = {
@@ -530,8 +530,9 @@ def study_tour(
         _write_html(html_path, render_print_html(result), "printable plan")
     if map_path is not None:
         from tourplan.maps import to_standalone_html
+        from tourplan.views import study_map
 
-        _write_html(map_path, to_standalone_html(study_map(result, sites)), "map")
+        _write_html(map_path, to_standalone_html(study_map(result)), "map")
 
 
 # --------------------------------------------------------------------------- staff users (web)

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from tourplan.errors import DataValidationError, LikelyGCJ02Warning, Problem, UnknownSiteError
-from tourplan.hours import HoursError, check_hours
+from tourplan.hours import HoursError, check_hours, describe_hours
 
 __all__ = [
     "CATEGORIES",
@@ -35,18 +35,22 @@ __all__ = [
     "EDGE_COLUMNS",
     "EDGE_MODES",
     "GRADES",
+    "MAINTAINER_FIELDS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "STUDY_PRODUCTS",
     "THEMES",
+    "VISITOR_FIELDS",
     "Edge",
     "Region",
     "Site",
     "SiteTable",
     "load_edges",
+    "fold_name",
     "load_sites",
     "parse_sites",
     "sites_frame",
+    "visitor_fields",
 ]
 
 #: The theme vocabulary shared by the site table and every planner.
@@ -115,13 +119,34 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "accessible",
     "study_products",
     "study_notes",
-    "activity",
+    "activity_en",
+    "activity_zh",
+    "aliases",
     "parent_id",
     "district",
     "note",
     "trail_km",
     "trail_ascent_m",
 )
+
+#: An older name of ``activity_en``, still accepted when reading a table.
+_LEGACY_ACTIVITY = "activity"
+#: Fields of :class:`Site` a visitor may be shown (names, what to do, hours,
+#: price, where); :func:`visitor_fields` renders them in one language, with
+#: ``opening_hours`` in words.  Everything else is for planners or data
+#: maintainers.
+VISITOR_FIELDS: tuple[str, ...] = (
+    "id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon",
+    "location_error_m", "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "indoor", "accessible", "study_notes",
+    "activity", "activity_zh", "parent_id", "district",
+)  # fmt: skip
+#: Fields written for the people who keep the data: where a value comes from,
+#: how sure it is and how it was derived (``note`` carries the ``[CRS: ...]``
+#: tag and the capacity arithmetic).  Never put them on a visitor's page.
+MAINTAINER_FIELDS: tuple[str, ...] = ("source", "confidence", "note")
+_MAX_ALIASES = 20
+_MAX_ALIAS_LEN = 100
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -160,6 +185,11 @@ class Site:
 
     Coordinates are WGS-84.  ``location_error_m`` is the honest radius within
     which the real site lies; a large value marks a placeholder point.
+    ``activity`` is the English phrase of what a visitor does there (column
+    ``activity_en``, formerly ``activity``) and ``activity_zh`` the Chinese
+    one; ``aliases`` are other names a visitor may type.  ``source``,
+    ``confidence`` and ``note`` are for data maintainers only (see
+    :data:`MAINTAINER_FIELDS`).
     """
 
     id: str
@@ -190,6 +220,8 @@ class Site:
     note: str = ""
     trail_km: float | None = None
     trail_ascent_m: float | None = None
+    activity_zh: str = ""
+    aliases: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -206,6 +238,19 @@ class Site:
         if lang == "en":
             return self.name_en or self.name_zh
         return self.name_zh or self.name_en
+
+    def activity_text(self, lang: str = "zh") -> str:
+        """What a visitor does here, in the given language, with a fallback.
+
+        Examples
+        --------
+        >>> s = load_sites()["yuntai_zhuyufeng"]
+        >>> s.activity_text("zh"), s.activity_text("en")
+        ('沿石阶登上茱萸峰', 'Climb the stone steps to Zhuyu Peak')
+        """
+        if lang == "en":
+            return self.activity or self.activity_zh
+        return self.activity_zh or self.activity
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +402,18 @@ class SiteTable(Sequence[Site]):
         return SiteTable(tuple(out), source=self.source)
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[\s·・()（）\-_]+", "", unicodedata.normalize("NFKC", text).casefold())
+def fold_name(text: str) -> str:
+    """A name folded for comparison: NFKC width, case, no spaces or separators.
+
+    Examples
+    --------
+    >>> fold_name("Ｊｉａｏｚｕｏ  Station"), fold_name("云台山·红石峡（温盘峪）")
+    ('jiaozuostation', '云台山红石峡温盘峪')
+    """
+    return re.sub(r"[\s·・()（）\-_'’]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+_fold = fold_name
 
 
 # ---------------------------------------------------------------------------
@@ -529,12 +584,12 @@ def parse_sites(
         seen[site.id] = i
         sites.append(site)
     ids = set(seen)
-    for i, s in enumerate(sites, start=1):
+    for s in sites:
         if s.parent_id is not None and s.parent_id not in ids:
             problems.append(
                 Problem(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
             )
-        del i
+    problems += _alias_clashes(sites, seen, name)
     if not rows:
         problems.append(Problem(name, None, None, None, "at least one data row"))
     if problems:
@@ -550,6 +605,39 @@ def parse_sites(
             stacklevel=2,
         )
     return table
+
+
+def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) -> list[Problem]:
+    """An alias must name one place only: not another row's name or alias.
+
+    Examples
+    --------
+    >>> a = load_sites()["yuntai_mountain"]
+    >>> from dataclasses import replace
+    >>> b = replace(a, id="copy", name_zh="别处", name_en="Elsewhere", aliases=("云台山",))
+    >>> print(_alias_clashes([a, b], {"yuntai_mountain": 6, "copy": 7}, "t.csv")[0])
+    t.csv, row 7, column 'aliases': got '云台山'; expected a name no other row uses (row 6 (yuntai_mountain) has it)
+    """
+    owner: dict[str, str] = {}
+    for s in sites:
+        for n in (s.name_zh, s.name_en):
+            if n:
+                owner.setdefault(fold_name(n), s.id)
+    out: list[Problem] = []
+    for s in sites:
+        for a in s.aliases:
+            other = owner.setdefault(fold_name(a), s.id)
+            if other != s.id:
+                out.append(
+                    Problem(
+                        file,
+                        rows[s.id],
+                        "aliases",
+                        a,
+                        f"a name no other row uses (row {rows[other]} ({other}) has it)",
+                    )
+                )
+    return out
 
 
 class _RowChecker:
@@ -627,6 +715,45 @@ class _RowChecker:
             )
         return frozenset(p for p in items if p in vocab)
 
+    def activities(self) -> tuple[str, str]:
+        """The English and Chinese activity phrases (``activity`` is the old English column)."""
+        en = self.text("activity_en", max_len=300)
+        old = self.text(_LEGACY_ACTIVITY, max_len=300)
+        if en and old and en != old:
+            self.bad(
+                _LEGACY_ACTIVITY,
+                old,
+                "the same text as activity_en, or an empty cell (activity is the old name of activity_en)",
+            )
+        zh = self.text("activity_zh", max_len=300)
+        if zh and not _CJK_RE.search(zh):
+            self.bad("activity_zh", zh, "Chinese text (the English phrase goes in activity_en)")
+        return en or old, zh
+
+    def aliases(self, names: tuple[str, str]) -> tuple[str, ...]:
+        """Other names of the place, ``;``-separated.
+
+        Repeats and aliases equal to the row's own names are dropped (a
+        renamed site may keep its old name as an alias and vice versa).
+        """
+        val = self.rec.get("aliases", "")
+        items = [a.strip() for a in re.split(r"[;；]", val) if a.strip()]
+        own = {fold_name(n) for n in names if n}
+        out: list[str] = []
+        seen: set[str] = set()
+        for a in items:
+            key = fold_name(a)
+            if len(a) > _MAX_ALIAS_LEN:
+                self.bad("aliases", a[:40] + "…", f"names of at most {_MAX_ALIAS_LEN} characters")
+            elif not key:
+                self.bad("aliases", a, "a name with letters or characters in it")
+            elif key not in own and key not in seen:
+                seen.add(key)
+                out.append(a)
+        if len(items) > _MAX_ALIASES:
+            self.bad("aliases", val[:40] + "…", f"at most {_MAX_ALIASES} aliases")
+        return tuple(out)
+
     def site(self, region: Region) -> Site | None:
         sid = self.text("id", required=True)
         if sid and not _ID_RE.match(sid):
@@ -693,6 +820,8 @@ class _RowChecker:
         parent = self.text("parent_id") or None
         if parent is not None and parent == sid:
             self.bad("parent_id", parent, "another row's id, not the row's own")
+        activity_en, activity_zh = self.activities()
+        aliases = self.aliases((name_zh, name_en))
         if not self.ok:
             return None
         assert lat is not None
@@ -727,7 +856,9 @@ class _RowChecker:
             accessible=bool(accessible),
             study_products=products,
             study_notes=self.text("study_notes"),
-            activity=self.text("activity"),
+            activity=activity_en,
+            activity_zh=activity_zh,
+            aliases=aliases,
             parent_id=parent,
             district=self.text("district", max_len=100),
             note=self.text("note", max_len=5000),
@@ -796,6 +927,48 @@ def _gazetteer_points() -> list[tuple[float, float, str]]:
         if rec.get("lat") and rec.get("lon"):
             out.append((float(rec["lat"]), float(rec["lon"]), f"{rec['name_zh']} (gazetteer)"))
     return out
+
+
+def visitor_fields(site: Site, lang: str = "zh") -> dict[str, Any]:
+    """What a visitor page may show of a site, in one language.
+
+    Only :data:`VISITOR_FIELDS` are read: never ``source``, ``confidence`` or
+    ``note`` (see :data:`MAINTAINER_FIELDS`).  Opening hours come in words
+    (:func:`~tourplan.hours.describe_hours`), the name and activity in
+    *lang* with the other-language name beside it.
+
+    Examples
+    --------
+    >>> v = visitor_fields(load_sites()["jiaozuo_city_library"], "en")
+    >>> v["name"], v["hours"], v["approximate"]
+    ('Jiaozuo City Library', 'Tue–Sun 09:00–17:00; closed Mon', True)
+    >>> sorted(set(v) & set(MAINTAINER_FIELDS))
+    []
+    """
+    lang = "zh" if lang == "zh" else "en"
+    other = "en" if lang == "zh" else "zh"
+    return {
+        "id": site.id,
+        "name": site.label(lang),
+        "name_other": site.label(other),
+        "aliases": list(site.aliases),
+        "category": site.category,
+        "themes": sorted(site.themes),
+        "lat": site.lat,
+        "lon": site.lon,
+        "location_error_m": site.location_error_m,
+        "approximate": site.approximate,
+        "elevation_m": site.elevation_m,
+        "hours": describe_hours(site.opening_hours, lang),
+        "visit_minutes": site.visit_minutes,
+        "ticket_cny": site.ticket_cny,
+        "indoor": site.indoor,
+        "accessible": site.accessible,
+        "activity": site.activity_text(lang),
+        "study_notes": site.study_notes if lang == "zh" else "",  # written in Chinese only
+        "parent_id": site.parent_id,
+        "district": site.district,
+    }
 
 
 def sites_frame(sites: Iterable[Site]) -> pd.DataFrame:

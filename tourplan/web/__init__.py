@@ -140,7 +140,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        from tourplan.web.services import site_data
+        from tourplan.web.services.data import site_data
 
         return {"status": "ok", "sites": len(site_data().sites)}
 

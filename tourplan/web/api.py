@@ -26,8 +26,9 @@ from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
-from tourplan.web import services
 from tourplan.web.auth import staff_required
+from tourplan.web.services import planning, simulations
+from tourplan.web.services.data import get_store, jsonable, site_data
 from tourplan.web.urls import external_url
 from tourplan.web.visitor import export_response
 
@@ -432,7 +433,7 @@ def _run(rec: RunRecord) -> dict[str, Any]:
 
 
 def _get_itinerary(iid: str) -> ItineraryRecord:
-    rec = services.get_store().get_itinerary(iid)
+    rec = get_store().get_itinerary(iid)
     return _found(rec, "no saved itinerary has this id", "id", f"unknown id {iid!r}")
 
 
@@ -445,7 +446,7 @@ class Sites(MethodView):
     @blp.response(200, SiteListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List sites, filtered by category, theme, grade band and text."""
-        table = services.site_data().sites.filter(
+        table = site_data().sites.filter(
             category=args.get("category") or None,
             theme=args.get("theme") or None,
             grade=args.get("grade"),
@@ -460,7 +461,7 @@ class SiteItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, site_id: str) -> dict[str, Any]:
         """One site."""
-        s = services.site_data().sites.get(site_id)
+        s = site_data().sites.get(site_id)
         return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
 
 
@@ -475,7 +476,7 @@ class Itineraries(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="Unknown place or impossible request")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Plan an itinerary and save it; the id is the share link's key."""
-        rec = services.plan_and_save(args)
+        rec = planning.plan_and_save(args)
         body = _itinerary(rec)
         return body, 201, {"Location": body["api_url"]}
 
@@ -519,9 +520,9 @@ class StudyTours(MethodView):
         """Plan study tours for several groups and save the plan (staff)."""
         values = dict(args)
         name = str(values.pop("name", "study tour"))
-        result = services.plan_study(values)
-        rec = services.get_store().save_study(
-            name, services.jsonable(values), result, owner_id=int(current_user.id)
+        result = planning.plan_study(values)
+        rec = get_store().save_study(
+            name, jsonable(values), result, owner_id=int(current_user.id)
         )
         return _study(rec), 201
 
@@ -535,7 +536,7 @@ class StudyTourItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
-        rec = services.get_store().get_study(plan_id)
+        rec = get_store().get_study(plan_id)
         return _study(_found(rec, "no study-tour plan has this id", "id", f"unknown id {plan_id!r}"))
 
 
@@ -552,7 +553,7 @@ class Simulations(MethodView):
     @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start a visitor-flow simulation in the background (staff); poll its URL."""
-        rec = services.start_simulation(args, owner_id=int(current_user.id))
+        rec = simulations.start_simulation(args, owner_id=int(current_user.id))
         body = _run(rec)
         return body, 202, {"Location": body["url"]}
 
@@ -568,7 +569,7 @@ class SimulationItem(MethodView):
         Staff see every run; anyone else only a run published for embedding
         (an unpublished or unknown id gets the same 401).
         """
-        rec = services.get_store().get_run(run_id)
+        rec = get_store().get_run(run_id)
         if not current_user.is_authenticated and (rec is None or not rec.published):
             abort(401, message="staff login required: this simulation run is not published for embedding")
         return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
