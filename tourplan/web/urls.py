@@ -253,10 +253,18 @@ def init_urls(app: Flask) -> None:
     app.config["PUBLIC_URL"] = public_url_setting(app.config.get("PUBLIC_URL"))
     app.config["TRUSTED_HOSTS"] = trusted_hosts_setting(app.config.get("TRUSTED_HOSTS"))
     if not (app.config["PUBLIC_URL"] or app.config["TRUSTED_HOSTS"] or app.testing or app.debug):
-        log.warning(
-            "neither PUBLIC_URL nor TRUSTED_HOSTS is set: absolute links (share links, embed snippets, "
-            "oEmbed, API Location) use the Host header of each request"
-        )
+        warned: list[bool] = []
+
+        @app.before_request
+        def _warn_once() -> None:
+            """Said when the app first serves (not when the CLI only opens the store)."""
+            if not warned:
+                warned.append(True)
+                log.warning(
+                    "neither PUBLIC_URL nor TRUSTED_HOSTS is set: absolute links (share links, embed "
+                    "snippets, oEmbed, API Location) use the Host header of each request"
+                )
+
     app.before_request(_check_host)
     app.after_request(_guard_location)
     app.jinja_env.globals["external_url"] = external_url
