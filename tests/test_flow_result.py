@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Any
 
 import numpy as np
 import pytest
 
 from tourplan.errors import RequestValidationError
-from tourplan.flow import FixedArrival, FlowResult, Scenario, simulate
+from tourplan.flow import FixedArrival, FlowResult, Scenario, simulate, tier
 from tourplan.study import PublicLoad, StudyTourRequest, plan_study_tour
 
 DATE = dt.date(2026, 10, 3)
@@ -21,10 +22,18 @@ def test_alert_tiers_and_overload(bundled_sites, bundled_graph, flow_plans) -> N
     levels = {a.level for a in r.alerts}
     assert "red" in levels
     for a in r.alerts:
-        lim = {"yellow": 0.8, "orange": 0.9, "red": 1.0}[a.level]
-        assert a.ratio >= lim - 1e-9
-        if a.level != "red":
-            assert a.ratio < {"yellow": 0.9, "orange": 1.0}[a.level]
+        # Whole percent of the people at the site (inside + queueing): yellow 80-89, orange 90-100, red over 100.
+        pct = math.floor(100 * a.ratio + 1e-7)
+        lo, hi = {"yellow": (80, 89), "orange": (90, 100), "red": (101, math.inf)}[a.level]
+        assert lo <= pct <= hi, a
+        assert a.level == tier(pct)
+    # Red exactly where the whole percent of people at the site passes 100: a queue at its full gate.
+    cap = r.capacity_instant[:, None]
+    red = {(a.site_id, a.slot_start) for a in r.alerts if a.level == "red"}
+    over = np.argwhere((cap > 0) & (100 * r.load >= 101 * cap))
+    assert red == {(r.site_ids[i], int(r.slot_starts[j])) for i, j in over}
+    assert all(r.queue[r.index(sid), (t - r.day_start) // r.slot_minutes] > 0 for sid, t in red)
+    assert (r.load >= r.peak).all() and r.ratio().max() > 1.5, "demand shows past 100 %, not capped"
     assert r.queue.max() > 0
     d = json.loads(json.dumps(r.to_dict()))
     assert d["slot_minutes"] == 15
@@ -156,3 +165,45 @@ def test_study_plan_avoids_the_simulated_peak(tuesday_run: FlowResult, bundled_s
     worst = int(np.argmax(total))
     assert total[worst] <= cap, f"{SITE}: {total[worst]:.0f} > C0 {cap} at slot {worst}"
     assert not (groups[full] > 0).any(), "a group is booked into a slot the public fills"
+
+
+# --------------------------------------------------------------------------- what the dashboard reads
+
+
+def test_dashboard_keys(bundled_sites, bundled_graph, flow_plans) -> None:  # type: ignore[no-untyped-def]
+    r = simulate(Scenario(date=DATE, visitors=40_000), bundled_sites, bundled_graph, seed=1, plans=flow_plans)
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["timezone"] == "Asia/Shanghai"
+    # Whole numbers of people everywhere; the map's pct series gives the alerts' tiers slot by slot.
+    alert_level = {(a["site_id"], a["slot_start"]): a["level"] for a in d["alerts"]}
+    for sid, row in d["sites"].items():
+        for key in ("occupancy", "peak", "queue", "load", "arrivals", "pct"):
+            assert all(isinstance(x, int) for x in row[key]), (sid, key)
+        for j, pct in enumerate(row["pct"]):
+            t = r.slot_starts[j]
+            expect = alert_level.get((sid, f"{t // 60:02d}:{t % 60:02d}"), "normal")
+            assert tier(pct) == expect, (sid, j)
+    # Episodes: the alert slots of each site grouped into runs, ranked by severity x duration.
+    eps = d["episodes"]
+    assert eps and {"site_id", "level", "start", "end", "peak_pct", "peak", "duration_minutes"} <= set(eps[0])
+    assert sum(e["duration_minutes"] for e in eps) == 15 * len(d["alerts"])
+    weight = {"yellow": 1, "orange": 2, "red": 3}
+    scores = [weight[e["level"]] * e["duration_minutes"] for e in eps]
+    assert scores == [e["score"] for e in eps] == sorted(scores, reverse=True)
+    for e in eps:
+        i = r.index(e["site_id"])
+        assert e["peak"] == max(r.load[i, (_min(e["start"]) - 360) // 15 : (_min(e["end"]) - 360) // 15])
+        assert e["peak_pct"] == math.floor(100 * e["peak"] / r.capacity_instant[i])
+    # The busiest sites by share of C0, not capped at 100 %.
+    busiest = d["busiest"]
+    assert busiest[0]["peak_pct"] > 100
+    assert [b["peak_pct"] for b in busiest] == sorted((b["peak_pct"] for b in busiest), reverse=True)
+    # Arrivals by entry point: every visitor who starts within the horizon, per slot.
+    assert set(d["entries"]) == {e.name for e in r.scenario.entries_used}
+    assert sum(map(sum, d["entries"].values())) == r.visitors
+    assert d["measures"]["active"] is False and d["turned_away"] == 0
+
+
+def _min(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)

@@ -205,7 +205,7 @@ def test_flow_view_from_result_and_from_saved_form(flow_result: Any, bundled_sit
     assert view.sites
     for s in view.sites:
         i = flow_result.index(s.site.id)
-        assert s.occupancy == pytest.approx(flow_result.occupancy[i], abs=0.05)
+        assert s.occupancy == pytest.approx(flow_result.occupancy[i], abs=0.5)  # whole people in to_dict()
         assert s.peak == max(s.occupancy)
         assert s.ratio == pytest.approx(s.peak / max(s.site.capacity_instant, 1))
     slot_alerts = [a for a in view.alerts if isinstance(a, views.SlotAlert)]

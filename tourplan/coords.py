@@ -16,7 +16,8 @@ a small rotation and scaling about the origin plus a fixed shift of
 (0.006 deg lat, 0.0065 deg lon), some 1 km near Jiaozuo.  The forward formula
 is the public one (as in wandergis/coordtransform); the inverse is again
 solved by fixed-point iteration rather than the usual closed-form
-approximation, which is off by up to a metre or so.
+approximation, which is off by up to a metre or so.  :func:`to_wgs84` turns a
+point given in any of the three datums into WGS-84.
 """
 
 from __future__ import annotations
@@ -24,14 +25,20 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "DATUMS",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "in_mainland_china",
+    "to_wgs84",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
+
+#: Datums a coordinate may be given in: WGS-84 (GPS, OpenStreetMap), GCJ-02
+#: (Gaode/AutoNavi, Tencent) and BD-09 (Baidu).
+DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, metres
 _EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
@@ -241,3 +248,29 @@ def bd09_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
     (35.22259, 113.22932)
     """
     return gcj02_to_wgs84(*bd09_to_gcj02(lat, lon))
+
+
+def to_wgs84(lat: float, lon: float, datum: str) -> tuple[float, float]:
+    """A point given in ``datum`` (one of :data:`DATUMS`) as WGS-84.
+
+    Raises
+    ------
+    ValueError
+        For an unknown datum.
+
+    Examples
+    --------
+    >>> to_wgs84(35.2, 113.2, "wgs84")
+    (35.2, 113.2)
+    >>> lat, lon = to_wgs84(*wgs84_to_bd09(35.2, 113.2), "bd09")
+    >>> round(lat, 6), round(lon, 6)
+    (35.2, 113.2)
+    """
+    if datum == "wgs84":
+        return lat, lon
+    if datum == "gcj02":
+        return gcj02_to_wgs84(lat, lon)
+    if datum == "bd09":
+        return bd09_to_wgs84(lat, lon)
+    msg = f"datum: expected one of {', '.join(DATUMS)}, got {datum!r}"
+    raise ValueError(msg)

@@ -40,15 +40,19 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "STUDY_PRODUCTS",
     "THEMES",
+    "TICKET_RULES",
     "VISITOR_FIELDS",
     "Edge",
     "Region",
+    "SITE_COLUMNS",
     "Site",
     "SiteTable",
+    "check_site_row",
     "load_edges",
     "fold_name",
     "load_sites",
     "parse_sites",
+    "site_row",
     "sites_frame",
     "visitor_fields",
 ]
@@ -127,6 +131,50 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "note",
     "trail_km",
     "trail_ascent_m",
+    "ticket_rule",
+    "ticket_student_cny",
+    "ticket_child_cny",
+    "ticket_source",
+)
+
+#: Ticket rule codes (column ``ticket_rule``); :mod:`tourplan.tickets` prices
+#: each visitor type by them and names them in Chinese and English.
+#:
+#: ``national_youth_2012``
+#:     NDRC 发改价格〔2012〕283号: children of 6 or under (or 1.2 m or under)
+#:     free, minors over 6 up to 18 and full-time students half price.
+#: ``henan_public_scenic_2020``
+#:     The national rule plus the revised 河南省旅游条例 (in force
+#:     2020-04-01): a scenic area built on public resources is free for
+#:     people of 60 and over and for children under 1.4 m.
+#: ``patriotic_base_free_school``
+#:     A patriotic-education base (爱国主义教育基地): the national rule, and
+#:     free for organised visits of school and university students.
+#: ``free_public_museum_2008``
+#:     A public museum or memorial hall, free for everyone (中宣发〔2008〕2号).
+#: ``site_specific``
+#:     The site publishes its own concession prices (``ticket_student_cny``,
+#:     ``ticket_child_cny``, from a cited source).
+#: ``area_ticket``
+#:     A part of an area (``parent_id``) entered on the area's ticket.
+#: ``free``
+#:     No entry ticket for anyone (an open street, park or village, a
+#:     station, a restaurant).
+#:
+#: A row must name its ``ticket_source``: the notice or page the rule comes
+#: from, saying where the rule is assumed (no site-specific source).
+TICKET_RULES: tuple[str, ...] = (
+    "national_youth_2012",
+    "henan_public_scenic_2020",
+    "patriotic_base_free_school",
+    "free_public_museum_2008",
+    "site_specific",
+    "area_ticket",
+    "free",
+)
+#: Rules for a site that sells its own ticket (``ticket_cny`` above 0).
+_PRICED_RULES = frozenset(
+    {"national_youth_2012", "henan_public_scenic_2020", "patriotic_base_free_school", "site_specific"}
 )
 
 #: An older name of ``activity_en``, still accepted when reading a table.
@@ -143,7 +191,7 @@ VISITOR_FIELDS: tuple[str, ...] = (
 #: Fields written for the people who keep the data: where a value comes from,
 #: how sure it is and how it was derived (``note`` carries the ``[CRS: ...]``
 #: tag and the capacity arithmetic).  Never put them on a visitor's page.
-MAINTAINER_FIELDS: tuple[str, ...] = ("source", "confidence", "note")
+MAINTAINER_FIELDS: tuple[str, ...] = ("source", "confidence", "note", "ticket_source")
 _MAX_ALIASES = 20
 _MAX_ALIAS_LEN = 100
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -188,8 +236,14 @@ class Site:
     ``activity`` is the English phrase of what a visitor does there (column
     ``activity_en``, formerly ``activity``) and ``activity_zh`` the Chinese
     one; ``aliases`` are other names a visitor may type.  ``source``,
-    ``confidence`` and ``note`` are for data maintainers only (see
-    :data:`MAINTAINER_FIELDS`).
+    ``confidence``, ``note`` and ``ticket_source`` are for data maintainers
+    only (see :data:`MAINTAINER_FIELDS`).
+
+    ``ticket_rule`` is a code of :data:`TICKET_RULES` (empty: not given, and
+    :func:`tourplan.tickets.ticket_rule` infers it from the price and the
+    parent area); ``ticket_student_cny`` and ``ticket_child_cny`` are a
+    site's own published concession prices, given only with the
+    ``site_specific`` rule.
     """
 
     id: str
@@ -222,6 +276,10 @@ class Site:
     trail_ascent_m: float | None = None
     activity_zh: str = ""
     aliases: tuple[str, ...] = ()
+    ticket_rule: str = ""
+    ticket_student_cny: float | None = None
+    ticket_child_cny: float | None = None
+    ticket_source: str = ""
 
     @property
     def name(self) -> str:
@@ -590,6 +648,7 @@ def parse_sites(
                 Problem(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
             )
     problems += _alias_clashes(sites, seen, name)
+    problems += _area_ticket_parents(sites, seen, name)
     if not rows:
         problems.append(Problem(name, None, None, None, "at least one data row"))
     if problems:
@@ -605,6 +664,37 @@ def parse_sites(
             stacklevel=2,
         )
     return table
+
+
+def _area_ticket_parents(
+    sites: Sequence[Site], rows: Mapping[str, int], file: str
+) -> list[Problem]:
+    """An ``area_ticket`` row's parent must sell a ticket (else nothing admits to it).
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> t = load_sites()
+    >>> part = replace(t["chenjiagou_taiji_street"], ticket_rule="area_ticket")
+    >>> print(_area_ticket_parents([t["chenjiagou"], part], {"chenjiagou": 3, part.id: 37}, "t.csv")[0])
+    t.csv, row 37, column 'ticket_rule': got 'area_ticket'; expected free or another rule: the parent chenjiagou (row 3) sells no ticket (ticket_cny 0)
+    """
+    by_id = {s.id: s for s in sites}
+    out: list[Problem] = []
+    for s in sites:
+        parent = by_id.get(s.parent_id) if s.parent_id else None
+        if s.ticket_rule == "area_ticket" and parent is not None and parent.ticket_cny <= 0:
+            out.append(
+                Problem(
+                    file,
+                    rows[s.id],
+                    "ticket_rule",
+                    s.ticket_rule,
+                    f"free or another rule: the parent {parent.id} (row {rows[parent.id]}) sells no "
+                    "ticket (ticket_cny 0)",
+                )
+            )
+    return out
 
 
 def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) -> list[Problem]:
@@ -640,10 +730,120 @@ def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) ->
     return out
 
 
+#: Every column of ``pois.csv``, in the bundled file's order (the trail columns last).
+SITE_COLUMNS: tuple[str, ...] = (
+    "id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon", "location_error_m", "elevation_m",
+    "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily", "popularity",
+    "indoor", "accessible", "study_grades", "study_products", "study_notes", "activity_en", "activity_zh",
+    "parent_id", "district", "source", "confidence", "note", "ticket_rule", "ticket_student_cny",
+    "ticket_child_cny", "ticket_source", "trail_km", "trail_ascent_m",
+)  # fmt: skip
+
+
+def check_site_row(
+    row: Mapping[str, str],
+    *,
+    name: str = "<edit>",
+    row_number: int | None = None,
+    region: Region | None = None,
+    known_ids: Iterable[str] | None = None,
+) -> Site:
+    """Validate one row with exactly the rules of :func:`parse_sites`.
+
+    Parameters
+    ----------
+    row
+        Column -> text, as in ``pois.csv`` (values are stripped first).
+    name, row_number
+        Where the row comes from, for the messages.
+    region
+        The box every site must lie in; Jiaozuo by default.
+    known_ids
+        When given, ``parent_id`` must be one of them.
+
+    Returns
+    -------
+    Site
+
+    Raises
+    ------
+    DataValidationError
+        With one problem per bad column.
+
+    Examples
+    --------
+    >>> row = site_row(load_sites()["jiaozuo_station"])
+    >>> check_site_row({**row, "lat": "95"})
+    Traceback (most recent call last):
+    ...
+    tourplan.errors.DataValidationError: 1 problem in site data: <edit>, column 'lat': got '95'; expected a number from -90 to 90 (WGS-84 degrees)
+    """
+    problems: list[Problem] = []
+    rec = {str(k): str(v).strip() for k, v in row.items()}
+    site = _RowChecker(name, row_number, rec, problems).site(region or Region())
+    parent = None if site is None else site.parent_id
+    if parent is not None and known_ids is not None and parent not in set(known_ids):
+        problems.append(Problem(name, row_number, "parent_id", parent, "the id of another row"))
+    if problems or site is None:
+        raise DataValidationError(problems)
+    return site
+
+
+def site_row(site: Site) -> dict[str, str]:
+    """A site as a ``pois.csv`` row (column -> text); :func:`check_site_row` reads it back.
+
+    Examples
+    --------
+    >>> s = load_sites()["jiaozuo_station"]
+    >>> check_site_row(site_row(s)) == s
+    True
+    """
+
+    def num(x: float | None) -> str:
+        return "" if x is None else repr(float(x)) if x != int(x) else str(int(x))
+
+    return {
+        "id": site.id,
+        "name_zh": site.name_zh,
+        "name_en": site.name_en,
+        "aliases": ";".join(site.aliases),
+        "category": site.category,
+        "themes": ";".join(sorted(site.themes)),
+        "lat": repr(site.lat),
+        "lon": repr(site.lon),
+        "location_error_m": num(site.location_error_m),
+        "elevation_m": num(site.elevation_m),
+        "opening_hours": site.opening_hours,
+        "visit_minutes": str(site.visit_minutes),
+        "ticket_cny": num(site.ticket_cny),
+        "capacity_instant": str(site.capacity_instant),
+        "capacity_daily": str(site.capacity_daily),
+        "popularity": num(site.popularity),
+        "indoor": str(site.indoor).lower(),
+        "accessible": str(site.accessible).lower(),
+        "study_grades": ";".join(sorted(site.study_grades)),
+        "study_products": ";".join(sorted(site.study_products)),
+        "study_notes": site.study_notes,
+        "activity_en": site.activity,
+        "activity_zh": site.activity_zh,
+        "parent_id": site.parent_id or "",
+        "district": site.district,
+        "source": site.source,
+        "confidence": site.confidence,
+        "note": site.note,
+        "ticket_rule": site.ticket_rule,
+        "ticket_student_cny": num(site.ticket_student_cny),
+        "ticket_child_cny": num(site.ticket_child_cny),
+        "ticket_source": site.ticket_source,
+        "trail_km": num(site.trail_km),
+        "trail_ascent_m": num(site.trail_ascent_m),
+    }
+
+
 class _RowChecker:
     """Parse one row's fields, appending a Problem for each bad value."""
 
-    def __init__(self, file: str, row: int, rec: dict[str, str], out: list[Problem]) -> None:
+    def __init__(self, file: str, row: int | None, rec: dict[str, str], out: list[Problem]) -> None:
         self.file, self.row, self.rec, self.out = file, row, rec, out
         self.ok = True
 
@@ -729,6 +929,75 @@ class _RowChecker:
         if zh and not _CJK_RE.search(zh):
             self.bad("activity_zh", zh, "Chinese text (the English phrase goes in activity_en)")
         return en or old, zh
+
+    def tickets(
+        self, price: float | None, parent: str | None
+    ) -> tuple[str, float | None, float | None, str]:
+        """The ticket rule, the sourced concession prices and the rule's source.
+
+        The rule must fit the row's price: a priced rule needs ``ticket_cny``
+        above 0, ``free`` and ``free_public_museum_2008`` need 0, and
+        ``area_ticket`` needs 0 and a ``parent_id`` (that the parent sells a
+        ticket is checked over the whole table).  Concession prices come only
+        with ``site_specific`` (which needs at least one), each at most the
+        adult price.
+        """
+        rule = self.text("ticket_rule", max_len=40)
+        source = self.text("ticket_source")
+        student = self.number("ticket_student_cny", lo=0, hi=100_000, optional=True)
+        child = self.number("ticket_child_cny", lo=0, hi=100_000, optional=True)
+        if not rule:
+            for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
+                if val is not None:
+                    self.bad(col, self.rec[col], "an empty cell unless ticket_rule is site_specific")
+            return "", None, None, source
+        if rule not in TICKET_RULES:
+            self.bad("ticket_rule", rule, f"one of {', '.join(TICKET_RULES)}")
+            return "", None, None, source
+        if not source:
+            self.bad(
+                "ticket_source",
+                source,
+                f"the source of ticket rule {rule} (a notice or page; say 'assumed' where no "
+                "site-specific source exists)",
+            )
+        if price is not None:
+            if rule in _PRICED_RULES and price <= 0:
+                self.bad(
+                    "ticket_rule",
+                    rule,
+                    f"a rule for a free site (free, free_public_museum_2008 or area_ticket): "
+                    f"{rule} needs a ticket_cny above 0",
+                )
+            elif rule not in _PRICED_RULES and price > 0:
+                self.bad(
+                    "ticket_rule",
+                    rule,
+                    f"a rule for a priced site ({', '.join(sorted(_PRICED_RULES))}): "
+                    f"ticket_cny is {price:g}, not 0",
+                )
+        if rule == "area_ticket" and parent is None:
+            self.bad("ticket_rule", rule, "a parent_id for area_ticket (the area whose ticket admits)")
+        if rule == "site_specific":
+            if student is None and child is None:
+                self.bad(
+                    "ticket_student_cny",
+                    "",
+                    "a sourced student or child price (ticket_student_cny or ticket_child_cny) "
+                    "for ticket_rule site_specific",
+                )
+            for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
+                if val is not None and price is not None and val > price:
+                    self.bad(col, self.rec[col], f"at most the adult ticket_cny ({price:g})")
+        else:
+            for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
+                if val is not None:
+                    self.bad(
+                        col,
+                        self.rec[col],
+                        f"an empty cell: rule {rule} sets this price (give it only with site_specific)",
+                    )
+        return rule, student, child, source
 
     def aliases(self, names: tuple[str, str]) -> tuple[str, ...]:
         """Other names of the place, ``;``-separated.
@@ -822,6 +1091,7 @@ class _RowChecker:
             self.bad("parent_id", parent, "another row's id, not the row's own")
         activity_en, activity_zh = self.activities()
         aliases = self.aliases((name_zh, name_en))
+        rule, student_price, child_price, ticket_source = self.tickets(ticket, parent)
         if not self.ok:
             return None
         assert lat is not None
@@ -864,6 +1134,10 @@ class _RowChecker:
             note=self.text("note", max_len=5000),
             trail_km=trail_km,
             trail_ascent_m=trail_up,
+            ticket_rule=rule,
+            ticket_student_cny=student_price,
+            ticket_child_cny=child_price,
+            ticket_source=ticket_source,
         )
 
 

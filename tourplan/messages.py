@@ -92,6 +92,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ticket_free": ("{site}免费", "{site}: free entry"),
     "ticket_covered": ("含在{area}门票内", "included in the {area} ticket"),
     "tickets_total": ("门票合计 ¥{price}", "Tickets in total ¥{price}"),
+    # tickets.py
+    "ticket_fare": ("{site} {visitor}票 ¥{price}（{reason}）", "{site} {visitor} ticket ¥{price} ({reason})"),
+    "ticket_group": (
+        "{site}门票 ¥{total}：{items}。规则：{rule}",
+        "{site} tickets ¥{total}: {items}. Rule: {rule}",
+    ),
+    "ticket_group_area": (
+        "{site}门票 ¥{total}：{items}，含{parts}。规则：{rule}",
+        "{site} tickets ¥{total}: {items}; covers {parts}. Rule: {rule}",
+    ),
 }
 
 _LIST_SEP = {"zh": "、", "en": ", "}

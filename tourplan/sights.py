@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tourplan.messages import Message, Name
+from tourplan.tickets import admissions, ticket_payer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -204,13 +205,13 @@ def short_name(site: Site, *, within: Site | None = None) -> Name:
 
 
 def _payer(site: Site, sites: Mapping[str, Site] | SiteTable) -> Site | None:
-    """The site whose ticket admits a visitor to *site*, or None when entry is free."""
-    if site.ticket_cny > 0:
-        return site
-    parent = sites.get(site.parent_id) if site.parent_id else None
-    if parent is not None and parent.ticket_cny > 0:
-        return parent
-    return None
+    """The site whose ticket admits a visitor to *site*, or None when entry is free.
+
+    The table's ticket rules decide (:func:`tourplan.tickets.ticket_payer`):
+    a part under ``area_ticket`` is entered on its area's ticket, a ``free``
+    row (a restaurant at an area's gate) on none.
+    """
+    return ticket_payer(site, sites)
 
 
 def _price(value: float) -> float | int:
@@ -271,43 +272,19 @@ def ticket_lines(
     >>> lines[0].render("en")
     'Yuntai Mountain scenic area ticket ¥120, covers Red Stone Gorge, Zhuyu Peak'
     """
-    order: list[str] = []
-    covered: dict[str, list[Site]] = {}
-    payers: dict[str, Site] = {}
-    free: list[Site] = []
-    seen: set[str] = set()
-    for stop in stops:
-        site = sites[stop] if isinstance(stop, str) else stop
-        if site.id in seen:
-            continue
-        seen.add(site.id)
-        payer = _payer(site, sites)
-        if payer is None:
-            if include_free and is_sight(site):
-                order.append(site.id)
-                free.append(site)
-            continue
-        if payer.id not in payers:
-            payers[payer.id] = payer
-            covered[payer.id] = []
-            order.append(payer.id)
-        if payer.id != site.id:
-            covered[payer.id].append(site)
-    free_by_id = {s.id: s for s in free}
     lines: list[TicketLine] = []
-    for sid in order:
-        if sid in free_by_id:
-            s = free_by_id[sid]
-            lines.append(TicketLine(sid, 0.0, (), Message("ticket_free", {"site": _name(s)})))
+    for site, parts in admissions(stops, sites):
+        if parts is None:
+            if include_free and is_sight(site):
+                lines.append(TicketLine(site.id, 0.0, (), Message("ticket_free", {"site": _name(site)})))
             continue
-        payer, parts = payers[sid], covered[sid]
-        price = _price(payer.ticket_cny)
+        price = _price(site.ticket_cny)
         if parts:
-            names = [short_name(p, within=payer) for p in parts]
-            msg = Message("ticket_area", {"area": _name(payer), "price": price, "parts": names})
+            names = [short_name(p, within=site) for p in parts]
+            msg = Message("ticket_area", {"area": _name(site), "price": price, "parts": names})
         else:
-            msg = Message("ticket_site", {"site": _name(payer), "price": price})
-        lines.append(TicketLine(sid, float(payer.ticket_cny), tuple(p.id for p in parts), msg))
+            msg = Message("ticket_site", {"site": _name(site), "price": price})
+        lines.append(TicketLine(site.id, float(site.ticket_cny), tuple(p.id for p in parts), msg))
     return lines
 
 

@@ -29,8 +29,14 @@ engine, _core
     The event loop (compiled with numba) and its driver, :func:`simulate_stops`.
 aggregate
     Stop times to per-site, per-slot and per-area figures.
+alerts
+    Warning tiers (:func:`tier`), :class:`Alert`, :class:`Episode`.
+compare
+    :func:`compare`: a run as planned and one with measures, side by side.
+measures
+    Countermeasures: :class:`Measures` (timed entry, daily caps, moved groups).
 result
-    :class:`FlowResult`, :class:`AreaFlow`, :class:`Alert`, :class:`PublicLoad`.
+    :class:`FlowResult`, :class:`AreaFlow`, :class:`MeasureOutcome`, :class:`PublicLoad`.
 forecast
     The planner's crowd hook (:class:`CrowdHook`) and :class:`CrowdForecast`.
 plot
@@ -39,7 +45,9 @@ plot
 
 from __future__ import annotations
 
+from tourplan.flow.alerts import TIERS, Episode, tier
 from tourplan.flow.calendar import DAY_TYPES, HOLIDAYS, MAKEUP_WORKDAYS, day_type
+from tourplan.flow.compare import Comparison, compare
 from tourplan.flow.defaults import (
     DEFAULT_AREA_SHARES,
     DEFAULT_VISITORS,
@@ -50,9 +58,18 @@ from tourplan.flow.defaults import (
 )
 from tourplan.flow.engine import StopsResult, simulate_stops
 from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdHook
+from tourplan.flow.measures import Measures, lbt_quota
 from tourplan.flow.plans import PlanLibrary
 from tourplan.flow.plot import plot_occupancy
-from tourplan.flow.result import ALERT_LEVELS, Alert, AreaFlow, FlowResult, PublicLoad, StopLog
+from tourplan.flow.result import (
+    ALERT_LEVELS,
+    Alert,
+    AreaFlow,
+    FlowResult,
+    MeasureOutcome,
+    PublicLoad,
+    StopLog,
+)
 from tourplan.flow.scenario import (
     DEFAULT_ENTRIES,
     EntryPoint,
@@ -73,16 +90,21 @@ __all__ = [
     "MAKEUP_WORKDAYS",
     "PROFILES",
     "SELF_DRIVE_SHARE",
+    "TIERS",
     "YUNTAI_PEAK_GOLDEN_WEEK",
     "YUNTAI_PEAK_MAY_DAY",
     "Alert",
     "AreaFlow",
+    "Comparison",
     "CrowdAdjustment",
     "CrowdForecast",
     "CrowdHook",
     "EntryPoint",
+    "Episode",
     "FixedArrival",
     "FlowResult",
+    "MeasureOutcome",
+    "Measures",
     "PlanLibrary",
     "PublicLoad",
     "Scenario",
@@ -90,9 +112,12 @@ __all__ = [
     "StopLog",
     "StopsResult",
     "check_sites",
+    "compare",
     "day_type",
     "default_segments",
+    "lbt_quota",
     "plot_occupancy",
     "simulate",
     "simulate_stops",
+    "tier",
 ]

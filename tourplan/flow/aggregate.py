@@ -14,8 +14,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan.flow import _core as core
+from tourplan.flow.alerts import tier_alerts
 from tourplan.flow.engine import count_at_minutes
-from tourplan.flow.result import AreaFlow, FlowResult, StopLog, tier_alerts
+from tourplan.flow.result import AreaFlow, FlowResult, MeasureOutcome, StopLog
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,8 +65,16 @@ def aggregate(
     keep_log: bool,
     area_site: IntArray,
     area_member: npt.NDArray[np.bool_],
+    *,
+    entries: tuple[tuple[str, ...], IntArray],
+    measures: tuple[bool, int, int, int] = (False, 0, 0, 0),
 ) -> FlowResult:
-    """The result of a run: per site and slot, per area, totals, alerts (and the log if kept)."""
+    """The result of a run: per site and slot, per area, totals, alerts (and the log if kept).
+
+    ``entries`` is the entry point names and visitors starting at each per
+    slot; ``measures`` is whether the scenario had measures, the numbers of
+    sites under quotas and under daily caps, and the school groups moved.
+    """
     n_sites = len(site_ids)
     t0, t1 = scenario.day_start, scenario.day_end
     slot = scenario.slot_minutes
@@ -81,8 +90,9 @@ def aggregate(
     occupancy = occ.mean(axis=2)
     peak = occ.max(axis=2)
     queue = waiting.reshape(n_sites, n_slots, slot).mean(axis=2)
+    load = (inside + waiting).reshape(n_sites, n_slots, slot).max(axis=2)
 
-    came = (st_status == core.VISITED) | (st_status == core.BALKED)
+    came = (st_status == core.VISITED) | (st_status == core.BALKED) | (st_status == core.REFUSED)
     j_all = np.floor((out.arrive[came] - t0) / slot).astype(np.int64)
     ok = (j_all >= 0) & (j_all < n_slots)
     arrivals = np.bincount(st_site[came][ok] * n_slots + j_all[ok], minlength=n_sites * n_slots).reshape(
@@ -99,7 +109,7 @@ def aggregate(
     balked = np.bincount(st_site[st_status == core.BALKED], minlength=n_sites)
     closed = np.bincount(st_site[st_status == core.CLOSED], minlength=n_sites)
 
-    alerts = tier_alerts(site_ids, peak, queue, cap, t0, slot, "site")
+    alerts = tier_alerts(site_ids, load, queue, cap, t0, slot, "site")
     st_visitor = np.repeat(np.arange(stops.v_ptr.shape[0] - 1, dtype=np.int64), np.diff(stops.v_ptr))
     areas = _area_flow(
         site_ids, area_site, area_member, cap, cap_daily, inside, waiting, arrivals, daily, balked,
@@ -107,7 +117,8 @@ def aggregate(
     )  # fmt: skip
 
     v_start, v_end = stops.v_start, out.v_end
-    finished = int(np.count_nonzero(v_end <= t1))
+    outcome, turned = _measure_outcome(stops, out, st_visitor, measures)
+    finished = int(np.count_nonzero((v_end <= t1) & ~turned))
     log = None
     if keep_log:
         visitor = np.repeat(np.arange(v_start.shape[0]), np.diff(stops.v_ptr))
@@ -124,14 +135,20 @@ def aggregate(
         occupancy=occupancy,
         peak=peak,
         queue=queue,
+        load=load,
         mean_wait=mean_wait,
         daily_visits=daily,
         balked=balked,
         closed=closed,
+        shifted=out.counts[:, core.C_SHIFTED].copy(),
+        refused=out.counts[:, core.C_REFUSED].copy(),
+        entry_ids=entries[0],
+        entry_arrivals=entries[1],
         alerts=tuple(alerts),
         visitors=int(v_start.shape[0]),
         finished=finished,
-        inside_at_end=int(v_start.shape[0]) - finished,
+        inside_at_end=int(v_start.shape[0]) - finished - outcome.turned_away,
+        measures=outcome,
         plans=n_plans,
         runtime=time.perf_counter() - t_begin,
         plan_seconds=plan_seconds,
@@ -175,6 +192,7 @@ def _area_flow(
         a_arrived[a] = np.unique(came_visitor[member[a, came_site]]).shape[0]
     a_peak = a_inside.max(axis=2)
     a_queue: FloatArray = a_waiting.mean(axis=2)
+    a_load = (a_inside + a_waiting).max(axis=2)
     a_cap = cap[area_site]
     area_ids = [site_ids[i] for i in area_site]
     return AreaFlow(
@@ -193,9 +211,44 @@ def _area_flow(
         occupancy=a_inside.mean(axis=2),
         peak=a_peak,
         queue=a_queue,
+        load=a_load,
         daily_visits=mf @ daily,
         visitors=a_visitors,
         arrived=a_arrived,
         balked=mf @ balked,
-        alerts=tuple(tier_alerts(area_ids, a_peak, a_queue, a_cap, t0, slot, "area")),
+        alerts=tuple(tier_alerts(area_ids, a_load, a_queue, a_cap, t0, slot, "area")),
+        day_start=t0,
+        slot_minutes=slot,
+    )
+
+
+def _measure_outcome(
+    stops: Stops, out: Outcome, st_visitor: IntArray, measures: tuple[bool, int, int, int]
+) -> tuple[MeasureOutcome, npt.NDArray[np.bool_]]:
+    """What the measures did, and which visitors were turned away (refused, and admitted nowhere)."""
+    active, n_quota, n_capped, moved = measures
+    n_v = stops.n_visitors
+    if out.flag.shape[0] != stops.st_site.shape[0]:  # the run had no controls
+        return MeasureOutcome(active=active, groups_moved=moved), np.zeros(n_v, dtype=np.bool_)
+    flag = out.flag
+    refused_v = np.zeros(n_v, dtype=np.bool_)
+    refused_v[st_visitor[(flag & core.F_REFUSED) != 0]] = True
+    admitted_v = np.zeros(n_v, dtype=np.bool_)
+    admitted_v[st_visitor[stops.st_status == core.VISITED]] = True
+    turned = refused_v & ~admitted_v
+    put_back = out.shift > 0
+    return (
+        MeasureOutcome(
+            active=active,
+            quota_sites=n_quota,
+            capped_sites=n_capped,
+            shifted=int(out.counts[:, core.C_SHIFTED].sum()),
+            shift_minutes=float(out.shift[put_back].mean()) if put_back.any() else 0.0,
+            diverted=int(np.count_nonzero(flag & core.F_DIVERTED)),
+            skipped=int(np.count_nonzero(stops.st_status == core.REFUSED)),
+            turned_away=int(np.count_nonzero(turned)),
+            refused_daily=int(out.counts[:, core.C_DAILY].sum()),
+            groups_moved=moved,
+        ),
+        turned,
     )

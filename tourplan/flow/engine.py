@@ -25,7 +25,16 @@ if TYPE_CHECKING:
 
     from tourplan.flow._types import FloatArray, IntArray
 
-__all__ = ["Outcome", "SiteArrays", "Stops", "StopsResult", "count_at_minutes", "run", "simulate_stops"]
+__all__ = [
+    "Controls",
+    "Outcome",
+    "SiteArrays",
+    "Stops",
+    "StopsResult",
+    "count_at_minutes",
+    "run",
+    "simulate_stops",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +47,8 @@ class Stops:
     no earlier than ``st_earliest``; ``st_status`` is
     :data:`~tourplan.flow._core.PENDING` or
     :data:`~tourplan.flow._core.SKIPPED` before the run and is resolved
-    **in place** by :func:`run`.
+    **in place** by :func:`run` (which also puts a diverted stop's
+    alternative site in ``st_site``).
     """
 
     v_ptr: IntArray
@@ -73,16 +83,43 @@ class SiteArrays:
 
 
 @dataclass(frozen=True, eq=False)
-class Outcome:
-    """Times the run filled in: per stop arrival, admission, departure; per visitor the day's end.
+class Controls:
+    """Countermeasures as the core takes them.
 
-    NaN where a stop was not reached or not admitted.
+    ``quota[s, j]`` entries at site ``s`` in entry slot ``j`` (``slot``
+    minutes from midnight; a row of -1: no quotas at ``s``); ``day_cap[s]``
+    admissions a day (-1: none); ``alt[k]`` the alternative site of stop
+    ``k`` (-1: none); ``area_of[s]`` the parent area (row of ``area_cap``,
+    its C0) gated as a whole that site ``s`` counts in (-1: none).
+    """
+
+    quota: IntArray
+    slot: float
+    day_cap: IntArray
+    alt: IntArray
+    area_of: IntArray
+    area_cap: IntArray
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """What the run filled in: per stop arrival, admission, departure; per visitor the day's end.
+
+    NaN where a stop was not reached or not admitted.  With controls, per
+    stop the flags (:data:`~tourplan.flow._core.F_SHIFTED` ...) and the
+    minutes it was put back, per visitor the minutes their day was put back,
+    and per site the counters
+    (:data:`~tourplan.flow._core.C_SHIFTED` ...); otherwise empty.
     """
 
     arrive: FloatArray
     admit: FloatArray
     depart: FloatArray
     v_end: FloatArray
+    flag: npt.NDArray[np.int8]
+    shift: FloatArray
+    v_shift: FloatArray
+    counts: IntArray
 
 
 def run(
@@ -90,6 +127,7 @@ def run(
     sites: SiteArrays,
     patience: float,
     *,
+    controls: Controls | None = None,
     chunk: int = 1 << 62,
     on_chunk: Callable[[int], None] | None = None,
 ) -> Outcome:
@@ -103,6 +141,8 @@ def run(
         Travel, opening hours and capacities.
     patience
         A visitor who would queue longer than this many minutes skips the stop.
+    controls
+        Countermeasures (quotas, daily caps, alternatives); ``None``: none.
     chunk
         Events per call into the compiled loop.
     on_chunk
@@ -121,14 +161,34 @@ def run(
     n_stops = stops.st_site.shape[0]
     n_sites = sites.capacity.shape[0]
     per_site = np.bincount(stops.st_site, minlength=n_sites)
+    if controls is not None:  # diverted stops arrive at their alternative
+        per_site += np.bincount(controls.alt[controls.alt >= 0], minlength=n_sites)
     s_size = np.minimum(np.where(sites.capacity > 0, sites.capacity, 0), per_site)
     s_off = np.zeros(n_sites, dtype=np.int64)
     np.cumsum(s_size[:-1], out=s_off[1:])
     s_heap = np.zeros(max(int(s_size.sum()), 1))
     s_len = np.zeros(n_sites, dtype=np.int64)
+    on = controls is not None
+    if controls is None:
+        controls = Controls(
+            np.full((n_sites, 1), -1, dtype=np.int64), 1440.0, np.full(n_sites, -1, dtype=np.int64),
+            np.full(1, -1, dtype=np.int64), np.full(n_sites, -1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+        )  # fmt: skip
+    n_flag = n_stops if on else 0
     out = Outcome(
-        np.full(n_stops, np.nan), np.full(n_stops, np.nan), np.full(n_stops, np.nan), np.full(n_v, np.nan)
-    )
+        np.full(n_stops, np.nan), np.full(n_stops, np.nan), np.full(n_stops, np.nan), np.full(n_v, np.nan),
+        np.zeros(max(n_flag, 1), dtype=np.int8), np.zeros(max(n_flag, 1)), np.zeros(n_v if on else 1),
+        np.zeros((n_sites, 3), dtype=np.int64),
+    )  # fmt: skip
+    # Per gated area, room for a departure time per visit its sites can get (diverted ones included).
+    a_size = np.bincount(controls.area_of[controls.area_of >= 0], weights=per_site[controls.area_of >= 0],
+                         minlength=controls.area_cap.shape[0]).astype(np.int64)  # fmt: skip
+    a_off = np.zeros(controls.area_cap.shape[0], dtype=np.int64)
+    np.cumsum(a_size[:-1], out=a_off[1:])
+    a_heap = np.zeros(max(int(a_size.sum()), 1))
+    a_len = np.zeros(controls.area_cap.shape[0], dtype=np.int64)
+    q_used = np.zeros_like(controls.quota)
+    day_used = np.zeros(n_sites, dtype=np.int64)
     v_k = np.zeros(n_v, dtype=np.int64)
     heap = np.zeros(max(n_v, 1), dtype=np.int64)
     st_node = stops.st_site  # site nodes are the travel matrix rows
@@ -143,6 +203,9 @@ def run(
             chunk, hsize, stops.v_ptr, stops.v_mode, st_node, stops.st_site, stops.st_dwell, stops.st_earliest,
             stops.st_status, out.arrive, out.admit, out.depart, sites.travel, sites.open_lo, sites.open_hi,
             sites.n_open, sites.capacity, s_off, s_len, s_heap, patience, v_k, out.v_end, heap,
+            on, controls.quota, q_used, float(controls.slot), controls.day_cap, day_used, controls.alt,
+            out.flag, out.shift, out.v_shift, out.counts, controls.area_of, controls.area_cap, a_off, a_len,
+            a_heap,
         )  # fmt: skip
         done += chunk
         if on_chunk is not None:

@@ -9,7 +9,7 @@ study-tour planner takes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,62 +18,20 @@ import numpy.typing as npt
 
 from tourplan.errors import RequestValidationError, UnknownSiteError
 from tourplan.flow._types import FloatArray, IntArray
+from tourplan.flow.alerts import ALERT_LEVELS, Alert, Episode, find_episodes, pct_of, tier
 from tourplan.itinerary import fmt_time
 
 if TYPE_CHECKING:
     from tourplan.flow.scenario import Scenario
 
-__all__ = ["ALERT_LEVELS", "Alert", "AreaFlow", "FlowResult", "PublicLoad", "StopLog"]
+__all__ = ["ALERT_LEVELS", "Alert", "AreaFlow", "FlowResult", "MeasureOutcome", "PublicLoad", "StopLog"]
 
-ALERT_LEVELS: tuple[tuple[float, str], ...] = ((1.0, "red"), (0.9, "orange"), (0.8, "yellow"))
-"""LB/T 034-2014 warning tiers: share of C0 and level name."""
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A site (or a parent area) at or above a warning tier in one slot.
-
-    ``scope`` is ``"site"`` (the site alone against its C0) or ``"area"``
-    (a parent area with all its parts against the parent's C0; ``site_id``
-    is then the parent's id).
-    """
-
-    site_id: str
-    slot_start: int
-    level: str
-    ratio: float
-    queue: float
-    scope: str = "site"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "site_id": self.site_id,
-            "scope": self.scope,
-            "slot_start": fmt_time(self.slot_start),
-            "level": self.level,
-            "ratio": round(self.ratio, 3),
-            "queue": round(self.queue, 1),
-        }
-
-
-def tier_alerts(
-    ids: Sequence[str], peak: IntArray, queue: FloatArray, cap: IntArray, t0: int, slot: int, scope: str
-) -> list[Alert]:
-    """Alerts at the LB/T 034 tiers for every row and slot with ``peak / cap`` at or above 80 %."""
-    alerts: list[Alert] = []
-    capf = cap.astype(np.float64)
-    for i in (int(x) for x in np.flatnonzero(cap > 0)):
-        r = peak[i] / capf[i]
-        for j in np.flatnonzero(r >= ALERT_LEVELS[-1][0] - 1e-9):
-            level = next(name for lim, name in ALERT_LEVELS if r[j] >= lim - 1e-9)
-            alerts.append(Alert(ids[i], int(t0 + j * slot), level, float(r[j]), float(queue[i, j]), scope))
-    alerts.sort(key=lambda a: (a.slot_start, a.site_id))
-    return alerts
+#: Clock times in a result's JSON are local times of this zone (China Standard Time, UTC+08:00).
+TIMEZONE = "Asia/Shanghai"
 
 
 def _load_ratio(peak: FloatArray | IntArray, capacity: IntArray) -> FloatArray:
-    """Peak occupancy over instantaneous capacity per row and slot (0 where C0 is 0)."""
+    """People per row and slot over instantaneous capacity (0 where C0 is 0)."""
     cap = capacity.astype(np.float64)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(cap > 0, peak / np.where(cap > 0, cap, 1.0), 0.0)
@@ -102,6 +60,9 @@ class AreaFlow:
     occupancy, peak, queue
         Mean and most visitors inside the area's sites (the per-minute sum
         over members, then the slot mean or maximum), mean visitors queueing.
+    load
+        Most people at the area's sites at any minute of the slot: inside
+        plus queueing at the members' gates (what the tiers are taken of).
     daily_visits
         Admissions at member sites over the day (a visitor of three
         gorges counts three times).
@@ -115,6 +76,8 @@ class AreaFlow:
         Visitors who gave up in a member site's queue.
     alerts
         Slots at or above the LB/T 034 tiers against the parent's C0.
+    day_start, slot_minutes
+        The time axis (as in the :class:`FlowResult`).
     """
 
     area_ids: tuple[str, ...]
@@ -125,11 +88,14 @@ class AreaFlow:
     occupancy: FloatArray
     peak: IntArray
     queue: FloatArray
+    load: IntArray
     daily_visits: IntArray
     visitors: IntArray
     arrived: IntArray
     balked: IntArray
     alerts: tuple[Alert, ...]
+    day_start: int
+    slot_minutes: int
 
     def __len__(self) -> int:
         return len(self.area_ids)
@@ -143,16 +109,28 @@ class AreaFlow:
             raise UnknownSiteError(msg) from None
 
     def ratio(self) -> FloatArray:
-        """Peak occupancy over the parent's C0 per area and slot (0 where C0 is 0)."""
-        return _load_ratio(self.peak, self.capacity_instant)
+        """Peak load (inside plus queueing) over the parent's C0 per area and slot (0 where C0 is 0)."""
+        return _load_ratio(self.load, self.capacity_instant)
+
+    def episodes(self) -> list[Episode]:
+        """The areas' alert slots grouped into episodes, most severe first."""
+        return find_episodes(
+            self.area_ids,
+            self.load,
+            self.queue,
+            self.capacity_instant,
+            self.day_start,
+            self.slot_minutes,
+            "area",
+        )
 
     def row(self, i: int) -> dict[str, Any]:
         """JSON-ready form of area ``i`` (the same keys as a site row of :meth:`FlowResult.to_dict`)."""
         return {
             "members": list(self.members[i]),
-            "occupancy": [round(float(x), 1) for x in self.occupancy[i]],
-            "peak": [int(x) for x in self.peak[i]],
-            "queue": [round(float(x), 1) for x in self.queue[i]],
+            **_series(
+                self.occupancy[i], self.peak[i], self.queue[i], self.load[i], int(self.capacity_instant[i])
+            ),
             "arrivals": [int(x) for x in self.arrivals[i]],
             "capacity_instant": int(self.capacity_instant[i]),
             "capacity_daily": int(self.capacity_daily[i]),
@@ -168,7 +146,7 @@ class StopLog:
     """Every visitor stop of a run (kept when ``keep_log=True``).
 
     ``status``: 0 visited, 1 closed on arrival, 2 balked at the queue,
-    3 skipped by choice.  Times are minutes after midnight (NaN when not
+    3 skipped by choice, 5 refused by a countermeasure (quota or daily cap).  Times are minutes after midnight (NaN when not
     applicable).
     """
 
@@ -227,6 +205,76 @@ class PublicLoad(Mapping[str, FloatArray]):
         }
 
 
+def _series(
+    occupancy: FloatArray, peak: IntArray, queue: FloatArray, load: IntArray, c0: int
+) -> dict[str, Any]:
+    """One row's per-slot series in whole people, and the load as whole percent of C0."""
+    return {
+        "occupancy": [round(float(x)) for x in occupancy],
+        "peak": [int(x) for x in peak],
+        "queue": [round(float(x)) for x in queue],
+        "load": [int(x) for x in load],
+        "pct": [pct_of(int(x), c0) for x in load],
+        "capacity_instant": c0,
+    }
+
+
+@dataclass(frozen=True)
+class MeasureOutcome:
+    """What the countermeasures of a run did (all zero when it had none).
+
+    Attributes
+    ----------
+    active
+        The scenario had measures (quotas, daily caps or moved groups).
+    quota_sites, capped_sites
+        Sites with a timed-entry quota, with a daily cap.
+    shifted
+        Visits that took a later entry slot (over the slot's quota, or the
+        site full at their slot).
+    shift_minutes
+        Mean minutes those visits were put back.
+    diverted
+        Visits refused at a site that went to their plan's alternative site.
+    skipped
+        Visits refused at a site after which the visitor went on with the
+        rest of their plan.
+    turned_away
+        Visitors refused by a measure who got in nowhere that day.
+    refused_daily
+        Refusals because a site's daily cap was reached (included in
+        ``diverted`` and ``skipped`` and, for their visitors, ``turned_away``).
+    groups_moved
+        School-group units whose start was moved (错峰).
+    """
+
+    active: bool = False
+    quota_sites: int = 0
+    capped_sites: int = 0
+    shifted: int = 0
+    shift_minutes: float = 0.0
+    diverted: int = 0
+    skipped: int = 0
+    turned_away: int = 0
+    refused_daily: int = 0
+    groups_moved: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (counts of visits, except ``turned_away`` and ``groups_moved``)."""
+        return {
+            "active": self.active,
+            "quota_sites": self.quota_sites,
+            "capped_sites": self.capped_sites,
+            "shifted": self.shifted,
+            "shift_minutes": round(self.shift_minutes, 1),
+            "diverted": self.diverted,
+            "skipped": self.skipped,
+            "turned_away": self.turned_away,
+            "refused_daily": self.refused_daily,
+            "groups_moved": self.groups_moved,
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class FlowResult:
     """Occupancy, queues and waits per site per slot, with totals and alerts.
@@ -238,21 +286,36 @@ class FlowResult:
     ----------
     arrivals
         Visitors arriving at the site in the slot (including those who then
-        balk at the queue).
+        balk at the queue or are refused by a measure; a visit shifted to a
+        later slot arrives in that slot).
     occupancy
         Mean number of visitors inside during the slot.
     peak
         Most visitors inside at any minute of the slot.
     queue
         Mean number of visitors queueing at the gate during the slot.
+    load
+        Most people at the site at any minute of the slot: inside plus
+        queueing.  Not bounded by C0, so ``load / C0`` says how far demand
+        goes past capacity; the warning tiers are taken of it.
     mean_wait
         Mean queueing minutes of the visitors admitted who arrived in the slot.
     daily_visits
         Admissions over the day, per site.
+    shifted, refused
+        Per site, visits put back to a later entry slot, and visits refused
+        by a quota or daily cap (zero without measures).
+    entry_ids, entry_arrivals
+        Entry points, and visitors starting their day at each per slot
+        (booked groups are not counted).
     finished
-        Visitors whose day ended (last stop left) by ``day_end``.
+        Visitors whose day ended (last stop left) by ``day_end``, other than
+        those turned away.
     inside_at_end
         Visitors still on their way or at a site at ``day_end``.
+    measures
+        What the countermeasures did; ``finished + inside_at_end +
+        measures.turned_away == visitors``.
     alerts
         Site alerts (each site against its own C0).
     areas
@@ -271,14 +334,20 @@ class FlowResult:
     occupancy: FloatArray
     peak: IntArray
     queue: FloatArray
+    load: IntArray
     mean_wait: FloatArray
     daily_visits: IntArray
     balked: IntArray
     closed: IntArray
+    shifted: IntArray
+    refused: IntArray
+    entry_ids: tuple[str, ...]
+    entry_arrivals: IntArray
     alerts: tuple[Alert, ...]
     visitors: int
     finished: int
     inside_at_end: int
+    measures: MeasureOutcome
     plans: int
     runtime: float
     plan_seconds: float
@@ -304,14 +373,26 @@ class FlowResult:
             raise UnknownSiteError(msg) from None
 
     def ratio(self) -> FloatArray:
-        """Peak occupancy over C0 per site and slot (0 where C0 is 0)."""
-        return _load_ratio(self.peak, self.capacity_instant)
+        """Peak load (inside plus queueing) over C0 per site and slot (0 where C0 is 0; not capped at 1)."""
+        return _load_ratio(self.load, self.capacity_instant)
 
     def busiest(self, k: int = 6) -> list[str]:
-        """The ``k`` sites with the highest peak share of C0 (then most visits)."""
+        """The ``k`` sites with the highest peak share of C0 (inside plus queueing; then most visits)."""
         r = self.ratio().max(axis=1)
         order = np.lexsort((-self.daily_visits, -r))
         return [self.site_ids[i] for i in order[:k] if self.daily_visits[i] > 0]
+
+    def episodes(self) -> list[Episode]:
+        """The site alert slots grouped into episodes per site, most severe (severity x duration) first."""
+        return find_episodes(
+            self.site_ids,
+            self.load,
+            self.queue,
+            self.capacity_instant,
+            self.day_start,
+            self.slot_minutes,
+            "site",
+        )
 
     def public_load(self, *, areas: bool = True) -> PublicLoad:
         """Visitors inside each site per slot, for the study-tour planner.
@@ -339,19 +420,28 @@ class FlowResult:
 
     def summary(self) -> str:
         """Short human-readable description."""
+        m = self.measures
         lines = [
             f"{self.scenario.date.isoformat()} ({self.scenario.kind}): {self.visitors:,} visitors, "
-            f"{self.finished:,} finished, {self.inside_at_end:,} still out at {fmt_time(self.scenario.day_end)}; "
-            f"{len(self.alerts)} alert slots; {self.plans} plans; {self.runtime:.2f} s "
-            f"({self.plan_seconds:.2f} s planning)"
+            f"{self.finished:,} finished, {self.inside_at_end:,} still out at {fmt_time(self.scenario.day_end)}"
+            + (f", {m.turned_away:,} turned away" if m.active else "")
+            + f"; {len(self.alerts)} alert slots in {len(self.episodes())} episodes; {self.plans} plans; "
+            f"{self.runtime:.2f} s ({self.plan_seconds:.2f} s planning)"
         ]
+        if m.active:
+            lines.append(
+                f"  measures: {m.quota_sites} sites with timed entry, {m.capped_sites} with a daily cap; "
+                f"{m.shifted:,} visits shifted (mean {m.shift_minutes:.0f} min later), {m.diverted:,} diverted, "
+                f"{m.skipped:,} skipped; {m.groups_moved} groups moved"
+            )
         r = self.ratio()
         for sid in self.busiest(8):
             i = self.index(sid)
             j = int(np.argmax(r[i]))
             lines.append(
-                f"  {sid:32} peak {int(self.peak[i, j]):>7,} / C0 {int(self.capacity_instant[i]):>7,} "
-                f"({r[i, j]:.0%}) at {fmt_time(self.day_start + j * self.slot_minutes)}; "
+                f"  {sid:32} peak {int(self.load[i, j]):>7,} / C0 {int(self.capacity_instant[i]):>7,} "
+                f"({pct_of(int(self.load[i, j]), int(self.capacity_instant[i]))} %) at "
+                f"{fmt_time(self.day_start + j * self.slot_minutes)}; "
                 f"{int(self.daily_visits[i]):,} visits / C1 {int(self.capacity_daily[i]):,}; "
                 f"max queue {self.queue[i].max():.0f}, max mean wait {np.nanmax(np.r_[self.mean_wait[i], 0.0]):.0f} min"
             )
@@ -361,15 +451,40 @@ class FlowResult:
                 continue
             j = int(np.argmax(ar[a]))
             lines.append(
-                f"  area {aid:27} peak {int(self.areas.peak[a, j]):>7,} / C0 {int(self.areas.capacity_instant[a]):>7,} "
-                f"({ar[a, j]:.0%}) at {fmt_time(self.day_start + j * self.slot_minutes)}; "
+                f"  area {aid:27} peak {int(self.areas.load[a, j]):>7,} / C0 {int(self.areas.capacity_instant[a]):>7,} "
+                f"({pct_of(int(self.areas.load[a, j]), int(self.areas.capacity_instant[a]))} %) at "
+                f"{fmt_time(self.day_start + j * self.slot_minutes)}; "
                 f"{int(self.areas.visitors[a]):,} visitors ({int(self.areas.daily_visits[a]):,} site visits) "
                 f"/ C1 {int(self.areas.capacity_daily[a]):,}; {len(self.areas.members[a]) - 1} parts"
             )
         return "\n".join(lines)
 
+    def busiest_rows(self, k: int = 10) -> list[dict[str, Any]]:
+        """The :meth:`busiest` sites with their peak: ``site_id, peak_pct, peak, at, capacity_instant``."""
+        r = self.ratio()
+        rows = []
+        for sid in self.busiest(k):
+            i = self.index(sid)
+            j = int(np.argmax(r[i]))
+            c0 = int(self.capacity_instant[i])
+            rows.append(
+                {
+                    "site_id": sid,
+                    "peak_pct": pct_of(int(self.load[i, j]), c0),
+                    "peak": int(self.load[i, j]),
+                    "at": fmt_time(self.day_start + j * self.slot_minutes),
+                    "capacity_instant": c0,
+                    "level": tier(pct_of(int(self.load[i, j]), c0)),
+                }
+            )
+        return rows
+
     def to_dict(self, *, all_sites: bool = False, level: Literal["site", "area"] = "site") -> dict[str, Any]:
-        """JSON-ready form: per site occupancy, queue and C0; parent areas; alerts; totals.
+        """JSON-ready form: per site series, parent areas, alerts, episodes, measures, totals.
+
+        Numbers of people are whole numbers (slot means rounded); clock
+        times (``HH:MM``) are local times on :attr:`scenario` ``.date`` in
+        the zone named by the ``timezone`` key (Asia/Shanghai, UTC+08:00).
 
         Parameters
         ----------
@@ -381,6 +496,20 @@ class FlowResult:
             row is the whole area (the :attr:`areas` roll-up, against the
             parent's C0) and its parts are left out, so a flow map draws one
             marker per area.  ``areas`` and ``area_alerts`` are given either way.
+
+        Notes
+        -----
+        A site row holds per slot ``occupancy`` (mean inside), ``peak`` (most
+        inside), ``queue`` (mean queueing), ``load`` (most inside plus
+        queueing), ``pct`` (``load`` as whole percent of C0: the map colours
+        a site by ``tier(pct[j])``, the same function as the alerts),
+        ``arrivals`` and ``mean_wait`` (minutes); and per day
+        ``capacity_instant``, ``capacity_daily``, ``daily_visits``,
+        ``balked``, ``shifted`` and ``refused``.  ``episodes`` (and
+        ``area_episodes``) are the alert slots grouped per site and ranked by
+        severity x duration; ``busiest`` ranks sites by peak share of C0
+        (not capped at 100 %); ``entries`` is the visitors starting their day
+        at each entry point per slot; ``measures`` is :class:`MeasureOutcome`.
         """
         if level not in ("site", "area"):
             raise RequestValidationError({"level": f"expected 'site' or 'area', got {level!r}"})
@@ -398,19 +527,25 @@ class FlowResult:
             if not all_sites and self.daily_visits[i] == 0 and self.arrivals[i].sum() == 0:
                 continue
             out_sites[sid] = {
-                "occupancy": [round(float(x), 1) for x in self.occupancy[i]],
-                "peak": [int(x) for x in self.peak[i]],
-                "queue": [round(float(x), 1) for x in self.queue[i]],
+                **_series(
+                    self.occupancy[i],
+                    self.peak[i],
+                    self.queue[i],
+                    self.load[i],
+                    int(self.capacity_instant[i]),
+                ),
                 "arrivals": [int(x) for x in self.arrivals[i]],
                 "mean_wait": [round(float(x), 1) for x in np.nan_to_num(self.mean_wait[i])],
-                "capacity_instant": int(self.capacity_instant[i]),
                 "capacity_daily": int(self.capacity_daily[i]),
                 "daily_visits": int(self.daily_visits[i]),
                 "balked": int(self.balked[i]),
+                "shifted": int(self.shifted[i]),
+                "refused": int(self.refused[i]),
             }
         areas = self.areas
         return {
             "date": self.scenario.date.isoformat(),
+            "timezone": TIMEZONE,
             "day_type": self.scenario.kind,
             "seed": self.seed,
             "slot_minutes": self.slot_minutes,
@@ -418,9 +553,15 @@ class FlowResult:
             "visitors": self.visitors,
             "finished": self.finished,
             "inside_at_end": self.inside_at_end,
+            "turned_away": self.measures.turned_away,
+            "measures": self.measures.to_dict(),
             "level": level,
             "sites": out_sites,
             "areas": {aid: areas.row(a) for a, aid in enumerate(areas.area_ids)},
+            "entries": {e: [int(x) for x in self.entry_arrivals[k]] for k, e in enumerate(self.entry_ids)},
+            "busiest": self.busiest_rows(),
+            "episodes": [e.to_dict() for e in self.episodes()],
+            "area_episodes": [e.to_dict() for e in areas.episodes()],
             "alerts": [a.to_dict() for a in self.alerts],
             "area_alerts": [a.to_dict() for a in areas.alerts],
             "daily_alerts": [
@@ -459,6 +600,7 @@ class FlowResult:
                 "queue": np.round(self.queue.ravel(), 2),
                 "mean_wait": np.round(np.nan_to_num(self.mean_wait).ravel(), 2),
                 "capacity_instant": np.repeat(self.capacity_instant, n),
+                "load": self.load.ravel(),
             }
         )
         r = self.ratio()
@@ -475,6 +617,8 @@ class FlowResult:
                 "peak_ratio": np.round(r.max(axis=1), 3),
                 "balked": self.balked,
                 "closed_on_arrival": self.closed,
+                "shifted": self.shifted,
+                "refused": self.refused,
             }
         )
         return slots, daily

@@ -21,6 +21,7 @@ from tourplan._parse import parse_date
 from tourplan.errors import RequestValidationError
 from tourplan.flow.calendar import DAY_TYPES, day_type
 from tourplan.flow.defaults import DEFAULT_AREA_SHARES, DEFAULT_VISITORS, PROFILES, SCHOOL_SHARE
+from tourplan.flow.measures import Measures
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
 
@@ -161,7 +162,7 @@ _ALLOWED_KEYS = {
     "date", "day_type", "visitors", "entries", "segments", "outdoor_factor", "fixed_arrivals",
     "slot_minutes", "day_start", "day_end", "patience_minutes", "skip_probability", "dwell_cv",
     "start_jitter", "bucket_minutes", "plan_time_limit", "min_plan_share", "holidays",
-    "plan_variants", "variant_share", "interest_cv", "must_see_share", "area_shares",
+    "plan_variants", "variant_share", "interest_cv", "must_see_share", "area_shares", "measures",
 }  # fmt: skip
 
 
@@ -236,6 +237,9 @@ class Scenario:
         the planners' pull, which sends most visitors to the best-scored
         area). ``None``: :data:`DEFAULT_AREA_SHARES` of the day type; ``()``:
         no such lever.
+    measures
+        Countermeasures: timed-entry quotas, daily caps, moved school
+        groups (:class:`~tourplan.flow.measures.Measures`; none by default).
     """
 
     date: dt.date
@@ -259,6 +263,7 @@ class Scenario:
     interest_cv: float = 0.4
     must_see_share: float = 1 / 3
     area_shares: tuple[tuple[str, float], ...] | None = None
+    measures: Measures = Measures()
     holidays: Mapping[dt.date, str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -347,6 +352,8 @@ class Scenario:
                 errors["fixed_arrivals"] = (
                     f"{f.site_id}: expected 0 <= start < end <= 1440 and count >= 0, got {f!r}"
                 )
+        if not isinstance(self.measures, Measures):
+            errors["measures"] = f"expected Measures, got {self.measures!r}"
         if errors:
             raise RequestValidationError(errors)
 
@@ -458,6 +465,11 @@ class Scenario:
                 kw["area_shares"] = tuple((str(k), float(v)) for k, v in dict(data["area_shares"]).items())
             except (TypeError, ValueError) as exc:
                 errors["area_shares"] = f"expected an object of site id: share: {exc}"
+        if data.get("measures") is not None:
+            try:
+                kw["measures"] = Measures.from_dict(data["measures"])
+            except RequestValidationError as exc:
+                errors.update(exc.errors)
         if data.get("holidays") is not None:
             try:
                 kw["holidays"] = {dt.date.fromisoformat(str(k)): str(v) for k, v in data["holidays"].items()}

@@ -3,14 +3,17 @@
 :func:`simulate` runs in phases, each a function below:
 
 1. :func:`_draw_units` -- who comes: visitors (or school groups) per
-   segment x entry point, with their start times;
+   segment x entry point, with their start times (:func:`_move_groups`
+   moves the school groups' starts when the measures say so);
 2. :func:`_bucket_plans` -- which start-time bucket's plans each unit follows,
    and how many plan variants each segment x entry x bucket cell gets;
 3. :func:`_choose_plans` -- the variant each unit follows, planned through the
    :class:`~tourplan.flow.PlanLibrary`;
 4. :func:`_expand_stops` and :func:`_with_fixed` -- every visitor's own stops
    (start shift, dwell, skipped stops), plus the booked groups;
-5. :func:`_site_arrays` -- travel, opening hours and capacities of the day;
+5. :func:`_site_arrays` -- travel, opening hours and capacities of the day,
+   and :func:`_controls` -- quotas, daily caps and each stop's alternative
+   site when the scenario has measures;
 6. :func:`tourplan.flow.engine.run` -- the compiled event loop;
 7. :func:`tourplan.flow.aggregate.aggregate` -- per site, slot and area.
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +35,8 @@ from tourplan.errors import RequestValidationError
 from tourplan.flow import _core as core
 from tourplan.flow.aggregate import aggregate, parent_areas
 from tourplan.flow.defaults import PROFILE_START, PROFILE_STEP
-from tourplan.flow.engine import SiteArrays, Stops, run
+from tourplan.flow.engine import Controls, SiteArrays, Stops, run
+from tourplan.flow.measures import alternatives, controls
 from tourplan.flow.plans import Plan, PlanLibrary, area_levers, make_plan, plan_variant
 from tourplan.hours import open_intervals
 from tourplan.limits import checkpoint
@@ -55,7 +59,8 @@ def check_sites(scenario: Scenario, sites: SiteTable) -> None:
     Raises
     ------
     RequestValidationError
-        Naming ``entries``, ``fixed_arrivals`` or ``area_shares``.
+        Naming ``entries``, ``fixed_arrivals``, ``area_shares``,
+        ``measures.quotas`` or ``measures.daily_caps``.
     """
     known = {s.id for s in sites}
     errors: dict[str, str] = {}
@@ -68,6 +73,10 @@ def check_sites(scenario: Scenario, sites: SiteTable) -> None:
     for area in scenario.area_shares_used:
         if area not in known:
             errors["area_shares"] = f"{area!r} is not a site id"
+    for name, pairs in (("quotas", scenario.measures.quotas), ("daily_caps", scenario.measures.daily_caps)):
+        unknown = [sid for sid, _ in pairs if sid not in known]
+        if unknown:
+            errors[f"measures.{name}"] = f"not site ids: {', '.join(map(repr, unknown))}"
     if errors:
         raise RequestValidationError(errors)
 
@@ -129,13 +138,16 @@ def simulate(
     check_sites(scenario, sites)
     modes = sorted({seg.mode or e.mode for seg in scenario.segments_used for e in scenario.entries_used})
 
-    units = _draw_units(scenario, rng)
+    units, moved = _move_groups(scenario, _draw_units(scenario, rng))
     buckets = _bucket_plans(scenario, units)
     chosen = _choose_plans(scenario, sites, graph, units, buckets, rng, lib, report)
     plan_seconds = lib.seconds - plan_s0
-    stops = _expand_stops(scenario, units, chosen, sidx, modes, rng)
+    stops, plan_stop = _expand_stops(scenario, units, chosen, sidx, modes, rng)
     stops = _with_fixed(scenario, stops, sidx)
     day = _site_arrays(scenario, site_list, graph, modes)
+    ctl, n_quota, n_capped = _controls(
+        scenario, site_list, units, chosen, day, plan_stop, stops.st_site.shape[0], modes
+    )
 
     if stops.n_visitors >= 1 << core.V_BITS:
         raise RequestValidationError({"visitors": f"at most {(1 << core.V_BITS) - 1:,} visitors in one run"})
@@ -145,6 +157,7 @@ def simulate(
         stops,
         day,
         float(scenario.patience_minutes),
+        controls=ctl,
         chunk=chunk,
         on_chunk=lambda done: report(0.5 + 0.45 * min(1.0, done / total_events)),
     )
@@ -153,6 +166,8 @@ def simulate(
     result = aggregate(
         scenario, seed, site_ids, day.capacity, cap_daily, stops, outcome, len(chosen.plans), plan_seconds,
         t_begin, keep_log, *parent_areas(site_list),
+        entries=_entry_arrivals(scenario, units),
+        measures=(scenario.measures.active, n_quota, n_capped, moved),
     )  # fmt: skip
     report(1.0)
     return result
@@ -231,6 +246,31 @@ def _draw_units(scenario: Scenario, rng: np.random.Generator) -> _Units:
         size=np.concatenate(cell_sizes) if cell_sizes else np.zeros(0, dtype=np.int64),
         segment_weight=seg_w,
     )
+
+
+def _move_groups(scenario: Scenario, units: _Units) -> tuple[_Units, int]:
+    """School groups (units of segments with ``group_size > 1``) start ``group_shift_minutes`` later (错峰)."""
+    shift = scenario.measures.group_shift_minutes
+    if not shift:
+        return units, 0
+    grouped = np.array([scenario.segments_used[si].group_size > 1 for si, _ in units.cells], dtype=np.bool_)
+    moved = grouped[units.cell] if units.cell.size else np.zeros(0, dtype=np.bool_)
+    start = np.where(moved, np.clip(units.start + shift, 0.0, 24 * 60 - 1.0), units.start)
+    return replace(units, start=start), int(np.count_nonzero(moved))
+
+
+def _entry_arrivals(scenario: Scenario, units: _Units) -> tuple[tuple[str, ...], IntArray]:
+    """Entry point names, and visitors starting their day at each per reporting slot."""
+    names = tuple(e.name for e in scenario.entries_used)
+    slot, t0 = scenario.slot_minutes, scenario.day_start
+    n_slots = (scenario.day_end - t0) // slot
+    entry = (
+        np.array([ei for _, ei in units.cells], dtype=np.int64)[units.cell] if units.cell.size else units.cell
+    )
+    j = np.floor((units.start - t0) / slot).astype(np.int64)
+    ok = (j >= 0) & (j < n_slots)
+    counts = np.bincount(entry[ok] * n_slots + j[ok], weights=units.size[ok], minlength=len(names) * n_slots)
+    return names, np.rint(counts).astype(np.int64).reshape(len(names), n_slots)
 
 
 # ---------------------------------------------------------------------------
@@ -313,13 +353,16 @@ def _bucket_plans(scenario: Scenario, units: _Units) -> _Buckets:
 class _Chosen:
     """The plans of the day and the one each unit follows.
 
-    ``plans[p]`` was planned from ``day_start[p]``; unit ``u`` follows
-    ``plans[of_unit[u]]``, shifted to its own start.
+    ``plans[p]`` was planned from ``day_start[p]`` for cell ``cell[p]`` with
+    the interests ``interests[p]``; unit ``u`` follows ``plans[of_unit[u]]``,
+    shifted to its own start.
     """
 
     plans: list[Plan]
     day_start: FloatArray
     of_unit: IntArray
+    cell: IntArray
+    interests: list[dict[str, float]]
 
 
 def _choose_plans(
@@ -352,6 +395,7 @@ def _choose_plans(
     checkpoint(len(needed) * scenario.plan_time_limit)  # all planning, charged up front (tourplan.limits)
     plan_ids: dict[tuple[int, int, int], int] = {}
     plan_day_start: list[float] = []
+    plan_interests: list[dict[str, float]] = []
     jobs: list[tuple[tuple[Any, ...], Callable[[], Plan]]] = []
     edges = buckets.edges
     for c, b, k in needed:
@@ -372,6 +416,7 @@ def _choose_plans(
         jobs.append((key, functools.partial(make_plan, sites, graph, scenario, seg, ent, var)))
         plan_ids[(c, b, k)] = len(plan_day_start)
         plan_day_start.append(float(var.day_start))
+        plan_interests.append(dict(var.interests))
     plan_list = lib.get_many(jobs, lambda done: report(0.5 * done / max(len(jobs), 1)))
 
     lookup = np.full((n_cells, n_buckets, max_var), -1, dtype=np.int64)
@@ -380,7 +425,8 @@ def _choose_plans(
     of_unit = (
         lookup[units.cell, buckets.of_unit, unit_var] if units.cell.size else np.zeros(0, dtype=np.int64)
     )
-    return _Chosen(plan_list, np.array(plan_day_start), of_unit)
+    cell_of = np.array([c for c, _, _ in needed], dtype=np.int64)
+    return _Chosen(plan_list, np.array(plan_day_start), of_unit, cell_of, plan_interests)
 
 
 # ---------------------------------------------------------------------------
@@ -394,10 +440,11 @@ def _expand_stops(
     sidx: dict[str, int],
     modes: Sequence[str],
     rng: np.random.Generator,
-) -> Stops:
+) -> tuple[Stops, IntArray]:
     """Units to visitors, plans to stops: start shift, gamma dwell, skipped stops.
 
-    Dwell and skips are drawn per unit stop, so a group shares them.
+    Dwell and skips are drawn per unit stop, so a group shares them.  Also
+    returns, per visitor stop, its index in the plans' stops concatenated.
     """
     entries = scenario.entries_used
     segments = scenario.segments_used
@@ -441,7 +488,7 @@ def _expand_stops(
     np.cumsum(v_len, out=v_ptr[1:])
     n_stops = int(v_ptr[-1])
     st_from_unit = np.repeat(u_ptr[v_unit] - v_ptr[:-1], v_len) + np.arange(n_stops)
-    return Stops(
+    stops = Stops(
         v_ptr=v_ptr,
         v_start=units.start[v_unit],
         v_entry=cell_entry[units.cell[v_unit]] if n_v else np.zeros(0, dtype=np.int64),
@@ -451,6 +498,7 @@ def _expand_stops(
         st_earliest=us_earliest[st_from_unit],
         st_status=np.where(us_skip[st_from_unit], core.SKIPPED, core.PENDING).astype(np.int8),
     )
+    return stops, u_stop_plan_idx[st_from_unit]
 
 
 def _with_fixed(scenario: Scenario, stops: Stops, sidx: dict[str, int]) -> Stops:
@@ -502,3 +550,40 @@ def _site_arrays(
             open_hi[i, q] = b
     cap = np.array([s.capacity_instant for s in site_list], dtype=np.int64)
     return SiteArrays(travel, open_lo, open_hi, n_open, cap)
+
+
+def _controls(
+    scenario: Scenario,
+    site_list: Sequence[Site],
+    units: _Units,
+    chosen: _Chosen,
+    day: SiteArrays,
+    plan_stop: IntArray,
+    n_stops: int,
+    modes: Sequence[str],
+) -> tuple[Controls | None, int, int]:
+    """Quotas, daily caps and each stop's alternative site; ``None`` without quotas or caps.
+
+    ``plan_stop`` maps the first visitor stops to the plans' stops; the
+    ``n_stops - len(plan_stop)`` booked-group stops after them have no
+    alternative.
+    """
+    measures = scenario.measures
+    if not measures.gates:
+        return None, 0, 0
+    mode_idx = {m: k for k, m in enumerate(modes)}
+    segments, entries = scenario.segments_used, scenario.entries_used
+    plan_mode = [
+        mode_idx[segments[units.cells[c][0]].mode or entries[units.cells[c][1]].mode] for c in chosen.cell
+    ]
+    alt_rows = alternatives(
+        site_list,
+        scenario.date,
+        [p.sites for p in chosen.plans],
+        chosen.interests,
+        [day.travel[m] for m in plan_mode],
+    )
+    p_alt = np.array([a for row in alt_rows for a in row], dtype=np.int64)
+    alt = np.full(n_stops, -1, dtype=np.int64)
+    alt[: plan_stop.shape[0]] = p_alt[plan_stop] if p_alt.size else -1
+    return controls(measures, site_list, scenario.slot_minutes, alt)

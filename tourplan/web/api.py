@@ -29,6 +29,7 @@ from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.web.auth import staff_required
 from tourplan.web.services import planning, simulations
 from tourplan.web.services.data import get_store, jsonable, site_data
+from tourplan.web.sitedata import data_changes_json
 from tourplan.web.urls import external_url
 from tourplan.web.visitor import export_response
 
@@ -183,6 +184,11 @@ class ItinerarySchema(ma.Schema):
     result = ma.fields.Dict(
         metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
     )
+    data_changed = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "Site data changed since the plan (planned_on, current, changes, last_change, "
+                  "sites of the plan that changed); null when it did not"},
+    )  # fmt: skip
 
 
 class ExportQuerySchema(_Strict):
@@ -314,6 +320,23 @@ class FixedArrivalSchema(_Strict):
     count = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 100_000))
 
 
+class MeasuresSchema(_Strict):
+    """Countermeasures on a peak day (``tourplan.flow.Measures``): timed entry, quotas, daily caps, 错峰."""
+
+    timed_entry = ma.fields.Boolean(metadata={"description": "quota per slot at every site from its capacity (LB/T 034)"})
+    quotas = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 1_000_000)),
+        metadata={"description": "site id: entries per slot"},
+    )  # fmt: skip
+    daily_caps = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 10_000_000)),
+        metadata={"description": "site id: entries per day"},
+    )  # fmt: skip
+    group_shift_minutes = ma.fields.Integer(
+        strict=True, validate=v.Range(-240, 240), metadata={"description": "move school groups' start times"}
+    )
+
+
 class ScenarioSchema(_Strict):
     """A visitor-flow scenario (``tourplan.flow.Scenario``); the simulation checks every value again."""
 
@@ -354,6 +377,7 @@ class ScenarioSchema(_Strict):
         keys=ma.fields.String(), values=ma.fields.String(validate=v.OneOf(DAY_TYPES)),
         metadata={"description": "YYYY-MM-DD: day type (overrides the built-in calendar)"},
     )  # fmt: skip
+    measures = ma.fields.Nested(MeasuresSchema)
 
 
 class RunSchema(ma.Schema):
@@ -412,6 +436,7 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
+        "data_changed": data_changes_json(rec.result),  # tourplan.web.sitedata
     }
 
 
@@ -455,14 +480,7 @@ class Sites(MethodView):
         return {"count": len(table), "sites": [_site(s) for s in table]}
 
 
-@blp.route("/sites/<site_id>")
-class SiteItem(MethodView):
-    @blp.response(200, SiteSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, site_id: str) -> dict[str, Any]:
-        """One site."""
-        s = site_data().sites.get(site_id)
-        return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
+# GET/PATCH /sites/<site_id> and its history: tourplan.web.sites_api (site data in the store)
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -577,7 +595,11 @@ class SimulationItem(MethodView):
 
 def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
     """Register the API blueprint and its OpenAPI document."""
+    from tourplan.web import sites_api
+
     api = _Api(app)
     csrf.exempt(blp)
+    csrf.exempt(sites_api.blp)
     api.register_blueprint(blp)
+    api.register_blueprint(sites_api.blp)
     return api

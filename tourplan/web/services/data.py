@@ -12,16 +12,21 @@ import datetime as dt
 import importlib
 import json
 import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
+from tourplan.data import load_edges, load_sites
 from tourplan.errors import TourplanError
-from tourplan.web.sitedata import DataHolder, SiteData
+from tourplan.graph import SiteGraph
 
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from tourplan.data import SiteTable
     from tourplan.maps import Lang
     from tourplan.store import Store
 
@@ -47,7 +52,79 @@ class FeatureUnavailableError(TourplanError, RuntimeError):
 # --------------------------------------------------------------------------- site data
 
 
-# SiteData and DataHolder live in tourplan.web.sitedata (a table goes live only once built).
+@dataclass(frozen=True)
+class SiteData:
+    """The site table in use, its graph, and where it came from."""
+
+    sites: SiteTable
+    graph: SiteGraph
+    version: str
+    path: str
+    uploaded: bool
+
+
+class DataHolder:
+    """Holds the active site data and reloads it when the file changes.
+
+    The active table is ``instance/pois.csv`` once staff uploaded one, else
+    the configured ``POIS_PATH``, else the bundled table. Checking the
+    file's size and modification time on each use lets every worker process
+    pick up an upload made through another.
+    """
+
+    def __init__(self, instance: Path, pois_path: str | None, edges_path: str | None) -> None:
+        self.instance = instance
+        self.pois_path = pois_path
+        self.edges_path = edges_path
+        self._lock = threading.Lock()
+        self._key: tuple[str, int, int] | None = None
+        self._data: SiteData | None = None
+
+    @property
+    def uploaded_path(self) -> Path:
+        """Where an uploaded table lives."""
+        return self.instance / "pois.csv"
+
+    def active_path(self) -> Path:
+        """The file the active table is read from."""
+        if self.uploaded_path.exists():
+            return self.uploaded_path
+        if self.pois_path:
+            return Path(self.pois_path)
+        from tourplan.resources import default_pois_path
+
+        return default_pois_path()
+
+    def edges_for(self, sites: SiteTable) -> tuple[Any, ...]:
+        """Explicit legs valid for ``sites`` (raises DataValidationError)."""
+        if self.edges_path:
+            return load_edges(self.edges_path, sites)
+        if self.pois_path and not self.uploaded_path.exists():
+            return ()
+        return load_edges(None, sites)
+
+    def record_upload(self, raw: bytes, filename: str) -> None:
+        """Hook for a store-backed holder (tourplan.web.sitedata); a file-backed one has the file."""
+        del raw, filename
+
+    def current(self) -> SiteData:
+        """The active data, reloaded if its file changed."""
+        path = self.active_path()
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        data = self._data
+        if data is not None and key == self._key:
+            return data
+        with self._lock:
+            if self._data is not None and key == self._key:
+                return self._data
+            sites = load_sites(path)
+            graph = SiteGraph(sites, self.edges_for(sites))
+            self._data = SiteData(
+                sites, graph, f"{st.st_mtime_ns:x}-{st.st_size:x}", str(path), path == self.uploaded_path
+            )
+            self._key = key
+            return self._data
 
 
 def site_data() -> SiteData:

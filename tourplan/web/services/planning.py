@@ -19,7 +19,15 @@ from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.web import budgets
-from tourplan.web.services.data import get_store, jsonable, map_options, optional_module, page_lang, site_data
+from tourplan.web.services.data import (
+    SiteData,
+    get_store,
+    jsonable,
+    map_options,
+    optional_module,
+    page_lang,
+    site_data,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -65,7 +73,7 @@ def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
     if errors:
         raise RequestValidationError(errors)
     itinerary = plan_itinerary(_capped(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
-    return jsonable(itinerary.to_dict())  # type: ignore[no-any-return]
+    return {**jsonable(itinerary.to_dict()), **_data_version(sd)}
 
 
 def plan_and_save(data: Mapping[str, Any]) -> ItineraryRecord:
@@ -173,7 +181,12 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
     sd = site_data()
     with budgets.study_budget(min(req.buses, req.n_groups) * req.time_limit):  # hardening: budgets
         plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
-    return jsonable(plan.to_dict())  # type: ignore[no-any-return]
+    return {**jsonable(plan.to_dict()), **_data_version(sd)}
+
+
+def _data_version(sd: SiteData) -> dict[str, int]:
+    """``{"data_version": n}`` for a result planned on store data version n (nothing for file data)."""
+    return {"data_version": int(sd.version)} if sd.version.isdigit() else {}
 
 
 def _bounded_study(req: Any) -> Any:

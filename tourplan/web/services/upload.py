@@ -10,6 +10,7 @@ import datetime as dt
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -18,6 +19,9 @@ from tourplan.errors import DataValidationError, Problem
 from tourplan.store import new_id
 from tourplan.web import staging
 from tourplan.web.services.data import DataHolder, SiteData, site_data
+
+if TYPE_CHECKING:
+    from tourplan.web.sitedata import StoreDataHolder
 
 __all__ = ["UploadPreview", "apply_upload", "data_backups", "preview_upload"]
 
@@ -107,7 +111,7 @@ def apply_upload(token: str) -> SiteData:
     """Make a staged upload the active site table, atomically.
 
     The staged file is validated again and, with its graph built, installed
-    by :meth:`DataHolder.install` (written to a temporary file, moved over
+    by :meth:`~tourplan.web.sitedata.StoreDataHolder.install` (written to a temporary file, moved over
     ``instance/pois.csv``; the table in use before is kept as
     ``instance/pois.csv.<UTC timestamp>.bak``). The bundled ``data/pois.csv``
     is never written.
@@ -119,7 +123,7 @@ def apply_upload(token: str) -> SiteData:
     DataValidationError
         If the staged file no longer validates.
     """
-    holder: DataHolder = current_app.extensions["tourplan.data"]
+    holder: StoreDataHolder = current_app.extensions["tourplan.data"]
     if not token or not all(c.isalnum() or c in "-_" for c in token):
         raise KeyError(token)
     staged = _staging(holder.instance) / f"{token}.csv"
