@@ -327,7 +327,9 @@ def test_site_directory_rejects_unknown_filters(client: Any) -> None:
 def test_site_page_and_approximate_location(client: Any, app: Any) -> None:
     sites = app.extensions["tourplan.data"].current().sites
     rough = next(s for s in sites if s.location_error_m >= 500)
-    exact = next(s for s in sites if s.location_error_m < 500 and s.category not in ("transport", "hotel"))
+    from tourplan.rules import NOT_SIGHTS
+
+    exact = next(s for s in sites if s.location_error_m < 500 and s.category not in NOT_SIGHTS)
     page = client.get(f"/sites/{rough.id}?lang=en").get_data(as_text=True)
     assert "Approximate location" in page
     assert rough.name_en in page

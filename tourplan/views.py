@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan import maps
-from tourplan.errors import DataValidationError, Problem, TourplanError
+from tourplan.errors import DataValidationError, Issue, TourplanError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,7 +67,7 @@ def _read(what: str, parse: Callable[[Mapping[str, Any]], T], result: Any) -> T:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, TourplanError):
             raise
-        problem = Problem(what, None, None, f"{type(exc).__name__}: {exc}", f"the to_dict() form of {what}")
+        problem = Issue(what, None, None, f"{type(exc).__name__}: {exc}", f"the to_dict() form of {what}")
         raise DataValidationError([problem], what) from exc
 
 

@@ -399,6 +399,7 @@ def _choose_plans(
     jobs: list[tuple[tuple[Any, ...], Callable[[], Plan]]] = []
     edges = buckets.edges
     for c, b, k in needed:
+        checkpoint()  # the wall clock: describing thousands of variants takes a while too
         si, ei = units.cells[c]
         seg, ent = segments[si], entries[ei]
         vkey = (

@@ -24,7 +24,7 @@ from folium.template import Template
 
 from tourplan import _assets
 from tourplan.coords import wgs84_to_gcj02
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.maps._text import _TEXT
 
 __all__ = [
@@ -63,15 +63,15 @@ _TIANDITU_KEY = re.compile(r"^[0-9A-Za-z]{8,64}$")
 # --------------------------------------------------------------------------- view models
 
 
-def _problem(where: str, column: str, value: object, expected: str) -> Problem:
-    return Problem(file=where, row=None, column=column, value=repr(value), expected=expected)
+def _problem(where: str, column: str, value: object, expected: str) -> Issue:
+    return Issue(file=where, row=None, column=column, value=repr(value), expected=expected)
 
 
 def _finite(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _check_latlon(where: str, lat: object, lon: object) -> list[Problem]:
+def _check_latlon(where: str, lat: object, lon: object) -> list[Issue]:
     problems = []
     if not (_finite(lat) and -90.0 <= lat <= 90.0):  # type: ignore[operator]
         problems.append(_problem(where, "lat", lat, "a WGS-84 latitude in [-90, 90]"))
@@ -84,7 +84,7 @@ def _as_path(where: str, path: Iterable[Sequence[float]] | None) -> tuple[LatLon
     if path is None:
         return None
     out: list[LatLon] = []
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     for i, pair in enumerate(path):
         if len(pair) != 2:
             problems.append(_problem(f"{where}[{i}]", "path", pair, "a (lat, lon) pair"))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 
 from tourplan import _assets
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.maps._text import _TEXT
 from tourplan.maps.elements import (
     DAY_COLORS,
@@ -173,7 +173,7 @@ def _route_legend_rows(days: Sequence[RouteDay], lang: Lang) -> list[str]:
 def _check_days(days: Sequence[RouteDay], where: str) -> None:
     if not days or not any(_day_points(d) for d in days):
         raise DataValidationError(
-            [Problem(where, None, "days", repr(list(days)), "at least one day with a place")]
+            [Issue(where, None, "days", repr(list(days)), "at least one day with a place")]
         )
 
 

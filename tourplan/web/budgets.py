@@ -112,7 +112,7 @@ def _text(exc: BudgetExceededError) -> str:
             "The simulation was not run: its itineraries need %(used)s optimizer-seconds of planning, more "
             "than the %(limit)s one simulation may use here. Use fewer plan variants, a larger variant share, "
             "a larger minimum plan share or a shorter planner time.",
-            used=f"{exc.used:.0f}",
+            used=format(exc.used, ".0f"),
             limit=limit,
         )
     return str(msg)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan.errors import Problem
+from tourplan.errors import Issue
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -60,7 +60,7 @@ def count_rows(raw: bytes, stop_after: int) -> int | None:
     return max(n, 0)
 
 
-def over_the_cap(raw: bytes, filename: str) -> list[Problem]:
+def over_the_cap(raw: bytes, filename: str) -> list[Issue]:
     """One problem when the table has more rows than ``UPLOAD_MAX_SITES``, else none."""
     cap = int(current_app.config["UPLOAD_MAX_SITES"])
     n = count_rows(raw, cap)
@@ -71,15 +71,15 @@ def over_the_cap(raw: bytes, filename: str) -> list[Problem]:
         "(1-day plan 300 ms, 3 days 1 s)",
         cap=cap,
     )
-    return [Problem(filename, None, None, _("more than %(cap)d sites", cap=cap), str(expected))]
+    return [Issue(filename, None, None, _("more than %(cap)d sites", cap=cap), str(expected))]
 
 
-def without_paths(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+def without_paths(problems: Iterable[Issue]) -> tuple[Issue, ...]:
     """The problems with each file named by its base name (no server path).
 
     Examples
     --------
-    >>> without_paths([Problem("/srv/app/data/edges.csv", 3, "to_id", "x", "a site id")])[0].file
+    >>> without_paths([Issue("/srv/app/data/edges.csv", 3, "to_id", "x", "a site id")])[0].file
     'edges.csv'
     """
     out = []
