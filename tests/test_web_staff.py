@@ -287,7 +287,7 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
     assert "Busiest sites" in page
     assert 'class="folium-map"' in page
     assert "leaflet.timedimension" in page
-    assert 'type="application/json+oembed"' in page
+    assert 'type="application/json+oembed"' not in page and 'id="embed-code"' not in page  # not published
     # totals are labelled in the page's language, not shown as result keys
     assert "<dt>Kind of day</dt><dd>Weekday</dd>" in page and "<dt>day_type</dt>" not in page
     assert "<dt>Visitors</dt><dd>3000</dd>" in page
@@ -296,11 +296,23 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
         lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("site_id,name_zh,name_en,slot,time,visitors")
     assert len(lines) > 10
-    # promotional sites can embed the flow map; the CSV stays staff-only
+    # promotional sites can embed the flow map once staff publish it; the CSV stays staff-only
+    oembed_query = {"url": f"http://localhost/embed/flow/{run_id}"}
+    assert client.get(f"/embed/flow/{run_id}").status_code == 404
+    assert client.get("/oembed", query_string=oembed_query).status_code == 404
+    assert client.get(f"/api/v1/simulations/{run_id}").status_code == 401
+    r = staff.post(f"/staff/flow/{run_id}/publish", data={"publish": "1"})
+    assert r.status_code == 303
+    page = staff.get(f"/staff/flow/{run_id}?lang=en").get_data(as_text=True)
+    assert 'id="embed-code"' in page and "Stop publishing" in page
+    assert 'type="application/json+oembed"' in page
     assert client.get(f"/embed/flow/{run_id}").status_code == 200
+    assert client.get(f"/api/v1/simulations/{run_id}").get_json()["result"]
     assert client.get(f"/staff/flow/{run_id}.csv").status_code == 302
-    oembed = client.get("/oembed", query_string={"url": f"http://localhost/embed/flow/{run_id}"}).get_json()
+    oembed = client.get("/oembed", query_string=oembed_query).get_json()
     assert f"/embed/flow/{run_id}" in oembed["html"]
+    staff.post(f"/staff/flow/{run_id}/publish", data={"publish": "0"})
+    assert client.get(f"/embed/flow/{run_id}").status_code == 404
 
 
 def test_flow_alerts_speak_the_page_language(app: Any) -> None:

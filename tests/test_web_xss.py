@@ -74,6 +74,7 @@ def seed_records(app: Any) -> dict[str, str]:
     }
     run = store.create_run({"date": corpus[0]}, owner_id=None)
     store.update_run(run.id, status="done", progress=1.0, result=result)
+    store.publish_run(run.id)  # its embed page and oEmbed answer are public
     out["run"] = run.id
     failed = store.create_run({"date": DAY}, owner_id=None)
     store.update_run(failed.id, status="failed", error=corpus[1])

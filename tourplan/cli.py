@@ -188,8 +188,12 @@ def sites_cmd(
     text: str | None,
     fmt: str,
 ) -> None:
-    """List sites, optionally filtered (``sites export``/``sites edit``: the web app's table)."""
+    """List sites, optionally filtered (``sites export``/``sites edit``: the web app's table).
+
+    CSV cells that a spreadsheet would run as formulas get a leading '.
+    """
     from tourplan.data import load_sites, sites_frame
+    from tourplan.export import csv_cell
 
     del edges_path
     if ctx.invoked_subcommand is not None:
@@ -201,7 +205,7 @@ def sites_cmd(
     if fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(frame.map(csv_cell).to_csv(index=False), nl=False)
     else:
         for s in table:
             approx = " ~" + f"{s.location_error_m / 1000:.1f}km" if s.approximate else ""
@@ -226,8 +230,10 @@ def serve(host: str, port: int, debug: bool, data_path: Path | None, edges_path:
         overrides["POIS_PATH"] = str(data_path)
     if edges_path is not None:
         overrides["EDGES_PATH"] = str(edges_path)
+    from tourplan.web.serving import QuietRequestHandler
+
     app = create_app(overrides or None)
-    app.run(host=host, port=port, debug=debug)
+    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
 
 
 @main.command()
@@ -551,18 +557,25 @@ def users() -> None:
     """Staff accounts of the web app (same configuration as ``tourplan serve``)."""
 
 
+def _password_option(func: F) -> F:
+    return click.option(
+        "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+    )(func)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @users.command("add")
 @click.argument("name")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
-)
+@_password_option
 @handle_errors
 def users_add(name: str, password_stdin: bool) -> None:
     """Create staff account NAME; prompts for the password unless --password-stdin."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         rec = _user_store().add_user(name, password)
     except ValueError as exc:
@@ -571,10 +584,48 @@ def users_add(name: str, password_stdin: bool) -> None:
     click.echo(f"added staff user {rec.username!r}")
 
 
+@users.command("passwd")
+@click.argument("name")
+@_password_option
+@handle_errors
+def users_passwd(name: str, password_stdin: bool) -> None:
+    """Set the password of staff account NAME; every session of that account ends."""
+    store = _user_store()
+    if name not in {u.username for u in store.list_users()}:
+        _fail(f"users passwd: no staff user {name!r} (see 'tourplan users list')")
+        return
+    password = _read_password(password_stdin)
+    try:
+        store.set_password(name, password)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    except KeyError:
+        _fail(f"users passwd: no staff user {name!r} (see 'tourplan users list')")
+        return
+    click.echo(f"password of staff user {name!r} changed; every session of that account has ended")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def users_remove(name: str, yes: bool) -> None:
+    """Delete staff account NAME (its saved plans and runs stay); its sessions end."""
+    if not yes:
+        click.confirm(f"Remove staff user {name!r}?", abort=True)
+    try:
+        _user_store().remove_user(name)
+    except KeyError:
+        _fail(f"users remove: no staff user {name!r} (see 'tourplan users list')")
+        return
+    click.echo(f"removed staff user {name!r}")
+
+
 @users.command("list")
 @handle_errors
 def users_list() -> None:
-    """List staff accounts."""
+    """List staff accounts: name and when each was created."""
     for u in _user_store().list_users():
         click.echo(f"{u.username}\t{u.created:%Y-%m-%d %H:%M} UTC")
 

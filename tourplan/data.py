@@ -12,11 +12,13 @@ row); the matching line number of the file is given as well.
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
 import unicodedata
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -541,8 +543,8 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         ) from None
     if not text.strip():
         raise DataValidationError([Issue(name, None, None, None, "a CSV file with a header row")])
-    lines = text.splitlines()
-    header_fields = lines[0].count(",") + 1
+    header = _header(text, name)
+    header_fields = len(header)
     if header_fields > _MAX_COLUMNS:
         raise DataValidationError(
             [
@@ -551,6 +553,9 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
                 )
             ]
         )
+    counts = Counter(h.strip() for h in header)  # O(columns): the header is bounded above
+    dupes = sorted(c for c, k in counts.items() if k > 1)
+    lines = text.splitlines()
     if len(lines) - 1 > _MAX_ROWS:
         raise DataValidationError(
             [Issue(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
@@ -583,11 +588,27 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         for col in required
         if col not in frame.columns
     ]
-    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     problems += [Issue(name, None, c, None, "each column once") for c in dupes]
     if problems:
         raise DataValidationError(problems)
     return frame
+
+
+def _header(text: str, name: str) -> list[str]:
+    r"""The header record as a CSV reader sees it: quoted commas and newlines stay inside a name.
+
+    Counting the commas of the first physical line would let a header whose
+    names hold quoted newlines pass any column limit.
+
+    Examples
+    --------
+    >>> _header('a,"b\nc",d\n1,2,3\n', "x.csv")
+    ['a', 'b\nc', 'd']
+    """
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise DataValidationError([Issue(name, None, None, None, f"well-formed CSV ({exc})")]) from None
 
 
 def parse_sites(

@@ -23,6 +23,7 @@ from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, RouteWindows
 from tourplan.hours import open_intervals
 from tourplan.itinerary import ItineraryRequest, plan_itinerary, site_score
+from tourplan.limits import checkpoint
 from tourplan.rules import PASS_THROUGH
 
 if TYPE_CHECKING:
@@ -87,13 +88,17 @@ class PlanLibrary:
         t0 = time.perf_counter()
         done = len(jobs) - len(missing)
         if missing:
-            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(missing)))) as pool:
+            pool = ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(missing))))
+            try:
                 futures = {pool.submit(make): key for key, make in missing.items()}
                 for fut in as_completed(futures):
                     self._plans[futures[fut]] = fut.result()
                     done += 1
+                    checkpoint()  # the wall clock of the caller's budget (tourplan.limits), if any
                     if progress is not None:
                         progress(done)
+            finally:  # on an error (a spent budget), plans not started yet are dropped
+                pool.shutdown(wait=True, cancel_futures=True)
         self.seconds += time.perf_counter() - t0
         self.planned += len(missing)
         if progress is not None:

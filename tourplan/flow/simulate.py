@@ -39,6 +39,7 @@ from tourplan.flow.engine import Controls, SiteArrays, Stops, run
 from tourplan.flow.measures import alternatives, controls
 from tourplan.flow.plans import Plan, PlanLibrary, area_levers, make_plan, plan_variant
 from tourplan.hours import open_intervals
+from tourplan.limits import checkpoint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -391,12 +392,14 @@ def _choose_plans(
         (int(x) // (n_buckets * max_var), int(x) // max_var % n_buckets, int(x) % max_var) for x in triple
     ]
 
+    checkpoint(len(needed) * scenario.plan_time_limit)  # all planning, charged up front (tourplan.limits)
     plan_ids: dict[tuple[int, int, int], int] = {}
     plan_day_start: list[float] = []
     plan_interests: list[dict[str, float]] = []
     jobs: list[tuple[tuple[Any, ...], Callable[[], Plan]]] = []
     edges = buckets.edges
     for c, b, k in needed:
+        checkpoint()  # the wall clock: describing thousands of variants takes a while too
         si, ei = units.cells[c]
         seg, ent = segments[si], entries[ei]
         vkey = (

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan.errors import InfeasibleRequestError, RequestValidationError
+from tourplan.limits import checkpoint
 from tourplan.optimize import Problem, Solution, SolveParams, solve
 from tourplan.optimize.builder import ProblemBuilder
 from tourplan.optimize.polish import polish
@@ -285,6 +286,7 @@ def _solve_unit(
     req = ctx.req
     wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
     problem = ctx.problem.replace(windows=tuple(wins))
+    checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
     # Work budget only (no wall-clock stop): a busy machine gives the same plan.
     sol = solve(
         problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True

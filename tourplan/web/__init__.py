@@ -114,12 +114,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from tourplan.web.auth import init_auth
+    from tourplan.web.budgets import init_budgets
     from tourplan.web.errors import init_errors
     from tourplan.web.i18n import init_i18n
     from tourplan.web.limits import init_limits
     from tourplan.web.security import init_cors, init_security
+    from tourplan.web.urls import init_urls
 
     init_limits(app)  # first: a refused client costs nothing more
+    init_urls(app)
+    init_budgets(app)
     init_i18n(app)
     init_security(app)
     csrf = CSRFProtect(app)

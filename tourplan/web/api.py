@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import marshmallow as ma
-from flask import url_for
 from flask.views import MethodView
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
@@ -31,6 +30,7 @@ from tourplan.web.auth import staff_required
 from tourplan.web.services import planning, simulations
 from tourplan.web.services.data import get_store, jsonable, site_data
 from tourplan.web.sitedata import data_changes_json
+from tourplan.web.urls import external_url
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -388,6 +388,7 @@ class RunSchema(ma.Schema):
     created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
     url = ma.fields.String()
+    published = ma.fields.Boolean(metadata={"description": "published for embedding: readable without login"})
     result = ma.fields.Dict(allow_none=True)
 
 
@@ -420,18 +421,18 @@ def _site(s: Site) -> dict[str, Any]:
     out = _fields(s, *_SITE_FIELDS)
     for name in _SITE_SETS:
         out[name] = sorted(out[name])
-    out["url"] = url_for("visitor.site", site_id=s.id, _external=True)
+    out["url"] = external_url("visitor.site", site_id=s.id)
     return out
 
 
 def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
     return {
         "id": rec.id,
-        "url": url_for("visitor.itinerary", iid=rec.id, _external=True),
-        "api_url": url_for("api.Itinerary", iid=rec.id, _external=True),
-        "embed_url": url_for("embed.itinerary", iid=rec.id, _external=True),
+        "url": external_url("visitor.itinerary", iid=rec.id),
+        "api_url": external_url("api.Itinerary", iid=rec.id),
+        "embed_url": external_url("embed.itinerary", iid=rec.id),
         "exports": {
-            fmt: url_for("api.itinerary_export_suffix", iid=rec.id, fmt=fmt, _external=True)
+            fmt: external_url("api.itinerary_export_suffix", iid=rec.id, fmt=fmt)
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
@@ -442,7 +443,7 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
 def _study(rec: StudyRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "name"),
-        "url": url_for("staff.study", plan_id=rec.id, _external=True),
+        "url": external_url("staff.study", plan_id=rec.id),
         **_fields(rec, "created", "updated", "request", "result"),
     }
 
@@ -450,7 +451,8 @@ def _study(rec: StudyRecord) -> dict[str, Any]:
 def _run(rec: RunRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "status", "progress", "error", "created", "updated"),
-        "url": url_for("api.Simulation", run_id=rec.id, _external=True),
+        "url": external_url("api.Simulation", run_id=rec.id),
+        "published": rec.published,
         "result": rec.result if rec.status == "done" else None,
     }
 
@@ -577,10 +579,17 @@ class Simulations(MethodView):
 @blp.route("/simulations/<id:run_id>", endpoint="Simulation")
 class SimulationItem(MethodView):
     @blp.response(200, RunSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required (a run not published)")
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, run_id: str) -> dict[str, Any]:
-        """Status, progress (0-1) and, once done, the result of a run."""
+        """Status, progress (0-1) and, once done, the result of a run.
+
+        Staff see every run; anyone else only a run published for embedding
+        (an unpublished or unknown id gets the same 401).
+        """
         rec = get_store().get_run(run_id)
+        if not current_user.is_authenticated and (rec is None or not rec.published):
+            abort(401, message="staff login required: this simulation run is not published for embedding")
         return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
 
 

@@ -7,6 +7,16 @@ for its data version (one indexed one-row query) and rebuilds the table and
 graph when it moved. An edit saved through any worker is used by the next
 plan on every other worker, without a restart.
 
+A table is *active* only once it is complete: read, and its site graph
+built with every mode's shortest paths (:meth:`SiteGraph.prepare`), then
+swapped in by one assignment; a failed build leaves the previous table in
+use. An upload is built before it is written anywhere
+(:meth:`StoreDataHolder.install`), so a table that cannot be built, or a
+worker killed while building it, never becomes the store's current one.
+Another worker builds a new data version when it first sees it (edits must
+reach the next plan everywhere); the site cap
+(:data:`tourplan.limits.MAX_SITES`) bounds that build to a few seconds.
+
 Saved plans carry the data version they were planned on (``data_version``
 in the saved result); :func:`data_changes` says what changed since.
 """
@@ -14,12 +24,15 @@ in the saved result); :func:`data_changes` says what changed since.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 
+from tourplan.data import parse_sites
 from tourplan.graph import SiteGraph
 from tourplan.sitestore import Editor, SiteChange, SiteStore, read_rows
 from tourplan.web.services.data import DataHolder, SiteData
@@ -57,22 +70,61 @@ class StoreDataHolder(DataHolder):
         if self.sites.data_version() == 0:
             self.sites.seed(read_rows(self.active_path()))
 
+    def _build(self) -> tuple[int, SiteData]:
+        """The store's current table with its graph built (every mode's shortest paths)."""
+        version, table = self.sites.table()
+        graph = SiteGraph(table, self.edges_for(table)).prepare()
+        return version, SiteData(table, graph, str(version), f"store v{version}", version > 1)
+
     def current(self) -> SiteData:
-        """The store's current table and graph (rebuilt only when the data version moved)."""
+        """The store's current table and graph, rebuilt completely before a new data version is used."""
         version = self.sites.data_version()
         data = self._data
         if data is not None and version == self._version:
             return data
         with self._lock:
-            if self._data is not None and version == self._version:
-                return self._data
-            if version == 0:
-                self.seed()
-            version, table = self.sites.table()
-            graph = SiteGraph(table, self.edges_for(table))
-            self._data = SiteData(table, graph, str(version), f"store v{version}", version > 1)
-            self._version = version
+            if self._data is None or version != self._version:
+                if version == 0:
+                    self.seed()
+                # Assigned only once built: a failed build leaves the previous table in use.
+                self._version, self._data = self._build()
             return self._data
+
+    def install(self, raw: bytes, *, backup_stamp: str) -> SiteData:
+        """Make ``raw`` (a validated site table) the current table, complete before it goes live.
+
+        The table is parsed and its graph built first; only then is it written
+        to ``instance/pois.csv`` (through a temporary file and
+        :func:`os.replace`, the table in use before kept as
+        ``instance/pois.csv.<backup_stamp>.bak``) and recorded in the store
+        as a new data version, and swapped in here.
+
+        Raises
+        ------
+        DataValidationError
+            When ``raw`` does not validate (nothing is written then).
+        """
+        name = self.uploaded_path.name
+        table = parse_sites(raw, name=name)
+        graph = SiteGraph(table, self.edges_for(table)).prepare()
+        previous = self.active_path()
+        tmp = self.instance / f".pois.csv.{backup_stamp}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if previous.exists():
+            shutil.copy2(previous, self.instance / f"pois.csv.{backup_stamp}.bak")
+        os.replace(tmp, self.uploaded_path)
+        self.record_upload(raw, name)
+        version, stored = self.sites.table()
+        if tuple(stored) != tuple(table):  # the store normalised a row: build what it holds
+            graph = SiteGraph(stored, self.edges_for(stored)).prepare()
+        data = SiteData(stored, graph, str(version), f"store v{version}", version > 1)
+        with self._lock:
+            if version > self._version:
+                self._version, self._data = version, data
+        return data
 
     def record_upload(self, raw: bytes, filename: str) -> None:
         """Make a validated upload the store's table (one data version, kind ``upload``)."""

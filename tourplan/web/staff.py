@@ -15,7 +15,8 @@ from tourplan.errors import (
     PlaceNotFoundError,
     RequestValidationError,
 )
-from tourplan.web.auth import StaffUser, safe_next, staff_required
+from tourplan.limits import BudgetExceededError
+from tourplan.web.auth import staff_required
 from tourplan.web.forms import (
     ConfirmForm,
     FlowForm,
@@ -30,6 +31,8 @@ from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
 from tourplan.web.services import planning, simulations, upload
 from tourplan.web.services.data import get_store, has_module, optional_module, site_data
+from tourplan.web.sessions import end_sessions, staff_user
+from tourplan.web.urls import external_url, safe_redirect
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -50,8 +53,8 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         rec = get_store().check_login(form.username.data or "", form.password.data or "")
         if rec is not None:
-            login_user(StaffUser(rec.id, rec.username))
-            return redirect(safe_next(request.args.get("next"), url_for("staff.home")), code=303)
+            login_user(staff_user(rec))
+            return redirect(safe_redirect(request.args.get("next"), url_for("staff.home")), code=303)
         error = _("Wrong user name or password.")
     status = 401 if error else (400 if form.is_submitted() else 200)
     return render_template("staff/login.html", form=form, error=error), status
@@ -59,9 +62,15 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Log out (a POST with the CSRF token, so no other site can log staff out)."""
+    """Log out (a POST with the CSRF token, so no other site can log staff out).
+
+    Every session of the account ends, not only this browser's
+    (:mod:`tourplan.web.sessions`).
+    """
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_sessions(get_store(), current_user)
         logout_user()
     return redirect(url_for("visitor.index"), code=303)
 
@@ -106,7 +115,7 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
             else:
                 form.extra.errors = [*list(form.extra.errors), f"{name}: {msg}"]
         return str(_("Please correct the marked fields."))
-    except (PlaceNotFoundError, InfeasibleRequestError) as exc:
+    except (PlaceNotFoundError, InfeasibleRequestError, BudgetExceededError) as exc:
         return str(exc)
     return values, result
 
@@ -246,16 +255,42 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
 
-    embed = url_for("embed.flow", run_id=run_id, _external=True)
+    embed = external_url("embed.flow", run_id=run_id)
+    shown = parts is not None and run.published  # the embed code of a published run only
     return render_template(
         "staff/flow_run.html",
         run=run,
         view=view,
         alerts=alerts,
         map=parts,
-        embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
-        oembed_url=url_for("embed.oembed", url=embed, format="json", _external=True) if parts else None,
+        confirm=ConfirmForm(),
+        embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if shown else None,
+        oembed_url=external_url("embed.oembed", url=embed, format="json") if shown else None,
     )
+
+
+@bp.post("/flow/<id:run_id>/publish")
+@staff_required
+def flow_publish(run_id: str) -> ResponseReturnValue:
+    """Publish a finished run for embedding (``publish=1``), or withdraw it (``publish=0``).
+
+    A published run's map (``/embed/flow/<id>``), oEmbed answer and API
+    result (``/api/v1/simulations/<id>``) are public; an unpublished run's
+    are for staff only.
+    """
+    form = ConfirmForm()
+    choice = request.form.get("publish")
+    if not form.validate_on_submit() or choice not in ("0", "1"):
+        abort(400)
+    run = get_store().get_run(run_id)
+    if run is None or (choice == "1" and run.status != "done"):
+        abort(404)
+    get_store().publish_run(run_id, choice == "1")
+    if choice == "1":
+        flash(_("Published: the map and result of this run can now be embedded and read without login."), "ok")
+    else:
+        flash(_("No longer published: the map and result of this run are for staff only again."), "ok")
+    return redirect(url_for("staff.flow_run", run_id=run_id), code=303)
 
 
 @bp.get("/flow/<id:run_id>.csv")

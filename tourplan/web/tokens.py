@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tourplan.tokens import check_token, ensure_tables
-from tourplan.web.auth import StaffUser
+from tourplan.web.sessions import StaffUser, staff_user
 
 if TYPE_CHECKING:
     from flask import Flask, Request
@@ -46,6 +46,6 @@ def init_tokens(app: Flask) -> None:
         if token is None:
             return None
         rec = check_token(get_store(), token)
-        return None if rec is None else StaffUser(rec.id, rec.username)
+        return None if rec is None else staff_user(rec)
 
     app.login_manager.request_loader(load)  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
 from tourplan.web.services import planning
 from tourplan.web.services.data import assets_url, get_store, page_lang, site_data
+from tourplan.web.urls import external_url
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -223,8 +224,8 @@ def itinerary(iid: str) -> ResponseReturnValue:
     record = _record(iid)
     lang = current_lang()
     parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
-    share = url_for("visitor.itinerary", iid=iid, _external=True)
-    embed_url = url_for("embed.itinerary", iid=iid, _external=True)
+    share = external_url("visitor.itinerary", iid=iid)
+    embed_url = external_url("embed.itinerary", iid=iid)
     return render_template(
         "result.html",
         record=record,
@@ -234,7 +235,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
         exports=_exports(iid),
         embed_snippet=maps.embed_snippet(embed_url, "100%", 480, _("Trip map")),
         map_file=url_for("embed.itinerary_file", iid=iid, lang=lang),
-        oembed_url=url_for("embed.oembed", url=share, format="json", _external=True),
+        oembed_url=external_url("embed.oembed", url=share, format="json"),
         replan_form=ReplanForm(),
         locked=record.request.get("locked") or {},
         excluded=record.request.get("exclude") or [],
@@ -285,7 +286,7 @@ def export_response(record: ItineraryRecord, fmt: str) -> Response:
         body = to_ics(
             record.result,
             uid_prefix=record.id,
-            url=url_for("visitor.itinerary", iid=record.id, _external=True),
+            url=external_url("visitor.itinerary", iid=record.id),
         )
     elif fmt == "geojson":
         import json
@@ -310,7 +311,7 @@ def printable(iid: str) -> ResponseReturnValue:
     """A printer-friendly timeline."""
     record = _record(iid)
     lang = current_lang()
-    share_url = url_for("visitor.itinerary", iid=iid, _external=True)
+    share_url = external_url("visitor.itinerary", iid=iid)
     parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
     return render_template(
         "print.html",

@@ -18,6 +18,7 @@ from flask import current_app
 from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.web import budgets
 from tourplan.web.services.data import (
     SiteData,
     get_store,
@@ -221,7 +222,8 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
     study = optional_module("study")
     req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
     sd = site_data()
-    plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
+    with budgets.study_budget(min(req.buses, req.n_groups) * req.time_limit):  # hardening: budgets
+        plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
     return {**jsonable(plan.to_dict()), **_data_version(sd)}
 
 
@@ -263,9 +265,10 @@ def study_print_html(record: StudyRecord) -> str:
         plan = study.StudyTourPlan.from_dict(record.result, req)
     except RequestValidationError:
         sd = site_data()
-        plan = study.plan_study_tour(
-            _cap_time_limit(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"])
-        )
+        with budgets.study_budget():  # hardening: work and wall-clock budgets
+            plan = study.plan_study_tour(
+                _cap_time_limit(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"])
+            )
     return str(study.render_print_html(plan))
 
 

@@ -20,6 +20,8 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 from tourplan import views
 from tourplan.errors import RequestValidationError, TourplanError
 from tourplan.export import csv_cell
+from tourplan.limits import checkpoint
+from tourplan.web import budgets
 from tourplan.web.i18n import ALERT_LEVEL_LABELS
 from tourplan.web.services.data import get_store, jsonable, map_options, optional_module, page_lang, site_data
 
@@ -76,7 +78,8 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     run = store.create_run(merged, owner_id=owner_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     seed = int(app.config["PLAN_SEED"])
-    _executor(app).submit(_simulate, store, run.id, flow, scenario, sd, seed)
+    sim = budgets.within(budgets.simulation_budget(), _simulate)  # hardening: work and wall-clock budgets
+    _executor(app).submit(sim, store, run.id, flow, scenario, sd, seed)
     return run
 
 
@@ -115,6 +118,7 @@ def _progress_writer(store: Store, run_id: str) -> Callable[..., None]:
     last = [0.0, -1.0]
 
     def report(*args: Any, **kwargs: Any) -> None:
+        checkpoint()  # hardening: the run's wall-clock budget, checked at each report
         frac: float | None = None
         vals = [
             a for a in (*args, *kwargs.values()) if isinstance(a, int | float) and not isinstance(a, bool)

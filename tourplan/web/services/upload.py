@@ -7,18 +7,21 @@ swaps it in atomically and keeps the table it replaces.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from tourplan.data import Site, SiteTable, parse_sites
 from tourplan.errors import DataValidationError, Issue
 from tourplan.store import new_id
+from tourplan.web import staging
 from tourplan.web.services.data import DataHolder, SiteData, site_data
+
+if TYPE_CHECKING:
+    from tourplan.web.sitedata import StoreDataHolder
 
 __all__ = ["UploadPreview", "apply_upload", "data_backups", "preview_upload"]
 
@@ -81,9 +84,12 @@ def preview_upload(raw: bytes, filename: str) -> UploadPreview:
         :func:`apply_upload` accepts.
     """
     name = Path(filename or "upload.csv").name[:100] or "upload.csv"
+    staging.sweep(_staging(current_app.extensions["tourplan.data"].instance))  # hardening: expired stages
+    if too_big := staging.over_the_cap(raw, name):  # hardening: size cap before any row is checked
+        return UploadPreview(name, tuple(too_big))
     table, problems, warns = _validate(raw, name)
     if problems or table is None:
-        return UploadPreview(name, tuple(problems), tuple(warns))
+        return UploadPreview(name, staging.without_paths(problems), tuple(warns))
     current = site_data().sites
     new_ids, old_ids = set(table.ids), set(current.ids)
     changed = tuple(s.id for s in table if s.id in old_ids and current[s.id] != s)
@@ -104,10 +110,10 @@ def preview_upload(raw: bytes, filename: str) -> UploadPreview:
 def apply_upload(token: str) -> SiteData:
     """Make a staged upload the active site table, atomically.
 
-    The staged file is validated again, written to a temporary file in the
-    instance folder and moved over ``instance/pois.csv`` with
-    :func:`os.replace`; the table in use before is kept as
-    ``instance/pois.csv.<UTC timestamp>.bak``. The bundled ``data/pois.csv``
+    The staged file is validated again and, with its graph built, installed
+    by :meth:`~tourplan.web.sitedata.StoreDataHolder.install` (written to a temporary file, moved over
+    ``instance/pois.csv``; the table in use before is kept as
+    ``instance/pois.csv.<UTC timestamp>.bak``). The bundled ``data/pois.csv``
     is never written.
 
     Raises
@@ -117,31 +123,23 @@ def apply_upload(token: str) -> SiteData:
     DataValidationError
         If the staged file no longer validates.
     """
-    holder: DataHolder = current_app.extensions["tourplan.data"]
+    holder: StoreDataHolder = current_app.extensions["tourplan.data"]
     if not token or not all(c.isalnum() or c in "-_" for c in token):
         raise KeyError(token)
     staged = _staging(holder.instance) / f"{token}.csv"
-    if not staged.exists():
+    if staging.expired(staged):  # hardening: staged uploads expire (a missing one counts)
+        staged.unlink(missing_ok=True)
         raise KeyError(token)
     raw = staged.read_bytes()
     table, problems, _warnings = _validate(raw, "pois.csv")
+    problems = staging.over_the_cap(raw, "pois.csv") or problems  # hardening: the cap again
     if problems or table is None:
-        raise DataValidationError(problems)
-    target = holder.uploaded_path
-    previous = holder.active_path()
+        raise DataValidationError(list(staging.without_paths(problems)))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    tmp = holder.instance / f".pois.csv.{token}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
-    if previous.exists():
-        shutil.copy2(previous, holder.instance / f"pois.csv.{stamp}.bak")
-    os.replace(tmp, target)
-    holder.record_upload(raw, "pois.csv")  # site-data store: the upload becomes the current table
+    new = holder.install(raw, backup_stamp=stamp)  # hardening: built (graph too) before it goes live
     staged.unlink(missing_ok=True)
     current_app.extensions["tourplan.showcase"].clear()
-    return holder.current()
+    return new
 
 
 def data_backups() -> list[str]:
