@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tourplan.errors import TourplanError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from redis import Redis
@@ -332,11 +332,21 @@ def _record_failure(store: Store, rq_job: Job, reason: str, *, retrying: bool) -
         store.update_run(rq_job.id, status="failed", error=reason)
 
 
-def _worker_class() -> type[Any]:
-    from rq import Worker
+def _abandoned(job: Job, exc_type: type[BaseException], *_rest: Any) -> bool:
+    """RQ exception handler: the registry clean-up found a job whose worker died."""
     from rq.exceptions import AbandonedJobError
 
-    class _Worker(Worker):  # type: ignore[misc]
+    store = _WorkerContext.store
+    if store is not None and exc_type is AbandonedJobError:
+        reason = "the worker running it stopped (AbandonedJobError)"
+        _record_failure(store, job, reason, retrying=bool(job.should_retry))
+    return True
+
+
+def _worker_class() -> type[Any]:
+    from rq import Worker
+
+    class _Worker(Worker):  # type: ignore[misc, unused-ignore]
         """RQ's forking worker that also records RQ-side failures in the store."""
 
         heartbeat_grace = 60
@@ -356,15 +366,6 @@ def _worker_class() -> type[Any]:
                 reason = CANCELLED if stopped else f"worker: {exc[-1] if exc else 'job failed'}"
                 _record_failure(store, job, reason, retrying=retrying)
 
-    def abandoned(job: Job, exc_type: type[BaseException], *_rest: Any) -> bool:
-        """Exception handler: RQ's registry cleanup found a job whose worker died."""
-        store = _WorkerContext.store
-        if store is not None and exc_type is AbandonedJobError:
-            reason = "the worker running it stopped (AbandonedJobError)"
-            _record_failure(store, job, reason, retrying=bool(job.should_retry))
-        return True
-
-    _Worker.abandoned_handler = staticmethod(abandoned)
     return _Worker
 
 
@@ -411,6 +412,6 @@ def serve(
         name=name,
         maintenance_interval=int(maintenance_interval),
         job_monitoring_interval=int(monitoring_interval),
-        exception_handlers=[worker_cls.abandoned_handler],
+        exception_handlers=[_abandoned],
     )
     worker.work(burst=burst, logging_level="WARNING")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,8 @@ import numpy as np
 from tourplan.errors import RequestValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
     from tourplan.data import SiteTable
     from tourplan.flow import FlowResult, PlanLibrary, Scenario
     from tourplan.graph import SiteGraph
@@ -158,16 +159,24 @@ class SweepResult:
         """Read back :meth:`to_dict`."""
         rows = tuple(
             SiteDay(
-                dt.date.fromisoformat(str(r["date"])), int(r["visitors"]), str(r["site_id"]), int(r["seeds"]),
-                float(r["peak_pct_p50"]), float(r["peak_pct_p90"]), float(r["episodes_p50"]),
-                float(r["episodes_p90"]), float(r["visits_p50"]),
+                dt.date.fromisoformat(str(r["date"])),
+                int(r["visitors"]),
+                str(r["site_id"]),
+                int(r["seeds"]),
+                float(r["peak_pct_p50"]),
+                float(r["peak_pct_p90"]),
+                float(r["episodes_p50"]),
+                float(r["episodes_p90"]),
+                float(r["visits_p50"]),
             )  # fmt: skip
             for r in data.get("rows", [])
         )
         return cls(rows, int(data.get("cases", 0)))
 
 
-def make_cases(start: dt.date, end: dt.date, visitors: Sequence[int], seeds: int | Sequence[int]) -> list[SweepCase]:
+def make_cases(
+    start: dt.date, end: dt.date, visitors: Sequence[int], seeds: int | Sequence[int]
+) -> list[SweepCase]:
     """Every (date, visitors, seed) from ``start`` to ``end`` (inclusive).
 
     Parameters
@@ -196,11 +205,18 @@ def make_cases(start: dt.date, end: dt.date, visitors: Sequence[int], seeds: int
         errors["seeds"] = f"expected at least one seed, got {seeds!r}"
     days = (end - start).days + 1
     if not errors and days * len(visitors) * len(seed_list) > MAX_CASES:
-        errors["seeds"] = f"expected at most {MAX_CASES:,} cases, got {days * len(visitors) * len(seed_list):,}"
+        errors["seeds"] = (
+            f"expected at most {MAX_CASES:,} cases, got {days * len(visitors) * len(seed_list):,}"
+        )
     if errors:
         raise RequestValidationError(errors)
     dates = [start + dt.timedelta(days=k) for k in range(days)]
-    return [SweepCase(d, int(v), s) for d in dates for v in dict.fromkeys(visitors) for s in dict.fromkeys(seed_list)]
+    return [
+        SweepCase(d, int(v), s)
+        for d in dates
+        for v in dict.fromkeys(visitors)
+        for s in dict.fromkeys(seed_list)
+    ]
 
 
 def _episodes(alerting: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -284,8 +300,17 @@ def aggregate(summaries: Iterable[CaseSummary]) -> SweepResult:
             eps = [float(r.episodes[i]) for r in runs]
             visits = [float(r.daily_visits[i]) for r in runs]
             rows.append(
-                SiteDay(key[0], key[1], sid, len(runs), _pct(peak, 50), _pct(peak, 90), _pct(eps, 50),
-                        _pct(eps, 90), _pct(visits, 50))  # fmt: skip
+                SiteDay(
+                    key[0],
+                    key[1],
+                    sid,
+                    len(runs),
+                    _pct(peak, 50),
+                    _pct(peak, 90),
+                    _pct(eps, 50),
+                    _pct(eps, 90),
+                    _pct(visits, 50),
+                )  # fmt: skip
             )
     return SweepResult(tuple(rows), n)
 

@@ -513,7 +513,7 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
 
 
 def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunRecord:
-    """Validate a scenario, record a run and simulate it in a background thread.
+    """Validate a scenario, record a run and hand it to the app's runner (tourplan.jobs).
 
     Parameters
     ----------
@@ -544,7 +544,10 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     run = store.create_run(merged, owner_id=owner_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     seed = int(app.config["PLAN_SEED"])
-    _executor(app).submit(_simulate, store, run.id, flow, scenario, sd, seed)
+    from tourplan.jobs import SimulationJob
+    from tourplan.web.scale import get_runner
+
+    get_runner(app).submit(store, SimulationJob(run.id, scenario, sd.sites, sd.graph, seed))
     return run
 
 
