@@ -7,6 +7,7 @@ SIGKILL in the middle of a run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -98,7 +99,12 @@ def test_thread_runner_time_limit_and_cancel(tmp_path, bundled_sites, bundled_gr
 
 
 def _worker(tmp_path: Path, redis_url: str, db: str, *extra: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_REDIS_URL": redis_url, "TOURPLAN_DATABASE_URL": db}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TOURPLAN_REDIS_URL": redis_url,
+        "TOURPLAN_DATABASE_URL": db,
+    }
     cmd = [sys.executable, "-m", "tourplan.cli", "worker", *extra]
     with (tmp_path / "worker.log").open("ab") as log:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
@@ -111,10 +117,8 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     except psutil.NoSuchProcess:
         family = []
     for p in family:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     proc.wait(timeout=30)
 
 
