@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from tourplan.flow import Scenario
-from tourplan.jobs import CANCELLED, QueueRunner, SimulationJob, ThreadRunner, run_simulation
+from tourplan.jobs import CANCELLED, QueueRunner, SimulationJob, ThreadRunner, run_job
 from tourplan.store import Store
 
 ROOT = Path(__file__).parents[1]
@@ -51,19 +51,19 @@ def _wait(store: Store, run_id: str, statuses: tuple[str, ...], timeout: float) 
 # --------------------------------------------------------------------------- the job itself
 
 
-def test_run_simulation_records_the_result(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+def test_run_job_records_the_result(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
     store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
     job = _job(store, bundled_sites, bundled_graph, QUICK, visitors=1500)
-    assert run_simulation(store, job) == "done"
+    assert run_job(store, job) == "done"
     rec = store.get_run(job.run_id)
     assert rec is not None and rec.progress == 1.0 and rec.error is None
     assert rec.result is not None and rec.result["visitors"] == 1500 and rec.result["seed"] == 1
 
 
-def test_run_simulation_stops_when_asked(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+def test_run_job_stops_when_asked(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
     store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
     job = _job(store, bundled_sites, bundled_graph, QUICK)
-    assert run_simulation(store, job, stop=lambda: "stop now") == "failed"
+    assert run_job(store, job, stop=lambda: "stop now") == "failed"
     rec = store.get_run(job.run_id)
     assert rec is not None and rec.error == "stop now" and rec.result is None
 

@@ -1,8 +1,9 @@
-"""Background jobs: where a simulation run executes, and how it is stopped.
+"""Background jobs: where simulation runs and sweeps execute, and how they stop.
 
-A :class:`Runner` takes a :class:`SimulationJob` (a run already recorded in
-the :class:`~tourplan.store.Store`), executes it somewhere, and writes the
-outcome into that run with :meth:`Store.update_run`. Two runners:
+A :class:`Runner` takes a :class:`SimulationJob` or a :class:`SweepJob` (a
+run already recorded in the :class:`~tourplan.store.Store`), executes it
+somewhere, and writes the outcome into that run with
+:meth:`Store.update_run`. Two runners:
 
 * :class:`ThreadRunner` -- threads of the process that submits (the web
   worker): the embedded default, nothing else to run. A cancel or the time
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tourplan.errors import TourplanError
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from tourplan.flow import Scenario
     from tourplan.graph import SiteGraph
     from tourplan.store import Store
+    from tourplan.sweep import SweepCase
 
 __all__ = [
     "CANCELLED",
@@ -49,8 +51,9 @@ __all__ = [
     "QueueRunner",
     "Runner",
     "SimulationJob",
+    "SweepJob",
     "ThreadRunner",
-    "run_simulation",
+    "run_job",
     "serve",
 ]
 
@@ -78,32 +81,62 @@ class SimulationJob:
     graph: SiteGraph
     seed: int = 0
 
+    def work(self, progress: Callable[[float], None]) -> dict[str, Any]:
+        """Simulate; the result's ``to_dict()``."""
+        from tourplan.flow import simulate
 
-def run_simulation(
-    store: Store,
-    job: SimulationJob,
-    *,
-    stop: Callable[[], str | None] = lambda: None,
-) -> str:
-    """Simulate a recorded run and write every step into the store.
+        result = simulate(self.scenario, self.sites, self.graph, seed=self.seed, progress=progress)
+        return result.to_dict()
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """A season sweep (:mod:`tourplan.sweep`) run as one job that drives a Dask cluster.
+
+    ``scheduler`` is the address of a running ``dask scheduler``; None starts
+    a local cluster of ``workers`` processes for the sweep.
+    """
+
+    run_id: str
+    cases: tuple[SweepCase, ...]
+    sites: SiteTable
+    graph: SiteGraph
+    base: dict[str, Any] = field(default_factory=dict)
+    scheduler: str | None = None
+    workers: int | None = None
+
+    def work(self, progress: Callable[[float], None]) -> dict[str, Any]:
+        """Sweep; the result's ``to_dict()``."""
+        from tourplan.sweep import run_sweep
+
+        result = run_sweep(
+            self.cases, self.sites, self.graph, self.base,
+            scheduler=self.scheduler, workers=self.workers, progress=progress,
+        )  # fmt: skip
+        return result.to_dict()
+
+
+AnyJob = SimulationJob | SweepJob
+
+
+def run_job(store: Store, job: AnyJob, *, stop: Callable[[], str | None] = lambda: None) -> str:
+    """Run a recorded job and write every step into the store.
 
     Parameters
     ----------
     store
         Where the run lives.
     job
-        What to simulate.
+        What to run.
     stop
-        Asked at every progress report; a non-empty answer stops the
-        simulation and becomes the run's error.
+        Asked at every progress report; a non-empty answer stops the job
+        and becomes the run's error.
 
     Returns
     -------
     str
         The run's final status, ``done`` or ``failed``.
     """
-    from tourplan.flow import simulate
-
     last = [0.0]
 
     def progress(fraction: float) -> None:
@@ -117,8 +150,8 @@ def run_simulation(
 
     try:
         store.update_run(job.run_id, status="running", progress=0.0)
-        result = simulate(job.scenario, job.sites, job.graph, seed=job.seed, progress=progress)
-        store.update_run(job.run_id, status="done", progress=1.0, result=result.to_dict())
+        result = job.work(progress)
+        store.update_run(job.run_id, status="done", progress=1.0, result=result)
     except TourplanError as exc:
         store.update_run(job.run_id, status="failed", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a crashed run is reported, never lost
@@ -140,7 +173,7 @@ class Runner(Protocol):
 
     name: str
 
-    def submit(self, store: Store, job: SimulationJob) -> None:
+    def submit(self, store: Store, job: AnyJob) -> None:
         """Start (or queue) a recorded run."""
 
     def cancel(self, store: Store, run_id: str) -> bool:
@@ -179,7 +212,7 @@ class ThreadRunner:
         self._futures: dict[str, Future[str]] = {}
         self._stops: dict[str, str] = {}
 
-    def submit(self, store: Store, job: SimulationJob) -> None:
+    def submit(self, store: Store, job: AnyJob) -> None:
         """Queue the run on the pool."""
 
         def work() -> str:
@@ -193,7 +226,7 @@ class ThreadRunner:
                 return None
 
             try:
-                return run_simulation(store, job, stop=stop)
+                return run_job(store, job, stop=stop)
             finally:
                 with self._lock:
                     self._futures.pop(job.run_id, None)
@@ -248,7 +281,7 @@ class QueueRunner:
         self.time_limit = max(1, int(time_limit))
         self.retries = max(0, int(retries))
 
-    def submit(self, store: Store, job: SimulationJob) -> None:
+    def submit(self, store: Store, job: AnyJob) -> None:
         """Enqueue the run under its own id."""
         from rq import Retry
 
@@ -260,7 +293,7 @@ class QueueRunner:
             retry=Retry(max=self.retries) if self.retries else None,
             result_ttl=600,
             failure_ttl=7 * 24 * 3600,
-            description=f"simulation {job.run_id}",
+            description=f"{type(job).__name__} {job.run_id}",
         )
 
     def cancel(self, store: Store, run_id: str) -> bool:
@@ -309,13 +342,13 @@ class _WorkerContext:
     store: Store | None = None
 
 
-def _perform(job: SimulationJob) -> str:
-    """The function RQ runs: simulate into the worker's store."""
+def _perform(job: AnyJob) -> str:
+    """The function RQ runs: the job, recorded in the worker's store."""
     store = _WorkerContext.store
     if store is None:
         msg = "no store: RQ jobs of tourplan run in `tourplan worker` processes"
         raise RuntimeError(msg)
-    return run_simulation(store, job)
+    return run_job(store, job)
 
 
 def _record_failure(store: Store, rq_job: Job, reason: str, *, retrying: bool) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 from tourplan.errors import RequestValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from tourplan.data import SiteTable
     from tourplan.flow import FlowResult, PlanLibrary, Scenario
@@ -333,6 +333,7 @@ def run_sweep(
     *,
     scheduler: str | None = None,
     workers: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> SweepResult:
     """Run a sweep as Dask tasks and aggregate it.
 
@@ -351,6 +352,8 @@ def run_sweep(
     workers
         Worker processes of the local cluster (default: one per core), each
         with one thread: the simulation's event loop holds the GIL.
+    progress
+        Called with the share of cases done (see :func:`sweep_on`).
 
     Returns
     -------
@@ -380,7 +383,7 @@ def run_sweep(
         )
         client = Client(cluster)
     try:
-        result = sweep_on(client, cases, sites, graph, base)
+        result = sweep_on(client, cases, sites, graph, base, progress)
     finally:
         client.close()
         if cluster is not None:
@@ -389,13 +392,22 @@ def run_sweep(
 
 
 def sweep_on(
-    client: Any, cases: Sequence[SweepCase], sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any]
+    client: Any,
+    cases: Sequence[SweepCase],
+    sites: SiteTable,
+    graph: SiteGraph,
+    base: Mapping[str, Any],
+    progress: Callable[[float], None] | None = None,
 ) -> SweepResult:
     """Run a sweep on a connected ``distributed.Client`` (its cluster stays up).
 
     The sites and graph go to every worker once; one task plans each date,
-    and one task per case simulates with its date's plans.
+    and one task per case simulates with its date's plans. ``progress`` is
+    called with the share of cases done; if it raises, the remaining tasks
+    are cancelled and the exception propagates.
     """
+    from distributed import as_completed
+
     t0 = time.perf_counter()
     data = client.scatter([sites, graph], broadcast=True)
     dates = sorted({c.date for c in cases})
@@ -403,5 +415,13 @@ def sweep_on(
     futures = [
         client.submit(simulate_case, c, data[0], data[1], base, libs[c.date], pure=False) for c in cases
     ]
-    result = aggregate(client.gather(futures))
+    summaries: list[CaseSummary] = []
+    try:
+        for fut in as_completed(futures):
+            summaries.append(fut.result())
+            if progress is not None:
+                progress(len(summaries) / len(futures))
+    finally:
+        client.cancel([*futures, *libs.values()])
+    result = aggregate(summaries)
     return SweepResult(result.rows, result.cases, time.perf_counter() - t0)
