@@ -170,3 +170,45 @@ def test_cli_sweep_on_a_running_scheduler(remote_scheduler: str) -> None:
     assert bad.exit_code == 2 and "to: expected a date on or after 2027-10-05" in bad.output
     bad = CliRunner().invoke(main, ["sweep", "--from", "2027-10-01", "--to", "2027-10-01", "--visitors", "x"])
     assert bad.exit_code == 2 and "comma-separated counts" in bad.output
+
+
+@pytest.mark.slow
+def test_staff_sweep_page(tmp_path: Path, remote_scheduler: str) -> None:
+    import helpers
+
+    app = helpers.make_app(
+        tmp_path, user=(helpers.STAFF_USER, helpers.STAFF_PASSWORD), SIMULATION_OVERRIDES=QUICK,
+        SWEEP_SCHEDULER=remote_scheduler, SWEEP_MAX_CASES=10,
+    )  # fmt: skip
+    staff = helpers.login(app.test_client())
+    page = staff.get("/staff/sweeps")
+    assert page.status_code == 200 and "季节批量模拟" in page.get_data(as_text=True)
+    form = {"date_from": "2027-10-01", "date_to": "2027-10-02", "visitors": "1500, 3000", "seeds": "2"}
+    r = staff.post("/staff/sweeps", data={**form, "date_to": "2027-09-30"})
+    assert r.status_code == 400 and "2027-10-01" in r.get_data(as_text=True)
+    r = staff.post("/staff/sweeps", data={**form, "seeds": "3"})  # 12 simulations > SWEEP_MAX_CASES
+    assert r.status_code == 400 and "at most 10 simulations" in r.get_data(as_text=True)
+    r = staff.post("/staff/sweeps", data=form)
+    assert r.status_code == 303
+    run_id = r.headers["Location"].rsplit("/", 1)[-1]
+    store = app.extensions["tourplan.store"]
+    deadline = time.monotonic() + 300
+    while store.get_run(run_id).status not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    run = store.get_run(run_id)
+    assert run.status == "done", run.error
+    expected = sweep_serial(make_cases(D1, D2, [1500, 3000], 2), *_bundled(app), QUICK)
+    assert SweepResult.from_dict(run.result) == expected  # the job's numbers are the sweep's
+    html = staff.get(f"/staff/sweeps/{run_id}?lang=en").get_data(as_text=True)
+    assert 'class="heat"' in html and "1,500 visitors a day" in html and "3,000 visitors a day" in html
+    busiest = max(expected.rows, key=lambda r: r.peak_pct_p90)
+    label = app.extensions["tourplan.data"].current().sites[busiest.site_id].label("en")
+    assert label in html
+    assert f">{round(busiest.peak_pct_p90)}</td>" in html
+    assert staff.get("/staff/sweeps").get_data(as_text=True).count(run_id) == 1
+    assert app.test_client().get(f"/staff/sweeps/{run_id}").status_code in (302, 401)  # login needed
+
+
+def _bundled(app: Any) -> tuple[Any, Any]:
+    data = app.extensions["tourplan.data"].current()
+    return data.sites, data.graph

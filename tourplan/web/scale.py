@@ -188,7 +188,7 @@ def sweeps() -> ResponseReturnValue:
 
     form = SweepForm()
     if not form.is_submitted():
-        start = dt.date.today() + dt.timedelta(days=1)
+        start = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=1)  # CST
         form.date_from.data, form.date_to.data = start, start + dt.timedelta(days=6)
     problem = None
     if form.validate_on_submit():
