@@ -9,9 +9,12 @@ and 100,000 visitors) x 4 seeds, default scenarios -- three times:
 3. a separately started ``dask scheduler`` with two ``dask worker``
    processes (1 thread each), reached by address like ``--scheduler``.
 
-It prints the wall time of each (cluster start-up excluded, then included),
-the speed-up of 2 workers over 1, and whether the three results are equal
-(they must be: each simulation is a pure function of its inputs).
+It prints the wall time of each (cluster start-up excluded, then included)
+and the simulations' own time summed over the tasks (planning tasks not
+counted), the speed-up of 2 workers over 1, and whether the three results
+are equal (they must be: each simulation is a pure function of its inputs).
+On a machine shared with other work the speed-up is that of the cores the
+sweep actually got; the load average printed first says how busy it was.
 
 Options: ``--days N``, ``--seeds N``, ``--visitors 50000,100000`` for other
 sizes; ``--skip-remote``.
@@ -93,7 +96,7 @@ def main() -> None:
     start = dt.date(2027, 10, 1)
     demands = [int(v) for v in args.visitors.split(",")]
     cases = make_cases(start, start + dt.timedelta(days=args.days - 1), demands, args.seeds)
-    print(f"{len(cases)} simulations: {args.days} days x {len(demands)} demands {demands} x {args.seeds} seeds;"
+    print(f"load average {os.getloadavg()[0]:.1f}; {len(cases)} simulations: {args.days} days x {len(demands)} demands {demands} x {args.seeds} seeds;"
           f" {os.cpu_count()} cores")  # fmt: skip
     runs = {}
     for label, go in (
@@ -108,7 +111,8 @@ def main() -> None:
         result, ready, total = go()
         runs[label] = result
         print(
-            f"{label:34} sweep {result.runtime:7.1f} s   (cluster start {ready:5.1f} s, total {total:6.1f} s)"
+            f"{label:34} sweep {result.runtime:7.1f} s   (cluster start {ready:5.1f} s, total {total:6.1f} s;"
+            f" simulations {result.task_seconds:6.1f} s)"
         )
     one, two = runs["LocalCluster, 1 worker"], runs["LocalCluster, 2 workers"]
     print(f"speed-up 2 workers / 1 worker: {one.runtime / two.runtime:.2f}x")

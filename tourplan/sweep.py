@@ -79,6 +79,7 @@ class CaseSummary:
     peak_pct: tuple[float, ...]
     episodes: tuple[int, ...]
     daily_visits: tuple[int, ...]
+    seconds: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,16 @@ class SiteDay:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Every :class:`SiteDay` of a sweep, by date, demand and site order."""
+    """Every :class:`SiteDay` of a sweep, by date, demand and site order.
+
+    ``runtime`` is the sweep's wall time and ``task_seconds`` the sum of the
+    simulations' own times (seconds; neither takes part in comparisons).
+    """
 
     rows: tuple[SiteDay, ...]
     cases: int
     runtime: float = field(default=0.0, compare=False)
+    task_seconds: float = field(default=0.0, compare=False)
 
     @property
     def dates(self) -> list[dt.date]:
@@ -242,6 +248,7 @@ def summarize(result: FlowResult, case: SweepCase) -> CaseSummary:
         tuple(round(100.0 * float(x), 3) for x in peak),
         tuple(int(x) for x in _episodes(alerting)),
         tuple(int(x) for x in result.daily_visits),
+        float(result.runtime),
     )
 
 
@@ -314,7 +321,7 @@ def aggregate(summaries: Iterable[CaseSummary]) -> SweepResult:
                     _pct(visits, 50),
                 )  # fmt: skip
             )
-    return SweepResult(tuple(rows), n)
+    return SweepResult(tuple(rows), n, task_seconds=sum(s.seconds for g in groups.values() for s in g))
 
 
 def sweep_serial(
@@ -388,7 +395,7 @@ def run_sweep(
         client.close()
         if cluster is not None:
             cluster.close()
-    return SweepResult(result.rows, result.cases, time.perf_counter() - t0)
+    return SweepResult(result.rows, result.cases, time.perf_counter() - t0, result.task_seconds)
 
 
 def sweep_on(
@@ -424,4 +431,4 @@ def sweep_on(
     finally:
         client.cancel([*futures, *libs.values()])
     result = aggregate(summaries)
-    return SweepResult(result.rows, result.cases, time.perf_counter() - t0)
+    return SweepResult(result.rows, result.cases, time.perf_counter() - t0, result.task_seconds)
