@@ -9,11 +9,11 @@ the 90th percentile (p90) over the seeds.
 
 :func:`run_sweep` runs the cases as Dask tasks: on a ``LocalCluster`` of
 worker processes by default, or on a running ``dask scheduler`` given its
-address. Plans do not depend on the visitors or the seed
-(:class:`tourplan.flow.PlanLibrary`), so each date is planned once, in a
-task of its own, and that date's simulations take its plans. Results do not
-depend on where the tasks ran: the same inputs give the same numbers on any
-cluster (:func:`sweep_serial` gives them without Dask).
+address. Plans do not depend on the seed (:class:`tourplan.flow.PlanLibrary`),
+so each date is planned once, in a task of its own at the date's largest
+demand, and that date's simulations take its plans. Results do not depend
+on where the tasks ran: the same inputs give the same numbers on any cluster
+(:func:`sweep_serial` gives them without Dask).
 """
 
 from __future__ import annotations
@@ -258,16 +258,20 @@ def _scenario(case: SweepCase, base: Mapping[str, Any]) -> Scenario:
     return Scenario.from_dict({**base, "date": case.date.isoformat(), "visitors": case.visitors})
 
 
-def plan_date(date: dt.date, sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any]) -> PlanLibrary:
-    """The plans of one date (any visitors, any seed), made on one thread.
+def plan_date(
+    date: dt.date, visitors: int, sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any]
+) -> PlanLibrary:
+    """The plans of one date, made on one thread, by a simulation at ``visitors``.
 
-    A small simulation of the date fills the library; plans depend only on
-    the date, the scenario and the sites.
+    Plans depend on the date, the scenario and the sites, never on the seed;
+    the cells that get visitors (so the plans needed) grow with the demand,
+    so planning at a date's largest demand covers its smaller ones (a plan
+    still missing is made when needed, the same plan wherever it is made).
     """
     from tourplan.flow import PlanLibrary, simulate
 
     lib = PlanLibrary(workers=1)
-    simulate(_scenario(SweepCase(date, 100, 0), base), sites, graph, seed=0, plans=lib)
+    simulate(_scenario(SweepCase(date, visitors, 0), base), sites, graph, seed=0, plans=lib)
     return lib
 
 
@@ -324,11 +328,18 @@ def aggregate(summaries: Iterable[CaseSummary]) -> SweepResult:
     return SweepResult(tuple(rows), n, task_seconds=sum(s.seconds for g in groups.values() for s in g))
 
 
+def _largest_demand(cases: Iterable[SweepCase]) -> dict[dt.date, int]:
+    out: dict[dt.date, int] = {}
+    for c in cases:
+        out[c.date] = max(out.get(c.date, 0), c.visitors)
+    return out
+
+
 def sweep_serial(
     cases: Sequence[SweepCase], sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any] | None = None
 ) -> SweepResult:
     """The sweep on this thread, without Dask (the reference result)."""
-    libs = {d: plan_date(d, sites, graph, base or {}) for d in sorted({c.date for c in cases})}
+    libs = {d: plan_date(d, n, sites, graph, base or {}) for d, n in _largest_demand(cases).items()}
     return aggregate(simulate_case(c, sites, graph, base, libs[c.date]) for c in cases)
 
 
@@ -417,8 +428,10 @@ def sweep_on(
 
     t0 = time.perf_counter()
     data = client.scatter([sites, graph], broadcast=True)
-    dates = sorted({c.date for c in cases})
-    libs = {d: client.submit(plan_date, d, data[0], data[1], base, pure=False) for d in dates}
+    libs = {
+        d: client.submit(plan_date, d, n, data[0], data[1], base, pure=False)
+        for d, n in _largest_demand(cases).items()
+    }
     futures = [
         client.submit(simulate_case, c, data[0], data[1], base, libs[c.date], pure=False) for c in cases
     ]
