@@ -380,7 +380,7 @@ def run_sweep(
 
     Notes
     -----
-    One planning task per date (about 5 s at the defaults) and one task per
+    One planning task per date (5-10 s at the defaults on one thread) and one task per
     case (about 0.5 s at 50,000 visitors with the plans made).
     """
     import os
