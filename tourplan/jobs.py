@@ -444,6 +444,9 @@ def serve(
         connection=connection,
         name=name,
         maintenance_interval=int(maintenance_interval),
+        # An idle worker waits on the queue for worker_ttl - 15 s before it can
+        # clean up again; keep that wait within the maintenance interval.
+        worker_ttl=min(420, int(maintenance_interval) + 15),
         job_monitoring_interval=int(monitoring_interval),
         exception_handlers=[_abandoned],
     )
