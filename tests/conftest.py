@@ -73,6 +73,28 @@ def bundled_graph(bundled_sites):  # type: ignore[no-untyped-def]
     return SiteGraph(bundled_sites, load_edges(None, bundled_sites))
 
 
+# --------------------------------------------------------------------------- visitor flow
+
+
+@pytest.fixture(scope="session")
+def flow_plans():  # type: ignore[no-untyped-def]
+    """One plan library for the flow tests (a plan depends only on its key, never on the run)."""
+    from tourplan.flow import PlanLibrary
+
+    return PlanLibrary()
+
+
+@pytest.fixture(scope="session")
+def flow_run(bundled_sites, bundled_graph, flow_plans):  # type: ignore[no-untyped-def]
+    """3,000 visitors on Golden Week day 2026-10-03 (seed 5), with the stop log."""
+    import datetime as dt
+
+    from tourplan.flow import Scenario, simulate
+
+    scenario = Scenario(date=dt.date(2026, 10, 3), visitors=3000)
+    return simulate(scenario, bundled_sites, bundled_graph, seed=5, plans=flow_plans, keep_log=True)
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 

@@ -28,8 +28,6 @@ from tourplan.study import (
     StudyTourRequest,
     plan_study_tour,
     render_print_html,
-    study_layers,
-    study_map,
 )
 from tourplan.sun import daylight
 
@@ -502,12 +500,6 @@ def test_print_html_escapes_the_school_name(bundled_sites, bundled_graph):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "@media print" in page
     assert plan.groups[0].stops[0].name_zh in page
-    layers = study_layers(plan)
-    assert len(layers) == 1
-    assert len(layers[0].stops) == len(plan.groups[0].stops)
-    html_map = study_map(plan, bundled_sites).get_root().render()
-    assert "<script>alert(1)</script>" not in html_map
-    assert "folium" in html_map or "L.map" in html_map
 
 
 # ---------------------------------------------------------------------------

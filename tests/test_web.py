@@ -424,16 +424,16 @@ def test_embed_parameters(client: Any, saved: str) -> None:
 
 
 def test_showcase_is_planned_once(client: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import planning
 
     calls = []
-    real = services.plan_result
+    real = planning.plan_result
 
     def counting(data: Any) -> Any:
         calls.append(data)
         return real(data)
 
-    monkeypatch.setattr(services, "plan_result", counting)
+    monkeypatch.setattr(planning, "plan_result", counting)
     a = client.get("/embed/showcase/mountain")
     b = client.get("/embed/showcase/mountain?lang=en")
     assert a.status_code == b.status_code == 200

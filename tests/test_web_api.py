@@ -170,13 +170,13 @@ def test_unknown_routes_and_methods_are_json(client: Any) -> None:
 
 
 def test_unexpected_failures_are_json_too(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import planning
 
     def boom(_data: Any) -> Any:
         msg = "simulated bug"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(services, "plan_and_save", boom)
+    monkeypatch.setattr(planning, "plan_and_save", boom)
     body = assert_error(client.post("/api/v1/itineraries", json={"date": DAY}), 500)
     assert "simulated bug" not in body["error"]
 

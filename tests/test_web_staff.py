@@ -304,22 +304,23 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
 
 
 def test_flow_alerts_speak_the_page_language(app: Any) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import simulations
 
     result = {
+        "slot_minutes": 15, "day_start": "08:00", "sites": {},
         "alerts": [{"site_id": "jiaozuo_museum", "slot_start": "10:15", "level": "orange", "ratio": 0.95,
                     "queue": 12.5}],
         "daily_alerts": [{"site_id": "jiaozuo_museum", "visits": 4100, "capacity_daily": 3600}],
     }  # fmt: skip
     with app.test_request_context("/?lang=en"):
-        en = services.flow_view(result, "en").alerts
+        en = simulations.alert_texts(simulations.flow_view(result), "en")
     with app.test_request_context("/?lang=zh"):
-        zh = services.flow_view(result, "zh").alerts
-    assert en == (
+        zh = simulations.alert_texts(simulations.flow_view(result), "zh")
+    assert en == [
         "Jiaozuo Museum: 4,100 visits > daily capacity C1 3,600",
         "10:15 Jiaozuo Museum: orange (95% of C0), queue 12.5",
-    )
-    assert zh == ("焦作市博物馆：4,100 人次，超过日最大承载量 C1 3,600", "10:15 焦作市博物馆：橙色预警（C0 的 95%），排队 12.5 人")
+    ]
+    assert zh == ["焦作市博物馆：4,100 人次，超过日最大承载量 C1 3,600", "10:15 焦作市博物馆：橙色预警（C0 的 95%），排队 12.5 人"]
 
 
 def test_bad_flow_form(staff: Any) -> None:

@@ -169,15 +169,17 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
     click.echo(f"{name}: {len(sites)} sites, {len(edges)} explicit legs, OK")
 
 
-@main.command("sites")
+@main.group("sites", invoke_without_command=True)
 @data_option
 @click.option("--category", multiple=True, help="Only this category (repeatable).")
 @click.option("--theme", multiple=True, help="Only sites with this theme (repeatable).")
 @click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), default=None)
 @click.option("--search", "text", default=None, help="Text in the name (zh or en).")
 @format_option("text", "json", "csv")
+@click.pass_context
 @handle_errors
 def sites_cmd(
+    ctx: click.Context,
     data_path: Path | None,
     edges_path: Path | None,
     category: tuple[str, ...],
@@ -186,10 +188,12 @@ def sites_cmd(
     text: str | None,
     fmt: str,
 ) -> None:
-    """List sites, optionally filtered."""
+    """List sites, optionally filtered (``sites export``/``sites edit``: the web app's table)."""
     from tourplan.data import load_sites, sites_frame
 
     del edges_path
+    if ctx.invoked_subcommand is not None:
+        return
     table = load_sites(data_path).filter(
         category=category or None, theme=theme or None, grade=grade, text=text
     )
@@ -489,7 +493,7 @@ def study_tour(
     map_path: Path | None,
 ) -> None:
     """Plan a study tour (研学旅行): several groups of a school together."""
-    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html, study_map
+    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html
 
     sites, graph = _load(data_path, edges_path)
     raw: dict[str, Any] = {
@@ -527,8 +531,9 @@ def study_tour(
         _write_html(html_path, render_print_html(result), "printable plan")
     if map_path is not None:
         from tourplan.maps import to_standalone_html
+        from tourplan.views import study_map
 
-        _write_html(map_path, to_standalone_html(study_map(result, sites)), "map")
+        _write_html(map_path, to_standalone_html(study_map(result)), "map")
 
 
 # --------------------------------------------------------------------------- staff users (web)
@@ -606,6 +611,38 @@ def users_list() -> None:
     exists=True,
     help="Scenario JSON (fields of Scenario.from_dict); options override it.",
 )
+@click.option(
+    "--timed-entry",
+    is_flag=True,
+    help="Timed-entry quotas at every site from its capacity (LB/T 034: C0 x slot / visit time).",
+)
+@click.option(
+    "--quota",
+    "quotas",
+    multiple=True,
+    metavar="SITE=N",
+    help="Timed-entry quota: at most N entries per slot at SITE (repeatable; overrides --timed-entry there).",
+)
+@click.option(
+    "--daily-cap",
+    "daily_caps",
+    multiple=True,
+    metavar="SITE=N",
+    help="At most N admissions a day at SITE (repeatable).",
+)
+@click.option(
+    "--group-shift",
+    type=click.IntRange(-240, 240),
+    default=None,
+    metavar="MINUTES",
+    help="Move school groups' start times this many minutes later (negative: earlier).",
+)
+@click.option(
+    "--compare",
+    "compare_runs",
+    is_flag=True,
+    help="Also run the day without the measures and show both side by side.",
+)
 @format_option("text", "json")
 @path_option("--csv", "csv_dir", folder=True, help="Write slots.csv and daily.csv here.")
 @path_option("--plot", "plot_path", help="Draw occupancy against capacity (PNG; needs matplotlib).")
@@ -619,14 +656,26 @@ def simulate(
     day_type: str | None,
     outdoor_factor: float,
     scenario_path: Path | None,
+    timed_entry: bool,
+    quotas: tuple[str, ...],
+    daily_caps: tuple[str, ...],
+    group_shift: int | None,
+    compare_runs: bool,
     fmt: str,
     csv_dir: Path | None,
     plot_path: Path | None,
     data_path: Path | None,
     edges_path: Path | None,
 ) -> None:
-    """Simulate a day of visitor flow: occupancy, queues and capacity alerts per site."""
-    from tourplan.flow import Scenario
+    """Simulate a day of visitor flow: occupancy, queues, alert episodes and the effect of measures.
+
+    Measures (timed entry, quotas, daily caps, moved school groups) add to
+    those of the scenario file; --compare also runs the day as planned
+    (without any) and reports both.
+    """
+    from dataclasses import replace
+
+    from tourplan.flow import Measures, PlanLibrary, Scenario, compare
     from tourplan.flow import simulate as run_simulation
 
     spec: dict[str, Any] = {}
@@ -644,8 +693,22 @@ def simulate(
         spec["day_type"] = day_type
     if outdoor_factor != 1.0:
         spec["outdoor_factor"] = outdoor_factor
+    measures = dict(spec.get("measures") or {})
+    if timed_entry:
+        measures["timed_entry"] = True
+    for name, pairs in (("quotas", quotas), ("daily_caps", daily_caps)):
+        if pairs:
+            measures[name] = {
+                **dict(measures.get(name) or {}),
+                **_site_numbers(pairs, name.replace("_", "-")),
+            }
+    if group_shift is not None:
+        measures["group_shift_minutes"] = group_shift
+    if measures:
+        spec["measures"] = measures
     scenario = Scenario.from_dict(spec)
     sites, graph = _load(data_path, edges_path)
+    plans = PlanLibrary()
     if sys.stderr.isatty():
         with click.progressbar(length=1000, label="simulating", file=sys.stderr) as bar:
             state = {"done": 0}
@@ -656,9 +719,13 @@ def simulate(
                     bar.update(step)
                     state["done"] += step
 
-            result = run_simulation(scenario, sites, graph, seed=seed, progress=progress)
+            result = run_simulation(scenario, sites, graph, seed=seed, progress=progress, plans=plans)
     else:
-        result = run_simulation(scenario, sites, graph, seed=seed)
+        result = run_simulation(scenario, sites, graph, seed=seed, plans=plans)
+    comparison = None
+    if compare_runs:
+        planned = replace(scenario, measures=Measures())
+        comparison = compare(run_simulation(planned, sites, graph, seed=seed, plans=plans), result)
     if csv_dir is not None:
         csv_dir.mkdir(parents=True, exist_ok=True)
         slots, daily = result.to_frames()
@@ -676,17 +743,64 @@ def simulate(
             _fail(f"--plot needs matplotlib ({exc})")
             return
         fig.savefig(plot_path, dpi=110)
-    _echo_result(result, fmt, format_simulation_text, indent=None)
+    if comparison is None:
+        _echo_result(result, fmt, format_simulation_text, indent=None)
+    elif fmt == "json":
+        click.echo(json.dumps({**result.to_dict(), "comparison": comparison.to_dict()}, ensure_ascii=False))
+    else:
+        click.echo(format_simulation_text(result) + "\n" + format_comparison_text(comparison.to_dict()))
+
+
+def _site_numbers(pairs: tuple[str, ...], option: str) -> dict[str, int]:
+    """``SITE=N`` option values to ``{site: N}``; a malformed one is a usage error."""
+    out: dict[str, int] = {}
+    for text in pairs:
+        sid, sep, num = text.partition("=")
+        if not sep or not sid.strip() or not num.strip().isdigit():
+            msg = f"expected SITE=N with N a whole number, got {text!r}"
+            raise click.BadParameter(msg, param_hint=f"--{option}")
+        out[sid.strip()] = int(num)
+    return out
 
 
 def format_simulation_text(result: Any) -> str:
-    """A simulation's summary and its first 20 alert slots."""
+    """A simulation's summary and its 20 worst alert episodes (times are China Standard Time)."""
     lines = [result.summary()]
-    for a in result.alerts[:20]:
-        d = a.to_dict()
-        lines.append(f"  {d['slot_start']} {d['level']:6} {a.site_id} {a.ratio:.0%} queue {a.queue:.0f}")
-    if len(result.alerts) > 20:
-        lines.append(f"  ... {len(result.alerts) - 20} more alert slots (use --format json or --csv)")
+    episodes = result.episodes()
+    for e in episodes[:20]:
+        d = e.to_dict()
+        lines.append(
+            f"  {d['start']}-{d['end']} {d['level']:6} {e.site_id} peak {d['peak_pct']} % "
+            f"({d['peak']:,} / C0 {d['capacity_instant']:,}) at {d['peak_at']}, queue up to {d['max_queue']:,}"
+        )
+    if len(episodes) > 20:
+        lines.append(f"  ... {len(episodes) - 20} more episodes (use --format json or --csv)")
+    return "\n".join(lines)
+
+
+def format_comparison_text(c: dict[str, Any]) -> str:
+    """As planned against with measures: the figures side by side, then the episodes the measures eased."""
+    a, b = c["planned"], c["measured"]
+    rows = [
+        ("red / orange / yellow episodes", *(
+            f"{x['episodes']['red']} / {x['episodes']['orange']} / {x['episodes']['yellow']}" for x in (a, b)
+        )),
+        ("highest share of C0 (%)", str(a["max_pct"]), str(b["max_pct"])),
+        ("longest queue (people)", f"{a['max_queue']:,}", f"{b['max_queue']:,}"),
+        ("mean wait (min)", str(a["mean_wait_minutes"]), str(b["mean_wait_minutes"])),
+        ("visits", f"{a['visits']:,}", f"{b['visits']:,}"),
+        ("visits shifted / diverted / skipped", "0 / 0 / 0",
+         f"{b['shifted']:,} / {b['diverted']:,} / {b['skipped']:,}"),
+        ("turned away (visitors)", f"{a['turned_away']:,}", f"{b['turned_away']:,}"),
+    ]  # fmt: skip
+    lines = ["", f"{'':38}{'as planned':>16}{'with measures':>26}"]
+    lines += [f"{name:38}{x:>16}{y:>26}" for name, x, y in rows]
+    eased = [e for e in c["episodes"] if e["removed"]]
+    lines.append(f"episodes eased by the measures: {len(eased)} of {len(c['episodes'])}")
+    for e in eased[:20]:
+        lines.append(
+            f"  {e['start']}-{e['end']} {e['site_id']}: {e['level']} {e['peak_pct']} % -> {e['after']} {e['after_pct']} %"
+        )
     return "\n".join(lines)
 
 
@@ -822,6 +936,12 @@ def format_sweep_text(result: Any) -> str:
             if max(row) >= 80:
                 lines.append("  " + " ".join(f"{x:5.0f}" for x in row) + f"  {sid}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- site data in the store, API tokens
+from tourplan.cli_sites import register as _register_site_commands  # noqa: E402
+
+_register_site_commands(sites_cmd, users)
 
 
 if __name__ == "__main__":  # pragma: no cover

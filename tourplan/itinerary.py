@@ -753,7 +753,7 @@ def _build_model(
         ]
     )
     if crowd is not None:
-        scores = crowd.adjust_scores(nodes, scores, service, route_windows, dates)
+        scores, route_windows = crowd.adjust(nodes, scores, service, route_windows, dates)
     mandatory = frozenset(nodes.index(sid) for sid in (*req.must_see, *req.locked) if sid in nodes[p0:])
     problem = Problem(
         travel=mats.minutes,

@@ -1,56 +1,408 @@
-"""Adapters from planning results to the map view-models of :mod:`tourplan.maps`.
+"""The one adapter per result: planning results to map and page view-models.
 
-The planners and the maps stay independent of each other; these functions
-are the one place that knows both.
+An itinerary, a study-tour plan and a visitor-flow result each have one
+adapter here, and each adapter reads one form of its result: the result's
+``to_dict()``, the form the web saves and the API returns. A result object
+is turned into that form first, so a plan drawn straight after planning
+(the CLI) and the same plan loaded back from the store (the web) give the
+same view-models and the same map. No other module turns a result into
+:mod:`tourplan.maps` view-models; the planners and the maps stay
+independent of each other.
+
+A mapping that is not the ``to_dict()`` form of its result (a key missing,
+a value of the wrong kind) raises :class:`~tourplan.errors.DataValidationError`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan import maps
-from tourplan.itinerary import Itinerary, Place, fmt_time
+from tourplan.errors import DataValidationError, Problem, TourplanError
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
+    from collections.abc import Callable
 
-__all__ = ["itinerary_days", "itinerary_map", "place_point"]
+    from tourplan.data import Site, SiteTable
+    from tourplan.flow import FlowResult
+    from tourplan.itinerary import Itinerary
+    from tourplan.study import StudyTourPlan
+
+__all__ = [
+    "FLOW_TOTALS",
+    "DailyAlert",
+    "FlowSiteView",
+    "FlowView",
+    "SlotAlert",
+    "day_label",
+    "flow_map",
+    "flow_sites",
+    "flow_view",
+    "itinerary_days",
+    "itinerary_map",
+    "place_point",
+    "site_map",
+    "site_point",
+    "study_layers",
+    "study_map",
+]
+
+T = TypeVar("T")
 
 
-def place_point(place: Place, sites: SiteTable) -> maps.MapPoint:
-    """A start or end place as a map point (a site keeps its location error)."""
-    site = sites.get(place.site_id) if place.site_id else None
+def _form(result: Any) -> Mapping[str, Any]:
+    """The ``to_dict()`` form of a result; a mapping is taken to be that form already."""
+    if isinstance(result, Mapping):
+        return result
+    form: Mapping[str, Any] = result.to_dict()
+    return form
+
+
+def _read(what: str, parse: Callable[[Mapping[str, Any]], T], result: Any) -> T:
+    """Run ``parse`` on the ``to_dict()`` form of ``result``; a malformed form is a DataValidationError."""
+    try:
+        return parse(_form(result))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, TourplanError):
+            raise
+        problem = Problem(what, None, None, f"{type(exc).__name__}: {exc}", f"the to_dict() form of {what}")
+        raise DataValidationError([problem], what) from exc
+
+
+def _clock(text: Any) -> int:
+    """``"HH:MM"`` as minutes after midnight."""
+    hours, minutes = str(text).split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def site_point(site: Site) -> maps.MapPoint:
+    """A site as a map point (with its location error)."""
+    return maps.MapPoint(site.lat, site.lon, site.name_zh, site.name_en, site.location_error_m)
+
+
+def site_map(site: Site, *, lang: maps.Lang = "zh", **options: Any) -> Any:
+    """One site on a map: a single numbered stop with its activity and ticket.
+
+    ``options`` go to :func:`tourplan.maps.render_route_map` (``tiles``,
+    ``assets`` ...).
+    """
+    stop = maps.MapStop(site_point(site), 1, activity=site.activity, ticket_cny=site.ticket_cny)
+    return maps.render_route_map([maps.RouteDay(site.label(lang), [stop])], lang=lang, **options)
+
+
+# --------------------------------------------------------------------------- itineraries
+
+
+def day_label(k: int, date: str, lang: maps.Lang | None = None) -> str:
+    """The label of day ``k``: in ``lang``, or in both languages when ``lang`` is None.
+
+    Examples
+    --------
+    >>> day_label(1, "2025-05-10"), day_label(2, "2025-05-11", "en"), day_label(2, "2025-05-11", "zh")
+    ('第1天 Day 1 · 2025-05-10', 'Day 2 · 2025-05-11', '第2天 · 2025-05-11')
+    """
+    if lang == "en":
+        return f"Day {k} · {date}"
+    if lang == "zh":
+        return f"第{k}天 · {date}"
+    return f"第{k}天 Day {k} · {date}"
+
+
+def place_point(place: Mapping[str, Any], sites: SiteTable) -> maps.MapPoint:
+    """A start or end place (a saved ``Place``) as a map point; a site keeps its names and location error."""
+    site = sites.get(str(place["site_id"])) if place["site_id"] else None
     if site is not None:
-        return maps.MapPoint(site.lat, site.lon, site.name_zh, site.name_en, site.location_error_m)
-    return maps.MapPoint(place.lat, place.lon, place.name, place.name)
+        return site_point(site)
+    name = str(place["name"])
+    return maps.MapPoint(float(place["lat"]), float(place["lon"]), name, name)
 
 
-def itinerary_days(itinerary: Itinerary, sites: SiteTable) -> list[maps.RouteDay]:
-    """One :class:`maps.RouteDay` per day of the itinerary."""
+def _itinerary_days(data: Mapping[str, Any], sites: SiteTable, lang: maps.Lang | None) -> list[maps.RouteDay]:
     days = []
-    for k, d in enumerate(itinerary.days, start=1):
-        stops = []
-        for i, s in enumerate(d.stops, start=1):
-            stops.append(
-                maps.MapStop(
-                    point=maps.MapPoint(s.lat, s.lon, s.name_zh, s.name_en, s.location_error_m),
-                    order=i,
-                    arrive=fmt_time(s.arrive),
-                    leave=fmt_time(s.end),
-                    activity=s.activity,
-                    ticket_cny=s.ticket_cny,
-                    crowd=s.crowd,
-                )
+    for k, d in enumerate(data["days"], start=1):
+        stops = [
+            maps.MapStop(
+                point=maps.MapPoint(
+                    float(s["lat"]),
+                    float(s["lon"]),
+                    str(s["name_zh"]),
+                    str(s["name_en"]),
+                    float(s["location_error_m"]),
+                ),
+                order=i,
+                arrive=str(s["arrive"]),
+                leave=str(s["end"]),
+                activity=str(s["activity"]),
+                ticket_cny=s["ticket_cny"],
+                crowd=s["crowd"],
             )
-        label = f"第{k}天 Day {k} · {d.date.isoformat()}"
+            for i, s in enumerate(d["stops"], start=1)
+        ]
         days.append(
             maps.RouteDay(
-                label=label, stops=stops, start=place_point(d.start, sites), end=place_point(d.end, sites)
+                day_label(k, str(d["date"]), lang),
+                stops,
+                start=place_point(d["start"], sites),
+                end=place_point(d["end"], sites),
             )
         )
     return days
 
 
-def itinerary_map(itinerary: Itinerary, sites: SiteTable, **options: Any) -> Any:
-    """The route map of an itinerary (a folium Map); options go to :func:`maps.render_route_map`."""
-    return maps.render_route_map(itinerary_days(itinerary, sites), **options)
+def itinerary_days(
+    itinerary: Itinerary | Mapping[str, Any], sites: SiteTable, *, lang: maps.Lang | None = None
+) -> list[maps.RouteDay]:
+    """One :class:`tourplan.maps.RouteDay` per day of an itinerary.
+
+    Parameters
+    ----------
+    itinerary
+        An :class:`~tourplan.itinerary.Itinerary` or its ``to_dict()`` form.
+    sites
+        The site table: a start or end place that is a site is drawn with its names.
+    lang
+        Language of the day labels; both languages when None.
+
+    Raises
+    ------
+    DataValidationError
+        When a mapping is not an itinerary's ``to_dict()`` form.
+    """
+    return _read("an itinerary", lambda data: _itinerary_days(data, sites, lang), itinerary)
+
+
+def itinerary_map(
+    itinerary: Itinerary | Mapping[str, Any],
+    sites: SiteTable,
+    *,
+    lang: maps.Lang | None = None,
+    **options: Any,
+) -> Any:
+    """The route map of an itinerary (a folium Map).
+
+    Day labels are in ``lang`` (both languages when None), popups in
+    ``lang`` (Chinese when None); ``options`` go to
+    :func:`tourplan.maps.render_route_map` (``tiles``, ``assets`` ...).
+    """
+    return maps.render_route_map(itinerary_days(itinerary, sites, lang=lang), lang=lang or "zh", **options)
+
+
+# --------------------------------------------------------------------------- study tours
+
+
+def _study_layers(data: Mapping[str, Any]) -> list[maps.StudyGroupLayer]:
+    start, end = data["start"], data["end"]
+    layers = []
+    for g in data["groups"]:
+        stops = [
+            maps.MapStop(
+                point=maps.MapPoint(float(s["lat"]), float(s["lon"]), str(s["name_zh"]), str(s["name_en"])),
+                order=k,
+                arrive=str(s["start"]),
+                leave=str(s["end"]),
+                activity=str(s["learn"]),
+                ticket_cny=float(s["ticket_per_person_cny"]),
+            )
+            for k, s in enumerate(g["stops"], start=1)
+        ]
+        path = [
+            (float(start["lat"]), float(start["lon"])),
+            *((float(s["lat"]), float(s["lon"])) for s in g["stops"]),
+            (float(end["lat"]), float(end["lon"])),
+        ]
+        label = f"{g['label']} {g['id']} · {g['bus']} ({g['students']})"
+        layers.append(maps.StudyGroupLayer(label=label, stops=stops, bus_path=path))
+    return layers
+
+
+def study_layers(plan: StudyTourPlan | Mapping[str, Any]) -> list[maps.StudyGroupLayer]:
+    """One :class:`tourplan.maps.StudyGroupLayer` per group of a study tour.
+
+    Each group's stops are numbered in visit order (times are when the visit
+    starts and ends, the activity what the group learns there, the ticket
+    per person); its bus path runs from the plan's start through the stops
+    to its end.
+
+    Parameters
+    ----------
+    plan
+        A :class:`~tourplan.study.StudyTourPlan` or its ``to_dict()`` form.
+
+    Raises
+    ------
+    DataValidationError
+        When a mapping is not a plan's ``to_dict()`` form (for example a plan
+        saved before stops carried their coordinates).
+    """
+    return _read("a study-tour plan", _study_layers, plan)
+
+
+def study_map(plan: StudyTourPlan | Mapping[str, Any], **options: Any) -> Any:
+    """The study-tour map (a folium Map): one layer per group with its bus route.
+
+    ``options`` go to :func:`tourplan.maps.render_study_map` (``tiles``,
+    ``lang``, ``assets`` ...).
+
+    Raises
+    ------
+    DataValidationError
+        For a malformed plan, or one in which no group has a stop.
+    """
+    return maps.render_study_map(study_layers(plan), **options)
+
+
+# --------------------------------------------------------------------------- visitor flow
+
+#: Keys of a flow result shown as its totals, in this order.
+FLOW_TOTALS = ("date", "day_type", "visitors", "finished", "inside_at_end", "seed")
+
+
+@dataclass(frozen=True)
+class FlowSiteView:
+    """One site's mean occupancy over the simulated day, and its peak against the site's C0."""
+
+    site: Site
+    occupancy: tuple[float, ...]
+    peak: float
+    peak_slot: int
+    ratio: float
+
+
+@dataclass(frozen=True)
+class SlotAlert:
+    """A site (or a parent area) at or above a warning tier in one slot."""
+
+    site_id: str
+    site: Site | None
+    time: str
+    level: str
+    ratio: float
+    queue: float
+
+
+@dataclass(frozen=True)
+class DailyAlert:
+    """A site (or a parent area) with more visits in the day than its daily capacity C1."""
+
+    site_id: str
+    site: Site | None
+    visits: int
+    capacity_daily: int
+
+
+@dataclass(frozen=True)
+class FlowView:
+    """A simulation result for pages, CSV and maps.
+
+    Attributes
+    ----------
+    slot_minutes, day_start
+        Slot length and the start of the first slot (minutes after midnight).
+    sites
+        The sites of the result found in the site table, with occupancy.
+    alerts
+        Daily-capacity alerts first, then slot alerts in time order.
+    totals
+        The result's :data:`FLOW_TOTALS` it has.
+    """
+
+    slot_minutes: int
+    day_start: int
+    sites: tuple[FlowSiteView, ...]
+    alerts: tuple[DailyAlert | SlotAlert, ...]
+    totals: Mapping[str, Any] = field(default_factory=dict)
+
+    def slot_time(self, i: int) -> str:
+        """Clock time of slot ``i``."""
+        m = self.day_start + i * self.slot_minutes
+        return f"{m // 60:02d}:{m % 60:02d}"
+
+    @property
+    def busiest(self) -> list[FlowSiteView]:
+        """Sites by peak load ratio, highest first."""
+        return sorted(self.sites, key=lambda s: -s.ratio)
+
+
+def _flow_view(data: Mapping[str, Any], sites: SiteTable) -> FlowView:
+    rows = []
+    for sid, row in data["sites"].items():
+        site = sites.get(str(sid))
+        series = tuple(float(x) for x in row["occupancy"])
+        if site is None or not series:
+            continue
+        peak_slot = max(range(len(series)), key=series.__getitem__)
+        peak = series[peak_slot]
+        rows.append(FlowSiteView(site, series, peak, peak_slot, peak / max(site.capacity_instant, 1)))
+    daily: list[DailyAlert | SlotAlert] = [
+        DailyAlert(
+            str(a["site_id"]), sites.get(str(a["site_id"])), int(a["visits"]), int(a["capacity_daily"])
+        )
+        for a in data["daily_alerts"]
+    ]
+    slots = [
+        SlotAlert(
+            str(a["site_id"]),
+            sites.get(str(a["site_id"])),
+            str(a["slot_start"]),
+            str(a["level"]),
+            float(a["ratio"]),
+            float(a["queue"]),
+        )
+        for a in data["alerts"]
+    ]
+    slot_minutes = int(data["slot_minutes"])
+    if slot_minutes < 1:
+        msg = f"slot_minutes must be at least 1, got {slot_minutes}"
+        raise ValueError(msg)
+    return FlowView(
+        slot_minutes=slot_minutes,
+        day_start=_clock(data["day_start"]),
+        sites=tuple(rows),
+        alerts=(*daily, *slots),
+        totals={k: data[k] for k in FLOW_TOTALS if k in data},
+    )
+
+
+def flow_view(result: FlowResult | Mapping[str, Any], sites: SiteTable) -> FlowView:
+    """The page view of a simulation result.
+
+    Parameters
+    ----------
+    result
+        A :class:`~tourplan.flow.FlowResult` or its ``to_dict()`` form.
+    sites
+        The site table; sites of the result it does not have are left out.
+
+    Raises
+    ------
+    DataValidationError
+        When a mapping is not a flow result's ``to_dict()`` form.
+    """
+    return _read("a flow result", lambda data: _flow_view(data, sites), result)
+
+
+def flow_sites(view: FlowView) -> list[maps.FlowSite]:
+    """The map view-models of a flow view's sites (cut to the shortest day among them)."""
+    n = min((len(s.occupancy) for s in view.sites), default=0)
+    return [
+        maps.FlowSite(site_point(s.site), max(s.site.capacity_instant, 1), s.occupancy[:n])
+        for s in view.sites
+    ]
+
+
+def flow_map(view: FlowView, **options: Any) -> Any:
+    """The flow map of a view (a folium Map with a time slider).
+
+    ``options`` go to :func:`tourplan.maps.render_flow_map` (``tiles``,
+    ``lang``, ``assets`` ...).
+
+    Raises
+    ------
+    DataValidationError
+        When the view has no site.
+    """
+    return maps.render_flow_map(
+        flow_sites(view), slot_minutes=view.slot_minutes, day_start=view.day_start % (24 * 60), **options
+    )

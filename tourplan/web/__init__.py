@@ -99,13 +99,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from tourplan.web.services import DataHolder
+    from tourplan.web.sitedata import StoreDataHolder
 
     store = Store(str(app.config["DATABASE_URL"]))
     if not app.config.get("REDIS_URL"):  # on a queue, RQ fails or re-queues the runs of dead workers
         store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))
     app.extensions["tourplan.store"] = store
-    holder = DataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"))
+    # Site data lives in the store (seeded from POIS_PATH or the bundled table): tourplan.web.sitedata
+    holder = StoreDataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"), store)
     holder.current()  # fail at start on bad data, not on the first visitor
     app.extensions["tourplan.data"] = holder
     app.extensions["tourplan.showcase"] = {}
@@ -126,6 +127,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_security(app)
     csrf = CSRFProtect(app)
     init_auth(app)
+    from tourplan.web.tokens import init_tokens
+
+    init_tokens(app)  # API bearer tokens (tourplan users token NAME)
 
     from tourplan.web import api, developers, embed, staff, visitor
 
@@ -134,13 +138,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     app.extensions["tourplan.api"] = api.init_api(app, csrf)
     app.register_blueprint(developers.bp)
+    from tourplan.web.sites import init_sites
+
+    init_sites(app)  # staff site-data pages (/staff/sites/...) and the old-plan notice
     init_errors(app)
     init_cors(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         from tourplan.web.scale import health
-        from tourplan.web.services import site_data
+        from tourplan.web.services.data import site_data
 
         return {"status": "ok", "sites": len(site_data().sites), **health(app)}
 

@@ -27,8 +27,10 @@ from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
-from tourplan.web import services
 from tourplan.web.auth import staff_required
+from tourplan.web.services import planning, simulations
+from tourplan.web.services.data import get_store, jsonable, site_data
+from tourplan.web.sitedata import data_changes_json
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -182,6 +184,11 @@ class ItinerarySchema(ma.Schema):
     result = ma.fields.Dict(
         metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
     )
+    data_changed = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "Site data changed since the plan (planned_on, current, changes, last_change, "
+                  "sites of the plan that changed); null when it did not"},
+    )  # fmt: skip
 
 
 class ExportQuerySchema(_Strict):
@@ -313,6 +320,23 @@ class FixedArrivalSchema(_Strict):
     count = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 100_000))
 
 
+class MeasuresSchema(_Strict):
+    """Countermeasures on a peak day (``tourplan.flow.Measures``): timed entry, quotas, daily caps, 错峰."""
+
+    timed_entry = ma.fields.Boolean(metadata={"description": "quota per slot at every site from its capacity (LB/T 034)"})
+    quotas = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 1_000_000)),
+        metadata={"description": "site id: entries per slot"},
+    )  # fmt: skip
+    daily_caps = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 10_000_000)),
+        metadata={"description": "site id: entries per day"},
+    )  # fmt: skip
+    group_shift_minutes = ma.fields.Integer(
+        strict=True, validate=v.Range(-240, 240), metadata={"description": "move school groups' start times"}
+    )
+
+
 class ScenarioSchema(_Strict):
     """A visitor-flow scenario (``tourplan.flow.Scenario``); the simulation checks every value again."""
 
@@ -353,6 +377,7 @@ class ScenarioSchema(_Strict):
         keys=ma.fields.String(), values=ma.fields.String(validate=v.OneOf(DAY_TYPES)),
         metadata={"description": "YYYY-MM-DD: day type (overrides the built-in calendar)"},
     )  # fmt: skip
+    measures = ma.fields.Nested(MeasuresSchema)
 
 
 class RunSchema(ma.Schema):
@@ -410,6 +435,7 @@ def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
+        "data_changed": data_changes_json(rec.result),  # tourplan.web.sitedata
     }
 
 
@@ -430,7 +456,7 @@ def _run(rec: RunRecord) -> dict[str, Any]:
 
 
 def _get_itinerary(iid: str) -> ItineraryRecord:
-    rec = services.get_store().get_itinerary(iid)
+    rec = get_store().get_itinerary(iid)
     return _found(rec, "no saved itinerary has this id", "id", f"unknown id {iid!r}")
 
 
@@ -443,7 +469,7 @@ class Sites(MethodView):
     @blp.response(200, SiteListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List sites, filtered by category, theme, grade band and text."""
-        table = services.site_data().sites.filter(
+        table = site_data().sites.filter(
             category=args.get("category") or None,
             theme=args.get("theme") or None,
             grade=args.get("grade"),
@@ -452,14 +478,7 @@ class Sites(MethodView):
         return {"count": len(table), "sites": [_site(s) for s in table]}
 
 
-@blp.route("/sites/<site_id>")
-class SiteItem(MethodView):
-    @blp.response(200, SiteSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, site_id: str) -> dict[str, Any]:
-        """One site."""
-        s = services.site_data().sites.get(site_id)
-        return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
+# GET/PATCH /sites/<site_id> and its history: tourplan.web.sites_api (site data in the store)
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -473,7 +492,7 @@ class Itineraries(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="Unknown place or impossible request")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Plan an itinerary and save it; the id is the share link's key."""
-        rec = services.plan_and_save(args)
+        rec = planning.plan_and_save(args)
         body = _itinerary(rec)
         return body, 201, {"Location": body["api_url"]}
 
@@ -517,9 +536,9 @@ class StudyTours(MethodView):
         """Plan study tours for several groups and save the plan (staff)."""
         values = dict(args)
         name = str(values.pop("name", "study tour"))
-        result = services.plan_study(values)
-        rec = services.get_store().save_study(
-            name, services.jsonable(values), result, owner_id=int(current_user.id)
+        result = planning.plan_study(values)
+        rec = get_store().save_study(
+            name, jsonable(values), result, owner_id=int(current_user.id)
         )
         return _study(rec), 201
 
@@ -533,7 +552,7 @@ class StudyTourItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
-        rec = services.get_store().get_study(plan_id)
+        rec = get_store().get_study(plan_id)
         return _study(_found(rec, "no study-tour plan has this id", "id", f"unknown id {plan_id!r}"))
 
 
@@ -550,7 +569,7 @@ class Simulations(MethodView):
     @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start a visitor-flow simulation in the background (staff); poll its URL."""
-        rec = services.start_simulation(args, owner_id=int(current_user.id))
+        rec = simulations.start_simulation(args, owner_id=int(current_user.id))
         body = _run(rec)
         return body, 202, {"Location": body["url"]}
 
@@ -561,13 +580,17 @@ class SimulationItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, run_id: str) -> dict[str, Any]:
         """Status, progress (0-1) and, once done, the result of a run."""
-        rec = services.get_store().get_run(run_id)
+        rec = get_store().get_run(run_id)
         return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
 
 
 def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
     """Register the API blueprint and its OpenAPI document."""
+    from tourplan.web import sites_api
+
     api = _Api(app)
     csrf.exempt(blp)
+    csrf.exempt(sites_api.blp)
     api.register_blueprint(blp)
+    api.register_blueprint(sites_api.blp)
     return api

@@ -59,7 +59,7 @@ def _unauthorized() -> ResponseReturnValue:
 
 def init_auth(app: Flask) -> None:
     """Set up Flask-Login."""
-    from tourplan.web.services import get_store
+    from tourplan.web.services.data import get_store
 
     lm = LoginManager(app)
     lm.login_view = "staff.login"

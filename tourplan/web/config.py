@@ -29,7 +29,7 @@ class DefaultConfig:
     SECRET_KEY: str | None = None
     #: SQLAlchemy URL; default ``sqlite:///<instance>/tourplan.sqlite``.
     DATABASE_URL: str | None = None
-    #: Site table used until staff upload one (then ``instance/pois.csv`` wins).
+    #: Site table that seeds a fresh database (then the store's table is used: tourplan.web.sitedata).
     POIS_PATH: str | None = None
     #: Explicit legs; the bundled ``data/edges.csv`` when unset.
     EDGES_PATH: str | None = None

@@ -17,11 +17,12 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 
 from tourplan import maps
 from tourplan.data import THEMES
-from tourplan.web import services
 from tourplan.web.errors import api_error
 from tourplan.web.i18n import THEME_LABELS, current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.services import planning, simulations
+from tourplan.web.services.data import get_store
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -89,10 +90,10 @@ def _download(m: Any, name: str) -> ResponseReturnValue:
 
 
 def _itinerary_map(iid: str, opts: dict[str, Any]) -> Any:
-    record = services.get_store().get_itinerary(iid)
+    record = get_store().get_itinerary(iid)
     if record is None:
         abort(404)
-    return services.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
+    return planning.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
 
 
 @bp.get("/embed/itinerary/<id:iid>")
@@ -112,8 +113,8 @@ def itinerary_file(iid: str) -> ResponseReturnValue:
 def _showcase_map(theme: str, opts: dict[str, Any]) -> Any:
     if theme not in THEMES:
         abort(404, description=f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
-    result = services.showcase_result(theme)
-    return services.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
+    result = planning.showcase_result(theme)
+    return planning.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
 
 
 @bp.get("/embed/showcase/<theme>")
@@ -132,10 +133,10 @@ def showcase_file(theme: str) -> ResponseReturnValue:
 
 
 def _flow_map(run_id: str, opts: dict[str, Any]) -> Any:
-    run = services.get_store().get_run(run_id)
+    run = get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
-    m = services.render_flow_map(services.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
+    m = simulations.render_flow_map(simulations.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
     if m is None:
         abort(404)
     return m
@@ -189,7 +190,7 @@ def oembed() -> ResponseReturnValue:
             break
     else:
         return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
-    store = services.get_store()
+    store = get_store()
     if kind == "itinerary" and store.get_itinerary(key) is None:
         return api_error(404, "no such itinerary", {"url": "unknown id"})
     if kind == "showcase" and key not in THEMES:

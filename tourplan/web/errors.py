@@ -109,7 +109,7 @@ def _field_of(message: str, default: str) -> str:
 
 
 def _tourplan(exc: TourplanError) -> ResponseReturnValue:
-    from tourplan.web.services import FeatureUnavailableError
+    from tourplan.web.services.data import FeatureUnavailableError
 
     if isinstance(exc, RequestValidationError):
         status, errors = 400, exc.errors

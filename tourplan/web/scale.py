@@ -106,7 +106,7 @@ def health(app: Flask) -> dict[str, Any]:
 @staff_required
 def cancel_run(run_id: str) -> ResponseReturnValue:
     """Stop a run; back to its page."""
-    from tourplan.web.services import get_store
+    from tourplan.web.services.data import get_store
 
     store = get_store()
     rec = store.get_run(run_id)
@@ -147,7 +147,7 @@ def _start_sweep(form: SweepForm) -> str:
     """
     from tourplan.jobs import SweepJob
     from tourplan.sweep import make_cases
-    from tourplan.web.services import get_store, site_data
+    from tourplan.web.services.data import get_store, site_data
 
     cfg = current_app.config
     visitors = [int(v) for v in str(form.visitors.data).split(",")]
@@ -184,7 +184,7 @@ def _start_sweep(form: SweepForm) -> str:
 @staff_required
 def sweeps() -> ResponseReturnValue:
     """Start a season sweep; list the recent ones."""
-    from tourplan.web.services import get_store
+    from tourplan.web.services.data import get_store
 
     form = SweepForm()
     if not form.is_submitted():
@@ -224,7 +224,7 @@ def sweep(run_id: str) -> ResponseReturnValue:
     """One sweep: progress while it runs, then per demand a heat map (sites x days) and the table."""
     from tourplan.sweep import SweepResult
     from tourplan.web.i18n import current_lang
-    from tourplan.web.services import get_store, site_data
+    from tourplan.web.services.data import get_store, site_data
 
     run = get_store().get_run(run_id)
     if run is None or run.scenario.get("kind") != SWEEP_KIND:

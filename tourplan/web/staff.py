@@ -15,7 +15,6 @@ from tourplan.errors import (
     PlaceNotFoundError,
     RequestValidationError,
 )
-from tourplan.web import services
 from tourplan.web.auth import StaffUser, safe_next, staff_required
 from tourplan.web.forms import (
     ConfirmForm,
@@ -29,6 +28,8 @@ from tourplan.web.forms import (
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.services import planning, simulations, upload
+from tourplan.web.services.data import get_store, has_module, optional_module, site_data
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -47,7 +48,7 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        rec = services.get_store().check_login(form.username.data or "", form.password.data or "")
+        rec = get_store().check_login(form.username.data or "", form.password.data or "")
         if rec is not None:
             login_user(StaffUser(rec.id, rec.username))
             return redirect(safe_next(request.args.get("next"), url_for("staff.home")), code=303)
@@ -69,14 +70,14 @@ def logout() -> ResponseReturnValue:
 @staff_required
 def home() -> ResponseReturnValue:
     """Saved study tours, recent simulation runs and the data in use."""
-    store = services.get_store()
+    store = get_store()
     return render_template(
         "staff/home.html",
         studies=store.list_studies(),
         runs=store.list_runs(10),
-        data=services.site_data(),
-        has_study=services.has_module("study"),
-        has_flow=services.has_module("flow"),
+        data=site_data(),
+        has_study=has_module("study"),
+        has_flow=has_module("flow"),
     )
 
 
@@ -85,7 +86,7 @@ def home() -> ResponseReturnValue:
 
 def _study_form(formdata: Any = None) -> StudyForm:
     form = StudyForm(formdata=formdata) if formdata is not None else StudyForm()
-    sites = services.site_data().sites
+    sites = site_data().sites
     form.require.choices = site_choices(sites, current_lang())
     form.start.choices = place_choices(sites, current_lang())
     return form
@@ -95,7 +96,7 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
     """Plan from a valid form: (request values, result) or a message."""
     values: dict[str, Any] = form.to_values()
     try:
-        result: dict[str, Any] = services.plan_study(values)
+        result: dict[str, Any] = planning.plan_study(values)
     except RequestValidationError as exc:
         for name, msg in exc.errors.items():
             short = name.removeprefix("staff.")
@@ -114,7 +115,7 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
 @staff_required
 def study_new() -> ResponseReturnValue:
     """Plan study tours for several groups, then save the plan."""
-    services.optional_module("study")
+    optional_module("study")
     form = _study_form(request.form if request.method == "POST" else None)
     problem = None
     if request.method == "POST":
@@ -122,7 +123,7 @@ def study_new() -> ResponseReturnValue:
             planned = _plan_into(form)
             if isinstance(planned, tuple):
                 values, result = planned
-                rec = services.get_store().save_study(
+                rec = get_store().save_study(
                     form.name.data or "", values, result, owner_id=int(current_user.id)
                 )
                 return redirect(url_for("staff.study", plan_id=rec.id), code=303)
@@ -135,7 +136,7 @@ def study_new() -> ResponseReturnValue:
 
 
 def _study_record(plan_id: str) -> StudyRecord:
-    rec = services.get_store().get_study(plan_id)
+    rec = get_store().get_study(plan_id)
     if rec is None:
         abort(404)
     return rec
@@ -146,7 +147,7 @@ def _study_record(plan_id: str) -> StudyRecord:
 def study(plan_id: str) -> ResponseReturnValue:
     """A saved study-tour plan: timetables, buses, site schedules, staff, cost, map."""
     rec = _study_record(plan_id)
-    m = services.render_study_map(rec.result, lang=current_lang())
+    m = planning.render_study_map(rec.result, lang=current_lang())
     return render_template(
         "staff/study.html",
         record=rec,
@@ -159,7 +160,7 @@ def study(plan_id: str) -> ResponseReturnValue:
 @staff_required
 def study_edit(plan_id: str) -> ResponseReturnValue:
     """Change a saved plan's request and plan it again."""
-    services.optional_module("study")
+    optional_module("study")
     rec = _study_record(plan_id)
     form = _study_form(request.form if request.method == "POST" else None)
     problem = None
@@ -169,7 +170,7 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
         planned = _plan_into(form)
         if isinstance(planned, tuple):
             values, result = planned
-            services.get_store().update_study(
+            get_store().update_study(
                 plan_id, name=form.name.data or rec.name, request=values, result=result
             )
             return redirect(url_for("staff.study", plan_id=plan_id), code=303)
@@ -186,7 +187,7 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
 def study_print(plan_id: str) -> ResponseReturnValue:
     """The printable study-tour document (from ``study.render_print_html``)."""
     rec = _study_record(plan_id)
-    html = services.study_print_html(rec)
+    html = planning.study_print_html(rec)
     return Response(html, mimetype="text/html")
 
 
@@ -212,19 +213,19 @@ def flow() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate():
             try:
-                run = services.start_simulation(form.to_values(), owner_id=int(current_user.id))
+                run = simulations.start_simulation(form.to_values(), owner_id=int(current_user.id))
             except RequestValidationError as exc:
                 problem = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
             else:
                 return redirect(url_for("staff.flow_run", run_id=run.id), code=303)
         else:
             problem = _("Please correct the marked fields.")
-    available = services.has_module("flow")
+    available = has_module("flow")
     return render_template(
         "staff/flow.html",
         form=form,
         problem=problem,
-        runs=services.get_store().list_runs(20),
+        runs=get_store().list_runs(20),
         available=available,
     ), (400 if problem else 200)
 
@@ -233,13 +234,15 @@ def flow() -> ResponseReturnValue:
 @staff_required
 def flow_run(run_id: str) -> ResponseReturnValue:
     """One run: progress while it runs, then map, busiest sites and alerts."""
-    run = services.get_store().get_run(run_id)
+    run = get_store().get_run(run_id)
     if run is None:
         abort(404)
     view = parts = None
+    alerts: list[str] = []
     if run.status == "done" and run.result is not None:
-        view = services.flow_view(run.result, current_lang())
-        m = services.render_flow_map(view, lang=current_lang())
+        view = simulations.flow_view(run.result)
+        alerts = simulations.alert_texts(view, current_lang())
+        m = simulations.render_flow_map(view, lang=current_lang())
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
 
@@ -248,6 +251,7 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         "staff/flow_run.html",
         run=run,
         view=view,
+        alerts=alerts,
         map=parts,
         embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
         oembed_url=url_for("embed.oembed", url=embed, format="json", _external=True) if parts else None,
@@ -258,10 +262,10 @@ def flow_run(run_id: str) -> ResponseReturnValue:
 @staff_required
 def flow_csv(run_id: str) -> ResponseReturnValue:
     """Occupancy per site and time slot as CSV."""
-    run = services.get_store().get_run(run_id)
+    run = get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
-    body = services.flow_csv(services.flow_view(run.result))
+    body = simulations.flow_csv(simulations.flow_view(run.result))
     resp = Response("\ufeff" + body, mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="flow-{run_id}.csv"'
     return resp
@@ -280,7 +284,7 @@ def data() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate_on_submit():
             f = form.file.data
-            preview = services.preview_upload(f.read(), f.filename or "pois.csv")
+            preview = upload.preview_upload(f.read(), f.filename or "pois.csv")
             status = 200 if preview.ok else 400
         else:
             status = 400
@@ -289,8 +293,8 @@ def data() -> ResponseReturnValue:
         form=form,
         preview=preview,
         confirm=ConfirmForm(),
-        current=services.site_data(),
-        backups=services.data_backups(),
+        current=site_data(),
+        backups=upload.data_backups(),
     ), status
 
 
@@ -302,7 +306,7 @@ def data_apply() -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        new = services.apply_upload(form.token.data or "")
+        new = upload.apply_upload(form.token.data or "")
     except KeyError:
         flash(_("That upload is no longer available; please upload the file again."), "error")
         return redirect(url_for("staff.data"), code=303)

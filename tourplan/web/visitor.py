@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import maps
+from tourplan import maps, views
 from tourplan.data import CATEGORIES, GRADES, THEMES
 from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
 from tourplan.export import to_geojson, to_gpx, to_ics
-from tourplan.web import services
 from tourplan.web.forms import PlanForm, ReplanForm, place_choices, site_choices
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.services import planning
+from tourplan.web.services.data import assets_url, get_store, page_lang, site_data
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -31,7 +32,7 @@ _FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "intere
 
 
 def _plan_form(formdata: Any = None) -> PlanForm:
-    sd = services.site_data()
+    sd = site_data()
     lang = current_lang()
     form = PlanForm(formdata=formdata) if formdata is not None else PlanForm()
     form.start.choices = place_choices(sd.sites, lang)
@@ -43,7 +44,7 @@ def _plan_form(formdata: Any = None) -> PlanForm:
 def index() -> ResponseReturnValue:
     """The planning form (``?must_see=<site id>`` ticks a site, ``?start=`` picks the start)."""
     form = _plan_form()
-    known = services.site_data().sites
+    known = site_data().sites
     picked = [s for s in request.args.getlist("must_see") if s in known]
     if picked:
         form.must_see.data = picked
@@ -67,7 +68,7 @@ def plan() -> ResponseReturnValue:
     problem: str | None = None
     if form.validate():
         try:
-            record = services.plan_and_save(form.to_values())
+            record = planning.plan_and_save(form.to_values())
         except RequestValidationError as exc:
             for name, msg in exc.errors.items():
                 field = getattr(form, _FORM_FIELD.get(name, name), None)
@@ -86,7 +87,7 @@ def plan() -> ResponseReturnValue:
 
 
 def _record(iid: str) -> ItineraryRecord:
-    record = services.get_store().get_itinerary(iid)
+    record = get_store().get_itinerary(iid)
     if record is None:
         abort(
             404, description=_("No saved itinerary has this link. Links are kept; check that it is complete.")
@@ -108,7 +109,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
     """A saved itinerary: map, timeline, re-plan, exports, share and embed."""
     record = _record(iid)
     lang = current_lang()
-    parts = map_parts(services.render_itinerary_map(record.result, lang=lang), csp_nonce())
+    parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
     share = url_for("visitor.itinerary", iid=iid, _external=True)
     embed_url = url_for("embed.itinerary", iid=iid, _external=True)
     return render_template(
@@ -124,7 +125,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
         replan_form=ReplanForm(),
         locked=record.request.get("locked") or {},
         excluded=record.request.get("exclude") or [],
-        sites=services.site_data().sites,
+        sites=site_data().sites,
         addable=_addable(record.result, lang),
     )
 
@@ -132,7 +133,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
 def _addable(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """Sites a visitor may add to a saved trip: the must-see choices not in it yet."""
     planned = {s["site_id"] for d in result.get("days", []) for s in d.get("stops", [])}
-    return [(sid, label) for sid, label in site_choices(services.site_data().sites, lang) if sid not in planned]
+    return [(sid, label) for sid, label in site_choices(site_data().sites, lang) if sid not in planned]
 
 
 @bp.post("/i/<id:iid>/replan")
@@ -143,7 +144,7 @@ def replan(iid: str) -> ResponseReturnValue:
     if not form.validate():
         abort(400, description=_("The form expired; please reload the page and try again."))
     try:
-        new = services.replan(
+        new = planning.replan(
             record,
             locked=form.locked(),
             exclude=list(form.remove.data or []),
@@ -195,14 +196,14 @@ def printable(iid: str) -> ResponseReturnValue:
     record = _record(iid)
     share_url = url_for("visitor.itinerary", iid=iid, _external=True)
     return render_template(
-        "print.html", record=record, result=record.result, share_url=share_url, sites=services.site_data().sites
+        "print.html", record=record, result=record.result, share_url=share_url, sites=site_data().sites
     )
 
 
 @bp.get("/sites")
 def sites() -> ResponseReturnValue:
     """The site directory with filters."""
-    table = services.site_data().sites
+    table = site_data().sites
     category = request.args.get("category") or None
     theme = request.args.get("theme") or None
     grade = request.args.get("grade") or None
@@ -222,21 +223,12 @@ def sites() -> ResponseReturnValue:
 @bp.get("/sites/<site_id>")
 def site(site_id: str) -> ResponseReturnValue:
     """One site: facts, map, approximate-location note."""
-    table = services.site_data().sites
+    table = site_data().sites
     s = table.get(site_id)
     if s is None:
         abort(404, description=_("There is no site with this id."))
     lang = current_lang()
-    point = maps.MapPoint(s.lat, s.lon, s.name_zh, s.name_en, s.location_error_m)
-    m = maps.render_route_map(
-        [
-            maps.RouteDay(
-                s.label(lang), [maps.MapStop(point, 1, activity=s.activity, ticket_cny=s.ticket_cny)]
-            )
-        ],
-        lang="en" if lang == "en" else "zh",
-        assets=url_for("static", filename="vendor").rstrip("/"),
-    )
+    m = views.site_map(s, lang=page_lang(lang), assets=assets_url())
     parent = table.get(s.parent_id) if s.parent_id else None
     parts_of = [x for x in table if x.parent_id == s.id]
     return render_template("site.html", site=s, map=map_parts(m, csp_nonce()), parent=parent, parts=parts_of)

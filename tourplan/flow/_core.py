@@ -14,7 +14,23 @@ after the site closes.
 
 Statuses of a stop: 0 visited, 1 closed on arrival (skipped), 2 balked at
 the queue, 3 skipped by the visitor's own choice (set before the run),
-4 not reached (the run stopped early; never left after a full run).
+4 not reached (the run stopped early; never left after a full run),
+5 refused by a countermeasure (and not diverted to an admitted alternative).
+
+Countermeasures (only when ``measures`` is true, so a run without them is
+the same loop): a daily cap per site, counted at admission; and per site
+timed-entry quotas per entry slot.  A site under quotas admits a visitor
+when their slot has quota left and there is room inside; otherwise the
+visitor takes the next slot with quota left at the same offset within the
+slot (shifted: the visit comes back then, holding that slot) if the site
+is still open then and the visitor's day is not put back by more than
+their patience in all.  Refused visits go to the
+stop's alternative site once (``st_alt``, for the same planned time), or are given up while the visitor goes on with the
+rest of the plan.  Under timed entry a parent area is gated as a whole
+too: a member site under quotas admits only while fewer than the area's
+C0 are inside the area's sites (``area_of``, ``area_cap``; a heap per
+area of its occupants' departure times).  Stop flags record what happened (:data:`F_RESERVED`,
+:data:`F_SHIFTED`, :data:`F_DIVERTED`, :data:`F_REFUSED`).
 """
 
 from __future__ import annotations
@@ -27,6 +43,18 @@ CLOSED = 1
 BALKED = 2
 SKIPPED = 3
 PENDING = 4
+REFUSED = 5
+
+#: Stop flags (bits of ``st_flag``): holds an entry slot, was put back to a
+#: later slot, went to its alternative site, was refused once.
+F_RESERVED = 1
+F_SHIFTED = 2
+F_DIVERTED = 4
+F_REFUSED = 8
+#: Columns of the per-site counters: visits shifted, refused, refused by the daily cap.
+C_SHIFTED = 0
+C_REFUSED = 1
+C_DAILY = 2
 
 
 #: Event keys pack a time and a visitor into one int64, ``(ticks << 31) | v``,
@@ -117,6 +145,21 @@ def _sreplace_root(h: np.ndarray, off: int, size: int, x: float) -> None:
         else:
             break
     h[off + i] = x
+
+
+@njit(cache=True)
+def _area_room(
+    a: int, t: float, area_cap: np.ndarray, a_off: np.ndarray, a_len: np.ndarray, a_heap: np.ndarray
+) -> bool:
+    """Drop area ``a``'s occupants who left by ``t``; whether it has room for one more."""
+    off = a_off[a]
+    n = a_len[a]
+    while n > 0 and a_heap[off] <= t:
+        n -= 1
+        if n > 0:
+            _sreplace_root(a_heap, off, n, a_heap[off + n])
+    a_len[a] = n
+    return bool(n < area_cap[a])
 
 
 @njit(cache=True)
@@ -240,9 +283,38 @@ def run_events(
     v_k: np.ndarray,
     v_end: np.ndarray,
     heap: np.ndarray,
+    measures: bool,
+    quota: np.ndarray,
+    q_used: np.ndarray,
+    q_slot: float,
+    day_cap: np.ndarray,
+    day_used: np.ndarray,
+    st_alt: np.ndarray,
+    st_flag: np.ndarray,
+    st_shift: np.ndarray,
+    v_shift: np.ndarray,
+    counts: np.ndarray,
+    area_of: np.ndarray,
+    area_cap: np.ndarray,
+    a_off: np.ndarray,
+    a_len: np.ndarray,
+    a_heap: np.ndarray,
 ) -> int:
-    """Process up to ``max_events`` arrivals in time order; return the heap size left."""
+    """Process up to ``max_events`` arrivals in time order; return the heap size left.
+
+    With ``measures``: ``quota[s, j]`` entries of site ``s`` in entry slot
+    ``j`` (slots of ``q_slot`` minutes from midnight; ``quota[s, 0] < 0``: no
+    quotas at ``s``), used ``q_used``; ``day_cap[s]`` admissions a day (< 0:
+    none), used ``day_used``; ``st_alt`` a stop's alternative site (< 0:
+    none); per stop ``st_flag`` and the
+    minutes ``st_shift`` it was put back; per visitor the minutes
+    ``v_shift`` their day was put back; ``counts[s]`` the site counters;
+    ``area_of[s]`` the gated area of site ``s`` (< 0: none), ``area_cap``
+    its C0, and per area a min-heap ``a_heap[a_off[a]:]`` of ``a_len[a]``
+    occupants' departure times.
+    """
     done = 0
+    n_q = quota.shape[1]
     while hsize > 0 and done < max_events:
         key = heap[0]
         v = int(key & V_MASK)
@@ -257,6 +329,71 @@ def run_events(
         if c > 0 and s_len[s] >= c:
             full = True
             adm = max(t, s_heap[s_off[s]])
+        if measures:
+            refuse = False
+            if day_cap[s] >= 0 and day_used[s] >= day_cap[s]:
+                counts[s, C_DAILY] += 1
+                refuse = True
+                if st_flag[k] & F_RESERVED:
+                    j = min(int(t // q_slot), n_q - 1)
+                    q_used[s, j] -= 1
+                    st_flag[k] &= ~F_RESERVED
+            elif quota[s, 0] >= 0:
+                j = min(int(t // q_slot), n_q - 1)
+                room = adm <= t
+                if room and area_of[s] >= 0:
+                    room = _area_room(area_of[s], t, area_cap, a_off, a_len, a_heap)
+                if st_flag[k] & F_RESERVED:
+                    ok = room
+                    if not ok:
+                        q_used[s, j] -= 1
+                        st_flag[k] &= ~F_RESERVED
+                else:
+                    ok = room and q_used[s, j] < quota[s, j]
+                    if ok:
+                        q_used[s, j] += 1
+                if not ok:
+                    close = _close_time(t, s, open_hi, n_open)
+                    jn = -1
+                    for jj in range(j + 1, n_q):
+                        later = t + (jj - j) * q_slot
+                        if v_shift[v] + (later - t) > patience or later >= close:
+                            break
+                        if q_used[s, jj] < quota[s, jj]:
+                            jn = jj
+                            break
+                    if jn >= 0:
+                        q_used[s, jn] += 1
+                        if not st_flag[k] & F_SHIFTED:
+                            counts[s, C_SHIFTED] += 1
+                        st_flag[k] |= F_RESERVED | F_SHIFTED
+                        later = _quantise(t + (jn - j) * q_slot)
+                        st_shift[k] += later - t
+                        v_shift[v] += later - t
+                        st_arrive[k] = later
+                        hsize = _gpush(heap, hsize, _key(later, v))
+                        continue
+                    refuse = True
+            if refuse:
+                counts[s, C_REFUSED] += 1
+                st_flag[k] |= F_REFUSED
+                alt = st_alt[k]
+                node = st_node[k]
+                if alt >= 0 and not st_flag[k] & F_DIVERTED:
+                    st_flag[k] = (st_flag[k] | F_DIVERTED) & ~F_SHIFTED
+                    st_site[k] = alt
+                    st_node[k] = alt
+                    hsize = _advance(
+                        v, k, t, node, v_ptr, v_mode, st_node, st_site, st_earliest, st_status,
+                        st_arrive, travel, open_lo, open_hi, n_open, v_k, v_end, heap, hsize,
+                    )  # fmt: skip
+                else:
+                    st_status[k] = REFUSED
+                    hsize = _advance(
+                        v, k + 1, t, node, v_ptr, v_mode, st_node, st_site, st_earliest, st_status,
+                        st_arrive, travel, open_lo, open_hi, n_open, v_k, v_end, heap, hsize,
+                    )  # fmt: skip
+                continue
         if adm - t > patience or adm >= _close_time(t, s, open_hi, n_open):
             st_status[k] = BALKED
             hsize = _advance(
@@ -265,6 +402,12 @@ def run_events(
             )  # fmt: skip
             continue
         dep = adm + st_dwell[k]
+        if measures:
+            day_used[s] += 1
+            a = area_of[s]
+            if a >= 0:
+                _spush(a_heap, a_off[a], a_len[a], dep)
+                a_len[a] += 1
         if c > 0:
             if full:
                 _sreplace_root(s_heap, s_off[s], s_len[s], dep)

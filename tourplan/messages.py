@@ -1,0 +1,133 @@
+"""Visitor-facing messages as codes and parameters, rendered in Chinese or English.
+
+The core says *what* happened as a :class:`Message` (a code such as
+``"place_unknown"`` and its parameters); :func:`render` turns it into a
+sentence in the visitor's language.  Web views and the CLI call
+:func:`render` with the language they serve, so a message is written once,
+in both languages, next to its code.
+
+Parameters are plain values.  A parameter that names a place may be a
+:class:`Name` (both languages); :func:`render` picks the right one.  A list
+or tuple parameter is joined with the language's list separator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["LANGS", "MESSAGES", "Message", "Name", "render"]
+
+#: Languages a message can be rendered in.
+LANGS: tuple[str, ...] = ("zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name in both languages (a site, an area, a category)."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        """The name in *lang*, falling back to the other one."""
+        return (self.en or self.zh) if lang == "en" else (self.zh or self.en)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A code from :data:`MESSAGES` and the values its sentence needs."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in MESSAGES:
+            msg = f"code must be one of the message codes in tourplan.messages.MESSAGES, got {self.code!r}"
+            raise ValueError(msg)
+
+    def render(self, lang: str = "zh") -> str:
+        """The sentence in *lang* (see :func:`render`)."""
+        return render(self, lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"code": ..., "params": ...}`` with names as ``{"zh", "en"}`` objects (JSON-ready)."""
+        return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Name):
+        return {"zh": value.zh, "en": value.en}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+#: Every message: code -> (Chinese, English) templates in ``str.format`` syntax.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # places.py
+    "place_empty": ("请输入一个地点。", "Please enter a place."),
+    "place_unknown": (
+        "找不到“{text}”。您要找的是不是：{candidates}？",
+        "No place called “{text}”. Did you mean: {candidates}?",
+    ),
+    "place_unknown_no_hint": (
+        "找不到“{text}”，请输入景点、车站或酒店的名称。",
+        "No place called “{text}”; type the name of a site, station or hotel.",
+    ),
+    "place_ambiguous": (
+        "“{text}”可能指几个地点：{candidates}。请选一个。",
+        "“{text}” could mean several places: {candidates}. Please pick one.",
+    ),
+    "place_not_a_sight": (
+        "“{name}”是{category}，不是游览景点。",
+        "“{name}” is a {category}, not a sight to visit.",
+    ),
+    # sights.py
+    "ticket_area": ("{area}门票 ¥{price}，含{parts}", "{area} ticket ¥{price}, covers {parts}"),
+    "ticket_site": ("{site}门票 ¥{price}", "{site} ticket ¥{price}"),
+    "ticket_free": ("{site}免费", "{site}: free entry"),
+    "ticket_covered": ("含在{area}门票内", "included in the {area} ticket"),
+    "tickets_total": ("门票合计 ¥{price}", "Tickets in total ¥{price}"),
+    # tickets.py
+    "ticket_fare": ("{site} {visitor}票 ¥{price}（{reason}）", "{site} {visitor} ticket ¥{price} ({reason})"),
+    "ticket_group": (
+        "{site}门票 ¥{total}：{items}。规则：{rule}",
+        "{site} tickets ¥{total}: {items}. Rule: {rule}",
+    ),
+    "ticket_group_area": (
+        "{site}门票 ¥{total}：{items}，含{parts}。规则：{rule}",
+        "{site} tickets ¥{total}: {items}; covers {parts}. Rule: {rule}",
+    ),
+}
+
+_LIST_SEP = {"zh": "、", "en": ", "}
+
+
+def _text(value: Any, lang: str) -> str:
+    if isinstance(value, Name):
+        return value.text(lang)
+    if isinstance(value, list | tuple):
+        return _LIST_SEP[lang].join(_text(v, lang) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render(message: Message, lang: str = "zh") -> str:
+    """A message as a sentence in Chinese (``"zh"``) or English (anything else).
+
+    Examples
+    --------
+    >>> m = Message("ticket_site", {"site": Name("嘉应观", "Jiaying Temple"), "price": 55.0})
+    >>> render(m), render(m, "en")
+    ('嘉应观门票 ¥55', 'Jiaying Temple ticket ¥55')
+    >>> render(Message("place_ambiguous", {"text": "焦作", "candidates": ["焦作站", "焦作西站"]}), "en")
+    '“焦作” could mean several places: 焦作站, 焦作西站. Please pick one.'
+    """
+    lang = "zh" if lang == "zh" else "en"
+    template = MESSAGES[message.code][0 if lang == "zh" else 1]
+    return template.format(**{k: _text(v, lang) for k, v in message.params.items()})
