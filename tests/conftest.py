@@ -121,6 +121,32 @@ def pg_url(pg_server: str) -> str:
 _PG_IDS = itertools.count(1)
 
 
+# --------------------------------------------------------------------------- Redis
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Any:
+    """URL of a throwaway redis-server for this session (skips if none is installed)."""
+    pytest.importorskip("redis")
+    from redisserver import redis_server, server_binary
+
+    if server_binary() is None:
+        pytest.skip("redis-server is not installed on this machine (scripts/test.sh installs it)")
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The session's Redis, emptied for this test."""
+    from redis import Redis
+
+    conn = Redis.from_url(redis_server_url)
+    conn.flushall()
+    conn.close()
+    return redis_server_url
+
+
 # --------------------------------------------------------------------------- web apps
 # A web test module defines a module-scoped ``app`` (helpers.make_app with its
 # own configuration); these give it a client and a logged-in staff client.

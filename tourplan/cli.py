@@ -865,6 +865,130 @@ def warmup() -> None:
         click.echo(f"{part}: ready in {seconds:.1f} s")
 
 
+# --------------------------------------------------------------------------- past one machine
+# ``tourplan worker`` (RQ jobs from Redis) and ``tourplan sweep`` (season sweeps on Dask).
+
+
+def _int_list(_ctx: Any, _param: Any, value: str) -> list[int]:
+    try:
+        out = [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
+    except ValueError:
+        msg = f"expected comma-separated counts, got {value!r}"
+        raise click.BadParameter(msg) from None
+    if not out or any(v < 0 for v in out):
+        msg = f"expected one or more counts >= 0, got {value!r}"
+        raise click.BadParameter(msg)
+    return out
+
+
+@main.command()
+@click.option(
+    "--redis-url",
+    envvar="TOURPLAN_REDIS_URL",
+    required=True,
+    help="The queue's Redis [env TOURPLAN_REDIS_URL].",
+)
+@click.option(
+    "--database-url",
+    envvar="TOURPLAN_DATABASE_URL",
+    default=None,
+    help="Where runs are recorded [env TOURPLAN_DATABASE_URL; default: the web app's].",
+)
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
+@click.option("--name", default=None, help="Worker name (default: random).")
+@click.option("--maintenance-interval", default=600, show_default=True, type=click.IntRange(1),
+              help="Seconds between clean-ups that fail or re-queue the jobs of dead workers.")  # fmt: skip
+@click.option("--monitoring-interval", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds between heartbeats of a running job.")  # fmt: skip
+@click.option("--heartbeat-grace", default=60, show_default=True, type=click.IntRange(1),
+              help="Seconds after a missed heartbeat before a job counts as abandoned.")  # fmt: skip
+@handle_errors
+def worker(
+    redis_url: str,
+    database_url: str | None,
+    burst: bool,
+    name: str | None,
+    maintenance_interval: int,
+    monitoring_interval: int,
+    heartbeat_grace: int,
+) -> None:
+    """Run simulation jobs from the Redis queue (start one or more next to the web app)."""
+    from tourplan.jobs import serve
+    from tourplan.store import Store
+
+    if database_url is None:
+        from tourplan.web import create_app
+
+        database_url = str(create_app().config["DATABASE_URL"])
+    serve(
+        redis_url,
+        Store(database_url),
+        burst=burst,
+        name=name,
+        maintenance_interval=maintenance_interval,
+        monitoring_interval=monitoring_interval,
+        heartbeat_grace=heartbeat_grace,
+    )
+
+
+@main.command()
+@click.option("--from", "date_from", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--visitors", required=True, callback=_int_list, help="Demand levels, e.g. 50000,100000.")
+@click.option(
+    "--seeds", default=3, show_default=True, type=click.IntRange(1, 1000), help="Seeds 0..N-1 per day."
+)
+@click.option("--rain", "outdoor_factor", default=1.0, show_default=True, type=click.FloatRange(0, 2),
+              help="Value factor of outdoor sites (below 1 for a rainy season).")  # fmt: skip
+@click.option("--scheduler", default=None, help="A running dask scheduler, tcp://HOST:PORT (default: local).")
+@click.option(
+    "--workers", default=None, type=click.IntRange(1, 256), help="Local worker processes (default: cores)."
+)
+@format_option("text", "json")
+@data_option
+@handle_errors
+def sweep(
+    date_from: str,
+    date_to: str,
+    visitors: list[int],
+    seeds: int,
+    outdoor_factor: float,
+    scheduler: str | None,
+    workers: int | None,
+    fmt: str,
+    data_path: Path | None,
+    edges_path: Path | None,
+) -> None:
+    """Simulate every day x demand x seed on Dask; peak load and alert episodes per site and day."""
+    from tourplan._parse import parse_date
+    from tourplan.errors import RequestValidationError
+    from tourplan.sweep import make_cases, run_sweep
+
+    errors: dict[str, str] = {}
+    start, end = parse_date(date_from, errors, "from"), parse_date(date_to, errors, "to")
+    if errors or start is None or end is None:
+        raise RequestValidationError(errors)
+    cases = make_cases(start, end, visitors, seeds)
+    sites, graph = _load(data_path, edges_path)
+    base = {"outdoor_factor": outdoor_factor} if outdoor_factor != 1.0 else {}
+    result = run_sweep(cases, sites, graph, base, scheduler=scheduler, workers=workers)
+    _echo_result(result, fmt, format_sweep_text)
+    click.echo(f"{result.cases} simulations in {result.runtime:.1f} s", err=True)
+
+
+def format_sweep_text(result: Any) -> str:
+    """Per demand level: the sites that reach 80 % of C0 on some day, p90 peak % per day."""
+    lines: list[str] = []
+    for n in result.demands:
+        ids, dates, grid = result.heat(n)
+        lines.append(f"{n:,} visitors: p90 peak % of C0 (sites reaching 80 %)")
+        lines.append("  " + " ".join(f"{d:%m-%d}" for d in dates) + "  site")
+        for sid, row in zip(ids, grid, strict=True):
+            if max(row) >= 80:
+                lines.append("  " + " ".join(f"{x:5.0f}" for x in row) + f"  {sid}")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- site data in the store, API tokens
 from tourplan.cli_sites import register as _register_site_commands  # noqa: E402
 

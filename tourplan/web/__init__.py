@@ -102,7 +102,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from tourplan.web.sitedata import StoreDataHolder
 
     store = Store(str(app.config["DATABASE_URL"]))
-    store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))
+    if not app.config.get("REDIS_URL"):  # on a queue, RQ fails or re-queues the runs of dead workers
+        store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))
     app.extensions["tourplan.store"] = store
     # Site data lives in the store (seeded from POIS_PATH or the bundled table): tourplan.web.sitedata
     holder = StoreDataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"), store)
@@ -118,10 +119,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from tourplan.web.errors import init_errors
     from tourplan.web.i18n import init_i18n
     from tourplan.web.limits import init_limits
+    from tourplan.web.scale import init_scale
     from tourplan.web.security import init_cors, init_security
     from tourplan.web.urls import init_urls
 
-    init_limits(app)  # first: a refused client costs nothing more
+    init_scale(app)  # the job runner and, with REDIS_URL, the shared cache
+    init_limits(app)  # first request hook: a refused client costs nothing more
     init_urls(app)
     init_budgets(app)
     init_i18n(app)
@@ -147,9 +150,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
+        from tourplan.web.scale import health
         from tourplan.web.services.data import site_data
 
-        return {"status": "ok", "sites": len(site_data().sites)}
+        return {"status": "ok", "sites": len(site_data().sites), **health(app)}
 
     @app.get("/favicon.ico")
     def favicon() -> Any:

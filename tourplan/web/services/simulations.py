@@ -11,29 +11,23 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import time
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import views
-from tourplan.errors import RequestValidationError, TourplanError
+from tourplan.errors import RequestValidationError
 from tourplan.export import csv_cell
-from tourplan.limits import checkpoint
 from tourplan.web import budgets
 from tourplan.web.i18n import ALERT_LEVEL_LABELS
 from tourplan.web.services.data import get_store, jsonable, map_options, optional_module, page_lang, site_data
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-    from concurrent.futures import ThreadPoolExecutor
+    from collections.abc import Mapping
     from types import ModuleType
 
-    from flask import Flask
-
-    from tourplan.store import RunRecord, Store
-    from tourplan.web.services.data import SiteData
+    from tourplan.store import RunRecord
 
 __all__ = ["alert_text", "alert_texts", "flow_csv", "flow_view", "render_flow_map", "start_simulation"]
 
@@ -41,13 +35,8 @@ __all__ = ["alert_text", "alert_texts", "flow_csv", "flow_view", "render_flow_ma
 # --------------------------------------------------------------------------- runs
 
 
-def _executor(app: Flask) -> ThreadPoolExecutor:
-    ex: ThreadPoolExecutor = app.extensions["tourplan.executor"]
-    return ex
-
-
 def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunRecord:
-    """Validate a scenario, record a run and simulate it in a background thread.
+    """Validate a scenario, record a run and hand it to the app's runner (tourplan.jobs).
 
     Parameters
     ----------
@@ -78,8 +67,11 @@ def start_simulation(values: Mapping[str, Any], *, owner_id: int | None) -> RunR
     run = store.create_run(merged, owner_id=owner_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     seed = int(app.config["PLAN_SEED"])
-    sim = budgets.within(budgets.simulation_budget(), _simulate)  # hardening: work and wall-clock budgets
-    _executor(app).submit(sim, store, run.id, flow, scenario, sd, seed)
+    from tourplan.jobs import SimulationJob
+    from tourplan.web.scale import get_runner
+
+    job = SimulationJob(run.id, scenario, sd.sites, sd.graph, seed, budget=budgets.simulation_budget())
+    get_runner(app).submit(store, job)
     return run
 
 
@@ -112,45 +104,6 @@ def _bounded_scenario(flow: ModuleType, scenario: Any) -> Any:
     if float(scenario.plan_time_limit) > limit:
         scenario = dataclasses.replace(scenario, plan_time_limit=max(0.01, limit))
     return scenario
-
-
-def _progress_writer(store: Store, run_id: str) -> Callable[..., None]:
-    last = [0.0, -1.0]
-
-    def report(*args: Any, **kwargs: Any) -> None:
-        checkpoint()  # hardening: the run's wall-clock budget, checked at each report
-        frac: float | None = None
-        vals = [
-            a for a in (*args, *kwargs.values()) if isinstance(a, int | float) and not isinstance(a, bool)
-        ]
-        if len(vals) >= 2 and vals[1]:
-            frac = float(vals[0]) / float(vals[1])
-        elif vals:
-            frac = float(vals[0])
-            if frac > 1.0:
-                frac /= 100.0
-        if frac is None:
-            return
-        now = time.monotonic()
-        if frac >= 1.0 or (now - last[0] >= 0.25 and frac - last[1] >= 0.005):
-            last[0], last[1] = now, frac
-            store.update_run(run_id, progress=min(frac, 0.99))
-
-    return report
-
-
-def _simulate(store: Store, run_id: str, flow: ModuleType, scenario: Any, sd: SiteData, seed: int) -> None:
-    try:
-        store.update_run(run_id, status="running", progress=0.0)
-        result = flow.simulate(
-            scenario, sd.sites, sd.graph, seed=seed, progress=_progress_writer(store, run_id)
-        )
-        data = jsonable(result.to_dict())
-        store.update_run(run_id, status="done", progress=1.0, result=data)
-    except TourplanError as exc:
-        store.update_run(run_id, status="failed", error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - a crashed run is reported, never lost
-        store.update_run(run_id, status="failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
 
 # --------------------------------------------------------------------------- results
