@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import export
+from tourplan import export, views
 from tourplan.errors import (
     DataValidationError,
     InfeasibleRequestError,
@@ -28,6 +28,7 @@ from tourplan.web.forms import (
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.sitedata import CST
 from tourplan.web.services import planning, simulations, upload
 from tourplan.web.services.data import get_store, has_module, optional_module, site_data
 
@@ -207,8 +208,9 @@ def study_csv(plan_id: str) -> ResponseReturnValue:
 @bp.route("/flow", methods=["GET", "POST"])
 @staff_required
 def flow() -> ResponseReturnValue:
-    """The flow dashboard: start a simulation, list recent runs."""
+    """The flow dashboard: start a simulation (with countermeasures), list recent runs."""
     form = FlowForm()
+    form.set_sites(site_choices(site_data().sites, current_lang()))
     problem = None
     if request.method == "POST":
         if form.validate():
@@ -233,16 +235,28 @@ def flow() -> ResponseReturnValue:
 @bp.get("/flow/<id:run_id>")
 @staff_required
 def flow_run(run_id: str) -> ResponseReturnValue:
-    """One run: progress while it runs, then map, busiest sites and alerts."""
+    """One run: progress while it runs, then episodes, charts, map, busiest sites and measures.
+
+    ``?site=ID`` picks the site of the charts (default: the top episode's site).
+    """
     run = get_store().get_run(run_id)
     if run is None:
         abort(404)
-    view = parts = None
+    view = parts = chosen = None
     alerts: list[str] = []
+    episodes: list[tuple[views.FlowEpisode, str]] = []
+    site_svgs: dict[str, str] = {}
+    entries_svg = None
+    lang = current_lang()
     if run.status == "done" and run.result is not None:
         view = simulations.flow_view(run.result)
-        alerts = simulations.alert_texts(view, current_lang())
-        m = simulations.render_flow_map(view, lang=current_lang())
+        alerts = simulations.alert_texts(view, lang)
+        episodes = [(e, simulations.episode_text(e, lang)) for e in view.episodes]
+        chosen = view.site(request.args.get("site"))
+        if chosen is not None:
+            site_svgs = simulations.site_charts(view, chosen, lang)
+        entries_svg = simulations.entries_chart(view, lang)
+        m = simulations.render_flow_map(view, lang=lang)
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
 
@@ -252,6 +266,14 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         run=run,
         view=view,
         alerts=alerts,
+        episodes=episodes,
+        chosen=chosen,
+        chart_sites=sorted(((s.site.id, s.site.label(lang)) for s in view.sites), key=lambda x: x[1]) if view else [],
+        site_svgs=site_svgs,
+        entries_svg=entries_svg,
+        tier_colors=simulations.TIER_COLORS,
+        entry_label=simulations.entry_label,
+        created=run.created.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
         map=parts,
         embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
         oembed_url=url_for("embed.oembed", url=embed, format="json", _external=True) if parts else None,
