@@ -338,10 +338,13 @@ class SiteNumberForm(Form):  # type: ignore[misc]
     site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
     number = IntegerField(_l("Number"), validators=[Optional(), NumberRange(0, 1_000_000)])
 
-    def validate_number(self, field: IntegerField) -> None:
-        """A row needs both a site and a number, or neither."""
-        if bool(self.site.data) != (field.data is not None):
-            raise ValidationError(_l("Give both a site and a number, or leave the row empty."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields, then that the row has both a site and a number, or neither."""
+        ok = bool(super().validate(extra_validators))
+        if ok and bool(self.site.data) != (self.number.data is not None):
+            self.number.errors = [*self.number.errors, _l("Give both a site and a number, or leave the row empty.")]
+            ok = False
+        return ok
 
 
 #: Empty rows offered for per-site quotas and daily caps on the flow form.
