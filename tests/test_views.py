@@ -270,6 +270,24 @@ def test_flow_map_draws_every_site_of_the_view(flow_result: Any, bundled_sites: 
     assert len(drawn["times"]) == len(view.sites[0].occupancy)
 
 
+def test_map_is_red_exactly_where_an_alert_is_red(bundled_sites: Any, bundled_graph: Any) -> None:
+    scenario = Scenario.from_dict({"date": "2026-10-03", "visitors": 20000, **helpers.FAST_SIMULATION})
+    data = _saved(simulate(scenario, bundled_sites, bundled_graph, seed=5))
+    view = views.flow_view(data, bundled_sites)
+    page = render_html(views.flow_map(view, lang="zh"))
+    drawn = json.loads(re.search(r"var d = (\{.*?\});\n", page, re.S).group(1))  # type: ignore[union-attr]
+    levels = ("normal", "yellow", "orange", "red")
+    on_map = {
+        (s.site.id, view.slot_time(j), levels[int(c)])
+        for s, d in zip(view.sites, drawn["sites"], strict=True)
+        for j, c in enumerate(d["tiers"])
+        if c != "0"
+    }
+    alerted = {(a["site_id"], a["slot_start"], a["level"]) for a in data["alerts"] if a["site_id"] in data["sites"]}
+    assert any(level == "red" for _s, _t, level in alerted)  # the day is hot enough to test it
+    assert on_map == alerted
+
+
 def test_flow_form_is_checked(bundled_sites: Any) -> None:
     with pytest.raises(DataValidationError, match="a flow result.*KeyError: 'daily_alerts'"):
         views.flow_view({"slot_minutes": 15, "day_start": "08:00", "sites": {}, "alerts": []}, bundled_sites)
