@@ -88,7 +88,7 @@ def svg_chart(
     title: str,
     unit: str = "",
     rules: Sequence[Rule] = (),
-    width: int = 640,
+    width: int = 520,
     height: int = 220,
     tick_every: int = 4,
 ) -> str:
@@ -109,7 +109,8 @@ def svg_chart(
     width, height
         Size of the view box; the SVG scales to its container's width.
     tick_every
-        Slots between labelled ticks on the time axis.
+        Slots between labelled ticks on the time axis (widened to a multiple
+        of it when the labels would overlap).
 
     Returns
     -------
@@ -136,10 +137,20 @@ def svg_chart(
             msg = f"series {s.label!r} must have one value per slot ({n}), got {len(s.values)}"
             raise ValueError(msg)
     vals = [[v if math.isfinite(v) and v > 0 else 0.0 for v in map(float, s.values)] for s in series]
-    top_v = nice_max(max([max(v, default=0.0) for v in vals] + [r.value for r in rules] + [0.0]) * 1.05)
-    left, right, top, bottom = 52.0, 10.0, 28.0, 24.0
+    top_v = max(4.0, nice_max(max([max(v, default=0.0) for v in vals] + [r.value for r in rules] + [0.0]) * 1.05))
+    left, right, bottom = 46.0, 8.0, 22.0
+    legend, row, lx = [], 0, left
+    for s in series:  # legend items, wrapped into rows
+        w = 22 + 7 * sum(2 if ord(c) > 0x2E80 else 1 for c in s.label)
+        if lx + w > width - right and lx > left:
+            row, lx = row + 1, left
+        legend.append((lx, 6 + 16 * row, s))
+        lx += w + 10
+    top = 6 + 16 * (row + 1) + 16
     pw, ph = width - left - right, height - top - bottom
     step = pw / n
+    tick = max(tick_every, 1)
+    tick *= max(1, math.ceil(40.0 / (step * tick)))  # labels ~34 units wide never overlap
 
     def y(v: float) -> float:
         return top + ph * (1.0 - v / top_v)
@@ -147,7 +158,7 @@ def svg_chart(
     out = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{_e(title)}" '
-        f'font-family="{_e(_FONT)}" font-size="11">',
+        f'font-family="{_e(_FONT)}" font-size="12">',
         f"<title>{_e(title)}</title>",
     ]
     for k in range(5):
@@ -156,7 +167,7 @@ def svg_chart(
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e0e0e0"/>')
         out.append(f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end" fill="#555">{_num(v)}</text>')
     if unit:
-        out.append(f'<text x="4" y="{top - 8}" fill="#555">{_e(unit)}</text>')
+        out.append(f'<text x="{left + 2}" y="{top - 5}" fill="#555">{_e(unit)}</text>')
     bars = [k for k, s in enumerate(series) if s.kind == "bar"]
     bw = step * 0.85 / max(len(bars), 1)
     for b, k in enumerate(bars):
@@ -184,14 +195,12 @@ def svg_chart(
             f'<text x="{width - right - 2}" y="{yy - 3:.1f}" text-anchor="end" fill="{_e(r.color)}">'
             f"{_e(r.label)}</text>"
         )
-    for j in range(0, n, max(tick_every, 1)):
+    for j in range(0, n, tick):
         x = left + j * step
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#555"/>')
-        out.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{_e(times[j])}</text>')
-    lx = left
-    for s in series:
-        out.append(f'<rect x="{lx:.1f}" y="6" width="12" height="10" fill="{_e(s.color)}"/>')
-        out.append(f'<text x="{lx + 16:.1f}" y="15" fill="#222">{_e(s.label)}</text>')
-        lx += 28 + 7 * sum(2 if ord(c) > 0x2E80 else 1 for c in s.label)
+        out.append(f'<text x="{x:.1f}" y="{height - 5}" text-anchor="middle" fill="#555">{_e(times[j])}</text>')
+    for lx_, ly, s in legend:
+        out.append(f'<rect x="{lx_:.1f}" y="{ly}" width="12" height="10" fill="{_e(s.color)}"/>')
+        out.append(f'<text x="{lx_ + 16:.1f}" y="{ly + 9}" fill="#222">{_e(s.label)}</text>')
     out.append("</svg>")
     return "".join(out)
