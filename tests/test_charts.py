@@ -14,7 +14,11 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def _bars(svg: str) -> list[tuple[float, float]]:
     root = ET.fromstring(svg)
-    return [(float(r.get("y", 0)), float(r.get("height", 0))) for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    return [
+        (float(r.get("y", 0)), float(r.get("height", 0)))
+        for r in root.iter(f"{SVG}rect")
+        if r.get("class") == "bar"
+    ]
 
 
 def test_chart_is_well_formed_and_escapes_every_text() -> None:
@@ -45,7 +49,9 @@ def test_bar_heights_follow_the_values_and_rules_sit_at_their_value() -> None:
 
 
 def test_lines_have_a_point_per_slot_and_cjk_labels_stay_text() -> None:
-    svg = svg_chart([Series("焦作站", [3, 4, 5, 6, 7])], times=[f"0{i}:00" for i in range(5)], title="各入口到达人数")
+    svg = svg_chart(
+        [Series("焦作站", [3, 4, 5, 6, 7])], times=[f"0{i}:00" for i in range(5)], title="各入口到达人数"
+    )
     pts = re.search(r'<polyline class="line" points="([^"]+)"', svg).group(1).split()  # type: ignore[union-attr]
     assert len(pts) == 5
     assert ">焦作站</text>" in svg and "<title>各入口到达人数</title>" in svg

@@ -137,7 +137,9 @@ def svg_chart(
             msg = f"series {s.label!r} must have one value per slot ({n}), got {len(s.values)}"
             raise ValueError(msg)
     vals = [[v if math.isfinite(v) and v > 0 else 0.0 for v in map(float, s.values)] for s in series]
-    top_v = max(4.0, nice_max(max([max(v, default=0.0) for v in vals] + [r.value for r in rules] + [0.0]) * 1.05))
+    top_v = max(
+        4.0, nice_max(max([max(v, default=0.0) for v in vals] + [r.value for r in rules] + [0.0]) * 1.05)
+    )
     left, right, bottom = 46.0, 8.0, 22.0
     legend, row, lx = [], 0, left
     for s in series:  # legend items, wrapped into rows
@@ -186,7 +188,9 @@ def svg_chart(
         if s.kind != "line":
             continue
         pts = " ".join(f"{left + (j + 0.5) * step:.1f},{y(v):.1f}" for j, v in enumerate(vals[k]))
-        out.append(f'<polyline class="line" points="{pts}" fill="none" stroke="{_e(s.color)}" stroke-width="2"/>')
+        out.append(
+            f'<polyline class="line" points="{pts}" fill="none" stroke="{_e(s.color)}" stroke-width="2"/>'
+        )
     for r in rules:
         yy = y(r.value)
         out.append(
@@ -198,7 +202,9 @@ def svg_chart(
     for j in range(0, n, tick):
         x = left + j * step
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#555"/>')
-        out.append(f'<text x="{x:.1f}" y="{height - 5}" text-anchor="middle" fill="#555">{_e(times[j])}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{height - 5}" text-anchor="middle" fill="#555">{_e(times[j])}</text>'
+        )
     for lx_, ly, s in legend:
         out.append(f'<rect x="{lx_:.1f}" y="{ly}" width="12" height="10" fill="{_e(s.color)}"/>')
         out.append(f'<text x="{lx_ + 16:.1f}" y="{ly + 9}" fill="#222">{_e(s.label)}</text>')

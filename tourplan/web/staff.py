@@ -28,9 +28,9 @@ from tourplan.web.forms import (
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
-from tourplan.web.sitedata import CST
 from tourplan.web.services import planning, simulations, upload
 from tourplan.web.services.data import get_store, has_module, optional_module, site_data
+from tourplan.web.sitedata import CST
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
