@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -377,14 +378,20 @@ def test_staff_plans_a_study_tour_for_six_groups_and_prints_it(
     watch.assert_clean()
 
 
+def _flow_form(server: LiveServer, offline_page: Callable[[str], PageWatch], lang: str) -> PageWatch:
+    """The staff flow dashboard's form, logged in."""
+    watch = offline_page(f"{server.url}/staff/flow?lang={lang}")
+    if "/staff/login" in watch.page.url:
+        _login(watch.page, server.url)
+        watch.page.wait_for_url("**/staff/flow**")
+    return watch
+
+
 def test_staff_flow_dashboard_shows_progress_then_the_map(
     server: LiveServer, offline_page: Callable[[str], PageWatch]
 ) -> None:
-    watch = offline_page(f"{server.url}/staff/flow?lang=en")
+    watch = _flow_form(server, offline_page, "en")
     page = watch.page
-    if "/staff/login" in page.url:
-        _login(page, server.url)
-        page.wait_for_url("**/staff/flow**")
     page.fill("#date", "2026-05-12")
     page.fill("#visitors", "3000")
     page.click("form button[type=submit].primary")
@@ -398,11 +405,8 @@ def test_staff_flow_dashboard_shows_progress_then_the_map(
 def test_flow_dashboard_episodes_and_charts_in_chinese_on_phone_and_desktop(
     server: LiveServer, offline_page: Callable[[str], PageWatch], tmp_path: Path
 ) -> None:
-    watch = offline_page(f"{server.url}/staff/flow?lang=zh")
+    watch = _flow_form(server, offline_page, "zh")
     page = watch.page
-    if "/staff/login" in page.url:
-        _login(page, server.url)
-        page.wait_for_url("**/staff/flow**")
     page.fill("#date", "2026-10-03")
     page.fill("#visitors", "20000")
     page.check("#timed_entry")
@@ -413,8 +417,6 @@ def test_flow_dashboard_episodes_and_charts_in_chinese_on_phone_and_desktop(
     page.wait_for_selector("#episodes", timeout=120_000)
     first = page.locator("ol.episodes li").first.inner_text()
     assert "预警" in first and "峰值" in first, first
-    import re
-
     assert re.search(r"\d{2}:\d{2}–\d{2}:\d{2} (超载|接近饱和|拥挤)，峰值 \d+ %", first), first
     charts = page.locator("svg.chart")
     assert charts.count() == 4
