@@ -374,7 +374,8 @@ def test_flow_form_sends_measures_as_fields(staff: Any, app: Any, measured_run: 
 def test_flow_run_page_ranks_episodes_and_compares_measures(staff: Any, app: Any, measured_run: str) -> None:
     result = _wait_for_run(staff, measured_run)["result"]
     page = staff.get(f"/staff/flow/{measured_run}?lang=zh").get_data(as_text=True)
-    items = re.findall(r'<li class="episode level-(\w+)">(.*?)</li>', page, re.S)
+    listed = re.search(r'<section id="episodes">(.*?)</section>', page, re.S).group(1)  # type: ignore[union-attr]
+    items = re.findall(r'<li class="episode level-(\w+)">(.*?)</li>', listed, re.S)
     every = result["episodes"] + result["area_episodes"]
     assert len(items) == min(30, len(every)) > 0
     scores = sorted((e["score"] for e in every), reverse=True)
@@ -403,6 +404,12 @@ def test_flow_run_page_ranks_episodes_and_compares_measures(staff: Any, app: Any
     planned, measured = cmp["planned"], cmp["measured"]
     assert f"最长排队（人） {planned['max_queue']:,} {measured['max_queue']:,}" in table
     assert measured["alerts"]["red"] <= planned["alerts"]["red"]
+    # each planned episode with the tier the measures leave of it
+    compared = re.search(r'<section id="comparison">(.*?)</section>', page, re.S).group(1)  # type: ignore[union-attr]
+    after = re.findall(r"(\d{2}:\d{2}–\d{2}:\d{2}) [^→<]*→\s*<span class=\"tier tier-(\w+)\">", compared)
+    worst = max(cmp["episodes"], key=lambda e: (e["score"], e["peak_pct"]))
+    assert after[0] == (f"{worst['start']}–{worst['end']}", worst["after"])
+    assert len(after) == min(15, len(cmp["episodes"]))
     assert "北京时间" in page
 
 

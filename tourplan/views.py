@@ -375,6 +375,9 @@ class FlowView:
         What the countermeasures did (``MeasureOutcome.to_dict()``), empty without them.
     comparison
         The same day without measures side by side (``Comparison.to_dict()``), when the run had measures.
+    compared
+        The episodes of the day without measures, each with the tier and
+        whole percent the measured run reaches at that site then, most severe first.
     timezone
         The zone of every clock time (Asia/Shanghai).
     """
@@ -389,6 +392,7 @@ class FlowView:
     entries: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     measures: Mapping[str, Any] = field(default_factory=dict)
     comparison: Mapping[str, Any] | None = None
+    compared: tuple[tuple[FlowEpisode, str, int], ...] = ()
     timezone: str = "Asia/Shanghai"
 
     def slot_time(self, i: int) -> str:
@@ -437,17 +441,22 @@ def _site_row(site: Site, row: Mapping[str, Any]) -> FlowSiteView | None:
     )
 
 
+def _episode(e: Mapping[str, Any], sites: SiteTable) -> FlowEpisode:
+    return FlowEpisode(
+        str(e["site_id"]), sites.get(str(e["site_id"])), str(e.get("scope", "site")), str(e["level"]),
+        str(e["start"]), str(e["end"]), int(e["duration_minutes"]), int(e["peak"]), int(e["peak_pct"]),
+        str(e["peak_at"]), int(e["capacity_instant"]), int(e["max_queue"]), int(e["score"]),
+    )  # fmt: skip
+
+
 def _episodes(data: Mapping[str, Any], sites: SiteTable) -> tuple[FlowEpisode, ...]:
-    eps = [
-        FlowEpisode(
-            str(e["site_id"]), sites.get(str(e["site_id"])), str(e.get("scope", "site")), str(e["level"]),
-            str(e["start"]), str(e["end"]), int(e["duration_minutes"]), int(e["peak"]), int(e["peak_pct"]),
-            str(e["peak_at"]), int(e["capacity_instant"]), int(e["max_queue"]), int(e["score"]),
-        )  # fmt: skip
-        for key in ("episodes", "area_episodes")
-        for e in data.get(key, ())
-    ]
+    eps = [_episode(e, sites) for key in ("episodes", "area_episodes") for e in data.get(key, ())]
     return tuple(sorted(eps, key=lambda e: (-e.score, -e.peak_pct, e.start, e.site_id, e.scope)))
+
+
+def _compared(comparison: Mapping[str, Any] | None, sites: SiteTable) -> tuple[tuple[FlowEpisode, str, int], ...]:
+    rows = [(_episode(e, sites), str(e["after"]), int(e["after_pct"])) for e in (comparison or {}).get("episodes", ())]
+    return tuple(sorted(rows, key=lambda r: (-r[0].score, -r[0].peak_pct, r[0].start, r[0].site_id)))
 
 
 def _flow_view(data: Mapping[str, Any], sites: SiteTable) -> FlowView:
@@ -497,6 +506,7 @@ def _flow_view(data: Mapping[str, Any], sites: SiteTable) -> FlowView:
         entries={str(k): tuple(int(x) for x in v) for k, v in (data.get("entries") or {}).items()},
         measures=dict(measures) if measures.get("active") else {},
         comparison=data.get("comparison"),
+        compared=_compared(data.get("comparison"), sites),
         timezone=str(data.get("timezone", "Asia/Shanghai")),
     )
 

@@ -273,6 +273,7 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         entries_svg=entries_svg,
         tier_colors=simulations.TIER_COLORS,
         entry_label=simulations.entry_label,
+        episode_text=simulations.episode_text,
         created=run.created.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
         map=parts,
         embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
