@@ -20,8 +20,7 @@ import time
 
 from tourplan.data import load_edges, load_sites
 from tourplan.graph import SiteGraph
-from tourplan.itinerary import ItineraryRequest, plan_itinerary
-from tourplan.itinerary_check import check_itinerary
+from tourplan.itinerary import ItineraryRequest, check_itinerary, plan_itinerary
 
 REQUESTS = [
     {"interests": {"mountain": 1, "history": 0.5}, "mode": "drive"},

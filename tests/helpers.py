@@ -6,6 +6,7 @@ test module passes its own configuration overrides as keyword arguments.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,30 @@ STAFF_USER = "staff"
 STAFF_PASSWORD = "staff-password-1"
 #: The SIMULATION_OVERRIDES most web tests use (4-hour buckets, low plan share).
 FAST_SIMULATION = {"bucket_minutes": 240, "min_plan_share": 0.05}
+
+
+#: The visitor's planning form, filled as a visitor would (a Saturday, by car from Jiaozuo Station).
+VISITOR_FORM: dict[str, Any] = {
+    "date": "2025-05-10",
+    "days": "1",
+    "interests": ["history", "culture"],
+    "start": "jiaozuo_station",
+    "start_text": "",
+    "day_start": "08:30",
+    "day_end": "18:00",
+    "pace": "normal",
+    "mode": "drive",
+    "lunch": "y",
+}
+
+
+def plan_through_form(app: Any, form: dict[str, Any]) -> str:
+    """Post the planning form and return the share id it redirects to."""
+    r = app.test_client().post("/plan", data=form)
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    m = re.fullmatch(r"/i/([A-Za-z0-9_\-]{22})", r.headers["Location"])
+    assert m
+    return m.group(1)
 
 
 def make_app(instance: Path, *, user: tuple[str, str] | None = None, **over: Any) -> Any:

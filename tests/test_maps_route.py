@@ -11,7 +11,7 @@ from map_samples import HOTEL, MINE, MUSEUM, TEMPLE, flat, js_strings, marker_lo
 from tourplan import maps
 from tourplan.coords import wgs84_to_gcj02
 from tourplan.errors import DataValidationError
-from tourplan.maps import MapPoint, MapStop, RouteDay, render_html, render_route_map
+from tourplan.maps import MapPoint, MapStop, RouteDay, render_html, render_route_map, route
 
 
 def test_route_map_has_markers_layers_legend_and_bounds() -> None:
@@ -51,10 +51,14 @@ def test_approximate_site_gets_circle_and_note() -> None:
     page = render_html(render_route_map([sample_day()]))
     assert page.count("L.circle(") == 1  # the temple only (800 m); the mine is not on the route
     assert re.search(r"\"radius\": 800(\.0)?\b", page)
-    approx = [p for p in js_strings(page, "bindPopup") if "approximate location" in p]
+    approx = [p for p in js_strings(page, "bindPopup") if "位置为近似" in p]
     assert approx
-    assert all("位置为近似" in p and "圆融寺" in p for p in approx)
+    assert all("±800 米" in p and "圆融寺" in p and "approximate" not in p for p in approx)
     assert not any("焦作市博物馆" in p for p in approx)
+    en = js_strings(render_html(render_route_map([sample_day()], lang="en")), "bindPopup")
+    en_approx = [p for p in en if "Approximate location" in p]
+    assert en_approx
+    assert all("±800 m" in p and "位置为近似" not in p for p in en_approx)
 
 
 def test_location_error_below_threshold_is_not_approximate() -> None:
@@ -129,3 +133,54 @@ def test_route_map_one_day_size() -> None:
     )
     size = len(render_html(render_route_map([day])).encode("utf-8"))
     assert size <= 150_000, size
+
+
+# --------------------------------------------------------------------------- fan-out, straight legs, crowd
+
+
+def test_fan_offsets_separate_shared_points_and_leave_lone_ones() -> None:
+    shared = [(35.43263, 113.35633)] * 3
+    out = route.fan_offsets([*shared, (35.2, 113.2)], zoom=12)
+    assert out[3] == (0, 0)
+    fanned = out[:3]
+    assert len(set(fanned)) == 3
+    for i, a in enumerate(fanned):
+        for b in fanned[:i]:
+            assert ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 >= route.FAN_PIXELS - 1
+    # Far apart at this zoom: nothing moves.
+    assert route.fan_offsets([(35.0, 113.0), (35.1, 113.1)], zoom=12) == [(0, 0), (0, 0)]
+
+
+def test_co_located_stops_each_get_their_own_offset_marker() -> None:
+    p = MapPoint(35.43263, 113.35633, "云台山·红石峡", "Red Stone Gorge", 3000.0)
+    q = MapPoint(35.43263, 113.35633, "云台山·茱萸峰", "Zhuyu Peak", 3000.0)
+    day = RouteDay("d", [MapStop(p, 1), MapStop(q, 2), MapStop(MUSEUM, 3)])
+    page = render_html(render_route_map([day]))
+    anchors = re.findall(r'"iconAnchor": \[(-?\d+), (-?\d+)\]', page)
+    assert len(anchors) == 3
+    assert anchors[0] != anchors[1]  # the two stops at one point are drawn apart
+    assert len(re.findall(r"tp-leader\\?\" style", page)) == 2  # each with a leader line back to its point
+    assert anchors[2] == ("13", "13")  # the museum elsewhere is not moved
+
+
+def test_legs_without_geometry_are_dashed_and_labelled() -> None:
+    zh = render_html(render_route_map([sample_day()]))
+    assert '"dashArray": "8 8"' in zh
+    assert any("直线示意" in t for t in js_strings(zh, "bindTooltip"))
+    assert json.dumps("直线示意")[1:-1] in zh.split('"tp-legend")', 1)[1]
+    en = render_html(render_route_map([sample_day()], lang="en"))
+    assert any("straight line, not the road" in t for t in js_strings(en, "bindTooltip"))
+    road = RouteDay("d", [MapStop(MUSEUM, 1)], path=[(35.2, 113.2), (35.21, 113.23)], start=HOTEL)
+    assert '"dashArray": "8 8"' not in render_html(render_route_map([road]))
+
+
+def test_crowd_levels_ring_markers_and_add_a_legend() -> None:
+    stops = [MapStop(MUSEUM, 1, crowd_level="red"), MapStop(MINE, 2, crowd_level="normal")]
+    page = render_html(render_route_map([RouteDay("d", stops)]))
+    assert "tp-crowd-red" in page and "tp-crowd-normal" in page
+    assert maps.CROWD_COLORS["red"] in page
+    assert json.dumps("预计人流")[1:-1] in page.split('"tp-legend")', 1)[1]
+    plain = render_html(render_route_map([RouteDay("d", [MapStop(MUSEUM, 1)])]))
+    assert "tp-crowd-" not in plain
+    with pytest.raises(DataValidationError, match="crowd_level"):
+        MapStop(MUSEUM, 1, crowd_level="purple")

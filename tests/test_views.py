@@ -295,3 +295,51 @@ def test_flow_form_is_checked(bundled_sites: Any) -> None:
     guessed = {"slot_minutes": 15, "day_start": 480, "occupancy": {"jiaozuo_museum": [1.0]}, "alerts": []}
     with pytest.raises(DataValidationError, match="a flow result"):
         views.flow_view(guessed, bundled_sites)
+
+
+def test_crowd_tiers_are_the_flow_alert_tiers() -> None:
+    from tourplan.flow.result import ALERT_LEVELS
+
+    assert views.CROWD_TIERS == ALERT_LEVELS
+
+
+@pytest.mark.parametrize(
+    ("crowd", "level"),
+    [
+        ({"pct": 79.9}, "normal"),
+        ({"pct": 80}, "yellow"),
+        ({"pct": 90}, "orange"),
+        ({"pct": 100}, "red"),
+        ({"ratio": 0.95}, "orange"),
+        ({"level": "red"}, "red"),
+        ({"level": "green"}, "normal"),
+        ({"level": "mystery"}, None),
+        (None, None),
+        ("拥挤 busy", None),
+    ],
+)
+def test_crowd_level(crowd: object, level: str | None) -> None:
+    assert views.crowd_level(crowd) == level
+
+
+def test_stop_views_prefer_the_plan_navigation_and_render_in_the_language(bundled_sites: Any) -> None:
+    sites = bundled_sites
+    stop = {
+        "site_id": "yuntai_hongshixia",
+        "name_zh": "云台山·红石峡",
+        "name_en": "Red Stone Gorge",
+        "lat": 35.43,
+        "lon": 113.35,
+        "location_error_m": 3000.0,
+        "activity": "x",
+    }
+    data = {
+        "days": [{"stops": [stop, {**stop, "navigation": {"amap": "https://a/", "baidu": "https://b/"}}]}]
+    }
+    zh, en = views.stop_views(data, sites, lang="zh")[0], views.stop_views(data, sites, lang="en")[0]
+    site = sites["yuntai_hongshixia"]
+    assert zh[0].navigation["amap"].startswith("https://uri.amap.com/search")  # approximate: a name search
+    assert zh[1].navigation == {"amap": "https://a/", "baidu": "https://b/"}
+    assert (zh[0].activity, en[0].activity) == (site.activity_text("zh"), site.activity_text("en"))
+    assert zh[0].ticket == "含在云台山风景名胜区门票内" and "free" not in en[0].ticket
+    assert zh[0].approximate and zh[0].crowd is None and zh[0].crowd_level is None

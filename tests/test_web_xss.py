@@ -41,7 +41,9 @@ def seed_records(app: Any) -> dict[str, str]:
     store = app.extensions["tourplan.store"]
     sites = app.extensions["tourplan.data"].current().sites
     corpus = payloads()
-    ids = [s.id for s in sites if s.category not in ("transport", "hotel")]
+    from tourplan.rules import PASS_THROUGH
+
+    ids = [s.id for s in sites if s.category not in PASS_THROUGH]
     c = app.test_client()
     r = c.post(
         "/api/v1/itineraries",

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from tourplan.errors import DataValidationError, LikelyGCJ02Warning, Problem, UnknownSiteError
+from tourplan.errors import DataValidationError, Issue, LikelyGCJ02Warning, UnknownSiteError
 from tourplan.hours import HoursError, check_hours, describe_hours
 
 __all__ = [
@@ -519,7 +519,7 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DataValidationError(
-            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+            [Issue(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
         ) from None
 
 
@@ -530,7 +530,7 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise DataValidationError(
             [
-                Problem(
+                Issue(
                     name,
                     None,
                     None,
@@ -540,20 +540,20 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
             ]
         ) from None
     if not text.strip():
-        raise DataValidationError([Problem(name, None, None, None, "a CSV file with a header row")])
+        raise DataValidationError([Issue(name, None, None, None, "a CSV file with a header row")])
     lines = text.splitlines()
     header_fields = lines[0].count(",") + 1
     if header_fields > _MAX_COLUMNS:
         raise DataValidationError(
             [
-                Problem(
+                Issue(
                     name, None, None, f"{header_fields} columns", f"at most {_MAX_COLUMNS} columns"
                 )
             ]
         )
     if len(lines) - 1 > _MAX_ROWS:
         raise DataValidationError(
-            [Problem(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
+            [Issue(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
         )
     try:
         frame = pd.read_csv(
@@ -567,7 +567,7 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         m = re.search(r"line (\d+), saw (\d+)", str(exc))
         if m:
             line = int(m.group(1))
-            problem = Problem(
+            problem = Issue(
                 name,
                 line - 1,
                 None,
@@ -575,16 +575,16 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
                 f"{header_fields} fields as in the header (line {line}; quote values with commas)",
             )
         else:
-            problem = Problem(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
+            problem = Issue(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
         raise DataValidationError([problem]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     problems = [
-        Problem(name, None, col, None, "this column in the header")
+        Issue(name, None, col, None, "this column in the header")
         for col in required
         if col not in frame.columns
     ]
     dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    problems += [Problem(name, None, c, None, "each column once") for c in dupes]
+    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
     if problems:
         raise DataValidationError(problems)
     return frame
@@ -604,7 +604,7 @@ def parse_sites(
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     frame = _read_table(data, name, REQUIRED_COLUMNS)
     rows = frame.to_dict(orient="records")
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     sites: list[Site] = []
     seen: dict[str, int] = {}
     for i, rec in enumerate(rows, start=1):
@@ -615,7 +615,7 @@ def parse_sites(
             continue
         if site.id in seen:
             problems.append(
-                Problem(name, i, "id", site.id, f"a unique id (row {seen[site.id]} has it already)")
+                Issue(name, i, "id", site.id, f"a unique id (row {seen[site.id]} has it already)")
             )
             continue
         seen[site.id] = i
@@ -624,12 +624,12 @@ def parse_sites(
     for s in sites:
         if s.parent_id is not None and s.parent_id not in ids:
             problems.append(
-                Problem(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
+                Issue(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
             )
     problems += _alias_clashes(sites, seen, name)
     problems += _area_ticket_parents(sites, seen, name)
     if not rows:
-        problems.append(Problem(name, None, None, None, "at least one data row"))
+        problems.append(Issue(name, None, None, None, "at least one data row"))
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         raise DataValidationError(problems)
@@ -647,7 +647,7 @@ def parse_sites(
 
 def _area_ticket_parents(
     sites: Sequence[Site], rows: Mapping[str, int], file: str
-) -> list[Problem]:
+) -> list[Issue]:
     """An ``area_ticket`` row's parent must sell a ticket (else nothing admits to it).
 
     Examples
@@ -659,12 +659,12 @@ def _area_ticket_parents(
     t.csv, row 37, column 'ticket_rule': got 'area_ticket'; expected free or another rule: the parent chenjiagou (row 3) sells no ticket (ticket_cny 0)
     """
     by_id = {s.id: s for s in sites}
-    out: list[Problem] = []
+    out: list[Issue] = []
     for s in sites:
         parent = by_id.get(s.parent_id) if s.parent_id else None
         if s.ticket_rule == "area_ticket" and parent is not None and parent.ticket_cny <= 0:
             out.append(
-                Problem(
+                Issue(
                     file,
                     rows[s.id],
                     "ticket_rule",
@@ -676,7 +676,7 @@ def _area_ticket_parents(
     return out
 
 
-def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) -> list[Problem]:
+def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) -> list[Issue]:
     """An alias must name one place only: not another row's name or alias.
 
     Examples
@@ -692,13 +692,13 @@ def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) ->
         for n in (s.name_zh, s.name_en):
             if n:
                 owner.setdefault(fold_name(n), s.id)
-    out: list[Problem] = []
+    out: list[Issue] = []
     for s in sites:
         for a in s.aliases:
             other = owner.setdefault(fold_name(a), s.id)
             if other != s.id:
                 out.append(
-                    Problem(
+                    Issue(
                         file,
                         rows[s.id],
                         "aliases",
@@ -757,12 +757,12 @@ def check_site_row(
     ...
     tourplan.errors.DataValidationError: 1 problem in site data: <edit>, column 'lat': got '95'; expected a number from -90 to 90 (WGS-84 degrees)
     """
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     rec = {str(k): str(v).strip() for k, v in row.items()}
     site = _RowChecker(name, row_number, rec, problems).site(region or Region())
     parent = None if site is None else site.parent_id
     if parent is not None and known_ids is not None and parent not in set(known_ids):
-        problems.append(Problem(name, row_number, "parent_id", parent, "the id of another row"))
+        problems.append(Issue(name, row_number, "parent_id", parent, "the id of another row"))
     if problems or site is None:
         raise DataValidationError(problems)
     return site
@@ -820,15 +820,15 @@ def site_row(site: Site) -> dict[str, str]:
 
 
 class _RowChecker:
-    """Parse one row's fields, appending a Problem for each bad value."""
+    """Parse one row's fields, appending an Issue for each bad value."""
 
-    def __init__(self, file: str, row: int | None, rec: dict[str, str], out: list[Problem]) -> None:
+    def __init__(self, file: str, row: int | None, rec: dict[str, str], out: list[Issue]) -> None:
         self.file, self.row, self.rec, self.out = file, row, rec, out
         self.ok = True
 
     def bad(self, column: str, value: str | None, expected: str) -> None:
         self.ok = False
-        self.out.append(Problem(self.file, self.row, column, value, expected))
+        self.out.append(Issue(self.file, self.row, column, value, expected))
 
     def text(self, col: str, *, required: bool = False, max_len: int = 2000) -> str:
         val = self.rec.get(col, "")
@@ -1278,7 +1278,7 @@ def load_edges(
     path = Path(path)
     name = str(path)
     frame = _read_table(_read_bytes(path), name, _EDGE_REQUIRED)
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     edges: list[Edge] = []
     for i, rec in enumerate(frame.to_dict(orient="records"), start=1):
         row = {str(k): str(v).strip() for k, v in rec.items()}

@@ -15,8 +15,11 @@ class TourplanError(Exception):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem found in an input file.
+class Issue:
+    """One problem found in an input (a file, a table, a request).
+
+    (Named ``Issue`` so that the package has one ``Problem``: the
+    optimizer's, :class:`tourplan.optimize.Problem`.)
 
     Attributes
     ----------
@@ -55,7 +58,7 @@ class DataValidationError(TourplanError, ValueError):
     ``problems`` holds every problem found, so a user can fix them all at once.
     """
 
-    def __init__(self, problems: list[Problem], what: str = "site data") -> None:
+    def __init__(self, problems: list[Issue], what: str = "site data") -> None:
         self.problems = list(problems)
         n = len(self.problems)
         head = "; ".join(str(p) for p in self.problems[:5])
@@ -105,3 +108,4 @@ class RequestValidationError(TourplanError, ValueError):
         self.errors = dict(errors)
         parts = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
         super().__init__(f"invalid request: {parts}")
+

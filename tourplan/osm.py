@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from geopy.distance import geodesic
 
 from tourplan.data import Site, SiteTable
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.hours import HoursError, check_hours
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def read_osm(
             )
     except RuntimeError as exc:
         raise DataValidationError(
-            [Problem(str(path), None, None, None, f"an OSM XML or PBF file ({exc})")]
+            [Issue(str(path), None, None, None, f"an OSM XML or PBF file ({exc})")]
         ) from None
     return feats
 

@@ -1,4 +1,4 @@
-"""What a visitor types as a start, an end or a must-see, resolved to a site.
+"""Places: what a visitor types as a start, an end or a must-see, resolved to a site; start and end points; stops.
 
 A :class:`PlaceIndex` is built once per site table.  It knows each site by
 its id, its Chinese and English names, its ``aliases`` and a few names
@@ -12,6 +12,11 @@ suffixes 风景名胜区/风景区/景区 dropped.
 :class:`PlaceResolutionError`, which carries a message code, its parameters
 and the closest sites (so the web and the CLI can say "did you mean ..." in
 the visitor's language).  :meth:`PlaceIndex.suggest` serves type-ahead.
+
+:class:`Place` is a start or end point of a day (a site, or a coordinate
+that is not one) and :func:`resolve_place` finds it from a site id,
+``"lat,lon"`` or a name (with an optional geocoder); :class:`SiteStop` is the
+stop at a site both planners give.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tourplan.data import fold_name
-from tourplan.errors import PlaceNotFoundError
+from tourplan.errors import PlaceNotFoundError, UnknownSiteError
 from tourplan.messages import Message, Name
 from tourplan.sights import category_name
 
@@ -32,11 +37,14 @@ if TYPE_CHECKING:
     from tourplan.data import Site, SiteTable
 
 __all__ = [
+    "Place",
     "PlaceIndex",
     "PlaceMatch",
     "PlaceResolutionError",
+    "SiteStop",
     "Suggestion",
     "normalize",
+    "resolve_place",
     "resolve_place_name",
     "suggest",
 ]
@@ -400,3 +408,95 @@ def suggest(
 ) -> list[Suggestion]:
     """One-off :meth:`PlaceIndex.suggest` (build a :class:`PlaceIndex` to serve many)."""
     return PlaceIndex(sites).suggest(prefix, lang=lang, limit=limit, allowed=allowed)
+
+
+# ---------------------------------------------------------------------------
+# Start and end points, and stops
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A start or end point: a site, or a coordinate that is not a site."""
+
+    key: str
+    name: str
+    lat: float
+    lon: float
+    site_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStop:
+    """A stop at a site, as both planners give it: where, when (minutes after midnight), what it costs.
+
+    ``ticket_cny`` is what the stop's tickets cost (the visitor's, or the
+    whole group's).  :class:`tourplan.itinerary.Stop` and
+    :class:`tourplan.study.GroupStop` add, as keyword fields, what each
+    planner knows about the visit.
+    """
+
+    site_id: str
+    name_zh: str
+    name_en: str
+    lat: float
+    lon: float
+    arrive: float
+    start: float
+    end: float
+    ticket_cny: float
+    is_lunch: bool = False
+
+    @property
+    def wait(self) -> float:
+        """Minutes waited between arriving and the visit's start (for opening, for lunch time, on the bus)."""
+        return self.start - self.arrive
+
+
+_COORD_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def resolve_place(text: str, sites: SiteTable, *, geocoder: Any = None, field_name: str = "start") -> Place:
+    """Turn a site id, ``"lat,lon"`` or free text into a :class:`Place`.
+
+    Free text is matched against site names in Chinese or English first;
+    when that fails and a geopy *geocoder* is given, it is geocoded (the
+    result is assumed WGS-84, as OpenStreetMap's Nominatim returns).
+
+    Raises
+    ------
+    PlaceNotFoundError
+        With a message that says what was tried.
+    """
+    text = text.strip()
+    if text in sites:
+        s = sites[text]
+        return Place(s.id, s.name, s.lat, s.lon, s.id)
+    m = _COORD_RE.match(text)
+    if m:
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not (34.0 <= lat <= 36.5 and 112.0 <= lon <= 115.0):
+            msg = f"{field_name}: the point {lat},{lon} is not near Jiaozuo (expected WGS-84 lat,lon)"
+            raise PlaceNotFoundError(msg)
+        return Place(f"{field_name}_point", f"{lat:.5f},{lon:.5f}", lat, lon, None)
+    try:
+        s = sites.find(text)
+    except UnknownSiteError as exc:
+        if "several" in str(exc):
+            msg = f"{field_name}: {exc}"
+            raise PlaceNotFoundError(msg) from None
+        if geocoder is None:
+            msg = (
+                f"{field_name}: could not find {text!r}: it matches no site name (Chinese or English) "
+                "and no geocoder is configured (offline); give a site id or 'lat,lon'"
+            )
+            raise PlaceNotFoundError(msg) from None
+        try:
+            loc = geocoder.geocode(f"{text}, 焦作")
+        except Exception as gexc:  # noqa: BLE001 - any geocoder failure is reported the same way
+            msg = f"{field_name}: could not find {text!r}: the geocoder failed ({type(gexc).__name__})"
+            raise PlaceNotFoundError(msg) from None
+        if loc is None:
+            msg = f"{field_name}: could not find {text!r} by site name or by the geocoder"
+            raise PlaceNotFoundError(msg) from None
+        return Place(f"{field_name}_point", text, float(loc.latitude), float(loc.longitude), None)
+    return Place(s.id, s.name, s.lat, s.lon, s.id)

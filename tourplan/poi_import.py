@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tourplan.coords import DATUMS, to_wgs84
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.geodesy import distance_km
 
 if TYPE_CHECKING:
@@ -119,10 +119,10 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataValidationError([Problem(name, None, None, None, "UTF-8 text")], what="import") from None
+        raise DataValidationError([Issue(name, None, None, None, "UTF-8 text")], what="import") from None
     if datum is not None and datum not in DATUMS:
         raise DataValidationError(
-            [Problem(name, None, "datum", datum, f"one of {', '.join(DATUMS)}")], "import"
+            [Issue(name, None, "datum", datum, f"one of {', '.join(DATUMS)}")], "import"
         )
     records: list[dict[str, Any]]
     provider = "csv"
@@ -131,7 +131,7 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataValidationError(
-                [Problem(name, None, None, None, f"valid JSON ({exc})")], "import"
+                [Issue(name, None, None, None, f"valid JSON ({exc})")], "import"
             ) from None
         if isinstance(data, dict) and isinstance(data.get("pois"), list):
             provider, records = "gaode", data["pois"]
@@ -141,23 +141,23 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
             records = data
         else:
             raise DataValidationError(
-                [Problem(name, None, None, None, "a 'pois' or 'results' list")], "import"
+                [Issue(name, None, None, None, "a 'pois' or 'results' list")], "import"
             )
     else:
         records = list(csv.DictReader(io.StringIO(text)))
     used = datum or ("bd09" if provider == "baidu" else "gcj02")
     points: list[PoiPoint] = []
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
-            problems.append(Problem(name, i, None, None, "an object with a name and a location"))
+            problems.append(Issue(name, i, None, None, "an object with a name and a location"))
             continue
         label = str(_pick(rec, _NAME) or "").strip()
         lat, lon = _coords(rec)
         if not label:
-            problems.append(Problem(name, i, "name", None, "a name"))
+            problems.append(Issue(name, i, "name", None, "a name"))
         if lat is None or lon is None:
-            problems.append(Problem(name, i, "location", None, "a longitude and a latitude in degrees"))
+            problems.append(Issue(name, i, "location", None, "a longitude and a latitude in degrees"))
         if not label or lat is None or lon is None:
             continue
         w_lat, w_lon = to_wgs84(lat, lon, used)

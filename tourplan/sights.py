@@ -1,7 +1,7 @@
 """Sights for a visitor: what can be picked as a must-see, and tickets shown once.
 
 Stations, hotels and ``other`` rows (government seats, a care home) are
-places to start from, not sights (:data:`NOT_SIGHTS`).  The must-see picker
+places to start from, not sights (:data:`tourplan.rules.NOT_SIGHTS`).  The must-see picker
 shows the sights grouped by category, with the categories and the sites in
 each ordered by popularity (:func:`sight_groups`).
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tourplan.messages import Message, Name
+from tourplan.rules import NOT_SIGHTS
 from tourplan.tickets import admissions, ticket_payer
 
 if TYPE_CHECKING:
@@ -42,8 +43,6 @@ __all__ = [
     "tickets_total",
 ]
 
-#: Categories that are not sights: where a day starts or ends, or offices.
-NOT_SIGHTS: frozenset[str] = frozenset({"transport", "hotel", "other"})
 
 #: The site categories in Chinese and English (as the web catalog words them).
 CATEGORY_NAMES: dict[str, Name] = {

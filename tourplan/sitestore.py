@@ -42,7 +42,7 @@ from tourplan.coords import DATUMS, to_wgs84
 from tourplan.data import CONFIDENCE_LEVELS, SITE_COLUMNS, SiteTable, check_site_row, parse_sites
 from tourplan.errors import (
     DataValidationError,
-    Problem,
+    Issue,
     RequestValidationError,
     TourplanError,
     UnknownSiteError,
@@ -311,7 +311,7 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _problem_text(p: Problem) -> str:
+def _problem_text(p: Issue) -> str:
     got = "" if p.value is None else f", got {p.value!r}"
     return f"expected {p.expected}{got}"
 
@@ -475,7 +475,7 @@ class SiteStore:
         """
         version, recs = self.records()
         ids = [r.id for r in recs]
-        problems: list[Problem] = []
+        problems: list[Issue] = []
         sites = []
         for i, r in enumerate(recs, start=1):
             try:
@@ -559,7 +559,7 @@ class SiteStore:
         v = s.scalar(select(_SiteState.version).where(_SiteState.id == 1))
         if v is None:
             msg = "the site table of this store has not been seeded"
-            raise DataValidationError([Problem("store", None, None, None, msg)])
+            raise DataValidationError([Issue("store", None, None, None, msg)])
         return int(v)
 
     def edit(
@@ -647,7 +647,7 @@ class SiteStore:
             current = {r.id: r for r in s.scalars(select(_SiteRow))}
             incoming = {str(r["id"]): r for r in rows}
             ids = set(incoming) | (set() if remove_missing else set(current))
-            problems: list[Problem] = []
+            problems: list[Issue] = []
             merged: dict[str, dict[str, str]] = {}
             for n, (sid, row) in enumerate(incoming.items(), start=1):
                 # a whole table replaces each row (an absent column means its default, as in the loader)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan import maps
-from tourplan.errors import DataValidationError, Problem, TourplanError
+from tourplan.errors import DataValidationError, Issue, TourplanError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tourplan.study import StudyTourPlan
 
 __all__ = [
+    "CROWD_TIERS",
     "FLOW_TOTALS",
     "BusiestSite",
     "DailyAlert",
@@ -38,17 +39,22 @@ __all__ = [
     "FlowSiteView",
     "FlowView",
     "SlotAlert",
+    "StopView",
+    "crowd_level",
     "day_label",
     "flow_map",
     "flow_sites",
     "flow_view",
     "itinerary_days",
     "itinerary_map",
+    "message_text",
+    "peak_warnings",
     "place_point",
     "site_map",
     "site_point",
     "study_layers",
     "study_map",
+    "stop_views",
 ]
 
 T = TypeVar("T")
@@ -69,7 +75,7 @@ def _read(what: str, parse: Callable[[Mapping[str, Any]], T], result: Any) -> T:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, TourplanError):
             raise
-        problem = Problem(what, None, None, f"{type(exc).__name__}: {exc}", f"the to_dict() form of {what}")
+        problem = Issue(what, None, None, f"{type(exc).__name__}: {exc}", f"the to_dict() form of {what}")
         raise DataValidationError([problem], what) from exc
 
 
@@ -90,7 +96,7 @@ def site_map(site: Site, *, lang: maps.Lang = "zh", **options: Any) -> Any:
     ``options`` go to :func:`tourplan.maps.render_route_map` (``tiles``,
     ``assets`` ...).
     """
-    stop = maps.MapStop(site_point(site), 1, activity=site.activity, ticket_cny=site.ticket_cny)
+    stop = maps.MapStop(site_point(site), 1, activity=site.activity_text(lang), ticket_cny=site.ticket_cny)
     return maps.render_route_map([maps.RouteDay(site.label(lang), [stop])], lang=lang, **options)
 
 
@@ -121,27 +127,35 @@ def place_point(place: Mapping[str, Any], sites: SiteTable) -> maps.MapPoint:
     return maps.MapPoint(float(place["lat"]), float(place["lon"]), name, name)
 
 
+def _lang(lang: str | None) -> maps.Lang:
+    return "en" if lang == "en" else "zh"
+
+
 def _itinerary_days(data: Mapping[str, Any], sites: SiteTable, lang: maps.Lang | None) -> list[maps.RouteDay]:
     days = []
+    text_lang = _lang(lang)
     for k, d in enumerate(data["days"], start=1):
-        stops = [
-            maps.MapStop(
-                point=maps.MapPoint(
-                    float(s["lat"]),
-                    float(s["lon"]),
-                    str(s["name_zh"]),
-                    str(s["name_en"]),
-                    float(s["location_error_m"]),
-                ),
-                order=i,
-                arrive=str(s["arrive"]),
-                leave=str(s["end"]),
-                activity=str(s["activity"]),
-                ticket_cny=s["ticket_cny"],
-                crowd=s["crowd"],
+        stops = []
+        for i, s in enumerate(d["stops"], start=1):
+            site = sites.get(str(s["site_id"]))
+            stops.append(
+                maps.MapStop(
+                    point=maps.MapPoint(
+                        float(s["lat"]),
+                        float(s["lon"]),
+                        str(s["name_zh"]),
+                        str(s["name_en"]),
+                        float(s["location_error_m"]),
+                    ),
+                    order=i,
+                    arrive=str(s["arrive"]),
+                    leave=str(s["end"]),
+                    activity=site.activity_text(text_lang) if site is not None else str(s["activity"]),
+                    ticket_cny=s["ticket_cny"],
+                    crowd=crowd_text(s.get("crowd"), text_lang),
+                    crowd_level=crowd_level(s.get("crowd")),
+                )
             )
-            for i, s in enumerate(d["stops"], start=1)
-        ]
         days.append(
             maps.RouteDay(
                 day_label(k, str(d["date"]), lang),
@@ -189,6 +203,214 @@ def itinerary_map(
     :func:`tourplan.maps.render_route_map` (``tiles``, ``assets`` ...).
     """
     return maps.render_route_map(itinerary_days(itinerary, sites, lang=lang), lang=lang or "zh", **options)
+
+
+#: Crowd tiers as a share of a site's instantaneous capacity C0, highest first: the
+#: LB/T 034-2014 warning levels the flow alerts use (``tourplan.flow.result.ALERT_LEVELS``).
+CROWD_TIERS: tuple[tuple[float, str], ...] = ((1.0, "red"), (0.9, "orange"), (0.8, "yellow"))
+_CROWD_WORDS: dict[str, tuple[str, str]] = {
+    "normal": ("人不多", "not crowded"),
+    "yellow": ("较拥挤", "busy"),
+    "orange": ("拥挤", "crowded"),
+    "red": ("满员", "full"),
+}
+_LEVEL_ALIASES = {"green": "normal", "low": "normal", "ok": "normal", "busy": "yellow", "full": "red"}
+
+
+def _pct(crowd: Mapping[str, Any]) -> float | None:
+    for key in ("pct", "percent"):
+        value = crowd.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    ratio = crowd.get("ratio")
+    if isinstance(ratio, int | float) and not isinstance(ratio, bool):
+        return 100.0 * float(ratio)
+    return None
+
+
+def crowd_level(crowd: Any) -> str | None:
+    """The warning tier of a stop's ``crowd`` entry: ``normal``, ``yellow``, ``orange``, ``red`` or None.
+
+    The share of capacity (``pct``, in per cent) decides when the entry has
+    one; otherwise its ``level``. Anything that is not a mapping (no
+    forecast, an old plan's text label) has no tier.
+
+    Examples
+    --------
+    >>> crowd_level({"level": "orange", "pct": 79}), crowd_level({"pct": 100}), crowd_level({"level": "yellow"})
+    ('normal', 'red', 'yellow')
+    >>> crowd_level(None), crowd_level("busy")
+    (None, None)
+    """
+    if not isinstance(crowd, Mapping):
+        return None
+    pct = _pct(crowd)
+    if pct is not None:
+        return next((name for share, name in CROWD_TIERS if pct >= 100 * share), "normal")
+    level = str(crowd.get("level") or "").lower()
+    level = _LEVEL_ALIASES.get(level, level)
+    return level if level in _CROWD_WORDS else None
+
+
+def crowd_text(crowd: Any, lang: str = "zh") -> str | None:
+    """A stop's expected crowding in words, with the share of capacity when known.
+
+    Examples
+    --------
+    >>> crowd_text({"level": "orange", "pct": 93}), crowd_text({"level": "orange", "pct": 93}, "en")
+    ('拥挤（约为承载量的 93%）', 'crowded (about 93% of capacity)')
+    >>> crowd_text(None) is None
+    True
+    """
+    if crowd is None or crowd == "":
+        return None
+    if not isinstance(crowd, Mapping):
+        return str(crowd)
+    level = crowd_level(crowd)
+    if level is None:
+        return None
+    zh, en = _CROWD_WORDS[level]
+    pct = _pct(crowd)
+    if pct is None:
+        return en if lang == "en" else zh
+    if lang == "en":
+        return f"{en} (about {pct:.0f}% of capacity)"
+    return f"{zh}（约为承载量的 {pct:.0f}%）"
+
+
+def message_text(item: Any, lang: str = "zh") -> str:
+    """A warning or explanation of a result in ``lang``.
+
+    A ``{"code", "params"}`` mapping (a :class:`~tourplan.messages.Message`
+    in JSON, names as ``{"zh", "en"}``) is rendered; a mapping with ready
+    ``zh``/``en`` or ``text`` keys gives that text; a plain string is shown as
+    it is.
+
+    Examples
+    --------
+    >>> message_text({"code": "ticket_covered", "params": {"area": {"zh": "云台山", "en": "Yuntai"}}}, "en")
+    'included in the Yuntai ticket'
+    >>> message_text({"zh": "高峰日", "en": "Peak day"}), message_text("plain")
+    ('高峰日', 'plain')
+    """
+    from tourplan.messages import MESSAGES, Message, Name
+
+    if not isinstance(item, Mapping):
+        return str(item)
+    if isinstance(item.get(lang), str):
+        return str(item[lang])
+    code = item.get("code")
+    if code in MESSAGES:
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, Mapping) and set(v) == {"zh", "en"}:
+                return Name(str(v["zh"]), str(v["en"]))
+            if isinstance(v, list | tuple):
+                return [plain(x) for x in v]
+            return v
+
+        params = {k: plain(v) for k, v in (item.get("params") or {}).items()}
+        try:
+            return Message(str(code), params).render(lang)
+        except (KeyError, IndexError, ValueError):
+            pass
+    for key in ("text", "message", "zh" if lang == "en" else "en"):
+        if isinstance(item.get(key), str):
+            return str(item[key])
+    return str(code or "")
+
+
+def peak_warnings(result: Mapping[str, Any]) -> list[Any]:
+    """The warnings of a result about a peak (crowded) day: code ``peak_day`` or a code containing ``peak``."""
+    return [
+        w
+        for w in result.get("warnings") or []
+        if isinstance(w, Mapping) and "peak" in str(w.get("code") or "")
+    ]
+
+
+@dataclass(frozen=True)
+class StopView:
+    """What a page shows for one stop, in one language.
+
+    Attributes
+    ----------
+    site_id, order
+        The stop's site and its 1-based position in the day.
+    activity
+        What to do there, in the page's language.
+    ticket
+        How entry is paid (its ticket, the area ticket that covers it, or
+        free); empty for a place that is not a sight (a restaurant, a hotel).
+    navigation
+        ``{"amap", "baidu", "approximate"}``: links to the two navigation apps.
+    crowd, crowd_level
+        Expected crowding in words and its tier (see :func:`crowd_level`), or None.
+    approximate
+        True when the stop's point only stands in for the place.
+    """
+
+    site_id: str
+    order: int
+    activity: str
+    ticket: str
+    navigation: Mapping[str, Any]
+    crowd: str | None = None
+    crowd_level: str | None = None
+    approximate: bool = False
+
+
+def _stop_view(s: Mapping[str, Any], order: int, sites: SiteTable, lang: str) -> StopView:
+    from tourplan.navigation import point_navigation, site_navigation
+    from tourplan.sights import is_sight, stop_ticket
+
+    site = sites.get(str(s["site_id"]))
+    nav = s.get("navigation")
+    if not isinstance(nav, Mapping) or not nav.get("amap") or not nav.get("baidu"):
+        if site is not None:
+            nav = site_navigation(site, lang=lang).to_dict()
+        else:
+            nav = point_navigation(
+                float(s["lat"]), float(s["lon"]), str(s["name_zh"]), error_m=float(s["location_error_m"])
+            ).to_dict()
+    if site is not None:
+        activity = site.activity_text(lang)
+        ticket = stop_ticket(site, sites).render(lang) if is_sight(site) or site.ticket_cny else ""
+    else:
+        activity = str(s.get("activity") or "")
+        ticket = ""
+    return StopView(
+        site_id=str(s["site_id"]),
+        order=order,
+        activity=activity,
+        ticket=ticket,
+        navigation=nav,
+        crowd=crowd_text(s.get("crowd"), lang),
+        crowd_level=crowd_level(s.get("crowd")),
+        approximate=float(s["location_error_m"]) >= maps.APPROXIMATE_THRESHOLD_M,
+    )
+
+
+def stop_views(
+    itinerary: Itinerary | Mapping[str, Any], sites: SiteTable, *, lang: str = "zh"
+) -> list[list[StopView]]:
+    """One list of :class:`StopView` per day of an itinerary, in ``lang``.
+
+    A stop's ``navigation`` from the itinerary is used when it has one;
+    otherwise the links are made from the stop's site (or its point).
+
+    Raises
+    ------
+    DataValidationError
+        When a mapping is not an itinerary's ``to_dict()`` form.
+    """
+    return _read(
+        "an itinerary",
+        lambda data: [
+            [_stop_view(s, i, sites, lang) for i, s in enumerate(d["stops"], start=1)] for d in data["days"]
+        ],
+        itinerary,
+    )
 
 
 # --------------------------------------------------------------------------- study tours

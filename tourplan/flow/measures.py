@@ -32,6 +32,7 @@ from tourplan.errors import RequestValidationError
 from tourplan.flow.engine import Controls
 from tourplan.hours import open_intervals
 from tourplan.itinerary import site_score
+from tourplan.rules import PASS_THROUGH
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -46,8 +47,6 @@ __all__ = ["ALT_TRAVEL_MINUTES", "ALT_VISIT_FACTOR", "Measures", "alternatives",
 ALT_TRAVEL_MINUTES = 45.0
 #: ASSUMPTION: nor to a site whose visit takes more than this many times the refused one's.
 ALT_VISIT_FACTOR = 1.5
-#: Categories that are never an alternative (nor get one): places to sleep or change trains.
-_NOT_A_VISIT = ("transport", "hotel")
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def quota_table(measures: Measures, site_list: Sequence[Site], slot_minutes: int
     if measures.timed_entry:
         for s in site_list:
             q = lbt_quota(s.capacity_instant, s.visit_minutes, slot_minutes)
-            if q > 0 and s.category not in _NOT_A_VISIT:
+            if q > 0 and s.category not in PASS_THROUGH:
                 out[s.id] = q
     out.update(dict(measures.quotas))
     return out
@@ -245,7 +244,7 @@ def alternatives(
     usable = [
         i
         for i, s in enumerate(site_list)
-        if s.category not in _NOT_A_VISIT and s.capacity_instant > 0 and s.visit_minutes > 0
+        if s.category not in PASS_THROUGH and s.capacity_instant > 0 and s.visit_minutes > 0
         and open_intervals(s.opening_hours, date)
     ]  # fmt: skip
     ranked: dict[tuple[tuple[str, float], ...], list[int]] = {}
@@ -260,7 +259,7 @@ def alternatives(
             i = idx[x]
             food = site_list[i].category == "food"
             pick = -1
-            if site_list[i].category not in _NOT_A_VISIT:
+            if site_list[i].category not in PASS_THROUGH:
                 for cand in ranked[key]:
                     if cand in in_plan or (site_list[cand].category == "food") != food:
                         continue

@@ -23,6 +23,7 @@ from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, RouteWindows
 from tourplan.hours import open_intervals
 from tourplan.itinerary import ItineraryRequest, plan_itinerary, site_score
+from tourplan.rules import PASS_THROUGH
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -197,7 +198,7 @@ def _must_see_pool(
     """The ``k`` best-matching sites open on ``date`` and their scores (weights for a must-see draw)."""
     cands: list[tuple[float, str]] = []
     for s in sites:
-        if s.id in exclude or s.category in ("transport", "hotel") or s.capacity_instant <= 0:
+        if s.id in exclude or s.category in PASS_THROUGH or s.capacity_instant <= 0:
             continue
         if not open_intervals(s.opening_hours, date):
             continue

@@ -39,6 +39,7 @@ from __future__ import annotations
 from tourplan.maps.elements import (
     APPROXIMATE_THRESHOLD_M,
     COMPACT_WIDTH,
+    CROWD_COLORS,
     DAY_COLORS,
     Lang,
     LatLon,
@@ -54,12 +55,13 @@ from tourplan.maps.output import (
     render_html,
     to_standalone_html,
 )
-from tourplan.maps.route import RouteDay, render_route_map
+from tourplan.maps.route import RouteDay, fan_offsets, render_route_map
 from tourplan.maps.study import StudyGroupLayer, render_study_map
 
 __all__ = [
     "APPROXIMATE_THRESHOLD_M",
     "COMPACT_WIDTH",
+    "CROWD_COLORS",
     "DAY_COLORS",
     "FlowSite",
     "Lang",
@@ -72,6 +74,7 @@ __all__ = [
     "StudyGroupLayer",
     "Tiles",
     "embed_snippet",
+    "fan_offsets",
     "load_tier",
     "occupancy_chart_svg",
     "render_components",

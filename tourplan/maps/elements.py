@@ -24,12 +24,13 @@ from folium.template import Template
 
 from tourplan import _assets
 from tourplan.coords import wgs84_to_gcj02
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.maps._text import _TEXT
 
 __all__ = [
     "APPROXIMATE_THRESHOLD_M",
     "COMPACT_WIDTH",
+    "CROWD_COLORS",
     "DAY_COLORS",
     "Lang",
     "LatLon",
@@ -57,21 +58,29 @@ DAY_COLORS = (
     "#17becf",
 )
 
+#: Ring colour of a stop by its expected crowd tier (the flow map's warning colours).
+CROWD_COLORS: dict[str, str] = {
+    "normal": "#2e7d32",
+    "yellow": "#f9a825",
+    "orange": "#ef6c00",
+    "red": "#c62828",
+}
+
 _TIANDITU_KEY = re.compile(r"^[0-9A-Za-z]{8,64}$")
 
 
 # --------------------------------------------------------------------------- view models
 
 
-def _problem(where: str, column: str, value: object, expected: str) -> Problem:
-    return Problem(file=where, row=None, column=column, value=repr(value), expected=expected)
+def _problem(where: str, column: str, value: object, expected: str) -> Issue:
+    return Issue(file=where, row=None, column=column, value=repr(value), expected=expected)
 
 
 def _finite(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _check_latlon(where: str, lat: object, lon: object) -> list[Problem]:
+def _check_latlon(where: str, lat: object, lon: object) -> list[Issue]:
     problems = []
     if not (_finite(lat) and -90.0 <= lat <= 90.0):  # type: ignore[operator]
         problems.append(_problem(where, "lat", lat, "a WGS-84 latitude in [-90, 90]"))
@@ -84,7 +93,7 @@ def _as_path(where: str, path: Iterable[Sequence[float]] | None) -> tuple[LatLon
     if path is None:
         return None
     out: list[LatLon] = []
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     for i, pair in enumerate(path):
         if len(pair) != 2:
             problems.append(_problem(f"{where}[{i}]", "path", pair, "a (lat, lon) pair"))
@@ -171,6 +180,9 @@ class MapStop:
         Ticket price in yuan; ``0`` is shown as free, ``None`` as unknown.
     crowd
         Expected crowding as a display string (e.g. ``"拥挤 busy"``), or ``None``.
+    crowd_level
+        Its warning tier (``"normal"``, ``"yellow"``, ``"orange"``, ``"red"``)
+        when forecast, or ``None``; the marker is ringed in the tier's colour.
     """
 
     point: MapPoint
@@ -180,6 +192,7 @@ class MapStop:
     activity: str = ""
     ticket_cny: float | None = None
     crowd: str | None = None
+    crowd_level: str | None = None
 
     def __post_init__(self) -> None:
         where = f"MapStop {self.point.name_zh or self.point.name_en!r}"
@@ -188,6 +201,10 @@ class MapStop:
             problems.append(_problem(where, "order", self.order, "an integer >= 1"))
         if self.ticket_cny is not None and not (_finite(self.ticket_cny) and self.ticket_cny >= 0):
             problems.append(_problem(where, "ticket_cny", self.ticket_cny, "None or a price >= 0"))
+        if self.crowd_level is not None and self.crowd_level not in CROWD_COLORS:
+            problems.append(
+                _problem(where, "crowd_level", self.crowd_level, f"None or one of {list(CROWD_COLORS)}")
+            )
         if problems:
             raise DataValidationError(problems)
 
@@ -233,11 +250,15 @@ def _names_html(point: MapPoint, lang: Lang) -> str:
     return out
 
 
-def _approx_html(point: MapPoint) -> str:
+def _approx_html(point: MapPoint, lang: Lang | None = None) -> str:
     if not point.approximate:
         return ""
     radius = f"{point.location_error_m:,.0f}"
-    return f'<div class="tp-approx">位置为近似 / approximate location (±{_e(radius)} m)</div>'
+    if lang is None:
+        text = f"位置为近似 / approximate location (±{radius} m)"
+    else:
+        text = _TEXT[lang]["approx_note"].format(m=radius)
+    return f'<div class="tp-approx">{_e(text)}</div>'
 
 
 def _note_html(point: MapPoint) -> str:
@@ -251,7 +272,7 @@ def _place_popup(point: MapPoint, lang: Lang, *, head: str = "", body: str = "")
     """
     return (
         f'<div class="tp-popup">{head}{_names_html(point, lang)}{body}'
-        f"{_note_html(point)}{_approx_html(point)}</div>"
+        f"{_note_html(point)}{_approx_html(point, lang)}</div>"
     )
 
 
@@ -270,6 +291,11 @@ _CSS = """
 .tp-stop{box-sizing:border-box;width:26px;height:26px;border-radius:13px;border:2px solid #fff;
  color:#fff;font:bold 13px/22px sans-serif;text-align:center;box-shadow:0 1px 3px rgba(0,0,0,.5)}
 .tp-stop.tp-approx-stop{border-style:dashed;opacity:.85}
+.tp-stop.tp-crowd{box-shadow:0 0 0 3px var(--tp-crowd),0 1px 3px rgba(0,0,0,.5)}
+.tp-fan{position:relative;width:26px;height:26px}
+.tp-leader{position:absolute;left:13px;top:13px;height:0;border-top:1.5px solid #333;
+ transform-origin:0 0;z-index:-1;pointer-events:none}
+.tp-legend .ln{width:18px;height:0;border-radius:0;border-top:3px dashed #555;vertical-align:3px}
 .tp-end-icon{box-sizing:border-box;height:24px;padding:0 4px;border-radius:3px;
  border:2px solid #fff;background:#222;color:#fff;font:bold 12px/20px sans-serif;text-align:center;white-space:nowrap;
  box-shadow:0 1px 3px rgba(0,0,0,.5)}
@@ -526,9 +552,10 @@ def _base_map(
     _add_tiles(m, tiles, tianditu_key)
     _Style(_CSS).add_to(m)
     _ScrollGuard().add_to(m)
-    # Keep markers clear of the bottom controls (legend, time slider).
+    # Keep markers clear of the controls: zoom and layers at the top, legend and
+    # time slider at the bottom; fanned-out markers sit up to ~40 px off their point.
     bottom = 100 if time_slider else 60
-    m.fit_bounds([sw, ne], padding_top_left=(24, 24), padding_bottom_right=(24, bottom), max_zoom=16)
+    m.fit_bounds([sw, ne], padding_top_left=(48, 56), padding_bottom_right=(56, bottom), max_zoom=16)
     return m
 
 

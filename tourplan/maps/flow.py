@@ -18,7 +18,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from tourplan import _assets
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.maps._text import _TEXT
 from tourplan.maps.elements import (
     DAY_COLORS,
@@ -370,7 +370,7 @@ def render_flow_map(
         msg = f"day_start must be minutes after midnight in [0, 1440), got {day_start!r}"
         raise ValueError(msg)
     if not sites:
-        raise DataValidationError([Problem("render_flow_map", None, "sites", "[]", "at least one FlowSite")])
+        raise DataValidationError([Issue("render_flow_map", None, "sites", "[]", "at least one FlowSite")])
     n_slots = len(sites[0].occupancy)
     problems = [
         _problem(

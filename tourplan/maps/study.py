@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 
 from tourplan import _assets
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.maps._text import _TEXT
 from tourplan.maps.elements import (
     DAY_COLORS,
@@ -117,7 +117,7 @@ def render_study_map(
     if not groups or not any(g.stops for g in groups):
         raise DataValidationError(
             [
-                Problem(
+                Issue(
                     "render_study_map", None, "groups", repr(list(groups)), "at least one group with a stop"
                 )
             ]

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tourplan.data import CONFIDENCE_LEVELS, THEMES
-from tourplan.errors import DataValidationError, Problem, TourplanError
+from tourplan.errors import DataValidationError, Issue, TourplanError
 from tourplan.poi_import import ImportMatch, PoiPoint, match_points, read_poi_export
 from tourplan.sitestore import merged_source
 from tourplan.store import _Itinerary, _StudyPlan, new_id
@@ -103,7 +103,7 @@ def import_apply(token: str, site_ids: list[str], editor: Editor) -> int:
     chosen = [r for r in staged["rows"] if r["row"]["id"] in set(site_ids)]
     if not chosen:
         raise DataValidationError(
-            [Problem(staged["file"], None, None, None, "at least one ticked row")], "import"
+            [Issue(staged["file"], None, None, None, "at least one ticked row")], "import"
         )
     rows = []
     for r in chosen:

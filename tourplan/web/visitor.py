@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps, views
@@ -27,8 +37,43 @@ __all__ = ["bp"]
 
 bp = Blueprint("visitor", __name__)
 
+
+@bp.app_template_global("hours_text")
+def hours_text(spec: str) -> str:
+    """Opening hours in words in the page's language (the raw text only if it does not parse)."""
+    from tourplan.hours import HoursError, describe_hours
+
+    try:
+        return describe_hours(spec, current_lang())
+    except HoursError:
+        return spec
+
+
+@bp.app_template_global("site_ticket")
+def site_ticket(site: Any) -> str:
+    """A site's entry in the page's language: its ticket, the area ticket that covers it, or free."""
+    from tourplan.sights import stop_ticket
+
+    return stop_ticket(site, site_data().sites).render(current_lang())
+
+
 # Fields of ItineraryRequest that the form shows under another name.
 _FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "interests"}
+
+
+def _plan_page(form: PlanForm, problem: str | None = None, status: int = 200) -> ResponseReturnValue:
+    """The planning form with the must-see picker grouped by category and the ready-made routes."""
+    from tourplan.sights import sight_groups
+
+    lang = current_lang()
+    picked = set(form.must_see.data or [])
+    groups = [
+        (g.label(page_lang(lang)), [(s.id, s.label(lang), s.id in picked) for s in g.sites])
+        for g in sight_groups(site_data().sites, lang=page_lang(lang))
+    ]
+    return render_template(
+        "plan.html", form=form, problem=problem, sight_groups=groups, themes=THEMES
+    ), status
 
 
 def _plan_form(formdata: Any = None) -> PlanForm:
@@ -50,7 +95,7 @@ def index() -> ResponseReturnValue:
         form.must_see.data = picked
     if request.args.get("start") in known:
         form.start.data = request.args["start"]
-    return render_template("plan.html", form=form, problem=None)
+    return _plan_page(form)
 
 
 @bp.get("/plan")
@@ -78,12 +123,75 @@ def plan() -> ResponseReturnValue:
                     problem = f"{name}: {msg}"
             problem = problem or _("Please correct the marked fields.")
         except (PlaceNotFoundError, InfeasibleRequestError) as exc:
-            problem = str(exc)
+            problem = _error_text(exc)
+            field = getattr(form, _FORM_FIELD.get(getattr(exc, "field", ""), ""), None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors), problem]
         else:
             return redirect(url_for("visitor.itinerary", iid=record.id), code=303)
     else:
         problem = _("Please correct the marked fields.")
-    return render_template("plan.html", form=form, problem=problem), 400
+    return _plan_page(form, problem, 400)
+
+
+#: At most this many type-ahead suggestions.
+_SUGGEST_LIMIT = 8
+
+
+@bp.get("/places/suggest")
+def place_suggest() -> ResponseReturnValue:
+    """Type-ahead for start, end and must-see: ``?q=`` text -> ``{"q", "suggestions": [{id, label, matched}]}``."""
+    from tourplan.places import PlaceIndex
+
+    q = (request.args.get("q") or "").strip()[:50]
+    sd = site_data()
+    cache: dict[str, Any] = current_app.extensions.setdefault("tourplan.place_index", {})
+    index = cache.get(sd.version)
+    if index is None:
+        index = PlaceIndex(sd.sites)
+        cache.clear()
+        cache[sd.version] = index
+    found = index.suggest(q, lang=page_lang(current_lang()), limit=_SUGGEST_LIMIT) if q else []
+    resp = jsonify({"q": q, "suggestions": [s.to_dict() for s in found]})
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@bp.record_once
+def _limit_suggest(state: Any) -> None:
+    """Rate-limit the type-ahead per client like the other visitor endpoints (``SUGGEST_RATE_LIMIT``)."""
+    limiter = state.app.extensions.get("tourplan.limiter")
+    if limiter is None:
+        return
+    rate = str(state.app.config.get("SUGGEST_RATE_LIMIT", "120 per minute"))
+    endpoint = f"{bp.name}.place_suggest"
+    state.app.view_functions[endpoint] = limiter.limit(rate)(state.app.view_functions[endpoint])
+
+
+@bp.get("/routes/<theme>")
+def ready_route(theme: str) -> ResponseReturnValue:
+    """A ready-made one-day route for a theme: planned once per date and data version, then its trip page."""
+    if theme not in THEMES:
+        abort(404, description=_("There is no ready-made route for this theme."))
+    result = planning.showcase_result(theme)
+    ids: dict[tuple[str, str, str], str] = current_app.extensions.setdefault("tourplan.showcase_ids", {})
+    key = (theme, planning.showcase_date().isoformat(), site_data().version)
+    iid = ids.get(key)
+    if iid is None or get_store().get_itinerary(iid) is None:
+        date = str(result["days"][0]["date"]) if result.get("days") else ""
+        record = get_store().save_itinerary({"date": date, "days": 1, "interests": {theme: 1.0}}, result)
+        iid = ids[key] = record.id
+    return redirect(url_for("visitor.itinerary", iid=iid), code=302)
+
+
+def _error_text(exc: Exception) -> str:
+    """A planner error in the page's language when it carries a message code, else its text."""
+    from tourplan.messages import Message
+
+    message = getattr(exc, "message", None)
+    if isinstance(message, Message):
+        return message.render(page_lang(current_lang()))
+    return str(exc)
 
 
 def _record(iid: str) -> ItineraryRecord:
@@ -93,6 +201,11 @@ def _record(iid: str) -> ItineraryRecord:
             404, description=_("No saved itinerary has this link. Links are kept; check that it is complete.")
         )
     return record
+
+
+def _trip(record: ItineraryRecord, lang: str) -> dict[str, Any]:
+    """What the result and print pages show besides the saved result, in ``lang``."""
+    return planning.trip_view(record.result, lang=page_lang(lang))
 
 
 def _exports(iid: str) -> dict[str, str]:
@@ -127,6 +240,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
         excluded=record.request.get("exclude") or [],
         sites=site_data().sites,
         addable=_addable(record.result, lang),
+        **_trip(record, lang),
     )
 
 
@@ -151,7 +265,8 @@ def replan(iid: str) -> ResponseReturnValue:
             add=[a for a in form.add.data or [] if a],
         )
     except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
-        return render_template("error.html", status=422, title=_("Cannot plan this"), message=str(exc)), 422
+        message = _error_text(exc)
+        return render_template("error.html", status=422, title=_("Cannot plan this"), message=message), 422
     return redirect(url_for("visitor.itinerary", iid=new.id), code=303)
 
 
@@ -194,9 +309,18 @@ def export(iid: str, fmt: str) -> ResponseReturnValue:
 def printable(iid: str) -> ResponseReturnValue:
     """A printer-friendly timeline."""
     record = _record(iid)
+    lang = current_lang()
     share_url = url_for("visitor.itinerary", iid=iid, _external=True)
+    parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
     return render_template(
-        "print.html", record=record, result=record.result, share_url=share_url, sites=site_data().sites
+        "print.html",
+        record=record,
+        result=record.result,
+        share_url=share_url,
+        share_qr=planning.qr_svg(share_url, title=_("Scan to open this trip")),
+        map=parts,
+        sites=site_data().sites,
+        **_trip(record, lang),
     )
 
 

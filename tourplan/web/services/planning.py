@@ -37,12 +37,14 @@ __all__ = [
     "plan_and_save",
     "plan_result",
     "plan_study",
+    "qr_svg",
     "render_itinerary_map",
     "render_study_map",
     "replan",
     "showcase_date",
     "showcase_result",
     "study_print_html",
+    "trip_view",
 ]
 
 
@@ -119,6 +121,47 @@ def replan(
 def render_itinerary_map(result: Mapping[str, Any], *, lang: str, tiles: str | None = None) -> Any:
     """The folium route map of a saved itinerary (``Itinerary.to_dict()`` form)."""
     return views.itinerary_map(result, site_data().sites, lang=page_lang(lang), **map_options(tiles))
+
+
+def trip_view(result: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
+    """Page values of a saved itinerary in ``lang``, besides the result itself.
+
+    Returns
+    -------
+    dict
+        ``stop_views`` (one list of :class:`tourplan.views.StopView` per
+        day), ``day_tickets`` (each day's ticket lines, an area ticket once),
+        ``has_crowd`` (whether any stop has a crowd forecast), ``warnings``
+        and ``peak_warnings`` (sentences) and ``unplaced``
+        (site id -> the reason, as a sentence).
+    """
+    from tourplan.sights import ticket_lines
+
+    sites = site_data().sites
+    stops = views.stop_views(result, sites, lang=lang)
+    day_tickets = [
+        [
+            line.render(lang)
+            for line in ticket_lines([str(s["site_id"]) for s in d["stops"]], sites, include_free=False)
+        ]
+        for d in result.get("days", [])
+    ]
+    return {
+        "stop_views": stops,
+        "has_crowd": any(sv.crowd_level for day in stops for sv in day),
+        "day_tickets": day_tickets,
+        "warnings": [views.message_text(w, lang) for w in result.get("warnings") or []],
+        "peak_warnings": [views.message_text(w, lang) for w in views.peak_warnings(result)],
+        "unplaced": {k: views.message_text(v, lang) for k, v in (result.get("unplaced") or {}).items()},
+    }
+
+
+def qr_svg(text: str, *, title: str = "") -> str:
+    """A QR code of ``text`` (a share link) as an inline ``<svg>`` element (segno, error level M)."""
+    import segno
+
+    svg: str = segno.make(text, error="m").svg_inline(scale=4, title=title or None, svgclass="qr")
+    return svg
 
 
 _SHOWCASE_LOCK = threading.Lock()

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import current_app
 
 from tourplan.data import Site, SiteTable, parse_sites
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.store import new_id
 from tourplan.web.services.data import DataHolder, SiteData, site_data
 
@@ -28,7 +28,7 @@ class UploadPreview:
     """What an uploaded site table would change, or why it cannot be used."""
 
     filename: str
-    problems: tuple[Problem, ...]
+    problems: tuple[Issue, ...]
     warnings: tuple[str, ...] = ()
     sites: tuple[Site, ...] = ()
     added: tuple[str, ...] = ()
@@ -48,7 +48,7 @@ def _staging(instance: Path) -> Path:
     return d
 
 
-def _validate(raw: bytes, filename: str) -> tuple[SiteTable | None, list[Problem], list[str]]:
+def _validate(raw: bytes, filename: str) -> tuple[SiteTable | None, list[Issue], list[str]]:
     holder: DataHolder = current_app.extensions["tourplan.data"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -3,7 +3,8 @@
 :func:`check_itinerary` recomputes every time of an :class:`Itinerary` from
 the raw inputs (the site table's opening hours for the date, sunset from
 astral, the graph's travel times) and never trusts the planner's numbers or
-its optimisation model.  It returns the list of violations (empty when the
+its optimisation model; it shares only the rules themselves
+(:mod:`tourplan.rules`, the paces).  It returns the list of violations (empty when the
 itinerary is feasible).  Tests run it on every itinerary they make.
 """
 
@@ -12,19 +13,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tourplan.hours import open_intervals
+from tourplan.itinerary.request import PACES
+from tourplan.rules import (
+    FOOD,
+    LONG_VISIT_LATEST_START,
+    LONG_VISIT_LUNCH,
+    LUNCH_EARLIEST,
+    LUNCH_LATEST_END,
+    LUNCH_LATEST_START,
+    is_outdoor_mountain,
+    lunch_applies,
+)
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:
     from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
-    from tourplan.itinerary import Itinerary
+    from tourplan.itinerary.result import Itinerary
 
 __all__ = ["check_itinerary"]
 
 _TOL = 1.0  # minutes: times are shown and compared to the minute
-_LUNCH_FROM = 11 * 60 + 30
-_LUNCH_TO = 13 * 60 + 30
-_PACE_LIMITS = {"relaxed": (4, 400.0), "normal": (6, 800.0), "active": (8, 1500.0)}
 
 
 def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) -> list[str]:
@@ -48,9 +57,9 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
         for p in (d.start, d.end):
             if p.site_id is None:
                 points[p.key] = (p.lat, p.lon)
-    max_stops, max_ascent = _PACE_LIMITS[req.pace]
-    del max_ascent  # leg climbs come from elevation data the optimizer cannot see; see below
-    lunch_day = req.lunch and req.day_start <= _LUNCH_FROM and req.day_end >= _LUNCH_TO + 30
+    pace = PACES[req.pace]
+    max_stops = pace.max_stops
+    lunch_day = lunch_applies(req.lunch, req.day_start, req.day_end)
     for k, d in enumerate(itinerary.days, start=1):
         where = f"day {k} ({d.date.isoformat()})"
         keys = [d.start.key, *(s.site_id for s in d.stops), d.end.key]
@@ -90,16 +99,17 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
                     f"{where}: {s.site_id} visited {s.start:.0f}-{s.end:.0f}, outside its opening hours "
                     f"({site.opening_hours!r}) on that date"
                 )
-            outdoor_mountain = (site.category == "mountain" or "mountain" in site.themes) and not site.indoor
+            outdoor_mountain = is_outdoor_mountain(site)
             if outdoor_mountain and s.end > sunset + _TOL:
                 out.append(f"{where}: {s.site_id} ends at {s.end:.0f}, after sunset ({sunset})")
-            if s.is_lunch and site.category == "food" and _LUNCH_FROM - _TOL <= s.start <= 13 * 60 + _TOL:
+            in_window = LUNCH_EARLIEST - _TOL <= s.start <= LUNCH_LATEST_START + _TOL
+            if s.is_lunch and site.category == FOOD and in_window:
                 lunch_ok = True
             if (
                 outdoor_mountain
-                and s.start <= 11 * 60 + 45 + _TOL
-                and s.end >= _LUNCH_TO - _TOL
-                and s.end - s.start >= 240
+                and s.start <= LONG_VISIT_LATEST_START + _TOL
+                and s.end >= LUNCH_LATEST_END - _TOL
+                and s.end - s.start >= LONG_VISIT_LUNCH
             ):
                 lunch_ok = True
             t = s.end
@@ -109,10 +119,11 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
         if lunch_day and not lunch_ok and not any("lunch" in w for w in itinerary.warnings):
             out.append(f"{where}: no lunch stop between 11:30 and 13:30")
         trail_climb = sum(sites[s.site_id].trail_ascent_m or 0.0 for s in d.stops if s.site_id in sites)
-        if trail_climb > _PACE_LIMITS[req.pace][1] + 1e-6:
+        # leg climbs come from elevation data the optimizer cannot see: only trails count
+        if trail_climb > pace.max_ascent_m + 1e-6:
             out.append(
                 f"{where}: trails climb {trail_climb:.0f} m, more than the {req.pace} pace allows "
-                f"({_PACE_LIMITS[req.pace][1]:.0f} m)"
+                f"({pace.max_ascent_m:.0f} m)"
             )
     over_budget = req.ticket_budget is not None and itinerary.tickets_cny > req.ticket_budget + 1e-6
     if over_budget and not any("budget" in w for w in itinerary.warnings):
