@@ -30,12 +30,27 @@ from tourplan.maps import (
         (0.899, LoadTier.YELLOW),
         (0.9, LoadTier.ORANGE),
         (1.0, LoadTier.ORANGE),
-        (1.0001, LoadTier.RED),
+        (1.0001, LoadTier.ORANGE),  # 100 % in whole percent, as the alerts round it
+        (1.01, LoadTier.RED),
         (3.0, LoadTier.RED),
     ],
 )
 def test_load_tier_boundaries(ratio: float, tier: LoadTier) -> None:
     assert load_tier(ratio) is tier
+
+
+def test_map_colour_is_the_alert_tier_of_the_given_percent() -> None:
+    """Red on the map exactly when tourplan.flow.tier (the alerts' tier) says red."""
+    from tourplan.flow import TIERS
+    from tourplan.flow import tier as flow_tier
+
+    pct = [79, 80, 89, 90, 100, 101, 143]
+    site = FlowSite(MUSEUM, 1000, [p * 10 + 5 for p in pct], pct=pct)
+    assert [TIERS[int(t)] for t in site.tiers()] == [flow_tier(p) for p in pct]
+    html_text = render_html(render_flow_map([site], slot_minutes=15, day_start=600))
+    assert '"tiers": "0112233"' in html_text or '"tiers":"0112233"' in html_text
+    with pytest.raises(DataValidationError, match="pct"):
+        FlowSite(MUSEUM, 1000, [1.0, 2.0], pct=[1])
 
 
 def test_occupancy_chart_svg() -> None:

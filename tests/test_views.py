@@ -206,8 +206,11 @@ def test_flow_view_from_result_and_from_saved_form(flow_result: Any, bundled_sit
     for s in view.sites:
         i = flow_result.index(s.site.id)
         assert s.occupancy == pytest.approx(flow_result.occupancy[i], abs=0.5)  # whole people in to_dict()
-        assert s.peak == max(s.occupancy)
+        # the peak is of the people at the site (inside plus queueing), the figure the alerts take
+        assert s.load == tuple(int(x) for x in flow_result.load[i])
+        assert s.peak == max(s.load) >= max(s.occupancy) - 0.5
         assert s.ratio == pytest.approx(s.peak / max(s.site.capacity_instant, 1))
+        assert max(s.pct) == 100 * s.peak // max(s.capacity_instant, 1)
     slot_alerts = [a for a in view.alerts if isinstance(a, views.SlotAlert)]
     assert [(a.site_id, a.level) for a in slot_alerts] == [(a.site_id, a.level) for a in flow_result.alerts]
     first_slot = next(
@@ -218,6 +221,45 @@ def test_flow_view_from_result_and_from_saved_form(flow_result: Any, bundled_sit
     assert view.busiest[0].ratio == max(s.ratio for s in view.sites)
 
 
+def test_flow_view_episodes_and_busiest_follow_the_result(flow_result: Any, bundled_sites: Any) -> None:
+    data = _saved(flow_result)
+    view = views.flow_view(data, bundled_sites)
+    expected = [(e["site_id"], e["start"], e["level"]) for e in data["episodes"] + data["area_episodes"]]
+    assert sorted((e.site_id, e.start, e.level) for e in view.episodes) == sorted(expected)
+    scores = [e.score for e in view.episodes]
+    assert scores == sorted(scores, reverse=True)  # severity x duration, worst first
+    assert [b.peak_pct for b in view.ranked] == [b["peak_pct"] for b in data["busiest"]]
+    assert view.entries and set(view.entries) == set(data["entries"])
+    assert view.timezone == "Asia/Shanghai"
+    assert view.measures == {} and view.comparison is None  # no measures in this run
+    top = view.site(None)
+    assert top is not None
+    if view.episodes:
+        assert top.site.id == next(e.site_id for e in view.episodes if e.site_id in {s.site.id for s in view.sites})
+    assert view.site(view.sites[-1].site.id) is view.sites[-1]
+
+
+def test_flow_view_of_a_hot_day_ranks_by_severity_and_duration(bundled_sites: Any) -> None:
+    def ep(site: str, level: str, start: str, end: str, minutes: int, pct: int, score: int) -> dict[str, Any]:
+        return {"site_id": site, "scope": "site", "level": level, "start": start, "end": end,
+                "duration_minutes": minutes, "peak_pct": pct, "peak": pct * 10, "peak_at": start,
+                "capacity_instant": 1000, "max_queue": 40, "score": score}  # fmt: skip
+
+    data = {
+        "slot_minutes": 15, "day_start": "08:00", "sites": {}, "alerts": [], "daily_alerts": [],
+        "episodes": [ep("jiaozuo_museum", "orange", "09:00", "10:00", 60, 95, 120),
+                     ep("jiaozuo_museum", "red", "10:15", "14:30", 255, 143, 765)],
+        "area_episodes": [ep("yuntai_mountain", "yellow", "11:00", "12:00", 60, 85, 60)],
+        "measures": {"active": True, "shifted": 12, "turned_away": 3},
+    }  # fmt: skip
+    view = views.flow_view(data, bundled_sites)
+    assert [(e.site_id, e.level, e.peak_pct) for e in view.episodes] == [
+        ("jiaozuo_museum", "red", 143), ("jiaozuo_museum", "orange", 95), ("yuntai_mountain", "yellow", 85)
+    ]
+    assert view.episodes[0].name("zh") == "焦作市博物馆" and view.episodes[0].name("en") == "Jiaozuo Museum"
+    assert view.measures["shifted"] == 12
+
+
 def test_flow_map_draws_every_site_of_the_view(flow_result: Any, bundled_sites: Any) -> None:
     view = views.flow_view(flow_result, bundled_sites)
     page = render_html(views.flow_map(view, lang="en"))
@@ -226,6 +268,24 @@ def test_flow_map_draws_every_site_of_the_view(flow_result: Any, bundled_sites: 
     drawn = json.loads(data.group(1))
     assert len(drawn["sites"]) == len(view.sites)
     assert len(drawn["times"]) == len(view.sites[0].occupancy)
+
+
+def test_map_is_red_exactly_where_an_alert_is_red(bundled_sites: Any, bundled_graph: Any) -> None:
+    scenario = Scenario.from_dict({"date": "2026-10-03", "visitors": 20000, **helpers.FAST_SIMULATION})
+    data = _saved(simulate(scenario, bundled_sites, bundled_graph, seed=5))
+    view = views.flow_view(data, bundled_sites)
+    page = render_html(views.flow_map(view, lang="zh"))
+    drawn = json.loads(re.search(r"var d = (\{.*?\});\n", page, re.S).group(1))  # type: ignore[union-attr]
+    levels = ("normal", "yellow", "orange", "red")
+    on_map = {
+        (s.site.id, view.slot_time(j), levels[int(c)])
+        for s, d in zip(view.sites, drawn["sites"], strict=True)
+        for j, c in enumerate(d["tiers"])
+        if c != "0"
+    }
+    alerted = {(a["site_id"], a["slot_start"], a["level"]) for a in data["alerts"] if a["site_id"] in data["sites"]}
+    assert any(level == "red" for _s, _t, level in alerted)  # the day is hot enough to test it
+    assert on_map == alerted
 
 
 def test_flow_form_is_checked(bundled_sites: Any) -> None:

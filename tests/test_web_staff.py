@@ -335,6 +335,109 @@ def test_flow_alerts_speak_the_page_language(app: Any) -> None:
     assert zh == ["焦作市博物馆：4,100 人次，超过日最大承载量 C1 3,600", "10:15 焦作市博物馆：橙色预警（C0 的 95%），排队 12.5 人"]
 
 
+def _wait_for_run(staff: Any, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        body = staff.get(f"/api/v1/simulations/{run_id}").get_json()
+        if body["status"] in ("done", "failed"):
+            assert body["status"] == "done", body
+            return dict(body)
+        time.sleep(0.3)
+    raise AssertionError("the simulation did not finish")
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+@pytest.fixture(scope="module")
+def measured_run(app: Any) -> str:
+    c = app.test_client()
+    c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
+    r = c.post("/staff/flow", data={
+        "date": "2026-10-03", "visitors": "20000", "timed_entry": "y",
+        "daily_caps-0-site": "jiaozuo_museum", "daily_caps-0-number": "100", "group_shift_minutes": "30",
+    })  # fmt: skip
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    run_id = str(r.headers["Location"].rsplit("/", 1)[1])
+    _wait_for_run(c, run_id)
+    return run_id
+
+
+def test_flow_form_sends_measures_as_fields(staff: Any, app: Any, measured_run: str) -> None:
+    page = staff.get("/staff/flow?lang=zh").get_data(as_text=True)
+    for name in ("timed_entry", "quotas-0-site", "quotas-2-number", "daily_caps-0-site", "group_shift_minutes"):
+        assert f'name="{name}"' in page
+    assert "分时预约" in page and "错峰" in page
+    from tourplan.web.services.data import get_store
+
+    with app.app_context():
+        run = get_store().get_run(measured_run)
+    assert run is not None
+    assert run.scenario["measures"] == {
+        "timed_entry": True, "daily_caps": {"jiaozuo_museum": 100}, "group_shift_minutes": 30
+    }
+    # half a row is refused in the page's language, and nothing is queued
+    r = staff.post("/staff/flow?lang=zh", data={"date": "2026-10-03", "quotas-1-site": "jiaozuo_museum"})
+    assert r.status_code == 400
+    assert "请同时填写景点和数量" in r.get_data(as_text=True)
+
+
+def test_flow_run_page_ranks_episodes_and_compares_measures(staff: Any, app: Any, measured_run: str) -> None:
+    result = _wait_for_run(staff, measured_run)["result"]
+    page = staff.get(f"/staff/flow/{measured_run}?lang=zh").get_data(as_text=True)
+    listed = re.search(r'<section id="episodes">(.*?)</section>', page, re.S).group(1)  # type: ignore[union-attr]
+    items = re.findall(r'<li class="episode level-(\w+)">(.*?)</li>', listed, re.S)
+    every = result["episodes"] + result["area_episodes"]
+    assert len(items) == min(30, len(every)) > 0
+    scores = sorted((e["score"] for e in every), reverse=True)
+    first = _text(items[0][1])
+    top = next(e for e in every if e["score"] == scores[0])
+    assert re.search(r"\d{2}:\d{2}–\d{2}:\d{2} (超载|接近饱和|拥挤)，峰值 \d+ %", first), first
+    assert {"red": "红色预警", "orange": "橙色预警", "yellow": "黄色预警"}[items[0][0]] in first
+    assert f"{top['start']}–{top['end']}" in first and f"峰值 {top['peak_pct']} %" in first
+    assert not re.search(r"\d\.\d+ ?人", _text("".join(i[1] for i in items)))  # whole people only
+    # charts: the top episode's site by default, another by ?site=
+    assert page.count('<svg class="chart"') == 4
+    assert "全天人数与承载量" in page and "各入口到达人数" in page
+    assert top["site_id"] != "jiaozuo_museum" and "jiaozuo_museum" in result["sites"]
+    picked = staff.get(f"/staff/flow/{measured_run}?lang=en&site=jiaozuo_museum").get_data(as_text=True)
+    assert "Jiaozuo Museum: people against capacity over the day" in picked
+    assert '<option value="jiaozuo_museum" selected>' in picked
+    # the measures' counts and the side-by-side comparison
+    m = result["measures"]
+    assert m["active"] and m["quota_sites"] > 0
+    section = _text(re.search(r'<section id="measures">(.*?)</section>', page, re.S).group(1))
+    assert f"顺延到后续时段的游览 {m['shifted']:,}" in section
+    assert f"被劝返的游客 {m['turned_away']:,}" in section
+    cmp = result["comparison"]
+    table = _text(re.search(r'<section id="comparison">(.*?)</section>', page, re.S).group(1))
+    assert "原计划" in table and "采取措施后" in table
+    planned, measured = cmp["planned"], cmp["measured"]
+    assert f"最长排队（人） {planned['max_queue']:,} {measured['max_queue']:,}" in table
+    assert measured["alerts"]["red"] <= planned["alerts"]["red"]
+    # each planned episode with the tier the measures leave of it
+    compared = re.search(r'<section id="comparison">(.*?)</section>', page, re.S).group(1)  # type: ignore[union-attr]
+    after = re.findall(r"(\d{2}:\d{2}–\d{2}:\d{2}) [^→<]*→\s*<span class=\"tier tier-(\w+)\">", compared)
+    worst = max(cmp["episodes"], key=lambda e: (e["score"], e["peak_pct"]))
+    assert after[0] == (f"{worst['start']}–{worst['end']}", worst["after"])
+    assert len(after) == min(15, len(cmp["episodes"]))
+    assert "北京时间" in page
+
+
+def test_episode_text_in_both_languages(app: Any) -> None:
+    from tourplan import views
+    from tourplan.web.services import simulations
+
+    with app.test_request_context("/?lang=en"):
+        sites = simulations.site_data().sites
+        e = views.FlowEpisode("jiaozuo_museum", sites.get("jiaozuo_museum"), "site", "red", "10:15", "14:30",
+                              255, 1430, 143, "12:00", 1000, 88, 765)  # fmt: skip
+        assert simulations.episode_text(e, "en") == "Jiaozuo Museum 10:15–14:30 over capacity, peak 143 %"
+    with app.test_request_context("/?lang=zh"):
+        assert simulations.episode_text(e, "zh") == "焦作市博物馆 10:15–14:30 超载，峰值 143 %"
+
+
 def test_bad_flow_form(staff: Any) -> None:
     r = staff.post("/staff/flow", data={"date": "2026-05-12", "extra": '{"weather": "snow"}'})
     assert r.status_code == 400

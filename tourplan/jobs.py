@@ -85,15 +85,29 @@ class SimulationJob:
     budget: Budget | None = None
 
     def work(self, progress: Callable[[float], None]) -> dict[str, Any]:
-        """Simulate (under :attr:`budget` when given); the result's ``to_dict()``."""
-        from tourplan.flow import simulate
+        """Simulate (under :attr:`budget` when given); the result's ``to_dict()``.
+
+        With countermeasures, the same day is also simulated without them and
+        the two are compared (``comparison``: :func:`tourplan.flow.compare`).
+        """
+        from contextlib import nullcontext
+
         from tourplan.limits import budget
 
-        if self.budget is None:
-            return simulate(self.scenario, self.sites, self.graph, seed=self.seed, progress=progress).to_dict()
-        with budget(self.budget):
-            result = simulate(self.scenario, self.sites, self.graph, seed=self.seed, progress=progress)
-        return result.to_dict()
+        with budget(self.budget) if self.budget is not None else nullcontext():
+            return self._simulate(progress)
+
+    def _simulate(self, progress: Callable[[float], None]) -> dict[str, Any]:
+        from dataclasses import replace
+
+        from tourplan.flow import Measures, compare, simulate
+
+        result = simulate(self.scenario, self.sites, self.graph, seed=self.seed, progress=progress)
+        data = result.to_dict()
+        if self.scenario.measures.active:
+            planned = simulate(replace(self.scenario, measures=Measures()), self.sites, self.graph, seed=self.seed)
+            data["comparison"] = compare(planned, result).to_dict()
+        return data
 
 
 @dataclass(frozen=True)

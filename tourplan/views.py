@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CROWD_TIERS",
     "FLOW_TOTALS",
+    "BusiestSite",
     "DailyAlert",
+    "FlowEpisode",
     "FlowSiteView",
     "FlowView",
     "SlotAlert",
@@ -478,18 +480,35 @@ def study_map(plan: StudyTourPlan | Mapping[str, Any], **options: Any) -> Any:
 # --------------------------------------------------------------------------- visitor flow
 
 #: Keys of a flow result shown as its totals, in this order.
-FLOW_TOTALS = ("date", "day_type", "visitors", "finished", "inside_at_end", "seed")
+FLOW_TOTALS = ("date", "day_type", "visitors", "finished", "inside_at_end", "turned_away", "seed")
+
+
+def _ints(row: Mapping[str, Any], key: str) -> tuple[int, ...]:
+    return tuple(round(float(x)) for x in row.get(key, ()))
 
 
 @dataclass(frozen=True)
 class FlowSiteView:
-    """One site's mean occupancy over the simulated day, and its peak against the site's C0."""
+    """One site's day: mean occupancy, people at it (inside plus queueing) against its C0, queue and wait.
+
+    ``load`` and ``pct`` (whole percent of C0, not capped) are what the
+    warning tiers and the map colours are taken of; older saved results
+    without them fall back to the occupancy.
+    """
 
     site: Site
     occupancy: tuple[float, ...]
     peak: float
     peak_slot: int
     ratio: float
+    load: tuple[int, ...] = ()
+    pct: tuple[int, ...] = ()
+    queue: tuple[int, ...] = ()
+    mean_wait: tuple[float, ...] = ()
+    arrivals: tuple[int, ...] = ()
+    capacity_instant: int = 0
+    shifted: int = 0
+    refused: int = 0
 
 
 @dataclass(frozen=True)
@@ -515,19 +534,74 @@ class DailyAlert:
 
 
 @dataclass(frozen=True)
+class FlowEpisode:
+    """Consecutive alert slots of one site or parent area (times are China Standard Time, ``HH:MM``)."""
+
+    site_id: str
+    site: Site | None
+    scope: str
+    level: str
+    start: str
+    end: str
+    duration_minutes: int
+    peak: int
+    peak_pct: int
+    peak_at: str
+    capacity_instant: int
+    max_queue: int
+    score: int
+
+    def name(self, lang: str) -> str:
+        """The site's name in ``lang`` (its id when the table lacks it)."""
+        return self.site.label(lang) if self.site is not None else self.site_id
+
+
+@dataclass(frozen=True)
+class BusiestSite:
+    """A site's highest share of its C0 over the day (inside plus queueing, not capped at 100 %)."""
+
+    site_id: str
+    site: Site | None
+    peak: int
+    peak_pct: int
+    at: str
+    capacity_instant: int
+    level: str
+
+    def name(self, lang: str) -> str:
+        """The site's name in ``lang`` (its id when the table lacks it)."""
+        return self.site.label(lang) if self.site is not None else self.site_id
+
+
+@dataclass(frozen=True)
 class FlowView:
     """A simulation result for pages, CSV and maps.
 
     Attributes
     ----------
     slot_minutes, day_start
-        Slot length and the start of the first slot (minutes after midnight).
+        Slot length and the start of the first slot (minutes after midnight, China Standard Time).
     sites
         The sites of the result found in the site table, with occupancy.
     alerts
         Daily-capacity alerts first, then slot alerts in time order.
     totals
         The result's :data:`FLOW_TOTALS` it has.
+    episodes
+        Site and parent-area episodes, most severe (severity x duration) first.
+    ranked
+        The result's busiest sites by share of C0 (uncapped).
+    entries
+        Visitors starting their day per entry point and slot.
+    measures
+        What the countermeasures did (``MeasureOutcome.to_dict()``), empty without them.
+    comparison
+        The same day without measures side by side (``Comparison.to_dict()``), when the run had measures.
+    compared
+        The episodes of the day without measures, each with the tier and
+        whole percent the measured run reaches at that site then, most severe first.
+    timezone
+        The zone of every clock time (Asia/Shanghai).
     """
 
     slot_minutes: int
@@ -535,10 +609,17 @@ class FlowView:
     sites: tuple[FlowSiteView, ...]
     alerts: tuple[DailyAlert | SlotAlert, ...]
     totals: Mapping[str, Any] = field(default_factory=dict)
+    episodes: tuple[FlowEpisode, ...] = ()
+    ranked: tuple[BusiestSite, ...] = ()
+    entries: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    measures: Mapping[str, Any] = field(default_factory=dict)
+    comparison: Mapping[str, Any] | None = None
+    compared: tuple[tuple[FlowEpisode, str, int], ...] = ()
+    timezone: str = "Asia/Shanghai"
 
     def slot_time(self, i: int) -> str:
         """Clock time of slot ``i``."""
-        m = self.day_start + i * self.slot_minutes
+        m = (self.day_start + i * self.slot_minutes) % (24 * 60)
         return f"{m // 60:02d}:{m % 60:02d}"
 
     @property
@@ -546,17 +627,67 @@ class FlowView:
         """Sites by peak load ratio, highest first."""
         return sorted(self.sites, key=lambda s: -s.ratio)
 
+    def site(self, site_id: str | None) -> FlowSiteView | None:
+        """The row of ``site_id``; else the top episode's site; else the busiest site (None without sites)."""
+        rows = {s.site.id: s for s in self.sites}
+        if site_id in rows:
+            return rows[str(site_id)]
+        for e in self.episodes:
+            if e.site_id in rows:
+                return rows[e.site_id]
+        return self.busiest[0] if self.sites else None
+
+
+def _site_row(site: Site, row: Mapping[str, Any]) -> FlowSiteView | None:
+    series = tuple(float(x) for x in row["occupancy"])
+    if not series:
+        return None
+    c0 = int(row.get("capacity_instant", site.capacity_instant) or 0)
+    load = _ints(row, "load") or tuple(round(x) for x in series)
+    pct = _ints(row, "pct") or tuple(100 * x // c0 if c0 > 0 else 0 for x in load)
+    peak_slot = max(range(len(load)), key=load.__getitem__)
+    return FlowSiteView(
+        site,
+        series,
+        float(load[peak_slot]),
+        peak_slot,
+        load[peak_slot] / max(c0, 1),
+        load=load,
+        pct=pct,
+        queue=_ints(row, "queue"),
+        mean_wait=tuple(float(x) for x in row.get("mean_wait", ())),
+        arrivals=_ints(row, "arrivals"),
+        capacity_instant=c0,
+        shifted=int(row.get("shifted", 0)),
+        refused=int(row.get("refused", 0)),
+    )
+
+
+def _episode(e: Mapping[str, Any], sites: SiteTable) -> FlowEpisode:
+    return FlowEpisode(
+        str(e["site_id"]), sites.get(str(e["site_id"])), str(e.get("scope", "site")), str(e["level"]),
+        str(e["start"]), str(e["end"]), int(e["duration_minutes"]), int(e["peak"]), int(e["peak_pct"]),
+        str(e["peak_at"]), int(e["capacity_instant"]), int(e["max_queue"]), int(e["score"]),
+    )  # fmt: skip
+
+
+def _episodes(data: Mapping[str, Any], sites: SiteTable) -> tuple[FlowEpisode, ...]:
+    eps = [_episode(e, sites) for key in ("episodes", "area_episodes") for e in data.get(key, ())]
+    return tuple(sorted(eps, key=lambda e: (-e.score, -e.peak_pct, e.start, e.site_id, e.scope)))
+
+
+def _compared(comparison: Mapping[str, Any] | None, sites: SiteTable) -> tuple[tuple[FlowEpisode, str, int], ...]:
+    rows = [(_episode(e, sites), str(e["after"]), int(e["after_pct"])) for e in (comparison or {}).get("episodes", ())]
+    return tuple(sorted(rows, key=lambda r: (-r[0].score, -r[0].peak_pct, r[0].start, r[0].site_id)))
+
 
 def _flow_view(data: Mapping[str, Any], sites: SiteTable) -> FlowView:
     rows = []
     for sid, row in data["sites"].items():
         site = sites.get(str(sid))
-        series = tuple(float(x) for x in row["occupancy"])
-        if site is None or not series:
-            continue
-        peak_slot = max(range(len(series)), key=series.__getitem__)
-        peak = series[peak_slot]
-        rows.append(FlowSiteView(site, series, peak, peak_slot, peak / max(site.capacity_instant, 1)))
+        v = _site_row(site, row) if site is not None else None
+        if v is not None:
+            rows.append(v)
     daily: list[DailyAlert | SlotAlert] = [
         DailyAlert(
             str(a["site_id"]), sites.get(str(a["site_id"])), int(a["visits"]), int(a["capacity_daily"])
@@ -578,12 +709,27 @@ def _flow_view(data: Mapping[str, Any], sites: SiteTable) -> FlowView:
     if slot_minutes < 1:
         msg = f"slot_minutes must be at least 1, got {slot_minutes}"
         raise ValueError(msg)
+    ranked = tuple(
+        BusiestSite(
+            str(b["site_id"]), sites.get(str(b["site_id"])), int(b["peak"]), int(b["peak_pct"]), str(b["at"]),
+            int(b["capacity_instant"]), str(b["level"]),
+        )  # fmt: skip
+        for b in data.get("busiest", ())
+    )
+    measures = data.get("measures") or {}
     return FlowView(
         slot_minutes=slot_minutes,
         day_start=_clock(data["day_start"]),
         sites=tuple(rows),
         alerts=(*daily, *slots),
         totals={k: data[k] for k in FLOW_TOTALS if k in data},
+        episodes=_episodes(data, sites),
+        ranked=ranked,
+        entries={str(k): tuple(int(x) for x in v) for k, v in (data.get("entries") or {}).items()},
+        measures=dict(measures) if measures.get("active") else {},
+        comparison=data.get("comparison"),
+        compared=_compared(data.get("comparison"), sites),
+        timezone=str(data.get("timezone", "Asia/Shanghai")),
     )
 
 
@@ -593,7 +739,8 @@ def flow_view(result: FlowResult | Mapping[str, Any], sites: SiteTable) -> FlowV
     Parameters
     ----------
     result
-        A :class:`~tourplan.flow.FlowResult` or its ``to_dict()`` form.
+        A :class:`~tourplan.flow.FlowResult` or its ``to_dict()`` form
+        (a saved run may add ``comparison``, a ``Comparison.to_dict()``).
     sites
         The site table; sites of the result it does not have are left out.
 
@@ -606,10 +753,17 @@ def flow_view(result: FlowResult | Mapping[str, Any], sites: SiteTable) -> FlowV
 
 
 def flow_sites(view: FlowView) -> list[maps.FlowSite]:
-    """The map view-models of a flow view's sites (cut to the shortest day among them)."""
-    n = min((len(s.occupancy) for s in view.sites), default=0)
+    """The map view-models of a flow view's sites (cut to the shortest day among them).
+
+    Each site carries the people at it (inside plus queueing) and their
+    whole percent of C0 per slot, so the map colours it by the same tier
+    as its alerts.
+    """
+    n = min((len(s.load) for s in view.sites), default=0)
     return [
-        maps.FlowSite(site_point(s.site), max(s.site.capacity_instant, 1), s.occupancy[:n])
+        maps.FlowSite(
+            site_point(s.site), max(s.capacity_instant or s.site.capacity_instant, 1), s.load[:n], pct=s.pct[:n]
+        )
         for s in view.sites
     ]
 

@@ -60,11 +60,17 @@ class FlowSite:
     occupancy
         Visitors present in each time slot (stored as a tuple of floats);
         slot length and day start are arguments of :func:`render_flow_map`.
+    pct
+        Optional whole percent of C0 per slot, as the flow alerts take it
+        (``tourplan.flow.pct_of``); when given, the marker's colour is
+        ``tourplan.flow.tier`` of it, so a site is red exactly when its alert
+        is red.  Otherwise the percent is taken of :attr:`occupancy`.
     """
 
     point: MapPoint
     capacity_instant: float
     occupancy: Sequence[float] = field(default_factory=tuple)
+    pct: Sequence[int] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         where = f"FlowSite {self.point.name_zh or self.point.name_en!r}"
@@ -77,13 +83,29 @@ class FlowSite:
         bad = [x for x in occ if not (math.isfinite(x) and x >= 0)]
         if bad:
             problems.append(_problem(where, "occupancy", bad[0], "finite visitor counts >= 0"))
+        pct = tuple(int(x) for x in self.pct)
+        if pct and len(pct) != len(occ):
+            problems.append(_problem(where, "pct", len(pct), f"one percent per slot ({len(occ)})"))
         if problems:
             raise DataValidationError(problems)
         object.__setattr__(self, "occupancy", occ)
+        object.__setattr__(self, "pct", pct)
 
     def ratios(self) -> tuple[float, ...]:
         """Return occupancy divided by :attr:`capacity_instant`, slot by slot."""
         return tuple(x / self.capacity_instant for x in self.occupancy)
+
+    def percents(self) -> tuple[int, ...]:
+        """Whole percent of C0 per slot: :attr:`pct` when given, else occupancy over C0 rounded down."""
+        if self.pct:
+            return tuple(self.pct)
+        return tuple(math.floor(100.0 * x / self.capacity_instant + 1e-7) for x in self.occupancy)
+
+    def tiers(self) -> tuple[LoadTier, ...]:
+        """Warning tier per slot, by the flow alerts' own :func:`tourplan.flow.tier` of :meth:`percents`."""
+        from tourplan.flow.alerts import TIERS, tier
+
+        return tuple(LoadTier(TIERS.index(tier(p))) for p in self.percents())
 
 
 class LoadTier(IntEnum):
@@ -119,19 +141,21 @@ def load_tier(ratio: float) -> LoadTier:
     Returns
     -------
     LoadTier
-        GREEN below 0.8, YELLOW from 0.8 below 0.9, ORANGE from 0.9 up to and
-        including 1.0, RED above 1.0.
+        GREEN below 80 %, YELLOW from 80 % below 90 %, ORANGE from 90 % up to
+        and including 100 %, RED above 100 %, of the whole percent rounded
+        down (as the flow alerts take it, so 100.5 % is still orange).
 
     Examples
     --------
-    >>> [load_tier(r).name for r in (0.79, 0.8, 0.9, 1.0, 1.01)]
-    ['GREEN', 'YELLOW', 'ORANGE', 'ORANGE', 'RED']
+    >>> [load_tier(r).name for r in (0.79, 0.8, 0.9, 1.0, 1.005, 1.01)]
+    ['GREEN', 'YELLOW', 'ORANGE', 'ORANGE', 'ORANGE', 'RED']
     """
-    if ratio > 1.0:
+    pct = math.floor(100.0 * ratio + 1e-7)  # the whole percent the flow alerts take (tourplan.flow.pct_of)
+    if pct > 100:
         return LoadTier.RED
-    if ratio >= 0.9:
+    if pct >= 90:
         return LoadTier.ORANGE
-    if ratio >= 0.8:
+    if pct >= 80:
         return LoadTier.YELLOW
     return LoadTier.GREEN
 
@@ -277,7 +301,7 @@ def _flow_popup(site: FlowSite, slot_minutes: int, day_start: int, lang: Lang) -
     t = _TEXT[lang]
     occ = site.occupancy
     peak_i = max(range(len(occ)), key=occ.__getitem__)
-    peak_pct = round(100 * occ[peak_i] / site.capacity_instant)
+    peak_pct = site.percents()[peak_i]
     chart = occupancy_chart_svg(occ, site.capacity_instant, slot_minutes=slot_minutes, day_start=day_start)
     body = (
         f"<div>{_e(t['capacity'])}: {site.capacity_instant:,.0f} {_e(t['visitors'])}</div>"
@@ -370,7 +394,6 @@ def render_flow_map(
     site_data = []
     for s in sites:
         lat, lon = project(s.point.lat, s.point.lon)
-        ratios = s.ratios()
         site_data.append(
             {
                 "lat": round(lat, 6),
@@ -378,8 +401,8 @@ def render_flow_map(
                 "r": round(6 + 10 * math.sqrt(s.capacity_instant / max_cap), 1),
                 "name": _e(s.point.name(lang)),
                 "popup": _flow_popup(s, slot_minutes, day_start, lang),
-                "tiers": "".join(str(int(load_tier(r))) for r in ratios),
-                "pct": [round(100 * r) for r in ratios],
+                "tiers": "".join(str(int(t)) for t in s.tiers()),
+                "pct": list(s.percents()),
             }
         )
     data = {

@@ -18,7 +18,10 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired  # type: ignore[
 from wtforms import (  # type: ignore[import-untyped, unused-ignore]
     BooleanField,
     DateField,
+    FieldList,
     FloatField,
+    Form,
+    FormField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -329,8 +332,27 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
 _DAY_TYPE_CHOICES: dict[str, Any] = {"": _l("From the date"), **DAY_TYPE_LABELS}
 
 
+class SiteNumberForm(Form):  # type: ignore[misc]
+    """One row of a per-site measure: a site and a whole number (both empty: no row)."""
+
+    site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
+    number = IntegerField(_l("Number"), validators=[Optional(), NumberRange(0, 1_000_000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields, then that the row has both a site and a number, or neither."""
+        ok = bool(super().validate(extra_validators))
+        if ok and bool(self.site.data) != (self.number.data is not None):
+            self.number.errors = [*self.number.errors, _l("Give both a site and a number, or leave the row empty.")]
+            ok = False
+        return ok
+
+
+#: Empty rows offered for per-site quotas and daily caps on the flow form.
+MEASURE_ROWS = 3
+
+
 class FlowForm(FlaskForm):  # type: ignore[misc]
-    """Start a visitor-flow simulation."""
+    """Start a visitor-flow simulation, with countermeasures (timed entry, quotas, daily caps, 错峰)."""
 
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
     day_type = SelectField(
@@ -340,9 +362,36 @@ class FlowForm(FlaskForm):  # type: ignore[misc]
         _l("Visitors that day (empty: typical for the kind of day)"),
         validators=[Optional(), NumberRange(0, 2_000_000)],
     )
+    timed_entry = BooleanField(_l("Timed entry at every site (quota per slot from its capacity C0)"))
+    quotas = FieldList(FormField(SiteNumberForm), label=_l("Entry quota per slot"), min_entries=MEASURE_ROWS)
+    daily_caps = FieldList(
+        FormField(SiteNumberForm), label=_l("Daily cap (admissions a day)"), min_entries=MEASURE_ROWS
+    )
+    group_shift_minutes = IntegerField(
+        _l("Move school groups' start (minutes, negative: earlier)"),
+        validators=[Optional(), NumberRange(-240, 240)],
+    )
     extra = TextAreaField(
         _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
     )
+
+    def set_sites(self, choices: list[tuple[str, str]]) -> None:
+        """Offer ``choices`` (id, name) in every quota and cap row, after an empty choice."""
+        for row in (*self.quotas, *self.daily_caps):
+            row.form.site.choices = [("", "—"), *choices]
+
+    def measures(self) -> dict[str, Any]:
+        """The countermeasures as ``flow.Measures.from_dict`` reads them (empty when none is set)."""
+        out: dict[str, Any] = {}
+        if self.timed_entry.data:
+            out["timed_entry"] = True
+        for name in ("quotas", "daily_caps"):
+            rows = {r.form.site.data: int(r.form.number.data) for r in getattr(self, name) if r.form.site.data}
+            if rows:
+                out[name] = rows
+        if self.group_shift_minutes.data:
+            out["group_shift_minutes"] = int(self.group_shift_minutes.data)
+        return out
 
     def to_values(self) -> dict[str, Any]:
         """Scenario values for ``flow.Scenario.from_dict``."""
@@ -353,6 +402,9 @@ class FlowForm(FlaskForm):  # type: ignore[misc]
             values["visitors"] = int(self.visitors.data)
         if (self.extra.data or "").strip():
             values.update(json.loads(self.extra.data))
+        measures = self.measures()
+        if measures:
+            values["measures"] = {**values.get("measures", {}), **measures}
         return values
 
 

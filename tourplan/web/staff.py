@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import export
+from tourplan import export, views
 from tourplan.errors import (
     DataValidationError,
     InfeasibleRequestError,
@@ -32,6 +32,7 @@ from tourplan.web.security import csp_nonce
 from tourplan.web.services import planning, simulations, upload
 from tourplan.web.services.data import get_store, has_module, optional_module, site_data
 from tourplan.web.sessions import end_sessions, staff_user
+from tourplan.web.sitedata import CST
 from tourplan.web.urls import external_url, safe_redirect
 
 if TYPE_CHECKING:
@@ -216,8 +217,9 @@ def study_csv(plan_id: str) -> ResponseReturnValue:
 @bp.route("/flow", methods=["GET", "POST"])
 @staff_required
 def flow() -> ResponseReturnValue:
-    """The flow dashboard: start a simulation, list recent runs."""
+    """The flow dashboard: start a simulation (with countermeasures), list recent runs."""
     form = FlowForm()
+    form.set_sites(site_choices(site_data().sites, current_lang()))
     problem = None
     if request.method == "POST":
         if form.validate():
@@ -242,16 +244,28 @@ def flow() -> ResponseReturnValue:
 @bp.get("/flow/<id:run_id>")
 @staff_required
 def flow_run(run_id: str) -> ResponseReturnValue:
-    """One run: progress while it runs, then map, busiest sites and alerts."""
+    """One run: progress while it runs, then episodes, charts, map, busiest sites and measures.
+
+    ``?site=ID`` picks the site of the charts (default: the top episode's site).
+    """
     run = get_store().get_run(run_id)
     if run is None:
         abort(404)
-    view = parts = None
+    view = parts = chosen = None
     alerts: list[str] = []
+    episodes: list[tuple[views.FlowEpisode, str]] = []
+    site_svgs: dict[str, str] = {}
+    entries_svg = None
+    lang = current_lang()
     if run.status == "done" and run.result is not None:
         view = simulations.flow_view(run.result)
-        alerts = simulations.alert_texts(view, current_lang())
-        m = simulations.render_flow_map(view, lang=current_lang())
+        alerts = simulations.alert_texts(view, lang)
+        episodes = [(e, simulations.episode_text(e, lang)) for e in view.episodes]
+        chosen = view.site(request.args.get("site"))
+        if chosen is not None:
+            site_svgs = simulations.site_charts(view, chosen, lang)
+        entries_svg = simulations.entries_chart(view, lang)
+        m = simulations.render_flow_map(view, lang=lang)
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
 
@@ -262,6 +276,15 @@ def flow_run(run_id: str) -> ResponseReturnValue:
         run=run,
         view=view,
         alerts=alerts,
+        episodes=episodes,
+        chosen=chosen,
+        chart_sites=sorted(((s.site.id, s.site.label(lang)) for s in view.sites), key=lambda x: x[1]) if view else [],
+        site_svgs=site_svgs,
+        entries_svg=entries_svg,
+        tier_colors=simulations.TIER_COLORS,
+        entry_label=simulations.entry_label,
+        episode_text=simulations.episode_text,
+        created=run.created.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
         map=parts,
         confirm=ConfirmForm(),
         embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if shown else None,

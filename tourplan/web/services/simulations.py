@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import views
+from tourplan import charts, views
 from tourplan.errors import RequestValidationError
 from tourplan.export import csv_cell
 from tourplan.web import budgets
-from tourplan.web.i18n import ALERT_LEVEL_LABELS
+from tourplan.web.i18n import ALERT_LEVEL_LABELS, ENTRY_LABELS, EPISODE_STATE_LABELS
 from tourplan.web.services.data import get_store, jsonable, map_options, optional_module, page_lang, site_data
 
 if TYPE_CHECKING:
@@ -29,7 +29,19 @@ if TYPE_CHECKING:
 
     from tourplan.store import RunRecord
 
-__all__ = ["alert_text", "alert_texts", "flow_csv", "flow_view", "render_flow_map", "start_simulation"]
+__all__ = [
+    "TIER_COLORS",
+    "alert_text",
+    "alert_texts",
+    "entries_chart",
+    "entry_label",
+    "episode_text",
+    "flow_csv",
+    "flow_view",
+    "render_flow_map",
+    "site_charts",
+    "start_simulation",
+]
 
 
 # --------------------------------------------------------------------------- runs
@@ -154,3 +166,90 @@ def render_flow_map(view: views.FlowView, *, lang: str, tiles: str | None = None
     if not view.sites:
         return None
     return views.flow_map(view, lang=page_lang(lang), **map_options(tiles))
+
+
+# --------------------------------------------------------------------------- dashboard
+
+#: Colours of the warning tiers (normal, yellow, orange, red), the flow map's own.
+TIER_COLORS: dict[str, str] = {"normal": "#2e7d32", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
+
+
+def _name(site_id: str, lang: str) -> str:
+    site = site_data().sites.get(site_id)
+    return site.label(lang) if site is not None else site_id
+
+
+def episode_text(e: views.FlowEpisode, lang: str) -> str:
+    """One episode in the page's language: "红石峡 10:15–14:30 超载，峰值 143 %"."""
+    state = EPISODE_STATE_LABELS.get(e.level, e.level)
+    name = e.name(lang)
+    if e.scope == "area":
+        name = str(_("%(site)s (whole area)", site=name))
+    return str(
+        _("%(site)s %(start)s–%(end)s %(state)s, peak %(pct)d %%", site=name, start=e.start, end=e.end,
+          state=str(state), pct=e.peak_pct)
+    )  # fmt: skip
+
+
+def entry_label(entry: str, lang: str) -> str:
+    """The name of an entry point in the page's language (a site's name when it is a site id)."""
+    if entry in ENTRY_LABELS:
+        return str(ENTRY_LABELS[entry])
+    return _name(entry, lang)
+
+
+def _tier_colors(pct: tuple[int, ...]) -> list[str]:
+    tier = optional_module("flow").tier
+    return [TIER_COLORS[tier(p)] for p in pct]
+
+
+def site_charts(view: views.FlowView, row: views.FlowSiteView, lang: str) -> dict[str, str]:
+    """Inline SVG charts of one site: people against C0 over the day, queue, and mean wait.
+
+    Bars of the occupancy chart take the colour of the alerts' tier
+    (``flow.tier`` of the slot's whole percent), so they match the episodes and the map.
+    """
+    times = [view.slot_time(j) for j in range(len(row.load))]
+    tick = max(1, 60 // view.slot_minutes)
+    name = row.site.label(lang)
+    c0 = row.capacity_instant or row.site.capacity_instant
+    occupancy = charts.svg_chart(
+        [
+            charts.Series(str(_("People at the site (inside and queueing)")), row.load, "#90a4ae", "bar",
+                          _tier_colors(row.pct)),
+            charts.Series(str(_("Inside (slot mean)")), row.occupancy, "#1565c0"),
+        ],
+        times=times, tick_every=tick, unit=str(_("people")),
+        title=str(_("%(site)s: people against capacity over the day", site=name)),
+        rules=[charts.Rule(c0, str(_("Capacity C0 %(n)s", n=format(c0, ","))), TIER_COLORS["red"]),
+               charts.Rule(0.8 * c0, "80 %", TIER_COLORS["yellow"])],
+    )  # fmt: skip
+    n = len(times)
+    queue = charts.svg_chart(
+        [charts.Series(str(_("Queueing at the gate")), (row.queue or (0,) * n)[:n], "#ef6c00", "bar")],
+        times=times, tick_every=tick, unit=str(_("people")), height=180,
+        title=str(_("%(site)s: queue at the gate", site=name)),
+    )  # fmt: skip
+    wait = charts.svg_chart(
+        [charts.Series(str(_("Mean wait of arrivals")), (row.mean_wait or (0.0,) * n)[:n], "#6a1b9a")],
+        times=times, tick_every=tick, unit=str(_("minutes")), height=180,
+        title=str(_("%(site)s: mean wait", site=name)),
+    )  # fmt: skip
+    return {"occupancy": occupancy, "queue": queue, "wait": wait}
+
+
+_ENTRY_COLORS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#c62828", "#5d4037", "#9e9d24")
+
+
+def entries_chart(view: views.FlowView, lang: str) -> str | None:
+    """Arrivals by entry point per slot (one line each), or None without entries."""
+    rows = [(k, v) for k, v in view.entries.items() if sum(v)]
+    if not rows:
+        return None
+    n = min(len(v) for _k, v in rows)
+    return charts.svg_chart(
+        [charts.Series(entry_label(k, lang), v[:n], _ENTRY_COLORS[i % len(_ENTRY_COLORS)])
+         for i, (k, v) in enumerate(rows)],
+        times=[view.slot_time(j) for j in range(n)], tick_every=max(1, 60 // view.slot_minutes),
+        unit=str(_("visitors per slot")), height=260, title=str(_("Arrivals by entry point")),
+    )  # fmt: skip
