@@ -33,7 +33,9 @@ def _trip(sites: Any, ratio: float) -> TripCrowd:
 def test_every_sight_stop_has_crowd_and_navigation(bundled_sites: Any, bundled_graph: Any) -> None:
     sites, graph = bundled_sites, bundled_graph
     crowd = _trip(sites, 0.85)
-    it = plan_itinerary(ItineraryRequest(start_date=GOLDEN, interests={"mountain": 1}), sites, graph, crowd=crowd)
+    it = plan_itinerary(
+        ItineraryRequest(start_date=GOLDEN, interests={"mountain": 1}), sites, graph, crowd=crowd
+    )
     d = it.to_dict()
     stops = [s for day in d["days"] for s in day["stops"]]
     assert stops
@@ -79,7 +81,9 @@ def _fields(req: ItineraryRequest) -> dict[str, Any]:
 def test_no_peak_warning_on_a_weekday(bundled_sites: Any, bundled_graph: Any) -> None:
     sites, graph = bundled_sites, bundled_graph
     assert day_type(WEEKDAY) == "weekday"
-    it = plan_itinerary(ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph, crowd=_trip(sites, 0.9))
+    it = plan_itinerary(
+        ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph, crowd=_trip(sites, 0.9)
+    )
     assert not any(m.code.startswith("peak_day") for m in it.messages)
 
 
@@ -129,7 +133,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_api_golden_week_plan_has_crowd_navigation_and_peak_warning(app: Any) -> None:
-    r = app.test_client().post("/api/v1/itineraries", json={"date": GOLDEN.isoformat(), "interests": {"mountain": 1}})
+    r = app.test_client().post(
+        "/api/v1/itineraries", json={"date": GOLDEN.isoformat(), "interests": {"mountain": 1}}
+    )
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     result = body.get("result", body)
@@ -138,7 +144,10 @@ def test_api_golden_week_plan_has_crowd_navigation_and_peak_warning(app: Any) ->
     for s in stops:
         assert s["navigation"]["amap"] and s["navigation"]["baidu"]
     sights = [s for s in stops if not s["lunch"]]
-    assert sights and all(s["crowd"] is not None and s["crowd"]["level"] in ("normal", "yellow", "orange", "red") for s in sights)
+    assert sights and all(
+        s["crowd"] is not None and s["crowd"]["level"] in ("normal", "yellow", "orange", "red")
+        for s in sights
+    )
     assert any(m["code"] == "peak_day" for m in result["warning_messages"])
     assert result["avoid_crowds"] is True
 
@@ -155,7 +164,9 @@ def test_api_must_see_by_name(app: Any) -> None:
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     result = body.get("result", body)
-    assert "jiaying_temple" in [s["site_id"] for d in result["days"] for s in d["stops"]] or result["unplaced"]
+    assert (
+        "jiaying_temple" in [s["site_id"] for d in result["days"] for s in d["stops"]] or result["unplaced"]
+    )
     r = c.post("/api/v1/itineraries", json={"date": "2027-03-10", "must_see": ["不存在的地方xyz"]})
     assert r.status_code in (400, 422)
     assert "must_see" in r.get_json()["errors"]

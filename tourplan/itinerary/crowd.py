@@ -147,7 +147,9 @@ def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdFor
                 except OSError:
                     pass
         # The forecast stands for every date of its day type.
-        forecast = CrowdForecast(forecast.ratio, forecast.wait, forecast.slot_minutes, forecast.day_start, None)
+        forecast = CrowdForecast(
+            forecast.ratio, forecast.wait, forecast.slot_minutes, forecast.day_start, None
+        )
         _MEMORY[key] = forecast
         return forecast
 
@@ -208,7 +210,9 @@ class TripCrowd:
         factor: FloatArray | None = None
         ones = np.ones_like(out)
         for kind, forecast in self.forecasts.items():
-            part = {k: w for k, w in route_windows.items() if k[0] < len(dates) and day_type(dates[k[0]]) == kind}
+            part = {
+                k: w for k, w in route_windows.items() if k[0] < len(dates) and day_type(dates[k[0]]) == kind
+            }
             if not part:
                 continue
             got = forecast.adjust(nodes, ones, service, part, dates)

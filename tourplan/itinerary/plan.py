@@ -22,10 +22,10 @@ from tourplan.itinerary.explain import _explain, _explain_empty
 from tourplan.itinerary.model import _build_model, _candidates, _day_credit, _Model, _visit_ascent
 from tourplan.itinerary.request import PACES, ItineraryRequest
 from tourplan.itinerary.result import DayPlan, Itinerary, Stop, TravelLeg
-from tourplan.optimize import Solution, solve
-from tourplan.optimize.polish import polish as polish_solution
 from tourplan.messages import Message, Name
 from tourplan.navigation import site_navigation
+from tourplan.optimize import Solution, solve
+from tourplan.optimize.polish import polish as polish_solution
 from tourplan.places import Place, PlaceIndex, PlaceResolutionError, resolve_place
 from tourplan.rules import (
     LUNCH_EARLIEST,
@@ -38,10 +38,9 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Sequence
 
-    from tourplan.itinerary.crowd import CrowdAt, TripCrowd
-
     from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.itinerary.crowd import CrowdAt, TripCrowd
 
 __all__ = [
     "plan_itinerary",
@@ -194,10 +193,12 @@ def _check_window(req: ItineraryRequest, sites: SiteTable) -> None:
     needed = round(min(lengths) * PACES[req.pace].visit_factor)
     span = req.day_end - req.day_start
     if span < needed:
-        raise RequestValidationError({
-            "day_end": f"{fmt_time(req.day_start)} to {fmt_time(req.day_end)} is only {span} minutes, "
-            f"too short for any visit (the shortest needs {needed})"
-        })
+        raise RequestValidationError(
+            {
+                "day_end": f"{fmt_time(req.day_start)} to {fmt_time(req.day_end)} is only {span} minutes, "
+                f"too short for any visit (the shortest needs {needed})"
+            }
+        )
 
 
 def _crowd_at(crowd: Any, site_id: str, start: float, date: dt.date) -> CrowdAt | None:
@@ -208,7 +209,11 @@ def _crowd_at(crowd: Any, site_id: str, start: float, date: dt.date) -> CrowdAt 
 
     if (trip := _trip_crowd(crowd)) is not None:
         return trip.at(site_id, start, date)
-    if isinstance(crowd, CrowdForecast) and (crowd.date is None or crowd.date == date) and site_id in crowd.ratio:
+    if (
+        isinstance(crowd, CrowdForecast)
+        and (crowd.date is None or crowd.date == date)
+        and site_id in crowd.ratio
+    ):
         pct = int(crowd.ratio_at(site_id, start) * 100 + 1e-9)
         return CrowdAt(tier(pct), pct, fmt_time(start))
     return None
@@ -385,9 +390,11 @@ def _assemble(
         unplaced[sid] = _explain(sid, req, sites, model, solution)
     for sid, why in unplaced.items():
         if sid in req.must_see or sid in req.locked:
-            site = sites[sid] if sid in sites else None
+            site = sites.get(sid)
             name = Name(site.name_zh, site.name_en) if site is not None else sid
-            notes.append((f"Must-see not placed: {why}", Message("must_see_unplaced", {"site": name, "why": why})))
+            notes.append(
+                (f"Must-see not placed: {why}", Message("must_see_unplaced", {"site": name, "why": why}))
+            )
     if not visited:
         why, too_short = _explain_empty(req, model)
         if too_short:

@@ -184,7 +184,9 @@ class ItineraryRequest:
             r.flag(name)
         start = r.values.get("start_date")
         if today is not None and isinstance(start, dt.date) and start < today:
-            r.errors["date"] = f"{start.isoformat()} is in the past (today is {today.isoformat()}); pick a later date"
+            r.errors["date"] = (
+                f"{start.isoformat()} is in the past (today is {today.isoformat()}); pick a later date"
+            )
         if data.get("interests") is not None:
             v = data["interests"]
             if isinstance(v, str):
