@@ -108,8 +108,8 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
     return best[1]
 
 
-def _explain_empty(req: ItineraryRequest, model: _Model) -> tuple[str, bool]:
-    """Why nothing fits, and whether it is because the day is too short for the quickest visit."""
+def _explain_empty(req: ItineraryRequest, model: _Model) -> str:
+    """Why nothing fits."""
     p = model.problem
     budget = req.day_end - req.day_start
     best: tuple[float, str] | None = None
@@ -132,11 +132,9 @@ def _explain_empty(req: ItineraryRequest, model: _Model) -> tuple[str, bool]:
     if best is None:
         return (
             f"No site is open within your day ({fmt_time(req.day_start)}-{fmt_time(req.day_end)}) "
-            f"on {req.start_date.isoformat()} with the chosen settings.",
-            False,
+            f"on {req.start_date.isoformat()} with the chosen settings."
         )
     return (
         f"The time budget of {budget} min ({fmt_time(req.day_start)}-{fmt_time(req.day_end)}) is too short to "
-        f"visit anything: the quickest possible visit, {best[1]}, needs {best[0]:.0f} min.",
-        budget < best[0],
+        f"visit anything: the quickest possible visit, {best[1]}, needs {best[0]:.0f} min."
     )

@@ -168,8 +168,10 @@ def _resolve(text: str, sites: SiteTable, geocoder: Any, field: str) -> Place:
         pass
     try:
         s = place_index(sites).resolve(text, field=field)
-    except PlaceResolutionError:
+    except PlaceResolutionError as exc:
         if geocoder is None:
+            # the first words as before ("could not find"), then the closest matches
+            exc.args = (f"{field}: could not find {text!r}. {exc.message.render('en')}",)
             raise
         return resolve_place(text, sites, geocoder=geocoder, field_name=field)
     return Place(s.id, s.name, s.lat, s.lon, s.id)
@@ -396,10 +398,8 @@ def _assemble(
                 (f"Must-see not placed: {why}", Message("must_see_unplaced", {"site": name, "why": why}))
             )
     if not visited:
-        why, too_short = _explain_empty(req, model)
-        if too_short:
-            raise RequestValidationError({"day_end": why})
-        raise InfeasibleRequestError(why)
+        # (a day shorter than any visit was refused on day_end up front; here travel makes it too short)
+        raise InfeasibleRequestError(_explain_empty(req, model))
     if req.ticket_budget is not None and tickets > req.ticket_budget + 1e-9:
         _note(notes, "tickets_over_budget", price=round(tickets), budget=round(req.ticket_budget))
     trip_crowd = _trip_crowd(crowd)

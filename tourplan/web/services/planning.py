@@ -19,6 +19,7 @@ from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.itinerary.plan import place_index
+from tourplan.places import PlaceResolutionError
 from tourplan.web.services.data import (
     SiteData,
     get_store,
@@ -97,7 +98,10 @@ def _must_see_ids(req: ItineraryRequest, sd: SiteData) -> ItineraryRequest:
     if all(s in sd.sites for s in req.must_see):
         return req
     index = place_index(sd.sites)
-    ids = tuple(s if s in sd.sites else index.resolve(s, field="must_see").id for s in req.must_see)
+    try:
+        ids = tuple(s if s in sd.sites else index.resolve(s, field="must_see").id for s in req.must_see)
+    except PlaceResolutionError as exc:
+        raise RequestValidationError({"must_see": exc.message.render("en")}) from None
     return dataclasses.replace(req, must_see=tuple(dict.fromkeys(ids)))
 
 
