@@ -8,7 +8,7 @@ import re
 import pytest
 from planning import MON, SAT, plan
 
-from tourplan.errors import InfeasibleRequestError
+from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.hours import open_intervals
 from tourplan.itinerary import (
     ItineraryRequest,
@@ -63,7 +63,13 @@ def test_too_short_a_day_explains_why(bundled_sites, bundled_graph):
     req = ItineraryRequest(
         start_date=SAT, day_start=9 * 60, day_end=9 * 60 + 15, start="jiaozuo_west_station"
     )
-    with pytest.raises(InfeasibleRequestError, match="too short"):
+    # a day too short for any visit is bad input on the day_end field (the API answers 400 naming it)
+    with pytest.raises(RequestValidationError, match="too short") as exc:
+        plan_itinerary(req, bundled_sites, bundled_graph)
+    assert set(exc.value.errors) == {"day_end"}
+    # long enough for the shortest visit on its own, too short with the travel: infeasible, explained
+    req = ItineraryRequest(start_date=SAT, day_start=9 * 60, day_end=9 * 60 + 30, start="jiaozuo_west_station")
+    with pytest.raises(InfeasibleRequestError, match="quickest possible visit"):
         plan_itinerary(req, bundled_sites, bundled_graph)
 
 

@@ -235,7 +235,7 @@ def test_replan_adds_a_site(client: Any, app: Any, saved: str) -> None:
     ("change", "message"),
     [
         ({"day_start": "18:00", "day_end": "09:00"}, "must end after it starts"),
-        ({"start_text": "Atlantis"}, "could not find"),
+        ({"start_text": "Atlantis"}, "找不到"),  # the page speaks Chinese by default
         ({"date": "not-a-date"}, ""),
         ({"days": "9"}, ""),
     ],

@@ -102,6 +102,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{site}门票 ¥{total}：{items}，含{parts}。规则：{rule}",
         "{site} tickets ¥{total}: {items}; covers {parts}. Rule: {rule}",
     ),
+    # itinerary/
+    "peak_day": (
+        "第{day}天（{date}）是{kind}，景区人多：请尽早出发，错开高峰。",
+        "Day {day} ({date}) is a {kind}: expect crowds; set off early to stay ahead of the peak.",
+    ),
+    "peak_day_book": ("请提前预约：{sites}。", "Book ahead: {sites}."),
+    "peak_day_quieter": (
+        "{busiest}预计很拥挤；较清静的选择：{alternative}。",
+        "{busiest} is expected to be very crowded; a quieter choice: {alternative}.",
+    ),
+    "lunch_none": (
+        "第{day}天（{date}）：这条路线在{earliest}–{latest}之间没有能吃午饭的地方，请自带午餐。",
+        "Day {day} ({date}): no food site fits a lunch stop between {earliest} and {latest} "
+        "on this route; bring a packed lunch.",
+    ),
+    "must_see_unplaced": ("必去景点未能安排：{site}（{why}）", "Must-see not placed: {site} ({why})"),
+    "tickets_over_budget": (
+        "因为必去景点，门票合计 ¥{price}，超出预算 ¥{budget}。",
+        "Tickets come to {price} CNY, over the budget of {budget} CNY, because of must-see sites.",
+    ),
+    "highlights_default": (
+        "未选择兴趣，行程按精选景点（最受欢迎的景点）安排。",
+        "No interests chosen: the plan shows the highlights (the most popular sights).",
+    ),
+    "date_past": ("日期{date}已经过去（今天是{today}），请选择今天或以后的日期。",
+                  "{date} is in the past (today is {today}); pick today or a later date."),
+    "date_range": ("请选择{first}至{last}之间的日期。", "Pick a date from {first} to {last}."),
+    "day_end_before_start": (
+        "结束时间（{end}）必须晚于开始时间（{start}）。",
+        "The day must end ({end}) after it starts ({start}).",
+    ),
+    "window_too_short": (
+        "从{start}到{end}只有{minutes}分钟，不够游览任何景点（最短需要{needed}分钟）。",
+        "{start} to {end} is only {minutes} minutes, too short for any visit (the shortest needs {needed}).",
+    ),
 }
 
 _LIST_SEP = {"zh": "、", "en": ", "}

@@ -109,6 +109,7 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
 
 
 def _explain_empty(req: ItineraryRequest, model: _Model) -> str:
+    """Why nothing fits."""
     p = model.problem
     budget = req.day_end - req.day_start
     best: tuple[float, str] | None = None

@@ -15,25 +15,32 @@ from typing import TYPE_CHECKING, Any
 from tourplan._parse import fmt_time
 from tourplan.errors import (
     InfeasibleRequestError,
+    PlaceNotFoundError,
+    RequestValidationError,
 )
 from tourplan.itinerary.explain import _explain, _explain_empty
 from tourplan.itinerary.model import _build_model, _candidates, _day_credit, _Model, _visit_ascent
-from tourplan.itinerary.request import ItineraryRequest
+from tourplan.itinerary.request import PACES, ItineraryRequest
 from tourplan.itinerary.result import DayPlan, Itinerary, Stop, TravelLeg
+from tourplan.messages import Message, Name
+from tourplan.navigation import site_navigation
 from tourplan.optimize import Solution, solve
 from tourplan.optimize.polish import polish as polish_solution
-from tourplan.places import Place, resolve_place
+from tourplan.places import Place, PlaceIndex, PlaceResolutionError, resolve_place
 from tourplan.rules import (
     LUNCH_EARLIEST,
     LUNCH_LATEST_END,
     paid_ticket,
 )
+from tourplan.sights import is_sight
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Sequence
 
     from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.itinerary.crowd import CrowdAt, TripCrowd
 
 __all__ = [
     "plan_itinerary",
@@ -49,6 +56,7 @@ def plan_itinerary(
     geocoder: Any = None,
     crowd: Any = None,
     polish: bool = True,
+    forecast: bool = False,
 ) -> Itinerary:
     """Plan an optimized itinerary.
 
@@ -69,6 +77,12 @@ def plan_itinerary(
         Improve the engine's plan on the real, diminishing day value
         (:func:`_polish`; about 10 ms a day). The flow simulation, which plans
         hundreds of itineraries at once, turns it off.
+    forecast
+        Without a ``crowd`` hook, use the flow model's forecast of each
+        date's day type (:class:`~tourplan.itinerary.crowd.TripCrowd`): every
+        sight stop gets its expected crowding, peak days a warning, and the
+        visits go to quieter slots when ``request.avoid_crowds`` says so (by
+        default on peak days only).
 
     Raises
     ------
@@ -77,12 +91,18 @@ def plan_itinerary(
     InfeasibleRequestError
         When nothing can be visited at all; the message says why.
     """
+    _check_window(request, sites)
+    if crowd is None and forecast:
+        # here, not at the top: tourplan.flow plans with this module
+        from tourplan.itinerary.crowd import TripCrowd
+
+        crowd = TripCrowd.for_dates(request.dates, sites, graph, avoid=_avoid_crowds(request))
     places: dict[str, Place] = {}
     resolved: dict[str, str] = {}
     for name, text in (("start", request.start), ("end", request.end), ("hotel", request.hotel)):
         if text is None:
             continue
-        p = resolve_place(text, sites, geocoder=geocoder, field_name=name)
+        p = _resolve(text, sites, geocoder, name)
         places[p.key] = p
         resolved[name] = p.key
     start = resolved["start"]
@@ -119,6 +139,86 @@ def plan_itinerary(
     if polish:
         solution = _polish(request, sites, model, solution)
     return _assemble(request, sites, model, solution, unplaced, graph, crowd)
+
+
+_INDEXES: dict[int, tuple[SiteTable, PlaceIndex]] = {}
+
+
+def place_index(sites: SiteTable) -> PlaceIndex:
+    """The :class:`~tourplan.places.PlaceIndex` of a site table (built once per table)."""
+    got = _INDEXES.get(id(sites))
+    if got is None or got[0] is not sites:
+        if len(_INDEXES) >= 8:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        got = (sites, PlaceIndex(sites))
+        _INDEXES[id(sites)] = got
+    return got[1]
+
+
+def _resolve(text: str, sites: SiteTable, geocoder: Any, field: str) -> Place:
+    """A start, end or hotel: a site id or ``lat,lon`` as before, else a name or alias of a site.
+
+    A name that matches no site is geocoded when a geocoder is given;
+    otherwise the :class:`~tourplan.places.PlaceResolutionError` names the
+    field and the closest sites.
+    """
+    try:
+        return resolve_place(text, sites, field_name=field)
+    except PlaceNotFoundError:
+        pass
+    try:
+        s = place_index(sites).resolve(text, field=field)
+    except PlaceResolutionError as exc:
+        if geocoder is None:
+            # the first words as before ("could not find"), then the closest matches
+            exc.args = (f"{field}: could not find {text!r}. {exc.message.render('en')}",)
+            raise
+        return resolve_place(text, sites, geocoder=geocoder, field_name=field)
+    return Place(s.id, s.name, s.lat, s.lon, s.id)
+
+
+def _avoid_crowds(req: ItineraryRequest) -> bool:
+    """The request's choice, or on when a day of the trip is a peak day."""
+    from tourplan.flow.calendar import day_type
+    from tourplan.itinerary.crowd import PEAK_DAY_TYPES
+
+    if req.avoid_crowds is not None:
+        return req.avoid_crowds
+    return any(day_type(d) in PEAK_DAY_TYPES for d in req.dates)
+
+
+def _check_window(req: ItineraryRequest, sites: SiteTable) -> None:
+    """Refuse a day too short for the shortest visit of any sight (on ``day_end``)."""
+    lengths = [s.visit_minutes for s in sites if is_sight(s)]
+    if not lengths:
+        return
+    needed = round(min(lengths) * PACES[req.pace].visit_factor)
+    span = req.day_end - req.day_start
+    if span < needed:
+        raise RequestValidationError(
+            {
+                "day_end": f"{fmt_time(req.day_start)} to {fmt_time(req.day_end)} is only {span} minutes, "
+                f"too short for any visit (the shortest needs {needed})"
+            }
+        )
+
+
+def _crowd_at(crowd: Any, site_id: str, start: float, date: dt.date) -> CrowdAt | None:
+    """Expected crowding of a visit from the crowd hook (``None`` when it has no figure)."""
+    from tourplan.flow.alerts import tier
+    from tourplan.flow.forecast import CrowdForecast
+    from tourplan.itinerary.crowd import CrowdAt
+
+    if (trip := _trip_crowd(crowd)) is not None:
+        return trip.at(site_id, start, date)
+    if (
+        isinstance(crowd, CrowdForecast)
+        and (crowd.date is None or crowd.date == date)
+        and site_id in crowd.ratio
+    ):
+        pct = int(crowd.ratio_at(site_id, start) * 100 + 1e-9)
+        return CrowdAt(tier(pct), pct, fmt_time(start))
+    return None
 
 
 def _polish(req: ItineraryRequest, sites: SiteTable, model: _Model, solution: Solution) -> Solution:
@@ -204,7 +304,7 @@ def _assemble(
 ) -> Itinerary:
     del graph
     mats = model.mats
-    warnings: list[str] = []
+    notes: list[tuple[str, Message]] = []
     days: list[DayPlan] = []
     total_score = 0.0
     tickets = 0.0
@@ -247,9 +347,10 @@ def _assemble(
                     activity=_activity(s, is_lunch, v.node in model.long_nodes),
                     ticket_cny=ticket,
                     is_lunch=is_lunch,
-                    crowd=crowd.label(s.id, v.start, dates[r]) if crowd is not None else None,
+                    crowd=_crowd_at(crowd, s.id, v.start, dates[r]) if is_sight(s) else None,
                     score=value,
                     ascent_m=_visit_ascent(s),
+                    navigation=site_navigation(s).to_dict(),
                 )
             )
             t = v.start + float(model.service[v.node])
@@ -273,9 +374,13 @@ def _assemble(
         )
         has_long = any(v.node in model.long_nodes for v in sched)
         if (model.lunch_nodes or model.long_nodes) and not has_long and not any(s.is_lunch for s in stops):
-            warnings.append(
-                f"Day {r + 1} ({dates[r].isoformat()}): no food site fits a lunch stop between "
-                f"{fmt_time(LUNCH_EARLIEST)} and {fmt_time(LUNCH_LATEST_END)} on this route; bring a packed lunch."
+            _note(
+                notes,
+                "lunch_none",
+                day=r + 1,
+                date=dates[r].isoformat(),
+                earliest=fmt_time(LUNCH_EARLIEST),
+                latest=fmt_time(LUNCH_LATEST_END),
             )
     visited = {s.site_id for d in days for s in d.stops}
     for sid in (*req.must_see, *req.locked):
@@ -287,23 +392,61 @@ def _assemble(
         unplaced[sid] = _explain(sid, req, sites, model, solution)
     for sid, why in unplaced.items():
         if sid in req.must_see or sid in req.locked:
-            warnings.append(f"Must-see not placed: {why}")
+            site = sites.get(sid)
+            name = Name(site.name_zh, site.name_en) if site is not None else sid
+            notes.append(
+                (f"Must-see not placed: {why}", Message("must_see_unplaced", {"site": name, "why": why}))
+            )
     if not visited:
+        # (a day shorter than any visit was refused on day_end up front; here travel makes it too short)
         raise InfeasibleRequestError(_explain_empty(req, model))
     if req.ticket_budget is not None and tickets > req.ticket_budget + 1e-9:
-        warnings.append(
-            f"Tickets come to {tickets:.0f} CNY, over the budget of {req.ticket_budget:.0f} CNY, "
-            "because of must-see sites."
-        )
+        _note(notes, "tickets_over_budget", price=round(tickets), budget=round(req.ticket_budget))
+    trip_crowd = _trip_crowd(crowd)
+    if trip_crowd is not None:
+        notes.extend(_peak_notes(dates, days, sites, trip_crowd))
+    if not any(w > 0 for w in req.interests.values()):
+        _note(notes, "highlights_default")
     return Itinerary(
         request=req,
         days=tuple(days),
         score=total_score,
         tickets_cny=tickets,
-        warnings=tuple(warnings),
+        warnings=tuple(text for text, _ in notes),
         unplaced=unplaced,
         solver=solution.summary(),
+        messages=tuple(m for _, m in notes),
+        avoid_crowds=None if trip_crowd is None else trip_crowd.avoid,
+        highlights=not any(w > 0 for w in req.interests.values()),
     )
+
+
+def _trip_crowd(crowd: Any) -> TripCrowd | None:
+    from tourplan.itinerary.crowd import TripCrowd
+
+    return crowd if isinstance(crowd, TripCrowd) else None
+
+
+def _note(notes: list[tuple[str, Message]], code: str, **params: Any) -> None:
+    """Add a warning: its English text (for older readers) and its message."""
+    m = Message(code, params)
+    notes.append((m.render("en"), m))
+
+
+def _peak_notes(
+    dates: Sequence[dt.date], days: Sequence[DayPlan], sites: SiteTable, crowd: TripCrowd
+) -> list[tuple[str, Message]]:
+    """The peak-day warning of each peak day, with booking and quieter-site advice when there is some."""
+    from tourplan.itinerary.crowd import peak_day_warnings
+
+    out: list[tuple[str, Message]] = []
+    for text, m in peak_day_warnings(dates, [[s.site_id for s in d.stops] for d in days], sites, crowd):
+        out.append((text, m))
+        if m.params["book_ahead"]:
+            _note(out, "peak_day_book", sites=m.params["book_ahead"])
+        if m.params["alternative"] is not None:
+            _note(out, "peak_day_quieter", busiest=m.params["busiest"], alternative=m.params["alternative"])
+    return out
 
 
 def _activity(s: Site, is_lunch: bool, long_lunch: bool) -> str:

@@ -75,6 +75,7 @@ LIMITS: Mapping[str, Range] = {
 _FIELDS = frozenset({
     "date", "start_date", "days", "interests", "day_start", "day_end", "start", "end", "hotel", "pace", "mode",
     "must_see", "exclude", "ticket_budget", "accessible_only", "lunch", "walk_max_km", "locked", "time_limit",
+    "avoid_crowds",
 })  # fmt: skip
 
 
@@ -85,7 +86,9 @@ class ItineraryRequest:
     Times are minutes after midnight (use :func:`parse_time` for ``HH:MM``).
     ``start``, ``end`` and ``hotel`` are site ids, ``"lat,lon"`` (WGS-84) or
     free text matched against site names.  ``locked`` pins sites to a day
-    (0-based) when re-planning.
+    (0-based) when re-planning.  ``avoid_crowds`` steers visits to the
+    quieter time slots of the crowd forecast; ``None`` means on for peak
+    days (public holidays, golden weeks) and off otherwise.
     """
 
     start_date: dt.date
@@ -106,6 +109,7 @@ class ItineraryRequest:
     walk_max_km: float = 1.5
     locked: Mapping[str, int] = field(default_factory=dict)
     time_limit: float = 0.15
+    avoid_crowds: bool | None = None
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -154,8 +158,11 @@ class ItineraryRequest:
         return [self.start_date + dt.timedelta(days=k) for k in range(self.days)]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ItineraryRequest:
+    def from_dict(cls, data: Mapping[str, Any], *, today: dt.date | None = None) -> ItineraryRequest:
         """Build a request from JSON-like values (strings for dates and times).
+
+        With ``today`` (the visitor's today, China Standard Time), an earlier
+        date is refused on the ``date`` field.
 
         Raises
         ------
@@ -173,8 +180,13 @@ class ItineraryRequest:
             r.text(name)
         for name in ("must_see", "exclude"):
             r.items(name)
-        for name in ("accessible_only", "lunch"):
+        for name in ("accessible_only", "lunch", "avoid_crowds"):
             r.flag(name)
+        start = r.values.get("start_date")
+        if today is not None and isinstance(start, dt.date) and start < today:
+            r.errors["date"] = (
+                f"{start.isoformat()} is in the past (today is {today.isoformat()}); pick a later date"
+            )
         if data.get("interests") is not None:
             v = data["interests"]
             if isinstance(v, str):

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping
 
+    from tourplan.itinerary.crowd import CrowdAt
     from tourplan.itinerary.request import ItineraryRequest
+    from tourplan.messages import Message
     from tourplan.places import Place
 
 __all__ = [
@@ -44,9 +46,10 @@ class Stop(SiteStop):
 
     location_error_m: float
     activity: str
-    crowd: str | None = None
+    crowd: CrowdAt | None = None
     score: float = 0.0
     ascent_m: float = 0.0
+    navigation: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,12 @@ class Itinerary:
     warnings: tuple[str, ...]
     unplaced: Mapping[str, str]
     solver: str = ""
+    #: The warnings as codes and parameters (same order as ``warnings``, the English text).
+    messages: tuple[Message, ...] = ()
+    #: Whether the planner steered visits to quieter slots (``None``: no crowd forecast used).
+    avoid_crowds: bool | None = None
+    #: No interests were given: the plan shows the highlights (most popular sights).
+    highlights: bool = False
 
     @property
     def walk_km(self) -> float:
@@ -135,7 +144,8 @@ class Itinerary:
                             "activity": s.activity,
                             "ticket_cny": s.ticket_cny,
                             "lunch": s.is_lunch,
-                            "crowd": s.crowd,
+                            "crowd": None if s.crowd is None else s.crowd.to_dict(),
+                            "navigation": None if s.navigation is None else dict(s.navigation),
                             "score": round(s.score, 3),
                         }
                         for s in d.stops
@@ -166,6 +176,11 @@ class Itinerary:
                 "stops": len(self.site_ids),
             },
             "warnings": list(self.warnings),
+            "warning_messages": [
+                {**m.to_dict(), "text": text} for text, m in zip(self.warnings, self.messages, strict=False)
+            ],
+            "avoid_crowds": self.avoid_crowds,
+            "interests_default": "highlights" if self.highlights else None,
             "unplaced": dict(self.unplaced),
             "request": req,
         }

@@ -171,6 +171,10 @@ class ItineraryRequestSchema(_Strict):
     time_limit = ma.fields.Float(
         validate=v.Range(0.005, 60), metadata={"description": "Optimizer seconds (capped by the server)"}
     )
+    avoid_crowds = _StrictBoolean(
+        allow_none=True,
+        metadata={"description": "Prefer the quieter time slots of the crowd forecast; default: on for peak days"},
+    )
 
 
 class ItinerarySchema(ma.Schema):

@@ -39,6 +39,10 @@ class DefaultConfig:
     PLAN_TIME_LIMIT: float = 0.5
     #: Seed of every plan (same request, same plan).
     PLAN_SEED: int = 0
+    #: Put the flow model's crowd forecast of the date's day type on every plan.
+    PLAN_FORECAST: bool = True
+    #: The visitors' today (ISO) before which dates are refused; China Standard Time today when unset.
+    PLAN_TODAY: str | None = None
     #: Base tiles of maps: ``osm``, ``gaode`` or ``tianditu`` (needs TIANDITU_KEY).
     MAP_TILES: str = "osm"
     TIANDITU_KEY: str | None = None

@@ -18,6 +18,8 @@ from flask import current_app
 from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.itinerary.plan import place_index
+from tourplan.places import PlaceResolutionError
 from tourplan.web import budgets
 from tourplan.web.services.data import (
     SiteData,
@@ -38,6 +40,7 @@ __all__ = [
     "plan_and_save",
     "plan_result",
     "plan_study",
+    "plan_today",
     "qr_svg",
     "render_itinerary_map",
     "render_study_map",
@@ -65,8 +68,9 @@ def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
     RequestValidationError, PlaceNotFoundError, InfeasibleRequestError
         From the planner; their messages are meant for the user.
     """
-    req = ItineraryRequest.from_dict(data)
+    req = ItineraryRequest.from_dict(data, today=plan_today())
     sd = site_data()
+    req = _must_see_ids(req, sd)
     errors = {
         name: f"unknown site id(s): {', '.join(sorted(bad))}"
         for name, ids in (("must_see", req.must_see), ("exclude", req.exclude), ("locked", tuple(req.locked)))
@@ -74,8 +78,34 @@ def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
     }
     if errors:
         raise RequestValidationError(errors)
-    itinerary = plan_itinerary(_capped(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
+    itinerary = plan_itinerary(
+        _capped(req),
+        sd.sites,
+        sd.graph,
+        seed=int(current_app.config["PLAN_SEED"]),
+        forecast=bool(current_app.config.get("PLAN_FORECAST", True)),
+    )
     return {**jsonable(itinerary.to_dict()), **_data_version(sd)}
+
+
+def plan_today() -> dt.date:
+    """The visitors' today (China Standard Time), or the configured ``PLAN_TODAY``; earlier dates are refused."""
+    raw = current_app.config.get("PLAN_TODAY")
+    if raw:
+        return dt.date.fromisoformat(str(raw))
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+
+
+def _must_see_ids(req: ItineraryRequest, sd: SiteData) -> ItineraryRequest:
+    """Must-see sites given by name or alias, as site ids (an unknown name names the field and the closest sites)."""
+    if all(s in sd.sites for s in req.must_see):
+        return req
+    index = place_index(sd.sites)
+    try:
+        ids = tuple(s if s in sd.sites else index.resolve(s, field="must_see").id for s in req.must_see)
+    except PlaceResolutionError as exc:
+        raise RequestValidationError({"must_see": exc.message.render("en")}) from None
+    return dataclasses.replace(req, must_see=tuple(dict.fromkeys(ids)))
 
 
 def plan_and_save(data: Mapping[str, Any]) -> ItineraryRecord:
