@@ -18,6 +18,7 @@ import numpy.typing as npt
 from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.optimize import Problem, Solution, SolveParams, solve
 from tourplan.optimize.builder import ProblemBuilder
+from tourplan.optimize.check import build_solution
 from tourplan.optimize.polish import polish
 from tourplan.places import Place, resolve_place
 from tourplan.rules import (
@@ -281,14 +282,23 @@ def _solve_unit(
     occ: npt.NDArray[np.float64],
     gcount: npt.NDArray[np.int64],
     seed: int,
+    hint: tuple[int, ...] | None = None,
 ) -> _Result:
+    """Plan one bus against the others' load.
+
+    ``hint`` is the bus's best solo route (:mod:`tourplan.study.bound`): when
+    it still fits the windows the load leaves, it is taken (and polished)
+    without an engine solve.
+    """
     req = ctx.req
     wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
     problem = ctx.problem.replace(windows=tuple(wins))
-    # Work budget only (no wall-clock stop): a busy machine gives the same plan.
-    sol = solve(
-        problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
-    )
+    sol = build_solution(problem, [hint]) if hint is not None else None
+    if sol is None or not sol.feasible:
+        # Work budget only (no wall-clock stop): a busy machine gives the same plan.
+        sol = solve(
+            problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
+        )
     return _result(ctx, _polish(ctx, problem, sol))
 
 
