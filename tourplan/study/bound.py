@@ -37,6 +37,7 @@ import numpy as np
 
 from tourplan.errors import SolverError
 from tourplan.optimize.bound import upper_bound
+from tourplan.optimize.check import TOL
 from tourplan.rules import DECAY, theme_match
 from tourplan.study.capacity import _NSLOTS, _unit_windows
 from tourplan.study.model import _site_value
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_EPS = 1e-9
+_EPS = TOL  # the checker's tolerance: never stricter than what it accepts
 
 
 @dataclass(frozen=True)
