@@ -9,6 +9,7 @@ diminishing study value.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -293,13 +294,26 @@ def _solve_unit(
     req = ctx.req
     wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
     problem = ctx.problem.replace(windows=tuple(wins))
-    sol = build_solution(problem, [hint]) if hint is not None else None
-    if sol is None or not sol.feasible:
+    sol = _fit(problem, hint) if hint is not None else None
+    if sol is None:
         # Work budget only (no wall-clock stop): a busy machine gives the same plan.
         sol = solve(
             problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
         )
     return _result(ctx, _polish(ctx, problem, sol))
+
+
+def _fit(problem: Problem, hint: tuple[int, ...], tries: int = 120) -> Solution | None:
+    """The hint's sites in the first visit order (of at most ``tries``) that fits the windows, or ``None``.
+
+    Groups on the same sites fit side by side by visiting them in turn, so
+    another order of the same day often fits where the first does not.
+    """
+    for order in itertools.islice(itertools.permutations(hint), tries):
+        sol = build_solution(problem, [order])
+        if sol.feasible:
+            return sol
+    return None
 
 
 def _route_value(ctx: _Ctx, route: Sequence[int]) -> float:
