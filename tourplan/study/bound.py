@@ -228,12 +228,15 @@ def best_day(
 
     def dfs(cur: int, t: float, visited: frozenset[int], add: float) -> None:
         nonlocal pending
+        k = len(visited)
+        rest = optimistic(t, visited, k) if k < cap else 0.0
+        if add + rest <= best + _EPS and (add <= best or k == 0):
+            return  # the additive score already shows this branch cannot win
         value = worth(add)
         close(cur, t, visited, value)
-        k = len(visited)
         if k >= cap:
             return
-        opt = value + optimistic(t, visited, k)
+        opt = value + rest
         if opt <= best + _EPS:
             return
         if time.perf_counter() > deadline:
