@@ -51,6 +51,11 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
+#: Work budget of the solo-day searches of one plan (branches; the bundled
+#: data's whole-grade day closes in under 10,000).  Work, not seconds, so a
+#: busy machine shows staff the same figure.
+BOUND_BRANCHES = 60_000
+
 _EPS = TOL  # the checker's tolerance: never stricter than what it accepts
 
 
@@ -66,6 +71,8 @@ class DayBound:
         The best route found scores this (``bound`` when ``exact``).
     route
         That route (node ids in visit order), or ``None`` when none beat ``known``.
+    branches
+        Branches searched.
     exact
         The search closed: ``bound == best`` is the optimum.
     seconds
@@ -77,6 +84,7 @@ class DayBound:
     exact: bool
     seconds: float
     route: tuple[int, ...] | None = None
+    branches: int = 0
 
 
 def best_day(
@@ -86,6 +94,7 @@ def best_day(
     route: int = 0,
     known: float = -math.inf,
     value: Callable[[Sequence[int]], float] | None = None,
+    max_branches: int | None = None,
 ) -> DayBound:
     """Bound the best score of one route of ``problem`` from above, exactly when it closes.
 
@@ -104,6 +113,9 @@ def best_day(
         Any problem; only route ``route`` is read.
     known
         The score of a feasible route already known (prunes from the start).
+    max_branches
+        Work budget: branches searched at most (a busy machine gives the same
+        answer, unlike ``time_limit``); then as for ``time_limit``.
     value
         The route's value, when it is not the sum of its nodes' scores.  It
         must never exceed that sum, and adding nodes ``T`` to a route must
@@ -167,6 +179,8 @@ def best_day(
     seen: dict[tuple[frozenset[int], int], float] = {}
     count = [0] * len(groups)
     path: list[int] = []
+    branches = [0]
+    budget = math.inf if max_branches is None else max_branches
     best_route: tuple[int, ...] | None = None
 
     cost = {j: float(service[j]) + min_in[j] for j in cand}
@@ -239,7 +253,8 @@ def best_day(
         opt = value + rest
         if opt <= best + _EPS:
             return
-        if time.perf_counter() > deadline:
+        branches[0] += 1
+        if branches[0] > budget or time.perf_counter() > deadline:
             pending = max(pending, opt)
             return
         for j in cand:
@@ -271,12 +286,9 @@ def best_day(
         raise SolverError(msg)
     bound = max(best, pending)
     return DayBound(
-        bound=bound,
-        best=max(best, 0.0),
-        exact=pending <= best,
-        seconds=time.perf_counter() - t0,
-        route=best_route,
-    )
+        bound=bound, best=max(best, 0.0), exact=pending <= best, seconds=time.perf_counter() - t0,
+        route=best_route, branches=branches[0],
+    )  # fmt: skip
 
 
 def _ng_cap(problem: Problem, time_limit: float) -> float:
@@ -334,7 +346,7 @@ def _route_value_fn(ctx: _Ctx) -> Callable[[Sequence[int]], float]:
 
 
 def _value_upper_bound(
-    ctx: _Ctx, units: Sequence[_Unit], *, time_limit: float = 1.0
+    ctx: _Ctx, units: Sequence[_Unit], *, time_limit: float = 10.0, max_branches: int = BOUND_BRANCHES
 ) -> tuple[float, bool, list[tuple[int, ...] | None]]:
     """Sum over groups of each group's best possible solo day: a true upper bound.
 
@@ -354,7 +366,7 @@ def _value_upper_bound(
     cache: dict[tuple[tuple[tuple[float, float], ...], ...], DayBound] = {}
     for w in kinds:
         problem = ctx.problem.replace(windows=w)
-        day = best_day(problem, time_limit=per, value=value)
+        day = best_day(problem, time_limit=per, value=value, max_branches=max_branches // len(kinds))
         if not day.exact:
             day = dataclasses.replace(day, bound=min(day.bound, _ng_cap(problem, per)))
         cache[w] = day

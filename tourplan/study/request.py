@@ -213,7 +213,7 @@ class StudyTourRequest:
     public_load: PublicLoad | None = None
     time_limit: float = 0.05
     improve_rounds: int = 2
-    bound_seconds: float = 2.0
+    bound_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
