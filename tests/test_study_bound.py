@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from tourplan.optimize.exact import solve_exact
 from tourplan.optimize.problem import Problem, Route, VisitGroup
 from tourplan.study import StudyTourRequest, plan_study_tour
-from tourplan.study.bound import _route_value_fn, best_day
-from tourplan.study.model import _build, _route_value
+from tourplan.study.bound import best_day
+from tourplan.study.model import _build, _route_value, _route_value_fn
 
 
 @st.composite

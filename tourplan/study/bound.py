@@ -38,9 +38,7 @@ import numpy as np
 from tourplan.errors import SolverError
 from tourplan.optimize.bound import upper_bound
 from tourplan.optimize.check import TOL
-from tourplan.rules import DECAY, theme_match
 from tourplan.study.capacity import _NSLOTS, _unit_windows
-from tourplan.study.model import _site_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -310,41 +308,6 @@ def _ng_cap(problem: Problem, time_limit: float) -> float:
     return res.bound / 2
 
 
-def _route_value_fn(ctx: _Ctx) -> Callable[[Sequence[int]], float]:
-    """:func:`tourplan.study.model._route_value` with each site's factors read once.
-
-    The same rule (:func:`tourplan.rules.diminishing` over
-    :func:`~tourplan.study.model._site_value`): sites credited from the most
-    valuable down, ties by visit order, each theme weighing ``DECAY ** k``
-    after ``k`` earlier credits; lunch stops count nothing.
-    """
-    req = ctx.req
-    wanted = req.wanted_themes
-    n = len(ctx.nodes)
-    base = [0.0] * n
-    factor = [0.0] * n
-    themes: list[list[str]] = [[] for _ in range(n)]
-    for i, s in enumerate(ctx.site_of):
-        if s is None or i in ctx.lunch_nodes:
-            continue
-        themes[i] = [t for t in s.themes if t in wanted]
-        base[i] = _site_value(s, req)
-        factor[i] = base[i] / theme_match([1.0] * len(themes[i]))  # popularity x product x grade
-
-    def value(route: Sequence[int]) -> float:
-        seen: dict[str, int] = {}
-        total = 0.0
-        for _, _, i in sorted((-base[i], k, i) for k, i in enumerate(route)):
-            if not base[i]:
-                continue
-            total += factor[i] * theme_match([DECAY ** seen.get(t, 0) for t in themes[i]])
-            for t in themes[i]:
-                seen[t] = seen.get(t, 0) + 1
-        return total
-
-    return value
-
-
 def _value_upper_bound(
     ctx: _Ctx, units: Sequence[_Unit], *, time_limit: float = 10.0, max_branches: int = BOUND_BRANCHES
 ) -> tuple[float, bool, list[tuple[int, ...] | None]]:
@@ -361,7 +324,7 @@ def _value_upper_bound(
     # Buses whose solo windows are the same share one search.
     wins = [tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)) for u in units]
     kinds = list(dict.fromkeys(wins))
-    value = _route_value_fn(ctx)
+    value = ctx.route_value
     per = time_limit / max(1, len(kinds))
     cache: dict[tuple[tuple[tuple[float, float], ...], ...], DayBound] = {}
     for w in kinds:

@@ -9,6 +9,7 @@ diminishing study value.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -79,6 +80,11 @@ class _Ctx:
     warnings: list[str]
     s0: int
     e0: int
+
+    @functools.cached_property
+    def route_value(self) -> Callable[[Sequence[int]], float]:
+        """:func:`_route_value` with each site's factors read once (:func:`_route_value_fn`)."""
+        return _route_value_fn(self)
 
     @property
     def travel(self) -> npt.NDArray[np.float64]:
@@ -316,6 +322,41 @@ def _fit(problem: Problem, hint: tuple[int, ...], tries: int = 120) -> Solution 
     return None
 
 
+def _route_value_fn(ctx: _Ctx) -> Callable[[Sequence[int]], float]:
+    """:func:`tourplan.study.model._route_value` with each site's factors read once.
+
+    The same rule (:func:`tourplan.rules.diminishing` over
+    :func:`~tourplan.study.model._site_value`): sites credited from the most
+    valuable down, ties by visit order, each theme weighing ``DECAY ** k``
+    after ``k`` earlier credits; lunch stops count nothing.
+    """
+    req = ctx.req
+    wanted = req.wanted_themes
+    n = len(ctx.nodes)
+    base = [0.0] * n
+    factor = [0.0] * n
+    themes: list[list[str]] = [[] for _ in range(n)]
+    for i, s in enumerate(ctx.site_of):
+        if s is None or i in ctx.lunch_nodes:
+            continue
+        themes[i] = [t for t in s.themes if t in wanted]
+        base[i] = _site_value(s, req)
+        factor[i] = base[i] / theme_match([1.0] * len(themes[i]))  # popularity x product x grade
+
+    def value(route: Sequence[int]) -> float:
+        seen: dict[str, int] = {}
+        total = 0.0
+        for _, _, i in sorted((-base[i], k, i) for k, i in enumerate(route)):
+            if not base[i]:
+                continue
+            total += factor[i] * theme_match([DECAY ** seen.get(t, 0) for t in themes[i]])
+            for t in themes[i]:
+                seen[t] = seen.get(t, 0) + 1
+        return total
+
+    return value
+
+
 def _route_value(ctx: _Ctx, route: Sequence[int]) -> float:
     visited = [ctx.site_of[i] for i in route if i not in ctx.lunch_nodes]
     return _day_value([s for s in visited if s is not None], ctx.req)[0]
@@ -334,7 +375,7 @@ def _polish(ctx: _Ctx, problem: Problem, sol: Solution) -> Solution:
     return polish(
         problem,
         sol,
-        lambda route: _route_value(ctx, route),
+        ctx.route_value,
         fixed=set(problem.mandatory) | set(ctx.lunch_nodes),
     )
 
