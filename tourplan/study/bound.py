@@ -329,7 +329,14 @@ def _value_upper_bound(
     cache: dict[tuple[tuple[tuple[float, float], ...], ...], DayBound] = {}
     for w in kinds:
         problem = ctx.problem.replace(windows=w)
-        day = best_day(problem, time_limit=per, value=value, max_branches=max_branches // len(kinds))
+        try:
+            day = best_day(problem, time_limit=per, value=value, max_branches=max_branches // len(kinds))
+        except (
+            SolverError
+        ):  # no solo day meets every rule: bound the day without the visit groups' and required minima
+            loose = problem.replace(groups=(), mandatory=frozenset())
+            day = best_day(loose, time_limit=per, value=value, max_branches=max_branches // len(kinds))
+            day = dataclasses.replace(day, route=None)
         if not day.exact:
             day = dataclasses.replace(day, bound=min(day.bound, _ng_cap(problem, per)))
         cache[w] = day

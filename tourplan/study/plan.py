@@ -90,7 +90,8 @@ def _plan_units(
         res2: dict[int, _Result] = {}
         order2 = failed + [u for u in order if u not in failed]
         for u in order2:
-            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1), hint[u])
+            # No hint here: the solo day taken in turn is what left a bus without its required site.
+            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
         if faults(res2) < faults(results):
             results, occ, gcount, order = res2, occ2, g2, order2
