@@ -80,7 +80,10 @@ def test_valid_requests_pass_the_independent_check(name, plans, bundled_sites, b
 
 def test_joint_value_close_to_alone_bound(plans):
     _, plan = plans("junior-6-groups")
-    assert plan.value >= 0.9 * plan.value_bound
+    assert plan.value_upper_bound is not None
+    assert plan.value <= plan.value_upper_bound + 1e-6
+    if plan.bound_exact:  # a bound cut short by its time budget is valid but looser
+        assert plan.value >= 0.9 * plan.value_upper_bound
 
 
 def test_staff_lines_name_their_rules(plans):

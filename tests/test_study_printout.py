@@ -26,6 +26,17 @@ def test_print_html_escapes_the_school_name(bundled_sites, bundled_graph):
     assert plan.groups[0].stops[0].name_zh in page
 
 
+def test_print_html_states_the_share_of_the_best_possible(bundled_sites, bundled_graph):
+    plan = plan_study_tour(make(students=120, buses=3), bundled_sites, bundled_graph)
+    assert plan.value_share is not None
+    page = render_print_html(plan)
+    pct = f"{plan.value_share * 100:.0f}%"
+    assert f"本方案达到这些团组最佳可能值的 {pct}" in page
+    assert f"This plan reaches {pct} of the best possible for these groups" in page
+    assert f"{plan.value_upper_bound:.1f}" in page
+    assert ("true share is higher" in page) == (not plan.bound_exact)
+
+
 @pytest.fixture
 def runner():
     return CliRunner()

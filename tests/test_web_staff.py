@@ -149,6 +149,20 @@ def test_study_plan_page(staff: Any, app: Any, study_id: str) -> None:
     assert f"<td>带队教师</td>\n    <td>{teachers}</td>" in zh
 
 
+def test_study_page_shows_the_share_of_the_best_possible(staff: Any, app: Any, study_id: str) -> None:
+    rec = app.extensions["tourplan.store"].get_study(study_id)
+    share = rec.result["value_share"]
+    assert 0 < share <= 1
+    assert rec.result["value"] <= rec.result["value_upper_bound"] + 1e-6
+    pct = f"{share * 100:.0f}%"
+    en = staff.get(f"/staff/study/{study_id}?lang=en").get_data(as_text=True)
+    assert f"This plan reaches {pct} of the best possible for these groups" in en
+    assert "best day alone" in en
+    zh = staff.get(f"/staff/study/{study_id}?lang=zh").get_data(as_text=True)
+    assert f"本方案达到这些团组最佳可能值的 {pct}" in zh
+    assert "最好一天之和" in zh
+
+
 def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:
     page = staff.get(f"/staff/study/{study_id}/edit").get_data(as_text=True)
     assert 'value="焦作一中"' in page

@@ -40,6 +40,7 @@ asks for), :mod:`~tourplan.study.result` (the plan and its saved form),
 :mod:`~tourplan.study.capacity` (bus seats, site capacity per slot),
 :mod:`~tourplan.study.model` (study value, the problem, one bus's solve),
 :mod:`~tourplan.study.plan` (all buses together, assembly),
+:mod:`~tourplan.study.bound` (a true upper bound on the plan's value),
 :mod:`~tourplan.study.diagnose` (why a request cannot be met) and
 :mod:`~tourplan.study.printout` (the printable page; the map is
 :func:`tourplan.views.study_map`).  The rules shared with
@@ -50,7 +51,7 @@ from __future__ import annotations
 
 from tourplan.study.capacity import SLOT_MINUTES
 from tourplan.study.model import COACH_MODE
-from tourplan.study.plan import group_value_bound, plan_study_tour
+from tourplan.study.plan import plan_study_tour
 from tourplan.study.printout import render_print_html
 from tourplan.study.request import (
     BANDS,
@@ -92,7 +93,6 @@ __all__ = [
     "StaffRules",
     "StudyTourPlan",
     "StudyTourRequest",
-    "group_value_bound",
     "plan_study_tour",
     "render_print_html",
 ]

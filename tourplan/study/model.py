@@ -9,6 +9,8 @@ diminishing study value.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.limits import checkpoint
 from tourplan.optimize import Problem, Solution, SolveParams, solve
 from tourplan.optimize.builder import ProblemBuilder
+from tourplan.optimize.check import build_solution
 from tourplan.optimize.polish import polish
 from tourplan.places import Place, resolve_place
 from tourplan.rules import (
@@ -78,6 +81,11 @@ class _Ctx:
     warnings: list[str]
     s0: int
     e0: int
+
+    @functools.cached_property
+    def route_value(self) -> Callable[[Sequence[int]], float]:
+        """:func:`_route_value` with each site's factors read once (:func:`_route_value_fn`)."""
+        return _route_value_fn(self)
 
     @property
     def travel(self) -> npt.NDArray[np.float64]:
@@ -282,16 +290,73 @@ def _solve_unit(
     occ: npt.NDArray[np.float64],
     gcount: npt.NDArray[np.int64],
     seed: int,
+    hint: tuple[int, ...] | None = None,
 ) -> _Result:
+    """Plan one bus against the others' load.
+
+    ``hint`` is the bus's best solo route (:mod:`tourplan.study.bound`): when
+    it still fits the windows the load leaves, it is taken (and polished)
+    without an engine solve.
+    """
     req = ctx.req
     wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
     problem = ctx.problem.replace(windows=tuple(wins))
-    checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
-    # Work budget only (no wall-clock stop): a busy machine gives the same plan.
-    sol = solve(
-        problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
-    )
+    sol = _fit(problem, hint) if hint is not None else None
+    if sol is None:
+        checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
+        # Work budget only (no wall-clock stop): a busy machine gives the same plan.
+        sol = solve(
+            problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
+        )
     return _result(ctx, _polish(ctx, problem, sol))
+
+
+def _fit(problem: Problem, hint: tuple[int, ...], tries: int = 120) -> Solution | None:
+    """The hint's sites in the first visit order (of at most ``tries``) that fits the windows, or ``None``.
+
+    Groups on the same sites fit side by side by visiting them in turn, so
+    another order of the same day often fits where the first does not.
+    """
+    for order in itertools.islice(itertools.permutations(hint), tries):
+        sol = build_solution(problem, [order])
+        if sol.feasible:
+            return sol
+    return None
+
+
+def _route_value_fn(ctx: _Ctx) -> Callable[[Sequence[int]], float]:
+    """:func:`tourplan.study.model._route_value` with each site's factors read once.
+
+    The same rule (:func:`tourplan.rules.diminishing` over
+    :func:`~tourplan.study.model._site_value`): sites credited from the most
+    valuable down, ties by visit order, each theme weighing ``DECAY ** k``
+    after ``k`` earlier credits; lunch stops count nothing.
+    """
+    req = ctx.req
+    wanted = req.wanted_themes
+    n = len(ctx.nodes)
+    base = [0.0] * n
+    factor = [0.0] * n
+    themes: list[list[str]] = [[] for _ in range(n)]
+    for i, s in enumerate(ctx.site_of):
+        if s is None or i in ctx.lunch_nodes:
+            continue
+        themes[i] = [t for t in s.themes if t in wanted]
+        base[i] = _site_value(s, req)
+        factor[i] = base[i] / theme_match([1.0] * len(themes[i]))  # popularity x product x grade
+
+    def value(route: Sequence[int]) -> float:
+        seen: dict[str, int] = {}
+        total = 0.0
+        for _, _, i in sorted((-base[i], k, i) for k, i in enumerate(route)):
+            if not base[i]:
+                continue
+            total += factor[i] * theme_match([DECAY ** seen.get(t, 0) for t in themes[i]])
+            for t in themes[i]:
+                seen[t] = seen.get(t, 0) + 1
+        return total
+
+    return value
 
 
 def _route_value(ctx: _Ctx, route: Sequence[int]) -> float:
@@ -312,7 +377,7 @@ def _polish(ctx: _Ctx, problem: Problem, sol: Solution) -> Solution:
     return polish(
         problem,
         sol,
-        lambda route: _route_value(ctx, route),
+        ctx.route_value,
         fixed=set(problem.mandatory) | set(ctx.lunch_nodes),
     )
 

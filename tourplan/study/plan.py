@@ -22,6 +22,7 @@ from tourplan.rules import (
     LUNCH_LATEST_END,
     paid_ticket,
 )
+from tourplan.study.bound import _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
     SLOT_MINUTES,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from tourplan.graph import SiteGraph
 
 __all__ = [
-    "group_value_bound",
     "plan_study_tour",
 ]
 
@@ -62,15 +62,16 @@ _REPAIR_ATTEMPTS = 6
 
 
 def _plan_units(
-    ctx: _Ctx, units: Sequence[_Unit], seed: int
+    ctx: _Ctx, units: Sequence[_Unit], seed: int, hints: Sequence[tuple[int, ...] | None] | None = None
 ) -> tuple[list[_Result], npt.NDArray[np.float64]]:
+    hint = list(hints) if hints is not None else [None] * len(units)
     n = len(ctx.nodes)
     occ = np.zeros((n, _NSLOTS))
     gcount = np.zeros((n, _NSLOTS), dtype=np.int64)
     order = sorted(range(len(units)), key=lambda u: (-units[u].people, u))
     results: dict[int, _Result] = {}
     for u in order:
-        res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u)
+        res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u, hint[u])
         results[u] = res
         _apply(ctx, res, units[u], occ, gcount, +1)
 
@@ -89,6 +90,7 @@ def _plan_units(
         res2: dict[int, _Result] = {}
         order2 = failed + [u for u in order if u not in failed]
         for u in order2:
+            # No hint here: the solo day taken in turn is what left a bus without its required site.
             res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
         if faults(res2) < faults(results):
@@ -103,7 +105,7 @@ def _plan_units(
     def bound(u: int) -> float:
         p = units[u].people * 1000 + len(units[u].groups)
         if p not in bound_cache:
-            bound_cache[p] = _solve_unit(ctx, units[u], zero, zg, seed * 1009 + u).value
+            bound_cache[p] = _solve_unit(ctx, units[u], zero, zg, seed * 1009 + u, hint[u]).value
         return bound_cache[p]
 
     for rnd in range(ctx.req.improve_rounds):
@@ -219,7 +221,7 @@ def _assemble(
     units: Sequence[_Unit],
     results: Sequence[_Result],
     groups: Sequence[_Group],
-    bound: float,
+    bound: tuple[float, bool],
 ) -> StudyTourPlan:
     req = ctx.req
     warnings = list(ctx.warnings)
@@ -353,7 +355,8 @@ def _assemble(
         tickets_cny=tickets_total,
         bus_cost_cny=bus_cost,
         value=value_total,
-        value_bound=bound,
+        value_upper_bound=bound[0],
+        bound_exact=bound[1],
         warnings=tuple(warnings),
         rules=_rules(req),
     )
@@ -394,8 +397,9 @@ def plan_study_tour(
     -----
     Cost: ``(1 + rounds) * buses`` engine solves of ``request.time_limit``
     seconds at most (rounds stop early when nothing improves, and a bus whose
-    plan already equals its plan made alone is not re-planned), plus one solve
-    per distinct bus size for the alone reference.  Capacity bookkeeping is
+    plan already equals its plan made alone is not re-planned), plus the
+    upper bound's search (:func:`tourplan.study.bound._value_upper_bound`,
+    ``request.bound_seconds`` at most).  Capacity bookkeeping is
     ``O(sites x 96)`` per bus.
     """
     ctx = _build(request, sites, graph)
@@ -405,52 +409,11 @@ def plan_study_tour(
     warm_up()  # compile (or load) the engine first, so no solve is cut short by it
     if ctx.lunch_on and request.lunch == "together":
         ctx = _lunch_together(ctx, units, seed)
-    results, _ = _plan_units(ctx, units, seed)
+    bound, exact, hints = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
+    results, _ = _plan_units(ctx, units, seed, hints)
     if any(r.missing for r in results):
         raise InfeasibleRequestError(_explain_missing(ctx, units, results))
     if not any(r.route for r in results):
         msg = "cannot plan the study tour: " + _explain_empty(ctx, max(units, key=lambda u: u.people))
         raise InfeasibleRequestError(msg)
-    bound = _bound(ctx, units, seed)
-    return _assemble(ctx, sites, units, results, groups, bound)
-
-
-def _bound(ctx: _Ctx, units: Sequence[_Unit], seed: int, time_limit: float | None = None) -> float:
-    n = len(ctx.nodes)
-    zero = np.zeros((n, _NSLOTS))
-    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
-    cache: dict[tuple[int, int], float] = {}
-    total = 0.0
-    c = ctx if time_limit is None else dataclasses.replace(ctx, req=ctx.req.replace(time_limit=time_limit))
-    for u, unit in enumerate(units):
-        key = (unit.people, len(unit.groups))
-        if key not in cache:
-            cache[key] = _solve_unit(c, unit, zero, zg, seed * 1009 + u).value
-        total += cache[key] * len(unit.groups)
-    return total
-
-
-def group_value_bound(
-    request: StudyTourRequest,
-    sites: SiteTable,
-    graph: SiteGraph,
-    *,
-    seed: int = 0,
-    time_limit: float | None = None,
-) -> float:
-    """Sum over groups of the value of each bus's best plan made alone.
-
-    With no other group on the sites, capacity removes fewer options, so this
-    is the reference the joint plan is compared with. It is a heuristic value,
-    not a strict bound: a solve alone can miss what the joint plan, pushed to
-    other sites by capacity, happens to find.
-
-    Parameters
-    ----------
-    time_limit
-        Seconds per engine solve (default: the request's).
-    """
-    ctx = _build(request, sites, graph)
-    units = _assign_buses(request, _make_groups(request))
-    warm_up()
-    return _bound(ctx, units, seed, time_limit)
+    return _assemble(ctx, sites, units, results, groups, (bound, exact))

@@ -67,6 +67,7 @@ LIMITS: Mapping[str, Range] = {
     "bus_cost_cny": Range(0, 1_000_000, "CNY per bus-day"),
     "time_limit": Range(0.01, 30, "seconds per bus"),
     "improve_rounds": Range(0, 20, integer=True),
+    "bound_seconds": Range(0.01, 60, "seconds for the value's upper bound"),
     "staff.students_per_teacher": Range(1, 200, integer=True),
     "staff.tutors_per_group": Range(0, 10, integer=True),
     "staff.guides_per_group": Range(0, 10, integer=True),
@@ -212,6 +213,7 @@ class StudyTourRequest:
     public_load: PublicLoad | None = None
     time_limit: float = 0.05
     improve_rounds: int = 2
+    bound_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -279,6 +281,7 @@ class StudyTourRequest:
             errors["public_load"] = f"expected PublicLoad, got {type(self.public_load).__name__}"
         LIMITS["time_limit"].check(self.time_limit, errors, "time_limit")
         LIMITS["improve_rounds"].check(self.improve_rounds, errors, "improve_rounds")
+        LIMITS["bound_seconds"].check(self.bound_seconds, errors, "bound_seconds")
         if errors:
             raise RequestValidationError(errors)
 
@@ -336,7 +339,7 @@ class StudyTourRequest:
             r.whole(name)
         for name in ("group_size", "groups", "max_ride_minutes", "max_groups_per_site"):
             r.whole(name, nullable=True)
-        for name in ("student_ticket_factor", "bus_cost_cny", "time_limit"):
+        for name in ("student_ticket_factor", "bus_cost_cny", "time_limit", "bound_seconds"):
             r.number(name)
         if data.get("groups") is not None and "group_size" not in data:
             r.values["group_size"] = None

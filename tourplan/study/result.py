@@ -130,9 +130,12 @@ class StudyTourPlan:
     ----------
     value
         Total study value (sum over groups, diminishing returns per theme).
-    value_bound
-        Sum over groups of the value of the bus's plan made alone (no other
-        buses on the sites): the reference the joint plan is compared with.
+    value_upper_bound
+        A true upper bound on ``value``: the sum over groups of each group's
+        best possible solo day (:mod:`tourplan.study.bound`); ``None`` for a
+        plan saved before it existed.
+    bound_exact
+        Every solo-day search closed (each is the optimum, not just a cap).
     """
 
     request: StudyTourRequest
@@ -145,10 +148,18 @@ class StudyTourPlan:
     tickets_cny: float
     bus_cost_cny: float
     value: float
-    value_bound: float
+    value_upper_bound: float | None
     warnings: tuple[str, ...]
     rules: tuple[str, ...]
     slot_minutes: int = SLOT_MINUTES
+    bound_exact: bool = False
+
+    @property
+    def value_share(self) -> float | None:
+        """``value / value_upper_bound``: how much of the best possible for these groups the plan reaches."""
+        if self.value_upper_bound is None or self.value_upper_bound <= 0:
+            return None
+        return min(1.0, self.value / self.value_upper_bound)
 
     @property
     def total_cost_cny(self) -> float:
@@ -252,7 +263,9 @@ class StudyTourPlan:
                 "total_cny": round(self.total_cost_cny, 2),
             },
             "value": round(self.value, 3),
-            "value_bound": round(self.value_bound, 3),
+            "value_upper_bound": None if self.value_upper_bound is None else round(self.value_upper_bound, 3),
+            "value_bound_exact": self.bound_exact,
+            "value_share": None if self.value_share is None else round(self.value_share, 4),
             "slot_minutes": self.slot_minutes,
             "warnings": list(self.warnings),
             "rules": list(self.rules),
@@ -370,7 +383,8 @@ class StudyTourPlan:
             tickets_cny=float(costs["tickets_cny"]),
             bus_cost_cny=float(costs["bus_cny"]),
             value=float(data["value"]),
-            value_bound=float(data["value_bound"]),
+            value_upper_bound=None if data.get("value_upper_bound") is None else float(data["value_upper_bound"]),
+            bound_exact=bool(data.get("value_bound_exact", False)),
             warnings=tuple(str(w) for w in data["warnings"]),
             rules=tuple(str(r) for r in data["rules"]),
             slot_minutes=slot,
@@ -382,7 +396,12 @@ class StudyTourPlan:
         lines = [
             f"{req.school} · {req.band_zh} ({req.grade}) · {req.students} students · {req.date.isoformat()}",
             f"{len(self.groups)} groups on {len(self.buses)} buses; start {self.start.name}; "
-            f"value {self.value:.1f} (each bus planned alone: {self.value_bound:.1f})",
+            f"value {self.value:.1f}"
+            + (
+                ""
+                if self.value_share is None
+                else f" ({self.value_share:.0%} of the best possible for these groups, {self.value_upper_bound:.1f})"
+            ),
         ]
         by_bus: dict[str, list[GroupPlan]] = {}
         for g in self.groups:
