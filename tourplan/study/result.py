@@ -249,6 +249,8 @@ class StudyTourPlan:
             "costs": {
                 "tickets_cny": round(self.tickets_cny, 2),
                 "bus_cny": round(self.bus_cost_cny, 2),
+                "bus_cost_per_bus_cny": req.bus_cost_cny,
+                "bus_cost_source": req.bus_cost_source,
                 "total_cny": round(self.total_cost_cny, 2),
             },
             "value": round(self.value, 3),

@@ -101,10 +101,10 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
         for name, msg in exc.errors.items():
             short = name.removeprefix("staff.")
             field = getattr(form, short if short in form.STAFF_FIELDS else name, None)
-            if field is not None and hasattr(field, "errors") and name != "extra":
-                field.errors = [*list(field.errors), msg]
-            else:
-                form.extra.errors = [*list(form.extra.errors), f"{name}: {msg}"]
+            if field is None or not hasattr(field, "errors") or name == "kept":
+                field = form.name  # a kept field of a saved plan: shown at the top of the form
+                msg = f"{name}: {msg}"
+            field.errors = [*list(field.errors), msg]
         return str(_("Please correct the marked fields."))
     except (PlaceNotFoundError, InfeasibleRequestError) as exc:
         return str(exc)
