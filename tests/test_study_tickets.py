@@ -89,3 +89,27 @@ def test_no_lunch_row_carries_an_area_ticket(plans, bundled_sites):
         for s in g.stops:
             if s.is_lunch and bundled_sites[s.site_id].ticket_cny == 0:
                 assert s.ticket_cny == 0, (g.id, s.site_id)
+
+
+def test_every_time_in_the_json_is_declared_china_standard_time(plans):
+    data = plans("junior-default").to_dict()
+    assert (data["timezone"], data["utc_offset"]) == ("Asia/Shanghai", "+08:00")
+    times = [data["day_start"], data["day_end"]]
+    for g in data["groups"]:
+        times += [g["depart"], g["back"], *(s[k] for s in g["stops"] for k in ("arrive", "start", "end"))]
+    times += [e["time"] for b in data["buses"] for e in b["run"]]
+    assert times and all(len(t) == 5 and t[2] == ":" for t in times)  # local HH:MM, no other zone anywhere
+
+
+def test_bus_cost_is_never_a_silent_zero(monkeypatch, bundled_sites):
+    base = {"school": "x", "grade": "junior", "students": 80, "buses": 2, "seats": 53, "date": "2027-05-12"}
+    from tourplan.study import StudyTourRequest
+
+    monkeypatch.delenv("TOURPLAN_BUS_COST_CNY", raising=False)
+    r = StudyTourRequest.from_dict(base)
+    assert (r.bus_cost_cny, r.bus_cost_source) == (1500.0, "default")
+    monkeypatch.setenv("TOURPLAN_BUS_COST_CNY", "1800")
+    r = StudyTourRequest.from_dict(base)
+    assert (r.bus_cost_cny, r.bus_cost_source) == (1800.0, "config")
+    r = StudyTourRequest.from_dict({**base, "bus_cost_cny": 0})
+    assert (r.bus_cost_cny, r.bus_cost_source) == (0.0, "request")

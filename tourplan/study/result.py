@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from tourplan.study.request import StudyTourRequest
 
 __all__ = [
+    "TIMEZONE",
+    "UTC_OFFSET",
     "BusRun",
     "GroupPlan",
     "GroupStop",
@@ -26,6 +28,12 @@ __all__ = [
     "StaffLine",
     "StudyTourPlan",
 ]
+
+
+#: The zone of every ``HH:MM`` time in a plan's JSON (China Standard Time).
+TIMEZONE = "Asia/Shanghai"
+#: Its offset from UTC, which is the same all year (China keeps no daylight saving).
+UTC_OFFSET = "+08:00"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,9 +164,17 @@ class StudyTourPlan:
         return self.tickets_cny + self.bus_cost_cny
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (times as ``HH:MM``)."""
+        """JSON-ready form.
+
+        Every time (``HH:MM``: departures, arrivals, visits, bus runs, site
+        slots) is local clock time in China Standard Time (Asia/Shanghai,
+        UTC+08:00, no daylight saving) on ``date``; ``timezone`` and
+        ``utc_offset`` say so in the JSON itself.
+        """
         req = self.request
         return {
+            "timezone": TIMEZONE,
+            "utc_offset": UTC_OFFSET,
             "school": req.school,
             "grade": req.grade,
             "grade_zh": req.band_zh,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALERT_LEVEL_LABELS",
     "CATEGORY_LABELS",
+    "BUS_COST_SOURCE_LABELS",
     "COST_LABELS",
     "DAY_TYPE_LABELS",
     "FLOW_TOTAL_LABELS",
@@ -129,6 +130,16 @@ COST_LABELS: dict[str, Any] = {
     "tickets_cny": _l("Tickets"),
     "bus_cny": _l("Buses"),
     "total_cny": _l("Total"),
+    "bus_cost_per_bus_cny": _l("Per bus and day"),
+    "bus_cost_source": _l("Bus cost from"),
+}
+
+#: Where a study tour's bus cost comes from (``costs.bus_cost_source``).
+BUS_COST_SOURCE_LABELS: dict[str, Any] = {
+    "form": _l("typed on the form"),
+    "request": _l("given in the request"),
+    "config": _l("this server's setting (TOURPLAN_BUS_COST_CNY)"),
+    "default": _l("the planner's default, an assumed typical coach hire in Henan (not a quoted price)"),
 }
 
 
@@ -182,4 +193,5 @@ def init_i18n(app: Flask) -> None:
         FLOW_TOTAL_LABELS=FLOW_TOTAL_LABELS,
         STAFF_ROLE_LABELS=STAFF_ROLE_LABELS,
         COST_LABELS=COST_LABELS,
+        BUS_COST_SOURCE_LABELS=BUS_COST_SOURCE_LABELS,
     )
