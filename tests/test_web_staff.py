@@ -7,6 +7,7 @@ import functools
 import hashlib
 import io
 import json
+import html
 import re
 import time
 from io import BytesIO
@@ -401,3 +402,19 @@ def test_valid_upload_replaces_the_data_atomically(tmp_path: Path) -> None:
     assert "该上传已失效" in r.get_data(as_text=True)
     r = c.post("/staff/data/apply", data={"token": "../../etc/passwd"}, follow_redirects=True)
     assert "该上传已失效" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh", ("车辆座位不够", "“车辆数”", "任选其一")), ("en", ("Not enough bus seats", "“Buses”", "any one of"))],
+)
+def test_study_refusal_in_the_users_language_names_form_fields(staff: Any, lang: str, words: tuple[str, ...]) -> None:
+    r = staff.post(f"/staff/study/new?lang={lang}", data={**STUDY_FORM, "buses": "2"})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    alert = re.search(r'<div class="alert" role="alert"><p>(.*?)</p>', page, re.S)
+    assert alert is not None
+    text = html.unescape(alert.group(1))
+    for w in words:
+        assert w in text
+    assert "--" not in text and "staff_on_buses" not in text  # no CLI flags or request keys

@@ -106,7 +106,12 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
                 msg = f"{name}: {msg}"
             field.errors = [*list(field.errors), msg]
         return str(_("Please correct the marked fields."))
-    except (PlaceNotFoundError, InfeasibleRequestError) as exc:
+    except InfeasibleRequestError as exc:
+        # the core's refusal as codes, rendered in the user's language and in the form's own terms
+        if exc.messages:
+            return " ".join(m.render(current_lang()) for m in exc.messages)
+        return str(exc)
+    except PlaceNotFoundError as exc:
         return str(exc)
     return values, result
 
