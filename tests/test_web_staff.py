@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import html
 import io
 import json
-import html
 import re
 import time
 from io import BytesIO
