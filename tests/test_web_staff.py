@@ -35,7 +35,6 @@ STUDY_FORM = {
     "day_start": "08:30",
     "day_end": "17:00",
     "products": ["知识科普型"],
-    "extra": "",
 }
 
 
@@ -225,8 +224,9 @@ def test_study_timetable_csv(staff: Any, app: Any, study_id: str) -> None:
     ("change", "field"),
     [
         ({"students": "0"}, "students"),
-        ({"extra": "{not json"}, "extra"),
-        ({"extra": '{"lunch": 5}'}, "lunch"),
+        ({"kept": "{not json"}, "kept"),
+        ({"kept": '{"exclude": 5}'}, "exclude"),
+        ({"boarding_minutes": "999"}, "boarding_minutes"),
         ({"school": ""}, "school"),
     ],
 )
@@ -242,10 +242,11 @@ def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
     """Lunch, limits and staff ratios are fields (no JSON needed); they reach the plan and come back on edit."""
     page = staff.get("/staff/study/new?lang=en").get_data(as_text=True)
     for name in ("lunch", "max_stops", "max_ride_minutes", "max_groups_per_site", "students_per_teacher",
-                 "tutors_per_group", "guides_per_group"):  # fmt: skip
+                 "tutors_per_group", "guides_per_group", "safety_officers", "project_leaders", "boarding_minutes",
+                 "bus_cost_cny", "staff_on_buses", "themes"):  # fmt: skip
         assert f'name="{name}"' in page
     options = {"lunch": "packed", "max_stops": "3", "max_groups_per_site": "1", "students_per_teacher": "10",
-               "guides_per_group": "0", "extra": '{"staff": {"safety_officers": 3}}'}  # fmt: skip
+               "guides_per_group": "0", "safety_officers": "3", "themes": ["history", "red"]}  # fmt: skip
     r = staff.post("/staff/study/new", data={**STUDY_FORM, "name": "Options", **options})
     assert r.status_code == 303, r.get_data(as_text=True)[:3000]
     plan_id = r.headers["Location"].rsplit("/", 1)[1]
@@ -253,7 +254,13 @@ def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
     req = rec.request
     assert (req["lunch"], req["max_stops"], req["max_groups_per_site"]) == ("packed", 3, 1)
     assert req["staff"] == {"students_per_teacher": 10, "tutors_per_group": 1, "guides_per_group": 0,
-                            "safety_officers": 3}  # fmt: skip
+                            "safety_officers": 3, "project_leaders": 1}  # fmt: skip
+    assert req["themes"] == ["history", "red"]
+    assert rec.result["themes"] == ["history", "red"]
+    # no bus cost typed: the documented default, and the plan says so (never a silent 0)
+    assert (req["bus_cost_cny"], req["bus_cost_source"]) == (1500.0, "default")
+    assert rec.result["costs"]["bus_cost_source"] == "default"
+    assert rec.result["costs"]["bus_cny"] == 1500.0 * len(rec.result["buses"])
     groups = rec.result["groups"]
     assert groups
     for g in groups:
@@ -261,14 +268,14 @@ def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
         assert g["guides"] == 0
         assert not any(s["lunch"] for s in g["stops"])  # packed lunches: no lunch stop
         assert len(g["stops"]) <= 3
-    # the edit page shows them in their fields; only the rest stays in the JSON box
+    # the edit page shows them in their fields; there is no JSON box
     page = staff.get(f"/staff/study/{plan_id}/edit").get_data(as_text=True)
     assert re.search(r'<option selected value="packed">|<option value="packed" selected>', page)
     assert re.search(r'name="students_per_teacher"[^>]*value="10"', page)
     assert re.search(r'name="max_groups_per_site"[^>]*value="1"', page)
-    box = re.search(r'<textarea[^>]*name="extra"[^>]*>(.*?)</textarea>', page, re.S)
-    assert box is not None
-    assert json.loads(html.unescape(box.group(1))) == {"staff": {"safety_officers": 3}}
+    assert "<textarea" not in page
+    assert re.search(r'name="safety_officers"[^>]*value="3"', page)
+    assert re.search(r'name="themes"[^>]*value="history"[^>]*checked|checked[^>]*name="themes"[^>]*value="history"', page)
     # a bad ratio is marked on its own field
     r = staff.post("/staff/study/new", data={**STUDY_FORM, "students_per_teacher": "0"})
     assert r.status_code == 400
@@ -524,3 +531,19 @@ def test_valid_upload_replaces_the_data_atomically(tmp_path: Path) -> None:
     assert "该上传已失效" in r.get_data(as_text=True)
     r = c.post("/staff/data/apply", data={"token": "../../etc/passwd"}, follow_redirects=True)
     assert "该上传已失效" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh", ("车辆座位不够", "“车辆数”", "任选其一")), ("en", ("Not enough bus seats", "“Buses”", "any one of"))],
+)
+def test_study_refusal_in_the_users_language_names_form_fields(staff: Any, lang: str, words: tuple[str, ...]) -> None:
+    r = staff.post(f"/staff/study/new?lang={lang}", data={**STUDY_FORM, "buses": "2"})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    alert = re.search(r'<div class="alert" role="alert"><p>(.*?)</p>', page, re.S)
+    assert alert is not None
+    text = html.unescape(alert.group(1))
+    for w in words:
+        assert w in text
+    assert "--" not in text and "staff_on_buses" not in text  # no CLI flags or request keys

@@ -19,7 +19,10 @@ from typing import Any, TypeVar
 import click
 
 from tourplan import __version__
+from tourplan.data import STUDY_PRODUCTS
 from tourplan.errors import DataValidationError, TourplanError
+from tourplan.study.request import LIMITS as STUDY_LIMITS
+from tourplan.study.request import STUDY_THEMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -419,6 +422,14 @@ def format_itinerary_text(itinerary: Any) -> str:
     return "\n".join(lines)
 
 
+def _study_range(name: str) -> click.IntRange | click.FloatRange:
+    """A click range for a study-request field, read from :data:`tourplan.study.LIMITS`."""
+    r = STUDY_LIMITS[name]
+    if r.integer:
+        return click.IntRange(int(r.lo), int(r.hi))
+    return click.FloatRange(r.lo, r.hi)
+
+
 @main.command("study-tour")
 @data_option
 @click.option("--school", required=True, help="School name.")
@@ -429,21 +440,28 @@ def format_itinerary_text(itinerary: Any) -> str:
     help="Grade band: primary 小学, junior 初中, senior 高中.",
 )
 @click.option("--grade-years", default="", help="Comma-separated grade years within the band, e.g. 1,2.")
-@click.option("--students", type=int, required=True)
-@click.option("--group-size", type=int, default=None, help="Students per group (class); default 40.")
-@click.option("--groups", type=int, default=None, help="Number of groups (instead of --group-size).")
-@click.option("--buses", type=int, required=True)
-@click.option("--seats", type=int, required=True, help="Passenger seats per bus.")
+@click.option("--students", type=_study_range("students"), required=True)
+@click.option(
+    "--group-size",
+    type=_study_range("group_size"),
+    default=None,
+    help="Students per group (class); default 40.",
+)
+@click.option(
+    "--groups", type=_study_range("groups"), default=None, help="Number of groups (instead of --group-size)."
+)
+@click.option("--buses", type=_study_range("buses"), required=True)
+@click.option("--seats", type=_study_range("seats"), required=True, help="Passenger seats per bus.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
 @click.option(
     "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name."
 )
 @click.option("--end", default=None, help="Where the day ends (default: the start).")
 @day_hours_options(end_time="17:00")
+@click.option("--themes", default="", help=f"Comma-separated site themes: {','.join(STUDY_THEMES)}.")
 @click.option(
-    "--themes", default="", help="Comma-separated: science,history,nature,culture,red,industry,taiji."
+    "--products", default="", help=f"Comma-separated 研学 product types: {','.join(STUDY_PRODUCTS)}."
 )
-@click.option("--products", default="", help="Comma-separated 研学 product types, e.g. 知识科普型.")
 @click.option("--require", default="", help="Comma-separated site ids every group visits.")
 @click.option("--exclude", default="", help="Comma-separated site ids.")
 @click.option(
@@ -451,12 +469,24 @@ def format_itinerary_text(itinerary: Any) -> str:
 )
 @click.option("--lunch-site", default=None, help="Site id of the lunch place.")
 @click.option(
-    "--max-ride", type=int, default=None, help="Longest bus ride in minutes (default by grade: 60/90/120)."
+    "--max-ride",
+    type=_study_range("max_ride_minutes"),
+    default=None,
+    help="Longest bus ride in minutes (default by grade: 60/90/120).",
 )
 @click.option(
-    "--teacher-ratio", type=int, default=20, show_default=True, help="Students per accompanying teacher."
+    "--teacher-ratio",
+    type=_study_range("staff.students_per_teacher"),
+    default=20,
+    show_default=True,
+    help="Students per accompanying teacher.",
 )
-@click.option("--bus-cost", type=float, default=0.0, show_default=True, help="CNY per bus-day.")
+@click.option(
+    "--bus-cost",
+    type=_study_range("bus_cost_cny"),
+    default=None,
+    help="CNY per bus-day (default: TOURPLAN_BUS_COST_CNY, else 1500, an assumed coach hire; the JSON says which).",
+)
 @click.option(
     "--staff-separately",
     is_flag=True,
@@ -491,7 +521,7 @@ def study_tour(
     lunch_site: str | None,
     max_ride: int | None,
     teacher_ratio: int,
-    bus_cost: float,
+    bus_cost: float | None,
     staff_separately: bool,
     seed: int,
     fmt: str,

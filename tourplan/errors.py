@@ -8,6 +8,7 @@ works for a validation problem).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class TourplanError(Exception):
@@ -78,7 +79,16 @@ class PlaceNotFoundError(TourplanError, LookupError):
 
 
 class InfeasibleRequestError(TourplanError, ValueError):
-    """A request that no plan can satisfy; the message says why."""
+    """A request that no plan can satisfy; the message says why.
+
+    ``messages`` (when the raiser gives them) are the same refusal as
+    :class:`tourplan.messages.Message` codes and parameters, for a page to
+    render in its user's language and in its own terms.
+    """
+
+    def __init__(self, *args: object, messages: tuple[Any, ...] = ()) -> None:
+        super().__init__(*args)
+        self.messages = messages
 
 
 class NoRouteError(InfeasibleRequestError):

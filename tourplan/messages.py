@@ -137,6 +137,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "从{start}到{end}只有{minutes}分钟，不够游览任何景点（最短需要{needed}分钟）。",
         "{start} to {end} is only {minutes} minutes, too short for any visit (the shortest needs {needed}).",
     ),
+    # study/capacity.py: a refusal in the staff form's own terms (its field labels)
+    "study_bus_seats": (
+        "车辆座位不够：{why}。可以这样改（任选其一）：{fixes}。",
+        "Not enough bus seats: {why}. To fix it (any one of): {fixes}.",
+    ),
+    "study_seats_group_too_big": (
+        "一个团组连同带队人员有 {people} 人，但每车只有 {seats} 座（每个团组须同乘一车）",
+        "a group with its staff is {people} people but a bus has {seats} seats (a group rides one bus)",
+    ),
+    "study_seats_need_buses": (
+        "{groups} 个团组需要 {need} 辆 {seats} 座的车（每个团组须同乘一车），表单中只有 {given} 辆",
+        "{groups} groups need {need} buses of {seats} seats (a group rides one bus); the form gives {given}",
+    ),
+    "study_seats_no_staff_seat": (
+        "学生连同全部随行人员共 {total} 人，车上只有 {hold} 个座位（每个团组须同乘一车）",
+        "the students with all their staff are {total} people; the buses hold {hold} (a group rides one bus)",
+    ),
+    "study_fix_more_buses": (
+        "把“车辆数”增加 {n} 辆（每车 {seats} 座）",
+        "raise “Buses” by {n} ({seats} seats each)",
+    ),
+    "study_fix_more_buses_regroup": (
+        "把“车辆数”增加 {n} 辆，并把“团组（班级）数”设为 {groups}（每车一组）",
+        "raise “Buses” by {n} and set “Groups (classes)” to {groups} (one group per bus)",
+    ),
+    "study_fix_groups": (
+        "把“团组（班级）数”设为 {n}（每组 {size} 名学生）",
+        "set “Groups (classes)” to {n} ({size} students each)",
+    ),
+    "study_fix_groups_staff_apart": (
+        "把“团组（班级）数”设为 {n}（每组 {size} 名学生），并把“安全员和项目负责人”设为“另行前往”",
+        "set “Groups (classes)” to {n} ({size} students each) and “Safety officers and project leaders” to "
+        "“Travel separately”",
+    ),
+    "study_fix_bigger_buses": ("增加“车辆数”或“每车座位数”", "raise “Buses” or “Seats per bus”"),
 }
 
 _LIST_SEP = {"zh": "、", "en": ", "}
@@ -145,6 +180,8 @@ _LIST_SEP = {"zh": "、", "en": ", "}
 def _text(value: Any, lang: str) -> str:
     if isinstance(value, Name):
         return value.text(lang)
+    if isinstance(value, Message):
+        return render(value, lang)
     if isinstance(value, list | tuple):
         return _LIST_SEP[lang].join(_text(v, lang) for v in value)
     if isinstance(value, float) and value.is_integer():

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from tourplan.hours import open_intervals
+from tourplan.tickets import ticket_payer
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -255,24 +256,26 @@ def diminishing(
 
 
 def entry_price(site: Site, sites: SiteTable) -> float:
-    """What entering a site costs on its own: its ticket, or its area's."""
-    if site.ticket_cny > 0:
-        return site.ticket_cny
-    parent = sites.get(site.parent_id) if site.parent_id else None
-    return parent.ticket_cny if parent is not None else 0.0
+    """What entering a site costs an adult on its own: the adult price of the ticket that admits to it.
+
+    The ticket is :func:`tourplan.tickets.ticket_payer`'s (the site's own, its
+    area's for a part under ``area_ticket``, none for a free row such as a
+    restaurant at an area's gate).
+    """
+    payer = ticket_payer(site, sites)
+    return 0.0 if payer is None else float(payer.ticket_cny)
 
 
 def paid_ticket(site: Site, sites: SiteTable, charged: set[str]) -> float:
-    """The ticket paid on visiting ``site``, given the area tickets ``charged`` so far that day.
+    """The adult ticket paid on visiting ``site``, given the tickets ``charged`` so far that day.
 
-    A site's own ticket; else its area's ticket the first time one of the
-    area's parts is visited (``charged`` records it); else nothing.
+    The ticket that admits to the site (:func:`tourplan.tickets.ticket_payer`),
+    the first time it is needed that day (``charged`` records it); else
+    nothing.  A row with free entry (a restaurant at an area's gate) never
+    carries its area's ticket.
     """
-    if site.ticket_cny > 0:
-        return float(site.ticket_cny)
-    if site.parent_id and site.parent_id in sites and site.parent_id not in charged:
-        parent = sites[site.parent_id]
-        if parent.ticket_cny > 0:
-            charged.add(parent.id)
-            return float(parent.ticket_cny)
-    return 0.0
+    payer = ticket_payer(site, sites)
+    if payer is None or payer.id in charged:
+        return 0.0
+    charged.add(payer.id)
+    return float(payer.ticket_cny)

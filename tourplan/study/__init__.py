@@ -51,7 +51,6 @@ from __future__ import annotations
 
 from tourplan.study.capacity import SLOT_MINUTES
 from tourplan.study.model import COACH_MODE
-from tourplan.study.plan import plan_study_tour
 from tourplan.study.printout import render_print_html
 from tourplan.study.request import (
     BANDS,
@@ -73,6 +72,7 @@ from tourplan.study.result import (
     StaffLine,
     StudyTourPlan,
 )
+from tourplan.study.tickets import plan_study_tour, price_tickets
 
 __all__ = [
     "LIMITS",
@@ -94,5 +94,6 @@ __all__ = [
     "StudyTourPlan",
     "StudyTourRequest",
     "plan_study_tour",
+    "price_tickets",
     "render_print_html",
 ]

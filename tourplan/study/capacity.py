@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan.errors import InfeasibleRequestError
+from tourplan.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -83,17 +84,22 @@ def _make_groups(req: StudyTourRequest) -> list[_Group]:
     ]
 
 
-def _pack(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[list[_Unit] | None, str]:
+def _pack(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[list[_Unit] | None, str, Message | None]:
     """Pack whole groups onto buses (worst-fit decreasing: spread over all buses).
 
-    Returns the units, or ``None`` and the reason.
+    Returns the units, or ``None`` and the reason (in English, and as a message code).
     """
     seats = req.seats
     big = max(groups, key=lambda g: g.people)
     if big.people > seats:
-        return None, (
-            f"a group is {big.people} people ({big.students} students, {big.teachers} teachers, "
-            f"{big.tutors} 研学导师, {big.guides} guides) but a bus has {seats} seats and carries whole groups"
+        why = Message("study_seats_group_too_big", {"people": big.people, "seats": seats})
+        return (
+            None,
+            (
+                f"a group is {big.people} people ({big.students} students, {big.teachers} teachers, "
+                f"{big.tutors} 研学导师, {big.guides} guides) but a bus has {seats} seats and carries whole groups"
+            ),
+            why,
         )
     free = [seats] * req.buses
     units: list[list[_Group]] = [[] for _ in range(req.buses)]
@@ -101,10 +107,18 @@ def _pack(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[list[_Unit] 
         b = max(range(req.buses), key=lambda k: (free[k], -k))
         if free[b] < g.people:
             need = _buses_needed(groups, seats)
-            return None, (
-                f"{len(groups)} groups of up to {big.people} people (students, teachers, 研学导师 and guide) "
-                f"need {need} buses of {seats} seats ({max(1, seats // big.people)} group(s) per bus, a bus carries "
-                f"whole groups), {req.buses} given"
+            why = Message(
+                "study_seats_need_buses",
+                {"groups": len(groups), "need": need, "seats": seats, "given": req.buses},
+            )
+            return (
+                None,
+                (
+                    f"{len(groups)} groups of up to {big.people} people (students, teachers, 研学导师 and guide) "
+                    f"need {need} buses of {seats} seats ({max(1, seats // big.people)} group(s) per bus, a bus carries "
+                    f"whole groups), {req.buses} given"
+                ),
+                why,
             )
         free[b] -= g.people
         units[b].append(g)
@@ -115,14 +129,19 @@ def _pack(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[list[_Unit] 
             u = max(out, key=lambda u: (seats - u.people, -u.bus))
             if u.people >= seats:
                 total = sum(g.people for g in groups) + floaters
-                return None, (
-                    f"no seat left for the {req.staff.safety_officers} safety officer(s) and "
-                    f"{req.staff.project_leaders} project leader(s): {req.students} students with their staff are "
-                    f"{total} people, {req.buses} buses of {seats} seats hold {req.buses * seats} "
-                    "(whole groups per bus)"
+                why = Message("study_seats_no_staff_seat", {"total": total, "hold": req.buses * seats})
+                return (
+                    None,
+                    (
+                        f"no seat left for the {req.staff.safety_officers} safety officer(s) and "
+                        f"{req.staff.project_leaders} project leader(s): {req.students} students with their staff are "
+                        f"{total} people, {req.buses} buses of {seats} seats hold {req.buses * seats} "
+                        "(whole groups per bus)"
+                    ),
+                    why,
                 )
             u.floaters += 1
-    return out, ""
+    return out, "", None
 
 
 def _assign_buses(req: StudyTourRequest, groups: Sequence[_Group]) -> list[_Unit]:
@@ -135,19 +154,26 @@ def _assign_buses(req: StudyTourRequest, groups: Sequence[_Group]) -> list[_Unit
         the fixes that would work: more buses, other group sizes, staff
         travelling separately.
     """
-    units, why = _pack(req, groups)
+    units, why, why_code = _pack(req, groups)
     if units is not None:
         return units
     fixes: list[str] = []
+    codes: list[Message] = []
     for extra in range(1, 50):
         more = req.replace(buses=req.buses + extra)
         if _pack(more, groups)[0] is not None:
             fixes.append(f"{extra} more bus(es) of {req.seats} seats")
+            codes.append(Message("study_fix_more_buses", {"n": extra, "seats": req.seats}))
             break
         regroup = more.replace(groups=more.buses, group_size=None)
         if regroup.buses <= req.students and _pack(regroup, _make_groups(regroup))[0] is not None:
             fixes.append(
                 f"{extra} more bus(es) of {req.seats} seats with one group per bus ({regroup.buses} groups)"
+            )
+            codes.append(
+                Message(
+                    "study_fix_more_buses_regroup", {"n": extra, "seats": req.seats, "groups": regroup.buses}
+                )
             )
             break
     for staff_on in (True, False) if req.staff_on_buses else (False,):
@@ -161,11 +187,16 @@ def _assign_buses(req: StudyTourRequest, groups: Sequence[_Group]) -> list[_Unit
                     fix += " with the safety officer and project leader travelling separately (staff_on_buses=false, CLI --staff-separately)"
                 if n != req.n_groups or not staff_on:
                     fixes.append(fix)
+                    code = "study_fix_groups" if staff_on else "study_fix_groups_staff_apart"
+                    codes.append(Message(code, {"n": n, "size": size}))
                 break
         if len(fixes) > 1:
             break
     msg = f"bus seats too few: {why}; fix: " + (" or ".join(fixes) if fixes else "more or bigger buses")
-    raise InfeasibleRequestError(msg)
+    refusal = Message(
+        "study_bus_seats", {"why": why_code, "fixes": codes or [Message("study_fix_bigger_buses")]}
+    )
+    raise InfeasibleRequestError(msg, messages=(refusal,))
 
 
 def _buses_needed(groups: Sequence[_Group], seats: int) -> int:

@@ -26,11 +26,48 @@ __all__ = [
     "STUDY_THEMES",
     "StaffRules",
     "StudyTourRequest",
+    "default_bus_cost",
 ]
 
 
 #: Themes a study tour may ask for.
 STUDY_THEMES: tuple[str, ...] = ("science", "history", "nature", "culture", "red", "industry", "taiji")
+
+#: CNY per coach and day when neither the request nor the deployment gives one:
+#: an ASSUMPTION (a day's hire of a 45-55 seat coach with driver, fuel and
+#: tolls within a prefecture is commonly quoted at 1,200-2,000 CNY in Henan;
+#: no official tariff), so a plan never shows a silent 0.  A deployment sets
+#: its own with the environment variable ``TOURPLAN_BUS_COST_CNY``.
+DEFAULT_BUS_COST_CNY: float = 1500.0
+#: Values of :attr:`StudyTourRequest.bus_cost_source`.
+BUS_COST_SOURCES: tuple[str, ...] = ("request", "form", "config", "default")
+
+
+def default_bus_cost(environ: Mapping[str, str] | None = None) -> tuple[float, str]:
+    """The bus cost per coach-day to use when a request gives none, and where it comes from.
+
+    Returns ``(cny, source)`` with source ``"config"`` (``TOURPLAN_BUS_COST_CNY``)
+    or ``"default"`` (:data:`DEFAULT_BUS_COST_CNY`, an assumption).
+
+    Examples
+    --------
+    >>> default_bus_cost({})
+    (1500.0, 'default')
+    >>> default_bus_cost({"TOURPLAN_BUS_COST_CNY": "1800"})
+    (1800.0, 'config')
+    """
+    import os
+
+    env = os.environ if environ is None else environ
+    raw = env.get("TOURPLAN_BUS_COST_CNY", "").strip()
+    if raw:
+        value = float(raw)
+        if not LIMITS["bus_cost_cny"].lo <= value <= LIMITS["bus_cost_cny"].hi:
+            msg = f"TOURPLAN_BUS_COST_CNY must be a number of CNY from 0 to {LIMITS['bus_cost_cny'].hi:g}, got {raw!r}"
+            raise ValueError(msg)
+        return value, "config"
+    return DEFAULT_BUS_COST_CNY, "default"
+
 
 #: Grade bands and their Chinese names.
 BANDS: Mapping[str, str] = {"primary": "小学", "junior": "初中", "senior": "高中"}
@@ -210,6 +247,10 @@ class StudyTourRequest:
     max_groups_per_site: int | None = None
     student_ticket_factor: float = 1.0
     bus_cost_cny: float = 0.0
+    #: Where ``bus_cost_cny`` comes from: ``request`` (given by the caller),
+    #: ``form`` (typed on the staff form), ``config`` (``TOURPLAN_BUS_COST_CNY``)
+    #: or ``default`` (:data:`DEFAULT_BUS_COST_CNY`, an assumption).
+    bus_cost_source: str = "request"
     public_load: PublicLoad | None = None
     time_limit: float = 0.05
     improve_rounds: int = 2
@@ -330,8 +371,10 @@ class StudyTourRequest:
         """
         r = FieldReader(data, known={f.name for f in dataclasses.fields(cls)})
         r.require("school", "grade", "students", "buses", "seats")
-        for name in ("school", "grade", "start", "end", "lunch", "lunch_site"):
+        for name in ("school", "grade", "start", "end", "lunch", "lunch_site", "bus_cost_source"):
             r.text(name)
+        if data.get("bus_cost_source") is not None and data["bus_cost_source"] not in BUS_COST_SOURCES:
+            r.errors["bus_cost_source"] = f"expected one of {', '.join(BUS_COST_SOURCES)}"
         r.date("date", required=True)
         for name in ("day_start", "day_end"):
             r.time(name)
@@ -381,6 +424,8 @@ class StudyTourRequest:
             "buses": 1,
             "seats": 53,
         }
+        if data.get("bus_cost_cny") is None:  # never a silent 0: the configured or documented default
+            r.values["bus_cost_cny"], r.values["bus_cost_source"] = default_bus_cost()
         return r.build(cls, placeholders)
 
 

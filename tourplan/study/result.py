@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from tourplan.study.request import StudyTourRequest
 
 __all__ = [
+    "TIMEZONE",
+    "UTC_OFFSET",
     "BusRun",
     "GroupPlan",
     "GroupStop",
@@ -26,6 +28,12 @@ __all__ = [
     "StaffLine",
     "StudyTourPlan",
 ]
+
+
+#: The zone of every ``HH:MM`` time in a plan's JSON (China Standard Time).
+TIMEZONE = "Asia/Shanghai"
+#: Its offset from UTC, which is the same all year (China keeps no daylight saving).
+UTC_OFFSET = "+08:00"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,9 +175,17 @@ class StudyTourPlan:
         return self.tickets_cny + self.bus_cost_cny
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (times as ``HH:MM``)."""
+        """JSON-ready form.
+
+        Every time (``HH:MM``: departures, arrivals, visits, bus runs, site
+        slots) is local clock time in China Standard Time (Asia/Shanghai,
+        UTC+08:00, no daylight saving) on ``date``; ``timezone`` and
+        ``utc_offset`` say so in the JSON itself.
+        """
         req = self.request
         return {
+            "timezone": TIMEZONE,
+            "utc_offset": UTC_OFFSET,
             "school": req.school,
             "grade": req.grade,
             "grade_zh": req.band_zh,
@@ -260,6 +276,8 @@ class StudyTourPlan:
             "costs": {
                 "tickets_cny": round(self.tickets_cny, 2),
                 "bus_cny": round(self.bus_cost_cny, 2),
+                "bus_cost_per_bus_cny": req.bus_cost_cny,
+                "bus_cost_source": req.bus_cost_source,
                 "total_cny": round(self.total_cost_cny, 2),
             },
             "value": round(self.value, 3),

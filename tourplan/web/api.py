@@ -25,7 +25,9 @@ from tourplan.data import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
+from tourplan.study import LIMITS as STUDY_LIMITS
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
+from tourplan.study.request import BUS_COST_SOURCES
 from tourplan.web.auth import staff_required
 from tourplan.web.services import planning, simulations
 from tourplan.web.services.data import get_store, jsonable, site_data
@@ -199,14 +201,24 @@ class ExportQuerySchema(_Strict):
     format = ma.fields.String(required=True, validate=v.OneOf(("gpx", "ics", "geojson")))
 
 
+def _study_range(name: str) -> v.Range:
+    """The API's range check for a study-request field, read from :data:`tourplan.study.LIMITS`."""
+    r = STUDY_LIMITS[name]
+    return v.Range(r.lo, r.hi)
+
+
 class StaffRulesSchema(_Strict):
     """Staffing rules (``tourplan.study.StaffRules``); each field defaults as documented there."""
 
-    students_per_teacher = ma.fields.Integer(strict=True, validate=v.Range(1, 200), metadata={"example": 20})
-    tutors_per_group = ma.fields.Integer(strict=True, validate=v.Range(0, 10), metadata={"description": "研学导师"})
-    guides_per_group = ma.fields.Integer(strict=True, validate=v.Range(0, 10))
-    safety_officers = ma.fields.Integer(strict=True, validate=v.Range(1, 20))
-    project_leaders = ma.fields.Integer(strict=True, validate=v.Range(0, 10))
+    students_per_teacher = ma.fields.Integer(
+        strict=True, validate=_study_range("staff.students_per_teacher"), metadata={"example": 20}
+    )
+    tutors_per_group = ma.fields.Integer(
+        strict=True, validate=_study_range("staff.tutors_per_group"), metadata={"description": "研学导师"}
+    )
+    guides_per_group = ma.fields.Integer(strict=True, validate=_study_range("staff.guides_per_group"))
+    safety_officers = ma.fields.Integer(strict=True, validate=_study_range("staff.safety_officers"))
+    project_leaders = ma.fields.Integer(strict=True, validate=_study_range("staff.project_leaders"))
 
 
 class PublicLoadSchema(_Strict):
@@ -230,7 +242,9 @@ class StudyTourRequestSchema(_Strict):
     """
 
     name = ma.fields.String(validate=v.Length(1, 200), load_default="study tour")
-    school = ma.fields.String(required=True, validate=v.Length(1, 200), metadata={"example": "焦作市第一中学"})
+    school = ma.fields.String(
+        required=True, validate=v.Length(1, 200), metadata={"example": "焦作市第一中学"}
+    )
     grade = ma.fields.String(
         required=True, validate=v.OneOf(GRADES), metadata={"description": "grade band (小学/初中/高中)"}
     )
@@ -239,12 +253,18 @@ class StudyTourRequestSchema(_Strict):
         validate=v.Length(max=6),
         metadata={"description": "years within the band (primary 1-6, junior and senior 1-3)"},
     )
-    students = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 20000), metadata={"example": 240})
+    students = ma.fields.Integer(
+        strict=True, required=True, validate=_study_range("students"), metadata={"example": 240}
+    )
     date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
-    buses = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 500), metadata={"example": 6})
-    seats = ma.fields.Integer(strict=True, required=True, validate=v.Range(5, 100), metadata={"example": 53})
-    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 100))
-    groups = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 500))
+    buses = ma.fields.Integer(
+        strict=True, required=True, validate=_study_range("buses"), metadata={"example": 6}
+    )
+    seats = ma.fields.Integer(
+        strict=True, required=True, validate=_study_range("seats"), metadata={"example": 53}
+    )
+    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=_study_range("group_size"))
+    groups = ma.fields.Integer(strict=True, allow_none=True, validate=_study_range("groups"))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "17:00"})
     start = ma.fields.String(
@@ -259,23 +279,41 @@ class StudyTourRequestSchema(_Strict):
     )
     require = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
     exclude_ = ma.fields.List(
-        ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=200), data_key="exclude", attribute="exclude"
+        ma.fields.String(validate=v.Length(1, 80)),
+        validate=v.Length(max=200),
+        data_key="exclude",
+        attribute="exclude",
     )
     lunch = ma.fields.String(validate=v.OneOf(LUNCH_MODES))
     lunch_site = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
-    max_ride_minutes = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(5, 600))
+    max_ride_minutes = ma.fields.Integer(
+        strict=True, allow_none=True, validate=_study_range("max_ride_minutes")
+    )
     staff = ma.fields.Nested(StaffRulesSchema)
     staff_on_buses = _StrictBoolean()
-    max_stops = ma.fields.Integer(strict=True, validate=v.Range(1, 10))
-    boarding_minutes = ma.fields.Integer(strict=True, validate=v.Range(0, 60))
-    max_groups_per_site = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 500))
-    student_ticket_factor = ma.fields.Float(validate=v.Range(0, 1))
-    bus_cost_cny = ma.fields.Float(validate=v.Range(0, 1e6), metadata={"description": "per bus and day"})
+    max_stops = ma.fields.Integer(strict=True, validate=_study_range("max_stops"))
+    boarding_minutes = ma.fields.Integer(strict=True, validate=_study_range("boarding_minutes"))
+    max_groups_per_site = ma.fields.Integer(
+        strict=True, allow_none=True, validate=_study_range("max_groups_per_site")
+    )
+    student_ticket_factor = ma.fields.Float(validate=_study_range("student_ticket_factor"))
+    bus_cost_cny = ma.fields.Float(
+        validate=_study_range("bus_cost_cny"),
+        metadata={
+            "description": "per bus and day; omitted: TOURPLAN_BUS_COST_CNY or 1500 (an assumption), see costs.bus_cost_source"
+        },
+    )
+    bus_cost_source = ma.fields.String(validate=v.OneOf(BUS_COST_SOURCES))
     public_load = ma.fields.Nested(PublicLoadSchema, allow_none=True)
     time_limit = ma.fields.Float(
-        validate=v.Range(0.01, 30), metadata={"description": "Optimizer seconds per bus (capped by the server)"}
+        validate=_study_range("time_limit"),
+        metadata={"description": "Optimizer seconds per bus (capped by the server)"},
     )
-    improve_rounds = ma.fields.Integer(strict=True, validate=v.Range(0, 20))
+    improve_rounds = ma.fields.Integer(strict=True, validate=_study_range("improve_rounds"))
+    bound_seconds = ma.fields.Float(
+        validate=_study_range("bound_seconds"),
+        metadata={"description": "Safety stop for the search of the value's upper bound (its budget is in steps)"},
+    )
 
 
 class StudyTourSchema(ma.Schema):
@@ -293,9 +331,13 @@ class EntryPointSchema(_Strict):
 
     name = ma.fields.String(required=True, validate=v.Length(1, 80))
     place = ma.fields.String(
-        required=True, validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' or a place name"}
+        required=True,
+        validate=v.Length(1, 200),
+        metadata={"description": "Site id, 'lat,lon' or a place name"},
     )
-    share = ma.fields.Float(required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"})
+    share = ma.fields.Float(
+        required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"}
+    )
     profile = ma.fields.Raw(
         metadata={"description": "arrival profile: a named one (car_park, station, ...) or hourly weights"}
     )
@@ -306,8 +348,12 @@ class SegmentSchema(_Strict):
     """A visitor segment (``tourplan.flow.Segment``)."""
 
     name = ma.fields.String(required=True, validate=v.Length(1, 80))
-    share = ma.fields.Float(required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"})
-    interests = ma.fields.Dict(keys=ma.fields.String(validate=v.OneOf(THEMES)), values=ma.fields.Float(validate=v.Range(0, 10)))
+    share = ma.fields.Float(
+        required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"}
+    )
+    interests = ma.fields.Dict(
+        keys=ma.fields.String(validate=v.OneOf(THEMES)), values=ma.fields.Float(validate=v.Range(0, 10))
+    )
     pace = ma.fields.String(validate=v.OneOf(tuple(PACES)))
     mode = ma.fields.String(validate=v.OneOf(tuple(MODES)), allow_none=True)
     group_size = ma.fields.Integer(strict=True, validate=v.Range(1, 500))
@@ -327,7 +373,9 @@ class FixedArrivalSchema(_Strict):
 class MeasuresSchema(_Strict):
     """Countermeasures on a peak day (``tourplan.flow.Measures``): timed entry, quotas, daily caps, 错峰."""
 
-    timed_entry = ma.fields.Boolean(metadata={"description": "quota per slot at every site from its capacity (LB/T 034)"})
+    timed_entry = ma.fields.Boolean(
+        metadata={"description": "quota per slot at every site from its capacity (LB/T 034)"}
+    )
     quotas = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 1_000_000)),
         metadata={"description": "site id: entries per slot"},
@@ -352,12 +400,17 @@ class ScenarioSchema(_Strict):
         strict=True,
         allow_none=True,
         validate=v.Range(0, 20_000_000),
-        metadata={"description": "default: the day type's usual count (capped by the server)", "example": 20000},
+        metadata={
+            "description": "default: the day type's usual count (capped by the server)",
+            "example": 20000,
+        },
     )
     entries = ma.fields.List(ma.fields.Nested(EntryPointSchema), validate=v.Length(max=50))
     segments = ma.fields.List(ma.fields.Nested(SegmentSchema), validate=v.Length(max=50))
     fixed_arrivals = ma.fields.List(ma.fields.Nested(FixedArrivalSchema), validate=v.Length(max=500))
-    outdoor_factor = ma.fields.Float(validate=v.Range(0, 2), metadata={"description": "below 1 on a rainy day"})
+    outdoor_factor = ma.fields.Float(
+        validate=v.Range(0, 2), metadata={"description": "below 1 on a rainy day"}
+    )
     slot_minutes = ma.fields.Integer(strict=True, validate=v.OneOf((5, 10, 15, 20, 30, 60)))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "06:00"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "24:00"})
@@ -366,7 +419,8 @@ class ScenarioSchema(_Strict):
     dwell_cv = ma.fields.Float(validate=v.Range(0, 2))
     bucket_minutes = ma.fields.Integer(strict=True, validate=v.Range(15, 600))
     plan_time_limit = ma.fields.Float(
-        validate=v.Range(0.01, 60), metadata={"description": "Optimizer seconds per plan (capped by the server)"}
+        validate=v.Range(0.01, 60),
+        metadata={"description": "Optimizer seconds per plan (capped by the server)"},
     )
     min_plan_share = ma.fields.Float(validate=v.Range(0, 0.5, max_inclusive=False))
     plan_variants = ma.fields.Integer(strict=True, validate=v.Range(1, 64))
@@ -543,9 +597,7 @@ class StudyTours(MethodView):
         values = dict(args)
         name = str(values.pop("name", "study tour"))
         result = planning.plan_study(values)
-        rec = get_store().save_study(
-            name, jsonable(values), result, owner_id=int(current_user.id)
-        )
+        rec = get_store().save_study(name, jsonable(values), result, owner_id=int(current_user.id))
         return _study(rec), 201
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "ENTRY_LABELS",
     "EPISODE_STATE_LABELS",
     "CATEGORY_LABELS",
+    "BUS_COST_SOURCE_LABELS",
     "COST_LABELS",
     "DAY_TYPE_LABELS",
     "FLOW_TOTAL_LABELS",
@@ -183,6 +184,16 @@ COST_LABELS: dict[str, Any] = {
     "tickets_cny": _l("Tickets"),
     "bus_cny": _l("Buses"),
     "total_cny": _l("Total"),
+    "bus_cost_per_bus_cny": _l("Per bus and day"),
+    "bus_cost_source": _l("Bus cost from"),
+}
+
+#: Where a study tour's bus cost comes from (``costs.bus_cost_source``).
+BUS_COST_SOURCE_LABELS: dict[str, Any] = {
+    "form": _l("typed on the form"),
+    "request": _l("given in the request"),
+    "config": _l("this server's setting (TOURPLAN_BUS_COST_CNY)"),
+    "default": _l("the planner's default, an assumed typical coach hire in Henan (not a quoted price)"),
 }
 
 
@@ -239,4 +250,5 @@ def init_i18n(app: Flask) -> None:
         COMPARE_LABELS=COMPARE_LABELS,
         STAFF_ROLE_LABELS=STAFF_ROLE_LABELS,
         COST_LABELS=COST_LABELS,
+        BUS_COST_SOURCE_LABELS=BUS_COST_SOURCE_LABELS,
     )

@@ -111,12 +111,17 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
         for name, msg in exc.errors.items():
             short = name.removeprefix("staff.")
             field = getattr(form, short if short in form.STAFF_FIELDS else name, None)
-            if field is not None and hasattr(field, "errors") and name != "extra":
-                field.errors = [*list(field.errors), msg]
-            else:
-                form.extra.errors = [*list(form.extra.errors), f"{name}: {msg}"]
+            if field is None or not hasattr(field, "errors") or name == "kept":
+                field = form.name  # a kept field of a saved plan: shown at the top of the form
+                msg = f"{name}: {msg}"
+            field.errors = [*list(field.errors), msg]
         return str(_("Please correct the marked fields."))
-    except (PlaceNotFoundError, InfeasibleRequestError, BudgetExceededError) as exc:
+    except InfeasibleRequestError as exc:
+        # the core's refusal as codes, rendered in the user's language and in the form's own terms
+        if exc.messages:
+            return " ".join(m.render(current_lang()) for m in exc.messages)
+        return str(exc)
+    except (PlaceNotFoundError, BudgetExceededError) as exc:
         return str(exc)
     return values, result
 
