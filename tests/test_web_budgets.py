@@ -87,7 +87,7 @@ def test_study_work_is_counted_and_never_overrun(bundled_sites: Any, bundled_gra
     with budget(full):
         plan = plan_study_tour(req, bundled_sites, bundled_graph)
     solves = round(full.spent / req.time_limit)
-    assert solves >= 6  # at least one plan per bus
+    assert solves >= 1  # buses of the same make-up may share a solve
     short = Budget(work=full.spent - req.time_limit / 2, seconds=1e9, what="study tour")
     with pytest.raises(BudgetExceededError, match="study tour stopped: it needed") as err, budget(short):
         plan_study_tour(req, bundled_sites, bundled_graph)
@@ -132,8 +132,9 @@ def test_budgets_are_configured_below_the_worker_timeout() -> None:
     assert DefaultConfig.SIMULATION_TIME_BUDGET > 0 and DefaultConfig.SIMULATION_WORK_BUDGET > 0
 
 
+@pytest.mark.slow
 def test_a_maximal_study_tour_stops_within_its_budget(tmp_path: Path) -> None:
-    """Under the default configuration: 60 buses x 0.5 s is over the work budget before any planning."""
+    """Under the default configuration it is planned or stopped within the time budget (plus one solve)."""
     from tourplan.web.config import DefaultConfig
 
     app = make_app(tmp_path, PLAN_TIME_LIMIT=DefaultConfig.PLAN_TIME_LIMIT)
@@ -141,10 +142,11 @@ def test_a_maximal_study_tour_stops_within_its_budget(tmp_path: Path) -> None:
     t0 = time.perf_counter()
     r = c.post("/api/v1/study-tours?lang=en", json=STUDY_MAX)
     took = time.perf_counter() - t0
-    assert took < 5, took
-    assert r.status_code == 422, r.get_json()
-    msg = r.get_json()["error"]
-    assert f"more than {DefaultConfig.STUDY_WORK_BUDGET:g} optimizer-seconds" in msg and "fewer buses" in msg
+    assert took < DefaultConfig.STUDY_TIME_BUDGET + 5, took
+    if r.status_code != 201:
+        assert r.status_code == 422, r.get_json()
+        msg = r.get_json()["error"]
+        assert "Planning was stopped" in msg and "fewer buses" in msg
 
 
 def test_the_clock_stops_a_study_tour(tmp_path: Path) -> None:

@@ -46,25 +46,16 @@ def _budget(what: str, prefix: str) -> Budget:
 
 
 @contextmanager
-def study_budget(minimum_work: float = 0.0) -> Iterator[Budget]:
+def study_budget() -> Iterator[Budget]:
     """Plan a study tour inside this block under the configured budgets.
-
-    Parameters
-    ----------
-    minimum_work
-        Optimizer seconds the request needs at least (one plan per bus): when
-        that is over the work budget, it is refused before any planning.
 
     Raises
     ------
     BudgetExceededError
         With the message in the request's language, when a budget ran out.
     """
-    b = _budget(STUDY, "STUDY")
     try:
-        if minimum_work > b.work:
-            raise BudgetExceededError(STUDY, "work", b.work, minimum_work)
-        with budget(b):
+        with budget(_budget(STUDY, "STUDY")) as b:
             yield b
     except BudgetExceededError as exc:
         raise _localised(exc) from None

@@ -252,7 +252,7 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
     study = optional_module("study")
     req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
     sd = site_data()
-    with budgets.study_budget(min(req.buses, req.n_groups) * req.time_limit):  # hardening: budgets
+    with budgets.study_budget():  # hardening: work and wall-clock budgets
         plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
     return {**jsonable(plan.to_dict()), **_data_version(sd)}
 
