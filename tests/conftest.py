@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 pytest.register_assert_rewrite("helpers")
+
+# Plan-library and crowd-forecast caches of this test session (and of the servers it starts) live in a
+# fresh folder, never in the user's ~/.cache: a run starts from what the code computes, not from old files.
+os.environ.setdefault("TOURPLAN_CACHE_DIR", tempfile.mkdtemp(prefix="tourplan-test-cache-"))
 
 from helpers import STAFF_PASSWORD, STAFF_USER, login  # noqa: E402
 

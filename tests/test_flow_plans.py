@@ -14,7 +14,7 @@ DATE = dt.date(2026, 10, 3)
 
 
 def test_plans_made_on_threads_equal_plans_made_in_turn(bundled_sites, bundled_graph, flow_run) -> None:  # type: ignore[no-untyped-def]
-    one, two = PlanLibrary(workers=1), PlanLibrary(workers=2)
+    one, two = PlanLibrary(workers=1, disk=False), PlanLibrary(workers=2, disk=False)
     scen = Scenario(date=DATE, visitors=3000)
     a = simulate(scen, bundled_sites, bundled_graph, seed=5, plans=one)
     b = simulate(scen, bundled_sites, bundled_graph, seed=5, plans=two)

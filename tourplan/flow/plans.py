@@ -15,11 +15,13 @@ import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tourplan.errors import InfeasibleRequestError, RequestValidationError
+from tourplan.flow import diskcache
 from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, RouteWindows
 from tourplan.hours import open_intervals
 from tourplan.itinerary import ItineraryRequest, plan_itinerary, site_score
@@ -57,10 +59,21 @@ class PlanLibrary:
     Plans depend on the date, segment, entry, bucket, variant and weather,
     never on the number of visitors or the seed, so a sweep over visitor
     counts or seeds plans only once.
+
+    With ``disk`` (True: :func:`~tourplan.flow.diskcache.cache_dir`; or a
+    directory; False: memory only) the plans are also kept on disk, per data
+    version and plan scope (see :mod:`tourplan.flow.diskcache`), so another
+    process reads them instead of planning again.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, disk: bool | str | Path = True) -> None:
         self.workers = workers if workers is not None else min(_PLAN_WORKERS, os.cpu_count() or 1)
+        self.disk: Path | None = (
+            (diskcache.cache_dir() if disk is True else Path(disk)) if disk is not False else None
+        )
+        self._loaded: set[Path] = set()
+        self.from_disk = 0
+        self._version: tuple[tuple[int, int], str, object, object] | None = None
         self._plans: dict[tuple[Any, ...], Plan] = {}
         self._variants: dict[tuple[Any, ...], Variant] = {}
         self.planned = 0
@@ -73,14 +86,32 @@ class PlanLibrary:
         self,
         jobs: Sequence[tuple[tuple[Any, ...], Callable[[], Plan]]],
         progress: Callable[[int], None] | None = None,
+        *,
+        store: tuple[str, object] | None = None,
     ) -> list[Plan]:
         """Return the plans of ``jobs`` (key, maker) in order, making the missing ones in parallel.
+
+        ``store`` (data version, scope) names the disk file the plans are read
+        from first and written back to when some had to be made (only with
+        :attr:`disk` set); a plan is taken from it only under the ``repr`` of
+        its own key.
 
         The optimizer releases the GIL, so up to :attr:`workers` plans are made
         at once on threads. Each plan depends only on its key (its own seed,
         planned start to end on one thread), so the result does not depend on
         the number of workers or on their timing.
         """
+        path = (
+            diskcache.scope_path(self.disk, *store) if self.disk is not None and store is not None else None
+        )
+        if path is not None and path not in self._loaded and store is not None:
+            self._loaded.add(path)
+            stored = diskcache.read_plans(path, store[0])
+            for key, _ in jobs:
+                plan = stored.get(repr(key))
+                if plan is not None and key not in self._plans:
+                    self._plans[key] = plan
+                    self.from_disk += 1
         missing: dict[tuple[Any, ...], Callable[[], Plan]] = {}
         for key, make in jobs:
             if key not in self._plans and key not in missing:
@@ -99,11 +130,22 @@ class PlanLibrary:
                         progress(done)
             finally:  # on an error (a spent budget), plans not started yet are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
+        if path is not None and store is not None and missing:
+            merged = diskcache.read_plans(path, store[0])
+            merged.update((repr(key), self._plans[key]) for key, _ in jobs)
+            diskcache.write_plans(path, store[0], merged)
         self.seconds += time.perf_counter() - t0
         self.planned += len(missing)
         if progress is not None:
             progress(len(jobs))
         return [self._plans[key] for key, _ in jobs]
+
+    def data_version(self, sites: SiteTable, graph: SiteGraph) -> str:
+        """:func:`~tourplan.flow.diskcache.data_version` of ``sites`` and ``graph``, remembered per pair."""
+        memo = (id(sites), id(graph))
+        if self._version is None or self._version[0] != memo:
+            self._version = (memo, diskcache.data_version(sites, graph), sites, graph)
+        return self._version[1]
 
     def variant(self, key: tuple[Any, ...], make: Callable[[], Variant]) -> Variant:
         """Return the cached variant description for ``key``, making it first if needed."""

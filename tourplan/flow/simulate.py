@@ -418,7 +418,12 @@ def _choose_plans(
         plan_ids[(c, b, k)] = len(plan_day_start)
         plan_day_start.append(float(var.day_start))
         plan_interests.append(dict(var.interests))
-    plan_list = lib.get_many(jobs, lambda done: report(0.5 * done / max(len(jobs), 1)))
+    scope = (
+        scenario.date, scenario.bucket_minutes, scenario.plan_time_limit, scenario.outdoor_factor,
+        tuple(seg.name for seg in segments), tuple(ent.place for ent in entries),
+    )  # fmt: skip
+    store = (lib.data_version(sites, graph), scope) if lib.disk is not None else None
+    plan_list = lib.get_many(jobs, lambda done: report(0.5 * done / max(len(jobs), 1)), store=store)
 
     lookup = np.full((n_cells, n_buckets, max_var), -1, dtype=np.int64)
     for (c, b, k), pid in plan_ids.items():
