@@ -75,7 +75,8 @@ def test_an_edit_on_one_worker_is_used_by_plans_on_the_other(
     store.dispose()
     server = _server.Server(
         tmp_path, workers=2, threads=1, database_url=url,
-        env={"TOURPLAN_INSTANCE_PATH": str(tmp_path), "TOURPLAN_PLAN_TIME_LIMIT": "0.05"},
+        env={"TOURPLAN_INSTANCE_PATH": str(tmp_path), "TOURPLAN_PLAN_TIME_LIMIT": "0.05",
+             "TOURPLAN_PLAN_TODAY": "2025-01-01", "TOURPLAN_PLAN_FORECAST": "false"},
     ).start(timeout=180)  # fmt: skip
     try:
         for _ in range(3):  # every worker has planned on version 1 (and cached its table)

@@ -58,6 +58,10 @@ class LiveServer:
             "PLAN_TIME_LIMIT": 0.05,
             "SHOWCASE_DATE": "2025-05-10",
             "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
+            # The journeys use fixed dates, so "today" is pinned before them; the crowd forecast (a simulation
+            # per day type, tested in tests/test_itinerary_crowd.py) stays off so pages answer in browser time.
+            "PLAN_TODAY": "2025-01-01",
+            "PLAN_FORECAST": False,
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _SERVE, json.dumps(cfg)],
