@@ -104,6 +104,8 @@ def _worker(tmp_path: Path, redis_url: str, db: str, *extra: str) -> subprocess.
         "PYTHONPATH": str(ROOT),
         "TOURPLAN_REDIS_URL": redis_url,
         "TOURPLAN_DATABASE_URL": db,
+        # a cache of this test's own: plans cached on disk by an earlier run would end a "long" run too soon
+        "TOURPLAN_CACHE_DIR": str(tmp_path / "cache"),
     }
     cmd = [sys.executable, "-m", "tourplan.cli", "worker", *extra]
     with (tmp_path / "worker.log").open("ab") as log:
