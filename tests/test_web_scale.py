@@ -64,7 +64,7 @@ def test_app_with_redis_uses_the_queue_and_the_shared_cache(tmp_path: Path, redi
     assert app.test_client().get("/healthz").get_json()["queue"]["queued"] == 2
     r = staff.post(f"/staff/flow/{second}/cancel")
     assert r.status_code == 303
-    assert app.test_client().get(f"/api/v1/simulations/{second}").get_json()["error"] == "cancelled"
+    assert staff.get(f"/api/v1/simulations/{second}").get_json()["error"] == "cancelled"
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_REDIS_URL": redis_url,
            "TOURPLAN_DATABASE_URL": app.config["DATABASE_URL"]}  # fmt: skip
@@ -73,9 +73,9 @@ def test_app_with_redis_uses_the_queue_and_the_shared_cache(tmp_path: Path, redi
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    run = app.test_client().get(f"/api/v1/simulations/{first}").get_json()
+    run = staff.get(f"/api/v1/simulations/{first}").get_json()
     assert run["status"] == "done" and run["progress"] == 1.0 and run["result"]["sites"]
-    assert app.test_client().get(f"/api/v1/simulations/{second}").get_json()["status"] == "failed"
+    assert staff.get(f"/api/v1/simulations/{second}").get_json()["status"] == "failed"
     r = staff.post(f"/staff/flow/{first}/cancel", follow_redirects=True)
     assert r.status_code == 200  # over: nothing to cancel, the run page again
 
