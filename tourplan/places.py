@@ -455,12 +455,51 @@ class SiteStop:
 _COORD_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def resolve_place(text: str, sites: SiteTable, *, geocoder: Any = None, field_name: str = "start") -> Place:
-    """Turn a site id, ``"lat,lon"`` or free text into a :class:`Place`.
+_INDEXES: dict[int, tuple[SiteTable, PlaceIndex]] = {}
 
-    Free text is matched against site names in Chinese or English first;
-    when that fails and a geopy *geocoder* is given, it is geocoded (the
-    result is assumed WGS-84, as OpenStreetMap's Nominatim returns).
+
+def place_index(sites: SiteTable) -> PlaceIndex:
+    """The :class:`PlaceIndex` of a site table, built once per table (the last 8 tables are kept)."""
+    got = _INDEXES.get(id(sites))
+    if got is None or got[0] is not sites:
+        if len(_INDEXES) >= 8:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        got = (sites, PlaceIndex(sites))
+        _INDEXES[id(sites)] = got
+    return got[1]
+
+
+def resolve_place(text: str, sites: SiteTable, *, geocoder: Any = None, field_name: str = "start") -> Place:
+    """Turn what a planner is given as a start, end or hotel into a :class:`Place`.
+
+    A site id, ``"lat,lon"`` or a site's exact name first; then a name or
+    alias through the table's :class:`PlaceIndex`; a name that matches no
+    site is geocoded when a geopy *geocoder* is given (the result is assumed
+    WGS-84, as OpenStreetMap's Nominatim returns).
+
+    Raises
+    ------
+    PlaceNotFoundError
+        A :class:`PlaceResolutionError` naming the field and the closest
+        sites, or a message that says what the geocoder tried.
+    """
+    try:
+        return _resolve_exact(text, sites, field_name=field_name)
+    except PlaceNotFoundError:
+        pass
+    try:
+        s = place_index(sites).resolve(text, field=field_name)
+    except PlaceResolutionError as exc:
+        if geocoder is None:
+            # the first words as before ("could not find"), then the closest matches
+            exc.args = (f"{field_name}: could not find {text!r}. {exc.message.render('en')}",)
+            raise
+        return _resolve_exact(text, sites, geocoder=geocoder, field_name=field_name)
+    return Place(s.id, s.name, s.lat, s.lon, s.id)
+
+
+def _resolve_exact(text: str, sites: SiteTable, *, geocoder: Any = None, field_name: str = "start") -> Place:
+    """A site id, ``"lat,lon"`` or a site's exact name (Chinese or English), else the geocoder when given.
 
     Raises
     ------

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from tourplan._parse import fmt_time
 from tourplan.errors import (
     InfeasibleRequestError,
-    PlaceNotFoundError,
     RequestValidationError,
 )
 from tourplan.itinerary.explain import _explain, _explain_empty
@@ -26,7 +25,7 @@ from tourplan.messages import Message, Name
 from tourplan.navigation import site_navigation
 from tourplan.optimize import Solution, solve
 from tourplan.optimize.polish import polish as polish_solution
-from tourplan.places import Place, PlaceIndex, PlaceResolutionError, resolve_place
+from tourplan.places import Place, resolve_place
 from tourplan.rules import (
     LUNCH_EARLIEST,
     LUNCH_LATEST_END,
@@ -102,7 +101,7 @@ def plan_itinerary(
     for name, text in (("start", request.start), ("end", request.end), ("hotel", request.hotel)):
         if text is None:
             continue
-        p = _resolve(text, sites, geocoder, name)
+        p = resolve_place(text, sites, geocoder=geocoder, field_name=name)
         places[p.key] = p
         resolved[name] = p.key
     start = resolved["start"]
@@ -139,42 +138,6 @@ def plan_itinerary(
     if polish:
         solution = _polish(request, sites, model, solution)
     return _assemble(request, sites, model, solution, unplaced, graph, crowd)
-
-
-_INDEXES: dict[int, tuple[SiteTable, PlaceIndex]] = {}
-
-
-def place_index(sites: SiteTable) -> PlaceIndex:
-    """The :class:`~tourplan.places.PlaceIndex` of a site table (built once per table)."""
-    got = _INDEXES.get(id(sites))
-    if got is None or got[0] is not sites:
-        if len(_INDEXES) >= 8:
-            _INDEXES.pop(next(iter(_INDEXES)))
-        got = (sites, PlaceIndex(sites))
-        _INDEXES[id(sites)] = got
-    return got[1]
-
-
-def _resolve(text: str, sites: SiteTable, geocoder: Any, field: str) -> Place:
-    """A start, end or hotel: a site id or ``lat,lon`` as before, else a name or alias of a site.
-
-    A name that matches no site is geocoded when a geocoder is given;
-    otherwise the :class:`~tourplan.places.PlaceResolutionError` names the
-    field and the closest sites.
-    """
-    try:
-        return resolve_place(text, sites, field_name=field)
-    except PlaceNotFoundError:
-        pass
-    try:
-        s = place_index(sites).resolve(text, field=field)
-    except PlaceResolutionError as exc:
-        if geocoder is None:
-            # the first words as before ("could not find"), then the closest matches
-            exc.args = (f"{field}: could not find {text!r}. {exc.message.render('en')}",)
-            raise
-        return resolve_place(text, sites, geocoder=geocoder, field_name=field)
-    return Place(s.id, s.name, s.lat, s.lon, s.id)
 
 
 def _avoid_crowds(req: ItineraryRequest) -> bool:

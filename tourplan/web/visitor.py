@@ -142,16 +142,10 @@ _SUGGEST_LIMIT = 8
 @bp.get("/places/suggest")
 def place_suggest() -> ResponseReturnValue:
     """Type-ahead for start, end and must-see: ``?q=`` text -> ``{"q", "suggestions": [{id, label, matched}]}``."""
-    from tourplan.places import PlaceIndex
+    from tourplan.places import place_index
 
     q = (request.args.get("q") or "").strip()[:50]
-    sd = site_data()
-    cache: dict[str, Any] = current_app.extensions.setdefault("tourplan.place_index", {})
-    index = cache.get(sd.version)
-    if index is None:
-        index = PlaceIndex(sd.sites)
-        cache.clear()
-        cache[sd.version] = index
+    index = place_index(site_data().sites)
     found = index.suggest(q, lang=page_lang(current_lang()), limit=_SUGGEST_LIMIT) if q else []
     resp = jsonify({"q": q, "suggestions": [s.to_dict() for s in found]})
     resp.headers["Cache-Control"] = "public, max-age=300"

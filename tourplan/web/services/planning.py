@@ -18,8 +18,7 @@ from flask import current_app
 from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
-from tourplan.itinerary.plan import place_index
-from tourplan.places import PlaceResolutionError
+from tourplan.places import PlaceResolutionError, place_index
 from tourplan.web import budgets
 from tourplan.web.services.data import (
     SiteData,
