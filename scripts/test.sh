@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian's chromium for the real-browser tests (Playwright drives it through
-# executable_path; browser downloads do not work offline) and the PostgreSQL
-# server for the tests that run the store on PostgreSQL (each test session
-# starts a throwaway cluster of its own; nothing is configured system-wide).
+# executable_path; browser downloads do not work offline), the PostgreSQL
+# server for the tests that run the store on PostgreSQL and redis-server for
+# the tests of the job queue, shared cache and rate limits (each test session
+# starts a throwaway server of its own; nothing is configured system-wide).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=()
   [ "$(id -u)" = "0" ] || sudo=(sudo)

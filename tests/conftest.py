@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 pytest.register_assert_rewrite("helpers")
+
+# Plan-library and crowd-forecast caches of this test session (and of the servers it starts) live in a
+# fresh folder, never in the user's ~/.cache: a run starts from what the code computes, not from old files.
+os.environ.setdefault("TOURPLAN_CACHE_DIR", tempfile.mkdtemp(prefix="tourplan-test-cache-"))
 
 from helpers import STAFF_PASSWORD, STAFF_USER, login  # noqa: E402
 
@@ -73,6 +78,28 @@ def bundled_graph(bundled_sites):  # type: ignore[no-untyped-def]
     return SiteGraph(bundled_sites, load_edges(None, bundled_sites))
 
 
+# --------------------------------------------------------------------------- visitor flow
+
+
+@pytest.fixture(scope="session")
+def flow_plans():  # type: ignore[no-untyped-def]
+    """One plan library for the flow tests (a plan depends only on its key, never on the run)."""
+    from tourplan.flow import PlanLibrary
+
+    return PlanLibrary()
+
+
+@pytest.fixture(scope="session")
+def flow_run(bundled_sites, bundled_graph, flow_plans):  # type: ignore[no-untyped-def]
+    """3,000 visitors on Golden Week day 2026-10-03 (seed 5), with the stop log."""
+    import datetime as dt
+
+    from tourplan.flow import Scenario, simulate
+
+    scenario = Scenario(date=dt.date(2026, 10, 3), visitors=3000)
+    return simulate(scenario, bundled_sites, bundled_graph, seed=5, plans=flow_plans, keep_log=True)
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 
@@ -97,6 +124,32 @@ def pg_url(pg_server: str) -> str:
 
 
 _PG_IDS = itertools.count(1)
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Any:
+    """URL of a throwaway redis-server for this session (skips if none is installed)."""
+    pytest.importorskip("redis")
+    from redisserver import redis_server, server_binary
+
+    if server_binary() is None:
+        pytest.skip("redis-server is not installed on this machine (scripts/test.sh installs it)")
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The session's Redis, emptied for this test."""
+    from redis import Redis
+
+    conn = Redis.from_url(redis_server_url)
+    conn.flushall()
+    conn.close()
+    return redis_server_url
 
 
 # --------------------------------------------------------------------------- web apps

@@ -46,10 +46,17 @@ _LOCK = threading.Lock()
 
 
 class _NoRun:
-    """Executor stub: the fuzz test checks requests, not simulations."""
+    """Job-runner stub: the fuzz test checks requests, not simulations."""
 
     def submit(self, *args: Any, **kwargs: Any) -> None:
         del args, kwargs
+
+    def cancel(self, *args: Any, **kwargs: Any) -> bool:
+        del args, kwargs
+        return False
+
+    def health(self) -> dict[str, Any]:
+        return {"runner": "stub"}
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
         SHOWCASE_DATE="2025-05-10",
         SIMULATION_MAX_VISITORS=5_000,
         SIMULATION_OVERRIDES=helpers.FAST_SIMULATION,
+        PLAN_TODAY="2000-01-01",  # any date the planner supports (2000-2099) may be fuzzed, not only future ones
     )
-    app.extensions["tourplan.executor"] = _NoRun()
+    app.extensions["tourplan.runner"] = _NoRun()
     return app
 
 

@@ -120,3 +120,83 @@ def test_data_warnings_are_one_line_each(small_pois, tmp_path):
     assert lines, "expected a warning about station_from_gaode"
     assert all(x.startswith("tourplan: warning: ") for x in lines), lines
     assert "station_from_gaode" in out.stderr and "Warning:" not in out.stderr and ".py:" not in out.stderr
+
+
+def test_cli_simulate_json_csv_plot(runner, tmp_path):
+    out = runner.invoke(
+        main,
+        [
+            "simulate",
+            "--date",
+            "2026-10-03",
+            "--visitors",
+            "2000",
+            "--seed",
+            "3",
+            "--format",
+            "json",
+            "--csv",
+            str(tmp_path / "csv"),
+            "--plot",
+            str(tmp_path / "flow.png"),
+        ],  # fmt: skip
+    )
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["slot_minutes"] == 15
+    assert d["visitors"] == 2000
+    assert d["finished"] <= 2000
+    assert all({"occupancy", "queue", "capacity_instant"} <= set(v) for v in d["sites"].values())
+    assert (tmp_path / "csv" / "slots.csv").read_text().startswith("site,slot_start,arrivals,occupancy")
+    assert (tmp_path / "csv" / "daily.csv").exists()
+    assert (tmp_path / "flow.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_simulate_bad_date(runner):
+    out = runner.invoke(main, ["simulate", "--date", "2026-02-30"])
+    assert out.exit_code == 2
+    assert "date" in out.output
+
+
+# The issue's target: on 3 Oct 2027 with 100,000 visitors, timed entry keeps every site within its C0,
+# every visitor is accounted for, and the same command without it shows the episodes it removed.
+PEAK_DAY = ["simulate", "--date", "2027-10-03", "--visitors", "100000", "--seed", "3", "--format", "json"]
+
+
+def test_cli_simulate_timed_entry_on_a_peak_day(runner):
+    out = runner.invoke(main, [*PEAK_DAY, "--timed-entry", "--compare"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["measures"]["active"] and d["measures"]["quota_sites"] > 40
+    assert d["finished"] + d["inside_at_end"] + d["turned_away"] == d["visitors"] == 100_000
+    for sid, row in d["sites"].items():
+        c0 = row["capacity_instant"]
+        if c0 > 0:
+            assert max(row["load"]) <= c0, sid
+            assert max(row["pct"]) <= 100, sid
+    assert all(e["level"] != "red" and e["peak_pct"] <= 100 for e in d["episodes"])
+    # Parent areas are gated as a whole too (陈家沟's parts hold more than the village's C0 of 1,200).
+    assert all(max(a["load"]) <= a["capacity_instant"] for a in d["areas"].values())
+    assert not [e for e in d["area_episodes"] if e["level"] == "red"]
+    plain = runner.invoke(main, PEAK_DAY)
+    assert plain.exit_code == 0, plain.output
+    p = json.loads(plain.output)
+    assert p["measures"]["active"] is False and p["finished"] + p["inside_at_end"] == 100_000
+    red = [e for e in p["episodes"] if e["level"] == "red"]
+    assert red and max(e["peak_pct"] for e in red) > 100
+    assert max(p["areas"]["chenjiagou"]["pct"]) > 100
+    # The comparison's planned side is exactly this run; each red episode is gone with timed entry.
+    c = d["comparison"]
+    assert [{k: e[k] for k in p["episodes"][0]} for e in c["episodes"]] == p["episodes"]
+    assert c["planned"]["episodes"]["red"] == len(red) and c["measured"]["episodes"]["red"] == 0
+    assert all(e["removed"] and e["after_pct"] <= 100 for e in c["episodes"] if e["level"] == "red")
+    assert c["measured"]["max_queue"] == 0 < c["planned"]["max_queue"]
+
+
+@pytest.mark.parametrize("option", ["--quota", "--daily-cap"])
+def test_cli_simulate_bad_site_numbers(runner, option):
+    out = runner.invoke(main, ["simulate", "--date", "2026-10-03", option, "jiaozuo_museum:40"])
+    assert out.exit_code == 2
+    assert option in out.output and "SITE=N" in out.output
+    out = runner.invoke(main, ["simulate", "--date", "2026-10-03", "--visitors", "10", option, "atlantis=4"])
+    assert out.exit_code != 0 and "atlantis" in out.output

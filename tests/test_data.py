@@ -283,3 +283,131 @@ def test_one_row_with_ten_thousand_columns(small_pois):
     with pytest.raises(DataValidationError) as info:
         parse_sites("\n".join(lines) + "\n", name="wide.csv")
     assert info.value.problems[0].row == 2
+
+
+# ---------------------------------------------------------------------------
+# Visitor text: activity in both languages, aliases, maintainer-only fields
+
+
+def _with_columns(
+    small_pois: Path, extra: dict[str, dict[str, str]], rename: dict[str, str] | None = None
+) -> str:
+    """The small table with extra columns (``{column: {site id: value}}``) and renamed ones."""
+    header, rows = _rows(small_pois)
+    rename = rename or {}
+    header = [rename.get(c, c) for c in header] + [c for c in extra if c not in header]
+    out = []
+    for r in rows:
+        r = {rename.get(k, k): v for k, v in r.items()}
+        for col, values in extra.items():
+            r[col] = values.get(r["id"], "")
+        out.append(r)
+    return _csv(header, out)
+
+
+def test_bundled_rows_have_both_activity_languages(bundled_sites):
+    import re
+
+    for s in bundled_sites:
+        assert bool(s.activity) == bool(s.activity_zh), s.id
+        if s.activity_zh:
+            assert re.search(r"[\u4e00-\u9fff]", s.activity_zh), s.id
+            assert not re.search(r"[A-Za-z]{3,}", s.activity_zh), (s.id, s.activity_zh)
+            assert s.activity_text("zh") == s.activity_zh
+            assert s.activity_text("en") == s.activity
+
+
+def test_bundled_aliases_resolve_to_one_place(bundled_sites):
+    station = bundled_sites["jiaozuo_station"]
+    assert "焦作火车站" in station.aliases
+    assert "云台山" in bundled_sites["yuntai_mountain"].aliases
+    owners: dict[str, str] = {}
+    for s in bundled_sites:
+        for a in s.aliases:
+            assert owners.setdefault(a, s.id) == s.id, a
+
+
+def test_no_visitor_name_carries_a_data_note(bundled_sites):
+    import re
+
+    for s in bundled_sites:
+        for text in (s.name_en, s.name_zh, s.activity, s.activity_zh, *s.aliases):
+            assert not re.search(r"\brough\b", text, re.IGNORECASE), (s.id, text)
+            assert "[CRS" not in text, (s.id, text)
+
+
+def test_old_activity_column_is_still_read(small_pois, small_sites):
+    assert small_sites["chenjiagou"].activity == "Learn taiji basics"
+    renamed = parse_sites(_with_columns(small_pois, {}, rename={"activity": "activity_en"}))
+    assert renamed["chenjiagou"].activity == small_sites["chenjiagou"].activity
+
+
+def test_activity_en_and_old_activity_must_agree(small_pois):
+    text = _with_columns(small_pois, {"activity_en": {"chenjiagou": "Something else"}})
+    with pytest.raises(DataValidationError) as info:
+        parse_sites(text, name="t.csv")
+    (p,) = info.value.problems
+    assert (p.row, p.column) == (3, "activity")
+    assert "activity_en" in p.expected
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("activity_zh", "Learn taiji", "Chinese text"),
+        ("aliases", "；;·", "a name with letters"),
+        ("aliases", "x" * 101, "at most 100 characters"),
+        ("aliases", ";".join(f"name{i}" for i in range(21)), "at most 20 aliases"),
+    ],
+)
+def test_bad_visitor_text_is_named(small_pois, column, value, expected):
+    text = _with_columns(small_pois, {column: {"jiaozuo_station": value}})
+    with pytest.raises(DataValidationError) as info:
+        parse_sites(text, name="t.csv")
+    probs = [p for p in info.value.problems if p.column == column]
+    assert probs and probs[0].row == 1
+    assert expected in probs[0].expected
+
+
+def test_alias_taken_by_another_row_is_refused(small_pois):
+    text = _with_columns(
+        small_pois, {"aliases": {"jiaozuo_station": "焦作火车站", "jiaozuo_west_station": "焦作站"}}
+    )
+    with pytest.raises(DataValidationError) as info:
+        parse_sites(text, name="t.csv")
+    (p,) = info.value.problems
+    assert (p.row, p.column, p.value) == (2, "aliases", "焦作站")
+    assert "row 1 (jiaozuo_station)" in p.expected
+
+
+def test_aliases_and_chinese_activity_load(small_pois):
+    text = _with_columns(
+        small_pois,
+        {
+            "aliases": {"chenjiagou": "陈家沟村； Chen Village;陈家沟村;陈家沟"},
+            "activity_zh": {"chenjiagou": "学太极拳"},
+        },
+    )
+    s = parse_sites(text)["chenjiagou"]
+    assert s.aliases == ("陈家沟村", "Chen Village")  # repeats and the row's own name dropped
+    assert s.activity_text("zh") == "学太极拳"
+    assert s.activity_text("en") == s.activity
+
+
+def test_visitor_fields_leave_out_maintainer_notes(bundled_sites):
+    from tourplan.data import MAINTAINER_FIELDS, VISITOR_FIELDS, visitor_fields
+
+    assert not set(MAINTAINER_FIELDS) & set(VISITOR_FIELDS)
+    for s in bundled_sites:
+        for lang in ("zh", "en"):
+            v = visitor_fields(s, lang)
+            assert not set(MAINTAINER_FIELDS) & set(v)
+            flat = " ".join(str(x) for x in v.values())
+            assert s.note[:30] not in flat or not s.note
+            assert "Mo-Su" not in v["hours"] and "24/7" not in v["hours"]
+    zh = visitor_fields(bundled_sites["jiaozuo_station"], "zh")
+    assert (zh["name"], zh["name_other"], zh["hours"]) == (
+        "焦作站",
+        "Jiaozuo Railway Station",
+        "每天 06:00–23:00",
+    )

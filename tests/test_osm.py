@@ -51,3 +51,12 @@ def test_not_an_osm_file(tmp_path):
     f.write_text("this is not xml", encoding="utf-8")
     with pytest.raises(DataValidationError, match="OSM XML or PBF"):
         read_osm(f)
+
+
+def test_written_table_keeps_the_visitor_text(bundled_sites, tmp_path):
+    out = tmp_path / "pois.csv"
+    write_sites_csv(bundled_sites, out)
+    again = load_sites(out)
+    for s in bundled_sites:
+        t = again[s.id]
+        assert (t.aliases, t.activity, t.activity_zh) == (s.aliases, s.activity, s.activity_zh), s.id

@@ -52,7 +52,9 @@ def test_users_hash_and_check(store: Store) -> None:
     assert stored.startswith("scrypt:")
     assert "correct horse" not in stored
     store.set_password("alice", "battery staple")
-    assert store.check_login("alice", "battery staple") == u
+    changed = store.check_login("alice", "battery staple")
+    assert changed is not None and (changed.id, changed.username) == (u.id, u.username)
+    assert changed.session_epoch == u.session_epoch + 1  # the change ends every session
     with pytest.raises(KeyError):
         store.set_password("bob", "long enough")
 

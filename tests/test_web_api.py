@@ -170,13 +170,13 @@ def test_unknown_routes_and_methods_are_json(client: Any) -> None:
 
 
 def test_unexpected_failures_are_json_too(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import planning
 
     def boom(_data: Any) -> Any:
         msg = "simulated bug"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(services, "plan_and_save", boom)
+    monkeypatch.setattr(planning, "plan_and_save", boom)
     body = assert_error(client.post("/api/v1/itineraries", json={"date": DAY}), 500)
     assert "simulated bug" not in body["error"]
 
@@ -274,12 +274,13 @@ def test_simulation_runs_in_the_background(staff: Any, client: Any) -> None:
     deadline = time.monotonic() + 90
     while run["status"] not in ("done", "failed") and time.monotonic() < deadline:
         time.sleep(0.3)
-        run = client.get(f"/api/v1/simulations/{run['id']}").get_json()  # polling needs no login
+        run = staff.get(f"/api/v1/simulations/{run['id']}").get_json()
         assert 0.0 <= run["progress"] <= 1.0
     assert run["status"] == "done", run
     assert run["progress"] == 1.0
     assert run["result"]["sites"]
-    assert_error(client.get("/api/v1/simulations/AAAAAAAAAAAAAAAAAAAAAA"), 404, "id")
+    assert run["published"] is False
+    assert_error(staff.get("/api/v1/simulations/AAAAAAAAAAAAAAAAAAAAAA"), 404, "id")
 
 
 def test_bad_simulation(staff: Any) -> None:

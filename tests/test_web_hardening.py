@@ -264,9 +264,9 @@ def _record_time_limits(monkeypatch: pytest.MonkeyPatch, module: Any, name: str)
 
 
 def test_request_time_limit_is_capped(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import planning
 
-    seen = _record_time_limits(monkeypatch, services, "plan_itinerary")
+    seen = _record_time_limits(monkeypatch, planning, "plan_itinerary")
     r = client.post("/api/v1/itineraries", json={"date": DAY, "time_limit": 60})
     assert r.status_code == 201, r.get_json()
     r = client.post("/api/v1/itineraries", json={"date": DAY})
@@ -313,11 +313,11 @@ def test_study_size_is_capped(tmp_path: Path) -> None:
 
 def test_simulation_planner_time_is_capped(app: Any) -> None:
     from tourplan import flow
-    from tourplan.web import services
+    from tourplan.web.services import simulations
 
     with app.test_request_context():
         scenario = flow.Scenario.from_dict({"date": DAY, "visitors": 100, "plan_time_limit": 30})
-        bounded = services._bounded_scenario(flow, scenario)
+        bounded = simulations._bounded_scenario(flow, scenario)
     assert bounded.plan_time_limit == app.config["PLAN_TIME_LIMIT"]
     assert dataclasses.replace(bounded, plan_time_limit=30) == scenario
 
@@ -360,7 +360,8 @@ def test_upload_size_and_rows_are_limited(tmp_path: Path) -> None:
     assert r.mimetype == "text/html"
     r = upload(b"id\n" + b"a\n" * 20_001)
     assert r.status_code == 400
-    assert "at most 20000 rows" in r.get_data(as_text=True)
+    cap = app.config["UPLOAD_MAX_SITES"]
+    assert f"最多 {cap} 个景点" in r.get_data(as_text=True)  # the site cap comes before the line count
     r = upload(b",".join(f"c{i}".encode() for i in range(201)) + b"\n")
     assert r.status_code == 400
     assert "at most 200 columns" in r.get_data(as_text=True)

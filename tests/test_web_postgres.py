@@ -75,7 +75,7 @@ def test_simulation_progress_on_postgres(tmp_path: Path, pg_url: str) -> None:
     deadline = time.monotonic() + 90
     while run["status"] not in ("done", "failed") and time.monotonic() < deadline:
         time.sleep(0.2)
-        run = app.test_client().get(f"/api/v1/simulations/{run['id']}").get_json()
+        run = staff.get(f"/api/v1/simulations/{run['id']}").get_json()
         assert 0.0 <= run["progress"] <= 1.0
     assert run["status"] == "done", run
     assert run["progress"] == 1.0

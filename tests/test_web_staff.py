@@ -35,7 +35,6 @@ STUDY_FORM = {
     "day_start": "08:30",
     "day_end": "17:00",
     "products": ["知识科普型"],
-    "extra": "",
 }
 
 
@@ -149,6 +148,20 @@ def test_study_plan_page(staff: Any, app: Any, study_id: str) -> None:
     assert f"<td>带队教师</td>\n    <td>{teachers}</td>" in zh
 
 
+def test_study_page_shows_the_share_of_the_best_possible(staff: Any, app: Any, study_id: str) -> None:
+    rec = app.extensions["tourplan.store"].get_study(study_id)
+    share = rec.result["value_share"]
+    assert 0 < share <= 1
+    assert rec.result["value"] <= rec.result["value_upper_bound"] + 1e-6
+    pct = f"{share * 100:.0f}%"
+    en = staff.get(f"/staff/study/{study_id}?lang=en").get_data(as_text=True)
+    assert f"This plan reaches {pct} of the best possible for these groups" in en
+    assert "best day alone" in en
+    zh = staff.get(f"/staff/study/{study_id}?lang=zh").get_data(as_text=True)
+    assert f"本方案达到这些团组最佳可能值的 {pct}" in zh
+    assert "最好一天之和" in zh
+
+
 def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:
     page = staff.get(f"/staff/study/{study_id}/edit").get_data(as_text=True)
     assert 'value="焦作一中"' in page
@@ -211,8 +224,9 @@ def test_study_timetable_csv(staff: Any, app: Any, study_id: str) -> None:
     ("change", "field"),
     [
         ({"students": "0"}, "students"),
-        ({"extra": "{not json"}, "extra"),
-        ({"extra": '{"lunch": 5}'}, "lunch"),
+        ({"kept": "{not json"}, "kept"),
+        ({"kept": '{"exclude": 5}'}, "exclude"),
+        ({"boarding_minutes": "999"}, "boarding_minutes"),
         ({"school": ""}, "school"),
     ],
 )
@@ -228,10 +242,11 @@ def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
     """Lunch, limits and staff ratios are fields (no JSON needed); they reach the plan and come back on edit."""
     page = staff.get("/staff/study/new?lang=en").get_data(as_text=True)
     for name in ("lunch", "max_stops", "max_ride_minutes", "max_groups_per_site", "students_per_teacher",
-                 "tutors_per_group", "guides_per_group"):  # fmt: skip
+                 "tutors_per_group", "guides_per_group", "safety_officers", "project_leaders", "boarding_minutes",
+                 "bus_cost_cny", "staff_on_buses", "themes"):  # fmt: skip
         assert f'name="{name}"' in page
     options = {"lunch": "packed", "max_stops": "3", "max_groups_per_site": "1", "students_per_teacher": "10",
-               "guides_per_group": "0", "extra": '{"staff": {"safety_officers": 3}}'}  # fmt: skip
+               "guides_per_group": "0", "safety_officers": "3", "themes": ["history", "red"]}  # fmt: skip
     r = staff.post("/staff/study/new", data={**STUDY_FORM, "name": "Options", **options})
     assert r.status_code == 303, r.get_data(as_text=True)[:3000]
     plan_id = r.headers["Location"].rsplit("/", 1)[1]
@@ -239,7 +254,13 @@ def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
     req = rec.request
     assert (req["lunch"], req["max_stops"], req["max_groups_per_site"]) == ("packed", 3, 1)
     assert req["staff"] == {"students_per_teacher": 10, "tutors_per_group": 1, "guides_per_group": 0,
-                            "safety_officers": 3}  # fmt: skip
+                            "safety_officers": 3, "project_leaders": 1}  # fmt: skip
+    assert req["themes"] == ["history", "red"]
+    assert rec.result["themes"] == ["history", "red"]
+    # no bus cost typed: the documented default, and the plan says so (never a silent 0)
+    assert (req["bus_cost_cny"], req["bus_cost_source"]) == (1500.0, "default")
+    assert rec.result["costs"]["bus_cost_source"] == "default"
+    assert rec.result["costs"]["bus_cny"] == 1500.0 * len(rec.result["buses"])
     groups = rec.result["groups"]
     assert groups
     for g in groups:
@@ -247,14 +268,14 @@ def test_study_options_are_form_fields(staff: Any, app: Any) -> None:
         assert g["guides"] == 0
         assert not any(s["lunch"] for s in g["stops"])  # packed lunches: no lunch stop
         assert len(g["stops"]) <= 3
-    # the edit page shows them in their fields; only the rest stays in the JSON box
+    # the edit page shows them in their fields; there is no JSON box
     page = staff.get(f"/staff/study/{plan_id}/edit").get_data(as_text=True)
     assert re.search(r'<option selected value="packed">|<option value="packed" selected>', page)
     assert re.search(r'name="students_per_teacher"[^>]*value="10"', page)
     assert re.search(r'name="max_groups_per_site"[^>]*value="1"', page)
-    box = re.search(r'<textarea[^>]*name="extra"[^>]*>(.*?)</textarea>', page, re.S)
-    assert box is not None
-    assert json.loads(html.unescape(box.group(1))) == {"staff": {"safety_officers": 3}}
+    assert "<textarea" not in page
+    assert re.search(r'name="safety_officers"[^>]*value="3"', page)
+    assert re.search(r'name="themes"[^>]*value="history"[^>]*checked|checked[^>]*name="themes"[^>]*value="history"', page)
     # a bad ratio is marked on its own field
     r = staff.post("/staff/study/new", data={**STUDY_FORM, "students_per_teacher": "0"})
     assert r.status_code == 400
@@ -287,7 +308,7 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
     assert "Busiest sites" in page
     assert 'class="folium-map"' in page
     assert "leaflet.timedimension" in page
-    assert 'type="application/json+oembed"' in page
+    assert 'type="application/json+oembed"' not in page and 'id="embed-code"' not in page  # not published
     # totals are labelled in the page's language, not shown as result keys
     assert "<dt>Kind of day</dt><dd>Weekday</dd>" in page and "<dt>day_type</dt>" not in page
     assert "<dt>Visitors</dt><dd>3000</dd>" in page
@@ -296,30 +317,146 @@ def test_flow_dashboard_runs_and_reports(staff: Any, client: Any) -> None:
         lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("site_id,name_zh,name_en,slot,time,visitors")
     assert len(lines) > 10
-    # promotional sites can embed the flow map; the CSV stays staff-only
+    # promotional sites can embed the flow map once staff publish it; the CSV stays staff-only
+    oembed_query = {"url": f"http://localhost/embed/flow/{run_id}"}
+    assert client.get(f"/embed/flow/{run_id}").status_code == 404
+    assert client.get("/oembed", query_string=oembed_query).status_code == 404
+    assert client.get(f"/api/v1/simulations/{run_id}").status_code == 401
+    r = staff.post(f"/staff/flow/{run_id}/publish", data={"publish": "1"})
+    assert r.status_code == 303
+    page = staff.get(f"/staff/flow/{run_id}?lang=en").get_data(as_text=True)
+    assert 'id="embed-code"' in page and "Stop publishing" in page
+    assert 'type="application/json+oembed"' in page
     assert client.get(f"/embed/flow/{run_id}").status_code == 200
+    assert client.get(f"/api/v1/simulations/{run_id}").get_json()["result"]
     assert client.get(f"/staff/flow/{run_id}.csv").status_code == 302
-    oembed = client.get("/oembed", query_string={"url": f"http://localhost/embed/flow/{run_id}"}).get_json()
+    oembed = client.get("/oembed", query_string=oembed_query).get_json()
     assert f"/embed/flow/{run_id}" in oembed["html"]
+    staff.post(f"/staff/flow/{run_id}/publish", data={"publish": "0"})
+    assert client.get(f"/embed/flow/{run_id}").status_code == 404
 
 
 def test_flow_alerts_speak_the_page_language(app: Any) -> None:
-    from tourplan.web import services
+    from tourplan.web.services import simulations
 
     result = {
+        "slot_minutes": 15, "day_start": "08:00", "sites": {},
         "alerts": [{"site_id": "jiaozuo_museum", "slot_start": "10:15", "level": "orange", "ratio": 0.95,
                     "queue": 12.5}],
         "daily_alerts": [{"site_id": "jiaozuo_museum", "visits": 4100, "capacity_daily": 3600}],
     }  # fmt: skip
     with app.test_request_context("/?lang=en"):
-        en = services.flow_view(result, "en").alerts
+        en = simulations.alert_texts(simulations.flow_view(result), "en")
     with app.test_request_context("/?lang=zh"):
-        zh = services.flow_view(result, "zh").alerts
-    assert en == (
+        zh = simulations.alert_texts(simulations.flow_view(result), "zh")
+    assert en == [
         "Jiaozuo Museum: 4,100 visits > daily capacity C1 3,600",
         "10:15 Jiaozuo Museum: orange (95% of C0), queue 12.5",
-    )
-    assert zh == ("焦作市博物馆：4,100 人次，超过日最大承载量 C1 3,600", "10:15 焦作市博物馆：橙色预警（C0 的 95%），排队 12.5 人")
+    ]
+    assert zh == ["焦作市博物馆：4,100 人次，超过日最大承载量 C1 3,600", "10:15 焦作市博物馆：橙色预警（C0 的 95%），排队 12.5 人"]
+
+
+def _wait_for_run(staff: Any, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        body = staff.get(f"/api/v1/simulations/{run_id}").get_json()
+        if body["status"] in ("done", "failed"):
+            assert body["status"] == "done", body
+            return dict(body)
+        time.sleep(0.3)
+    raise AssertionError("the simulation did not finish")
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+@pytest.fixture(scope="module")
+def measured_run(app: Any) -> str:
+    c = app.test_client()
+    c.post("/staff/login", data={"username": "staff", "password": PASSWORD})
+    r = c.post("/staff/flow", data={
+        "date": "2026-10-03", "visitors": "20000", "timed_entry": "y",
+        "daily_caps-0-site": "jiaozuo_museum", "daily_caps-0-number": "100", "group_shift_minutes": "30",
+    })  # fmt: skip
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    run_id = str(r.headers["Location"].rsplit("/", 1)[1])
+    _wait_for_run(c, run_id)
+    return run_id
+
+
+def test_flow_form_sends_measures_as_fields(staff: Any, app: Any, measured_run: str) -> None:
+    page = staff.get("/staff/flow?lang=zh").get_data(as_text=True)
+    for name in ("timed_entry", "quotas-0-site", "quotas-2-number", "daily_caps-0-site", "group_shift_minutes"):
+        assert f'name="{name}"' in page
+    assert "分时预约" in page and "错峰" in page
+    from tourplan.web.services.data import get_store
+
+    with app.app_context():
+        run = get_store().get_run(measured_run)
+    assert run is not None
+    assert run.scenario["measures"] == {
+        "timed_entry": True, "daily_caps": {"jiaozuo_museum": 100}, "group_shift_minutes": 30
+    }
+    # half a row is refused in the page's language, and nothing is queued
+    r = staff.post("/staff/flow?lang=zh", data={"date": "2026-10-03", "quotas-1-site": "jiaozuo_museum"})
+    assert r.status_code == 400
+    assert "请同时填写景点和数量" in r.get_data(as_text=True)
+
+
+def test_flow_run_page_ranks_episodes_and_compares_measures(staff: Any, app: Any, measured_run: str) -> None:
+    result = _wait_for_run(staff, measured_run)["result"]
+    page = staff.get(f"/staff/flow/{measured_run}?lang=zh").get_data(as_text=True)
+    listed = re.search(r'<section id="episodes">(.*?)</section>', page, re.S).group(1)  # type: ignore[union-attr]
+    items = re.findall(r'<li class="episode level-(\w+)">(.*?)</li>', listed, re.S)
+    every = result["episodes"] + result["area_episodes"]
+    assert len(items) == min(30, len(every)) > 0
+    scores = sorted((e["score"] for e in every), reverse=True)
+    first = _text(items[0][1])
+    top = next(e for e in every if e["score"] == scores[0])
+    assert re.search(r"\d{2}:\d{2}–\d{2}:\d{2} (超载|接近饱和|拥挤)，峰值 \d+ %", first), first
+    assert {"red": "红色预警", "orange": "橙色预警", "yellow": "黄色预警"}[items[0][0]] in first
+    assert f"{top['start']}–{top['end']}" in first and f"峰值 {top['peak_pct']} %" in first
+    assert not re.search(r"\d\.\d+ ?人", _text("".join(i[1] for i in items)))  # whole people only
+    # charts: the top episode's site by default, another by ?site=
+    assert page.count('<svg class="chart"') == 4
+    assert "全天人数与承载量" in page and "各入口到达人数" in page
+    assert top["site_id"] != "jiaozuo_museum" and "jiaozuo_museum" in result["sites"]
+    picked = staff.get(f"/staff/flow/{measured_run}?lang=en&site=jiaozuo_museum").get_data(as_text=True)
+    assert "Jiaozuo Museum: people against capacity over the day" in picked
+    assert '<option value="jiaozuo_museum" selected>' in picked
+    # the measures' counts and the side-by-side comparison
+    m = result["measures"]
+    assert m["active"] and m["quota_sites"] > 0
+    section = _text(re.search(r'<section id="measures">(.*?)</section>', page, re.S).group(1))
+    assert f"顺延到后续时段的游览 {m['shifted']:,}" in section
+    assert f"被劝返的游客 {m['turned_away']:,}" in section
+    cmp = result["comparison"]
+    table = _text(re.search(r'<section id="comparison">(.*?)</section>', page, re.S).group(1))
+    assert "原计划" in table and "采取措施后" in table
+    planned, measured = cmp["planned"], cmp["measured"]
+    assert f"最长排队（人） {planned['max_queue']:,} {measured['max_queue']:,}" in table
+    assert measured["alerts"]["red"] <= planned["alerts"]["red"]
+    # each planned episode with the tier the measures leave of it
+    compared = re.search(r'<section id="comparison">(.*?)</section>', page, re.S).group(1)  # type: ignore[union-attr]
+    after = re.findall(r"(\d{2}:\d{2}–\d{2}:\d{2}) [^→<]*→\s*<span class=\"tier tier-(\w+)\">", compared)
+    worst = max(cmp["episodes"], key=lambda e: (e["score"], e["peak_pct"]))
+    assert after[0] == (f"{worst['start']}–{worst['end']}", worst["after"])
+    assert len(after) == min(15, len(cmp["episodes"]))
+    assert "北京时间" in page
+
+
+def test_episode_text_in_both_languages(app: Any) -> None:
+    from tourplan import views
+    from tourplan.web.services import simulations
+
+    with app.test_request_context("/?lang=en"):
+        sites = simulations.site_data().sites
+        e = views.FlowEpisode("jiaozuo_museum", sites.get("jiaozuo_museum"), "site", "red", "10:15", "14:30",
+                              255, 1430, 143, "12:00", 1000, 88, 765)  # fmt: skip
+        assert simulations.episode_text(e, "en") == "Jiaozuo Museum 10:15–14:30 over capacity, peak 143 %"
+    with app.test_request_context("/?lang=zh"):
+        assert simulations.episode_text(e, "zh") == "焦作市博物馆 10:15–14:30 超载，峰值 143 %"
 
 
 def test_bad_flow_form(staff: Any) -> None:
@@ -394,3 +531,19 @@ def test_valid_upload_replaces_the_data_atomically(tmp_path: Path) -> None:
     assert "该上传已失效" in r.get_data(as_text=True)
     r = c.post("/staff/data/apply", data={"token": "../../etc/passwd"}, follow_redirects=True)
     assert "该上传已失效" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh", ("车辆座位不够", "“车辆数”", "任选其一")), ("en", ("Not enough bus seats", "“Buses”", "any one of"))],
+)
+def test_study_refusal_in_the_users_language_names_form_fields(staff: Any, lang: str, words: tuple[str, ...]) -> None:
+    r = staff.post(f"/staff/study/new?lang={lang}", data={**STUDY_FORM, "buses": "2"})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    alert = re.search(r'<div class="alert" role="alert"><p>(.*?)</p>', page, re.S)
+    assert alert is not None
+    text = html.unescape(alert.group(1))
+    for w in words:
+        assert w in text
+    assert "--" not in text and "staff_on_buses" not in text  # no CLI flags or request keys

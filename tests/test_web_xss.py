@@ -41,7 +41,9 @@ def seed_records(app: Any) -> dict[str, str]:
     store = app.extensions["tourplan.store"]
     sites = app.extensions["tourplan.data"].current().sites
     corpus = payloads()
-    ids = [s.id for s in sites if s.category not in ("transport", "hotel")]
+    from tourplan.rules import PASS_THROUGH
+
+    ids = [s.id for s in sites if s.category not in PASS_THROUGH]
     c = app.test_client()
     r = c.post(
         "/api/v1/itineraries",
@@ -56,16 +58,23 @@ def seed_records(app: Any) -> dict[str, str]:
     )
     assert r.status_code == 201, r.get_json()
     out = {"itinerary": r.get_json()["id"]}
-    occupancy = {s.id: [float(k % 7) for k in range(40)] for s in sites}
+    # a FlowResult.to_dict() form with payloads wherever its text reaches a page
     result = {
+        "date": corpus[0],
+        "day_type": corpus[1],
+        "seed": corpus[2],
         "slot_minutes": 15,
-        "day_start": 480,
-        "occupancy": occupancy,
-        "alerts": list(corpus),
-        "totals": {p: p for p in corpus[:10]},
+        "day_start": "08:00",
+        "visitors": 1000,
+        "finished": corpus[3],
+        "inside_at_end": corpus[4],
+        "sites": {s.id: {"occupancy": [float(k % 7) for k in range(40)]} for s in sites},
+        "alerts": [{"site_id": p, "slot_start": p, "level": p, "ratio": 0.95, "queue": 3.0} for p in corpus],
+        "daily_alerts": [{"site_id": p, "visits": 4100, "capacity_daily": 3600} for p in corpus],
     }
     run = store.create_run({"date": corpus[0]}, owner_id=None)
     store.update_run(run.id, status="done", progress=1.0, result=result)
+    store.publish_run(run.id)  # its embed page and oEmbed answer are public
     out["run"] = run.id
     failed = store.create_run({"date": DAY}, owner_id=None)
     store.update_run(failed.id, status="failed", error=corpus[1])
@@ -130,6 +139,7 @@ def test_corpus_is_large_and_reaches_every_column(xss_app: Any) -> None:
     sites = xss_app.extensions["tourplan.data"].current().sites
     for col in ("name_zh", "name_en", "activity", "study_notes", "note", "district", "source"):
         assert {getattr(s, col) for s in sites} >= set(corpus), col
+    assert {s.activity_zh for s in sites} >= {"活动" + p for p in corpus}
 
 
 def test_every_page_escapes_site_data_and_stored_values(

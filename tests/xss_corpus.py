@@ -14,8 +14,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
-#: The free-text columns of a site table (opening_hours is validated, so it is not one).
-TEXT_COLUMNS = ("name_zh", "name_en", "activity", "study_notes", "note", "district", "source")
+#: The free-text columns of a site table (opening_hours is validated, so it is not one; aliases must
+#: name one place each and split on ";", so they get no payload).
+TEXT_COLUMNS = ("name_zh", "name_en", "activity_en", "activity_zh", "study_notes", "note", "district", "source")
+#: Columns whose validation wants something in front of a payload (activity_zh must hold Chinese text).
+PAYLOAD_PREFIX = {"activity_zh": "活动"}
 #: What a payload produces if a template engine evaluates it.
 EVALUATED = ("xssxssxss",)
 _DANGEROUS_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE)
@@ -43,7 +46,7 @@ def write_payload_pois(src: Path, dst: Path) -> list[str]:
     assert len(rows) >= len(corpus), "the table needs at least one site per payload"
     for i, row in enumerate(rows):
         for j, col in enumerate(TEXT_COLUMNS):
-            row[col] = corpus[(7 * i + j) % len(corpus)]
+            row[col] = PAYLOAD_PREFIX.get(col, "") + corpus[(7 * i + j) % len(corpus)]
     with open(dst, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()

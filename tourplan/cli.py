@@ -19,7 +19,10 @@ from typing import Any, TypeVar
 import click
 
 from tourplan import __version__
+from tourplan.data import STUDY_PRODUCTS
 from tourplan.errors import DataValidationError, TourplanError
+from tourplan.study.request import LIMITS as STUDY_LIMITS
+from tourplan.study.request import STUDY_THEMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,15 +172,17 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
     click.echo(f"{name}: {len(sites)} sites, {len(edges)} explicit legs, OK")
 
 
-@main.command("sites")
+@main.group("sites", invoke_without_command=True)
 @data_option
 @click.option("--category", multiple=True, help="Only this category (repeatable).")
 @click.option("--theme", multiple=True, help="Only sites with this theme (repeatable).")
 @click.option("--grade", type=click.Choice(["primary", "junior", "senior"]), default=None)
 @click.option("--search", "text", default=None, help="Text in the name (zh or en).")
 @format_option("text", "json", "csv")
+@click.pass_context
 @handle_errors
 def sites_cmd(
+    ctx: click.Context,
     data_path: Path | None,
     edges_path: Path | None,
     category: tuple[str, ...],
@@ -186,10 +191,16 @@ def sites_cmd(
     text: str | None,
     fmt: str,
 ) -> None:
-    """List sites, optionally filtered."""
+    """List sites, optionally filtered (``sites export``/``sites edit``: the web app's table).
+
+    CSV cells that a spreadsheet would run as formulas get a leading '.
+    """
     from tourplan.data import load_sites, sites_frame
+    from tourplan.export import csv_cell
 
     del edges_path
+    if ctx.invoked_subcommand is not None:
+        return
     table = load_sites(data_path).filter(
         category=category or None, theme=theme or None, grade=grade, text=text
     )
@@ -197,7 +208,7 @@ def sites_cmd(
     if fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(frame.map(csv_cell).to_csv(index=False), nl=False)
     else:
         for s in table:
             approx = " ~" + f"{s.location_error_m / 1000:.1f}km" if s.approximate else ""
@@ -222,8 +233,10 @@ def serve(host: str, port: int, debug: bool, data_path: Path | None, edges_path:
         overrides["POIS_PATH"] = str(data_path)
     if edges_path is not None:
         overrides["EDGES_PATH"] = str(edges_path)
+    from tourplan.web.serving import QuietRequestHandler
+
     app = create_app(overrides or None)
-    app.run(host=host, port=port, debug=debug)
+    app.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)
 
 
 @main.command()
@@ -409,6 +422,14 @@ def format_itinerary_text(itinerary: Any) -> str:
     return "\n".join(lines)
 
 
+def _study_range(name: str) -> click.IntRange | click.FloatRange:
+    """A click range for a study-request field, read from :data:`tourplan.study.LIMITS`."""
+    r = STUDY_LIMITS[name]
+    if r.integer:
+        return click.IntRange(int(r.lo), int(r.hi))
+    return click.FloatRange(r.lo, r.hi)
+
+
 @main.command("study-tour")
 @data_option
 @click.option("--school", required=True, help="School name.")
@@ -419,21 +440,28 @@ def format_itinerary_text(itinerary: Any) -> str:
     help="Grade band: primary 小学, junior 初中, senior 高中.",
 )
 @click.option("--grade-years", default="", help="Comma-separated grade years within the band, e.g. 1,2.")
-@click.option("--students", type=int, required=True)
-@click.option("--group-size", type=int, default=None, help="Students per group (class); default 40.")
-@click.option("--groups", type=int, default=None, help="Number of groups (instead of --group-size).")
-@click.option("--buses", type=int, required=True)
-@click.option("--seats", type=int, required=True, help="Passenger seats per bus.")
+@click.option("--students", type=_study_range("students"), required=True)
+@click.option(
+    "--group-size",
+    type=_study_range("group_size"),
+    default=None,
+    help="Students per group (class); default 40.",
+)
+@click.option(
+    "--groups", type=_study_range("groups"), default=None, help="Number of groups (instead of --group-size)."
+)
+@click.option("--buses", type=_study_range("buses"), required=True)
+@click.option("--seats", type=_study_range("seats"), required=True, help="Passenger seats per bus.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
 @click.option(
     "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name."
 )
 @click.option("--end", default=None, help="Where the day ends (default: the start).")
 @day_hours_options(end_time="17:00")
+@click.option("--themes", default="", help=f"Comma-separated site themes: {','.join(STUDY_THEMES)}.")
 @click.option(
-    "--themes", default="", help="Comma-separated: science,history,nature,culture,red,industry,taiji."
+    "--products", default="", help=f"Comma-separated 研学 product types: {','.join(STUDY_PRODUCTS)}."
 )
-@click.option("--products", default="", help="Comma-separated 研学 product types, e.g. 知识科普型.")
 @click.option("--require", default="", help="Comma-separated site ids every group visits.")
 @click.option("--exclude", default="", help="Comma-separated site ids.")
 @click.option(
@@ -441,12 +469,24 @@ def format_itinerary_text(itinerary: Any) -> str:
 )
 @click.option("--lunch-site", default=None, help="Site id of the lunch place.")
 @click.option(
-    "--max-ride", type=int, default=None, help="Longest bus ride in minutes (default by grade: 60/90/120)."
+    "--max-ride",
+    type=_study_range("max_ride_minutes"),
+    default=None,
+    help="Longest bus ride in minutes (default by grade: 60/90/120).",
 )
 @click.option(
-    "--teacher-ratio", type=int, default=20, show_default=True, help="Students per accompanying teacher."
+    "--teacher-ratio",
+    type=_study_range("staff.students_per_teacher"),
+    default=20,
+    show_default=True,
+    help="Students per accompanying teacher.",
 )
-@click.option("--bus-cost", type=float, default=0.0, show_default=True, help="CNY per bus-day.")
+@click.option(
+    "--bus-cost",
+    type=_study_range("bus_cost_cny"),
+    default=None,
+    help="CNY per bus-day (default: TOURPLAN_BUS_COST_CNY, else 1500, an assumed coach hire; the JSON says which).",
+)
 @click.option(
     "--staff-separately",
     is_flag=True,
@@ -481,7 +521,7 @@ def study_tour(
     lunch_site: str | None,
     max_ride: int | None,
     teacher_ratio: int,
-    bus_cost: float,
+    bus_cost: float | None,
     staff_separately: bool,
     seed: int,
     fmt: str,
@@ -489,7 +529,7 @@ def study_tour(
     map_path: Path | None,
 ) -> None:
     """Plan a study tour (研学旅行): several groups of a school together."""
-    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html, study_map
+    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html
 
     sites, graph = _load(data_path, edges_path)
     raw: dict[str, Any] = {
@@ -527,8 +567,9 @@ def study_tour(
         _write_html(html_path, render_print_html(result), "printable plan")
     if map_path is not None:
         from tourplan.maps import to_standalone_html
+        from tourplan.views import study_map
 
-        _write_html(map_path, to_standalone_html(study_map(result, sites)), "map")
+        _write_html(map_path, to_standalone_html(study_map(result)), "map")
 
 
 # --------------------------------------------------------------------------- staff users (web)
@@ -546,18 +587,25 @@ def users() -> None:
     """Staff accounts of the web app (same configuration as ``tourplan serve``)."""
 
 
+def _password_option(func: F) -> F:
+    return click.option(
+        "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+    )(func)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @users.command("add")
 @click.argument("name")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
-)
+@_password_option
 @handle_errors
 def users_add(name: str, password_stdin: bool) -> None:
     """Create staff account NAME; prompts for the password unless --password-stdin."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         rec = _user_store().add_user(name, password)
     except ValueError as exc:
@@ -566,10 +614,48 @@ def users_add(name: str, password_stdin: bool) -> None:
     click.echo(f"added staff user {rec.username!r}")
 
 
+@users.command("passwd")
+@click.argument("name")
+@_password_option
+@handle_errors
+def users_passwd(name: str, password_stdin: bool) -> None:
+    """Set the password of staff account NAME; every session of that account ends."""
+    store = _user_store()
+    if name not in {u.username for u in store.list_users()}:
+        _fail(f"users passwd: no staff user {name!r} (see 'tourplan users list')")
+        return
+    password = _read_password(password_stdin)
+    try:
+        store.set_password(name, password)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    except KeyError:
+        _fail(f"users passwd: no staff user {name!r} (see 'tourplan users list')")
+        return
+    click.echo(f"password of staff user {name!r} changed; every session of that account has ended")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def users_remove(name: str, yes: bool) -> None:
+    """Delete staff account NAME (its saved plans and runs stay); its sessions end."""
+    if not yes:
+        click.confirm(f"Remove staff user {name!r}?", abort=True)
+    try:
+        _user_store().remove_user(name)
+    except KeyError:
+        _fail(f"users remove: no staff user {name!r} (see 'tourplan users list')")
+        return
+    click.echo(f"removed staff user {name!r}")
+
+
 @users.command("list")
 @handle_errors
 def users_list() -> None:
-    """List staff accounts."""
+    """List staff accounts: name and when each was created."""
     for u in _user_store().list_users():
         click.echo(f"{u.username}\t{u.created:%Y-%m-%d %H:%M} UTC")
 
@@ -606,6 +692,38 @@ def users_list() -> None:
     exists=True,
     help="Scenario JSON (fields of Scenario.from_dict); options override it.",
 )
+@click.option(
+    "--timed-entry",
+    is_flag=True,
+    help="Timed-entry quotas at every site from its capacity (LB/T 034: C0 x slot / visit time).",
+)
+@click.option(
+    "--quota",
+    "quotas",
+    multiple=True,
+    metavar="SITE=N",
+    help="Timed-entry quota: at most N entries per slot at SITE (repeatable; overrides --timed-entry there).",
+)
+@click.option(
+    "--daily-cap",
+    "daily_caps",
+    multiple=True,
+    metavar="SITE=N",
+    help="At most N admissions a day at SITE (repeatable).",
+)
+@click.option(
+    "--group-shift",
+    type=click.IntRange(-240, 240),
+    default=None,
+    metavar="MINUTES",
+    help="Move school groups' start times this many minutes later (negative: earlier).",
+)
+@click.option(
+    "--compare",
+    "compare_runs",
+    is_flag=True,
+    help="Also run the day without the measures and show both side by side.",
+)
 @format_option("text", "json")
 @path_option("--csv", "csv_dir", folder=True, help="Write slots.csv and daily.csv here.")
 @path_option("--plot", "plot_path", help="Draw occupancy against capacity (PNG; needs matplotlib).")
@@ -619,14 +737,26 @@ def simulate(
     day_type: str | None,
     outdoor_factor: float,
     scenario_path: Path | None,
+    timed_entry: bool,
+    quotas: tuple[str, ...],
+    daily_caps: tuple[str, ...],
+    group_shift: int | None,
+    compare_runs: bool,
     fmt: str,
     csv_dir: Path | None,
     plot_path: Path | None,
     data_path: Path | None,
     edges_path: Path | None,
 ) -> None:
-    """Simulate a day of visitor flow: occupancy, queues and capacity alerts per site."""
-    from tourplan.flow import Scenario
+    """Simulate a day of visitor flow: occupancy, queues, alert episodes and the effect of measures.
+
+    Measures (timed entry, quotas, daily caps, moved school groups) add to
+    those of the scenario file; --compare also runs the day as planned
+    (without any) and reports both.
+    """
+    from dataclasses import replace
+
+    from tourplan.flow import Measures, PlanLibrary, Scenario, compare
     from tourplan.flow import simulate as run_simulation
 
     spec: dict[str, Any] = {}
@@ -644,8 +774,22 @@ def simulate(
         spec["day_type"] = day_type
     if outdoor_factor != 1.0:
         spec["outdoor_factor"] = outdoor_factor
+    measures = dict(spec.get("measures") or {})
+    if timed_entry:
+        measures["timed_entry"] = True
+    for name, pairs in (("quotas", quotas), ("daily_caps", daily_caps)):
+        if pairs:
+            measures[name] = {
+                **dict(measures.get(name) or {}),
+                **_site_numbers(pairs, name.replace("_", "-")),
+            }
+    if group_shift is not None:
+        measures["group_shift_minutes"] = group_shift
+    if measures:
+        spec["measures"] = measures
     scenario = Scenario.from_dict(spec)
     sites, graph = _load(data_path, edges_path)
+    plans = PlanLibrary()
     if sys.stderr.isatty():
         with click.progressbar(length=1000, label="simulating", file=sys.stderr) as bar:
             state = {"done": 0}
@@ -656,9 +800,13 @@ def simulate(
                     bar.update(step)
                     state["done"] += step
 
-            result = run_simulation(scenario, sites, graph, seed=seed, progress=progress)
+            result = run_simulation(scenario, sites, graph, seed=seed, progress=progress, plans=plans)
     else:
-        result = run_simulation(scenario, sites, graph, seed=seed)
+        result = run_simulation(scenario, sites, graph, seed=seed, plans=plans)
+    comparison = None
+    if compare_runs:
+        planned = replace(scenario, measures=Measures())
+        comparison = compare(run_simulation(planned, sites, graph, seed=seed, plans=plans), result)
     if csv_dir is not None:
         csv_dir.mkdir(parents=True, exist_ok=True)
         slots, daily = result.to_frames()
@@ -676,17 +824,64 @@ def simulate(
             _fail(f"--plot needs matplotlib ({exc})")
             return
         fig.savefig(plot_path, dpi=110)
-    _echo_result(result, fmt, format_simulation_text, indent=None)
+    if comparison is None:
+        _echo_result(result, fmt, format_simulation_text, indent=None)
+    elif fmt == "json":
+        click.echo(json.dumps({**result.to_dict(), "comparison": comparison.to_dict()}, ensure_ascii=False))
+    else:
+        click.echo(format_simulation_text(result) + "\n" + format_comparison_text(comparison.to_dict()))
+
+
+def _site_numbers(pairs: tuple[str, ...], option: str) -> dict[str, int]:
+    """``SITE=N`` option values to ``{site: N}``; a malformed one is a usage error."""
+    out: dict[str, int] = {}
+    for text in pairs:
+        sid, sep, num = text.partition("=")
+        if not sep or not sid.strip() or not num.strip().isdigit():
+            msg = f"expected SITE=N with N a whole number, got {text!r}"
+            raise click.BadParameter(msg, param_hint=f"--{option}")
+        out[sid.strip()] = int(num)
+    return out
 
 
 def format_simulation_text(result: Any) -> str:
-    """A simulation's summary and its first 20 alert slots."""
+    """A simulation's summary and its 20 worst alert episodes (times are China Standard Time)."""
     lines = [result.summary()]
-    for a in result.alerts[:20]:
-        d = a.to_dict()
-        lines.append(f"  {d['slot_start']} {d['level']:6} {a.site_id} {a.ratio:.0%} queue {a.queue:.0f}")
-    if len(result.alerts) > 20:
-        lines.append(f"  ... {len(result.alerts) - 20} more alert slots (use --format json or --csv)")
+    episodes = result.episodes()
+    for e in episodes[:20]:
+        d = e.to_dict()
+        lines.append(
+            f"  {d['start']}-{d['end']} {d['level']:6} {e.site_id} peak {d['peak_pct']} % "
+            f"({d['peak']:,} / C0 {d['capacity_instant']:,}) at {d['peak_at']}, queue up to {d['max_queue']:,}"
+        )
+    if len(episodes) > 20:
+        lines.append(f"  ... {len(episodes) - 20} more episodes (use --format json or --csv)")
+    return "\n".join(lines)
+
+
+def format_comparison_text(c: dict[str, Any]) -> str:
+    """As planned against with measures: the figures side by side, then the episodes the measures eased."""
+    a, b = c["planned"], c["measured"]
+    rows = [
+        ("red / orange / yellow episodes", *(
+            f"{x['episodes']['red']} / {x['episodes']['orange']} / {x['episodes']['yellow']}" for x in (a, b)
+        )),
+        ("highest share of C0 (%)", str(a["max_pct"]), str(b["max_pct"])),
+        ("longest queue (people)", f"{a['max_queue']:,}", f"{b['max_queue']:,}"),
+        ("mean wait (min)", str(a["mean_wait_minutes"]), str(b["mean_wait_minutes"])),
+        ("visits", f"{a['visits']:,}", f"{b['visits']:,}"),
+        ("visits shifted / diverted / skipped", "0 / 0 / 0",
+         f"{b['shifted']:,} / {b['diverted']:,} / {b['skipped']:,}"),
+        ("turned away (visitors)", f"{a['turned_away']:,}", f"{b['turned_away']:,}"),
+    ]  # fmt: skip
+    lines = ["", f"{'':38}{'as planned':>16}{'with measures':>26}"]
+    lines += [f"{name:38}{x:>16}{y:>26}" for name, x, y in rows]
+    eased = [e for e in c["episodes"] if e["removed"]]
+    lines.append(f"episodes eased by the measures: {len(eased)} of {len(c['episodes'])}")
+    for e in eased[:20]:
+        lines.append(
+            f"  {e['start']}-{e['end']} {e['site_id']}: {e['level']} {e['peak_pct']} % -> {e['after']} {e['after_pct']} %"
+        )
     return "\n".join(lines)
 
 
@@ -698,6 +893,136 @@ def warmup() -> None:
 
     for part, seconds in warm_up().items():
         click.echo(f"{part}: ready in {seconds:.1f} s")
+
+
+# --------------------------------------------------------------------------- past one machine
+# ``tourplan worker`` (RQ jobs from Redis) and ``tourplan sweep`` (season sweeps on Dask).
+
+
+def _int_list(_ctx: Any, _param: Any, value: str) -> list[int]:
+    try:
+        out = [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
+    except ValueError:
+        msg = f"expected comma-separated counts, got {value!r}"
+        raise click.BadParameter(msg) from None
+    if not out or any(v < 0 for v in out):
+        msg = f"expected one or more counts >= 0, got {value!r}"
+        raise click.BadParameter(msg)
+    return out
+
+
+@main.command()
+@click.option(
+    "--redis-url",
+    envvar="TOURPLAN_REDIS_URL",
+    required=True,
+    help="The queue's Redis [env TOURPLAN_REDIS_URL].",
+)
+@click.option(
+    "--database-url",
+    envvar="TOURPLAN_DATABASE_URL",
+    default=None,
+    help="Where runs are recorded [env TOURPLAN_DATABASE_URL; default: the web app's].",
+)
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
+@click.option("--name", default=None, help="Worker name (default: random).")
+@click.option("--maintenance-interval", default=600, show_default=True, type=click.IntRange(1),
+              help="Seconds between clean-ups that fail or re-queue the jobs of dead workers.")  # fmt: skip
+@click.option("--monitoring-interval", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds between heartbeats of a running job.")  # fmt: skip
+@click.option("--heartbeat-grace", default=60, show_default=True, type=click.IntRange(1),
+              help="Seconds after a missed heartbeat before a job counts as abandoned.")  # fmt: skip
+@handle_errors
+def worker(
+    redis_url: str,
+    database_url: str | None,
+    burst: bool,
+    name: str | None,
+    maintenance_interval: int,
+    monitoring_interval: int,
+    heartbeat_grace: int,
+) -> None:
+    """Run simulation jobs from the Redis queue (start one or more next to the web app)."""
+    from tourplan.jobs import serve
+    from tourplan.store import Store
+
+    if database_url is None:
+        from tourplan.web import create_app
+
+        database_url = str(create_app().config["DATABASE_URL"])
+    serve(
+        redis_url,
+        Store(database_url),
+        burst=burst,
+        name=name,
+        maintenance_interval=maintenance_interval,
+        monitoring_interval=monitoring_interval,
+        heartbeat_grace=heartbeat_grace,
+    )
+
+
+@main.command()
+@click.option("--from", "date_from", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--visitors", required=True, callback=_int_list, help="Demand levels, e.g. 50000,100000.")
+@click.option(
+    "--seeds", default=3, show_default=True, type=click.IntRange(1, 1000), help="Seeds 0..N-1 per day."
+)
+@click.option("--rain", "outdoor_factor", default=1.0, show_default=True, type=click.FloatRange(0, 2),
+              help="Value factor of outdoor sites (below 1 for a rainy season).")  # fmt: skip
+@click.option("--scheduler", default=None, help="A running dask scheduler, tcp://HOST:PORT (default: local).")
+@click.option(
+    "--workers", default=None, type=click.IntRange(1, 256), help="Local worker processes (default: cores)."
+)
+@format_option("text", "json")
+@data_option
+@handle_errors
+def sweep(
+    date_from: str,
+    date_to: str,
+    visitors: list[int],
+    seeds: int,
+    outdoor_factor: float,
+    scheduler: str | None,
+    workers: int | None,
+    fmt: str,
+    data_path: Path | None,
+    edges_path: Path | None,
+) -> None:
+    """Simulate every day x demand x seed on Dask; peak load and alert episodes per site and day."""
+    from tourplan._parse import parse_date
+    from tourplan.errors import RequestValidationError
+    from tourplan.sweep import make_cases, run_sweep
+
+    errors: dict[str, str] = {}
+    start, end = parse_date(date_from, errors, "from"), parse_date(date_to, errors, "to")
+    if errors or start is None or end is None:
+        raise RequestValidationError(errors)
+    cases = make_cases(start, end, visitors, seeds)
+    sites, graph = _load(data_path, edges_path)
+    base = {"outdoor_factor": outdoor_factor} if outdoor_factor != 1.0 else {}
+    result = run_sweep(cases, sites, graph, base, scheduler=scheduler, workers=workers)
+    _echo_result(result, fmt, format_sweep_text)
+    click.echo(f"{result.cases} simulations in {result.runtime:.1f} s", err=True)
+
+
+def format_sweep_text(result: Any) -> str:
+    """Per demand level: the sites that reach 80 % of C0 on some day, p90 peak % per day."""
+    lines: list[str] = []
+    for n in result.demands:
+        ids, dates, grid = result.heat(n)
+        lines.append(f"{n:,} visitors: p90 peak % of C0 (sites reaching 80 %)")
+        lines.append("  " + " ".join(f"{d:%m-%d}" for d in dates) + "  site")
+        for sid, row in zip(ids, grid, strict=True):
+            if max(row) >= 80:
+                lines.append("  " + " ".join(f"{x:5.0f}" for x in row) + f"  {sid}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- site data in the store, API tokens
+from tourplan.cli_sites import register as _register_site_commands  # noqa: E402
+
+_register_site_commands(sites_cmd, users)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,11 +12,13 @@ row); the matching line number of the file is given as well.
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
 import unicodedata
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from tourplan.errors import DataValidationError, LikelyGCJ02Warning, Problem, UnknownSiteError
-from tourplan.hours import HoursError, check_hours
+from tourplan.errors import DataValidationError, Issue, LikelyGCJ02Warning, UnknownSiteError
+from tourplan.hours import HoursError, check_hours, describe_hours
 
 __all__ = [
     "CATEGORIES",
@@ -33,18 +35,26 @@ __all__ = [
     "EDGE_COLUMNS",
     "EDGE_MODES",
     "GRADES",
+    "MAINTAINER_FIELDS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "STUDY_PRODUCTS",
     "THEMES",
+    "TICKET_RULES",
+    "VISITOR_FIELDS",
     "Edge",
     "Region",
+    "SITE_COLUMNS",
     "Site",
     "SiteTable",
+    "check_site_row",
     "load_edges",
+    "fold_name",
     "load_sites",
     "parse_sites",
+    "site_row",
     "sites_frame",
+    "visitor_fields",
 ]
 
 #: The theme vocabulary shared by the site table and every planner.
@@ -113,13 +123,78 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "accessible",
     "study_products",
     "study_notes",
-    "activity",
+    "activity_en",
+    "activity_zh",
+    "aliases",
     "parent_id",
     "district",
     "note",
     "trail_km",
     "trail_ascent_m",
+    "ticket_rule",
+    "ticket_student_cny",
+    "ticket_child_cny",
+    "ticket_source",
 )
+
+#: Ticket rule codes (column ``ticket_rule``); :mod:`tourplan.tickets` prices
+#: each visitor type by them and names them in Chinese and English.
+#:
+#: ``national_youth_2012``
+#:     NDRC 发改价格〔2012〕283号: children of 6 or under (or 1.2 m or under)
+#:     free, minors over 6 up to 18 and full-time students half price.
+#: ``henan_public_scenic_2020``
+#:     The national rule plus the revised 河南省旅游条例 (in force
+#:     2020-04-01): a scenic area built on public resources is free for
+#:     people of 60 and over and for children under 1.4 m.
+#: ``patriotic_base_free_school``
+#:     A patriotic-education base (爱国主义教育基地): the national rule, and
+#:     free for organised visits of school and university students.
+#: ``free_public_museum_2008``
+#:     A public museum or memorial hall, free for everyone (中宣发〔2008〕2号).
+#: ``site_specific``
+#:     The site publishes its own concession prices (``ticket_student_cny``,
+#:     ``ticket_child_cny``, from a cited source).
+#: ``area_ticket``
+#:     A part of an area (``parent_id``) entered on the area's ticket.
+#: ``free``
+#:     No entry ticket for anyone (an open street, park or village, a
+#:     station, a restaurant).
+#:
+#: A row must name its ``ticket_source``: the notice or page the rule comes
+#: from, saying where the rule is assumed (no site-specific source).
+TICKET_RULES: tuple[str, ...] = (
+    "national_youth_2012",
+    "henan_public_scenic_2020",
+    "patriotic_base_free_school",
+    "free_public_museum_2008",
+    "site_specific",
+    "area_ticket",
+    "free",
+)
+#: Rules for a site that sells its own ticket (``ticket_cny`` above 0).
+_PRICED_RULES = frozenset(
+    {"national_youth_2012", "henan_public_scenic_2020", "patriotic_base_free_school", "site_specific"}
+)
+
+#: An older name of ``activity_en``, still accepted when reading a table.
+_LEGACY_ACTIVITY = "activity"
+#: Fields of :class:`Site` a visitor may be shown (names, what to do, hours,
+#: price, where); :func:`visitor_fields` renders them in one language, with
+#: ``opening_hours`` in words.  Everything else is for planners or data
+#: maintainers.
+VISITOR_FIELDS: tuple[str, ...] = (
+    "id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon",
+    "location_error_m", "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "indoor", "accessible", "study_notes",
+    "activity", "activity_zh", "parent_id", "district",
+)  # fmt: skip
+#: Fields written for the people who keep the data: where a value comes from,
+#: how sure it is and how it was derived (``note`` carries the ``[CRS: ...]``
+#: tag and the capacity arithmetic).  Never put them on a visitor's page.
+MAINTAINER_FIELDS: tuple[str, ...] = ("source", "confidence", "note", "ticket_source")
+_MAX_ALIASES = 20
+_MAX_ALIAS_LEN = 100
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -158,6 +233,17 @@ class Site:
 
     Coordinates are WGS-84.  ``location_error_m`` is the honest radius within
     which the real site lies; a large value marks a placeholder point.
+    ``activity`` is the English phrase of what a visitor does there (column
+    ``activity_en``, formerly ``activity``) and ``activity_zh`` the Chinese
+    one; ``aliases`` are other names a visitor may type.  ``source``,
+    ``confidence``, ``note`` and ``ticket_source`` are for data maintainers
+    only (see :data:`MAINTAINER_FIELDS`).
+
+    ``ticket_rule`` is a code of :data:`TICKET_RULES` (empty: not given, and
+    :func:`tourplan.tickets.ticket_rule` infers it from the price and the
+    parent area); ``ticket_student_cny`` and ``ticket_child_cny`` are a
+    site's own published concession prices, given only with the
+    ``site_specific`` rule.
     """
 
     id: str
@@ -188,6 +274,12 @@ class Site:
     note: str = ""
     trail_km: float | None = None
     trail_ascent_m: float | None = None
+    activity_zh: str = ""
+    aliases: tuple[str, ...] = ()
+    ticket_rule: str = ""
+    ticket_student_cny: float | None = None
+    ticket_child_cny: float | None = None
+    ticket_source: str = ""
 
     @property
     def name(self) -> str:
@@ -204,6 +296,19 @@ class Site:
         if lang == "en":
             return self.name_en or self.name_zh
         return self.name_zh or self.name_en
+
+    def activity_text(self, lang: str = "zh") -> str:
+        """What a visitor does here, in the given language, with a fallback.
+
+        Examples
+        --------
+        >>> s = load_sites()["yuntai_zhuyufeng"]
+        >>> s.activity_text("zh"), s.activity_text("en")
+        ('沿石阶登上茱萸峰', 'Climb the stone steps to Zhuyu Peak')
+        """
+        if lang == "en":
+            return self.activity or self.activity_zh
+        return self.activity_zh or self.activity
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,8 +460,18 @@ class SiteTable(Sequence[Site]):
         return SiteTable(tuple(out), source=self.source)
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[\s·・()（）\-_]+", "", unicodedata.normalize("NFKC", text).casefold())
+def fold_name(text: str) -> str:
+    """A name folded for comparison: NFKC width, case, no spaces or separators.
+
+    Examples
+    --------
+    >>> fold_name("Ｊｉａｏｚｕｏ  Station"), fold_name("云台山·红石峡（温盘峪）")
+    ('jiaozuostation', '云台山红石峡温盘峪')
+    """
+    return re.sub(r"[\s·・()（）\-_'’]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+_fold = fold_name
 
 
 # ---------------------------------------------------------------------------
@@ -406,7 +521,7 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DataValidationError(
-            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+            [Issue(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
         ) from None
 
 
@@ -417,7 +532,7 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise DataValidationError(
             [
-                Problem(
+                Issue(
                     name,
                     None,
                     None,
@@ -427,20 +542,23 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
             ]
         ) from None
     if not text.strip():
-        raise DataValidationError([Problem(name, None, None, None, "a CSV file with a header row")])
-    lines = text.splitlines()
-    header_fields = lines[0].count(",") + 1
+        raise DataValidationError([Issue(name, None, None, None, "a CSV file with a header row")])
+    header = _header(text, name)
+    header_fields = len(header)
     if header_fields > _MAX_COLUMNS:
         raise DataValidationError(
             [
-                Problem(
+                Issue(
                     name, None, None, f"{header_fields} columns", f"at most {_MAX_COLUMNS} columns"
                 )
             ]
         )
+    counts = Counter(h.strip() for h in header)  # O(columns): the header is bounded above
+    dupes = sorted(c for c, k in counts.items() if k > 1)
+    lines = text.splitlines()
     if len(lines) - 1 > _MAX_ROWS:
         raise DataValidationError(
-            [Problem(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
+            [Issue(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
         )
     try:
         frame = pd.read_csv(
@@ -454,7 +572,7 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         m = re.search(r"line (\d+), saw (\d+)", str(exc))
         if m:
             line = int(m.group(1))
-            problem = Problem(
+            problem = Issue(
                 name,
                 line - 1,
                 None,
@@ -462,19 +580,35 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
                 f"{header_fields} fields as in the header (line {line}; quote values with commas)",
             )
         else:
-            problem = Problem(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
+            problem = Issue(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
         raise DataValidationError([problem]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     problems = [
-        Problem(name, None, col, None, "this column in the header")
+        Issue(name, None, col, None, "this column in the header")
         for col in required
         if col not in frame.columns
     ]
-    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    problems += [Problem(name, None, c, None, "each column once") for c in dupes]
+    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
     if problems:
         raise DataValidationError(problems)
     return frame
+
+
+def _header(text: str, name: str) -> list[str]:
+    r"""The header record as a CSV reader sees it: quoted commas and newlines stay inside a name.
+
+    Counting the commas of the first physical line would let a header whose
+    names hold quoted newlines pass any column limit.
+
+    Examples
+    --------
+    >>> _header('a,"b\nc",d\n1,2,3\n', "x.csv")
+    ['a', 'b\nc', 'd']
+    """
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise DataValidationError([Issue(name, None, None, None, f"well-formed CSV ({exc})")]) from None
 
 
 def parse_sites(
@@ -491,7 +625,7 @@ def parse_sites(
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     frame = _read_table(data, name, REQUIRED_COLUMNS)
     rows = frame.to_dict(orient="records")
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     sites: list[Site] = []
     seen: dict[str, int] = {}
     for i, rec in enumerate(rows, start=1):
@@ -502,20 +636,21 @@ def parse_sites(
             continue
         if site.id in seen:
             problems.append(
-                Problem(name, i, "id", site.id, f"a unique id (row {seen[site.id]} has it already)")
+                Issue(name, i, "id", site.id, f"a unique id (row {seen[site.id]} has it already)")
             )
             continue
         seen[site.id] = i
         sites.append(site)
     ids = set(seen)
-    for i, s in enumerate(sites, start=1):
+    for s in sites:
         if s.parent_id is not None and s.parent_id not in ids:
             problems.append(
-                Problem(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
+                Issue(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
             )
-        del i
+    problems += _alias_clashes(sites, seen, name)
+    problems += _area_ticket_parents(sites, seen, name)
     if not rows:
-        problems.append(Problem(name, None, None, None, "at least one data row"))
+        problems.append(Issue(name, None, None, None, "at least one data row"))
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         raise DataValidationError(problems)
@@ -531,16 +666,190 @@ def parse_sites(
     return table
 
 
-class _RowChecker:
-    """Parse one row's fields, appending a Problem for each bad value."""
+def _area_ticket_parents(
+    sites: Sequence[Site], rows: Mapping[str, int], file: str
+) -> list[Issue]:
+    """An ``area_ticket`` row's parent must sell a ticket (else nothing admits to it).
 
-    def __init__(self, file: str, row: int, rec: dict[str, str], out: list[Problem]) -> None:
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> t = load_sites()
+    >>> part = replace(t["chenjiagou_taiji_street"], ticket_rule="area_ticket")
+    >>> print(_area_ticket_parents([t["chenjiagou"], part], {"chenjiagou": 3, part.id: 37}, "t.csv")[0])
+    t.csv, row 37, column 'ticket_rule': got 'area_ticket'; expected free or another rule: the parent chenjiagou (row 3) sells no ticket (ticket_cny 0)
+    """
+    by_id = {s.id: s for s in sites}
+    out: list[Issue] = []
+    for s in sites:
+        parent = by_id.get(s.parent_id) if s.parent_id else None
+        if s.ticket_rule == "area_ticket" and parent is not None and parent.ticket_cny <= 0:
+            out.append(
+                Issue(
+                    file,
+                    rows[s.id],
+                    "ticket_rule",
+                    s.ticket_rule,
+                    f"free or another rule: the parent {parent.id} (row {rows[parent.id]}) sells no "
+                    "ticket (ticket_cny 0)",
+                )
+            )
+    return out
+
+
+def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) -> list[Issue]:
+    """An alias must name one place only: not another row's name or alias.
+
+    Examples
+    --------
+    >>> a = load_sites()["yuntai_mountain"]
+    >>> from dataclasses import replace
+    >>> b = replace(a, id="copy", name_zh="别处", name_en="Elsewhere", aliases=("云台山",))
+    >>> print(_alias_clashes([a, b], {"yuntai_mountain": 6, "copy": 7}, "t.csv")[0])
+    t.csv, row 7, column 'aliases': got '云台山'; expected a name no other row uses (row 6 (yuntai_mountain) has it)
+    """
+    owner: dict[str, str] = {}
+    for s in sites:
+        for n in (s.name_zh, s.name_en):
+            if n:
+                owner.setdefault(fold_name(n), s.id)
+    out: list[Issue] = []
+    for s in sites:
+        for a in s.aliases:
+            other = owner.setdefault(fold_name(a), s.id)
+            if other != s.id:
+                out.append(
+                    Issue(
+                        file,
+                        rows[s.id],
+                        "aliases",
+                        a,
+                        f"a name no other row uses (row {rows[other]} ({other}) has it)",
+                    )
+                )
+    return out
+
+
+#: Every column of ``pois.csv``, in the bundled file's order (the trail columns last).
+SITE_COLUMNS: tuple[str, ...] = (
+    "id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon", "location_error_m", "elevation_m",
+    "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily", "popularity",
+    "indoor", "accessible", "study_grades", "study_products", "study_notes", "activity_en", "activity_zh",
+    "parent_id", "district", "source", "confidence", "note", "ticket_rule", "ticket_student_cny",
+    "ticket_child_cny", "ticket_source", "trail_km", "trail_ascent_m",
+)  # fmt: skip
+
+
+def check_site_row(
+    row: Mapping[str, str],
+    *,
+    name: str = "<edit>",
+    row_number: int | None = None,
+    region: Region | None = None,
+    known_ids: Iterable[str] | None = None,
+) -> Site:
+    """Validate one row with exactly the rules of :func:`parse_sites`.
+
+    Parameters
+    ----------
+    row
+        Column -> text, as in ``pois.csv`` (values are stripped first).
+    name, row_number
+        Where the row comes from, for the messages.
+    region
+        The box every site must lie in; Jiaozuo by default.
+    known_ids
+        When given, ``parent_id`` must be one of them.
+
+    Returns
+    -------
+    Site
+
+    Raises
+    ------
+    DataValidationError
+        With one problem per bad column.
+
+    Examples
+    --------
+    >>> row = site_row(load_sites()["jiaozuo_station"])
+    >>> check_site_row({**row, "lat": "95"})
+    Traceback (most recent call last):
+    ...
+    tourplan.errors.DataValidationError: 1 problem in site data: <edit>, column 'lat': got '95'; expected a number from -90 to 90 (WGS-84 degrees)
+    """
+    problems: list[Issue] = []
+    rec = {str(k): str(v).strip() for k, v in row.items()}
+    site = _RowChecker(name, row_number, rec, problems).site(region or Region())
+    parent = None if site is None else site.parent_id
+    if parent is not None and known_ids is not None and parent not in set(known_ids):
+        problems.append(Issue(name, row_number, "parent_id", parent, "the id of another row"))
+    if problems or site is None:
+        raise DataValidationError(problems)
+    return site
+
+
+def site_row(site: Site) -> dict[str, str]:
+    """A site as a ``pois.csv`` row (column -> text); :func:`check_site_row` reads it back.
+
+    Examples
+    --------
+    >>> s = load_sites()["jiaozuo_station"]
+    >>> check_site_row(site_row(s)) == s
+    True
+    """
+
+    def num(x: float | None) -> str:
+        return "" if x is None else repr(float(x)) if x != int(x) else str(int(x))
+
+    return {
+        "id": site.id,
+        "name_zh": site.name_zh,
+        "name_en": site.name_en,
+        "aliases": ";".join(site.aliases),
+        "category": site.category,
+        "themes": ";".join(sorted(site.themes)),
+        "lat": repr(site.lat),
+        "lon": repr(site.lon),
+        "location_error_m": num(site.location_error_m),
+        "elevation_m": num(site.elevation_m),
+        "opening_hours": site.opening_hours,
+        "visit_minutes": str(site.visit_minutes),
+        "ticket_cny": num(site.ticket_cny),
+        "capacity_instant": str(site.capacity_instant),
+        "capacity_daily": str(site.capacity_daily),
+        "popularity": num(site.popularity),
+        "indoor": str(site.indoor).lower(),
+        "accessible": str(site.accessible).lower(),
+        "study_grades": ";".join(sorted(site.study_grades)),
+        "study_products": ";".join(sorted(site.study_products)),
+        "study_notes": site.study_notes,
+        "activity_en": site.activity,
+        "activity_zh": site.activity_zh,
+        "parent_id": site.parent_id or "",
+        "district": site.district,
+        "source": site.source,
+        "confidence": site.confidence,
+        "note": site.note,
+        "ticket_rule": site.ticket_rule,
+        "ticket_student_cny": num(site.ticket_student_cny),
+        "ticket_child_cny": num(site.ticket_child_cny),
+        "ticket_source": site.ticket_source,
+        "trail_km": num(site.trail_km),
+        "trail_ascent_m": num(site.trail_ascent_m),
+    }
+
+
+class _RowChecker:
+    """Parse one row's fields, appending an Issue for each bad value."""
+
+    def __init__(self, file: str, row: int | None, rec: dict[str, str], out: list[Issue]) -> None:
         self.file, self.row, self.rec, self.out = file, row, rec, out
         self.ok = True
 
     def bad(self, column: str, value: str | None, expected: str) -> None:
         self.ok = False
-        self.out.append(Problem(self.file, self.row, column, value, expected))
+        self.out.append(Issue(self.file, self.row, column, value, expected))
 
     def text(self, col: str, *, required: bool = False, max_len: int = 2000) -> str:
         val = self.rec.get(col, "")
@@ -605,6 +914,114 @@ class _RowChecker:
                 f"';'-separated keys from: {', '.join(vocab)} (unknown: {', '.join(unknown)})",
             )
         return frozenset(p for p in items if p in vocab)
+
+    def activities(self) -> tuple[str, str]:
+        """The English and Chinese activity phrases (``activity`` is the old English column)."""
+        en = self.text("activity_en", max_len=300)
+        old = self.text(_LEGACY_ACTIVITY, max_len=300)
+        if en and old and en != old:
+            self.bad(
+                _LEGACY_ACTIVITY,
+                old,
+                "the same text as activity_en, or an empty cell (activity is the old name of activity_en)",
+            )
+        zh = self.text("activity_zh", max_len=300)
+        if zh and not _CJK_RE.search(zh):
+            self.bad("activity_zh", zh, "Chinese text (the English phrase goes in activity_en)")
+        return en or old, zh
+
+    def tickets(
+        self, price: float | None, parent: str | None
+    ) -> tuple[str, float | None, float | None, str]:
+        """The ticket rule, the sourced concession prices and the rule's source.
+
+        The rule must fit the row's price: a priced rule needs ``ticket_cny``
+        above 0, ``free`` and ``free_public_museum_2008`` need 0, and
+        ``area_ticket`` needs 0 and a ``parent_id`` (that the parent sells a
+        ticket is checked over the whole table).  Concession prices come only
+        with ``site_specific`` (which needs at least one), each at most the
+        adult price.
+        """
+        rule = self.text("ticket_rule", max_len=40)
+        source = self.text("ticket_source")
+        student = self.number("ticket_student_cny", lo=0, hi=100_000, optional=True)
+        child = self.number("ticket_child_cny", lo=0, hi=100_000, optional=True)
+        if not rule:
+            for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
+                if val is not None:
+                    self.bad(col, self.rec[col], "an empty cell unless ticket_rule is site_specific")
+            return "", None, None, source
+        if rule not in TICKET_RULES:
+            self.bad("ticket_rule", rule, f"one of {', '.join(TICKET_RULES)}")
+            return "", None, None, source
+        if not source:
+            self.bad(
+                "ticket_source",
+                source,
+                f"the source of ticket rule {rule} (a notice or page; say 'assumed' where no "
+                "site-specific source exists)",
+            )
+        if price is not None:
+            if rule in _PRICED_RULES and price <= 0:
+                self.bad(
+                    "ticket_rule",
+                    rule,
+                    f"a rule for a free site (free, free_public_museum_2008 or area_ticket): "
+                    f"{rule} needs a ticket_cny above 0",
+                )
+            elif rule not in _PRICED_RULES and price > 0:
+                self.bad(
+                    "ticket_rule",
+                    rule,
+                    f"a rule for a priced site ({', '.join(sorted(_PRICED_RULES))}): "
+                    f"ticket_cny is {price:g}, not 0",
+                )
+        if rule == "area_ticket" and parent is None:
+            self.bad("ticket_rule", rule, "a parent_id for area_ticket (the area whose ticket admits)")
+        if rule == "site_specific":
+            if student is None and child is None:
+                self.bad(
+                    "ticket_student_cny",
+                    "",
+                    "a sourced student or child price (ticket_student_cny or ticket_child_cny) "
+                    "for ticket_rule site_specific",
+                )
+            for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
+                if val is not None and price is not None and val > price:
+                    self.bad(col, self.rec[col], f"at most the adult ticket_cny ({price:g})")
+        else:
+            for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
+                if val is not None:
+                    self.bad(
+                        col,
+                        self.rec[col],
+                        f"an empty cell: rule {rule} sets this price (give it only with site_specific)",
+                    )
+        return rule, student, child, source
+
+    def aliases(self, names: tuple[str, str]) -> tuple[str, ...]:
+        """Other names of the place, ``;``-separated.
+
+        Repeats and aliases equal to the row's own names are dropped (a
+        renamed site may keep its old name as an alias and vice versa).
+        """
+        val = self.rec.get("aliases", "")
+        items = [a.strip() for a in re.split(r"[;；]", val) if a.strip()]
+        own = {fold_name(n) for n in names if n}
+        out: list[str] = []
+        seen: set[str] = set()
+        for a in items:
+            key = fold_name(a)
+            if len(a) > _MAX_ALIAS_LEN:
+                self.bad("aliases", a[:40] + "…", f"names of at most {_MAX_ALIAS_LEN} characters")
+            elif not key:
+                self.bad("aliases", a, "a name with letters or characters in it")
+            elif key not in own and key not in seen:
+                seen.add(key)
+                out.append(a)
+        if len(items) > _MAX_ALIASES:
+            self.bad("aliases", val[:40] + "…", f"at most {_MAX_ALIASES} aliases")
+        return tuple(out)
 
     def site(self, region: Region) -> Site | None:
         sid = self.text("id", required=True)
@@ -672,6 +1089,9 @@ class _RowChecker:
         parent = self.text("parent_id") or None
         if parent is not None and parent == sid:
             self.bad("parent_id", parent, "another row's id, not the row's own")
+        activity_en, activity_zh = self.activities()
+        aliases = self.aliases((name_zh, name_en))
+        rule, student_price, child_price, ticket_source = self.tickets(ticket, parent)
         if not self.ok:
             return None
         assert lat is not None
@@ -706,12 +1126,18 @@ class _RowChecker:
             accessible=bool(accessible),
             study_products=products,
             study_notes=self.text("study_notes"),
-            activity=self.text("activity"),
+            activity=activity_en,
+            activity_zh=activity_zh,
+            aliases=aliases,
             parent_id=parent,
             district=self.text("district", max_len=100),
             note=self.text("note", max_len=5000),
             trail_km=trail_km,
             trail_ascent_m=trail_up,
+            ticket_rule=rule,
+            ticket_student_cny=student_price,
+            ticket_child_cny=child_price,
+            ticket_source=ticket_source,
         )
 
 
@@ -777,6 +1203,48 @@ def _gazetteer_points() -> list[tuple[float, float, str]]:
     return out
 
 
+def visitor_fields(site: Site, lang: str = "zh") -> dict[str, Any]:
+    """What a visitor page may show of a site, in one language.
+
+    Only :data:`VISITOR_FIELDS` are read: never ``source``, ``confidence`` or
+    ``note`` (see :data:`MAINTAINER_FIELDS`).  Opening hours come in words
+    (:func:`~tourplan.hours.describe_hours`), the name and activity in
+    *lang* with the other-language name beside it.
+
+    Examples
+    --------
+    >>> v = visitor_fields(load_sites()["jiaozuo_city_library"], "en")
+    >>> v["name"], v["hours"], v["approximate"]
+    ('Jiaozuo City Library', 'Tue–Sun 09:00–17:00; closed Mon', True)
+    >>> sorted(set(v) & set(MAINTAINER_FIELDS))
+    []
+    """
+    lang = "zh" if lang == "zh" else "en"
+    other = "en" if lang == "zh" else "zh"
+    return {
+        "id": site.id,
+        "name": site.label(lang),
+        "name_other": site.label(other),
+        "aliases": list(site.aliases),
+        "category": site.category,
+        "themes": sorted(site.themes),
+        "lat": site.lat,
+        "lon": site.lon,
+        "location_error_m": site.location_error_m,
+        "approximate": site.approximate,
+        "elevation_m": site.elevation_m,
+        "hours": describe_hours(site.opening_hours, lang),
+        "visit_minutes": site.visit_minutes,
+        "ticket_cny": site.ticket_cny,
+        "indoor": site.indoor,
+        "accessible": site.accessible,
+        "activity": site.activity_text(lang),
+        "study_notes": site.study_notes if lang == "zh" else "",  # written in Chinese only
+        "parent_id": site.parent_id,
+        "district": site.district,
+    }
+
+
 def sites_frame(sites: Iterable[Site]) -> pd.DataFrame:
     """The sites as a pandas DataFrame (one row per site, list fields joined)."""
     recs = []
@@ -831,7 +1299,7 @@ def load_edges(
     path = Path(path)
     name = str(path)
     frame = _read_table(_read_bytes(path), name, _EDGE_REQUIRED)
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     edges: list[Edge] = []
     for i, rec in enumerate(frame.to_dict(orient="records"), start=1):
         row = {str(k): str(v).strip() for k, v in rec.items()}

@@ -8,6 +8,7 @@ works for a validation problem).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class TourplanError(Exception):
@@ -15,8 +16,11 @@ class TourplanError(Exception):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem found in an input file.
+class Issue:
+    """One problem found in an input (a file, a table, a request).
+
+    (Named ``Issue`` so that the package has one ``Problem``: the
+    optimizer's, :class:`tourplan.optimize.Problem`.)
 
     Attributes
     ----------
@@ -55,7 +59,7 @@ class DataValidationError(TourplanError, ValueError):
     ``problems`` holds every problem found, so a user can fix them all at once.
     """
 
-    def __init__(self, problems: list[Problem], what: str = "site data") -> None:
+    def __init__(self, problems: list[Issue], what: str = "site data") -> None:
         self.problems = list(problems)
         n = len(self.problems)
         head = "; ".join(str(p) for p in self.problems[:5])
@@ -75,7 +79,16 @@ class PlaceNotFoundError(TourplanError, LookupError):
 
 
 class InfeasibleRequestError(TourplanError, ValueError):
-    """A request that no plan can satisfy; the message says why."""
+    """A request that no plan can satisfy; the message says why.
+
+    ``messages`` (when the raiser gives them) are the same refusal as
+    :class:`tourplan.messages.Message` codes and parameters, for a page to
+    render in its user's language and in its own terms.
+    """
+
+    def __init__(self, *args: object, messages: tuple[Any, ...] = ()) -> None:
+        super().__init__(*args)
+        self.messages = messages
 
 
 class NoRouteError(InfeasibleRequestError):
@@ -105,3 +118,4 @@ class RequestValidationError(TourplanError, ValueError):
         self.errors = dict(errors)
         parts = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
         super().__init__(f"invalid request: {parts}")
+

@@ -309,6 +309,21 @@ class SiteGraph:
         self._graphs[mode] = g
         return g
 
+    def prepare(self) -> SiteGraph:
+        """Build every mode's graph and all-pairs shortest paths now, not on first use.
+
+        The web app calls it before a new site table goes live, so no
+        visitor's request pays for it. Returns the graph itself.
+
+        Notes
+        -----
+        O(n^2) edges and O(n^3) path work per mode for n sites (``mixed``
+        uses ``walk`` and ``bus``).
+        """
+        for mode in self.modes:
+            self._all_pairs(mode)
+        return self
+
     def _params(self, mode: str) -> ModeParams:
         if mode not in self.modes:
             msg = f"unknown transport mode {mode!r}; expected one of {', '.join(self.modes)}"

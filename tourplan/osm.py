@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from geopy.distance import geodesic
 
 from tourplan.data import Site, SiteTable
-from tourplan.errors import DataValidationError, Problem
+from tourplan.errors import DataValidationError, Issue
 from tourplan.hours import HoursError, check_hours
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def read_osm(
             )
     except RuntimeError as exc:
         raise DataValidationError(
-            [Problem(str(path), None, None, None, f"an OSM XML or PBF file ({exc})")]
+            [Issue(str(path), None, None, None, f"an OSM XML or PBF file ({exc})")]
         ) from None
     return feats
 
@@ -310,7 +310,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-_COLUMNS = ["id", "name_zh", "name_en", "category", "themes", "lat", "lon", "location_error_m", "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily", "popularity", "indoor", "accessible", "study_grades", "study_products", "study_notes", "activity", "parent_id", "district", "source", "confidence", "note"]
+_COLUMNS = ["id", "name_zh", "name_en", "aliases", "category", "themes", "lat", "lon", "location_error_m", "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily", "popularity", "indoor", "accessible", "study_grades", "study_products", "study_notes", "activity_en", "activity_zh", "parent_id", "district", "source", "confidence", "note"]
 
 
 def write_sites_csv(sites: Iterable[Site], path: str | Path) -> None:
@@ -324,6 +324,7 @@ def write_sites_csv(sites: Iterable[Site], path: str | Path) -> None:
                     s.id,
                     s.name_zh,
                     s.name_en,
+                    ";".join(s.aliases),
                     s.category,
                     ";".join(sorted(s.themes)),
                     f"{s.lat:.6f}",
@@ -342,6 +343,7 @@ def write_sites_csv(sites: Iterable[Site], path: str | Path) -> None:
                     ";".join(sorted(s.study_products)),
                     s.study_notes,
                     s.activity,
+                    s.activity_zh,
                     s.parent_id or "",
                     s.district,
                     s.source,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -31,15 +32,18 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
+    inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
 __all__ = [
@@ -82,6 +86,8 @@ class _User(_Base):
     username: Mapped[str] = mapped_column(String(_USERNAME_MAX), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: Raised by a logout or a password change: sessions signed with an older value end.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class _Itinerary(_Base):
@@ -114,6 +120,8 @@ class _Run(_Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: Staff published the run for embedding: its map and result are public.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,7 @@ class UserRecord:
     id: int
     username: str
     created: dt.datetime
+    session_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,10 +170,11 @@ class RunRecord:
     error: str | None
     created: dt.datetime
     updated: dt.datetime
+    published: bool = False
 
 
 def _user(u: _User) -> UserRecord:
-    return UserRecord(u.id, u.username, _aware(u.created))
+    return UserRecord(u.id, u.username, _aware(u.created), int(u.session_epoch or 0))
 
 
 def _itin(r: _Itinerary) -> ItineraryRecord:
@@ -188,6 +198,7 @@ def _run(r: _Run) -> RunRecord:
         r.error,
         _aware(r.created),
         _aware(r.updated),
+        bool(r.published),
     )
 
 
@@ -238,7 +249,9 @@ class Store:
 
         On PostgreSQL a transaction-level advisory lock serialises the
         workers; elsewhere (SQLite) a worker that loses the race sees the
-        other's tables on its next, check-first attempt.
+        other's tables on its next, check-first attempt. Columns added to a
+        table after its first release are added to an existing database
+        here too (:data:`_ADDED_COLUMNS`).
         """
         for attempt in range(5):
             try:
@@ -246,6 +259,7 @@ class Store:
                     if conn.dialect.name == "postgresql":
                         conn.execute(text("SELECT pg_advisory_xact_lock(7401802)"))
                     _Base.metadata.create_all(conn)
+                    _add_missing_columns(conn)
                 return
             except (IntegrityError, OperationalError, ProgrammingError):
                 if attempt == 4:
@@ -286,7 +300,7 @@ class Store:
             return _user(u)
 
     def set_password(self, username: str, password: str) -> None:
-        """Replace a user's password.
+        """Replace a user's password and end every session they have.
 
         Raises
         ------
@@ -303,6 +317,38 @@ class Store:
             if u is None:
                 raise KeyError(username)
             u.password_hash = generate_password_hash(password, method="scrypt")
+            u.session_epoch = int(u.session_epoch or 0) + 1
+
+    def end_sessions(self, user_id: int) -> int:
+        """End every session of a user (their session epoch goes up); return the new epoch.
+
+        Raises
+        ------
+        KeyError
+            If there is no such user.
+        """
+        with self._tx() as s, s.begin():
+            u = s.get(_User, user_id)
+            if u is None:
+                raise KeyError(user_id)
+            u.session_epoch = int(u.session_epoch or 0) + 1
+            return u.session_epoch
+
+    def remove_user(self, username: str) -> None:
+        """Delete a staff account; its saved plans and runs stay, without an owner.
+
+        Raises
+        ------
+        KeyError
+            If there is no such user.
+        """
+        with self._tx() as s, s.begin():
+            u = s.scalar(select(_User).where(_User.username == username))
+            if u is None:
+                raise KeyError(username)
+            for model in (_StudyPlan, _Run):
+                s.execute(update(model).where(model.owner_id == u.id).values(owner_id=None))
+            s.delete(u)
 
     def check_login(self, username: str, password: str) -> UserRecord | None:
         """Return the user when the password matches, else None."""
@@ -454,6 +500,22 @@ class Store:
                 r.error = error
             r.updated = _now()
 
+    def publish_run(self, run_id: str, published: bool = True) -> RunRecord:
+        """Publish a run for embedding (its map and result become public), or withdraw it.
+
+        Raises
+        ------
+        KeyError
+            If there is no such run.
+        """
+        with self._tx() as s, s.begin():
+            r = s.get(_Run, run_id)
+            if r is None:
+                raise KeyError(run_id)
+            r.published = bool(published)
+            s.flush()
+            return _run(r)
+
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run, or None."""
         with self._tx() as s:
@@ -485,6 +547,22 @@ class Store:
                 r.error = reason
                 r.updated = _now()
             return len(rows)
+
+
+#: Columns added after a table's first release: (table, column, column DDL).
+#: ``create_all`` makes missing tables only, so an existing database gets them here.
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("users", "session_epoch", "INTEGER NOT NULL DEFAULT 0"),
+    ("simulation_runs", "published", "BOOLEAN NOT NULL DEFAULT FALSE"),
+)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for each of :data:`_ADDED_COLUMNS` the database lacks."""
+    insp = inspect(conn)
+    for table, column, ddl in _ADDED_COLUMNS:
+        if column not in {c["name"] for c in insp.get_columns(table)}:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -57,6 +58,10 @@ class LiveServer:
             "PLAN_TIME_LIMIT": 0.05,
             "SHOWCASE_DATE": "2025-05-10",
             "SIMULATION_OVERRIDES": {"bucket_minutes": 240, "min_plan_share": 0.05},
+            # The journeys use fixed dates, so "today" is pinned before them; the crowd forecast (a simulation
+            # per day type, tested in tests/test_itinerary_crowd.py) stays off so pages answer in browser time.
+            "PLAN_TODAY": "2025-01-01",
+            "PLAN_FORECAST": False,
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _SERVE, json.dumps(cfg)],
@@ -377,14 +382,20 @@ def test_staff_plans_a_study_tour_for_six_groups_and_prints_it(
     watch.assert_clean()
 
 
+def _flow_form(server: LiveServer, offline_page: Callable[[str], PageWatch], lang: str) -> PageWatch:
+    """The staff flow dashboard's form, logged in."""
+    watch = offline_page(f"{server.url}/staff/flow?lang={lang}")
+    if "/staff/login" in watch.page.url:
+        _login(watch.page, server.url)
+        watch.page.wait_for_url("**/staff/flow**")
+    return watch
+
+
 def test_staff_flow_dashboard_shows_progress_then_the_map(
     server: LiveServer, offline_page: Callable[[str], PageWatch]
 ) -> None:
-    watch = offline_page(f"{server.url}/staff/flow?lang=en")
+    watch = _flow_form(server, offline_page, "en")
     page = watch.page
-    if "/staff/login" in page.url:
-        _login(page, server.url)
-        page.wait_for_url("**/staff/flow**")
     page.fill("#date", "2026-05-12")
     page.fill("#visitors", "3000")
     page.click("form button[type=submit].primary")
@@ -392,4 +403,42 @@ def test_staff_flow_dashboard_shows_progress_then_the_map(
     # the page polls /api/v1/simulations/<id> and reloads when the run is done
     page.wait_for_selector(".folium-map", timeout=90_000)
     assert page.locator("table tbody tr").count() >= 1
+    watch.assert_clean()
+
+
+def test_flow_dashboard_episodes_and_charts_in_chinese_on_phone_and_desktop(
+    server: LiveServer, offline_page: Callable[[str], PageWatch], tmp_path: Path
+) -> None:
+    watch = _flow_form(server, offline_page, "zh")
+    page = watch.page
+    page.fill("#date", "2026-10-03")
+    page.fill("#visitors", "20000")
+    page.check("#timed_entry")
+    page.select_option("#daily_caps-0-site", "jiaozuo_museum")
+    page.fill("#daily_caps-0-number", "100")
+    page.click("form button[type=submit].primary")
+    page.wait_for_url("**/staff/flow/*")
+    page.wait_for_selector("#episodes", timeout=120_000)
+    first = page.locator("ol.episodes li").first.inner_text()
+    assert "预警" in first and "峰值" in first, first
+    assert re.search(r"\d{2}:\d{2}–\d{2}:\d{2} (超载|接近饱和|拥挤)，峰值 \d+ %", first), first
+    charts = page.locator("svg.chart")
+    assert charts.count() == 4
+    for k in range(4):
+        box = charts.nth(k).bounding_box()
+        assert box is not None and box["width"] > 250 and box["height"] > 80
+    # the browser lays out the Chinese legend as text (no font file needed)
+    legend = page.locator("#charts svg.chart text", has_text="景点人数").first.bounding_box()
+    assert legend is not None and legend["width"] > 40
+    assert page.locator("#comparison table tbody tr").count() >= 5
+    check_axe(page, "flow dashboard")
+    page.screenshot(path=str(tmp_path / "flow-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(200)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px on a phone"
+    box = charts.first.bounding_box()
+    assert box is not None and 250 < box["width"] <= 390
+    page.locator("#charts").screenshot(path=str(tmp_path / "flow-phone-charts.png"))
+    page.screenshot(path=str(tmp_path / "flow-phone.png"), full_page=True)
     watch.assert_clean()

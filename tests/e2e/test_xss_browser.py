@@ -62,7 +62,7 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         "/staff/study/new",
         data={"name": payloads()[2], "school": payloads()[3], "date": "2025-05-10", "grade": "junior",
               "students": "80", "groups": "2", "buses": "2", "seats": "53", "start": "jiaozuo_station",
-              "day_start": "08:30", "day_end": "17:00", "products": ["知识科普型"], "extra": ""},
+              "day_start": "08:30", "day_end": "17:00", "products": ["知识科普型"]},
     )  # fmt: skip
     if r.status_code == 303:
         records["study"] = r.headers["Location"].rsplit("/", 1)[1]

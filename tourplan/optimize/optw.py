@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from tourplan.errors import DataValidationError
-from tourplan.errors import Problem as _Issue
+from tourplan.errors import Issue as _Issue
 from tourplan.optimize.problem import Problem, Route, Solution
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan.errors import DataValidationError
-from tourplan.errors import Problem as _Issue
+from tourplan.errors import Issue as _Issue
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

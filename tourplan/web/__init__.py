@@ -99,12 +99,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from tourplan.web.services import DataHolder
+    from tourplan.web.sitedata import StoreDataHolder
 
     store = Store(str(app.config["DATABASE_URL"]))
-    store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))
+    if not app.config.get("REDIS_URL"):  # on a queue, RQ fails or re-queues the runs of dead workers
+        store.fail_stale_runs("the server stopped during the run", older_than=dt.timedelta(minutes=10))
     app.extensions["tourplan.store"] = store
-    holder = DataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"))
+    # Site data lives in the store (seeded from POIS_PATH or the bundled table): tourplan.web.sitedata
+    holder = StoreDataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"), store)
     holder.current()  # fail at start on bad data, not on the first visitor
     app.extensions["tourplan.data"] = holder
     app.extensions["tourplan.showcase"] = {}
@@ -113,16 +115,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from tourplan.web.auth import init_auth
+    from tourplan.web.budgets import init_budgets
     from tourplan.web.errors import init_errors
     from tourplan.web.i18n import init_i18n
     from tourplan.web.limits import init_limits
+    from tourplan.web.scale import init_scale
     from tourplan.web.security import init_cors, init_security
+    from tourplan.web.urls import init_urls
 
-    init_limits(app)  # first: a refused client costs nothing more
+    init_scale(app)  # the job runner and, with REDIS_URL, the shared cache
+    init_limits(app)  # first request hook: a refused client costs nothing more
+    init_urls(app)
+    init_budgets(app)
     init_i18n(app)
     init_security(app)
     csrf = CSRFProtect(app)
     init_auth(app)
+    from tourplan.web.tokens import init_tokens
+
+    init_tokens(app)  # API bearer tokens (tourplan users token NAME)
 
     from tourplan.web import api, developers, embed, staff, visitor
 
@@ -131,14 +142,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     app.extensions["tourplan.api"] = api.init_api(app, csrf)
     app.register_blueprint(developers.bp)
+    from tourplan.web.sites import init_sites
+
+    init_sites(app)  # staff site-data pages (/staff/sites/...) and the old-plan notice
     init_errors(app)
     init_cors(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        from tourplan.web.services import site_data
+        from tourplan.web.scale import health
+        from tourplan.web.services.data import site_data
 
-        return {"status": "ok", "sites": len(site_data().sites)}
+        return {"status": "ok", "sites": len(site_data().sites), **health(app)}
 
     @app.get("/favicon.ico")
     def favicon() -> Any:

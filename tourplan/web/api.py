@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import marshmallow as ma
-from flask import url_for
 from flask.views import MethodView
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
@@ -26,9 +25,14 @@ from tourplan.data import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
+from tourplan.study import LIMITS as STUDY_LIMITS
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
-from tourplan.web import services
+from tourplan.study.request import BUS_COST_SOURCES
 from tourplan.web.auth import staff_required
+from tourplan.web.services import planning, simulations
+from tourplan.web.services.data import get_store, jsonable, site_data
+from tourplan.web.sitedata import data_changes_json
+from tourplan.web.urls import external_url
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
@@ -169,6 +173,10 @@ class ItineraryRequestSchema(_Strict):
     time_limit = ma.fields.Float(
         validate=v.Range(0.005, 60), metadata={"description": "Optimizer seconds (capped by the server)"}
     )
+    avoid_crowds = _StrictBoolean(
+        allow_none=True,
+        metadata={"description": "Prefer the quieter time slots of the crowd forecast; default: on for peak days"},
+    )
 
 
 class ItinerarySchema(ma.Schema):
@@ -182,20 +190,35 @@ class ItinerarySchema(ma.Schema):
     result = ma.fields.Dict(
         metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
     )
+    data_changed = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "Site data changed since the plan (planned_on, current, changes, last_change, "
+                  "sites of the plan that changed); null when it did not"},
+    )  # fmt: skip
 
 
 class ExportQuerySchema(_Strict):
     format = ma.fields.String(required=True, validate=v.OneOf(("gpx", "ics", "geojson")))
 
 
+def _study_range(name: str) -> v.Range:
+    """The API's range check for a study-request field, read from :data:`tourplan.study.LIMITS`."""
+    r = STUDY_LIMITS[name]
+    return v.Range(r.lo, r.hi)
+
+
 class StaffRulesSchema(_Strict):
     """Staffing rules (``tourplan.study.StaffRules``); each field defaults as documented there."""
 
-    students_per_teacher = ma.fields.Integer(strict=True, validate=v.Range(1, 200), metadata={"example": 20})
-    tutors_per_group = ma.fields.Integer(strict=True, validate=v.Range(0, 10), metadata={"description": "研学导师"})
-    guides_per_group = ma.fields.Integer(strict=True, validate=v.Range(0, 10))
-    safety_officers = ma.fields.Integer(strict=True, validate=v.Range(1, 20))
-    project_leaders = ma.fields.Integer(strict=True, validate=v.Range(0, 10))
+    students_per_teacher = ma.fields.Integer(
+        strict=True, validate=_study_range("staff.students_per_teacher"), metadata={"example": 20}
+    )
+    tutors_per_group = ma.fields.Integer(
+        strict=True, validate=_study_range("staff.tutors_per_group"), metadata={"description": "研学导师"}
+    )
+    guides_per_group = ma.fields.Integer(strict=True, validate=_study_range("staff.guides_per_group"))
+    safety_officers = ma.fields.Integer(strict=True, validate=_study_range("staff.safety_officers"))
+    project_leaders = ma.fields.Integer(strict=True, validate=_study_range("staff.project_leaders"))
 
 
 class PublicLoadSchema(_Strict):
@@ -219,7 +242,9 @@ class StudyTourRequestSchema(_Strict):
     """
 
     name = ma.fields.String(validate=v.Length(1, 200), load_default="study tour")
-    school = ma.fields.String(required=True, validate=v.Length(1, 200), metadata={"example": "焦作市第一中学"})
+    school = ma.fields.String(
+        required=True, validate=v.Length(1, 200), metadata={"example": "焦作市第一中学"}
+    )
     grade = ma.fields.String(
         required=True, validate=v.OneOf(GRADES), metadata={"description": "grade band (小学/初中/高中)"}
     )
@@ -228,12 +253,18 @@ class StudyTourRequestSchema(_Strict):
         validate=v.Length(max=6),
         metadata={"description": "years within the band (primary 1-6, junior and senior 1-3)"},
     )
-    students = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 20000), metadata={"example": 240})
+    students = ma.fields.Integer(
+        strict=True, required=True, validate=_study_range("students"), metadata={"example": 240}
+    )
     date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
-    buses = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 500), metadata={"example": 6})
-    seats = ma.fields.Integer(strict=True, required=True, validate=v.Range(5, 100), metadata={"example": 53})
-    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 100))
-    groups = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 500))
+    buses = ma.fields.Integer(
+        strict=True, required=True, validate=_study_range("buses"), metadata={"example": 6}
+    )
+    seats = ma.fields.Integer(
+        strict=True, required=True, validate=_study_range("seats"), metadata={"example": 53}
+    )
+    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=_study_range("group_size"))
+    groups = ma.fields.Integer(strict=True, allow_none=True, validate=_study_range("groups"))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "17:00"})
     start = ma.fields.String(
@@ -248,23 +279,41 @@ class StudyTourRequestSchema(_Strict):
     )
     require = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
     exclude_ = ma.fields.List(
-        ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=200), data_key="exclude", attribute="exclude"
+        ma.fields.String(validate=v.Length(1, 80)),
+        validate=v.Length(max=200),
+        data_key="exclude",
+        attribute="exclude",
     )
     lunch = ma.fields.String(validate=v.OneOf(LUNCH_MODES))
     lunch_site = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
-    max_ride_minutes = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(5, 600))
+    max_ride_minutes = ma.fields.Integer(
+        strict=True, allow_none=True, validate=_study_range("max_ride_minutes")
+    )
     staff = ma.fields.Nested(StaffRulesSchema)
     staff_on_buses = _StrictBoolean()
-    max_stops = ma.fields.Integer(strict=True, validate=v.Range(1, 10))
-    boarding_minutes = ma.fields.Integer(strict=True, validate=v.Range(0, 60))
-    max_groups_per_site = ma.fields.Integer(strict=True, allow_none=True, validate=v.Range(1, 500))
-    student_ticket_factor = ma.fields.Float(validate=v.Range(0, 1))
-    bus_cost_cny = ma.fields.Float(validate=v.Range(0, 1e6), metadata={"description": "per bus and day"})
+    max_stops = ma.fields.Integer(strict=True, validate=_study_range("max_stops"))
+    boarding_minutes = ma.fields.Integer(strict=True, validate=_study_range("boarding_minutes"))
+    max_groups_per_site = ma.fields.Integer(
+        strict=True, allow_none=True, validate=_study_range("max_groups_per_site")
+    )
+    student_ticket_factor = ma.fields.Float(validate=_study_range("student_ticket_factor"))
+    bus_cost_cny = ma.fields.Float(
+        validate=_study_range("bus_cost_cny"),
+        metadata={
+            "description": "per bus and day; omitted: TOURPLAN_BUS_COST_CNY or 1500 (an assumption), see costs.bus_cost_source"
+        },
+    )
+    bus_cost_source = ma.fields.String(validate=v.OneOf(BUS_COST_SOURCES))
     public_load = ma.fields.Nested(PublicLoadSchema, allow_none=True)
     time_limit = ma.fields.Float(
-        validate=v.Range(0.01, 30), metadata={"description": "Optimizer seconds per bus (capped by the server)"}
+        validate=_study_range("time_limit"),
+        metadata={"description": "Optimizer seconds per bus (capped by the server)"},
     )
-    improve_rounds = ma.fields.Integer(strict=True, validate=v.Range(0, 20))
+    improve_rounds = ma.fields.Integer(strict=True, validate=_study_range("improve_rounds"))
+    bound_seconds = ma.fields.Float(
+        validate=_study_range("bound_seconds"),
+        metadata={"description": "Safety stop for the search of the value's upper bound (its budget is in steps)"},
+    )
 
 
 class StudyTourSchema(ma.Schema):
@@ -282,9 +331,13 @@ class EntryPointSchema(_Strict):
 
     name = ma.fields.String(required=True, validate=v.Length(1, 80))
     place = ma.fields.String(
-        required=True, validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' or a place name"}
+        required=True,
+        validate=v.Length(1, 200),
+        metadata={"description": "Site id, 'lat,lon' or a place name"},
     )
-    share = ma.fields.Float(required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"})
+    share = ma.fields.Float(
+        required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"}
+    )
     profile = ma.fields.Raw(
         metadata={"description": "arrival profile: a named one (car_park, station, ...) or hourly weights"}
     )
@@ -295,8 +348,12 @@ class SegmentSchema(_Strict):
     """A visitor segment (``tourplan.flow.Segment``)."""
 
     name = ma.fields.String(required=True, validate=v.Length(1, 80))
-    share = ma.fields.Float(required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"})
-    interests = ma.fields.Dict(keys=ma.fields.String(validate=v.OneOf(THEMES)), values=ma.fields.Float(validate=v.Range(0, 10)))
+    share = ma.fields.Float(
+        required=True, validate=v.Range(0, 1e6), metadata={"description": "relative weight"}
+    )
+    interests = ma.fields.Dict(
+        keys=ma.fields.String(validate=v.OneOf(THEMES)), values=ma.fields.Float(validate=v.Range(0, 10))
+    )
     pace = ma.fields.String(validate=v.OneOf(tuple(PACES)))
     mode = ma.fields.String(validate=v.OneOf(tuple(MODES)), allow_none=True)
     group_size = ma.fields.Integer(strict=True, validate=v.Range(1, 500))
@@ -313,6 +370,25 @@ class FixedArrivalSchema(_Strict):
     count = ma.fields.Integer(strict=True, required=True, validate=v.Range(1, 100_000))
 
 
+class MeasuresSchema(_Strict):
+    """Countermeasures on a peak day (``tourplan.flow.Measures``): timed entry, quotas, daily caps, 错峰."""
+
+    timed_entry = ma.fields.Boolean(
+        metadata={"description": "quota per slot at every site from its capacity (LB/T 034)"}
+    )
+    quotas = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 1_000_000)),
+        metadata={"description": "site id: entries per slot"},
+    )  # fmt: skip
+    daily_caps = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(strict=True, validate=v.Range(0, 10_000_000)),
+        metadata={"description": "site id: entries per day"},
+    )  # fmt: skip
+    group_shift_minutes = ma.fields.Integer(
+        strict=True, validate=v.Range(-240, 240), metadata={"description": "move school groups' start times"}
+    )
+
+
 class ScenarioSchema(_Strict):
     """A visitor-flow scenario (``tourplan.flow.Scenario``); the simulation checks every value again."""
 
@@ -324,12 +400,17 @@ class ScenarioSchema(_Strict):
         strict=True,
         allow_none=True,
         validate=v.Range(0, 20_000_000),
-        metadata={"description": "default: the day type's usual count (capped by the server)", "example": 20000},
+        metadata={
+            "description": "default: the day type's usual count (capped by the server)",
+            "example": 20000,
+        },
     )
     entries = ma.fields.List(ma.fields.Nested(EntryPointSchema), validate=v.Length(max=50))
     segments = ma.fields.List(ma.fields.Nested(SegmentSchema), validate=v.Length(max=50))
     fixed_arrivals = ma.fields.List(ma.fields.Nested(FixedArrivalSchema), validate=v.Length(max=500))
-    outdoor_factor = ma.fields.Float(validate=v.Range(0, 2), metadata={"description": "below 1 on a rainy day"})
+    outdoor_factor = ma.fields.Float(
+        validate=v.Range(0, 2), metadata={"description": "below 1 on a rainy day"}
+    )
     slot_minutes = ma.fields.Integer(strict=True, validate=v.OneOf((5, 10, 15, 20, 30, 60)))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "06:00"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "24:00"})
@@ -338,7 +419,8 @@ class ScenarioSchema(_Strict):
     dwell_cv = ma.fields.Float(validate=v.Range(0, 2))
     bucket_minutes = ma.fields.Integer(strict=True, validate=v.Range(15, 600))
     plan_time_limit = ma.fields.Float(
-        validate=v.Range(0.01, 60), metadata={"description": "Optimizer seconds per plan (capped by the server)"}
+        validate=v.Range(0.01, 60),
+        metadata={"description": "Optimizer seconds per plan (capped by the server)"},
     )
     min_plan_share = ma.fields.Float(validate=v.Range(0, 0.5, max_inclusive=False))
     plan_variants = ma.fields.Integer(strict=True, validate=v.Range(1, 64))
@@ -353,6 +435,7 @@ class ScenarioSchema(_Strict):
         keys=ma.fields.String(), values=ma.fields.String(validate=v.OneOf(DAY_TYPES)),
         metadata={"description": "YYYY-MM-DD: day type (overrides the built-in calendar)"},
     )  # fmt: skip
+    measures = ma.fields.Nested(MeasuresSchema)
 
 
 class RunSchema(ma.Schema):
@@ -363,6 +446,7 @@ class RunSchema(ma.Schema):
     created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
     url = ma.fields.String()
+    published = ma.fields.Boolean(metadata={"description": "published for embedding: readable without login"})
     result = ma.fields.Dict(allow_none=True)
 
 
@@ -395,28 +479,29 @@ def _site(s: Site) -> dict[str, Any]:
     out = _fields(s, *_SITE_FIELDS)
     for name in _SITE_SETS:
         out[name] = sorted(out[name])
-    out["url"] = url_for("visitor.site", site_id=s.id, _external=True)
+    out["url"] = external_url("visitor.site", site_id=s.id)
     return out
 
 
 def _itinerary(rec: ItineraryRecord) -> dict[str, Any]:
     return {
         "id": rec.id,
-        "url": url_for("visitor.itinerary", iid=rec.id, _external=True),
-        "api_url": url_for("api.Itinerary", iid=rec.id, _external=True),
-        "embed_url": url_for("embed.itinerary", iid=rec.id, _external=True),
+        "url": external_url("visitor.itinerary", iid=rec.id),
+        "api_url": external_url("api.Itinerary", iid=rec.id),
+        "embed_url": external_url("embed.itinerary", iid=rec.id),
         "exports": {
-            fmt: url_for("api.itinerary_export_suffix", iid=rec.id, fmt=fmt, _external=True)
+            fmt: external_url("api.itinerary_export_suffix", iid=rec.id, fmt=fmt)
             for fmt in ("gpx", "ics", "geojson")
         },
         **_fields(rec, "created", "request", "result"),
+        "data_changed": data_changes_json(rec.result),  # tourplan.web.sitedata
     }
 
 
 def _study(rec: StudyRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "name"),
-        "url": url_for("staff.study", plan_id=rec.id, _external=True),
+        "url": external_url("staff.study", plan_id=rec.id),
         **_fields(rec, "created", "updated", "request", "result"),
     }
 
@@ -424,13 +509,14 @@ def _study(rec: StudyRecord) -> dict[str, Any]:
 def _run(rec: RunRecord) -> dict[str, Any]:
     return {
         **_fields(rec, "id", "status", "progress", "error", "created", "updated"),
-        "url": url_for("api.Simulation", run_id=rec.id, _external=True),
+        "url": external_url("api.Simulation", run_id=rec.id),
+        "published": rec.published,
         "result": rec.result if rec.status == "done" else None,
     }
 
 
 def _get_itinerary(iid: str) -> ItineraryRecord:
-    rec = services.get_store().get_itinerary(iid)
+    rec = get_store().get_itinerary(iid)
     return _found(rec, "no saved itinerary has this id", "id", f"unknown id {iid!r}")
 
 
@@ -443,7 +529,7 @@ class Sites(MethodView):
     @blp.response(200, SiteListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List sites, filtered by category, theme, grade band and text."""
-        table = services.site_data().sites.filter(
+        table = site_data().sites.filter(
             category=args.get("category") or None,
             theme=args.get("theme") or None,
             grade=args.get("grade"),
@@ -452,14 +538,7 @@ class Sites(MethodView):
         return {"count": len(table), "sites": [_site(s) for s in table]}
 
 
-@blp.route("/sites/<site_id>")
-class SiteItem(MethodView):
-    @blp.response(200, SiteSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, site_id: str) -> dict[str, Any]:
-        """One site."""
-        s = services.site_data().sites.get(site_id)
-        return _site(_found(s, "no site has this id", "site_id", f"unknown site id {site_id!r}"))
+# GET/PATCH /sites/<site_id> and its history: tourplan.web.sites_api (site data in the store)
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -473,7 +552,7 @@ class Itineraries(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="Unknown place or impossible request")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Plan an itinerary and save it; the id is the share link's key."""
-        rec = services.plan_and_save(args)
+        rec = planning.plan_and_save(args)
         body = _itinerary(rec)
         return body, 201, {"Location": body["api_url"]}
 
@@ -517,10 +596,8 @@ class StudyTours(MethodView):
         """Plan study tours for several groups and save the plan (staff)."""
         values = dict(args)
         name = str(values.pop("name", "study tour"))
-        result = services.plan_study(values)
-        rec = services.get_store().save_study(
-            name, services.jsonable(values), result, owner_id=int(current_user.id)
-        )
+        result = planning.plan_study(values)
+        rec = get_store().save_study(name, jsonable(values), result, owner_id=int(current_user.id))
         return _study(rec), 201
 
 
@@ -533,7 +610,7 @@ class StudyTourItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
-        rec = services.get_store().get_study(plan_id)
+        rec = get_store().get_study(plan_id)
         return _study(_found(rec, "no study-tour plan has this id", "id", f"unknown id {plan_id!r}"))
 
 
@@ -550,7 +627,7 @@ class Simulations(MethodView):
     @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start a visitor-flow simulation in the background (staff); poll its URL."""
-        rec = services.start_simulation(args, owner_id=int(current_user.id))
+        rec = simulations.start_simulation(args, owner_id=int(current_user.id))
         body = _run(rec)
         return body, 202, {"Location": body["url"]}
 
@@ -558,16 +635,27 @@ class Simulations(MethodView):
 @blp.route("/simulations/<id:run_id>", endpoint="Simulation")
 class SimulationItem(MethodView):
     @blp.response(200, RunSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required (a run not published)")
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, run_id: str) -> dict[str, Any]:
-        """Status, progress (0-1) and, once done, the result of a run."""
-        rec = services.get_store().get_run(run_id)
+        """Status, progress (0-1) and, once done, the result of a run.
+
+        Staff see every run; anyone else only a run published for embedding
+        (an unpublished or unknown id gets the same 401).
+        """
+        rec = get_store().get_run(run_id)
+        if not current_user.is_authenticated and (rec is None or not rec.published):
+            abort(401, message="staff login required: this simulation run is not published for embedding")
         return _run(_found(rec, "no simulation run has this id", "id", f"unknown id {run_id!r}"))
 
 
 def init_api(app: Flask, csrf: CSRFProtect) -> _Api:
     """Register the API blueprint and its OpenAPI document."""
+    from tourplan.web import sites_api
+
     api = _Api(app)
     csrf.exempt(blp)
+    csrf.exempt(sites_api.blp)
     api.register_blueprint(blp)
+    api.register_blueprint(sites_api.blp)
     return api

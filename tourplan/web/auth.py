@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import redirect, request, url_for
 from flask_babel import lazy_gettext  # type: ignore[import-untyped, unused-ignore]
-from flask_login import LoginManager, UserMixin, login_required  # type: ignore[import-untyped, unused-ignore]
+from flask_login import LoginManager, login_required  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan.web.errors import api_error, wants_json
+from tourplan.web.sessions import StaffUser, load_staff_user
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask.typing import ResponseReturnValue
 
-__all__ = ["StaffUser", "init_auth", "safe_next", "staff_required"]
+__all__ = ["StaffUser", "init_auth", "staff_required"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,31 +24,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 def staff_required(view: F) -> F:
     """Flask-Login's ``login_required`` with its type kept (JSON 401 on the API)."""
     return cast("F", login_required(view))
-
-
-@dataclass(frozen=True)
-class StaffUser(UserMixin):  # type: ignore[misc]
-    """The logged-in staff member."""
-
-    id: int
-    username: str
-
-    def get_id(self) -> str:
-        """Session key of the user."""
-        return str(self.id)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths may be redirected to after login.
-
-    Examples
-    --------
-    >>> safe_next("/staff/flow", "/staff/"), safe_next("//evil.example/", "/staff/")
-    ('/staff/flow', '/staff/')
-    """
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def _unauthorized() -> ResponseReturnValue:
@@ -59,19 +34,15 @@ def _unauthorized() -> ResponseReturnValue:
 
 def init_auth(app: Flask) -> None:
     """Set up Flask-Login."""
-    from tourplan.web.services import get_store
+    from tourplan.web.services.data import get_store
 
     lm = LoginManager(app)
     lm.login_view = "staff.login"
     lm.login_message = lazy_gettext("Please log in to see staff pages.")
     lm.session_protection = "strong"
 
-    def load(user_id: str) -> StaffUser | None:
-        try:
-            rec = get_store().get_user(int(user_id))
-        except ValueError:
-            return None
-        return None if rec is None else StaffUser(rec.id, rec.username)
+    def load(session_id: str) -> StaffUser | None:
+        return load_staff_user(get_store(), session_id)
 
     lm.user_loader(load)
     lm.unauthorized_handler(_unauthorized)

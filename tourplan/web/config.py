@@ -16,6 +16,8 @@ import os
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from tourplan.limits import MAX_SITES
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -29,7 +31,7 @@ class DefaultConfig:
     SECRET_KEY: str | None = None
     #: SQLAlchemy URL; default ``sqlite:///<instance>/tourplan.sqlite``.
     DATABASE_URL: str | None = None
-    #: Site table used until staff upload one (then ``instance/pois.csv`` wins).
+    #: Site table that seeds a fresh database (then the store's table is used: tourplan.web.sitedata).
     POIS_PATH: str | None = None
     #: Explicit legs; the bundled ``data/edges.csv`` when unset.
     EDGES_PATH: str | None = None
@@ -37,6 +39,10 @@ class DefaultConfig:
     PLAN_TIME_LIMIT: float = 0.5
     #: Seed of every plan (same request, same plan).
     PLAN_SEED: int = 0
+    #: Put the flow model's crowd forecast of the date's day type on every plan.
+    PLAN_FORECAST: bool = True
+    #: The visitors' today (ISO) before which dates are refused; China Standard Time today when unset.
+    PLAN_TODAY: str | None = None
     #: Base tiles of maps: ``osm``, ``gaode`` or ``tianditu`` (needs TIANDITU_KEY).
     MAP_TILES: str = "osm"
     TIANDITU_KEY: str | None = None
@@ -55,6 +61,11 @@ class DefaultConfig:
     PROXY_FIX: int = 0
     #: Largest request body (the pois.csv upload), bytes.
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
+    #: Most sites an uploaded table may have: the largest table the planner
+    #: serves within its time targets (``bench/table_size.py``).
+    UPLOAD_MAX_SITES: int = MAX_SITES
+    #: Seconds a checked upload waits to be applied before it expires.
+    UPLOAD_STAGING_TTL: float = 3600.0
     #: Largest JSON request body under ``/api/``, bytes (413 beyond).
     API_MAX_CONTENT_LENGTH: int = 256 * 1024
     #: Simulation runs at once (background threads).
@@ -65,6 +76,15 @@ class DefaultConfig:
     #: Most school groups, and most buses, in one study tour planned from the
     #: web (planning time grows with them: 60 buses take about 8 s).
     STUDY_MAX_GROUPS: int = 60
+    #: Budgets of one study tour planned from the web: optimizer seconds (the
+    #: time limit of every bus plan it starts) and wall-clock seconds (below
+    #: gunicorn's default 30 s worker timeout). See tourplan.web.budgets.
+    STUDY_WORK_BUDGET: float = 15.0
+    STUDY_TIME_BUDGET: float = 25.0
+    #: Budgets of one simulation (a background run): optimizer seconds of its
+    #: itinerary plans, and wall-clock seconds from the run's start.
+    SIMULATION_WORK_BUDGET: float = 120.0
+    SIMULATION_TIME_BUDGET: float = 180.0
     #: Rate limits (flask-limiter strings, per client IP; with PROXY_FIX the
     #: IP is the one the proxy reports). ``RATELIMIT_ENABLED = False`` turns
     #: them all off; ``RATELIMIT_STORAGE_URI`` shares counts between worker

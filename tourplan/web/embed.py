@@ -12,16 +12,19 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
+from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
 from tourplan.data import THEMES
-from tourplan.web import services
 from tourplan.web.errors import api_error
 from tourplan.web.i18n import THEME_LABELS, current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.services import planning, simulations
+from tourplan.web.services.data import get_store
+from tourplan.web.urls import external_url, is_own_url
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -74,7 +77,9 @@ def _page(m: Any, title: str, link: str | None, opts: dict[str, Any]) -> Respons
         title=title,
         link=link,
         opts=opts,
-        oembed_url=url_for("embed.oembed", url=request.base_url, format="json", _external=True),
+        oembed_url=external_url(
+            "embed.oembed", url=external_url(str(request.endpoint), **(request.view_args or {})), format="json"
+        ),
     )
 
 
@@ -89,10 +94,10 @@ def _download(m: Any, name: str) -> ResponseReturnValue:
 
 
 def _itinerary_map(iid: str, opts: dict[str, Any]) -> Any:
-    record = services.get_store().get_itinerary(iid)
+    record = get_store().get_itinerary(iid)
     if record is None:
         abort(404)
-    return services.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
+    return planning.render_itinerary_map(record.result, lang=current_lang(), tiles=opts["tiles"])
 
 
 @bp.get("/embed/itinerary/<id:iid>")
@@ -100,7 +105,7 @@ def itinerary(iid: str) -> ResponseReturnValue:
     """A saved itinerary's route map."""
     opts = _options()
     m = _itinerary_map(iid, opts)
-    return _page(m, _("Trip map"), url_for("visitor.itinerary", iid=iid, _external=True), opts)
+    return _page(m, _("Trip map"), external_url("visitor.itinerary", iid=iid), opts)
 
 
 @bp.get("/embed/itinerary/<id:iid>.html")
@@ -112,8 +117,8 @@ def itinerary_file(iid: str) -> ResponseReturnValue:
 def _showcase_map(theme: str, opts: dict[str, Any]) -> Any:
     if theme not in THEMES:
         abort(404, description=f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
-    result = services.showcase_result(theme)
-    return services.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
+    result = planning.showcase_result(theme)
+    return planning.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
 
 
 @bp.get("/embed/showcase/<theme>")
@@ -122,7 +127,7 @@ def showcase(theme: str) -> ResponseReturnValue:
     opts = _options()
     m = _showcase_map(theme, opts)
     title = _("A day of %(theme)s in Jiaozuo", theme=str(THEME_LABELS[theme]))
-    return _page(m, title, url_for("visitor.index", _external=True), opts)
+    return _page(m, title, external_url("visitor.index"), opts)
 
 
 @bp.get("/embed/showcase/<theme>.html")
@@ -132,10 +137,12 @@ def showcase_file(theme: str) -> ResponseReturnValue:
 
 
 def _flow_map(run_id: str, opts: dict[str, Any]) -> Any:
-    run = services.get_store().get_run(run_id)
+    run = get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
-    m = services.render_flow_map(services.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
+    if not (run.published or current_user.is_authenticated):  # staff may look before publishing
+        abort(404)
+    m = simulations.render_flow_map(simulations.flow_view(run.result), lang=current_lang(), tiles=opts["tiles"])
     if m is None:
         abort(404)
     return m
@@ -157,10 +164,10 @@ def flow_file(run_id: str) -> ResponseReturnValue:
 def embed_url_for(kind: str, key: str) -> str:
     """Absolute URL of the embed page of an itinerary, showcase or flow run."""
     if kind == "itinerary":
-        return url_for("embed.itinerary", iid=key, _external=True)
+        return external_url("embed.itinerary", iid=key)
     if kind == "showcase":
-        return url_for("embed.showcase", theme=key, _external=True)
-    return url_for("embed.flow", run_id=key, _external=True)
+        return external_url("embed.showcase", theme=key)
+    return external_url("embed.flow", run_id=key)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -180,7 +187,7 @@ def oembed() -> ResponseReturnValue:
         return api_error(501, "only format=json is supported", {"format": f"expected json, got {fmt!r}"})
     url = request.args.get("url", "")
     parts = urlsplit(url)
-    if not url or parts.scheme not in ("http", "https") or parts.netloc != request.host:
+    if not url or not is_own_url(url):
         return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
     for pattern, kind_ in _PATHS:
         m = pattern.match(parts.path)
@@ -189,15 +196,15 @@ def oembed() -> ResponseReturnValue:
             break
     else:
         return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
-    store = services.get_store()
+    store = get_store()
     if kind == "itinerary" and store.get_itinerary(key) is None:
         return api_error(404, "no such itinerary", {"url": "unknown id"})
     if kind == "showcase" and key not in THEMES:
         return api_error(404, "no such showcase", {"url": "unknown theme"})
     if kind == "flow":
         run = store.get_run(key)
-        if run is None or run.status != "done":
-            return api_error(404, "no finished simulation run", {"url": "unknown or unfinished run"})
+        if run is None or run.status != "done" or not run.published:
+            return api_error(404, "no published simulation run", {"url": "unknown, unfinished or unpublished run"})
     width = min(_int_arg("maxwidth", 640), 640) if request.args.get("maxwidth") else 640
     height = min(_int_arg("maxheight", 480), 480) if request.args.get("maxheight") else 480
     src = embed_url_for(kind, key)
@@ -207,7 +214,7 @@ def oembed() -> ResponseReturnValue:
             "version": "1.0",
             "type": "rich",
             "provider_name": "tourplan",
-            "provider_url": url_for("visitor.index", _external=True),
+            "provider_url": external_url("visitor.index"),
             "title": title,
             "html": maps.embed_snippet(src, width, height, title),
             "width": width,

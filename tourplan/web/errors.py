@@ -24,6 +24,7 @@ from tourplan.errors import (
     RequestValidationError,
     TourplanError,
 )
+from tourplan.limits import BudgetExceededError
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -109,7 +110,7 @@ def _field_of(message: str, default: str) -> str:
 
 
 def _tourplan(exc: TourplanError) -> ResponseReturnValue:
-    from tourplan.web.services import FeatureUnavailableError
+    from tourplan.web.services.data import FeatureUnavailableError
 
     if isinstance(exc, RequestValidationError):
         status, errors = 400, exc.errors
@@ -117,7 +118,7 @@ def _tourplan(exc: TourplanError) -> ResponseReturnValue:
         status, errors = 400, {str(i): str(p) for i, p in enumerate(exc.problems)}
     elif isinstance(exc, PlaceNotFoundError):
         status, errors = 422, {_field_of(str(exc), "start"): str(exc)}
-    elif isinstance(exc, InfeasibleRequestError):
+    elif isinstance(exc, InfeasibleRequestError | BudgetExceededError):
         status, errors = 422, {}
     elif isinstance(exc, FeatureUnavailableError):
         status, errors = 503, {}

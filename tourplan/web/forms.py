@@ -18,7 +18,11 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired  # type: ignore[
 from wtforms import (  # type: ignore[import-untyped, unused-ignore]
     BooleanField,
     DateField,
+    FieldList,
     FloatField,
+    Form,
+    FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -32,7 +36,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
-from tourplan.study import DEFAULT_MAX_RIDE, LUNCH_MODES, StaffRules, StudyTourRequest
+from tourplan.study import DEFAULT_MAX_RIDE, LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
+from tourplan.study.request import default_bus_cost
 from tourplan.web.i18n import (
     DAY_TYPE_LABELS,
     GRADE_LABELS,
@@ -195,6 +200,24 @@ LUNCH_LABELS: dict[str, Any] = {
 }
 
 
+def _limit(name: str) -> NumberRange:
+    """The form's range check for a request field, read from :data:`tourplan.study.LIMITS`."""
+    r = LIMITS[name]
+    return NumberRange(r.lo, r.hi)
+
+
+def _bus_cost_hint() -> Any:
+    cost, source = default_bus_cost()
+    if source == "config":
+        return _l(
+            "Empty: %(cny).0f CNY per bus-day, this server's setting (TOURPLAN_BUS_COST_CNY).", cny=cost
+        )
+    return _l(
+        "Empty: %(cny).0f CNY per bus-day, an assumed typical coach hire in Henan (not a quoted price).",
+        cny=cost,
+    )
+
+
 class StudyForm(FlaskForm):  # type: ignore[misc]
     """Study-tour planner (研学): a school's groups of one grade band on one day."""
 
@@ -205,52 +228,93 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
         _l("Grade band"), choices=[choice(g, GRADE_LABELS[g]) for g in GRADES], default="junior"
     )
     students = IntegerField(
-        _l("Students in all"), default=240, validators=[InputRequired(), NumberRange(1, 5000)]
+        _l("Students in all"), default=240, validators=[InputRequired(), _limit("students")]
     )
-    groups = IntegerField(_l("Groups (classes)"), default=6, validators=[InputRequired(), NumberRange(1, 60)])
-    buses = IntegerField(_l("Buses"), default=6, validators=[InputRequired(), NumberRange(1, 60)])
-    seats = IntegerField(_l("Seats per bus"), default=53, validators=[InputRequired(), NumberRange(10, 80)])
+    groups = IntegerField(_l("Groups (classes)"), default=6, validators=[InputRequired(), _limit("groups")])
+    buses = IntegerField(_l("Buses"), default=6, validators=[InputRequired(), _limit("buses")])
+    seats = IntegerField(_l("Seats per bus"), default=53, validators=[InputRequired(), _limit("seats")])
     start = SelectField(_l("Start from"), default="jiaozuo_station", validate_choice=False)
     day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
     day_end = TimeField(_l("Back by"), default=dt.time(17, 0), validators=[InputRequired()])
+    themes = MultiCheckboxField(
+        _l("Site themes"), choices=[choice(t, THEME_LABELS[t]) for t in STUDY_THEMES], default=[]
+    )
     products = MultiCheckboxField(
-        _l("Study themes"), choices=[choice(p, PRODUCT_LABELS[p]) for p in STUDY_PRODUCTS], default=["知识科普型", "文化康乐型"]
+        _l("Study product types"),
+        choices=[choice(p, PRODUCT_LABELS[p]) for p in STUDY_PRODUCTS],
+        default=["知识科普型", "文化康乐型"],
     )
     require = MultiCheckboxField(_l("Required sites"), validate_choice=False)
     lunch = SelectField(
         _l("Lunch"), choices=[choice(m, LUNCH_LABELS[m]) for m in LUNCH_MODES], default=LUNCH_MODES[0]
     )
     max_stops = IntegerField(
-        _l("Most study stops per group"), default=_MAX_STOPS, validators=[Optional(), NumberRange(1, 10)]
+        _l("Most study stops per group"), default=_MAX_STOPS, validators=[Optional(), _limit("max_stops")]
     )
     max_ride_minutes = IntegerField(
-        _l("Longest bus ride (min)"), validators=[Optional(), NumberRange(5, 600)]
+        _l("Longest bus ride (min)"), validators=[Optional(), _limit("max_ride_minutes")]
     )
     max_groups_per_site = IntegerField(
-        _l("Most groups at one site"), validators=[Optional(), NumberRange(1, 500)]
+        _l("Most groups at one site"), validators=[Optional(), _limit("max_groups_per_site")]
+    )
+    boarding_minutes = IntegerField(
+        _l("Minutes to board or leave the bus"),
+        default=10,
+        validators=[Optional(), _limit("boarding_minutes")],
+    )
+    bus_cost_cny = FloatField(
+        _l("Bus cost per bus-day (CNY)"), validators=[Optional(), _limit("bus_cost_cny")]
     )
     students_per_teacher = IntegerField(
         _l("Students per teacher"),
         default=_STAFF.students_per_teacher,
-        validators=[Optional(), NumberRange(1, 200)],
+        validators=[Optional(), _limit("staff.students_per_teacher")],
     )
     tutors_per_group = IntegerField(
         _l("Study tutors per group"),
         default=_STAFF.tutors_per_group,
-        validators=[Optional(), NumberRange(0, 10)],
+        validators=[Optional(), _limit("staff.tutors_per_group")],
     )
     guides_per_group = IntegerField(
-        _l("Guides per group"), default=_STAFF.guides_per_group, validators=[Optional(), NumberRange(0, 10)]
+        _l("Guides per group"),
+        default=_STAFF.guides_per_group,
+        validators=[Optional(), _limit("staff.guides_per_group")],
     )
-    extra = TextAreaField(
-        _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
+    safety_officers = IntegerField(
+        _l("Safety officers"),
+        default=_STAFF.safety_officers,
+        validators=[Optional(), _limit("staff.safety_officers")],
     )
+    project_leaders = IntegerField(
+        _l("Project leaders"),
+        default=_STAFF.project_leaders,
+        validators=[Optional(), _limit("staff.project_leaders")],
+    )
+    staff_on_buses = SelectField(
+        _l("Safety officers and project leaders"),
+        choices=[choice("bus", _l("Ride the buses")), choice("separately", _l("Travel separately (no bus seats)"))],
+        default="bus",
+    )
+    #: Request fields a saved plan has that the form does not show, kept as they were on editing.
+    kept = HiddenField(validators=[Optional(), Length(max=20000), _json_object])
 
-    _FIELDS = ("school", "grade", "students", "groups", "buses", "seats", "start", "products", "require", "lunch",
-               "max_stops", "max_ride_minutes", "max_groups_per_site")  # fmt: skip
+    _FIELDS = ("school", "grade", "students", "groups", "buses", "seats", "start", "themes", "products", "require",
+               "lunch", "max_stops", "max_ride_minutes", "max_groups_per_site", "boarding_minutes", "bus_cost_cny",
+               "staff_on_buses")  # fmt: skip
     DEFAULT_MAX_RIDE = DEFAULT_MAX_RIDE
     #: Form fields that fill the request's ``staff`` object.
-    STAFF_FIELDS = ("students_per_teacher", "tutors_per_group", "guides_per_group")
+    STAFF_FIELDS = (
+        "students_per_teacher",
+        "tutors_per_group",
+        "guides_per_group",
+        "safety_officers",
+        "project_leaders",
+    )
+
+    @property
+    def bus_cost_hint(self) -> Any:
+        """What an empty bus cost means (the configured or the documented default)."""
+        return _bus_cost_hint()
 
     def to_values(self) -> dict[str, Any]:
         """Request values for ``StudyTourRequest.from_dict``."""
@@ -265,14 +329,21 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
             "start": self.start.data or "jiaozuo_station",
             "day_start": self.day_start.data.strftime("%H:%M") if self.day_start.data else "08:30",
             "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "17:00",
+            "themes": list(self.themes.data or []),
             "products": list(self.products.data or []),
             "require": list(self.require.data or []),
             "lunch": self.lunch.data or LUNCH_MODES[0],
             "max_stops": _MAX_STOPS if self.max_stops.data is None else self.max_stops.data,
         }
-        for name in ("max_ride_minutes", "max_groups_per_site"):
+        for name in ("max_ride_minutes", "max_groups_per_site", "boarding_minutes"):
             if getattr(self, name).data is not None:
                 values[name] = getattr(self, name).data
+        values["staff_on_buses"] = self.staff_on_buses.data != "separately"
+        # never a silent 0: an empty bus cost is the configured (or documented) default, and the plan says which
+        if self.bus_cost_cny.data is None:
+            values["bus_cost_cny"], values["bus_cost_source"] = default_bus_cost()
+        else:
+            values["bus_cost_cny"], values["bus_cost_source"] = float(self.bus_cost_cny.data), "form"
         # a field left empty (or not posted) means the standard's default
         staff = {
             name: getattr(_STAFF, name) if getattr(self, name).data is None else getattr(self, name).data
@@ -280,11 +351,11 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
         }
         if staff != {name: getattr(_STAFF, name) for name in self.STAFF_FIELDS}:
             values["staff"] = staff
-        if (self.extra.data or "").strip():
-            extra = json.loads(self.extra.data)
-            if isinstance(extra.get("staff"), dict) and "staff" in values:
-                extra["staff"] = {**extra["staff"], **values["staff"]}
-            values.update(extra)
+        if (self.kept.data or "").strip():
+            kept = json.loads(self.kept.data)
+            if isinstance(kept.get("staff"), dict) and "staff" in values:
+                kept["staff"] = {**kept["staff"], **values["staff"]}
+            values = {**kept, **values}
         return values
 
     def fill(self, values: dict[str, Any], name: str) -> None:
@@ -305,6 +376,8 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
         for key in self._FIELDS:
             if key in values:
                 getattr(self, key).data = values[key]
+        self.staff_on_buses.data = "bus" if values.get("staff_on_buses", True) else "separately"
+        shown.add("bus_cost_source")
         extra = {k: v for k, v in values.items() if k not in shown}
         staff = extra.pop("staff", None)
         if isinstance(staff, dict):
@@ -316,21 +389,48 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
                 extra["staff"] = rest
         elif staff is not None:
             extra["staff"] = staff
-        self.extra.data = json.dumps(extra, ensure_ascii=False, indent=1) if extra else ""
+        self.kept.data = json.dumps(extra, ensure_ascii=False) if extra else ""
 
     def options_changed(self) -> bool:
         """Whether any of the folded options differs from its default (then they show unfolded)."""
         return any(
             getattr(self, key).data != getattr(self, key).default
-            for key in ("lunch", "max_stops", "max_ride_minutes", "max_groups_per_site", *self.STAFF_FIELDS)
+            for key in (
+                "lunch",
+                "max_stops",
+                "max_ride_minutes",
+                "max_groups_per_site",
+                "boarding_minutes",
+                "staff_on_buses",
+                *self.STAFF_FIELDS,
+            )
         )
 
 
 _DAY_TYPE_CHOICES: dict[str, Any] = {"": _l("From the date"), **DAY_TYPE_LABELS}
 
 
+class SiteNumberForm(Form):  # type: ignore[misc]
+    """One row of a per-site measure: a site and a whole number (both empty: no row)."""
+
+    site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
+    number = IntegerField(_l("Number"), validators=[Optional(), NumberRange(0, 1_000_000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields, then that the row has both a site and a number, or neither."""
+        ok = bool(super().validate(extra_validators))
+        if ok and bool(self.site.data) != (self.number.data is not None):
+            self.number.errors = [*self.number.errors, _l("Give both a site and a number, or leave the row empty.")]
+            ok = False
+        return ok
+
+
+#: Empty rows offered for per-site quotas and daily caps on the flow form.
+MEASURE_ROWS = 3
+
+
 class FlowForm(FlaskForm):  # type: ignore[misc]
-    """Start a visitor-flow simulation."""
+    """Start a visitor-flow simulation, with countermeasures (timed entry, quotas, daily caps, 错峰)."""
 
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
     day_type = SelectField(
@@ -340,9 +440,36 @@ class FlowForm(FlaskForm):  # type: ignore[misc]
         _l("Visitors that day (empty: typical for the kind of day)"),
         validators=[Optional(), NumberRange(0, 2_000_000)],
     )
+    timed_entry = BooleanField(_l("Timed entry at every site (quota per slot from its capacity C0)"))
+    quotas = FieldList(FormField(SiteNumberForm), label=_l("Entry quota per slot"), min_entries=MEASURE_ROWS)
+    daily_caps = FieldList(
+        FormField(SiteNumberForm), label=_l("Daily cap (admissions a day)"), min_entries=MEASURE_ROWS
+    )
+    group_shift_minutes = IntegerField(
+        _l("Move school groups' start (minutes, negative: earlier)"),
+        validators=[Optional(), NumberRange(-240, 240)],
+    )
     extra = TextAreaField(
         _l("More options (JSON, optional)"), validators=[Optional(), Length(max=20000), _json_object]
     )
+
+    def set_sites(self, choices: list[tuple[str, str]]) -> None:
+        """Offer ``choices`` (id, name) in every quota and cap row, after an empty choice."""
+        for row in (*self.quotas, *self.daily_caps):
+            row.form.site.choices = [("", "—"), *choices]
+
+    def measures(self) -> dict[str, Any]:
+        """The countermeasures as ``flow.Measures.from_dict`` reads them (empty when none is set)."""
+        out: dict[str, Any] = {}
+        if self.timed_entry.data:
+            out["timed_entry"] = True
+        for name in ("quotas", "daily_caps"):
+            rows = {r.form.site.data: int(r.form.number.data) for r in getattr(self, name) if r.form.site.data}
+            if rows:
+                out[name] = rows
+        if self.group_shift_minutes.data:
+            out["group_shift_minutes"] = int(self.group_shift_minutes.data)
+        return out
 
     def to_values(self) -> dict[str, Any]:
         """Scenario values for ``flow.Scenario.from_dict``."""
@@ -353,6 +480,9 @@ class FlowForm(FlaskForm):  # type: ignore[misc]
             values["visitors"] = int(self.visitors.data)
         if (self.extra.data or "").strip():
             values.update(json.loads(self.extra.data))
+        measures = self.measures()
+        if measures:
+            values["measures"] = {**values.get("measures", {}), **measures}
         return values
 
 

@@ -19,13 +19,19 @@ if TYPE_CHECKING:
     from flask import Flask, Response
 
 __all__ = [
+    "ALERT_BADGE_LABELS",
     "ALERT_LEVEL_LABELS",
+    "COMPARE_LABELS",
+    "ENTRY_LABELS",
+    "EPISODE_STATE_LABELS",
     "CATEGORY_LABELS",
+    "BUS_COST_SOURCE_LABELS",
     "COST_LABELS",
     "DAY_TYPE_LABELS",
     "FLOW_TOTAL_LABELS",
     "GRADE_LABELS",
     "LANGS",
+    "MEASURE_LABELS",
     "MODE_LABELS",
     "PACE_LABELS",
     "PRODUCT_LABELS",
@@ -99,6 +105,54 @@ ALERT_LEVEL_LABELS: dict[str, Any] = {
     "orange": _l("orange"),
     "red": _l("red"),
 }
+#: The tiers as the dashboard's badges name them (黄色预警 ...).
+ALERT_BADGE_LABELS: dict[str, Any] = {
+    "yellow": _l("yellow alert"),
+    "orange": _l("orange alert"),
+    "red": _l("red alert"),
+}
+#: What an episode of each tier means for the site, in the episode list.
+EPISODE_STATE_LABELS: dict[str, Any] = {
+    "yellow": _l("crowded"),
+    "orange": _l("near capacity"),
+    "red": _l("over capacity"),
+}
+#: The default entry points of a flow scenario (``flow.DEFAULT_ENTRIES``).
+ENTRY_LABELS: dict[str, Any] = {
+    "yuntai_car_park": _l("Yuntai Mountain car park"),
+    "city_car_parks": _l("City car parks"),
+    "qingtianhe_car_park": _l("Qingtianhe car park"),
+    "yuntai_hotels": _l("Yuntai Mountain hotels"),
+    "jiaozuo_station": _l("Jiaozuo station"),
+    "jiaozuo_west_station": _l("Jiaozuo West station"),
+    "bus_terminal": _l("Jiaozuo bus terminal"),
+}
+#: What the countermeasures did (``MeasureOutcome.to_dict()`` keys), as the run page names them.
+MEASURE_LABELS: dict[str, Any] = {
+    "quota_sites": _l("Sites with timed entry"),
+    "capped_sites": _l("Sites with a daily cap"),
+    "shifted": _l("Visits moved to a later slot"),
+    "shift_minutes": _l("Mean minutes later"),
+    "diverted": _l("Visits sent to an alternative site"),
+    "skipped": _l("Visits skipped"),
+    "turned_away": _l("Visitors turned away"),
+    "refused_daily": _l("Refusals at a daily cap"),
+    "groups_moved": _l("School groups moved"),
+}
+#: Rows of the side-by-side comparison (``flow.run_summary`` keys).
+COMPARE_LABELS: dict[str, Any] = {
+    "alerts": _l("Alert slots"),
+    "episodes": _l("Alert episodes"),
+    "max_pct": _l("Highest share of capacity (%)"),
+    "max_queue": _l("Longest queue (people)"),
+    "mean_wait_minutes": _l("Mean wait (minutes)"),
+    "max_mean_wait_minutes": _l("Worst mean wait in a slot (minutes)"),
+    "balked": _l("Gave up in a queue"),
+    "shifted": _l("Visits moved to a later slot"),
+    "diverted": _l("Visits sent to an alternative site"),
+    "turned_away": _l("Visitors turned away"),
+    "finished": _l("Finished their day"),
+}
 DAY_TYPE_LABELS: dict[str, Any] = {
     "weekday": _l("Weekday"),
     "weekend": _l("Weekend"),
@@ -112,6 +166,7 @@ FLOW_TOTAL_LABELS: dict[str, Any] = {
     "visitors": _l("Visitors"),
     "finished": _l("Finished their day"),
     "inside_at_end": _l("Still at a site at the end"),
+    "turned_away": _l("Visitors turned away"),
     "seed": _l("Random seed"),
 }
 
@@ -129,6 +184,16 @@ COST_LABELS: dict[str, Any] = {
     "tickets_cny": _l("Tickets"),
     "bus_cny": _l("Buses"),
     "total_cny": _l("Total"),
+    "bus_cost_per_bus_cny": _l("Per bus and day"),
+    "bus_cost_source": _l("Bus cost from"),
+}
+
+#: Where a study tour's bus cost comes from (``costs.bus_cost_source``).
+BUS_COST_SOURCE_LABELS: dict[str, Any] = {
+    "form": _l("typed on the form"),
+    "request": _l("given in the request"),
+    "config": _l("this server's setting (TOURPLAN_BUS_COST_CNY)"),
+    "default": _l("the planner's default, an assumed typical coach hire in Henan (not a quoted price)"),
 }
 
 
@@ -180,6 +245,10 @@ def init_i18n(app: Flask) -> None:
         PRODUCT_LABELS=PRODUCT_LABELS,
         DAY_TYPE_LABELS=DAY_TYPE_LABELS,
         FLOW_TOTAL_LABELS=FLOW_TOTAL_LABELS,
+        ALERT_BADGE_LABELS=ALERT_BADGE_LABELS,
+        MEASURE_LABELS=MEASURE_LABELS,
+        COMPARE_LABELS=COMPARE_LABELS,
         STAFF_ROLE_LABELS=STAFF_ROLE_LABELS,
         COST_LABELS=COST_LABELS,
+        BUS_COST_SOURCE_LABELS=BUS_COST_SOURCE_LABELS,
     )

@@ -5,7 +5,8 @@
   endpoints (``POST /plan``, ``POST /i/<id>/replan``,
   ``POST /api/v1/itineraries``). Counts live in ``RATELIMIT_STORAGE_URI``
   (in memory by default, so per worker process; a shared store such as
-  Redis makes them per server). A refused request gets 429 with
+  Redis makes them per server; ``REDIS_URL`` is used when this is left at
+  ``memory://``). A refused request gets 429 with
   ``Retry-After``: JSON under ``/api/``, the error page elsewhere
   (:mod:`tourplan.web.errors`).
 * Request bodies: ``MAX_CONTENT_LENGTH`` for every request (the site-table
@@ -81,6 +82,13 @@ def _api_body_limit() -> None:
         env["wsgi.input"] = io.BytesIO(raw)
 
 
+def _storage_uri(app: Flask) -> str:
+    """``RATELIMIT_STORAGE_URI``; left at ``memory://`` while ``REDIS_URL`` is set, that Redis."""
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    redis_url = app.config.get("REDIS_URL")
+    return str(redis_url) if uri == "memory://" and redis_url else uri
+
+
 def init_limits(app: Flask) -> Limiter:
     """Add the rate limits and the API body limit to an app.
 
@@ -112,7 +120,7 @@ def init_limits(app: Flask) -> Limiter:
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://"),
+        storage_uri=_storage_uri(app),
         default_limits=limits,
         headers_enabled=bool(app.config.get("RATELIMIT_HEADERS_ENABLED", True)),
     )

@@ -8,15 +8,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import export
+from tourplan import export, views
 from tourplan.errors import (
     DataValidationError,
     InfeasibleRequestError,
     PlaceNotFoundError,
     RequestValidationError,
 )
-from tourplan.web import services
-from tourplan.web.auth import StaffUser, safe_next, staff_required
+from tourplan.limits import BudgetExceededError
+from tourplan.web.auth import staff_required
 from tourplan.web.forms import (
     ConfirmForm,
     FlowForm,
@@ -29,6 +29,11 @@ from tourplan.web.forms import (
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.services import planning, simulations, upload
+from tourplan.web.services.data import get_store, has_module, optional_module, site_data
+from tourplan.web.sessions import end_sessions, staff_user
+from tourplan.web.sitedata import CST
+from tourplan.web.urls import external_url, safe_redirect
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -47,10 +52,10 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        rec = services.get_store().check_login(form.username.data or "", form.password.data or "")
+        rec = get_store().check_login(form.username.data or "", form.password.data or "")
         if rec is not None:
-            login_user(StaffUser(rec.id, rec.username))
-            return redirect(safe_next(request.args.get("next"), url_for("staff.home")), code=303)
+            login_user(staff_user(rec))
+            return redirect(safe_redirect(request.args.get("next"), url_for("staff.home")), code=303)
         error = _("Wrong user name or password.")
     status = 401 if error else (400 if form.is_submitted() else 200)
     return render_template("staff/login.html", form=form, error=error), status
@@ -58,9 +63,15 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Log out (a POST with the CSRF token, so no other site can log staff out)."""
+    """Log out (a POST with the CSRF token, so no other site can log staff out).
+
+    Every session of the account ends, not only this browser's
+    (:mod:`tourplan.web.sessions`).
+    """
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_sessions(get_store(), current_user)
         logout_user()
     return redirect(url_for("visitor.index"), code=303)
 
@@ -69,14 +80,14 @@ def logout() -> ResponseReturnValue:
 @staff_required
 def home() -> ResponseReturnValue:
     """Saved study tours, recent simulation runs and the data in use."""
-    store = services.get_store()
+    store = get_store()
     return render_template(
         "staff/home.html",
         studies=store.list_studies(),
         runs=store.list_runs(10),
-        data=services.site_data(),
-        has_study=services.has_module("study"),
-        has_flow=services.has_module("flow"),
+        data=site_data(),
+        has_study=has_module("study"),
+        has_flow=has_module("flow"),
     )
 
 
@@ -85,7 +96,7 @@ def home() -> ResponseReturnValue:
 
 def _study_form(formdata: Any = None) -> StudyForm:
     form = StudyForm(formdata=formdata) if formdata is not None else StudyForm()
-    sites = services.site_data().sites
+    sites = site_data().sites
     form.require.choices = site_choices(sites, current_lang())
     form.start.choices = place_choices(sites, current_lang())
     return form
@@ -95,17 +106,22 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
     """Plan from a valid form: (request values, result) or a message."""
     values: dict[str, Any] = form.to_values()
     try:
-        result: dict[str, Any] = services.plan_study(values)
+        result: dict[str, Any] = planning.plan_study(values)
     except RequestValidationError as exc:
         for name, msg in exc.errors.items():
             short = name.removeprefix("staff.")
             field = getattr(form, short if short in form.STAFF_FIELDS else name, None)
-            if field is not None and hasattr(field, "errors") and name != "extra":
-                field.errors = [*list(field.errors), msg]
-            else:
-                form.extra.errors = [*list(form.extra.errors), f"{name}: {msg}"]
+            if field is None or not hasattr(field, "errors") or name == "kept":
+                field = form.name  # a kept field of a saved plan: shown at the top of the form
+                msg = f"{name}: {msg}"
+            field.errors = [*list(field.errors), msg]
         return str(_("Please correct the marked fields."))
-    except (PlaceNotFoundError, InfeasibleRequestError) as exc:
+    except InfeasibleRequestError as exc:
+        # the core's refusal as codes, rendered in the user's language and in the form's own terms
+        if exc.messages:
+            return " ".join(m.render(current_lang()) for m in exc.messages)
+        return str(exc)
+    except (PlaceNotFoundError, BudgetExceededError) as exc:
         return str(exc)
     return values, result
 
@@ -114,7 +130,7 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
 @staff_required
 def study_new() -> ResponseReturnValue:
     """Plan study tours for several groups, then save the plan."""
-    services.optional_module("study")
+    optional_module("study")
     form = _study_form(request.form if request.method == "POST" else None)
     problem = None
     if request.method == "POST":
@@ -122,7 +138,7 @@ def study_new() -> ResponseReturnValue:
             planned = _plan_into(form)
             if isinstance(planned, tuple):
                 values, result = planned
-                rec = services.get_store().save_study(
+                rec = get_store().save_study(
                     form.name.data or "", values, result, owner_id=int(current_user.id)
                 )
                 return redirect(url_for("staff.study", plan_id=rec.id), code=303)
@@ -135,7 +151,7 @@ def study_new() -> ResponseReturnValue:
 
 
 def _study_record(plan_id: str) -> StudyRecord:
-    rec = services.get_store().get_study(plan_id)
+    rec = get_store().get_study(plan_id)
     if rec is None:
         abort(404)
     return rec
@@ -146,7 +162,7 @@ def _study_record(plan_id: str) -> StudyRecord:
 def study(plan_id: str) -> ResponseReturnValue:
     """A saved study-tour plan: timetables, buses, site schedules, staff, cost, map."""
     rec = _study_record(plan_id)
-    m = services.render_study_map(rec.result, lang=current_lang())
+    m = planning.render_study_map(rec.result, lang=current_lang())
     return render_template(
         "staff/study.html",
         record=rec,
@@ -159,7 +175,7 @@ def study(plan_id: str) -> ResponseReturnValue:
 @staff_required
 def study_edit(plan_id: str) -> ResponseReturnValue:
     """Change a saved plan's request and plan it again."""
-    services.optional_module("study")
+    optional_module("study")
     rec = _study_record(plan_id)
     form = _study_form(request.form if request.method == "POST" else None)
     problem = None
@@ -169,7 +185,7 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
         planned = _plan_into(form)
         if isinstance(planned, tuple):
             values, result = planned
-            services.get_store().update_study(
+            get_store().update_study(
                 plan_id, name=form.name.data or rec.name, request=values, result=result
             )
             return redirect(url_for("staff.study", plan_id=plan_id), code=303)
@@ -186,7 +202,7 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
 def study_print(plan_id: str) -> ResponseReturnValue:
     """The printable study-tour document (from ``study.render_print_html``)."""
     rec = _study_record(plan_id)
-    html = services.study_print_html(rec)
+    html = planning.study_print_html(rec)
     return Response(html, mimetype="text/html")
 
 
@@ -206,25 +222,26 @@ def study_csv(plan_id: str) -> ResponseReturnValue:
 @bp.route("/flow", methods=["GET", "POST"])
 @staff_required
 def flow() -> ResponseReturnValue:
-    """The flow dashboard: start a simulation, list recent runs."""
+    """The flow dashboard: start a simulation (with countermeasures), list recent runs."""
     form = FlowForm()
+    form.set_sites(site_choices(site_data().sites, current_lang()))
     problem = None
     if request.method == "POST":
         if form.validate():
             try:
-                run = services.start_simulation(form.to_values(), owner_id=int(current_user.id))
+                run = simulations.start_simulation(form.to_values(), owner_id=int(current_user.id))
             except RequestValidationError as exc:
                 problem = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
             else:
                 return redirect(url_for("staff.flow_run", run_id=run.id), code=303)
         else:
             problem = _("Please correct the marked fields.")
-    available = services.has_module("flow")
+    available = has_module("flow")
     return render_template(
         "staff/flow.html",
         form=form,
         problem=problem,
-        runs=services.get_store().list_runs(20),
+        runs=get_store().list_runs(20),
         available=available,
     ), (400 if problem else 200)
 
@@ -232,36 +249,86 @@ def flow() -> ResponseReturnValue:
 @bp.get("/flow/<id:run_id>")
 @staff_required
 def flow_run(run_id: str) -> ResponseReturnValue:
-    """One run: progress while it runs, then map, busiest sites and alerts."""
-    run = services.get_store().get_run(run_id)
+    """One run: progress while it runs, then episodes, charts, map, busiest sites and measures.
+
+    ``?site=ID`` picks the site of the charts (default: the top episode's site).
+    """
+    run = get_store().get_run(run_id)
     if run is None:
         abort(404)
-    view = parts = None
+    view = parts = chosen = None
+    alerts: list[str] = []
+    episodes: list[tuple[views.FlowEpisode, str]] = []
+    site_svgs: dict[str, str] = {}
+    entries_svg = None
+    lang = current_lang()
     if run.status == "done" and run.result is not None:
-        view = services.flow_view(run.result, current_lang())
-        m = services.render_flow_map(view, lang=current_lang())
+        view = simulations.flow_view(run.result)
+        alerts = simulations.alert_texts(view, lang)
+        episodes = [(e, simulations.episode_text(e, lang)) for e in view.episodes]
+        chosen = view.site(request.args.get("site"))
+        if chosen is not None:
+            site_svgs = simulations.site_charts(view, chosen, lang)
+        entries_svg = simulations.entries_chart(view, lang)
+        m = simulations.render_flow_map(view, lang=lang)
         parts = map_parts(m, csp_nonce()) if m is not None else None
     from tourplan import maps
 
-    embed = url_for("embed.flow", run_id=run_id, _external=True)
+    embed = external_url("embed.flow", run_id=run_id)
+    shown = parts is not None and run.published  # the embed code of a published run only
     return render_template(
         "staff/flow_run.html",
         run=run,
         view=view,
+        alerts=alerts,
+        episodes=episodes,
+        chosen=chosen,
+        chart_sites=sorted(((s.site.id, s.site.label(lang)) for s in view.sites), key=lambda x: x[1]) if view else [],
+        site_svgs=site_svgs,
+        entries_svg=entries_svg,
+        tier_colors=simulations.TIER_COLORS,
+        entry_label=simulations.entry_label,
+        episode_text=simulations.episode_text,
+        created=run.created.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
         map=parts,
-        embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if parts else None,
-        oembed_url=url_for("embed.oembed", url=embed, format="json", _external=True) if parts else None,
+        confirm=ConfirmForm(),
+        embed_snippet=maps.embed_snippet(embed, "100%", 480, _("Visitor flow")) if shown else None,
+        oembed_url=external_url("embed.oembed", url=embed, format="json") if shown else None,
     )
+
+
+@bp.post("/flow/<id:run_id>/publish")
+@staff_required
+def flow_publish(run_id: str) -> ResponseReturnValue:
+    """Publish a finished run for embedding (``publish=1``), or withdraw it (``publish=0``).
+
+    A published run's map (``/embed/flow/<id>``), oEmbed answer and API
+    result (``/api/v1/simulations/<id>``) are public; an unpublished run's
+    are for staff only.
+    """
+    form = ConfirmForm()
+    choice = request.form.get("publish")
+    if not form.validate_on_submit() or choice not in ("0", "1"):
+        abort(400)
+    run = get_store().get_run(run_id)
+    if run is None or (choice == "1" and run.status != "done"):
+        abort(404)
+    get_store().publish_run(run_id, choice == "1")
+    if choice == "1":
+        flash(_("Published: the map and result of this run can now be embedded and read without login."), "ok")
+    else:
+        flash(_("No longer published: the map and result of this run are for staff only again."), "ok")
+    return redirect(url_for("staff.flow_run", run_id=run_id), code=303)
 
 
 @bp.get("/flow/<id:run_id>.csv")
 @staff_required
 def flow_csv(run_id: str) -> ResponseReturnValue:
     """Occupancy per site and time slot as CSV."""
-    run = services.get_store().get_run(run_id)
+    run = get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
-    body = services.flow_csv(services.flow_view(run.result))
+    body = simulations.flow_csv(simulations.flow_view(run.result))
     resp = Response("\ufeff" + body, mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="flow-{run_id}.csv"'
     return resp
@@ -280,7 +347,7 @@ def data() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate_on_submit():
             f = form.file.data
-            preview = services.preview_upload(f.read(), f.filename or "pois.csv")
+            preview = upload.preview_upload(f.read(), f.filename or "pois.csv")
             status = 200 if preview.ok else 400
         else:
             status = 400
@@ -289,8 +356,8 @@ def data() -> ResponseReturnValue:
         form=form,
         preview=preview,
         confirm=ConfirmForm(),
-        current=services.site_data(),
-        backups=services.data_backups(),
+        current=site_data(),
+        backups=upload.data_backups(),
     ), status
 
 
@@ -302,7 +369,7 @@ def data_apply() -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        new = services.apply_upload(form.token.data or "")
+        new = upload.apply_upload(form.token.data or "")
     except KeyError:
         flash(_("That upload is no longer available; please upload the file again."), "error")
         return redirect(url_for("staff.data"), code=303)

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan import maps
+from tourplan import maps, views
 from tourplan.data import CATEGORIES, GRADES, THEMES
 from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
 from tourplan.export import to_geojson, to_gpx, to_ics
-from tourplan.web import services
 from tourplan.web.forms import PlanForm, ReplanForm, place_choices, site_choices
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
+from tourplan.web.services import planning
+from tourplan.web.services.data import assets_url, get_store, page_lang, site_data
+from tourplan.web.urls import external_url
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -26,12 +38,47 @@ __all__ = ["bp"]
 
 bp = Blueprint("visitor", __name__)
 
+
+@bp.app_template_global("hours_text")
+def hours_text(spec: str) -> str:
+    """Opening hours in words in the page's language (the raw text only if it does not parse)."""
+    from tourplan.hours import HoursError, describe_hours
+
+    try:
+        return describe_hours(spec, current_lang())
+    except HoursError:
+        return spec
+
+
+@bp.app_template_global("site_ticket")
+def site_ticket(site: Any) -> str:
+    """A site's entry in the page's language: its ticket, the area ticket that covers it, or free."""
+    from tourplan.sights import stop_ticket
+
+    return stop_ticket(site, site_data().sites).render(current_lang())
+
+
 # Fields of ItineraryRequest that the form shows under another name.
 _FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "interests"}
 
 
+def _plan_page(form: PlanForm, problem: str | None = None, status: int = 200) -> ResponseReturnValue:
+    """The planning form with the must-see picker grouped by category and the ready-made routes."""
+    from tourplan.sights import sight_groups
+
+    lang = current_lang()
+    picked = set(form.must_see.data or [])
+    groups = [
+        (g.label(page_lang(lang)), [(s.id, s.label(lang), s.id in picked) for s in g.sites])
+        for g in sight_groups(site_data().sites, lang=page_lang(lang))
+    ]
+    return render_template(
+        "plan.html", form=form, problem=problem, sight_groups=groups, themes=THEMES
+    ), status
+
+
 def _plan_form(formdata: Any = None) -> PlanForm:
-    sd = services.site_data()
+    sd = site_data()
     lang = current_lang()
     form = PlanForm(formdata=formdata) if formdata is not None else PlanForm()
     form.start.choices = place_choices(sd.sites, lang)
@@ -43,13 +90,13 @@ def _plan_form(formdata: Any = None) -> PlanForm:
 def index() -> ResponseReturnValue:
     """The planning form (``?must_see=<site id>`` ticks a site, ``?start=`` picks the start)."""
     form = _plan_form()
-    known = services.site_data().sites
+    known = site_data().sites
     picked = [s for s in request.args.getlist("must_see") if s in known]
     if picked:
         form.must_see.data = picked
     if request.args.get("start") in known:
         form.start.data = request.args["start"]
-    return render_template("plan.html", form=form, problem=None)
+    return _plan_page(form)
 
 
 @bp.get("/plan")
@@ -67,7 +114,7 @@ def plan() -> ResponseReturnValue:
     problem: str | None = None
     if form.validate():
         try:
-            record = services.plan_and_save(form.to_values())
+            record = planning.plan_and_save(form.to_values())
         except RequestValidationError as exc:
             for name, msg in exc.errors.items():
                 field = getattr(form, _FORM_FIELD.get(name, name), None)
@@ -77,21 +124,83 @@ def plan() -> ResponseReturnValue:
                     problem = f"{name}: {msg}"
             problem = problem or _("Please correct the marked fields.")
         except (PlaceNotFoundError, InfeasibleRequestError) as exc:
-            problem = str(exc)
+            problem = _error_text(exc)
+            field = getattr(form, _FORM_FIELD.get(getattr(exc, "field", ""), ""), None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors), problem]
         else:
             return redirect(url_for("visitor.itinerary", iid=record.id), code=303)
     else:
         problem = _("Please correct the marked fields.")
-    return render_template("plan.html", form=form, problem=problem), 400
+    return _plan_page(form, problem, 400)
+
+
+#: At most this many type-ahead suggestions.
+_SUGGEST_LIMIT = 8
+
+
+@bp.get("/places/suggest")
+def place_suggest() -> ResponseReturnValue:
+    """Type-ahead for start, end and must-see: ``?q=`` text -> ``{"q", "suggestions": [{id, label, matched}]}``."""
+    from tourplan.places import place_index
+
+    q = (request.args.get("q") or "").strip()[:50]
+    index = place_index(site_data().sites)
+    found = index.suggest(q, lang=page_lang(current_lang()), limit=_SUGGEST_LIMIT) if q else []
+    resp = jsonify({"q": q, "suggestions": [s.to_dict() for s in found]})
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@bp.record_once
+def _limit_suggest(state: Any) -> None:
+    """Rate-limit the type-ahead per client like the other visitor endpoints (``SUGGEST_RATE_LIMIT``)."""
+    limiter = state.app.extensions.get("tourplan.limiter")
+    if limiter is None:
+        return
+    rate = str(state.app.config.get("SUGGEST_RATE_LIMIT", "120 per minute"))
+    endpoint = f"{bp.name}.place_suggest"
+    state.app.view_functions[endpoint] = limiter.limit(rate)(state.app.view_functions[endpoint])
+
+
+@bp.get("/routes/<theme>")
+def ready_route(theme: str) -> ResponseReturnValue:
+    """A ready-made one-day route for a theme: planned once per date and data version, then its trip page."""
+    if theme not in THEMES:
+        abort(404, description=_("There is no ready-made route for this theme."))
+    result = planning.showcase_result(theme)
+    ids: dict[tuple[str, str, str], str] = current_app.extensions.setdefault("tourplan.showcase_ids", {})
+    key = (theme, planning.showcase_date().isoformat(), site_data().version)
+    iid = ids.get(key)
+    if iid is None or get_store().get_itinerary(iid) is None:
+        date = str(result["days"][0]["date"]) if result.get("days") else ""
+        record = get_store().save_itinerary({"date": date, "days": 1, "interests": {theme: 1.0}}, result)
+        iid = ids[key] = record.id
+    return redirect(url_for("visitor.itinerary", iid=iid), code=302)
+
+
+def _error_text(exc: Exception) -> str:
+    """A planner error in the page's language when it carries a message code, else its text."""
+    from tourplan.messages import Message
+
+    message = getattr(exc, "message", None)
+    if isinstance(message, Message):
+        return message.render(page_lang(current_lang()))
+    return str(exc)
 
 
 def _record(iid: str) -> ItineraryRecord:
-    record = services.get_store().get_itinerary(iid)
+    record = get_store().get_itinerary(iid)
     if record is None:
         abort(
             404, description=_("No saved itinerary has this link. Links are kept; check that it is complete.")
         )
     return record
+
+
+def _trip(record: ItineraryRecord, lang: str) -> dict[str, Any]:
+    """What the result and print pages show besides the saved result, in ``lang``."""
+    return planning.trip_view(record.result, lang=page_lang(lang))
 
 
 def _exports(iid: str) -> dict[str, str]:
@@ -108,9 +217,9 @@ def itinerary(iid: str) -> ResponseReturnValue:
     """A saved itinerary: map, timeline, re-plan, exports, share and embed."""
     record = _record(iid)
     lang = current_lang()
-    parts = map_parts(services.render_itinerary_map(record.result, lang=lang), csp_nonce())
-    share = url_for("visitor.itinerary", iid=iid, _external=True)
-    embed_url = url_for("embed.itinerary", iid=iid, _external=True)
+    parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
+    share = external_url("visitor.itinerary", iid=iid)
+    embed_url = external_url("embed.itinerary", iid=iid)
     return render_template(
         "result.html",
         record=record,
@@ -120,19 +229,20 @@ def itinerary(iid: str) -> ResponseReturnValue:
         exports=_exports(iid),
         embed_snippet=maps.embed_snippet(embed_url, "100%", 480, _("Trip map")),
         map_file=url_for("embed.itinerary_file", iid=iid, lang=lang),
-        oembed_url=url_for("embed.oembed", url=share, format="json", _external=True),
+        oembed_url=external_url("embed.oembed", url=share, format="json"),
         replan_form=ReplanForm(),
         locked=record.request.get("locked") or {},
         excluded=record.request.get("exclude") or [],
-        sites=services.site_data().sites,
+        sites=site_data().sites,
         addable=_addable(record.result, lang),
+        **_trip(record, lang),
     )
 
 
 def _addable(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """Sites a visitor may add to a saved trip: the must-see choices not in it yet."""
     planned = {s["site_id"] for d in result.get("days", []) for s in d.get("stops", [])}
-    return [(sid, label) for sid, label in site_choices(services.site_data().sites, lang) if sid not in planned]
+    return [(sid, label) for sid, label in site_choices(site_data().sites, lang) if sid not in planned]
 
 
 @bp.post("/i/<id:iid>/replan")
@@ -143,14 +253,15 @@ def replan(iid: str) -> ResponseReturnValue:
     if not form.validate():
         abort(400, description=_("The form expired; please reload the page and try again."))
     try:
-        new = services.replan(
+        new = planning.replan(
             record,
             locked=form.locked(),
             exclude=list(form.remove.data or []),
             add=[a for a in form.add.data or [] if a],
         )
     except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
-        return render_template("error.html", status=422, title=_("Cannot plan this"), message=str(exc)), 422
+        message = _error_text(exc)
+        return render_template("error.html", status=422, title=_("Cannot plan this"), message=message), 422
     return redirect(url_for("visitor.itinerary", iid=new.id), code=303)
 
 
@@ -169,7 +280,7 @@ def export_response(record: ItineraryRecord, fmt: str) -> Response:
         body = to_ics(
             record.result,
             uid_prefix=record.id,
-            url=url_for("visitor.itinerary", iid=record.id, _external=True),
+            url=external_url("visitor.itinerary", iid=record.id),
         )
     elif fmt == "geojson":
         import json
@@ -193,16 +304,25 @@ def export(iid: str, fmt: str) -> ResponseReturnValue:
 def printable(iid: str) -> ResponseReturnValue:
     """A printer-friendly timeline."""
     record = _record(iid)
-    share_url = url_for("visitor.itinerary", iid=iid, _external=True)
+    lang = current_lang()
+    share_url = external_url("visitor.itinerary", iid=iid)
+    parts = map_parts(planning.render_itinerary_map(record.result, lang=lang), csp_nonce())
     return render_template(
-        "print.html", record=record, result=record.result, share_url=share_url, sites=services.site_data().sites
+        "print.html",
+        record=record,
+        result=record.result,
+        share_url=share_url,
+        share_qr=planning.qr_svg(share_url, title=_("Scan to open this trip")),
+        map=parts,
+        sites=site_data().sites,
+        **_trip(record, lang),
     )
 
 
 @bp.get("/sites")
 def sites() -> ResponseReturnValue:
     """The site directory with filters."""
-    table = services.site_data().sites
+    table = site_data().sites
     category = request.args.get("category") or None
     theme = request.args.get("theme") or None
     grade = request.args.get("grade") or None
@@ -222,21 +342,12 @@ def sites() -> ResponseReturnValue:
 @bp.get("/sites/<site_id>")
 def site(site_id: str) -> ResponseReturnValue:
     """One site: facts, map, approximate-location note."""
-    table = services.site_data().sites
+    table = site_data().sites
     s = table.get(site_id)
     if s is None:
         abort(404, description=_("There is no site with this id."))
     lang = current_lang()
-    point = maps.MapPoint(s.lat, s.lon, s.name_zh, s.name_en, s.location_error_m)
-    m = maps.render_route_map(
-        [
-            maps.RouteDay(
-                s.label(lang), [maps.MapStop(point, 1, activity=s.activity, ticket_cny=s.ticket_cny)]
-            )
-        ],
-        lang="en" if lang == "en" else "zh",
-        assets=url_for("static", filename="vendor").rstrip("/"),
-    )
+    m = views.site_map(s, lang=page_lang(lang), assets=assets_url())
     parent = table.get(s.parent_id) if s.parent_id else None
     parts_of = [x for x in table if x.parent_id == s.id]
     return render_template("site.html", site=s, map=map_parts(m, csp_nonce()), parent=parent, parts=parts_of)

@@ -1,0 +1,130 @@
+"""Benchmark of season sweeps on Dask (not a unit test).
+
+Run ``python bench/sweep.py`` from the repository root. It sweeps 56 one-day
+simulations -- 7 days (2027-10-01 to 2027-10-07) x 2 demand levels (50,000
+and 100,000 visitors) x 4 seeds, default scenarios -- three times:
+
+1. a ``LocalCluster`` with 1 worker process (1 thread),
+2. a ``LocalCluster`` with 2 worker processes (1 thread each),
+3. a separately started ``dask scheduler`` with two ``dask worker``
+   processes (1 thread each), reached by address like ``--scheduler``.
+
+It prints the wall time of each (cluster start-up excluded, then included)
+and the simulations' own time summed over the tasks (planning tasks not
+counted), the speed-up of 2 workers over 1, and whether the three results
+are equal (they must be: each simulation is a pure function of its inputs).
+On a machine shared with other work the speed-up is that of the cores the
+sweep actually got; the load average printed first says how busy it was.
+
+Options: ``--days N``, ``--seeds N``, ``--visitors 50000,100000`` for other
+sizes; ``--skip-remote``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from distributed import Client, LocalCluster
+
+from tourplan.data import load_edges, load_sites
+from tourplan.graph import SiteGraph
+from tourplan.sweep import make_cases, sweep_on
+
+ROOT = Path(__file__).parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _local(n: int, cases, sites, graph):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster, Client(cluster) as client:  # fmt: skip
+        ready = time.perf_counter() - t0
+        result = sweep_on(client, cases, sites, graph, {})
+    return result, ready, time.perf_counter() - t0
+
+
+def _remote(cases, sites, graph):  # type: ignore[no-untyped-def]
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                          "--port", str(port), "--dashboard-address", ":0", "--no-show"],
+                         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ]  # fmt: skip
+    for k in range(2):
+        procs.append(
+            subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
+                              "--nthreads", "1", "--no-dashboard", "--name", f"w{k}"],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )  # fmt: skip
+    try:
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=180)
+            ready = time.perf_counter() - t0
+            result = sweep_on(client, cases, sites, graph, {})
+    finally:
+        for p in procs[::-1]:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+    return result, ready, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--days", type=int, default=7)
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--visitors", default="50000,100000")
+    ap.add_argument("--skip-remote", action="store_true")
+    args = ap.parse_args()
+    sites = load_sites()
+    graph = SiteGraph(sites, load_edges(None, sites))
+    start = dt.date(2027, 10, 1)
+    demands = [int(v) for v in args.visitors.split(",")]
+    cases = make_cases(start, start + dt.timedelta(days=args.days - 1), demands, args.seeds)
+    print(f"load average {os.getloadavg()[0]:.1f}; {len(cases)} simulations: {args.days} days x {len(demands)} demands {demands} x {args.seeds} seeds;"
+          f" {os.cpu_count()} cores")  # fmt: skip
+    runs = {}
+    for label, go in (
+        ("LocalCluster, 1 worker", lambda: _local(1, cases, sites, graph)),
+        ("LocalCluster, 2 workers", lambda: _local(2, cases, sites, graph)),
+        *(
+            ()
+            if args.skip_remote
+            else (("dask scheduler + 2 dask workers", lambda: _remote(cases, sites, graph)),)
+        ),
+    ):
+        result, ready, total = go()
+        runs[label] = result
+        print(
+            f"{label:34} sweep {result.runtime:7.1f} s   (cluster start {ready:5.1f} s, total {total:6.1f} s;"
+            f" simulations {result.task_seconds:6.1f} s)"
+        )
+    one, two = runs["LocalCluster, 1 worker"], runs["LocalCluster, 2 workers"]
+    print(f"speed-up 2 workers / 1 worker: {one.runtime / two.runtime:.2f}x")
+    same = all(r == one for r in runs.values())
+    print(f"same numbers on every cluster: {same} ({len(one.rows)} site-day rows)")
+    hot = sorted(one.rows, key=lambda r: -r.peak_pct_p90)[:5]
+    for r in hot:
+        print(f"  {r.date} {r.visitors:>7,} {r.site_id:28} p50 {r.peak_pct_p50:6.1f} %  p90 {r.peak_pct_p90:6.1f} %"
+              f"  episodes p50 {r.episodes_p50:g} p90 {r.episodes_p90:g}")  # fmt: skip
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The staff study-tour form in Chinese, in a real browser: labelled fields, no JSON box, a refusal in Chinese."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import _is_local
+from test_web_xss import PASSWORD, USER, build_app
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    app = build_app(tmp_path_factory.mktemp("study-form-e2e"))
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_study_form_in_chinese_shows_a_refusal_in_its_own_terms(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    context.route("**/*", lambda r: r.continue_() if _is_local(r.request.url) else r.abort())
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/staff/login?lang=zh")
+        page.fill("#username", USER)
+        page.fill("#password", PASSWORD)
+        page.click("form button[type=submit], form input[type=submit]")
+        page.wait_for_url(f"{server}/staff/")
+        page.goto(f"{server}/staff/study/new?lang=zh")
+        assert page.locator("textarea").count() == 0  # no raw JSON box
+        assert page.get_by_text("景点主题").count() >= 1
+        assert page.locator('input[name="themes"][value="history"]').count() == 1
+        assert page.locator('input[name="bus_cost_cny"]').count() == 1
+        page.fill("#name", "春季研学")
+        page.fill("#school", "焦作一中")
+        page.fill("#students", "240")
+        page.fill("#groups", "6")
+        page.fill("#buses", "2")
+        page.locator('input[name="themes"][value="history"]').check()
+        page.click("form button[type=submit].primary")
+        alert = page.locator('.alert[role="alert"]')
+        alert.wait_for(timeout=20_000)
+        text = alert.inner_text()
+        assert "车辆座位不够" in text
+        assert "“车辆数”" in text  # the fix named by the form's own field label
+        assert "--" not in text and "buses" not in text  # no CLI flags, no request keys, no English
+        assert page.locator('input[name="themes"][value="history"]').is_checked()  # the form keeps what was typed
+    finally:
+        context.close()

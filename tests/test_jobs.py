@@ -1,0 +1,205 @@
+"""Tests of the job runners (tourplan.jobs): in-process threads and RQ on a real Redis.
+
+The RQ tests start ``tourplan worker`` processes against a throwaway
+redis-server (``redisserver.py``) and a SQLite store, and kill them with
+SIGKILL in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from tourplan.flow import Scenario
+from tourplan.jobs import CANCELLED, QueueRunner, SimulationJob, ThreadRunner, run_job
+from tourplan.store import Store
+
+ROOT = Path(__file__).parents[1]
+#: A run of about two seconds (one 4-hour bucket, one variant, 20 ms per plan).
+QUICK = {"bucket_minutes": 240, "min_plan_share": 0.05, "plan_time_limit": 0.02, "plan_variants": 1}
+#: A run of ten seconds or more (the default buckets and variants).
+LONG = {"plan_time_limit": 0.05}
+
+
+def _job(store: Store, sites: Any, graph: Any, over: dict[str, Any], visitors: int = 3000) -> SimulationJob:
+    values = {"date": "2027-10-02", "visitors": visitors, **over}
+    run = store.create_run(values, owner_id=None)
+    return SimulationJob(run.id, Scenario.from_dict(values), sites, graph, seed=1)
+
+
+def _wait(store: Store, run_id: str, statuses: tuple[str, ...], timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rec = store.get_run(run_id)
+        if rec is not None and rec.status in statuses:
+            return rec
+        time.sleep(0.1)
+    rec = store.get_run(run_id)
+    pytest.fail(f"run {run_id} still {rec.status if rec else None!r} after {timeout} s, expected {statuses}")
+
+
+# --------------------------------------------------------------------------- the job itself
+
+
+def test_run_job_records_the_result(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    job = _job(store, bundled_sites, bundled_graph, QUICK, visitors=1500)
+    assert run_job(store, job) == "done"
+    rec = store.get_run(job.run_id)
+    assert rec is not None and rec.progress == 1.0 and rec.error is None
+    assert rec.result is not None and rec.result["visitors"] == 1500 and rec.result["seed"] == 1
+
+
+def test_run_job_stops_when_asked(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    job = _job(store, bundled_sites, bundled_graph, QUICK)
+    assert run_job(store, job, stop=lambda: "stop now") == "failed"
+    rec = store.get_run(job.run_id)
+    assert rec is not None and rec.error == "stop now" and rec.result is None
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def test_thread_runner_time_limit_and_cancel(tmp_path, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        timed = ThreadRunner(pool, time_limit=0.0)
+        job = _job(store, bundled_sites, bundled_graph, QUICK)
+        timed.submit(store, job)
+        rec = _wait(store, job.run_id, ("done", "failed"), 120)
+        assert rec.status == "failed" and rec.error.startswith("time limit exceeded")
+
+        runner = ThreadRunner(pool, time_limit=600)
+        first = _job(store, bundled_sites, bundled_graph, LONG, visitors=20_000)
+        queued = _job(store, bundled_sites, bundled_graph, QUICK)
+        runner.submit(store, first)
+        runner.submit(store, queued)  # waits: the pool has one thread
+        _wait(store, first.run_id, ("running",), 60)
+        assert runner.cancel(store, queued.run_id)
+        assert runner.cancel(store, first.run_id)
+        for run_id in (first.run_id, queued.run_id):
+            rec = _wait(store, run_id, ("done", "failed"), 120)
+            assert (rec.status, rec.error) == ("failed", CANCELLED)
+        assert not runner.cancel(store, first.run_id)  # over: nothing to cancel
+        assert runner.health() == {"runner": "thread", "jobs": 0}
+
+
+# --------------------------------------------------------------------------- RQ
+
+
+def _worker(tmp_path: Path, redis_url: str, db: str, *extra: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TOURPLAN_REDIS_URL": redis_url,
+        "TOURPLAN_DATABASE_URL": db,
+        # a cache of this test's own: plans cached on disk by an earlier run would end a "long" run too soon
+        "TOURPLAN_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    cmd = [sys.executable, "-m", "tourplan.cli", "worker", *extra]
+    with (tmp_path / "worker.log").open("ab") as log:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its work horse (RQ puts the horse in a process group of its own)."""
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+#: Short RQ intervals so that a dead worker's job is found within seconds.
+FAST_CLEANUP = ("--maintenance-interval", "2", "--monitoring-interval", "1", "--heartbeat-grace", "2")
+
+
+@pytest.mark.slow
+def test_queue_runs_cancels_and_limits(tmp_path, redis_url, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    store = Store(db)
+    runner = QueueRunner(redis_url, time_limit=600)
+    done = _job(store, bundled_sites, bundled_graph, QUICK)
+    cancelled = _job(store, bundled_sites, bundled_graph, QUICK)
+    runner.submit(store, done)
+    runner.submit(store, cancelled)
+    assert runner.health()["queued"] == 2
+    assert runner.cancel(store, cancelled.run_id)
+    assert store.get_run(cancelled.run_id).error == CANCELLED  # type: ignore[union-attr]
+    short = QueueRunner(redis_url, time_limit=1)
+    timed = _job(store, bundled_sites, bundled_graph, LONG, visitors=20_000)
+    short.submit(store, timed)
+    proc = _worker(tmp_path, redis_url, db, "--burst")
+    assert proc.wait(timeout=300) == 0, (tmp_path / "worker.log").read_text()
+    rec = store.get_run(done.run_id)
+    assert rec is not None and rec.status == "done" and rec.result is not None
+    rec = store.get_run(timed.run_id)
+    assert rec is not None and rec.status == "failed" and "time limit exceeded" in (rec.error or "")
+    assert store.get_run(cancelled.run_id).status == "failed"  # type: ignore[union-attr]
+    health = runner.health()
+    assert health["queued"] == 0 and health["running"] == 0
+
+
+@pytest.mark.slow
+def test_queue_stops_a_running_job(tmp_path, redis_url, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    store = Store(db)
+    runner = QueueRunner(redis_url, time_limit=600)
+    job = _job(store, bundled_sites, bundled_graph, LONG, visitors=20_000)
+    runner.submit(store, job)
+    proc = _worker(tmp_path, redis_url, db)
+    try:
+        _wait(store, job.run_id, ("running",), 120)
+        time.sleep(0.5)  # let the worker register the execution
+        assert runner.cancel(store, job.run_id)
+        rec = _wait(store, job.run_id, ("done", "failed"), 60)
+        assert (rec.status, rec.error) == ("failed", CANCELLED)
+    finally:
+        _kill_tree(proc)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("retries", [1, 0])
+def test_sigkilled_worker_never_leaves_a_run_running(  # type: ignore[no-untyped-def]
+    tmp_path, redis_url, bundled_sites, bundled_graph, retries
+):
+    """Kill a worker and its horse mid-run; another worker re-queues (then completes) or fails it."""
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    store = Store(db)
+    runner = QueueRunner(redis_url, time_limit=600, retries=retries)
+    job = _job(store, bundled_sites, bundled_graph, LONG, visitors=20_000)
+    runner.submit(store, job)
+    first = _worker(tmp_path, redis_url, db, *FAST_CLEANUP)
+    try:
+        _wait(store, job.run_id, ("running",), 120)
+        time.sleep(1.0)
+        assert store.get_run(job.run_id).status == "running"  # type: ignore[union-attr]
+    finally:
+        _kill_tree(first)
+    second = _worker(tmp_path, redis_url, db, *FAST_CLEANUP)
+    try:
+        rec = _wait(store, job.run_id, ("done", "failed"), 240)
+        deadline = time.monotonic() + 30  # the run is recorded just before RQ's own bookkeeping ends
+        while runner.health()["running"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert runner.health()["running"] == 0
+    finally:
+        _kill_tree(second)
+    if retries:
+        assert rec.status == "done" and rec.result is not None
+    else:
+        assert rec.status == "failed" and "AbandonedJobError" in (rec.error or "")

@@ -1,0 +1,595 @@
+"""Simulate one day of visitors: from a scenario to a :class:`~tourplan.flow.FlowResult`.
+
+:func:`simulate` runs in phases, each a function below:
+
+1. :func:`_draw_units` -- who comes: visitors (or school groups) per
+   segment x entry point, with their start times (:func:`_move_groups`
+   moves the school groups' starts when the measures say so);
+2. :func:`_bucket_plans` -- which start-time bucket's plans each unit follows,
+   and how many plan variants each segment x entry x bucket cell gets;
+3. :func:`_choose_plans` -- the variant each unit follows, planned through the
+   :class:`~tourplan.flow.PlanLibrary`;
+4. :func:`_expand_stops` and :func:`_with_fixed` -- every visitor's own stops
+   (start shift, dwell, skipped stops), plus the booked groups;
+5. :func:`_site_arrays` -- travel, opening hours and capacities of the day,
+   and :func:`_controls` -- quotas, daily caps and each stop's alternative
+   site when the scenario has measures;
+6. :func:`tourplan.flow.engine.run` -- the compiled event loop;
+7. :func:`tourplan.flow.aggregate.aggregate` -- per site, slot and area.
+
+One scenario is a pure function of its inputs and the seed: the random
+draws come from one generator, always in this order.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tourplan.errors import RequestValidationError
+from tourplan.flow import _core as core
+from tourplan.flow.aggregate import aggregate, parent_areas
+from tourplan.flow.defaults import PROFILE_START, PROFILE_STEP
+from tourplan.flow.engine import Controls, SiteArrays, Stops, run
+from tourplan.flow.measures import alternatives, controls
+from tourplan.flow.plans import Plan, PlanLibrary, area_levers, make_plan, plan_variant
+from tourplan.hours import open_intervals
+from tourplan.limits import checkpoint
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from tourplan.data import Site, SiteTable
+    from tourplan.flow._types import FloatArray, IntArray, Progress
+    from tourplan.flow.result import FlowResult
+    from tourplan.flow.scenario import Scenario, Segment
+    from tourplan.graph import SiteGraph
+
+__all__ = ["check_sites", "simulate"]
+
+
+def check_sites(scenario: Scenario, sites: SiteTable) -> None:
+    """Raise if the scenario names a place that is not in ``sites`` (checked before a run is queued).
+
+    Raises
+    ------
+    RequestValidationError
+        Naming ``entries``, ``fixed_arrivals``, ``area_shares``,
+        ``measures.quotas`` or ``measures.daily_caps``.
+    """
+    known = {s.id for s in sites}
+    errors: dict[str, str] = {}
+    for e in scenario.entries_used:
+        if e.place not in known:
+            errors["entries"] = f"{e.name}: place {e.place!r} is not a site id"
+    for f in scenario.fixed_arrivals:
+        if f.site_id not in known:
+            errors["fixed_arrivals"] = f"{f.site_id!r} is not a site id"
+    for area in scenario.area_shares_used:
+        if area not in known:
+            errors["area_shares"] = f"{area!r} is not a site id"
+    for name, pairs in (("quotas", scenario.measures.quotas), ("daily_caps", scenario.measures.daily_caps)):
+        unknown = [sid for sid, _ in pairs if sid not in known]
+        if unknown:
+            errors[f"measures.{name}"] = f"not site ids: {', '.join(map(repr, unknown))}"
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def simulate(
+    scenario: Scenario,
+    sites: SiteTable,
+    graph: SiteGraph,
+    *,
+    seed: int = 0,
+    progress: Progress | None = None,
+    plans: PlanLibrary | None = None,
+    keep_log: bool = False,
+) -> FlowResult:
+    """Simulate one day of visitors over the sites.
+
+    Parameters
+    ----------
+    scenario
+        Who comes and how they behave.
+    sites, graph
+        The site table and its graph.
+    seed
+        Seed of ``numpy.random.default_rng``: same seed, same result.
+    progress
+        Called with the fraction done (0 to 1) now and then.
+    plans
+        A :class:`PlanLibrary` to reuse plans across runs (plans do not
+        depend on the seed or the number of visitors).
+    keep_log
+        Keep every stop in :attr:`FlowResult.log` (for checks; memory heavy).
+
+    Returns
+    -------
+    FlowResult
+
+    Raises
+    ------
+    RequestValidationError
+        When an entry place or a fixed arrival's site is not in the table.
+
+    Notes
+    -----
+    Planning costs one optimizer run per segment x entry x start bucket
+    holding at least ``min_plan_share`` of the visitors (about 30-60 ms each),
+    independent of the number of visitors.  The simulation is then
+    O(V K log V) for V visitors of K stops: one compiled event loop over a
+    binary heap, and numpy aggregation.
+    """
+    t_begin = time.perf_counter()
+    report = progress or (lambda _f: None)
+    lib = plans if plans is not None else PlanLibrary()
+    plan_s0 = lib.seconds
+    rng = np.random.default_rng(seed)
+
+    site_list = list(sites)
+    site_ids = [s.id for s in site_list]
+    sidx = {sid: i for i, sid in enumerate(site_ids)}
+    check_sites(scenario, sites)
+    modes = sorted({seg.mode or e.mode for seg in scenario.segments_used for e in scenario.entries_used})
+
+    units, moved = _move_groups(scenario, _draw_units(scenario, rng))
+    buckets = _bucket_plans(scenario, units)
+    chosen = _choose_plans(scenario, sites, graph, units, buckets, rng, lib, report)
+    plan_seconds = lib.seconds - plan_s0
+    stops, plan_stop = _expand_stops(scenario, units, chosen, sidx, modes, rng)
+    stops = _with_fixed(scenario, stops, sidx)
+    day = _site_arrays(scenario, site_list, graph, modes)
+    ctl, n_quota, n_capped = _controls(
+        scenario, site_list, units, chosen, day, plan_stop, stops.st_site.shape[0], modes
+    )
+
+    if stops.n_visitors >= 1 << core.V_BITS:
+        raise RequestValidationError({"visitors": f"at most {(1 << core.V_BITS) - 1:,} visitors in one run"})
+    total_events = max(int(np.count_nonzero(stops.st_status != core.SKIPPED)), 1)
+    chunk = max(200_000, total_events // 20)
+    outcome = run(
+        stops,
+        day,
+        float(scenario.patience_minutes),
+        controls=ctl,
+        chunk=chunk,
+        on_chunk=lambda done: report(0.5 + 0.45 * min(1.0, done / total_events)),
+    )
+
+    cap_daily = np.array([s.capacity_daily for s in site_list], dtype=np.int64)
+    result = aggregate(
+        scenario, seed, site_ids, day.capacity, cap_daily, stops, outcome, len(chosen.plans), plan_seconds,
+        t_begin, keep_log, *parent_areas(site_list),
+        entries=_entry_arrivals(scenario, units),
+        measures=(scenario.measures.active, n_quota, n_capped, moved),
+    )  # fmt: skip
+    report(1.0)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# 1. Who comes
+
+
+@dataclass(frozen=True, eq=False)
+class _Units:
+    """The day's units (individuals, or groups that move together).
+
+    Cell ``c`` is the pair ``cells[c] = (segment index, entry index)``; unit
+    ``u`` is in cell ``cell[u]``, starts at ``start[u]`` and counts ``size[u]``
+    visitors.  ``segment_weight`` is the segments' normalised shares.
+    """
+
+    cells: tuple[tuple[int, int], ...]
+    cell: IntArray
+    start: FloatArray
+    size: IntArray
+    segment_weight: FloatArray
+
+
+def _allowed_entries(seg: Segment, entry_index: dict[str, int], n_entries: int) -> list[int]:
+    """Indices of the entry points a segment uses."""
+    return [entry_index[x] for x in seg.entries] if seg.entries else list(range(n_entries))
+
+
+def _sample_starts(rng: np.random.Generator, weights: FloatArray, n: int) -> FloatArray:
+    """Start times (minutes) from half-hourly weights from 06:00, uniform within a bin."""
+    if n == 0:
+        return np.zeros(0)
+    bins = rng.choice(weights.shape[0], size=n, p=weights)
+    return PROFILE_START + PROFILE_STEP * (bins + rng.random(n))
+
+
+def _draw_units(scenario: Scenario, rng: np.random.Generator) -> _Units:
+    """Visitors per segment, units per segment x entry point, and their start times."""
+    entries = scenario.entries_used
+    segments = scenario.segments_used
+    seg_w = np.array([s.share for s in segments], dtype=np.float64)
+    seg_w /= seg_w.sum()
+    seg_counts = rng.multinomial(scenario.n_visitors, seg_w)
+    ent_share = np.array([e.share for e in entries], dtype=np.float64)
+    ent_index = {e.name: k for k, e in enumerate(entries)}
+
+    cell_starts: list[FloatArray] = []
+    cell_sizes: list[IntArray] = []  # group size per unit
+    cells: list[tuple[int, int]] = []
+    for si, seg in enumerate(segments):
+        allowed = _allowed_entries(seg, ent_index, len(entries))
+        w = np.zeros(len(entries))
+        w[allowed] = ent_share[allowed]
+        if w.sum() <= 0:
+            w[allowed] = 1.0
+        w /= w.sum()
+        n_units = math.ceil(int(seg_counts[si]) / seg.group_size)
+        unit_counts = rng.multinomial(n_units, w)
+        first_cell = len(cell_sizes)
+        for ei, nu in enumerate(unit_counts):
+            cell_starts.append(_sample_starts(rng, entries[ei].weights(), int(nu)))
+            cell_sizes.append(np.full(int(nu), seg.group_size, dtype=np.int64))
+            cells.append((si, ei))
+        # The segment's last group may be smaller, so the counts add up.
+        excess = n_units * seg.group_size - int(seg_counts[si])
+        for c in range(len(cell_sizes) - 1, first_cell - 1, -1):
+            if excess and cell_sizes[c].size:
+                cell_sizes[c][-1] -= excess
+                break
+    return _Units(
+        cells=tuple(cells),
+        cell=np.repeat(np.arange(len(cells)), [len(c) for c in cell_starts]),
+        start=np.concatenate(cell_starts) if cell_starts else np.zeros(0),
+        size=np.concatenate(cell_sizes) if cell_sizes else np.zeros(0, dtype=np.int64),
+        segment_weight=seg_w,
+    )
+
+
+def _move_groups(scenario: Scenario, units: _Units) -> tuple[_Units, int]:
+    """School groups (units of segments with ``group_size > 1``) start ``group_shift_minutes`` later (错峰)."""
+    shift = scenario.measures.group_shift_minutes
+    if not shift:
+        return units, 0
+    grouped = np.array([scenario.segments_used[si].group_size > 1 for si, _ in units.cells], dtype=np.bool_)
+    moved = grouped[units.cell] if units.cell.size else np.zeros(0, dtype=np.bool_)
+    start = np.where(moved, np.clip(units.start + shift, 0.0, 24 * 60 - 1.0), units.start)
+    return replace(units, start=start), int(np.count_nonzero(moved))
+
+
+def _entry_arrivals(scenario: Scenario, units: _Units) -> tuple[tuple[str, ...], IntArray]:
+    """Entry point names, and visitors starting their day at each per reporting slot."""
+    names = tuple(e.name for e in scenario.entries_used)
+    slot, t0 = scenario.slot_minutes, scenario.day_start
+    n_slots = (scenario.day_end - t0) // slot
+    entry = (
+        np.array([ei for _, ei in units.cells], dtype=np.int64)[units.cell] if units.cell.size else units.cell
+    )
+    j = np.floor((units.start - t0) / slot).astype(np.int64)
+    ok = (j >= 0) & (j < n_slots)
+    counts = np.bincount(entry[ok] * n_slots + j[ok], weights=units.size[ok], minlength=len(names) * n_slots)
+    return names, np.rint(counts).astype(np.int64).reshape(len(names), n_slots)
+
+
+# ---------------------------------------------------------------------------
+# 2. Start-time buckets
+
+
+@dataclass(frozen=True, eq=False)
+class _Buckets:
+    """Start-time buckets that share plans.
+
+    Bucket ``b`` starts at ``edges[b]``; ``mass[c, b]`` is the expected share
+    of visitors of cell ``c`` starting in it; unit ``u`` follows the plans of
+    bucket ``of_unit[u]`` of its cell, which has ``n_var[c, b]`` variants.
+    """
+
+    edges: FloatArray
+    mass: FloatArray
+    of_unit: IntArray
+    n_var: IntArray
+
+    @property
+    def n(self) -> int:
+        """Number of buckets."""
+        return int(self.mass.shape[1])
+
+
+def _bucket_plans(scenario: Scenario, units: _Units) -> _Buckets:
+    """Bucket whose plans each unit follows, and plan variants per cell x bucket.
+
+    The expected share of visitors per (cell, bucket) comes from the shares
+    and profiles, not the sample, so the plans do not depend on the seed or
+    the number of visitors; cells below ``min_plan_share`` borrow the plan of
+    the nearest bucket that has one.  Variants per (cell, bucket) follow from
+    the expected share of the bucket with the small buckets it lends its
+    plans to, never from the sample.
+    """
+    entries = scenario.entries_used
+    segments = scenario.segments_used
+    ent_share = np.array([e.share for e in entries], dtype=np.float64)
+    ent_index = {e.name: k for k, e in enumerate(entries)}
+    longest = max(e.weights().shape[0] for e in entries)
+    n_buckets = max(1, math.ceil(PROFILE_STEP * longest / scenario.bucket_minutes))
+    edges = PROFILE_START + scenario.bucket_minutes * np.arange(n_buckets + 1)
+    unit_bucket = np.clip(np.searchsorted(edges, units.start, side="right") - 1, 0, n_buckets - 1)
+
+    n_cells = len(units.cells)
+    prof_t = PROFILE_START + PROFILE_STEP * np.arange(longest)
+    mass = np.zeros((n_cells, n_buckets))
+    for c, (si, ei) in enumerate(units.cells):
+        allowed = _allowed_entries(segments[si], ent_index, len(entries))
+        w_e = (
+            ent_share[ei] / ent_share[allowed].sum()
+            if ei in allowed and ent_share[allowed].sum() > 0
+            else 0.0
+        )
+        prof = entries[ei].weights()
+        b_of = np.clip(np.searchsorted(edges, prof_t[: prof.shape[0]], side="right") - 1, 0, n_buckets - 1)
+        np.add.at(mass[c], b_of, units.segment_weight[si] * w_e * prof)
+
+    threshold = scenario.min_plan_share
+    bucket_map = np.tile(np.arange(n_buckets), (n_cells, 1))
+    for c in range(n_cells):
+        big = np.flatnonzero(mass[c] >= threshold)
+        if big.size == 0:
+            big = np.array([int(np.argmax(mass[c]))])
+        for b in range(n_buckets):
+            if mass[c, b] < threshold:
+                bucket_map[c, b] = big[np.argmin(np.abs(big - b))]
+    carried = np.zeros_like(mass)
+    np.add.at(carried, (np.arange(n_cells)[:, None].repeat(n_buckets, 1), bucket_map), mass)
+    n_var = np.clip(np.floor(carried / scenario.variant_share), 1, scenario.plan_variants).astype(np.int64)
+    return _Buckets(edges, mass, bucket_map[units.cell, unit_bucket], n_var)
+
+
+# ---------------------------------------------------------------------------
+# 3. Plans
+
+
+@dataclass(frozen=True, eq=False)
+class _Chosen:
+    """The plans of the day and the one each unit follows.
+
+    ``plans[p]`` was planned from ``day_start[p]`` for cell ``cell[p]`` with
+    the interests ``interests[p]``; unit ``u`` follows ``plans[of_unit[u]]``,
+    shifted to its own start.
+    """
+
+    plans: list[Plan]
+    day_start: FloatArray
+    of_unit: IntArray
+    cell: IntArray
+    interests: list[dict[str, float]]
+
+
+def _choose_plans(
+    scenario: Scenario,
+    sites: SiteTable,
+    graph: SiteGraph,
+    units: _Units,
+    buckets: _Buckets,
+    rng: np.random.Generator,
+    lib: PlanLibrary,
+    report: Progress,
+) -> _Chosen:
+    """Draw each unit's plan variant, and plan every variant used (half of the progress)."""
+    entries = scenario.entries_used
+    segments = scenario.segments_used
+    n_cells, n_buckets = len(units.cells), buckets.n
+    levers = area_levers(scenario, sites, entries, units.cells, buckets.mass.sum(axis=1))
+    n_var = buckets.n_var
+    unit_var = (
+        np.floor(rng.random(units.cell.shape[0]) * n_var[units.cell, buckets.of_unit]).astype(np.int64)
+        if units.cell.size
+        else np.zeros(0, dtype=np.int64)
+    )
+    max_var = int(n_var.max()) if n_var.size else 1
+    triple = np.unique((units.cell * n_buckets + buckets.of_unit) * max_var + unit_var)
+    needed = [
+        (int(x) // (n_buckets * max_var), int(x) // max_var % n_buckets, int(x) % max_var) for x in triple
+    ]
+
+    checkpoint(len(needed) * scenario.plan_time_limit)  # all planning, charged up front (tourplan.limits)
+    plan_ids: dict[tuple[int, int, int], int] = {}
+    plan_day_start: list[float] = []
+    plan_interests: list[dict[str, float]] = []
+    jobs: list[tuple[tuple[Any, ...], Callable[[], Plan]]] = []
+    edges = buckets.edges
+    for c, b, k in needed:
+        checkpoint()  # the wall clock: describing thousands of variants takes a while too
+        si, ei = units.cells[c]
+        seg, ent = segments[si], entries[ei]
+        vkey = (
+            scenario.date, scenario.bucket_minutes, scenario.plan_time_limit, scenario.interest_cv,
+            scenario.must_see_share, seg.name, tuple(sorted(seg.interests.items())), ent.place, int(edges[b]), k,
+            levers[ei],
+        )  # fmt: skip
+        var = lib.variant(
+            vkey, functools.partial(plan_variant, scenario, sites, seg, ent, int(edges[b]), k, levers[ei])
+        )
+        key = (
+            scenario.date, seg.name, seg.pace, seg.mode or ent.mode, seg.day_end, ent.place,
+            scenario.outdoor_factor, var,
+        )  # fmt: skip
+        jobs.append((key, functools.partial(make_plan, sites, graph, scenario, seg, ent, var)))
+        plan_ids[(c, b, k)] = len(plan_day_start)
+        plan_day_start.append(float(var.day_start))
+        plan_interests.append(dict(var.interests))
+    scope = (
+        scenario.date, scenario.bucket_minutes, scenario.plan_time_limit, scenario.outdoor_factor,
+        tuple(seg.name for seg in segments), tuple(ent.place for ent in entries),
+    )  # fmt: skip
+    store = (lib.data_version(sites, graph), scope) if lib.disk is not None else None
+    plan_list = lib.get_many(jobs, lambda done: report(0.5 * done / max(len(jobs), 1)), store=store)
+
+    lookup = np.full((n_cells, n_buckets, max_var), -1, dtype=np.int64)
+    for (c, b, k), pid in plan_ids.items():
+        lookup[c, b, k] = pid
+    of_unit = (
+        lookup[units.cell, buckets.of_unit, unit_var] if units.cell.size else np.zeros(0, dtype=np.int64)
+    )
+    cell_of = np.array([c for c, _, _ in needed], dtype=np.int64)
+    return _Chosen(plan_list, np.array(plan_day_start), of_unit, cell_of, plan_interests)
+
+
+# ---------------------------------------------------------------------------
+# 4. Visitors and their stops
+
+
+def _expand_stops(
+    scenario: Scenario,
+    units: _Units,
+    chosen: _Chosen,
+    sidx: dict[str, int],
+    modes: Sequence[str],
+    rng: np.random.Generator,
+) -> tuple[Stops, IntArray]:
+    """Units to visitors, plans to stops: start shift, gamma dwell, skipped stops.
+
+    Dwell and skips are drawn per unit stop, so a group shares them.  Also
+    returns, per visitor stop, its index in the plans' stops concatenated.
+    """
+    entries = scenario.entries_used
+    segments = scenario.segments_used
+    mode_idx = {m: k for k, m in enumerate(modes)}
+    plan_list = chosen.plans
+    n_plans = len(plan_list)
+    p_len = np.array([len(p.sites) for p in plan_list], dtype=np.int64)
+    p_ptr = np.zeros(n_plans + 1, dtype=np.int64)
+    np.cumsum(p_len, out=p_ptr[1:])
+    p_site = np.array([sidx[x] for p in plan_list for x in p.sites], dtype=np.int64)
+    p_start = np.array([x for p in plan_list for x in p.start], dtype=np.float64)
+    p_dwell = np.array([x for p in plan_list for x in p.dwell], dtype=np.float64)
+    unit_plan = chosen.of_unit
+    cell_entry = np.array([sidx[entries[ei].place] for _, ei in units.cells], dtype=np.int64)
+    cell_mode = np.array(
+        [mode_idx[segments[si].mode or entries[ei].mode] for si, ei in units.cells], dtype=np.int64
+    )
+    u_len = p_len[unit_plan] if unit_plan.size else np.zeros(0, dtype=np.int64)
+    n_units = unit_plan.shape[0]
+    u_ptr = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(u_len, out=u_ptr[1:])
+    n_ustops = int(u_ptr[-1])
+    u_stop_plan_idx = np.repeat(p_ptr[unit_plan] - u_ptr[:-1], u_len) + np.arange(n_ustops)
+    mean = p_dwell[u_stop_plan_idx]
+    cv = scenario.dwell_cv
+    if cv > 0:
+        shape = 1.0 / (cv * cv)
+        us_dwell = rng.gamma(shape, 1.0, n_ustops) * (mean / shape)
+    else:
+        us_dwell = mean.copy()
+    us_skip = rng.random(n_ustops) < scenario.skip_probability
+    shift = units.start - chosen.day_start[unit_plan] if n_units else np.zeros(0)
+    us_earliest = p_start[u_stop_plan_idx] + np.repeat(shift, u_len)
+    us_site = p_site[u_stop_plan_idx]
+
+    # Visitors: repeat each unit by its size.
+    v_unit = np.repeat(np.arange(n_units), units.size)
+    n_v = v_unit.shape[0]
+    v_len = u_len[v_unit]
+    v_ptr = np.zeros(n_v + 1, dtype=np.int64)
+    np.cumsum(v_len, out=v_ptr[1:])
+    n_stops = int(v_ptr[-1])
+    st_from_unit = np.repeat(u_ptr[v_unit] - v_ptr[:-1], v_len) + np.arange(n_stops)
+    stops = Stops(
+        v_ptr=v_ptr,
+        v_start=units.start[v_unit],
+        v_entry=cell_entry[units.cell[v_unit]] if n_v else np.zeros(0, dtype=np.int64),
+        v_mode=cell_mode[units.cell[v_unit]] if n_v else np.zeros(0, dtype=np.int64),
+        st_site=us_site[st_from_unit],
+        st_dwell=us_dwell[st_from_unit],
+        st_earliest=us_earliest[st_from_unit],
+        st_status=np.where(us_skip[st_from_unit], core.SKIPPED, core.PENDING).astype(np.int8),
+    )
+    return stops, u_stop_plan_idx[st_from_unit]
+
+
+def _with_fixed(scenario: Scenario, stops: Stops, sidx: dict[str, int]) -> Stops:
+    """Add the booked groups: one visitor per member, one stop each, fixed times, no skipping."""
+    fixed = [f for f in scenario.fixed_arrivals if f.count > 0]
+    if not fixed:
+        return stops
+    cnt = np.array([f.count for f in fixed], dtype=np.int64)
+    f_site = np.repeat(np.array([sidx[f.site_id] for f in fixed], dtype=np.int64), cnt)
+    f_start = np.repeat(np.array([f.start for f in fixed]), cnt)
+    f_dwell = np.repeat(np.array([f.end - f.start for f in fixed]), cnt)
+    nf = f_site.shape[0]
+    n_stops = int(stops.v_ptr[-1])
+    return Stops(
+        v_ptr=np.concatenate([stops.v_ptr, n_stops + np.arange(1, nf + 1, dtype=np.int64)]),
+        v_start=np.concatenate([stops.v_start, f_start]),
+        v_entry=np.concatenate([stops.v_entry, f_site]),
+        v_mode=np.concatenate([stops.v_mode, np.zeros(nf, dtype=np.int64)]),
+        st_site=np.concatenate([stops.st_site, f_site]),
+        st_dwell=np.concatenate([stops.st_dwell, f_dwell]),
+        st_earliest=np.concatenate([stops.st_earliest, f_start]),
+        st_status=np.concatenate([stops.st_status, np.full(nf, core.PENDING, dtype=np.int8)]),
+    )
+
+
+# ---------------------------------------------------------------------------
+# 5. Sites
+
+
+def _site_arrays(
+    scenario: Scenario, site_list: Sequence[Site], graph: SiteGraph, modes: Sequence[str]
+) -> SiteArrays:
+    """Travel minutes per mode (1e6 where there is no way), the day's opening intervals, C0."""
+    site_ids = [s.id for s in site_list]
+    n_sites = len(site_ids)
+    travel = np.zeros((max(len(modes), 1), n_sites, n_sites))
+    for k, m in enumerate(modes):
+        travel[k] = graph.matrices(site_ids, m).minutes
+    travel = np.where(np.isfinite(travel), travel, 1e6)
+    hours = [open_intervals(s.opening_hours, scenario.date) for s in site_list]
+    width = max(1, max((len(h) for h in hours), default=1))
+    open_lo = np.zeros((n_sites, width))
+    open_hi = np.zeros((n_sites, width))
+    n_open = np.zeros(n_sites, dtype=np.int64)
+    for i, h in enumerate(hours):
+        n_open[i] = len(h)
+        for q, (a, b) in enumerate(h):
+            open_lo[i, q] = a
+            open_hi[i, q] = b
+    cap = np.array([s.capacity_instant for s in site_list], dtype=np.int64)
+    return SiteArrays(travel, open_lo, open_hi, n_open, cap)
+
+
+def _controls(
+    scenario: Scenario,
+    site_list: Sequence[Site],
+    units: _Units,
+    chosen: _Chosen,
+    day: SiteArrays,
+    plan_stop: IntArray,
+    n_stops: int,
+    modes: Sequence[str],
+) -> tuple[Controls | None, int, int]:
+    """Quotas, daily caps and each stop's alternative site; ``None`` without quotas or caps.
+
+    ``plan_stop`` maps the first visitor stops to the plans' stops; the
+    ``n_stops - len(plan_stop)`` booked-group stops after them have no
+    alternative.
+    """
+    measures = scenario.measures
+    if not measures.gates:
+        return None, 0, 0
+    mode_idx = {m: k for k, m in enumerate(modes)}
+    segments, entries = scenario.segments_used, scenario.entries_used
+    plan_mode = [
+        mode_idx[segments[units.cells[c][0]].mode or entries[units.cells[c][1]].mode] for c in chosen.cell
+    ]
+    alt_rows = alternatives(
+        site_list,
+        scenario.date,
+        [p.sites for p in chosen.plans],
+        chosen.interests,
+        [day.travel[m] for m in plan_mode],
+    )
+    p_alt = np.array([a for row in alt_rows for a in row], dtype=np.int64)
+    alt = np.full(n_stops, -1, dtype=np.int64)
+    alt[: plan_stop.shape[0]] = p_alt[plan_stop] if p_alt.size else -1
+    return controls(measures, site_list, scenario.slot_minutes, alt)

@@ -1,0 +1,344 @@
+"""A true upper bound on the study value of a plan: :func:`_value_upper_bound`.
+
+Why it bounds the real value
+----------------------------
+* Capacity couples the buses only by *removing* options: a bus planned with
+  no other bus on the sites (its windows cut only where its own people exceed
+  a site's ``capacity_instant`` or the public load) has every option it has in
+  the joint plan and more.  So the joint plan's value is at most the sum over
+  buses of each bus's best solo day.
+* The day's real value diminishes per theme (:data:`tourplan.rules.DECAY`):
+  every visit is credited with theme weights ``DECAY ** k <= 1``, and
+  :func:`tourplan.rules.theme_match` never falls when a weight rises, so a
+  visit's real credit is at most its undiminished prize (the engine's
+  additive site score).  A day's real value is therefore at most the sum of
+  its sites' prizes, and the best additive day bounds the best real day.
+* The best additive solo day is found exactly by a branch and bound over the
+  bus's routes with every rule of the planner (stop cap, visit windows, visit
+  groups, required sites, lunch, ride limit), each branch cut when its score
+  plus the best prizes still reachable cannot beat the best route found.
+  When the time budget runs out, the branches not explored are not dropped:
+  their optimistic scores enter the bound, so it stays proven (only looser).
+  The one-route ng-route bound (:func:`tourplan.optimize.bound.upper_bound`,
+  on the relaxation without stop cap and visit groups) caps it as well.
+
+Identical buses (same people, same number of groups) share one computation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tourplan.errors import SolverError
+from tourplan.optimize.bound import upper_bound
+from tourplan.optimize.check import TOL
+from tourplan.study.capacity import _NSLOTS, _unit_windows
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from tourplan.optimize.problem import Problem
+    from tourplan.study.capacity import _Unit
+    from tourplan.study.model import _Ctx
+
+__all__: list[str] = []
+
+#: Work budget of the solo-day searches of one plan (branches; the bundled
+#: data's whole-grade day closes in under 10,000).  Work, not seconds, so a
+#: busy machine shows staff the same figure.
+BOUND_BRANCHES = 60_000
+
+_EPS = TOL  # the checker's tolerance: never stricter than what it accepts
+
+
+@dataclass(frozen=True)
+class DayBound:
+    """The best additive score one route can reach, or a proven cap on it.
+
+    Attributes
+    ----------
+    bound
+        No route of the problem scores more.
+    best
+        The best route found scores this (``bound`` when ``exact``).
+    route
+        That route (node ids in visit order), or ``None`` when none beat ``known``.
+    branches
+        Branches searched.
+    exact
+        The search closed: ``bound == best`` is the optimum.
+    seconds
+        Time spent.
+    """
+
+    bound: float
+    best: float
+    exact: bool
+    seconds: float
+    route: tuple[int, ...] | None = None
+    branches: int = 0
+
+
+def best_day(
+    problem: Problem,
+    *,
+    time_limit: float = 1.0,
+    route: int = 0,
+    known: float = -math.inf,
+    value: Callable[[Sequence[int]], float] | None = None,
+    max_branches: int | None = None,
+) -> DayBound:
+    """Bound the best score of one route of ``problem`` from above, exactly when it closes.
+
+    Depth-first branch and bound over the route's visit sequences: a visit
+    starts in its earliest window at or after arrival, the route must reach
+    its end by ``latest``, visit groups' maxima hold on the way and their
+    minima and the required nodes at the end, and at most ``max_nodes``
+    visits are made.  A branch is cut when its score plus the largest prizes
+    of the nodes it could still add (not visited, group not full, reachable
+    before their last closing) is at most the best route found; a (visited
+    set, last node) reached no earlier than before is cut too.
+
+    Parameters
+    ----------
+    problem
+        Any problem; only route ``route`` is read.
+    known
+        The score of a feasible route already known (prunes from the start).
+    max_branches
+        Work budget: branches searched at most (a busy machine gives the same
+        answer, unlike ``time_limit``); then as for ``time_limit``.
+    value
+        The route's value, when it is not the sum of its nodes' scores.  It
+        must never exceed that sum, and adding nodes ``T`` to a route must
+        add at most their scores (``value(S + T) <= value(S) + score(T)``):
+        true of diminishing returns, where a visit only lowers the credit of
+        the others.  The branch bound is then ``value(path)`` plus the
+        optimistic scores still reachable.
+    time_limit
+        Seconds; afterwards unexplored branches add their optimistic score to
+        the bound instead of being searched (the bound stays valid).
+
+    Returns
+    -------
+    DayBound
+        ``bound`` (at least the optimum) and whether it is exact.
+
+    Examples
+    --------
+    >>> from tourplan.optimize.problem import Problem, Route
+    >>> import numpy as np
+    >>> t = np.array([[0, 10, 10], [10, 0, 5], [10, 5, 0]], dtype=float)
+    >>> p = Problem(travel=t, service=np.array([0, 30, 30.0]), scores=np.array([0, 2, 3.0]),
+    ...             windows=(((0, 100),), ((0, 100),), ((0, 100),)), routes=(Route(0, 0, 0, 60),))
+    >>> best_day(p).bound, best_day(p).exact
+    (3.0, True)
+
+    Notes
+    -----
+    Exponential in the stop cap in the worst case; the pruning makes study
+    days (at most a handful of stops) take milliseconds to a second.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    r = problem.routes[route]
+    n = problem.n
+    travel = problem.travel
+    service = problem.service
+    score = np.asarray(problem.scores, dtype=np.float64)
+    cap = problem.max_nodes[route] if problem.max_nodes is not None else n
+    wins = [problem.windows_on(route, i) for i in range(n)]
+    cand = [
+        i for i in range(n) if i not in (r.start, r.end) and wins[i]
+        and r.earliest + travel[r.start, i] <= wins[i][-1][1] + _EPS
+    ]  # fmt: skip
+    cand.sort(key=lambda i: -score[i])
+    groups = [g for g in problem.groups if route in g.routes]
+    node_groups = {i: [k for k, g in enumerate(groups) if i in g.nodes] for i in cand}
+    need = set(problem.mandatory)
+    min_in = {j: min(float(travel[i, j]) for i in range(n) if i != j) for j in cand}
+    min_out = {j: min(float(travel[j, i]) for i in range(n) if i != j) for j in cand}
+    last_close = {j: wins[j][-1][1] for j in cand}
+
+    def start_at(j: int, arrive: float) -> float:
+        for a, b in wins[j]:
+            if arrive <= b + _EPS:
+                return max(a, arrive)
+        return math.inf
+
+    best = known
+    pending = -math.inf  # best optimistic score of a branch left unexplored
+    seen: dict[tuple[frozenset[int], int], float] = {}
+    count = [0] * len(groups)
+    path: list[int] = []
+    branches = [0]
+    budget = math.inf if max_branches is None else max_branches
+    best_route: tuple[int, ...] | None = None
+
+    cost = {j: float(service[j]) + min_in[j] for j in cand}
+    by_ratio = sorted(cand, key=lambda j: -score[j] / max(cost[j], _EPS))
+    # A group still short of its minimum takes that many of the stops left
+    # (only groups disjoint from the other such groups, so no stop counts twice).
+    short = [
+        k for k, g in enumerate(groups) if g.min_visits > 0
+        and all(not (g.nodes & h.nodes) for q, h in enumerate(groups) if q != k and h.min_visits > 0)
+    ]  # fmt: skip
+
+    def usable(j: int, t: float, visited: frozenset[int]) -> bool:
+        if j in visited or t + min_in[j] > last_close[j] + _EPS:
+            return False
+        return all(count[g] < groups[g].max_visits for g in node_groups[j])
+
+    def optimistic(t: float, visited: frozenset[int], k: int) -> float:
+        room = cap - k
+        owed = 0
+        owed_score = 0.0
+        for g in short:
+            d = groups[g].min_visits - count[g]
+            if d > 0:
+                owed += d
+                owed_score += sum(
+                    sorted((float(score[j]) for j in groups[g].nodes if j in last_close), reverse=True)[:d]
+                )
+        room -= owed
+        if room <= 0:
+            return owed_score if room == 0 else 0.0
+        top: list[float] = []
+        for j in cand:
+            if usable(j, t, visited):
+                top.append(float(score[j]))
+                if len(top) == room:  # cand is sorted by score
+                    break
+        by_count = sum(top)
+        # Fractional knapsack on the time left: a visit costs its length and its cheapest way in.
+        left = r.latest - t
+        by_time = 0.0
+        for j in by_ratio:
+            if left <= 0:
+                break
+            if usable(j, t, visited):
+                take = min(1.0, left / max(cost[j], _EPS))
+                by_time += take * float(score[j])
+                left -= take * cost[j]
+        return owed_score + min(by_count, by_time)
+
+    def close(cur: int, t: float, visited: frozenset[int], value: float) -> None:
+        nonlocal best, best_route
+        if t + travel[cur, r.end] > r.latest + _EPS or value <= best:
+            return
+        if not need <= visited:
+            return
+        if all(groups[g].min_visits <= count[g] for g in range(len(groups))):
+            best = value
+            best_route = tuple(path)
+
+    def dfs(cur: int, t: float, visited: frozenset[int], add: float) -> None:
+        nonlocal pending
+        k = len(visited)
+        rest = optimistic(t, visited, k) if k < cap else 0.0
+        if add + rest <= best + _EPS and (add <= best or k == 0):
+            return  # the additive score already shows this branch cannot win
+        value = worth(add)
+        close(cur, t, visited, value)
+        if k >= cap:
+            return
+        opt = value + rest
+        if opt <= best + _EPS:
+            return
+        branches[0] += 1
+        if branches[0] > budget or time.perf_counter() > deadline:
+            pending = max(pending, opt)
+            return
+        for j in cand:
+            if j in visited or any(count[g] >= groups[g].max_visits for g in node_groups[j]):
+                continue
+            s = start_at(j, t + travel[cur, j])
+            end = s + service[j]
+            if end + min_out[j] > r.latest + _EPS:  # legs may break the triangle rule (ride limit)
+                continue
+            nxt = visited | {j}
+            key = (nxt, j)
+            if seen.get(key, math.inf) <= end:
+                continue
+            seen[key] = end
+            for g in node_groups[j]:
+                count[g] += 1
+            path.append(j)
+            dfs(j, end, nxt, add + float(score[j]))
+            path.pop()
+            for g in node_groups[j]:
+                count[g] -= 1
+
+    def worth(add: float) -> float:
+        return add if value is None else min(add, value(path))
+
+    dfs(r.start, r.earliest, frozenset(), 0.0)
+    if best == -math.inf and pending == -math.inf:  # noqa: SIM102
+        msg = "best_day: no route meets the visit groups, required nodes and time limits"
+        raise SolverError(msg)
+    bound = max(best, pending)
+    return DayBound(
+        bound=bound, best=max(best, 0.0), exact=pending <= best, seconds=time.perf_counter() - t0,
+        route=best_route, branches=branches[0],
+    )  # fmt: skip
+
+
+def _ng_cap(problem: Problem, time_limit: float) -> float:
+    """The ng-route bound of the relaxation without stop cap, groups or required nodes.
+
+    Windows become their hull and prizes are rounded up to whole halves
+    (scaled by 2): every change only adds routes or raises scores, so the
+    result still bounds the problem.  ``inf`` when the bound does not apply.
+    """
+    wins = tuple(((w[0][0], w[-1][1]),) if w else () for w in problem.windows)
+    relaxed = problem.replace(
+        windows=wins, groups=(), mandatory=frozenset(), max_nodes=None, route_windows={},
+        scores=np.ceil(np.asarray(problem.scores) * 2 - _EPS),
+    )  # fmt: skip
+    try:
+        res = upper_bound(relaxed, scale=1, time_limit=time_limit, max_rounds=20)
+    except SolverError:
+        return math.inf
+    return res.bound / 2
+
+
+def _value_upper_bound(
+    ctx: _Ctx, units: Sequence[_Unit], *, time_limit: float = 10.0, max_branches: int = BOUND_BRANCHES
+) -> tuple[float, bool, list[tuple[int, ...] | None]]:
+    """Sum over groups of each group's best possible solo day: a true upper bound.
+
+    Each bus's groups share its route, so a bus's best solo additive day,
+    counted once per group on it, bounds what its groups can reach (see the
+    module notes).  Also returns per bus the best solo
+    route found (the planner tries it first).  Returns the bound and whether every search closed.
+    """
+    n = len(ctx.nodes)
+    zero = np.zeros((n, _NSLOTS))
+    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
+    # Buses whose solo windows are the same share one search.
+    wins = [tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)) for u in units]
+    kinds = list(dict.fromkeys(wins))
+    value = ctx.route_value
+    per = time_limit / max(1, len(kinds))
+    cache: dict[tuple[tuple[tuple[float, float], ...], ...], DayBound] = {}
+    for w in kinds:
+        problem = ctx.problem.replace(windows=w)
+        try:
+            day = best_day(problem, time_limit=per, value=value, max_branches=max_branches // len(kinds))
+        except (
+            SolverError
+        ):  # no solo day meets every rule: bound the day without the visit groups' and required minima
+            loose = problem.replace(groups=(), mandatory=frozenset())
+            day = best_day(loose, time_limit=per, value=value, max_branches=max_branches // len(kinds))
+            day = dataclasses.replace(day, route=None)
+        if not day.exact:
+            day = dataclasses.replace(day, bound=min(day.bound, _ng_cap(problem, per)))
+        cache[w] = day
+    total = sum(cache[w].bound * len(u.groups) for u, w in zip(units, wins, strict=True))
+    return total, all(d.exact for d in cache.values()), [cache[w].route for w in wins]

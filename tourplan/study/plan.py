@@ -1,0 +1,419 @@
+"""Plan all groups of a study tour together: :func:`plan_study_tour`.
+
+Buses are placed one after the other (largest first) against the load the
+others put on each site, then re-planned in turn against the others while
+that improves them; the result is assembled into per-group timetables, bus
+run sheets, site schedules, staff, costs and warnings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from tourplan._parse import fmt_time
+from tourplan.errors import InfeasibleRequestError, SolverError
+from tourplan.optimize.solve import warm_up
+from tourplan.rules import (
+    LUNCH_EARLIEST,
+    LUNCH_LATEST_END,
+    paid_ticket,
+)
+from tourplan.study.bound import _value_upper_bound
+from tourplan.study.capacity import (
+    _NSLOTS,
+    SLOT_MINUTES,
+    _apply,
+    _assign_buses,
+    _Group,
+    _make_groups,
+    _slots,
+    _Unit,
+)
+from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck
+from tourplan.study.model import COACH_MODE, _build, _Ctx, _day_value, _Result, _solve_unit
+from tourplan.study.request import STUDY_THEMES, StudyTourRequest
+from tourplan.study.result import (
+    BusRun,
+    GroupPlan,
+    GroupStop,
+    RunEvent,
+    SiteSchedule,
+    SiteVisit,
+    StaffLine,
+    StudyTourPlan,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from tourplan.data import Site, SiteTable
+    from tourplan.graph import SiteGraph
+
+__all__ = [
+    "plan_study_tour",
+]
+
+
+_REPAIR_ATTEMPTS = 6
+
+
+def _plan_units(
+    ctx: _Ctx, units: Sequence[_Unit], seed: int, hints: Sequence[tuple[int, ...] | None] | None = None
+) -> tuple[list[_Result], npt.NDArray[np.float64]]:
+    hint = list(hints) if hints is not None else [None] * len(units)
+    n = len(ctx.nodes)
+    occ = np.zeros((n, _NSLOTS))
+    gcount = np.zeros((n, _NSLOTS), dtype=np.int64)
+    order = sorted(range(len(units)), key=lambda u: (-units[u].people, u))
+    results: dict[int, _Result] = {}
+    for u in order:
+        res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u, hint[u])
+        results[u] = res
+        _apply(ctx, res, units[u], occ, gcount, +1)
+
+    # Repair: a bus that misses a required site or lunch goes first, the others follow.
+    def faults(res: Mapping[int, _Result]) -> tuple[int, int]:
+        return (sum(len(r.missing) for r in res.values()), sum(not r.lunch_ok for r in res.values()))
+
+    # A failed attempt is not final: the next one re-plans with other seeds (and the
+    # buses that failed this time first), so one unlucky order does not decide.
+    for attempt in range(_REPAIR_ATTEMPTS):
+        failed = [u for u in order if results[u].missing or not results[u].lunch_ok]
+        if not failed:
+            break
+        occ2 = np.zeros_like(occ)
+        g2 = np.zeros_like(gcount)
+        res2: dict[int, _Result] = {}
+        order2 = failed + [u for u in order if u not in failed]
+        for u in order2:
+            # No hint here: the solo day taken in turn is what left a bus without its required site.
+            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
+            _apply(ctx, res2[u], units[u], occ2, g2, +1)
+        if faults(res2) < faults(results):
+            results, occ, gcount, order = res2, occ2, g2, order2
+        else:
+            order = order2
+    # Improve: re-plan each bus against the others' load; keep what is better.
+    bound_cache: dict[int, float] = {}
+    zero = np.zeros_like(occ)
+    zg = np.zeros_like(gcount)
+
+    def bound(u: int) -> float:
+        p = units[u].people * 1000 + len(units[u].groups)
+        if p not in bound_cache:
+            bound_cache[p] = _solve_unit(ctx, units[u], zero, zg, seed * 1009 + u, hint[u]).value
+        return bound_cache[p]
+
+    for rnd in range(ctx.req.improve_rounds):
+        changed = False
+        seq = order if rnd % 2 == 0 else order[::-1]
+        for u in seq:
+            cur = results[u]
+            if not cur.missing and cur.lunch_ok and cur.value >= bound(u) - 1e-9:
+                continue
+            _apply(ctx, cur, units[u], occ, gcount, -1)
+            new = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
+            if new.key() > cur.key():
+                results[u] = new
+                changed = True
+            _apply(ctx, results[u], units[u], occ, gcount, +1)
+        if not changed:
+            break
+    return [results[u] for u in range(len(units))], occ
+
+
+def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
+    """Keep one lunch site that seats the whole school: the one that gives the best day.
+
+    Each candidate (capacity_instant minus the public load at lunch time at
+    least the whole school) is tried with the largest bus planned alone.
+    """
+    total = sum(u.people for u in units)
+    lunch_slots = slice(LUNCH_EARLIEST // SLOT_MINUTES, LUNCH_LATEST_END // SLOT_MINUTES + 1)
+    fits = sorted(
+        i for i in ctx.lunch_nodes if float(ctx.cap[i]) - float(ctx.public[i, lunch_slots].max()) >= total
+    )
+    if not fits:
+        best = max(float(ctx.cap[i]) - float(ctx.public[i, lunch_slots].max()) for i in ctx.lunch_nodes)
+        msg = (
+            f"cannot plan the study tour: no lunch site seats the whole school ({total} people) at once: the roomiest "
+            f"open food site has {best:.0f} places at lunch time (capacity_instant minus the expected public load); "
+            "fix: lunch per group (lunch='group') or fewer students"
+        )
+        raise InfeasibleRequestError(msg)
+    n = len(ctx.nodes)
+    zero = np.zeros((n, _NSLOTS))
+    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
+    big = max(units, key=lambda u: u.people)
+    best_ctx: _Ctx | None = None
+    best_key: tuple[int, int, float] | None = None
+    for i in fits:
+        wins = [w if (j not in ctx.lunch_nodes or j == i) else () for j, w in enumerate(ctx.base_windows)]
+        trial = dataclasses.replace(ctx, problem=ctx.problem.replace(windows=tuple(wins)))
+        key = _solve_unit(trial, big, zero, zg, seed * 1009).key()
+        if best_key is None or key > best_key:
+            best_ctx, best_key = trial, key
+    assert best_ctx is not None  # noqa: S101
+    return best_ctx
+
+
+def _learn(s: Site, req: StudyTourRequest, is_lunch: bool) -> str:
+    if is_lunch:
+        return "午餐 lunch" + (f" ({s.activity})" if s.activity else "")
+    if s.study_notes:
+        return s.study_notes
+    themes = ", ".join(t for t in sorted(s.themes) if t in STUDY_THEMES)
+    return f"{s.name}: {themes or s.category}" + (f"; {s.activity}" if s.activity else "")
+
+
+def _staff_lines(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[StaffLine, ...]:
+    st = req.staff
+    n = len(groups)
+    src = "LB/T 054-2016 (now LB/T 054-2025), commonly quoted, unverified: a rule, not a fact"
+    return (
+        StaffLine(
+            "teachers", "带队教师", sum(g.teachers for g in groups),
+            f"one accompanying teacher per {st.students_per_teacher} students, rounded up per group ({src})",
+        ),
+        StaffLine(
+            "organiser_representative", "主办方代表", 1,
+            f"the school (organiser) names at least one representative; may be one of the teachers ({src})",
+        ),
+        StaffLine("tutors", "研学导师", st.tutors_per_group * n, f"{st.tutors_per_group} 研学导师 per group ({src})"),
+        StaffLine("guides", "导游", st.guides_per_group * n, f"{st.guides_per_group} guide per group ({src})"),
+        StaffLine(
+            "safety_officers", "安全员", st.safety_officers,
+            f"at least one safety officer for the activity; {st.safety_officers} planned ({src})",
+        ),
+        StaffLine(
+            "project_leaders", "项目负责人", st.project_leaders,
+            f"the contractor's project leader for the activity; {st.project_leaders} planned ({src})",
+        ),
+    )  # fmt: skip
+
+
+def _rules(req: StudyTourRequest) -> tuple[str, ...]:
+    return (
+        f"Longest bus ride {req.ride_limit} min for {req.band_zh} ({req.grade})"
+        + (
+            ""
+            if req.max_ride_minutes is not None
+            else " (this planner's default per grade band: 60/90/120 min; a rule, not a fact)"
+        ),
+        f"Capacity: in no {SLOT_MINUTES}-minute slot may a site hold more than its capacity_instant (LB/T 034-2014 C0, "
+        "from the site table); a group counts for every slot its visit overlaps; waiting happens on the bus",
+        f"Coach legs: the graph's '{COACH_MODE}' times rounded up to the minute, plus {req.boarding_minutes} min to board "
+        "and leave the bus (a rule)",
+        "Bus seats: a bus carries whole groups; seats count students, teachers, 研学导师, guides and floating staff",
+        f"Tickets: listed adult prices; students pay {req.student_ticket_factor:.0%} of them (student discounts vary by "
+        "site: a rule, not a fact); an area ticket covers its parts; meals are not priced",
+        "Staffing: LB/T 054 numbers are commonly quoted, not verified against the standard's text",
+    )
+
+
+def _assemble(
+    ctx: _Ctx,
+    sites: SiteTable,
+    units: Sequence[_Unit],
+    results: Sequence[_Result],
+    groups: Sequence[_Group],
+    bound: tuple[float, bool],
+) -> StudyTourPlan:
+    req = ctx.req
+    warnings = list(ctx.warnings)
+    gplans: list[GroupPlan] = []
+    buses: list[BusRun] = []
+    site_visits: dict[str, list[SiteVisit]] = {}
+    tickets_total = 0.0
+    value_total = 0.0
+    for unit, res in zip(units, results, strict=True):
+        stops_sites = [ctx.site_of[i] for i in res.route]
+        study_sites = [
+            s for i, s in zip(res.route, stops_sites, strict=True) if i not in ctx.lunch_nodes and s
+        ]
+        _, per = _day_value(study_sites, req)
+        per_iter = iter(per)
+        if res.route:
+            first = res.route[0]
+            depart = max(req.day_start, res.starts[0] - int(ctx.travel[ctx.s0, first]))
+            last = res.route[-1]
+            back = res.starts[-1] + int(ctx.service[last]) + int(ctx.travel[last, ctx.e0])
+        else:
+            depart = back = req.day_start
+        base_stops: list[tuple[Site, int, int, int, bool, float, float]] = []
+        charged: set[str] = set()
+        prev_end, prev = depart, ctx.s0
+        for i, t in zip(res.route, res.starts, strict=True):
+            s = ctx.site_of[i]
+            assert s is not None  # noqa: S101
+            is_lunch = i in ctx.lunch_nodes
+            arrive = prev_end + int(ctx.travel[prev, i])
+            price = paid_ticket(s, sites, charged)
+            value = 0.0 if is_lunch else next(per_iter)
+            base_stops.append((s, arrive, t, t + int(ctx.service[i]), is_lunch, price, value))
+            prev_end, prev = t + int(ctx.service[i]), i
+        run: list[RunEvent] = [RunEvent(depart, ctx.start.name, ctx.start.site_id, "depart (出发)")]
+        for s, arrive, t, end, is_lunch, _, _ in base_stops:
+            run.append(
+                RunEvent(
+                    arrive,
+                    s.name,
+                    s.id,
+                    "arrive, drop off (到达下车)" + (f"; visit starts {fmt_time(t)}" if t > arrive else ""),
+                )
+            )
+            run.append(
+                RunEvent(
+                    end,
+                    s.name,
+                    s.id,
+                    "pick up, depart (上车出发)" if not is_lunch else "after lunch, depart (午餐后出发)",
+                )
+            )
+        run.append(RunEvent(back, ctx.end.name, ctx.end.site_id, "arrive back (返回)"))
+        buses.append(
+            BusRun(
+                id=unit.id,
+                seats=req.seats,
+                groups=tuple(g.id for g in unit.groups),
+                people=unit.people,
+                run=tuple(run),
+            )
+        )
+        for k, g in enumerate(unit.groups):
+            other = unit.floaters if k == 0 else 0
+            people = g.people + other
+            stops: list[GroupStop] = []
+            g_tickets = 0.0
+            for s, arrive, t, end, is_lunch, price, value in base_stops:
+                cost = price * (g.students * req.student_ticket_factor + (people - g.students))
+                g_tickets += cost
+                stops.append(
+                    GroupStop(
+                        site_id=s.id, name_zh=s.name_zh, name_en=s.name_en, lat=s.lat, lon=s.lon,
+                        arrive=arrive, start=t, end=end, learn=_learn(s, req, is_lunch),
+                        themes=tuple(sorted(x for x in s.themes if x in req.wanted_themes)),
+                        ticket_per_person_cny=price, ticket_cny=cost, is_lunch=is_lunch, value=value,
+                    )
+                )  # fmt: skip
+                site_visits.setdefault(s.id, []).append(SiteVisit(g.id, unit.id, t, end, people))
+            tickets_total += g_tickets
+            value_total += res.value
+            gplans.append(
+                GroupPlan(
+                    id=g.id, label=f"第{g.index + 1}组", students=g.students, teachers=g.teachers,
+                    tutors=g.tutors, guides=g.guides, other_staff=other, bus=unit.id,
+                    depart=depart, back=back, stops=tuple(stops), value=res.value, tickets_cny=g_tickets,
+                )
+            )  # fmt: skip
+        if not res.route:
+            warnings.append(
+                f"Bus {unit.id} ({', '.join(g.id for g in unit.groups)}) has no stop: "
+                + _explain_empty(ctx, unit)
+            )
+        elif ctx.lunch_on and not res.lunch_ok:
+            warnings.append(
+                f"Bus {unit.id} ({', '.join(g.id for g in unit.groups)}): no lunch stop fits between "
+                f"{fmt_time(LUNCH_EARLIEST)} and {fmt_time(LUNCH_LATEST_END)} on this route (required sites, the "
+                "free times of the sites and the end of the day leave no room); bring packed lunches."
+            )
+    gplans.sort(key=lambda g: int(g.id[1:]))
+    # Per-site schedules and peak load, recounted from the visits.
+    schedules: list[SiteSchedule] = []
+    for sid, visits in sorted(site_visits.items(), key=lambda kv: min(v.start for v in kv[1])):
+        s = sites[sid]
+        load = req.public_load.per_slot(sid) if req.public_load is not None else np.zeros(_NSLOTS)
+        for v in visits:
+            load[_slots(v.start, v.end)] += v.people
+        peak = int(np.argmax(load))
+        if load[peak] > s.capacity_instant + 1e-9:
+            msg = f"internal error: {sid} over capacity ({load[peak]:.0f} > {s.capacity_instant}) at {fmt_time(peak * 15)}"
+            raise SolverError(msg)
+        schedules.append(
+            SiteSchedule(
+                site_id=sid, name_zh=s.name_zh, name_en=s.name_en, capacity_instant=s.capacity_instant,
+                visits=tuple(sorted(visits, key=lambda v: (v.start, v.group))),
+                peak_load=float(load[peak]), peak_slot=peak,
+            )
+        )  # fmt: skip
+    bus_cost = req.bus_cost_cny * len(units)
+    unused = req.buses - len(units)
+    if unused > 0:
+        warnings.append(f"{unused} of {req.buses} buses are not needed.")
+    return StudyTourPlan(
+        request=req,
+        start=ctx.start,
+        end=ctx.end,
+        groups=tuple(gplans),
+        buses=tuple(buses),
+        sites=tuple(schedules),
+        staff=_staff_lines(req, groups),
+        tickets_cny=tickets_total,
+        bus_cost_cny=bus_cost,
+        value=value_total,
+        value_upper_bound=bound[0],
+        bound_exact=bound[1],
+        warnings=tuple(warnings),
+        rules=_rules(req),
+    )
+
+
+def plan_study_tour(
+    request: StudyTourRequest, sites: SiteTable, graph: SiteGraph, *, seed: int = 0
+) -> StudyTourPlan:
+    """Plan all groups of a study tour together.
+
+    Parameters
+    ----------
+    request
+        The school's request.
+    sites, graph
+        The site table and its graph.
+    seed
+        Seed of the optimizer (same seed, same plan).
+
+    Returns
+    -------
+    StudyTourPlan
+        Timetables per group, run sheets per bus, visit schedules per site,
+        staff, costs and warnings.
+
+    Raises
+    ------
+    RequestValidationError
+        When a site id in the request is unknown.
+    PlaceNotFoundError
+        When the start or end cannot be found.
+    InfeasibleRequestError
+        When the request cannot be met (bus seats, a required site closed,
+        too far or too small, lunch capacity, site capacity); the message names
+        the binding constraint and what would fix it.
+
+    Notes
+    -----
+    Cost: ``(1 + rounds) * buses`` engine solves of ``request.time_limit``
+    seconds at most (rounds stop early when nothing improves, and a bus whose
+    plan already equals its plan made alone is not re-planned), plus the
+    upper bound's search (:func:`tourplan.study.bound._value_upper_bound`,
+    ``request.bound_seconds`` at most).  Capacity bookkeeping is
+    ``O(sites x 96)`` per bus.
+    """
+    ctx = _build(request, sites, graph)
+    groups = _make_groups(request)
+    units = _assign_buses(request, groups)
+    _precheck(ctx, units)
+    warm_up()  # compile (or load) the engine first, so no solve is cut short by it
+    if ctx.lunch_on and request.lunch == "together":
+        ctx = _lunch_together(ctx, units, seed)
+    bound, exact, hints = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
+    results, _ = _plan_units(ctx, units, seed, hints)
+    if any(r.missing for r in results):
+        raise InfeasibleRequestError(_explain_missing(ctx, units, results))
+    if not any(r.route for r in results):
+        msg = "cannot plan the study tour: " + _explain_empty(ctx, max(units, key=lambda u: u.people))
+        raise InfeasibleRequestError(msg)
+    return _assemble(ctx, sites, units, results, groups, (bound, exact))

@@ -1,0 +1,452 @@
+"""The planned study tour: :class:`StudyTourPlan`, its ``to_dict`` and ``from_dict`` forms."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tourplan._parse import fmt_time, parse_time
+from tourplan.errors import RequestValidationError
+from tourplan.places import Place, SiteStop
+from tourplan.study.capacity import SLOT_MINUTES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tourplan.study.request import StudyTourRequest
+
+__all__ = [
+    "TIMEZONE",
+    "UTC_OFFSET",
+    "BusRun",
+    "GroupPlan",
+    "GroupStop",
+    "RunEvent",
+    "SiteSchedule",
+    "SiteVisit",
+    "StaffLine",
+    "StudyTourPlan",
+]
+
+
+#: The zone of every ``HH:MM`` time in a plan's JSON (China Standard Time).
+TIMEZONE = "Asia/Shanghai"
+#: Its offset from UTC, which is the same all year (China keeps no daylight saving).
+UTC_OFFSET = "+08:00"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupStop(SiteStop):
+    """One stop of a group's day (whole minutes); its wait is on the bus or in the car park."""
+
+    learn: str
+    themes: tuple[str, ...]
+    ticket_per_person_cny: float
+    value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    """One group (a class) and its day."""
+
+    id: str
+    label: str
+    students: int
+    teachers: int
+    tutors: int
+    guides: int
+    other_staff: int
+    bus: str
+    depart: int
+    back: int
+    stops: tuple[GroupStop, ...]
+    value: float
+    tickets_cny: float
+
+    @property
+    def people(self) -> int:
+        """Everyone who travels and visits with the group."""
+        return self.students + self.teachers + self.tutors + self.guides + self.other_staff
+
+    @property
+    def has_lunch(self) -> bool:
+        """Whether the day has a lunch stop."""
+        return any(s.is_lunch for s in self.stops)
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One line of a bus run sheet."""
+
+    time: int
+    place: str
+    site_id: str | None
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class BusRun:
+    """A bus, the groups it carries and its run sheet."""
+
+    id: str
+    seats: int
+    groups: tuple[str, ...]
+    people: int
+    run: tuple[RunEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteVisit:
+    """One group's visit in a site's schedule."""
+
+    group: str
+    bus: str
+    start: int
+    end: int
+    people: int
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSchedule:
+    """Who is at one site when, and the peak load per 15-minute slot."""
+
+    site_id: str
+    name_zh: str
+    name_en: str
+    capacity_instant: int
+    visits: tuple[SiteVisit, ...]
+    peak_load: float
+    peak_slot: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffLine:
+    """How many of one role are needed, and the rule behind the number."""
+
+    role: str
+    role_zh: str
+    count: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class StudyTourPlan:
+    """The planned study tour.
+
+    Attributes
+    ----------
+    value
+        Total study value (sum over groups, diminishing returns per theme).
+    value_upper_bound
+        A true upper bound on ``value``: the sum over groups of each group's
+        best possible solo day (:mod:`tourplan.study.bound`); ``None`` for a
+        plan saved before it existed.
+    bound_exact
+        Every solo-day search closed (each is the optimum, not just a cap).
+    """
+
+    request: StudyTourRequest
+    start: Place
+    end: Place
+    groups: tuple[GroupPlan, ...]
+    buses: tuple[BusRun, ...]
+    sites: tuple[SiteSchedule, ...]
+    staff: tuple[StaffLine, ...]
+    tickets_cny: float
+    bus_cost_cny: float
+    value: float
+    value_upper_bound: float | None
+    warnings: tuple[str, ...]
+    rules: tuple[str, ...]
+    slot_minutes: int = SLOT_MINUTES
+    bound_exact: bool = False
+
+    @property
+    def value_share(self) -> float | None:
+        """``value / value_upper_bound``: how much of the best possible for these groups the plan reaches."""
+        if self.value_upper_bound is None or self.value_upper_bound <= 0:
+            return None
+        return min(1.0, self.value / self.value_upper_bound)
+
+    @property
+    def total_cost_cny(self) -> float:
+        """Tickets plus buses."""
+        return self.tickets_cny + self.bus_cost_cny
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form.
+
+        Every time (``HH:MM``: departures, arrivals, visits, bus runs, site
+        slots) is local clock time in China Standard Time (Asia/Shanghai,
+        UTC+08:00, no daylight saving) on ``date``; ``timezone`` and
+        ``utc_offset`` say so in the JSON itself.
+        """
+        req = self.request
+        return {
+            "timezone": TIMEZONE,
+            "utc_offset": UTC_OFFSET,
+            "school": req.school,
+            "grade": req.grade,
+            "grade_zh": req.band_zh,
+            "date": req.date.isoformat(),
+            "students": req.students,
+            "start": dataclasses.asdict(self.start),
+            "end": dataclasses.asdict(self.end),
+            "day_start": fmt_time(req.day_start),
+            "day_end": fmt_time(req.day_end),
+            "themes": list(req.wanted_themes),
+            "products": list(req.products),
+            "groups": [
+                {
+                    "id": g.id,
+                    "label": g.label,
+                    "students": g.students,
+                    "teachers": g.teachers,
+                    "tutors": g.tutors,
+                    "guides": g.guides,
+                    "other_staff": g.other_staff,
+                    "people": g.people,
+                    "bus": g.bus,
+                    "depart": fmt_time(g.depart),
+                    "back": fmt_time(g.back),
+                    "value": round(g.value, 3),
+                    "tickets_cny": round(g.tickets_cny, 2),
+                    "stops": [
+                        {
+                            "site_id": s.site_id,
+                            "name_zh": s.name_zh,
+                            "name_en": s.name_en,
+                            "arrive": fmt_time(s.arrive),
+                            "start": fmt_time(s.start),
+                            "end": fmt_time(s.end),
+                            "wait_minutes": s.wait,
+                            "lunch": s.is_lunch,
+                            "learn": s.learn,
+                            "themes": list(s.themes),
+                            "ticket_per_person_cny": s.ticket_per_person_cny,
+                            "ticket_cny": round(s.ticket_cny, 2),
+                            "lat": s.lat,
+                            "lon": s.lon,
+                            "value": round(s.value, 3),
+                        }
+                        for s in g.stops
+                    ],
+                }
+                for g in self.groups
+            ],
+            "buses": [
+                {
+                    "id": b.id,
+                    "seats": b.seats,
+                    "groups": list(b.groups),
+                    "people": b.people,
+                    "run": [
+                        {"time": fmt_time(e.time), "place": e.place, "site_id": e.site_id, "action": e.action}
+                        for e in b.run
+                    ],
+                }
+                for b in self.buses
+            ],
+            "sites": [
+                {
+                    "site_id": s.site_id,
+                    "name_zh": s.name_zh,
+                    "name_en": s.name_en,
+                    "capacity_instant": s.capacity_instant,
+                    "peak_load": round(s.peak_load, 1),
+                    "peak_slot": fmt_time(s.peak_slot * SLOT_MINUTES),
+                    "visits": [
+                        {
+                            "group": v.group,
+                            "bus": v.bus,
+                            "start": fmt_time(v.start),
+                            "end": fmt_time(v.end),
+                            "people": v.people,
+                        }
+                        for v in s.visits
+                    ],
+                }
+                for s in self.sites
+            ],
+            "staff": {
+                line.role: {"count": line.count, "role_zh": line.role_zh, "rule": line.rule}
+                for line in self.staff
+            },
+            "costs": {
+                "tickets_cny": round(self.tickets_cny, 2),
+                "bus_cny": round(self.bus_cost_cny, 2),
+                "bus_cost_per_bus_cny": req.bus_cost_cny,
+                "bus_cost_source": req.bus_cost_source,
+                "total_cny": round(self.total_cost_cny, 2),
+            },
+            "value": round(self.value, 3),
+            "value_upper_bound": None if self.value_upper_bound is None else round(self.value_upper_bound, 3),
+            "value_bound_exact": self.bound_exact,
+            "value_share": None if self.value_share is None else round(self.value_share, 4),
+            "slot_minutes": self.slot_minutes,
+            "warnings": list(self.warnings),
+            "rules": list(self.rules),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], request: StudyTourRequest) -> StudyTourPlan:
+        """Rebuild a plan from its :meth:`to_dict` form and the request it was made for.
+
+        A saved plan prints and exports as it was saved: nothing is planned
+        again, so new data or a newer planner never changes a saved plan.
+
+        Raises
+        ------
+        RequestValidationError
+            When ``data`` is not a complete ``to_dict()`` form (for example a
+            plan saved before stops carried their coordinates).
+        """
+        try:
+            return cls._from_dict(data, request)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, RequestValidationError):
+                raise
+            raise RequestValidationError({"result": f"not a saved study-tour plan: {exc!r}"}) from exc
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any], request: StudyTourRequest) -> StudyTourPlan:
+        def t(value: Any, name: str) -> int:
+            return parse_time(str(value), name)
+
+        groups = tuple(
+            GroupPlan(
+                id=str(g["id"]),
+                label=str(g["label"]),
+                students=int(g["students"]),
+                teachers=int(g["teachers"]),
+                tutors=int(g["tutors"]),
+                guides=int(g["guides"]),
+                other_staff=int(g["other_staff"]),
+                bus=str(g["bus"]),
+                depart=t(g["depart"], "depart"),
+                back=t(g["back"], "back"),
+                stops=tuple(
+                    GroupStop(
+                        site_id=str(x["site_id"]),
+                        name_zh=str(x["name_zh"]),
+                        name_en=str(x["name_en"]),
+                        lat=float(x["lat"]),
+                        lon=float(x["lon"]),
+                        arrive=t(x["arrive"], "arrive"),
+                        start=t(x["start"], "start"),
+                        end=t(x["end"], "end"),
+                        learn=str(x["learn"]),
+                        themes=tuple(str(v) for v in x["themes"]),
+                        ticket_per_person_cny=float(x["ticket_per_person_cny"]),
+                        ticket_cny=float(x["ticket_cny"]),
+                        is_lunch=bool(x["lunch"]),
+                        value=float(x.get("value", 0.0)),
+                    )
+                    for x in g["stops"]
+                ),
+                value=float(g["value"]),
+                tickets_cny=float(g["tickets_cny"]),
+            )
+            for g in data["groups"]
+        )
+        buses = tuple(
+            BusRun(
+                id=str(b["id"]),
+                seats=int(b["seats"]),
+                groups=tuple(str(v) for v in b["groups"]),
+                people=int(b["people"]),
+                run=tuple(
+                    RunEvent(t(e["time"], "time"), str(e["place"]), e["site_id"], str(e["action"]))
+                    for e in b["run"]
+                ),
+            )
+            for b in data["buses"]
+        )
+        slot = int(data.get("slot_minutes", SLOT_MINUTES))
+        sites = tuple(
+            SiteSchedule(
+                site_id=str(x["site_id"]),
+                name_zh=str(x["name_zh"]),
+                name_en=str(x["name_en"]),
+                capacity_instant=int(x["capacity_instant"]),
+                visits=tuple(
+                    SiteVisit(
+                        str(v["group"]),
+                        str(v["bus"]),
+                        t(v["start"], "start"),
+                        t(v["end"], "end"),
+                        int(v["people"]),
+                    )
+                    for v in x["visits"]
+                ),
+                peak_load=float(x["peak_load"]),
+                peak_slot=t(x["peak_slot"], "peak_slot") // slot,
+            )
+            for x in data["sites"]
+        )
+        staff = tuple(
+            StaffLine(role=str(role), role_zh=str(v["role_zh"]), count=int(v["count"]), rule=str(v["rule"]))
+            for role, v in data["staff"].items()
+        )
+        costs = data["costs"]
+        return cls(
+            request=request,
+            start=Place(**data["start"]),
+            end=Place(**data["end"]),
+            groups=groups,
+            buses=buses,
+            sites=sites,
+            staff=staff,
+            tickets_cny=float(costs["tickets_cny"]),
+            bus_cost_cny=float(costs["bus_cny"]),
+            value=float(data["value"]),
+            value_upper_bound=None if data.get("value_upper_bound") is None else float(data["value_upper_bound"]),
+            bound_exact=bool(data.get("value_bound_exact", False)),
+            warnings=tuple(str(w) for w in data["warnings"]),
+            rules=tuple(str(r) for r in data["rules"]),
+            slot_minutes=slot,
+        )
+
+    def summary(self) -> str:
+        """Plain-text timetables, one block per bus."""
+        req = self.request
+        lines = [
+            f"{req.school} · {req.band_zh} ({req.grade}) · {req.students} students · {req.date.isoformat()}",
+            f"{len(self.groups)} groups on {len(self.buses)} buses; start {self.start.name}; "
+            f"value {self.value:.1f}"
+            + (
+                ""
+                if self.value_share is None
+                else f" ({self.value_share:.0%} of the best possible for these groups, {self.value_upper_bound:.1f})"
+            ),
+        ]
+        by_bus: dict[str, list[GroupPlan]] = {}
+        for g in self.groups:
+            by_bus.setdefault(g.bus, []).append(g)
+        for b in self.buses:
+            gs = by_bus.get(b.id, [])
+            lines.append("")
+            lines.append(
+                f"Bus {b.id} ({b.people}/{b.seats} seats): "
+                + ", ".join(f"{g.label} ({g.students} students)" for g in gs)
+            )
+            if gs:
+                g = gs[0]
+                lines.append(f"  {fmt_time(g.depart)}  depart {self.start.name}")
+                for s in g.stops:
+                    wait = f" (wait {s.wait} min)" if s.wait else ""
+                    tag = "午餐 lunch" if s.is_lunch else s.learn
+                    lines.append(
+                        f"  {fmt_time(s.start)}-{fmt_time(s.end)}  {s.name_zh} {s.name_en}{wait}: {tag}"
+                    )
+                lines.append(f"  {fmt_time(g.back)}  back at {self.end.name}")
+        lines.append("")
+        lines.append("Staff: " + "; ".join(f"{s.role_zh} {s.role} {s.count}" for s in self.staff))
+        lines.append(
+            f"Costs: tickets {self.tickets_cny:.0f} CNY, buses {self.bus_cost_cny:.0f} CNY, "
+            f"total {self.total_cost_cny:.0f} CNY"
+        )
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)

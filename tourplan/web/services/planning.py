@@ -1,0 +1,313 @@
+"""Itineraries and study tours for the web: plan, save, plan again, draw, print.
+
+Requests are capped by the app's limits (``PLAN_TIME_LIMIT``,
+``STUDY_MAX_GROUPS``) before the planners see them; results are saved in
+their ``to_dict()`` form and drawn by :mod:`tourplan.views`, the same
+adapters the CLI uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from tourplan import views
+from tourplan.errors import DataValidationError, RequestValidationError
+from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.places import PlaceResolutionError, place_index
+from tourplan.web import budgets
+from tourplan.web.services.data import (
+    SiteData,
+    get_store,
+    jsonable,
+    map_options,
+    optional_module,
+    page_lang,
+    site_data,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from tourplan.store import ItineraryRecord, StudyRecord
+
+__all__ = [
+    "plan_and_save",
+    "plan_result",
+    "plan_study",
+    "plan_today",
+    "qr_svg",
+    "render_itinerary_map",
+    "render_study_map",
+    "replan",
+    "showcase_date",
+    "showcase_result",
+    "study_print_html",
+    "trip_view",
+]
+
+
+# --------------------------------------------------------------------------- itineraries
+
+
+def _capped(req: ItineraryRequest) -> ItineraryRequest:
+    cap = float(current_app.config["PLAN_TIME_LIMIT"])
+    return dataclasses.replace(req, time_limit=min(req.time_limit, cap))
+
+
+def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Plan an itinerary from request values and return ``Itinerary.to_dict()``.
+
+    Raises
+    ------
+    RequestValidationError, PlaceNotFoundError, InfeasibleRequestError
+        From the planner; their messages are meant for the user.
+    """
+    req = ItineraryRequest.from_dict(data, today=plan_today())
+    sd = site_data()
+    req = _must_see_ids(req, sd)
+    errors = {
+        name: f"unknown site id(s): {', '.join(sorted(bad))}"
+        for name, ids in (("must_see", req.must_see), ("exclude", req.exclude), ("locked", tuple(req.locked)))
+        if (bad := {s for s in ids if s not in sd.sites})
+    }
+    if errors:
+        raise RequestValidationError(errors)
+    itinerary = plan_itinerary(
+        _capped(req),
+        sd.sites,
+        sd.graph,
+        seed=int(current_app.config["PLAN_SEED"]),
+        forecast=bool(current_app.config.get("PLAN_FORECAST", True)),
+    )
+    return {**jsonable(itinerary.to_dict()), **_data_version(sd)}
+
+
+def plan_today() -> dt.date:
+    """The visitors' today (China Standard Time), or the configured ``PLAN_TODAY``; earlier dates are refused."""
+    raw = current_app.config.get("PLAN_TODAY")
+    if raw:
+        return dt.date.fromisoformat(str(raw))
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+
+
+def _must_see_ids(req: ItineraryRequest, sd: SiteData) -> ItineraryRequest:
+    """Must-see sites given by name or alias, as site ids (an unknown name names the field and the closest sites)."""
+    if all(s in sd.sites for s in req.must_see):
+        return req
+    index = place_index(sd.sites)
+    try:
+        ids = tuple(s if s in sd.sites else index.resolve(s, field="must_see").id for s in req.must_see)
+    except PlaceResolutionError as exc:
+        raise RequestValidationError({"must_see": exc.message.render("en")}) from None
+    return dataclasses.replace(req, must_see=tuple(dict.fromkeys(ids)))
+
+
+def plan_and_save(data: Mapping[str, Any]) -> ItineraryRecord:
+    """Plan an itinerary and save it under a new share id.
+
+    Parameters
+    ----------
+    data
+        Request values as :meth:`ItineraryRequest.from_dict` takes them.
+
+    Returns
+    -------
+    ItineraryRecord
+    """
+    request_values = jsonable(dict(data))
+    result = plan_result(request_values)
+    return get_store().save_itinerary(request_values, result)
+
+
+def replan(
+    record: ItineraryRecord, *, locked: Mapping[str, int], exclude: Sequence[str], add: Sequence[str] = ()
+) -> ItineraryRecord:
+    """Plan again with stops locked to days, stops removed and sites added; save as new.
+
+    Parameters
+    ----------
+    record
+        The saved itinerary.
+    locked
+        Site id -> 0-based day index (replaces the earlier locks).
+    exclude
+        Site ids never to visit (replaces the earlier exclusions).
+    add
+        Site ids to add as must-see (kept with the earlier must-see sites).
+    """
+    values = dict(record.request)
+    values["locked"] = {k: int(v) for k, v in locked.items() if k not in exclude}
+    values["exclude"] = list(dict.fromkeys(exclude))
+    must = [s for s in [*(values.get("must_see") or []), *add] if s not in exclude]
+    values["must_see"] = list(dict.fromkeys(must))
+    return plan_and_save(values)
+
+
+def render_itinerary_map(result: Mapping[str, Any], *, lang: str, tiles: str | None = None) -> Any:
+    """The folium route map of a saved itinerary (``Itinerary.to_dict()`` form)."""
+    return views.itinerary_map(result, site_data().sites, lang=page_lang(lang), **map_options(tiles))
+
+
+def trip_view(result: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
+    """Page values of a saved itinerary in ``lang``, besides the result itself.
+
+    Returns
+    -------
+    dict
+        ``stop_views`` (one list of :class:`tourplan.views.StopView` per
+        day), ``day_tickets`` (each day's ticket lines, an area ticket once),
+        ``has_crowd`` (whether any stop has a crowd forecast), ``warnings``
+        and ``peak_warnings`` (sentences) and ``unplaced``
+        (site id -> the reason, as a sentence).
+    """
+    from tourplan.sights import ticket_lines
+
+    sites = site_data().sites
+    stops = views.stop_views(result, sites, lang=lang)
+    day_tickets = [
+        [
+            line.render(lang)
+            for line in ticket_lines([str(s["site_id"]) for s in d["stops"]], sites, include_free=False)
+        ]
+        for d in result.get("days", [])
+    ]
+    return {
+        "stop_views": stops,
+        "has_crowd": any(sv.crowd_level for day in stops for sv in day),
+        "day_tickets": day_tickets,
+        "warnings": [views.message_text(w, lang) for w in result.get("warnings") or []],
+        "peak_warnings": [views.message_text(w, lang) for w in views.peak_warnings(result)],
+        "unplaced": {k: views.message_text(v, lang) for k, v in (result.get("unplaced") or {}).items()},
+    }
+
+
+def qr_svg(text: str, *, title: str = "") -> str:
+    """A QR code of ``text`` (a share link) as an inline ``<svg>`` element (segno, error level M)."""
+    import segno
+
+    svg: str = segno.make(text, error="m").svg_inline(scale=4, title=title or None, svgclass="qr")
+    return svg
+
+
+_SHOWCASE_LOCK = threading.Lock()
+
+
+def showcase_date() -> dt.date:
+    """The configured showcase date, or the next Saturday (Asia/Shanghai)."""
+    raw = current_app.config.get("SHOWCASE_DATE")
+    if raw:
+        return dt.date.fromisoformat(str(raw))
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    return today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+
+
+def showcase_result(theme: str) -> dict[str, Any]:
+    """A one-day route for a theme, planned once per theme, date and data version.
+
+    Raises
+    ------
+    RequestValidationError
+        For an unknown theme.
+    """
+    sd = site_data()
+    date = showcase_date()
+    key = (theme, date.isoformat(), sd.version)
+    cache: dict[tuple[str, str, str], dict[str, Any]] = current_app.extensions["tourplan.showcase"]
+    if key in cache:
+        return cache[key]
+    with _SHOWCASE_LOCK:
+        if key not in cache:
+            cache[key] = plan_result({"date": date.isoformat(), "days": 1, "interests": {theme: 1.0}})
+        return cache[key]
+
+
+# --------------------------------------------------------------------------- study tours
+
+
+def _cap_time_limit(req: Any) -> Any:
+    cap = float(current_app.config["PLAN_TIME_LIMIT"])
+    if dataclasses.is_dataclass(req) and any(f.name == "time_limit" for f in dataclasses.fields(req)):
+        limit = getattr(req, "time_limit", None)
+        if isinstance(limit, int | float) and limit > cap:
+            return dataclasses.replace(req, time_limit=cap)  # type: ignore[type-var]
+    return req
+
+
+def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Plan a study tour from request values; return the plan's ``to_dict()``.
+
+    Raises
+    ------
+    FeatureUnavailableError
+        Without :mod:`tourplan.study`.
+    RequestValidationError, PlaceNotFoundError, InfeasibleRequestError
+        From the planner.
+    """
+    study = optional_module("study")
+    req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
+    sd = site_data()
+    with budgets.study_budget():  # hardening: work and wall-clock budgets
+        plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
+    return {**jsonable(plan.to_dict()), **_data_version(sd)}
+
+
+def _data_version(sd: SiteData) -> dict[str, int]:
+    """``{"data_version": n}`` for a result planned on store data version n (nothing for file data)."""
+    return {"data_version": int(sd.version)} if sd.version.isdigit() else {}
+
+
+def _bounded_study(req: Any) -> Any:
+    """Refuse a web study tour with more groups or buses than ``STUDY_MAX_GROUPS``.
+
+    Raises
+    ------
+    RequestValidationError
+        Naming ``groups`` (or ``group_size`` when it set the count) and ``buses``.
+    """
+    cap = int(current_app.config["STUDY_MAX_GROUPS"])
+    errors: dict[str, str] = {}
+    if req.n_groups > cap:
+        field = "groups" if req.groups is not None else "group_size"
+        errors[field] = f"expected at most {cap} groups in one study tour planned here, got {req.n_groups}"
+    if req.buses > cap:
+        errors["buses"] = f"expected at most {cap} buses in one study tour planned here, got {req.buses}"
+    if errors:
+        raise RequestValidationError(errors)
+    return req
+
+
+def study_print_html(record: StudyRecord) -> str:
+    """The printable study-tour document of a saved plan, exactly as saved.
+
+    The plan is rebuilt from its saved form (``StudyTourPlan.from_dict``); only
+    a record saved before plans carried every field is planned again from its
+    saved request with the app's seed (the planner is deterministic).
+    """
+    study = optional_module("study")
+    req = study.StudyTourRequest.from_dict(dict(record.request))
+    try:
+        plan = study.StudyTourPlan.from_dict(record.result, req)
+    except RequestValidationError:
+        sd = site_data()
+        with budgets.study_budget():  # hardening: work and wall-clock budgets
+            plan = study.plan_study_tour(
+                _cap_time_limit(req), sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"])
+            )
+    return str(study.render_print_html(plan))
+
+
+def render_study_map(result: Mapping[str, Any], *, lang: str) -> Any | None:
+    """The study-tour map of a saved plan (``StudyTourPlan.to_dict()`` form).
+
+    None when no group has a stop, or when the plan was saved before its
+    stops carried their coordinates (its tables still show).
+    """
+    try:
+        return views.study_map(result, lang=page_lang(lang), **map_options())
+    except DataValidationError:
+        return None
