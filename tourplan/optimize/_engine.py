@@ -12,9 +12,10 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   cached per (node, route); the state before the ruin is saturated, so the
   first pass only looks at ruined routes and removed nodes; with one window
   per node the positions tried are cut by a binary search on departures and
-  latest starts (both grow along a route), each check is O(1), and after an
+  latest starts (both grow along a route) and each check is O(1); after an
   insertion the other nodes' cached positions on that route are refreshed in
-  O(1) (a full scan only for a node whose cached place no longer fits);
+  O(1) (a full scan only for a node whose cached place no longer fits), with
+  one window per node or several, in visit groups or not;
 * ruin: random, segment or related (nearest) removal;
 * local search on routes that changed: intra-route relocation (or-opt) and
   2-opt that lower travel time, a same-place swap of a visit for an unvisited
@@ -36,9 +37,11 @@ units are weighted so that they track CPU time (about 100 per microsecond for
 every move on the reference machine, measured by timing each move), which lets
 one measured rate turn a time limit into work for benchmark and itinerary
 problems alike.
-Every function releases the GIL (``nogil``) and numba keeps one random state
-per thread, so independent solves may run on threads at once (the visitor-flow
-plan library does) and each stays the same as when run alone.
+:func:`search` works on views of the arrays that hold no reference
+(:func:`_borrowed`), so the many compiled calls inside it take and drop no
+references. Every function releases the GIL (``nogil``) and numba keeps one
+random state per thread, so independent solves may run on threads at once
+(the visitor-flow plan library does) and each stays the same as when run alone.
 """
 
 # numba implements only the legacy np.random API inside compiled code
@@ -47,7 +50,10 @@ plan library does) and each stays the same as when run alone.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.misc.special import literally
 
 EPS = 1e-7
 INF = 1e300
@@ -70,6 +76,32 @@ P_SEGK = 13  # longest segment removed by it
 P_SEGF = 14  # labels kept per site by it
 P_CAPPED = 15  # 1.0 if any route has a finite capacity
 P_TAIL = 16  # probability per iteration of a tail exchange between two routes
+
+
+@intrinsic
+def _borrowed(typingctx, arrays):  # noqa: ANN001, ANN202, ARG001
+    """Return the tuple of arrays ``arrays`` as views that own no reference.
+
+    Every compiled call that takes the problem and state tuples (30 arrays)
+    takes and drops a reference to each array, an atomic operation; in the
+    search loop those came to 10-40 % of the time. The views have no owner, so
+    taking and dropping one costs nothing. They are only valid while the
+    arrays they view live, so they are made at the top of :func:`search`,
+    whose caller holds the arrays, and never leave it.
+    """
+    members = getattr(arrays, "types", ())
+    if not isinstance(arrays, types.BaseTuple) or not all(isinstance(t, types.Array) for t in members):
+        return None
+
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202, ARG001
+        out = []
+        for k, ty in enumerate(members):
+            view = context.make_array(ty)(context, builder, value=builder.extract_value(args[0], k))
+            view.meminfo = cgutils.get_null_value(view.meminfo.type)
+            out.append(view._getvalue())
+        return context.make_tuple(builder, arrays, out)
+
+    return arrays(arrays), codegen
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -178,8 +210,8 @@ def _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j):  # noqa: ANN001, ANN202, N803
     return v
 
 
-@njit(cache=True, nogil=True)
-def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r, j, work):  # noqa: ANN001, ANN202, N803
+@njit(cache=True, nogil=True, inline="always")
+def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work):  # noqa: ANN001, ANN202, N803
     """Return (position, time consumed) of the cheapest feasible insertion or (-1, 0).
 
     Only positions whose departure is before the last close of ``j`` and whose
@@ -195,7 +227,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r,
     # skip the head of the route whose successor must start before j can end
     # (single windows only: with several, a late successor may jump a window)
     lo = 0
-    hi = L if multi == 0.0 else 0
+    hi = 0 if several else L
     while lo < hi:
         mid = (lo + hi) // 2
         q = mid + 1
@@ -203,7 +235,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r,
             lo = mid + 1
         else:
             hi = mid
-    if multi == 0.0:
+    if not several:
         o = WO[r, j, 0]
         sj = S[j]
         p = lo
@@ -231,7 +263,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r,
         cost = a2 - arr[r, p + 1]
         if cost >= best_c:
             continue
-        if _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, multi, r, p + 1, a2, work):
+        if _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, 1.0, r, p + 1, a2, work):
             best_c = cost
             best_p = p
     return best_p, best_c
@@ -338,6 +370,20 @@ def _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, p):  # noqa: ANN001, AN
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _pos_cost_multi(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, p, work):  # noqa: ANN001, ANN202, N803
+    """:func:`_pos_cost` for sites with several windows: a later arrival at the successor is propagated."""
+    work[0] += 3
+    good, s, c = _start(WO, WC, WN, r, j, dp[r, p] + TT[j, seq[r, p]])
+    if not good:
+        return -1.0
+    a2 = s + S[j] + T[j, seq[r, p + 1]]
+    if a2 > wcl[r, p + 1] and not _tail_ok(T, S, WO, WC, WN, RL, seq, ln, st, ms, 1.0, r, p + 1, a2, work):
+        return -1.0
+    cost = a2 - arr[r, p + 1]
+    return cost if cost > 1e-6 else 1e-6
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _ratio(g, gb, cost, expo, noise):  # noqa: ANN001, ANN202
     """Return (priority, ratio) of an insertion worth ``g`` that consumes ``cost``."""
     if cost < 1e-6:
@@ -357,24 +403,33 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
 
     The state is assumed saturated except on routes ``rdirty`` (changed since
     nothing fitted) and for nodes marked in ``fresh`` (just removed): only those
-    (node, route) pairs are evaluated on the first pass. After an insertion
-    (single windows, no visit groups involved) the other nodes' cached
-    positions on that route are refreshed in O(1) each: the cached position
-    (shifted past the new visit) and the two positions beside the new visit;
-    only a node none of which fits any more is scanned again in full.
+    (node, route) pairs are evaluated on the first pass. An insertion changes
+    one route, and only by making it longer, fuller and its group counts
+    higher, so a pair that did not fit still does not; the other nodes'
+    cached insertions on that route are refreshed in O(1) each: their gain,
+    the cached position (shifted past the new visit) and the two positions
+    beside the new visit; only a node none of which fits any more is scanned
+    again in full.
     """
+    if D[18][P_MULTI] != 0.0:
+        return _greedy(D, X, cand, noise, work, rdirty, fresh, expo, True)
+    return _greedy(D, X, cand, noise, work, rdirty, fresh, expo, False)
+
+
+@njit(cache=True, nogil=True)
+def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, several):  # noqa: ANN001, ANN202, N803
+    """Body of :func:`greedy_insert`, compiled once for single and once for several windows."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
+    literally(several)  # one compiled version each for single and several windows
     m = ln.shape[0]
     nc = cand.shape[0]
     gb = PAR[P_GB]
-    multi = PAR[P_MULTI]
     ratio = np.full((nc, m), -1.0)
     prio = np.zeros((nc, m), dtype=np.int64)
     pos = np.full((nc, m), -1, dtype=np.int64)
     dirty = rdirty.copy()
     changed = np.zeros(m, dtype=np.bool_)
-    full = True  # first pass (or after a group count changed): evaluate every pair
     first = True
     while True:
         best = -1.0
@@ -387,16 +442,14 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
                 continue
             fj = first and fresh[j]
             for r in range(m):
-                # A route only grows during recreate, so an insertion that was
-                # infeasible stays (almost always) infeasible: skip re-checking it.
-                if (dirty[r] or fj) and (full or ratio[c, r] >= 0.0):
+                if dirty[r] or fj:
                     work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
                         if g > 0.0:
                             p, cost = _best_pos(
-                                T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, multi, r, j, work
+                                T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work
                             )
                             if p >= 0:
                                 prio[c, r], ratio[c, r] = _ratio(g, gb, cost, expo, noise)
@@ -409,7 +462,6 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
                     bi = c
                     br = r
         dirty[:] = False
-        full = False
         first = False
         if bi < 0:
             break
@@ -417,49 +469,53 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
         p0 = pos[bi, br]
         insert_at(D, X, br, p0, j0)
         changed[br] = True
-        if GPTR[j0 + 1] > GPTR[j0]:
-            # group counts changed on route br: gains of other nodes there change too
-            dirty[:] = True
-            full = True
-        elif multi != 0.0:
-            dirty[br] = True
-        else:
-            _refresh(D, X, cand, ratio, prio, pos, br, p0, noise, expo, work)
+        # only route br changed (its visits, load and group counts), and only
+        # by growing: a pair that did not fit still does not
+        _refresh(D, X, cand, ratio, prio, pos, br, p0, noise, expo, work, several)
     return changed
 
 
 @njit(cache=True, nogil=True)
-def _refresh(D, X, cand, ratio, prio, pos, r, p0, noise, expo, work):  # noqa: ANN001, ANN202, N803
+def _refresh(D, X, cand, ratio, prio, pos, r, p0, noise, expo, work, several):  # noqa: ANN001, ANN202, N803
     """Update cached insertions on route ``r`` after a visit went in after position ``p0``."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
+    literally(several)  # one compiled version each for single and several windows
     gb = PAR[P_GB]
     for c in range(cand.shape[0]):
         j = cand[c]
         if where[j] >= 0 or ratio[c, r] < 0.0:
             continue
-        work[0] += 15
+        work[0] += 15 + 4 * (GPTR[j + 1] - GPTR[j])
         ratio[c, r] = -1.0
         if not _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
             continue
         g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
+        if g <= 0.0:
+            continue
         q = pos[c, r]
         bp = -1
         bc = INF
         if q != p0:
             if q > p0:
                 q += 1
-            cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+            if not several:
+                cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+            else:
+                cost = _pos_cost_multi(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, q, work)
             if cost >= 0.0:
                 bp = q
                 bc = cost
         for q in range(p0, p0 + 2):
-            cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+            if not several:
+                cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+            else:
+                cost = _pos_cost_multi(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, q, work)
             if cost >= 0.0 and cost < bc:
                 bp = q
                 bc = cost
         if bp < 0:
-            bp, bc = _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, 0.0, r, j, work)
+            bp, bc = _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work)
         if bp >= 0:
             prio[c, r], ratio[c, r] = _ratio(g, gb, bc, expo, noise)
             pos[c, r] = bp
@@ -1127,6 +1183,9 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
     ``counters`` = [work, iterations, last improvement iteration, phase budget,
     work at the start of the phase]; the acceptance threshold decays over the phase.
     """
+    # (mypy sees the typing signature of the intrinsic, which also takes the typing context)
+    D, cur = _borrowed(D), _borrowed(cur)  # type: ignore[call-arg]
+    best, work_state = _borrowed(best), _borrowed(work_state)
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     np.random.seed(seed)
     m = cur[1].shape[0]
