@@ -97,6 +97,8 @@ def test_polish_is_feasible_and_never_worse(inst: tuple[Problem, list[int]], see
     assert check_solution(p, out.routes) == []
     assert sum(map(value, out.routes)) >= sum(map(value, sol.routes)) - 1e-9
     assert fixed <= {i for r in out.routes for i in r}
+    # the value depends on the set of a route's nodes only: valuing each set once changes nothing
+    assert polish(p, sol, value, fixed=fixed, order_free=True).routes == out.routes
 
 
 def test_max_moves_caps_the_work() -> None:

@@ -204,6 +204,7 @@ def _polish(req: ItineraryRequest, sites: SiteTable, model: _Model, solution: So
         lambda route: sum(_day_credit(model, route).values()),
         fixed=set(model.problem.mandatory) | set(model.lunch_nodes),
         accept=within_budget,
+        order_free=True,  # a day's credit depends on its set of stops (tourplan.rules.diminishing)
     )
 
 

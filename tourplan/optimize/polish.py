@@ -8,10 +8,11 @@ kept only if the independent checker accepts the result.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
-from tourplan.optimize.check import build_solution, check_solution, schedule_route
+from tourplan.optimize.check import TOL, build_solution, check_solution, schedule_route
 
 if TYPE_CHECKING:
     from tourplan.optimize.problem import Problem, Solution
@@ -29,6 +30,7 @@ def polish(
     candidates: Sequence[int] | None = None,
     accept: Callable[[list[list[int]]], bool] | None = None,
     max_moves: int = 200_000,
+    order_free: bool = False,
 ) -> Solution:
     """Raise ``sum(route_value(route))`` by inserting and replacing single nodes.
 
@@ -56,6 +58,12 @@ def polish(
         Work cap: no new pass starts once this many moves have been scored
         (deterministic; far above what the bundled data needs, it bounds the
         time on a much larger site table).
+    order_free
+        ``route_value`` depends only on which nodes a route visits, not on
+        their order (true of a day credited with diminishing returns): each
+        set is valued once, so all the positions of an insertion, and every
+        move a later pass scores again on a route that did not change, cost
+        a look-up.
 
     Returns
     -------
@@ -75,6 +83,8 @@ def polish(
     if candidates is None:
         candidates = [i for i in range(problem.n) if problem.scores[i] > 0 and i not in ends]
     keep = set(fixed)
+    if order_free:
+        route_value = _by_set(route_value)
     routes = [list(r) for r in solution.routes]
     values = [route_value(r) for r in routes]
     improved = False
@@ -91,6 +101,19 @@ def polish(
     return build_solution(problem, routes, runtime=solution.runtime, iterations=solution.iterations)
 
 
+def _by_set(route_value: RouteValue) -> RouteValue:
+    """``route_value`` computed once per set of nodes."""
+    known: dict[tuple[int, ...], float] = {}
+
+    def value(route: Sequence[int]) -> float:
+        key = tuple(sorted(route))
+        if key not in known:
+            known[key] = route_value(route)
+        return known[key]
+
+    return value
+
+
 def _best_move(
     problem: Problem,
     routes: list[list[int]],
@@ -100,24 +123,49 @@ def _best_move(
     candidates: Sequence[int],
     accept: Callable[[list[list[int]]], bool] | None,
 ) -> tuple[tuple[int, list[int], float] | None, int]:
-    """The feasible single-node move of highest total value above the current one (or None), and the moves scored."""
+    """The feasible single-node move of highest total value above the current one (or None), and the moves scored.
+
+    A move whose visits and travel alone outlast its route's day (no waiting
+    counted) cannot fit and is passed over before the schedule is checked.
+    """
     inside = {i for r in routes for i in r}
-    moves: list[tuple[float, int, int, list[int]]] = []  # (route value, -order, route, new route)
+    # (route value, -order, route, new route, visits and travel of the new route)
+    moves: list[tuple[float, int, int, list[int], float]] = []
     cap = problem.max_nodes
+    travel, service = problem.travel.tolist(), problem.service.tolist()
+    paths = [[rt.start, *r, rt.end] for rt, r in zip(problem.routes, routes, strict=False)]
+    busy = [
+        sum(service[i] for i in r) + sum(travel[a][b] for a, b in itertools.pairwise(path))
+        for r, path in zip(routes, paths, strict=True)
+    ]
     for c in candidates:
         if c in inside:
             continue
+        to_c, from_c = [row[c] for row in travel], travel[c]
         for d, r in enumerate(routes):
             if not problem.windows_on(d, c):
                 continue  # closed on this route
-            trials = [[*r[:q], c, *r[q + 1 :]] for q in range(len(r)) if r[q] not in keep]
+            path = paths[d]
+            trials = [
+                ([*r[:q], c, *r[q + 1 :]], to_c[a] + service[c] + from_c[b] - travel[a][x] - service[x] - travel[x][b])
+                for q, (a, x, b) in enumerate(zip(path, path[1:], path[2:], strict=False))
+                if x not in keep
+            ]
             if cap is None or len(r) < cap[d]:
-                trials += [[*r[:q], c, *r[q:]] for q in range(len(r) + 1)]
-            moves += [(route_value(new), -len(moves) - k, d, new) for k, new in enumerate(trials)]
+                trials += [
+                    ([*r[:q], c, *r[q:]], to_c[a] + service[c] + from_c[b] - travel[a][b])
+                    for q, (a, b) in enumerate(itertools.pairwise(path))
+                ]
+            moves += [
+                (route_value(new), -len(moves) - k, d, new, busy[d] + extra) for k, (new, extra) in enumerate(trials)
+            ]
     moves.sort(key=lambda mv: (mv[0] - values[mv[2]], mv[1]), reverse=True)  # best gain first
-    for value, _, d, new in moves:
+    for value, _, d, new, need in moves:
         if value - values[d] <= 1e-9:
             return None, len(moves)
+        route = problem.routes[d]
+        if need > route.latest - route.earliest + 10 * TOL:
+            continue
         # the changed route's timing first (cheap), then everything
         if schedule_route(problem, d, new).issues:
             continue
