@@ -108,7 +108,7 @@ class ItineraryRequest:
     lunch: bool = True
     walk_max_km: float = 1.5
     locked: Mapping[str, int] = field(default_factory=dict)
-    time_limit: float = 0.15
+    time_limit: float = 0.1
     avoid_crowds: bool | None = None
 
     def __post_init__(self) -> None:
