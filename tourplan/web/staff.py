@@ -16,6 +16,7 @@ from tourplan.errors import (
     RequestValidationError,
 )
 from tourplan.limits import BudgetExceededError
+from tourplan.store import RunRecord
 from tourplan.web.auth import staff_required
 from tourplan.web.forms import (
     ConfirmForm,
@@ -102,10 +103,17 @@ def _study_form(formdata: Any = None) -> StudyForm:
     return form
 
 
-def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
-    """Plan from a valid form: (request values, result) or a message."""
+def _plan_into(
+    form: StudyForm, *, plan_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | RunRecord | str:
+    """Plan from a valid form: (request values, result), the run of a large tour planned as a job, or a message."""
     values: dict[str, Any] = form.to_values()
     try:
+        run = planning.queue_large_study(
+            values, name=form.name.data or "", owner_id=int(current_user.id), plan_id=plan_id
+        )
+        if run is not None:
+            return run
         result: dict[str, Any] = planning.plan_study(values)
     except RequestValidationError as exc:
         for name, msg in exc.errors.items():
@@ -133,9 +141,15 @@ def study_new() -> ResponseReturnValue:
     optional_module("study")
     form = _study_form(request.form if request.method == "POST" else None)
     problem = None
+    if request.method == "GET" and request.args.get("run"):
+        run = get_store().get_run(request.args["run"])  # "change the request" of a failed job
+        if run is not None and run.scenario.get("kind") == planning.STUDY_KIND:
+            form.fill(dict(run.scenario.get("request") or {}), str(run.scenario.get("name") or ""))
     if request.method == "POST":
         if form.validate():
             planned = _plan_into(form)
+            if isinstance(planned, RunRecord):
+                return redirect(url_for("staff.study_run", run_id=planned.id), code=303)
             if isinstance(planned, tuple):
                 values, result = planned
                 rec = get_store().save_study(
@@ -182,7 +196,9 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
     if request.method == "GET":
         form.fill(rec.request, rec.name)
     elif form.validate():
-        planned = _plan_into(form)
+        planned = _plan_into(form, plan_id=plan_id)
+        if isinstance(planned, RunRecord):
+            return redirect(url_for("staff.study_run", run_id=planned.id), code=303)
         if isinstance(planned, tuple):
             values, result = planned
             get_store().update_study(
@@ -195,6 +211,22 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
     return render_template("staff/study_form.html", form=form, problem=problem, record=rec), (
         400 if problem else 200
     )
+
+
+@bp.get("/study/runs/<id:run_id>")
+@staff_required
+def study_run(run_id: str) -> ResponseReturnValue:
+    """A large study tour planned as a job: progress and cancel, then its plan (or why it failed)."""
+    run = get_store().get_run(run_id)
+    if run is None or run.scenario.get("kind") != planning.STUDY_KIND:
+        abort(404)
+    plan_id = (run.result or {}).get("plan_id") if run.status == "done" else None
+    if plan_id:
+        return redirect(url_for("staff.study", plan_id=plan_id), code=303)
+    edited = run.scenario.get("plan_id")
+    again = url_for("staff.study_edit", plan_id=edited) if edited else url_for("staff.study_new", run=run.id)
+    problem = planning.study_run_problem(run, current_lang()) if run.status == "failed" else None
+    return render_template("staff/study_run.html", run=run, problem=problem, again=again)
 
 
 @bp.get("/study/<id:plan_id>/print")
