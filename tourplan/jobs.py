@@ -229,8 +229,9 @@ def run_job(store: Store, job: AnyJob, *, stop: Callable[[], str | None] = lambd
     str
         The run's final status, ``done`` or ``failed``. A failure of the
         planner that says why in message codes (``InfeasibleRequestError``)
-        keeps them as the run's result, ``{"messages": [...]}``, for pages
-        to show in their reader's language.
+        keeps them, rendered in every language (``{"zh": ..., "en": ...}``),
+        as the run's result ``{"messages": [...]}``, for pages to show in
+        their reader's language.
     """
     from tourplan.limits import watch
 
@@ -262,7 +263,9 @@ def run_job(store: Store, job: AnyJob, *, stop: Callable[[], str | None] = lambd
             result = job.save(store, result)
         store.update_run(job.run_id, status="done", progress=1.0, result=result)
     except TourplanError as exc:
-        messages = [m.to_dict() for m in getattr(exc, "messages", ())]
+        from tourplan.messages import LANGS
+
+        messages = [{lang: m.render(lang) for lang in LANGS} for m in getattr(exc, "messages", ())]
         store.update_run(
             job.run_id, status="failed", error=str(exc), result={"messages": messages} if messages else None
         )
