@@ -34,6 +34,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Regexp  # typ
 
 from tourplan.errors import RequestValidationError
 from tourplan.web.auth import staff_required
+from tourplan.web.errors import found
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -124,9 +125,7 @@ def cancel_run(run_id: str) -> ResponseReturnValue:
     from tourplan.web.services.data import get_store
 
     store = get_store()
-    rec = store.get_run(run_id)
-    if rec is None:
-        abort(404)
+    rec = found(store.get_run(run_id))
     if rec.status in ("queued", "running") and get_runner().cancel(store, run_id):
         flash(_("Cancelling: the run stops at its next step."))
     else:

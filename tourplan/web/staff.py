@@ -18,6 +18,7 @@ from tourplan.errors import (
 from tourplan.limits import BudgetExceededError
 from tourplan.store import RunRecord
 from tourplan.web.auth import staff_required
+from tourplan.web.errors import found
 from tourplan.web.forms import (
     ConfirmForm,
     FlowForm,
@@ -165,10 +166,7 @@ def study_new() -> ResponseReturnValue:
 
 
 def _study_record(plan_id: str) -> StudyRecord:
-    rec = get_store().get_study(plan_id)
-    if rec is None:
-        abort(404)
-    return rec
+    return found(get_store().get_study(plan_id))
 
 
 @bp.get("/study/<id:plan_id>")
@@ -242,9 +240,13 @@ def study_print(plan_id: str) -> ResponseReturnValue:
 @staff_required
 def study_csv(plan_id: str) -> ResponseReturnValue:
     """The saved plan's timetable, one row per group and stop (UTF-8 with BOM, so Excel reads Chinese)."""
-    rec = _study_record(plan_id)
-    resp = Response("\ufeff" + export.study_timetable_csv(rec.result), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="study-{plan_id}.csv"'
+    return _csv_download(export.study_timetable_csv(_study_record(plan_id).result), f"study-{plan_id}.csv")
+
+
+def _csv_download(body: str, filename: str) -> Response:
+    """``body`` as a CSV download, after a BOM so that Excel reads the Chinese as UTF-8."""
+    resp = Response("\ufeff" + body, mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return resp
 
 
@@ -285,9 +287,7 @@ def flow_run(run_id: str) -> ResponseReturnValue:
 
     ``?site=ID`` picks the site of the charts (default: the top episode's site).
     """
-    run = get_store().get_run(run_id)
-    if run is None:
-        abort(404)
+    run = found(get_store().get_run(run_id))
     view = parts = chosen = None
     alerts: list[str] = []
     episodes: list[tuple[views.FlowEpisode, str]] = []
@@ -360,10 +360,7 @@ def flow_csv(run_id: str) -> ResponseReturnValue:
     run = get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
-    body = simulations.flow_csv(simulations.flow_view(run.result))
-    resp = Response("\ufeff" + body, mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="flow-{run_id}.csv"'
-    return resp
+    return _csv_download(simulations.flow_csv(simulations.flow_view(run.result)), f"flow-{run_id}.csv")
 
 
 # --------------------------------------------------------------------------- site data
