@@ -43,6 +43,7 @@ __all__ = [
     "SweepCase",
     "SweepResult",
     "aggregate",
+    "dask_setup",
     "make_cases",
     "run_sweep",
     "simulate_case",
@@ -420,8 +421,9 @@ def run_sweep(
         # ":0" puts the scheduler's HTTP server on a free port: with None,
         # distributed still binds 8787 and warns when another cluster has it.
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
-        )
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40,
+            preload=[__name__],
+        )  # fmt: skip
         client = Client(cluster)
     try:
         result = sweep_on(client, cases, sites, graph, base, progress)
@@ -430,6 +432,18 @@ def run_sweep(
         if cluster is not None:
             cluster.close()
     return SweepResult(result.rows, result.cases, time.perf_counter() - t0, result.task_seconds)
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload hook of a Dask worker: ``dask worker --preload tourplan.sweep`` (and local clusters).
+
+    Imports the simulation and the optimizer and loads their compiled kernels
+    (:func:`tourplan.warmup.warm_up`) while the worker starts, so that its
+    first sweep task does not pay for them.
+    """
+    from tourplan.warmup import warm_up
+
+    warm_up()
 
 
 def sweep_on(
