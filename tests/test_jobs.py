@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import helpers
 import psutil
 import pytest
 
@@ -32,18 +33,8 @@ ROOT = Path(__file__).parents[1]
 QUICK = {"bucket_minutes": 240, "min_plan_share": 0.05, "plan_time_limit": 0.02, "plan_variants": 1}
 #: A run of ten seconds or more (the default buckets and variants).
 LONG = {"plan_time_limit": 0.05}
-#: A study tour of a few seconds: 6 groups of 40.
-STUDY = {"school": "一中", "grade": "junior", "students": 240, "group_size": 40, "buses": 6, "seats": 53,
-         "date": "2026-05-12", "themes": ["science", "history"]}  # fmt: skip
-#: A study tour of minutes (60 buses, 20 rounds of 0.5 s solves): the tests stop it long before.
-STUDY_LONG = {
-    **STUDY,
-    "students": 2400,
-    "buses": 60,
-    "improve_rounds": 20,
-    "time_limit": 0.5,
-    "bound_seconds": 0.5,
-}
+#: A study tour of a few seconds, and one of minutes.
+STUDY, STUDY_LONG = helpers.STUDY_REQUEST, helpers.STUDY_LONG
 
 
 def _job(store: Store, sites: Any, graph: Any, over: dict[str, Any], visitors: int = 3000) -> SimulationJob:
@@ -244,6 +235,14 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=30)
 
 
+def _idle(runner: QueueRunner, timeout: float = 30) -> bool:
+    """Whether RQ counts no running job within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while runner.health()["running"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return bool(runner.health()["running"] == 0)
+
+
 #: Short RQ intervals so that a dead worker's job is found within seconds.
 FAST_CLEANUP = ("--maintenance-interval", "2", "--monitoring-interval", "1", "--heartbeat-grace", "2")
 
@@ -313,10 +312,7 @@ def test_sigkilled_worker_never_leaves_a_run_running(  # type: ignore[no-untyped
     second = _worker(tmp_path, redis_url, db, *FAST_CLEANUP)
     try:
         rec = _wait(store, job.run_id, ("done", "failed"), 240)
-        deadline = time.monotonic() + 30  # the run is recorded just before RQ's own bookkeeping ends
-        while runner.health()["running"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert runner.health()["running"] == 0
+        assert _idle(runner)  # the run is recorded just before RQ's own bookkeeping ends
     finally:
         _kill_tree(second)
     if retries:
@@ -339,9 +335,6 @@ def test_a_queue_job_stops_at_a_stop_request_in_the_store(tmp_path, redis_url, b
         assert store.request_stop(job.run_id, CANCELLED)
         rec = _wait(store, job.run_id, ("done", "failed"), 60)
         assert (rec.status, rec.error) == ("failed", CANCELLED)
-        deadline = time.monotonic() + 30
-        while runner.health()["running"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert runner.health()["running"] == 0 and store.list_studies() == []
+        assert _idle(runner) and store.list_studies() == []
     finally:
         _kill_tree(proc)

@@ -7,35 +7,25 @@ app's runner (threads of the app here; RQ on a throwaway redis-server with a
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import helpers
 import pytest
 
-ROOT = Path(__file__).parents[1]
-#: Six groups of 40 (a few seconds of planning).
-STUDY = {"name": "Spring outing", "school": "焦作一中", "grade": "junior", "students": 240, "group_size": 40,
-         "buses": 6, "seats": 53, "date": "2026-05-12", "themes": ["science", "history"]}  # fmt: skip
+if TYPE_CHECKING:
+    from pathlib import Path
+
+#: Six groups of 40 (a few seconds of planning), as the API takes it.
+STUDY = {"name": "Spring outing", **helpers.STUDY_REQUEST}
 #: The same tour through the staff form.
 STUDY_FORM = {"name": "Spring outing", "school": "焦作一中", "date": "2026-05-12", "grade": "junior",
               "students": "240", "groups": "6", "buses": "6", "seats": "53", "start": "jiaozuo_station",
               "day_start": "08:30", "day_end": "17:00", "products": ["知识科普型"]}  # fmt: skip
-#: 60 buses and 20 rounds of 0.5 s solves: minutes, unless stopped.
-STUDY_LONG = {
-    **STUDY,
-    "students": 2400,
-    "buses": 60,
-    "improve_rounds": 20,
-    "time_limit": 0.5,
-    "bound_seconds": 0.5,
-}
+#: Minutes of planning, unless stopped.
+STUDY_LONG = {"name": "long", **helpers.STUDY_LONG}
 
 
 def _app(tmp_path: Path, **over: Any) -> Any:
@@ -177,12 +167,7 @@ def test_with_redis_a_worker_plans_the_large_tour(tmp_path: Path, redis_url: str
     )
     assert staff.get(f"/api/v1/simulations/{second}").get_json()["error"] == "cancelled"
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_REDIS_URL": redis_url,
-           "TOURPLAN_DATABASE_URL": app.config["DATABASE_URL"]}  # fmt: skip
-    out = subprocess.run(
-        [sys.executable, "-m", "tourplan.cli", "worker", "--burst"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    out = helpers.worker_burst(app.config["DATABASE_URL"], redis_url)
     assert out.returncode == 0, out.stderr
     run = staff.get(f"/api/v1/simulations/{first}").get_json()
     assert run["status"] == "done", run
