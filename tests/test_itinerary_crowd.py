@@ -14,6 +14,7 @@ from tourplan.flow import day_type
 from tourplan.flow.forecast import CrowdForecast
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.itinerary.crowd import TripCrowd
+from tourplan.messages import Message
 from tourplan.places import PlaceResolutionError
 from tourplan.sights import is_sight
 
@@ -49,10 +50,13 @@ def test_every_sight_stop_has_crowd_and_navigation(bundled_sites: Any, bundled_g
             expected = 0 if "09:00" <= s["start"] < "10:00" else 85
             assert c["pct"] == expected
             assert c["level"] == ("yellow" if expected == 85 else "normal")
-    codes = [m["code"] for m in d["warning_messages"]]
+    codes = [m["code"] for m in d["warnings"]]
     assert "peak_day" in codes
     assert d["avoid_crowds"] is True
-    assert len(d["warnings"]) == len(d["warning_messages"])
+    assert "warning_messages" not in d  # one coded list: each warning with its code, parameters and both sentences
+    peak = d["warnings"][codes.index("peak_day")]
+    assert peak["zh"].startswith("第1天") and "Golden Week" in peak["en"]
+    assert Message.from_dict(peak).render("zh") == peak["zh"]
 
 
 def test_avoid_crowds_moves_visits_to_quiet_slots(bundled_sites: Any, bundled_graph: Any) -> None:
@@ -84,7 +88,7 @@ def test_no_peak_warning_on_a_weekday(bundled_sites: Any, bundled_graph: Any) ->
     it = plan_itinerary(
         ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph, crowd=_trip(sites, 0.9)
     )
-    assert not any(m.code.startswith("peak_day") for m in it.messages)
+    assert not any(m.code.startswith("peak_day") for m in it.warnings)
 
 
 def test_typed_places_and_coordinates(bundled_sites: Any, bundled_graph: Any) -> None:
@@ -119,7 +123,7 @@ def test_no_interests_says_highlights(bundled_sites: Any, bundled_graph: Any) ->
     it = plan_itinerary(ItineraryRequest(start_date=WEEKDAY), sites, graph)
     d = it.to_dict()
     assert d["interests_default"] == "highlights"
-    assert "highlights_default" in [m["code"] for m in d["warning_messages"]]
+    assert "highlights_default" in [m["code"] for m in d["warnings"]]
     it = plan_itinerary(ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph)
     assert it.to_dict()["interests_default"] is None
 
@@ -148,7 +152,7 @@ def test_api_golden_week_plan_has_crowd_navigation_and_peak_warning(app: Any) ->
         s["crowd"] is not None and s["crowd"]["level"] in ("normal", "yellow", "orange", "red")
         for s in sights
     )
-    assert any(m["code"] == "peak_day" for m in result["warning_messages"])
+    assert any(m["code"] == "peak_day" for m in result["warnings"])
     assert result["avoid_crowds"] is True
 
 

@@ -13,13 +13,11 @@ or tuple parameter is joined with the language's list separator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-__all__ = ["LANGS", "MESSAGES", "Message", "Name", "render"]
+__all__ = ["LANGS", "MESSAGES", "Message", "Name", "render", "text_of"]
 
 #: Languages a message can be rendered in.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -53,17 +51,102 @@ class Message:
         """The sentence in *lang* (see :func:`render`)."""
         return render(self, lang)
 
+    def __str__(self) -> str:
+        """The English sentence (logs, and the English command line)."""
+        return render(self, "en")
+
     def to_dict(self) -> dict[str, Any]:
         """``{"code": ..., "params": ...}`` with names as ``{"zh", "en"}`` objects (JSON-ready)."""
         return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}
+
+    def to_json(self) -> dict[str, Any]:
+        """:meth:`to_dict` plus the sentence in both languages (``zh``, ``en``): a saved result's form.
+
+        Examples
+        --------
+        >>> Message("place_empty").to_json()
+        {'code': 'place_empty', 'params': {}, 'zh': '请输入一个地点。', 'en': 'Please enter a place.'}
+        """
+        return {**self.to_dict(), "zh": render(self, "zh"), "en": render(self, "en")}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """A message from its :meth:`to_dict` (or :meth:`to_json`) form.
+
+        ``{"zh", "en"}`` objects become :class:`Name`, nested ``{"code",
+        "params"}`` objects messages again.
+
+        Raises
+        ------
+        ValueError
+            When ``data`` has no known ``code``.
+
+        Examples
+        --------
+        >>> m = Message("must_see_unplaced", {"site": Name("嘉应观", "Jiaying Temple"),
+        ...                                   "why": Message("place_empty")})
+        >>> Message.from_dict(m.to_json()) == m
+        True
+        """
+        params = data.get("params") or {}
+        if not isinstance(params, Mapping):
+            msg = f"params must be an object, got {params!r}"
+            raise ValueError(msg)
+        return cls(str(data.get("code")), {str(k): _typed(v) for k, v in params.items()})
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Name):
         return {"zh": value.zh, "en": value.en}
+    if isinstance(value, Message):
+        return value.to_dict()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _typed(value: Any) -> Any:
+    """The inverse of :func:`_plain`: names and nested messages from their JSON form."""
+    if isinstance(value, Mapping):
+        if set(value) == {"zh", "en"}:
+            return Name(str(value["zh"]), str(value["en"]))
+        if value.get("code") in MESSAGES:
+            return Message.from_dict(value)
+        return dict(value)
+    if isinstance(value, list | tuple):
+        return [_typed(v) for v in value]
+    return value
+
+
+def text_of(item: Any, lang: str = "zh") -> str:
+    """A saved message (or older plain text) as a sentence in *lang*.
+
+    A ``{"code", "params"}`` mapping is rendered; a mapping with ready
+    ``zh``/``en`` or ``text`` keys gives that text; a string is shown as it
+    is (results saved before their messages were coded).
+
+    Examples
+    --------
+    >>> text_of({"code": "ticket_covered", "params": {"area": {"zh": "云台山", "en": "Yuntai"}}}, "en")
+    'included in the Yuntai ticket'
+    >>> text_of({"zh": "高峰日", "en": "Peak day"}), text_of("plain")
+    ('高峰日', 'plain')
+    """
+    if isinstance(item, Message):
+        return render(item, lang)
+    if not isinstance(item, Mapping):
+        return str(item)
+    if isinstance(item.get(lang), str):
+        return str(item[lang])
+    if item.get("code") in MESSAGES:
+        try:
+            return render(Message.from_dict(item), lang)
+        except (KeyError, IndexError, ValueError):
+            pass
+    for key in ("text", "message", "zh" if lang == "en" else "en"):
+        if isinstance(item.get(key), str):
+            return str(item[key])
+    return str(item.get("code") or "")
 
 
 #: Every message: code -> (Chinese, English) templates in ``str.format`` syntax.
@@ -118,6 +201,72 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "on this route; bring a packed lunch.",
     ),
     "must_see_unplaced": ("必去景点未能安排：{site}（{why}）", "Must-see not placed: {site} ({why})"),
+    # itinerary/explain.py: why a must-see site is not in the plan, or nothing fits
+    "unplaced_left_out": (
+        "{site}因行程的其他设置（所属景区或排除的景点）未被安排",
+        "{site} was left out by the plan's other settings (its parent area or an excluded site)",
+    ),
+    "unplaced_too_steep": (
+        "{site}需要爬升约 {ascent} 米，超过“节奏”为“{pace}”时一天允许的 {limit} 米；请把“节奏”改为“{active}”",
+        "{site} climbs about {ascent} m, more than the {limit} m a day allowed at the “{pace}” pace; "
+        "set “Pace” to “{active}”",
+    ),
+    "unplaced_over_budget": (
+        "{site}门票 ¥{price}，超过“门票预算”¥{budget}",
+        "{site} costs ¥{price}, more than the “Ticket budget” of ¥{budget}",
+    ),
+    "unplaced_closed": (
+        "{site}在 {date}（{weekday}）不开放；开放时间：{hours}",
+        "{site} is closed on {date} ({weekday}); opening hours: {hours}",
+    ),
+    "unplaced_short": (
+        "{site}需要游览 {minutes} 分钟，但 {date} 在您的行程时间 {start}–{end} 内只开放 {open}",
+        "{site} needs {minutes} min but on {date} it is open only {open} within your day {start}–{end}",
+    ),
+    "unplaced_short_sunset": (
+        "{site}需要游览 {minutes} 分钟，但 {date} 在您的行程时间 {start}–{end} 内只开放 {open}，且 {sunset} 日落",
+        "{site} needs {minutes} min but on {date} it is open only {open} and the sun sets at {sunset}, "
+        "within your day {start}–{end}",
+    ),
+    "unplaced_sunset": (
+        "{close} 日落（游览{site} {minutes} 分钟，最晚 {last} 开始）；第{day}天从{after}过去要到 {arrive} 才能到达",
+        "the sun sets at {close} (the last start for a {minutes}-minute visit to {site} is {last}); "
+        "reaching it after {after} on day {day} takes until {arrive}",
+    ),
+    "unplaced_closes": (
+        "{site} {close} 关门（游览 {minutes} 分钟，最晚 {last} 开始）；第{day}天从{after}过去要到 {arrive} 才能到达",
+        "{site} closes at {close} (the last start for a {minutes}-minute visit is {last}); "
+        "reaching it after {after} on day {day} takes until {arrive}",
+    ),
+    "unplaced_back_late": (
+        "{site}需游览 {minutes} 分钟；第{day}天在{after}之后游览，{done} 结束，返回要到 {back}，晚于返回时间 {end}",
+        "{site} takes {minutes} min; visiting it after {after} on day {day} ends at {done} and getting back "
+        "takes until {back}, after the day ends at {end}",
+    ),
+    "unplaced_no_room": (
+        "{site}需游览 {minutes} 分钟；第{day}天在{after}之后游览，{done} 结束，当天其余行程就没有时间了",
+        "{site} takes {minutes} min; visiting it after {after} on day {day} ends at {done}, "
+        "which leaves no time for the rest of the day's plan",
+    ),
+    "unplaced_not_a_sight": ("{site}是{category}，不是游览景点", "{site} is a {category}, not a place to visit"),
+    "unplaced_not_accessible": (
+        "{site}有陡峭的步道或台阶，而您选了“只选无障碍景点”",
+        "{site} has steep trails or stairs, and “Step-free sites only” is ticked",
+    ),
+    "unplaced_no_day": ("{site}在行程的任何一天都无法游览", "{site} cannot be visited on any day of the trip"),
+    "reasons": ("{reasons}", "{reasons}"),
+    "nothing_fits": (
+        "从 {start} 到 {end} 共 {budget} 分钟，不够游览任何景点：最快的是{site}（去程 {go} 分钟、游览 {visit} 分钟、"
+        "返程 {back} 分钟），共需 {need} 分钟。请提早“出发时间”或推迟“返回时间”。",
+        "The {budget} min from {start} to {end} are too short to visit anything: the quickest visit, {site} "
+        "({go} min there, {visit} min visit, {back} min back), needs {need} min. Set an earlier “Leave at” "
+        "or a later “Back by”.",
+    ),
+    "nothing_open": (
+        "{date} 在 {start}–{end} 之间，按所选设置没有开放的景点。",
+        "No site is open within your day ({start}–{end}) on {date} with the chosen settings.",
+    ),
+    "unknown_sites": ("未知的景点：{ids}", "unknown site id(s): {ids}"),
     "tickets_over_budget": (
         "因为必去景点，门票合计 ¥{price}，超出预算 ¥{budget}。",
         "Tickets come to {price} CNY, over the budget of {budget} CNY, because of must-see sites.",
@@ -175,6 +324,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 _LIST_SEP = {"zh": "、", "en": ", "}
+#: Between sentences (a list of messages).
+_SENTENCE_SEP = {"zh": "；", "en": "; "}
 
 
 def _text(value: Any, lang: str) -> str:
@@ -183,7 +334,8 @@ def _text(value: Any, lang: str) -> str:
     if isinstance(value, Message):
         return render(value, lang)
     if isinstance(value, list | tuple):
-        return _LIST_SEP[lang].join(_text(v, lang) for v in value)
+        sep = _SENTENCE_SEP if value and all(isinstance(v, Message) for v in value) else _LIST_SEP
+        return sep[lang].join(_text(v, lang) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -279,12 +279,7 @@ def crowd_text(crowd: Any, lang: str = "zh") -> str | None:
 
 
 def message_text(item: Any, lang: str = "zh") -> str:
-    """A warning or explanation of a result in ``lang``.
-
-    A ``{"code", "params"}`` mapping (a :class:`~tourplan.messages.Message`
-    in JSON, names as ``{"zh", "en"}``) is rendered; a mapping with ready
-    ``zh``/``en`` or ``text`` keys gives that text; a plain string is shown as
-    it is.
+    """A warning or explanation of a result in ``lang`` (see :func:`tourplan.messages.text_of`).
 
     Examples
     --------
@@ -293,31 +288,9 @@ def message_text(item: Any, lang: str = "zh") -> str:
     >>> message_text({"zh": "高峰日", "en": "Peak day"}), message_text("plain")
     ('高峰日', 'plain')
     """
-    from tourplan.messages import MESSAGES, Message, Name
+    from tourplan.messages import text_of
 
-    if not isinstance(item, Mapping):
-        return str(item)
-    if isinstance(item.get(lang), str):
-        return str(item[lang])
-    code = item.get("code")
-    if code in MESSAGES:
-
-        def plain(v: Any) -> Any:
-            if isinstance(v, Mapping) and set(v) == {"zh", "en"}:
-                return Name(str(v["zh"]), str(v["en"]))
-            if isinstance(v, list | tuple):
-                return [plain(x) for x in v]
-            return v
-
-        params = {k: plain(v) for k, v in (item.get("params") or {}).items()}
-        try:
-            return Message(str(code), params).render(lang)
-        except (KeyError, IndexError, ValueError):
-            pass
-    for key in ("text", "message", "zh" if lang == "en" else "en"):
-        if isinstance(item.get(key), str):
-            return str(item[key])
-    return str(code or "")
+    return text_of(item, lang)
 
 
 def peak_warnings(result: Mapping[str, Any]) -> list[Any]:

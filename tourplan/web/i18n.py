@@ -38,6 +38,7 @@ __all__ = [
     "STAFF_ROLE_LABELS",
     "THEME_LABELS",
     "current_lang",
+    "error_text",
     "init_i18n",
     "lang_url",
 ]
@@ -212,6 +213,29 @@ def current_lang() -> str:
     """``"zh"`` or ``"en"`` for the current request."""
     loc = get_locale()
     return "en" if loc is not None and loc.language == "en" else "zh"
+
+
+def error_text(exc: Exception, lang: str | None = None) -> str:
+    """A planner's error in the page's language (``lang``, default the current one) when it is coded.
+
+    A place that cannot be found, a refusal and a request's field problems
+    carry :class:`~tourplan.messages.Message` codes; anything else is shown
+    as its text.
+    """
+    from tourplan.errors import InfeasibleRequestError, RequestValidationError
+    from tourplan.messages import Message
+
+    lang = lang or current_lang()
+    message = getattr(exc, "message", None)
+    if isinstance(message, Message):
+        return message.render(lang)
+    if isinstance(exc, InfeasibleRequestError):
+        return exc.text(lang)
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(
+            exc.text(k, lang) if k in exc.messages else f"{k}: {exc.errors[k]}" for k in exc.errors
+        )
+    return str(exc)
 
 
 def lang_url(lang: str) -> str:
