@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import helpers
@@ -109,10 +110,13 @@ def test_bad_input_names_the_field(bundled_sites: Any, bundled_graph: Any) -> No
     with pytest.raises(RequestValidationError) as exc:
         ItineraryRequest.from_dict({"date": "2027-01-01"}, today=dt.date(2027, 1, 2))
     assert "date" in exc.value.errors
+    assert exc.value.text("date", "zh") == "日期2027-01-01已经过去（今天是2027-01-02），请选择今天或以后的日期。"
+    assert "in the past" in exc.value.errors["date"]  # the API's text stays English
     ItineraryRequest.from_dict({"date": "2027-01-02"}, today=dt.date(2027, 1, 2))
     with pytest.raises(RequestValidationError) as exc:
         ItineraryRequest.from_dict({"date": "2027-01-05", "day_start": "12:00", "day_end": "10:00"})
     assert "day_end" in exc.value.errors
+    assert exc.value.text("day_end", "zh") == "结束时间（10:00）必须晚于开始时间（12:00）。"
     with pytest.raises(RequestValidationError) as exc:
         plan_itinerary(ItineraryRequest(start_date=WEEKDAY, day_start=600, day_end=610), sites, graph)
     assert "day_end" in exc.value.errors
@@ -126,6 +130,48 @@ def test_no_interests_says_highlights(bundled_sites: Any, bundled_graph: Any) ->
     assert "highlights_default" in [m["code"] for m in d["warnings"]]
     it = plan_itinerary(ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph)
     assert it.to_dict()["interests_default"] is None
+
+
+# --------------------------------------------------------------------------- warming the forecasts
+
+
+def _record_warming(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], threading.Event]:
+    import tourplan.itinerary.crowd as crowd
+
+    calls: list[Any] = []
+    done = threading.Event()
+
+    def record(sites: Any, graph: Any, kinds: Any = ()) -> None:
+        calls.append((sites, graph))
+        done.set()
+
+    monkeypatch.setattr(crowd, "warm_forecasts", record)
+    return calls, done
+
+
+def test_server_start_warms_the_forecasts_of_its_site_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    calls, done = _record_warming(monkeypatch)
+    helpers.make_app(tmp_path / "quiet")  # tests (TESTING) leave it off unless asked
+    assert not done.wait(0.5) and calls == []
+    app = helpers.make_app(tmp_path / "warm", PLAN_FORECAST_WARM=True)
+    assert done.wait(30)
+    data = app.extensions["tourplan.data"].current()
+    assert calls == [(data.sites, data.graph)]
+
+
+def test_warmup_computes_the_forecasts(monkeypatch: pytest.MonkeyPatch, bundled_sites: Any) -> None:
+    from click.testing import CliRunner
+
+    from tourplan.cli import main
+
+    calls, _ = _record_warming(monkeypatch)
+    out = CliRunner().invoke(main, ["warmup"])
+    assert out.exit_code == 0, out.output
+    assert "crowd forecast: ready" in out.output
+    ((sites, graph),) = calls
+    assert [s.id for s in sites] == [s.id for s in bundled_sites] and graph.sites is sites
 
 
 # --------------------------------------------------------------------------- the API, with the real forecast
