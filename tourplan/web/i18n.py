@@ -254,12 +254,20 @@ def _remember(response: Response) -> Response:
     return response
 
 
+def _message_text(item: Any) -> str:
+    """A saved message (``{"code", "params", ...}``, or older text) in the page's language."""
+    from tourplan.messages import text_of
+
+    return text_of(item, current_lang())
+
+
 def init_i18n(app: Flask) -> None:
     """Set up Flask-Babel, the locale switch and template helpers."""
     Babel(app, locale_selector=_select_locale, default_translation_directories=str(TRANSLATIONS))
     app.after_request(_remember)
     app.jinja_env.globals.update(
         current_lang=current_lang,
+        message_text=_message_text,
         lang_url=lang_url,
         THEME_LABELS=THEME_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
