@@ -36,6 +36,23 @@ VISITOR_FORM: dict[str, Any] = {
 }
 
 
+#: The staff study-tour form, filled as staff would (six classes of a junior middle school, six buses).
+STUDY_FORM: dict[str, Any] = {
+    "name": "Spring outing",
+    "school": "焦作一中",
+    "date": "2026-05-12",
+    "grade": "junior",
+    "students": "240",
+    "groups": "6",
+    "buses": "6",
+    "seats": "53",
+    "start": "jiaozuo_station",
+    "day_start": "08:30",
+    "day_end": "17:00",
+    "products": ["知识科普型"],
+}
+
+
 def plan_through_form(app: Any, form: dict[str, Any]) -> str:
     """Post the planning form and return the share id it redirects to."""
     r = app.test_client().post("/plan", data=form)

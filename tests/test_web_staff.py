@@ -22,20 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 PASSWORD = helpers.STAFF_PASSWORD
-STUDY_FORM = {
-    "name": "Spring outing",
-    "school": "焦作一中",
-    "date": "2026-05-12",
-    "grade": "junior",
-    "students": "240",
-    "groups": "6",
-    "buses": "6",
-    "seats": "53",
-    "start": "jiaozuo_station",
-    "day_start": "08:30",
-    "day_end": "17:00",
-    "products": ["知识科普型"],
-}
+STUDY_FORM = helpers.STUDY_FORM
 
 
 make_app = functools.partial(

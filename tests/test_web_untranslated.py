@@ -18,21 +18,7 @@ import helpers
 import pytest
 from helpers import english_names, english_sentences, page_texts
 
-STUDY = {
-    "name": "春季研学",
-    "school": "焦作一中",
-    "date": "2026-05-12",
-    "grade": "junior",
-    "students": "240",
-    "groups": "6",
-    "buses": "6",
-    "seats": "53",
-    "start": "jiaozuo_station",
-    "day_start": "08:30",
-    "day_end": "17:00",
-    "products": ["知识科普型"],
-    "themes": ["history"],
-}
+STUDY = {**helpers.STUDY_FORM, "name": "春季研学", "themes": ["history"]}
 #: Study-tour forms the planner refuses, each for another reason (the form's own fields name the fix), by
 #: a phrase of the refusal.
 REFUSALS = {

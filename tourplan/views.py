@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan import maps
 from tourplan.errors import DataValidationError, Issue, TourplanError
+from tourplan.messages import text_of as message_text  # a warning or reason of a result in a language
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -276,21 +277,6 @@ def crowd_text(crowd: Any, lang: str = "zh") -> str | None:
     if lang == "en":
         return f"{en} (about {pct:.0f}% of capacity)"
     return f"{zh}（约为承载量的 {pct:.0f}%）"
-
-
-def message_text(item: Any, lang: str = "zh") -> str:
-    """A warning or explanation of a result in ``lang`` (see :func:`tourplan.messages.text_of`).
-
-    Examples
-    --------
-    >>> message_text({"code": "ticket_covered", "params": {"area": {"zh": "云台山", "en": "Yuntai"}}}, "en")
-    'included in the Yuntai ticket'
-    >>> message_text({"zh": "高峰日", "en": "Peak day"}), message_text("plain")
-    ('高峰日', 'plain')
-    """
-    from tourplan.messages import text_of
-
-    return text_of(item, lang)
 
 
 def peak_warnings(result: Mapping[str, Any]) -> list[Any]:

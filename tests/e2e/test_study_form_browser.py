@@ -17,11 +17,10 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(app: Any) -> Iterator[str]:
+    """Serve ``app`` on a free local port in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
-    app = build_app(tmp_path_factory.mktemp("study-form-e2e"))
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
@@ -30,6 +29,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(build_app(tmp_path_factory.mktemp("study-form-e2e")))
 
 
 def test_study_form_in_chinese_shows_a_refusal_in_its_own_terms(browser: Any, server: str) -> None:
@@ -68,17 +72,8 @@ def test_study_form_in_chinese_shows_a_refusal_in_its_own_terms(browser: Any, se
 @pytest.fixture(scope="module")
 def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on the bundled site table (real names), for reading its Chinese."""
-    from werkzeug.serving import make_server
-
-    app = helpers.make_app(tmp_path_factory.mktemp("study-phone-e2e"), user=(helpers.STAFF_USER, helpers.STAFF_PASSWORD))
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    user = (helpers.STAFF_USER, helpers.STAFF_PASSWORD)
+    yield from _serve(helpers.make_app(tmp_path_factory.mktemp("study-phone-e2e"), user=user))
 
 
 def test_study_refusal_on_a_phone_in_chinese_names_the_date_field(
