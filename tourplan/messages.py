@@ -200,7 +200,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Day {day} ({date}): no food site fits a lunch stop between {earliest} and {latest} "
         "on this route; bring a packed lunch.",
     ),
-    "must_see_unplaced": ("必去景点未能安排：{site}（{why}）", "Must-see not placed: {site} ({why})"),
+    "must_see_unplaced": ("必去景点未能安排：{why}", "Must-see not placed: {why}"),
     # itinerary/explain.py: why a must-see site is not in the plan, or nothing fits
     "unplaced_left_out": (
         "{site}因行程的其他设置（所属景区或排除的景点）未被安排",
@@ -458,8 +458,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "from the site table); a group counts for every slot its visit overlaps; waiting happens on the bus",
     ),
     "study_rule_coach": (
-        "车程：路网中大巴（{mode}）的行驶时间向上取整到分钟，每段另加 {boarding} 分钟上下车（规则）",
-        "Coach legs: the road network's coach ({mode}) times rounded up to the minute, plus {boarding} min to "
+        "车程：路网中的汽车行驶时间向上取整到分钟，每段另加 {boarding} 分钟上下车（规则）",
+        "Coach legs: the road network's driving times rounded up to the minute, plus {boarding} min to "
         "board and leave the bus (a rule)",
     ),
     "study_rule_seats": (

@@ -220,7 +220,7 @@ def test_my_trips_lists_a_plan_made_in_this_browser(server: LiveServer, trip: st
         context.close()
 
 
-def test_must_see_search_and_start_type_ahead(server: LiveServer, phone: Any) -> None:
+def test_must_see_search_and_start_and_end_type_ahead(server: LiveServer, phone: Any) -> None:
     page = phone(f"{server.url}/?lang=zh")
     page.click("details.more summary")
     page.fill("#must-see-search", "红石")
@@ -230,3 +230,9 @@ def test_must_see_search_and_start_type_ahead(server: LiveServer, phone: Any) ->
     page.locator("#start-suggest option").first.wait_for(state="attached")
     values = page.eval_on_selector_all("#start-suggest option", "os => os.map(o => o.value)")
     assert "焦作站" in values
+    page.fill("#end_text", "焦作西")
+    page.locator("#end-suggest option").first.wait_for(state="attached")
+    ends = page.eval_on_selector_all("#end-suggest option", "os => os.map(o => o.value)")
+    assert "焦作西站" in ends
+    box = page.locator("#end_text").bounding_box()
+    assert box is not None and box["height"] >= 44  # a tap target like the start field

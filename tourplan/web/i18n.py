@@ -183,7 +183,7 @@ STAFF_ROLE_LABELS: dict[str, Any] = {
 #: Lines of a study tour's cost (``StudyTourPlan.to_dict()["costs"]`` keys).
 COST_LABELS: dict[str, Any] = {
     "tickets_cny": _l("Tickets"),
-    "bus_cny": _l("Buses"),
+    "bus_cny": _l("Bus hire"),
     "total_cny": _l("Total"),
     "bus_cost_per_bus_cny": _l("Per bus and day"),
     "bus_cost_source": _l("Bus cost from"),

@@ -59,7 +59,7 @@ def site_ticket(site: Any) -> str:
 
 
 # Fields of ItineraryRequest that the form shows under another name.
-_FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "interests"}
+_FORM_FIELD = {"start": "start_text", "end": "end_text", "start_date": "date", "interests": "interests"}
 
 
 def _plan_page(form: PlanForm, problem: str | None = None, status: int = 200) -> ResponseReturnValue:
