@@ -27,7 +27,7 @@ from tourplan.tickets import admissions, ticket_payer
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "CATEGORY_NAMES",

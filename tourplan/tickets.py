@@ -1,7 +1,7 @@
 """Ticket prices per visitor type, by each site's ticket rule, and a group's tickets.
 
 Every row of the site table names a ticket rule (column ``ticket_rule``, one
-of :data:`tourplan.data.TICKET_RULES`) and its source (``ticket_source``).
+of :data:`tourplan.site.TICKET_RULES`) and its source (``ticket_source``).
 The rules, as the sources state them:
 
 - ``national_youth_2012`` (NDRC 发改价格〔2012〕283号, for sites under
@@ -39,13 +39,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tourplan.data import TICKET_RULES
 from tourplan.messages import Message, Name
+from tourplan.site import TICKET_RULES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "FARE_REASONS",
@@ -473,7 +473,7 @@ class GroupTicket:
         The site the tickets are bought at (an area for its parts; never a
         restaurant or any row that sells nothing).
     rule
-        The site's ticket rule (a code of :data:`tourplan.data.TICKET_RULES`).
+        The site's ticket rule (a code of :data:`tourplan.site.TICKET_RULES`).
     full_cny
         The adult price.
     covers
