@@ -68,8 +68,8 @@ def check_site_row(
 
     Examples
     --------
-    >>> from tourplan.data import load_sites
-    >>> row = site_row(load_sites()["jiaozuo_station"])
+    >>> import tourplan
+    >>> row = site_row(tourplan.load_sites()["jiaozuo_station"])
     >>> check_site_row({**row, "lat": "95"})
     Traceback (most recent call last):
     ...
