@@ -396,8 +396,10 @@ def run_sweep(
         cluster = None
     else:
         n = workers or os.cpu_count() or 1
+        # ":0" puts the scheduler's HTTP server on a free port: with None,
+        # distributed still binds 8787 and warns when another cluster has it.
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
         )
         client = Client(cluster)
     try:
