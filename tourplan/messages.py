@@ -14,10 +14,13 @@ or tuple parameter is joined with the language's list separator.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
-__all__ = ["LANGS", "MESSAGES", "Message", "Name", "render", "text_of"]
+if TYPE_CHECKING:
+    from dataclasses import Field
+
+__all__ = ["LANGS", "MESSAGES", "Message", "Name", "WithMessage", "render", "text_of"]
 
 #: Languages a message can be rendered in.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -93,6 +96,32 @@ class Message:
             msg = f"params must be an object, got {params!r}"
             raise ValueError(msg)
         return cls(str(data.get("code")), {str(k): _typed(v) for k, v in params.items()})
+
+
+class WithMessage:
+    """A base for result dataclasses that carry their visitor line as ``message``.
+
+    :meth:`render` gives the line in Chinese or English; :meth:`to_dict`
+    gives the fields of :meth:`fields_dict` followed by the message's code and
+    parameters.  ``fields_dict`` is every dataclass field but ``message``, as
+    it is; a class whose JSON names or shapes its fields otherwise overrides it.
+    """
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+    message: Message
+
+    def render(self, lang: str = "zh") -> str:
+        """The line in Chinese or English."""
+        return self.message.render(lang)
+
+    def fields_dict(self) -> dict[str, object]:
+        """The fields but ``message``, for :meth:`to_dict`."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "message"}
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields and the message as code and parameters (JSON-ready)."""
+        return {**self.fields_dict(), **self.message.to_dict()}
 
 
 def _plain(value: Any) -> Any:

@@ -26,9 +26,9 @@ from tourplan.messages import text_of as message_text  # a warning or reason of 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tourplan.data import Site, SiteTable
     from tourplan.flow import FlowResult
     from tourplan.itinerary import Itinerary
+    from tourplan.site import Site, SiteTable
     from tourplan.study import StudyTourPlan
 
 __all__ = [

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = ["warm_up"]
 

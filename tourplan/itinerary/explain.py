@@ -22,9 +22,9 @@ from tourplan.rules import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import Site, SiteTable
     from tourplan.optimize import Solution
     from tourplan.places import Place
+    from tourplan.site import Site, SiteTable
 
 #: The pace choices as the plan form names them.
 PACE_NAMES: dict[str, Name] = {

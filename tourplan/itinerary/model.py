@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tourplan.data import THEMES, Site, SiteTable
 from tourplan.graph import Matrices, SiteGraph, hiking_minutes
 from tourplan.itinerary.request import PACES, ItineraryRequest
 from tourplan.messages import Message, Name
@@ -36,6 +35,7 @@ from tourplan.rules import (
     visit_windows,
 )
 from tourplan.sights import category_name
+from tourplan.site import THEMES, Site, SiteTable
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup, escape
 
-from tourplan.data import THEMES
+from tourplan.site import THEMES
 from tourplan.web.i18n import THEME_LABELS, current_lang
 
 if TYPE_CHECKING:

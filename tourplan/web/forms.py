@@ -35,7 +35,7 @@ from wtforms import (  # type: ignore[import-untyped, unused-ignore]
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError  # type: ignore[import-untyped, unused-ignore]
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
+from tourplan.site import GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import DEFAULT_MAX_RIDE, LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 from tourplan.study.request import default_bus_cost
 from tourplan.web.i18n import (
@@ -48,7 +48,7 @@ from tourplan.web.i18n import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
+    from tourplan.site import SiteTable
 
 __all__ = [
     "FlowForm",
