@@ -283,7 +283,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{site} has steep trails or stairs, and “Step-free sites only” is ticked",
     ),
     "unplaced_no_day": ("{site}在行程的任何一天都无法游览", "{site} cannot be visited on any day of the trip"),
-    "reasons": ("{reasons}", "{reasons}"),
+    "reasons": ("{reasons}。", "{reasons}."),
     "nothing_fits": (
         "从 {start} 到 {end} 共 {budget} 分钟，不够游览任何景点：最快的是{site}（去程 {go} 分钟、游览 {visit} 分钟、"
         "返程 {back} 分钟），共需 {need} 分钟。请提早“出发时间”或推迟“返回时间”。",
