@@ -33,9 +33,9 @@ from tourplan.errors import RequestValidationError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from tourplan.data import SiteTable
     from tourplan.flow import FlowResult, PlanLibrary, Scenario
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = [
     "CaseSummary",
