@@ -31,6 +31,24 @@ STUDY_LONG: dict[str, Any] = {**STUDY_REQUEST, "students": 2400, "buses": 60, "i
                               "bound_seconds": 0.5}  # fmt: skip
 
 
+def wait_for_run(
+    client: Any, run_id: str, statuses: tuple[str, ...] = ("done", "failed"), timeout: float = 120
+) -> Any:
+    """Poll a run through the API (as ``client``) until it has one of ``statuses``; its JSON."""
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.get(f"/api/v1/simulations/{run_id}").get_json()
+        if run["status"] in statuses:
+            return run
+        if time.monotonic() > deadline:
+            pytest.fail(f"run {run_id} still {run['status']} after {timeout} s, expected {statuses}")
+        time.sleep(0.2)
+
+
 def worker_burst(database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
     """Run ``tourplan worker --burst`` (this checkout's code) until the queue is empty."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_REDIS_URL": redis_url,
@@ -198,7 +216,9 @@ class _Text(HTMLParser):
     """Text a reader sees in a page, without scripts, code, hidden parts and parts marked English."""
 
     _SKIP = frozenset({"script", "style", "code", "pre", "noscript", "template", "textarea"})
-    _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+    _VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -32,17 +32,6 @@ def _app(tmp_path: Path, **over: Any) -> Any:
     return helpers.make_app(tmp_path, user=(helpers.STAFF_USER, helpers.STAFF_PASSWORD), **over)
 
 
-def _wait(client: Any, run_id: str, statuses: tuple[str, ...], timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run: dict[str, Any] = client.get(f"/api/v1/simulations/{run_id}").get_json()
-        if run["status"] in statuses:
-            return run
-        if time.monotonic() > deadline:
-            pytest.fail(f"run {run_id} still {run['status']} after {timeout} s, expected {statuses}")
-        time.sleep(0.2)
-
-
 def test_the_size_rule_decides_between_the_request_and_a_job(tmp_path: Path, bundled_sites: Any) -> None:
     work = 6 * len(bundled_sites)  # groups x sites in the table
     now = helpers.login(_app(tmp_path / "a", STUDY_QUEUE_WORK=work).test_client())
@@ -55,7 +44,7 @@ def test_the_size_rule_decides_between_the_request_and_a_job(tmp_path: Path, bun
     assert r.status_code == 202, r.get_json()
     run = r.get_json()
     assert r.headers["Location"] == run["url"] and run["status"] in ("queued", "running")
-    run = _wait(queued, run["id"], ("done", "failed"))
+    run = helpers.wait_for_run(queued, run["id"], ("done", "failed"))
     assert run["status"] == "done", run
     plan = queued.get(f"/api/v1/study-tours/{run['result']['plan_id']}").get_json()
     assert plan["name"] == "Spring outing" and plan["request"]["school"] == "焦作一中"
@@ -83,7 +72,7 @@ def test_a_large_tour_from_the_form_waits_shows_progress_and_can_be_cancelled(tm
 
         r = staff.post(f"/staff/flow/{run_id}/cancel?lang=zh", follow_redirects=False)
         assert r.status_code == 303 and r.headers["Location"] == page_url
-        assert _wait(staff, run_id, ("failed",), 5)["error"] == "cancelled"
+        assert helpers.wait_for_run(staff, run_id, ("failed",), 5)["error"] == "cancelled"
     finally:
         gate.set()
     page = staff.get(page_url + "?lang=zh").get_data(as_text=True)
@@ -99,7 +88,7 @@ def test_a_large_tour_from_the_form_waits_shows_progress_and_can_be_cancelled(tm
 
     r = staff.post("/staff/study/new", data=STUDY_FORM)  # the thread is free now
     run_id = r.headers["Location"].rsplit("/", 1)[1]
-    assert _wait(staff, run_id, ("done", "failed"))["status"] == "done"
+    assert helpers.wait_for_run(staff, run_id, ("done", "failed"))["status"] == "done"
     r = staff.get(f"/staff/study/runs/{run_id}")
     assert r.status_code == 303 and r.headers["Location"].startswith("/staff/study/")
     plan_page = staff.get(r.headers["Location"]).get_data(as_text=True)
@@ -113,10 +102,10 @@ def test_an_edit_of_a_large_tour_replaces_its_plan(tmp_path: Path) -> None:
     app = _app(tmp_path, STUDY_QUEUE_WORK=0)
     staff = helpers.login(app.test_client())
     first = staff.post("/api/v1/study-tours", json=STUDY).get_json()
-    plan_id = _wait(staff, first["id"], ("done",))["result"]["plan_id"]
+    plan_id = helpers.wait_for_run(staff, first["id"], ("done",))["result"]["plan_id"]
     r = staff.post(f"/staff/study/{plan_id}/edit", data={**STUDY_FORM, "name": "Autumn outing"})
     assert r.status_code == 303 and "/staff/study/runs/" in r.headers["Location"]
-    run = _wait(staff, r.headers["Location"].rsplit("/", 1)[1], ("done", "failed"))
+    run = helpers.wait_for_run(staff, r.headers["Location"].rsplit("/", 1)[1], ("done", "failed"))
     assert run["result"] == {"plan_id": plan_id}
     assert [s.name for s in app.extensions["tourplan.store"].list_studies()] == ["Autumn outing"]
 
@@ -126,15 +115,15 @@ def test_a_running_tour_is_stopped_by_a_cancel_or_its_budget(tmp_path: Path) -> 
     app = _app(tmp_path, STUDY_QUEUE_WORK=0, PLAN_TIME_LIMIT=0.5, STUDY_JOB_TIME_BUDGET=3.0)
     staff = helpers.login(app.test_client())
     run_id = staff.post("/api/v1/study-tours", json=STUDY_LONG).get_json()["id"]
-    _wait(staff, run_id, ("running",))
+    helpers.wait_for_run(staff, run_id, ("running",))
     time.sleep(0.5)
     assert staff.post(f"/staff/flow/{run_id}/cancel").status_code == 303
     t0 = time.monotonic()
-    assert _wait(staff, run_id, ("done", "failed"), 30)["error"] == "cancelled"
+    assert helpers.wait_for_run(staff, run_id, ("done", "failed"), 30)["error"] == "cancelled"
     assert time.monotonic() - t0 < 15  # the next checkpoint: one 0.5 s solve (slower on a busy machine)
 
     run_id = staff.post("/api/v1/study-tours", json=STUDY_LONG).get_json()["id"]
-    run = _wait(staff, run_id, ("done", "failed"), 60)
+    run = helpers.wait_for_run(staff, run_id, ("done", "failed"), 60)
     assert run["status"] == "failed" and "past its time budget of 3.0 s" in run["error"]
     assert "Planning was stopped after 3 s" in staff.get(f"/staff/study/runs/{run_id}?lang=en").get_data(
         as_text=True
@@ -147,7 +136,7 @@ def test_a_tour_that_cannot_be_planned_says_why_in_both_languages(tmp_path: Path
     run = staff.post(
         "/api/v1/study-tours", json={**STUDY, "students": 200, "buses": 4}
     ).get_json()  # 5 groups
-    assert _wait(staff, run["id"], ("done", "failed"))["status"] == "failed"
+    assert helpers.wait_for_run(staff, run["id"], ("done", "failed"))["status"] == "failed"
     en = staff.get(f"/staff/study/runs/{run['id']}?lang=en").get_data(as_text=True)
     zh = staff.get(f"/staff/study/runs/{run['id']}?lang=zh").get_data(as_text=True)
     assert "The study tour was not planned: Not enough bus seats" in en
