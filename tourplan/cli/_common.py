@@ -1,0 +1,177 @@
+"""What every command module shares: error handling, common options, output.
+
+Kept free of the core's heavy imports (pandas, numba, flask...): every
+``tourplan`` command loads this module, and a command imports only what it
+uses, inside its own body.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from tourplan.errors import DataValidationError, TourplanError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from tourplan._parse import Range
+    from tourplan.data import SiteTable
+    from tourplan.graph import SiteGraph
+
+F = TypeVar("F", bound="Callable[..., Any]")
+
+EXIT_USER_ERROR = 2
+EXIT_INVALID_DATA = 1
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported when they are used.
+
+    ``lazy`` maps a command's name to ``"module:attribute"``; ``tourplan
+    plan`` then imports the plan command's module and nothing of the
+    simulation, the web app or the store (``--help`` of the group imports
+    them all, to list them).
+    """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted (as click lists them)."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module the first time."""
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            if not isinstance(command, click.Command):  # pragma: no cover - a wrong table entry
+                msg = f"{self.lazy[cmd_name]} is not a click command"
+                raise TypeError(msg)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def fail(message: str, code: int = EXIT_USER_ERROR) -> None:
+    """Write ``tourplan: error: MESSAGE`` on stderr and exit with ``code``."""
+    click.echo(f"tourplan: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn tourplan's own errors into one line on stderr and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DataValidationError as exc:
+            fail(str(exc), EXIT_INVALID_DATA)
+        except TourplanError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def path_option(
+    *param_decls: str, help: str | None = None, exists: bool = False, folder: bool = False
+) -> Callable[[F], F]:
+    """An optional path option (default ``None``): a file, or with ``folder`` a directory."""
+    if folder:
+        kind = click.Path(exists=exists, file_okay=False, path_type=Path)
+    else:
+        kind = click.Path(exists=exists, dir_okay=False, path_type=Path)
+    return click.option(*param_decls, type=kind, default=None, help=help)
+
+
+def data_option(func: F) -> F:
+    """Add ``--data`` and ``--edges`` (another site table and legs)."""
+    func = path_option(
+        "--edges", "edges_path", help="Explicit legs CSV (default: the bundled data/edges.csv)."
+    )(func)
+    return path_option(
+        "--data", "data_path", help="Site table CSV to use instead of the bundled data/pois.csv."
+    )(func)
+
+
+def seed_option(func: F) -> F:
+    """Add ``--seed`` (the random seed, default 0)."""
+    return click.option("--seed", default=0, show_default=True, type=int)(func)
+
+
+def format_option(*choices: str, show_default: bool | None = None) -> Callable[[F], F]:
+    """``--format`` (into ``fmt``) among ``choices``, default ``text``."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default="text", show_default=show_default
+    )
+
+
+def day_hours_options(end_time: str) -> Callable[[F], F]:
+    """``--start-time`` (default 08:30) and ``--end-time`` (default ``end_time``) of the day."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--end-time", default=end_time, show_default=True)(func)
+        return click.option("--start-time", default="08:30", show_default=True)(func)
+
+    return decorate
+
+
+def limit(limits: Mapping[str, Range], name: str) -> click.IntRange | click.FloatRange:
+    """The click range of request field ``name``, read from the core's ``LIMITS`` table.
+
+    Examples
+    --------
+    >>> from tourplan._parse import Range
+    >>> limit({"days": Range(1, 4, integer=True)}, "days")
+    <IntRange 1<=x<=4>
+    """
+    r = limits[name]
+    if r.integer:
+        return click.IntRange(int(r.lo), int(r.hi))
+    return click.FloatRange(r.lo, r.hi)
+
+
+def echo_result(result: Any, fmt: str, text: Callable[[Any], str], indent: int | None = 1) -> None:
+    """Print ``result`` as JSON (its ``to_dict()``) when ``fmt`` is json, else as ``text(result)``."""
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent))
+    else:
+        click.echo(text(result))
+
+
+def write_html(path: Path, html: str, what: str) -> None:
+    """Write an HTML page and say so on stderr."""
+    path.write_text(html, encoding="utf-8")
+    click.echo(f"{what} written to {path}", err=True)
+
+
+def load(data_path: Path | None, edges_path: Path | None) -> tuple[SiteTable, SiteGraph]:
+    """The site table and its graph: the bundled ones, or those of ``--data``/``--edges``."""
+    from tourplan.data import load_edges, load_sites
+    from tourplan.graph import SiteGraph
+
+    sites = load_sites(data_path)
+    edges = load_edges(edges_path, sites) if (edges_path or data_path is None) else ()
+    return sites, SiteGraph(sites, edges)
+
+
+def web_extension(name: str) -> Any:
+    """The web app's extension ``name`` (its store, its site data), configured as ``tourplan serve`` is.
+
+    The app reads its instance folder and ``TOURPLAN_*`` environment; a fresh
+    store is seeded from the configured or bundled site table.
+    """
+    from tourplan.web import create_app
+
+    return create_app().extensions[name]

@@ -1,0 +1,167 @@
+"""``tourplan study-tour``: a school's study tour (研学旅行), several groups on buses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from tourplan.cli._common import (
+    data_option,
+    day_hours_options,
+    echo_result,
+    format_option,
+    handle_errors,
+    limit,
+    load,
+    path_option,
+    seed_option,
+    write_html,
+)
+from tourplan.data import GRADES, STUDY_PRODUCTS
+from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["study_tour"]
+
+
+@click.command("study-tour")
+@data_option
+@click.option("--school", required=True, help="School name.")
+@click.option(
+    "--grade",
+    type=click.Choice(GRADES),
+    required=True,
+    help="Grade band: primary 小学, junior 初中, senior 高中.",
+)
+@click.option("--grade-years", default="", help="Comma-separated grade years within the band, e.g. 1,2.")
+@click.option("--students", type=limit(LIMITS, "students"), required=True)
+@click.option(
+    "--group-size",
+    type=limit(LIMITS, "group_size"),
+    default=None,
+    help="Students per group (class); default 40.",
+)
+@click.option(
+    "--groups", type=limit(LIMITS, "groups"), default=None, help="Number of groups (instead of --group-size)."
+)
+@click.option("--buses", type=limit(LIMITS, "buses"), required=True)
+@click.option("--seats", type=limit(LIMITS, "seats"), required=True, help="Passenger seats per bus.")
+@click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
+@click.option(
+    "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name."
+)
+@click.option("--end", default=None, help="Where the day ends (default: the start).")
+@day_hours_options(end_time="17:00")
+@click.option("--themes", default="", help=f"Comma-separated site themes: {','.join(STUDY_THEMES)}.")
+@click.option(
+    "--products", default="", help=f"Comma-separated 研学 product types: {','.join(STUDY_PRODUCTS)}."
+)
+@click.option("--require", default="", help="Comma-separated site ids every group visits.")
+@click.option("--exclude", default="", help="Comma-separated site ids.")
+@click.option("--lunch", type=click.Choice(LUNCH_MODES), default="group", show_default=True)
+@click.option("--lunch-site", default=None, help="Site id of the lunch place.")
+@click.option(
+    "--max-ride",
+    type=limit(LIMITS, "max_ride_minutes"),
+    default=None,
+    help="Longest bus ride in minutes (default by grade: 60/90/120).",
+)
+@click.option(
+    "--teacher-ratio",
+    type=limit(LIMITS, "staff.students_per_teacher"),
+    default=20,
+    show_default=True,
+    help="Students per accompanying teacher.",
+)
+@click.option(
+    "--bus-cost",
+    type=limit(LIMITS, "bus_cost_cny"),
+    default=None,
+    help="CNY per bus-day (default: TOURPLAN_BUS_COST_CNY, else 1500, an assumed coach hire; the JSON says which).",
+)
+@click.option(
+    "--staff-separately",
+    is_flag=True,
+    help="The safety officer and project leader travel separately (no bus seats).",
+)
+@seed_option
+@format_option("json", "text", show_default=True)
+@path_option("--html", "html_path", help="Also write the printable plan (HTML).")
+@path_option("--map", "map_path", help="Also write the study-tour map as a standalone HTML file.")
+@handle_errors
+def study_tour(
+    data_path: Path | None,
+    edges_path: Path | None,
+    school: str,
+    grade: str,
+    grade_years: str,
+    students: int,
+    group_size: int | None,
+    groups: int | None,
+    buses: int,
+    seats: int,
+    date_: str,
+    start: str,
+    end: str | None,
+    start_time: str,
+    end_time: str,
+    themes: str,
+    products: str,
+    require: str,
+    exclude: str,
+    lunch: str,
+    lunch_site: str | None,
+    max_ride: int | None,
+    teacher_ratio: int,
+    bus_cost: float | None,
+    staff_separately: bool,
+    seed: int,
+    fmt: str,
+    html_path: Path | None,
+    map_path: Path | None,
+) -> None:
+    """Plan a study tour (研学旅行): several groups of a school together."""
+    from tourplan.study import StudyTourRequest, plan_study_tour, render_print_html
+
+    sites, graph = load(data_path, edges_path)
+    raw: dict[str, Any] = {
+        "school": school,
+        "grade": grade,
+        "grade_years": grade_years or None,
+        "students": students,
+        "buses": buses,
+        "seats": seats,
+        "date": date_,
+        "start": start,
+        "end": end,
+        "day_start": start_time,
+        "day_end": end_time,
+        "themes": themes,
+        "products": products,
+        "require": require,
+        "exclude": exclude,
+        "lunch": lunch,
+        "lunch_site": lunch_site,
+        "max_ride_minutes": max_ride,
+        "staff": {"students_per_teacher": teacher_ratio},
+        "bus_cost_cny": bus_cost,
+        "staff_on_buses": not staff_separately,
+    }
+    if groups is not None:
+        raw["groups"] = groups
+        raw["group_size"] = group_size
+    elif group_size is not None:
+        raw["group_size"] = group_size
+    request = StudyTourRequest.from_dict(raw)
+    result = plan_study_tour(request, sites, graph, seed=seed)
+    echo_result(result, fmt, lambda r: r.summary())
+    if html_path is not None:
+        write_html(html_path, render_print_html(result), "printable plan")
+    if map_path is not None:
+        from tourplan.maps import to_standalone_html
+        from tourplan.views import study_map
+
+        write_html(map_path, to_standalone_html(study_map(result)), "map")
