@@ -1,7 +1,7 @@
 """The site table: loading, validation and lookup.
 
 ``data/pois.csv`` holds one row per site (see ``data/README.md`` for the
-columns).  :func:`load_sites` reads it with pandas, checks every row, gathers
+columns).  :func:`load_sites` reads it, checks every row, gathers
 every problem and raises one :class:`~tourplan.errors.DataValidationError`
 naming file, row, column, the bad value and what was expected.  A file that
 passes becomes a :class:`SiteTable` of frozen :class:`Site` records.
@@ -22,12 +22,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tourplan.errors import DataValidationError, Issue, LikelyGCJ02Warning, UnknownSiteError
 from tourplan.hours import HoursError, check_hours, describe_hours
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CATEGORIES",
@@ -525,8 +526,8 @@ def _read_bytes(path: Path) -> bytes:
         ) from None
 
 
-def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
-    """Decode and parse CSV bytes into a frame of strings, or raise once."""
+def _read_table(raw: bytes, name: str, required: Sequence[str]) -> list[dict[str, Any]]:
+    """Decode and parse CSV bytes into records of strings (keyed by column), or raise once."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -560,6 +561,50 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         raise DataValidationError(
             [Issue(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
         )
+    columns, records = _plain_records(text, header) or _pandas_records(text, name, header_fields)
+    problems = [
+        Issue(name, None, col, None, "this column in the header")
+        for col in required
+        if col not in columns
+    ]
+    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
+    if problems:
+        raise DataValidationError(problems)
+    return records
+
+
+def _plain_records(text: str, header: list[str]) -> tuple[list[str], list[dict[str, Any]]] | None:
+    r"""The records of a regular CSV, read without pandas; None for any other file.
+
+    Regular: unique, non-empty column names and every row as wide as the
+    header.  For such a file the csv module reads what pandas reads, and
+    loading pandas would cost a third of a second at each command's start;
+    anything else goes to :func:`_pandas_records`, whose messages the
+    problems quote.
+
+    Examples
+    --------
+    >>> _plain_records('a,b\n1,"x, y"\n\n2,\n', ["a", "b"])
+    (['a', 'b'], [{'a': '1', 'b': 'x, y'}, {'a': '2', 'b': ''}])
+    >>> _plain_records("a,b\n1,2,3\n", ["a", "b"]) is None
+    True
+    """
+    names = [h.strip() for h in header]
+    if len(header) < 2 or not all(names) or len(set(header)) < len(header) or len(set(names)) < len(names):
+        return None
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), strict=True) if r]
+    except csv.Error:
+        return None
+    if any(len(r) != len(header) for r in rows):
+        return None
+    return names, [dict(zip(names, r, strict=True)) for r in rows[1:]]
+
+
+def _pandas_records(text: str, name: str, header_fields: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """Columns and records as pandas reads them (blank lines skipped), or one error naming the line."""
+    import pandas as pd
+
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -582,16 +627,9 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         else:
             problem = Issue(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
         raise DataValidationError([problem]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    problems = [
-        Issue(name, None, col, None, "this column in the header")
-        for col in required
-        if col not in frame.columns
-    ]
-    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
-    if problems:
-        raise DataValidationError(problems)
-    return frame
+    columns = [str(c).strip() for c in frame.columns]
+    frame.columns = columns
+    return columns, frame.to_dict(orient="records")
 
 
 def _header(text: str, name: str) -> list[str]:
@@ -623,8 +661,7 @@ def parse_sites(
     """
     region = region or Region()
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    frame = _read_table(data, name, REQUIRED_COLUMNS)
-    rows = frame.to_dict(orient="records")
+    rows = _read_table(data, name, REQUIRED_COLUMNS)
     problems: list[Issue] = []
     sites: list[Site] = []
     seen: dict[str, int] = {}
@@ -1161,8 +1198,6 @@ def _likely_gcj02(table: SiteTable) -> list[tuple[Site, str]]:
     60 m of ``wgs84_to_gcj02(ref)`` for some reference, and not itself
     within 60 m of any reference, is flagged.
     """
-    from geopy.distance import geodesic
-
     try:
         from tourplan.coords import wgs84_to_gcj02
     except ImportError:  # pragma: no cover - coords module is part of the package
@@ -1177,6 +1212,8 @@ def _likely_gcj02(table: SiteTable) -> list[tuple[Site, str]]:
                 continue
             if abs(glat - s.lat) > 0.001 or abs(glon - s.lon) > 0.001:
                 continue
+            from geopy.distance import geodesic  # only for a near point: geopy is slow to load
+
             if geodesic((glat, glon), (s.lat, s.lon)).m <= 60:
                 near_true = any(
                     abs(lat - s.lat) < 0.0007 and abs(lon - s.lon) < 0.0007
@@ -1195,9 +1232,10 @@ def _gazetteer_points() -> list[tuple[float, float, str]]:
     path = data_dir() / "gazetteer.csv"
     if not path.exists():
         return []
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     out: list[tuple[float, float, str]] = []
-    for rec in frame.to_dict(orient="records"):
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    for rec in records:
         if rec.get("lat") and rec.get("lon"):
             out.append((float(rec["lat"]), float(rec["lon"]), f"{rec['name_zh']} (gazetteer)"))
     return out
@@ -1247,6 +1285,8 @@ def visitor_fields(site: Site, lang: str = "zh") -> dict[str, Any]:
 
 def sites_frame(sites: Iterable[Site]) -> pd.DataFrame:
     """The sites as a pandas DataFrame (one row per site, list fields joined)."""
+    import pandas as pd
+
     recs = []
     for s in sites:
         recs.append(
@@ -1298,10 +1338,10 @@ def load_edges(
             return ()
     path = Path(path)
     name = str(path)
-    frame = _read_table(_read_bytes(path), name, _EDGE_REQUIRED)
+    records = _read_table(_read_bytes(path), name, _EDGE_REQUIRED)
     problems: list[Issue] = []
     edges: list[Edge] = []
-    for i, rec in enumerate(frame.to_dict(orient="records"), start=1):
+    for i, rec in enumerate(records, start=1):
         row = {str(k): str(v).strip() for k, v in rec.items()}
         c = _RowChecker(name, i, row, problems)
         a = c.text("from_id", required=True)
