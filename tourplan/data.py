@@ -1198,6 +1198,8 @@ def _likely_gcj02(table: SiteTable) -> list[tuple[Site, str]]:
     60 m of ``wgs84_to_gcj02(ref)`` for some reference, and not itself
     within 60 m of any reference, is flagged.
     """
+    from tourplan.geodesy import distance_km
+
     try:
         from tourplan.coords import wgs84_to_gcj02
     except ImportError:  # pragma: no cover - coords module is part of the package
@@ -1212,9 +1214,7 @@ def _likely_gcj02(table: SiteTable) -> list[tuple[Site, str]]:
                 continue
             if abs(glat - s.lat) > 0.001 or abs(glon - s.lon) > 0.001:
                 continue
-            from geopy.distance import geodesic  # only for a near point: geopy is slow to load
-
-            if geodesic((glat, glon), (s.lat, s.lon)).m <= 60:
+            if 1000 * float(distance_km(glat, glon, s.lat, s.lon)) <= 60:
                 near_true = any(
                     abs(lat - s.lat) < 0.0007 and abs(lon - s.lon) < 0.0007
                     for lat, lon, lab in refs
