@@ -629,7 +629,7 @@ def _pandas_records(text: str, name: str, header_fields: int) -> tuple[list[str]
         raise DataValidationError([problem]) from None
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = columns
-    return columns, frame.to_dict(orient="records")
+    return columns, [{str(k): v for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
 def _header(text: str, name: str) -> list[str]:
