@@ -29,8 +29,14 @@ if TYPE_CHECKING:
 _HOMES: dict[str, str] = {
     **dict.fromkeys(["Edge", "Region", "Site", "SiteTable", "load_edges", "load_sites"], "tourplan.data"),
     **dict.fromkeys(
-        ["DataValidationError", "InfeasibleRequestError", "NoRouteError", "PlaceNotFoundError",
-         "TourplanError", "UnknownSiteError"],
+        [
+            "DataValidationError",
+            "InfeasibleRequestError",
+            "NoRouteError",
+            "PlaceNotFoundError",
+            "TourplanError",
+            "UnknownSiteError",
+        ],
         "tourplan.errors",
     ),  # fmt: skip
     **dict.fromkeys(["Leg", "ModeParams", "SiteGraph", "build_graph", "hiking_minutes"], "tourplan.graph"),
