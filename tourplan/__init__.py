@@ -38,7 +38,7 @@ _HOMES: dict[str, str] = {
             "UnknownSiteError",
         ],
         "tourplan.errors",
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(["Leg", "ModeParams", "SiteGraph", "build_graph", "hiking_minutes"], "tourplan.graph"),
 }
 

@@ -425,7 +425,8 @@ class SiteTable(Sequence[Site]):
             s
             for s in self.sites
             if any(
-                n and (key in n or (len(n) >= 2 and n in key)) for n in (_fold(s.name_zh), _fold(s.name_en))
+                n and (key in n or (len(n) >= 2 and n in key))
+                for n in (_fold(s.name_zh), _fold(s.name_en))
             )
         ]
         if len(partial) == 1:
@@ -547,7 +548,11 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> list[dict[str
     header_fields = len(header)
     if header_fields > _MAX_COLUMNS:
         raise DataValidationError(
-            [Issue(name, None, None, f"{header_fields} columns", f"at most {_MAX_COLUMNS} columns")]
+            [
+                Issue(
+                    name, None, None, f"{header_fields} columns", f"at most {_MAX_COLUMNS} columns"
+                )
+            ]
         )
     counts = Counter(h.strip() for h in header)  # O(columns): the header is bounded above
     dupes = sorted(c for c, k in counts.items() if k > 1)
@@ -558,7 +563,9 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> list[dict[str
         )
     columns, records = _plain_records(text, header) or _pandas_records(text, name, header_fields)
     problems = [
-        Issue(name, None, col, None, "this column in the header") for col in required if col not in columns
+        Issue(name, None, col, None, "this column in the header")
+        for col in required
+        if col not in columns
     ]
     problems += [Issue(name, None, c, None, "each column once") for c in dupes]
     if problems:
@@ -674,7 +681,9 @@ def parse_sites(
     ids = set(seen)
     for s in sites:
         if s.parent_id is not None and s.parent_id not in ids:
-            problems.append(Issue(name, seen[s.id], "parent_id", s.parent_id, "the id of another row"))
+            problems.append(
+                Issue(name, seen[s.id], "parent_id", s.parent_id, "the id of another row")
+            )
     problems += _alias_clashes(sites, seen, name)
     problems += _area_ticket_parents(sites, seen, name)
     if not rows:
@@ -694,7 +703,9 @@ def parse_sites(
     return table
 
 
-def _area_ticket_parents(sites: Sequence[Site], rows: Mapping[str, int], file: str) -> list[Issue]:
+def _area_ticket_parents(
+    sites: Sequence[Site], rows: Mapping[str, int], file: str
+) -> list[Issue]:
     """An ``area_ticket`` row's parent must sell a ticket (else nothing admits to it).
 
     Examples
@@ -956,7 +967,9 @@ class _RowChecker:
             self.bad("activity_zh", zh, "Chinese text (the English phrase goes in activity_en)")
         return en or old, zh
 
-    def tickets(self, price: float | None, parent: str | None) -> tuple[str, float | None, float | None, str]:
+    def tickets(
+        self, price: float | None, parent: str | None
+    ) -> tuple[str, float | None, float | None, str]:
         """The ticket rule, the sourced concession prices and the rule's source.
 
         The rule must fit the row's price: a priced rule needs ``ticket_cny``
@@ -1063,7 +1076,9 @@ class _RowChecker:
         lon = self.number("lon")
         if lat is not None and lon is not None and not region.contains(lat, lon):
             if region.contains(lon, lat):
-                self.bad("lat", self.rec["lat"], f"a latitude; lat and lon look swapped ({lat}, {lon})")
+                self.bad(
+                    "lat", self.rec["lat"], f"a latitude; lat and lon look swapped ({lat}, {lon})"
+                )
             elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 col = "lat" if not -90 <= lat <= 90 else "lon"
                 rng = "from -90 to 90" if col == "lat" else "from -180 to 180"
