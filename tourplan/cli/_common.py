@@ -117,12 +117,13 @@ def format_option(*choices: str, show_default: bool | None = None) -> Callable[[
     )
 
 
-def day_hours_options(end_time: str) -> Callable[[F], F]:
-    """``--start-time`` (default 08:30) and ``--end-time`` (default ``end_time``) of the day."""
+def day_hours_options(default: Mapping[str, Any]) -> Callable[[F], F]:
+    """``--start-time`` and ``--end-time`` of the day, defaults from the request's ``day_start``/``day_end``."""
+    from tourplan._parse import fmt_time
 
     def decorate(func: F) -> F:
-        func = click.option("--end-time", default=end_time, show_default=True)(func)
-        return click.option("--start-time", default="08:30", show_default=True)(func)
+        func = click.option("--end-time", default=fmt_time(default["day_end"]), show_default=True)(func)
+        return click.option("--start-time", default=fmt_time(default["day_start"]), show_default=True)(func)
 
     return decorate
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tourplan import __version__
+from tourplan._parse import defaults
 from tourplan.cli._common import (
     data_option,
     day_hours_options,
@@ -20,7 +21,7 @@ from tourplan.cli._common import (
     write_html,
 )
 from tourplan.graph import MODES
-from tourplan.itinerary.request import LIMITS, PACES
+from tourplan.itinerary.request import LIMITS, PACES, ItineraryRequest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["format_itinerary_text", "plan"]
 
+_DEFAULT = defaults(ItineraryRequest)
+
 
 @click.command()
 @data_option
@@ -37,17 +40,17 @@ __all__ = ["format_itinerary_text", "plan"]
     "--interests", default="", help="Theme weights, e.g. mountain=1,history=0.5 (default: all themes)."
 )
 @click.option("--date", "date_", required=True, help="First day, YYYY-MM-DD.")
-@click.option("--days", default=1, show_default=True, type=limit(LIMITS, "days"))
+@click.option("--days", default=_DEFAULT["days"], show_default=True, type=limit(LIMITS, "days"))
 @click.option(
-    "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' or a place name."
+    "--start", default=_DEFAULT["start"], show_default=True, help="Site id, 'lat,lon' or a place name."
 )
 @click.option("--end", default=None, help="Where the trip ends (default: the start).")
 @click.option(
     "--hotel", default=None, help="Where each night is spent on a multi-day trip (default: the end)."
 )
-@day_hours_options(end_time="18:00")
-@click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True)
-@click.option("--mode", type=click.Choice(MODES), default="drive", show_default=True)
+@day_hours_options(_DEFAULT)
+@click.option("--pace", type=click.Choice(list(PACES)), default=_DEFAULT["pace"], show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default=_DEFAULT["mode"], show_default=True)
 @click.option("--must-see", default="", help="Comma-separated site ids.")
 @click.option("--exclude", default="", help="Comma-separated site ids.")
 @click.option("--ticket-budget", type=float, default=None, help="Most CNY to spend on tickets.")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tourplan._parse import defaults
 from tourplan.cli._common import (
     data_option,
     day_hours_options,
@@ -19,12 +20,14 @@ from tourplan.cli._common import (
     write_html,
 )
 from tourplan.data import GRADES, STUDY_PRODUCTS
-from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES
+from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = ["study_tour"]
+
+_DEFAULT = defaults(StudyTourRequest)
 
 
 @click.command("study-tour")
@@ -51,17 +54,17 @@ __all__ = ["study_tour"]
 @click.option("--seats", type=limit(LIMITS, "seats"), required=True, help="Passenger seats per bus.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
 @click.option(
-    "--start", default="jiaozuo_station", show_default=True, help="Site id, 'lat,lon' (the school) or a name."
+    "--start", default=_DEFAULT["start"], show_default=True, help="Site id, 'lat,lon' (the school) or a name."
 )
 @click.option("--end", default=None, help="Where the day ends (default: the start).")
-@day_hours_options(end_time="17:00")
+@day_hours_options(_DEFAULT)
 @click.option("--themes", default="", help=f"Comma-separated site themes: {','.join(STUDY_THEMES)}.")
 @click.option(
     "--products", default="", help=f"Comma-separated 研学 product types: {','.join(STUDY_PRODUCTS)}."
 )
 @click.option("--require", default="", help="Comma-separated site ids every group visits.")
 @click.option("--exclude", default="", help="Comma-separated site ids.")
-@click.option("--lunch", type=click.Choice(LUNCH_MODES), default="group", show_default=True)
+@click.option("--lunch", type=click.Choice(LUNCH_MODES), default=_DEFAULT["lunch"], show_default=True)
 @click.option("--lunch-site", default=None, help="Site id of the lunch place.")
 @click.option(
     "--max-ride",
@@ -72,7 +75,7 @@ __all__ = ["study_tour"]
 @click.option(
     "--teacher-ratio",
     type=limit(LIMITS, "staff.students_per_teacher"),
-    default=20,
+    default=defaults(StaffRules)["students_per_teacher"],
     show_default=True,
     help="Students per accompanying teacher.",
 )
