@@ -1,4 +1,4 @@
-"""What every command module shares: error handling, common options, output.
+"""What every command module shares: lazy loading, error handling, output, the site data.
 
 Kept free of the core's heavy imports (pandas, numba, flask...): every
 ``tourplan`` command loads this module, and a command imports only what it
@@ -11,7 +11,6 @@ import functools
 import importlib
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -20,8 +19,8 @@ from tourplan.errors import DataValidationError, TourplanError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from pathlib import Path
 
-    from tourplan._parse import Range
     from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
 
@@ -84,65 +83,6 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def path_option(
-    *param_decls: str, help: str | None = None, exists: bool = False, folder: bool = False
-) -> Callable[[F], F]:
-    """An optional path option (default ``None``): a file, or with ``folder`` a directory."""
-    if folder:
-        kind = click.Path(exists=exists, file_okay=False, path_type=Path)
-    else:
-        kind = click.Path(exists=exists, dir_okay=False, path_type=Path)
-    return click.option(*param_decls, type=kind, default=None, help=help)
-
-
-def data_option(func: F) -> F:
-    """Add ``--data`` and ``--edges`` (another site table and legs)."""
-    func = path_option(
-        "--edges", "edges_path", help="Explicit legs CSV (default: the bundled data/edges.csv)."
-    )(func)
-    return path_option(
-        "--data", "data_path", help="Site table CSV to use instead of the bundled data/pois.csv."
-    )(func)
-
-
-def seed_option(func: F) -> F:
-    """Add ``--seed`` (the random seed, default 0)."""
-    return click.option("--seed", default=0, show_default=True, type=int)(func)
-
-
-def format_option(*choices: str, show_default: bool | None = None) -> Callable[[F], F]:
-    """``--format`` (into ``fmt``) among ``choices``, default ``text``."""
-    return click.option(
-        "--format", "fmt", type=click.Choice(list(choices)), default="text", show_default=show_default
-    )
-
-
-def day_hours_options(default: Mapping[str, Any]) -> Callable[[F], F]:
-    """``--start-time`` and ``--end-time`` of the day, defaults from the request's ``day_start``/``day_end``."""
-    from tourplan._parse import fmt_time
-
-    def decorate(func: F) -> F:
-        func = click.option("--end-time", default=fmt_time(default["day_end"]), show_default=True)(func)
-        return click.option("--start-time", default=fmt_time(default["day_start"]), show_default=True)(func)
-
-    return decorate
-
-
-def limit(limits: Mapping[str, Range], name: str) -> click.IntRange | click.FloatRange:
-    """The click range of request field ``name``, read from the core's ``LIMITS`` table.
-
-    Examples
-    --------
-    >>> from tourplan._parse import Range
-    >>> limit({"days": Range(1, 4, integer=True)}, "days")
-    <IntRange 1<=x<=4>
-    """
-    r = limits[name]
-    if r.integer:
-        return click.IntRange(int(r.lo), int(r.hi))
-    return click.FloatRange(r.lo, r.hi)
-
-
 def echo_result(result: Any, fmt: str, text: Callable[[Any], str], indent: int | None = 1) -> None:
     """Print ``result`` as JSON (its ``to_dict()``) when ``fmt`` is json, else as ``text(result)``."""
     if fmt == "json":
@@ -176,3 +116,13 @@ def web_extension(name: str) -> Any:
     from tourplan.web import create_app
 
     return create_app().extensions[name]
+
+
+def write_map(path: Path | None, view: str, *args: Any) -> None:
+    """With ``--map PATH``: draw the result's map with ``tourplan.views.<view>(*args)`` and write it as a page."""
+    if path is None:
+        return
+    from tourplan import views
+    from tourplan.maps import to_standalone_html
+
+    write_html(path, to_standalone_html(getattr(views, view)(*args)), "map")

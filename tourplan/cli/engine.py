@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from tourplan.cli._common import handle_errors, seed_option
+from tourplan.cli._common import handle_errors
+from tourplan.cli.options import seed_option
 
 __all__ = ["optw", "warmup"]
 

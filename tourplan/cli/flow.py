@@ -8,16 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tourplan.cli._common import (
-    data_option,
-    echo_result,
-    fail,
-    format_option,
-    handle_errors,
-    load,
-    path_option,
-    seed_option,
-)
+from tourplan.cli._common import echo_result, fail, handle_errors, load
+from tourplan.cli.options import data_option, format_option, path_option, seed_option
 from tourplan.flow.calendar import DAY_TYPES
 
 if TYPE_CHECKING:

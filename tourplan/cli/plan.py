@@ -8,18 +8,8 @@ import click
 
 from tourplan import __version__
 from tourplan._parse import defaults
-from tourplan.cli._common import (
-    data_option,
-    day_hours_options,
-    echo_result,
-    format_option,
-    handle_errors,
-    limit,
-    load,
-    path_option,
-    seed_option,
-    write_html,
-)
+from tourplan.cli import options as opt
+from tourplan.cli._common import echo_result, handle_errors, load, write_map
 from tourplan.graph import MODES
 from tourplan.itinerary.request import LIMITS, PACES, ItineraryRequest
 
@@ -35,12 +25,12 @@ _DEFAULT = defaults(ItineraryRequest)
 
 
 @click.command()
-@data_option
+@opt.data_option
 @click.option(
     "--interests", default="", help="Theme weights, e.g. mountain=1,history=0.5 (default: all themes)."
 )
 @click.option("--date", "date_", required=True, help="First day, YYYY-MM-DD.")
-@click.option("--days", default=_DEFAULT["days"], show_default=True, type=limit(LIMITS, "days"))
+@click.option("--days", default=_DEFAULT["days"], show_default=True, type=opt.limit(LIMITS, "days"))
 @click.option(
     "--start", default=_DEFAULT["start"], show_default=True, help="Site id, 'lat,lon' or a place name."
 )
@@ -48,7 +38,7 @@ _DEFAULT = defaults(ItineraryRequest)
 @click.option(
     "--hotel", default=None, help="Where each night is spent on a multi-day trip (default: the end)."
 )
-@day_hours_options(_DEFAULT)
+@opt.day_hours_options(_DEFAULT)
 @click.option("--pace", type=click.Choice(list(PACES)), default=_DEFAULT["pace"], show_default=True)
 @click.option("--mode", type=click.Choice(MODES), default=_DEFAULT["mode"], show_default=True)
 @click.option("--must-see", default="", help="Comma-separated site ids.")
@@ -56,7 +46,7 @@ _DEFAULT = defaults(ItineraryRequest)
 @click.option("--ticket-budget", type=float, default=None, help="Most CNY to spend on tickets.")
 @click.option("--accessible", is_flag=True, help="Only sites without steep trails or stairs.")
 @click.option("--no-lunch", is_flag=True, help="Do not plan a lunch stop.")
-@seed_option
+@opt.seed_option
 @click.option(
     "--geocoder",
     type=click.Choice(["none", "nominatim"]),
@@ -64,8 +54,8 @@ _DEFAULT = defaults(ItineraryRequest)
     show_default=True,
     help="Geocode free-text places that match no site (nominatim needs the internet).",
 )
-@format_option("json", "text", show_default=True)
-@path_option("--map", "map_path", help="Also write the route map as a standalone HTML file.")
+@opt.format_option("json", "text", show_default=True)
+@opt.path_option("--map", "map_path", help="Also write the route map as a standalone HTML file.")
 @handle_errors
 def plan(
     data_path: Path | None,
@@ -120,11 +110,7 @@ def plan(
         coder = Nominatim(user_agent=f"tourplan/{__version__}", timeout=10)
     itinerary = plan_itinerary(request, sites, graph, seed=seed, geocoder=coder)
     echo_result(itinerary, fmt, format_itinerary_text)
-    if map_path is not None:
-        from tourplan.maps import to_standalone_html
-        from tourplan.views import itinerary_map
-
-        write_html(map_path, to_standalone_html(itinerary_map(itinerary, sites)), "map")
+    write_map(map_path, "itinerary_map", itinerary, sites)
 
 
 def _day_lines(k: int, d: DayPlan) -> list[str]:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tourplan.cli._common import data_option, handle_errors
+from tourplan.cli._common import handle_errors
+from tourplan.cli.options import data_option
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,15 +11,8 @@ from pathlib import Path
 
 import click
 
-from tourplan.cli._common import (
-    EXIT_INVALID_DATA,
-    LazyGroup,
-    data_option,
-    fail,
-    format_option,
-    handle_errors,
-    path_option,
-)
+from tourplan.cli._common import EXIT_INVALID_DATA, LazyGroup, fail, handle_errors
+from tourplan.cli.options import data_option, format_option, path_option
 from tourplan.data import GRADES
 from tourplan.errors import DataValidationError
 

@@ -7,18 +7,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tourplan._parse import defaults
-from tourplan.cli._common import (
-    data_option,
-    day_hours_options,
-    echo_result,
-    format_option,
-    handle_errors,
-    limit,
-    load,
-    path_option,
-    seed_option,
-    write_html,
-)
+from tourplan.cli import options as opt
+from tourplan.cli._common import echo_result, handle_errors, load, write_html, write_map
 from tourplan.data import GRADES, STUDY_PRODUCTS
 from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 
@@ -31,7 +21,7 @@ _DEFAULT = defaults(StudyTourRequest)
 
 
 @click.command("study-tour")
-@data_option
+@opt.data_option
 @click.option("--school", required=True, help="School name.")
 @click.option(
     "--grade",
@@ -40,24 +30,27 @@ _DEFAULT = defaults(StudyTourRequest)
     help="Grade band: primary 小学, junior 初中, senior 高中.",
 )
 @click.option("--grade-years", default="", help="Comma-separated grade years within the band, e.g. 1,2.")
-@click.option("--students", type=limit(LIMITS, "students"), required=True)
+@click.option("--students", type=opt.limit(LIMITS, "students"), required=True)
 @click.option(
     "--group-size",
-    type=limit(LIMITS, "group_size"),
+    type=opt.limit(LIMITS, "group_size"),
     default=None,
     help="Students per group (class); default 40.",
 )
 @click.option(
-    "--groups", type=limit(LIMITS, "groups"), default=None, help="Number of groups (instead of --group-size)."
+    "--groups",
+    type=opt.limit(LIMITS, "groups"),
+    default=None,
+    help="Number of groups (instead of --group-size).",
 )
-@click.option("--buses", type=limit(LIMITS, "buses"), required=True)
-@click.option("--seats", type=limit(LIMITS, "seats"), required=True, help="Passenger seats per bus.")
+@click.option("--buses", type=opt.limit(LIMITS, "buses"), required=True)
+@click.option("--seats", type=opt.limit(LIMITS, "seats"), required=True, help="Passenger seats per bus.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD.")
 @click.option(
     "--start", default=_DEFAULT["start"], show_default=True, help="Site id, 'lat,lon' (the school) or a name."
 )
 @click.option("--end", default=None, help="Where the day ends (default: the start).")
-@day_hours_options(_DEFAULT)
+@opt.day_hours_options(_DEFAULT)
 @click.option("--themes", default="", help=f"Comma-separated site themes: {','.join(STUDY_THEMES)}.")
 @click.option(
     "--products", default="", help=f"Comma-separated 研学 product types: {','.join(STUDY_PRODUCTS)}."
@@ -68,20 +61,20 @@ _DEFAULT = defaults(StudyTourRequest)
 @click.option("--lunch-site", default=None, help="Site id of the lunch place.")
 @click.option(
     "--max-ride",
-    type=limit(LIMITS, "max_ride_minutes"),
+    type=opt.limit(LIMITS, "max_ride_minutes"),
     default=None,
     help="Longest bus ride in minutes (default by grade: 60/90/120).",
 )
 @click.option(
     "--teacher-ratio",
-    type=limit(LIMITS, "staff.students_per_teacher"),
+    type=opt.limit(LIMITS, "staff.students_per_teacher"),
     default=defaults(StaffRules)["students_per_teacher"],
     show_default=True,
     help="Students per accompanying teacher.",
 )
 @click.option(
     "--bus-cost",
-    type=limit(LIMITS, "bus_cost_cny"),
+    type=opt.limit(LIMITS, "bus_cost_cny"),
     default=None,
     help="CNY per bus-day (default: TOURPLAN_BUS_COST_CNY, else 1500, an assumed coach hire; the JSON says which).",
 )
@@ -90,10 +83,10 @@ _DEFAULT = defaults(StudyTourRequest)
     is_flag=True,
     help="The safety officer and project leader travel separately (no bus seats).",
 )
-@seed_option
-@format_option("json", "text", show_default=True)
-@path_option("--html", "html_path", help="Also write the printable plan (HTML).")
-@path_option("--map", "map_path", help="Also write the study-tour map as a standalone HTML file.")
+@opt.seed_option
+@opt.format_option("json", "text", show_default=True)
+@opt.path_option("--html", "html_path", help="Also write the printable plan (HTML).")
+@opt.path_option("--map", "map_path", help="Also write the study-tour map as a standalone HTML file.")
 @handle_errors
 def study_tour(
     data_path: Path | None,
@@ -163,8 +156,4 @@ def study_tour(
     echo_result(result, fmt, lambda r: r.summary())
     if html_path is not None:
         write_html(html_path, render_print_html(result), "printable plan")
-    if map_path is not None:
-        from tourplan.maps import to_standalone_html
-        from tourplan.views import study_map
-
-        write_html(map_path, to_standalone_html(study_map(result)), "map")
+    write_map(map_path, "study_map", result)
