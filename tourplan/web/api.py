@@ -81,6 +81,12 @@ class ErrorSchema(ma.Schema):
     )
 
 
+#: Error responses that several endpoints document (each a reusable flask-smorest decorator).
+_INVALID = blp.alt_response(400, schema=ErrorSchema)
+_STAFF_ONLY = blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+_UNKNOWN_ID = blp.alt_response(404, schema=ErrorSchema)
+
+
 class _Api(Api):  # type: ignore[misc]
     """flask-smorest's Api without its app-wide JSON error handler.
 
@@ -567,7 +573,7 @@ class Itineraries(MethodView):
 @blp.route("/itineraries/<id:iid>", endpoint="Itinerary")
 class ItineraryItem(MethodView):
     @blp.response(200, ItinerarySchema)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @_UNKNOWN_ID
     def get(self, iid: str) -> dict[str, Any]:
         """A saved itinerary."""
         return _itinerary(_get_itinerary(iid))
@@ -597,8 +603,8 @@ class StudyTours(MethodView):
 
     @blp.arguments(StudyTourRequestSchema)
     @blp.response(201, StudyTourSchema)
-    @blp.alt_response(400, schema=ErrorSchema)
-    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    @_INVALID
+    @_STAFF_ONLY
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Plan study tours for several groups and save the plan (staff)."""
         values = dict(args)
@@ -613,8 +619,8 @@ class StudyTourItem(MethodView):
     decorators = [staff_required]
 
     @blp.response(200, StudyTourSchema)
-    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
-    @blp.alt_response(404, schema=ErrorSchema)
+    @_STAFF_ONLY
+    @_UNKNOWN_ID
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
         rec = get_store().get_study(plan_id)
@@ -630,8 +636,8 @@ class Simulations(MethodView):
 
     @blp.arguments(ScenarioSchema)
     @blp.response(202, RunSchema)
-    @blp.alt_response(400, schema=ErrorSchema)
-    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    @_INVALID
+    @_STAFF_ONLY
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start a visitor-flow simulation in the background (staff); poll its URL."""
         rec = simulations.start_simulation(args, owner_id=int(current_user.id))
@@ -643,7 +649,7 @@ class Simulations(MethodView):
 class SimulationItem(MethodView):
     @blp.response(200, RunSchema)
     @blp.alt_response(401, schema=ErrorSchema, description="Staff login required (a run not published)")
-    @blp.alt_response(404, schema=ErrorSchema)
+    @_UNKNOWN_ID
     def get(self, run_id: str) -> dict[str, Any]:
         """Status, progress (0-1) and, once done, the result of a run.
 
