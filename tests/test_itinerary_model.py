@@ -9,9 +9,9 @@ from planning import plan
 def test_trail_sites_take_at_least_the_hike_and_count_their_climb(bundled_sites, bundled_graph):
     from dataclasses import replace
 
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph, hiking_minutes
     from tourplan.itinerary import visit_minutes
+    from tourplan.site import SiteTable
 
     peak = replace(bundled_sites["yuntai_zhuyufeng"], trail_km=6.0, trail_ascent_m=700.0)
     assert visit_minutes(peak) == pytest.approx(1.25 * hiking_minutes(6.0, 700.0, 700.0))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from tourplan.data import Edge, Region, Site, SiteTable, load_edges, load_sites
+    from tourplan.data import load_edges, load_sites
     from tourplan.errors import (
         DataValidationError,
         InfeasibleRequestError,
@@ -24,10 +24,12 @@ if TYPE_CHECKING:
         UnknownSiteError,
     )
     from tourplan.graph import Leg, ModeParams, SiteGraph, build_graph, hiking_minutes
+    from tourplan.site import Edge, Region, Site, SiteTable
 
 #: The module of each public name.
 _HOMES: dict[str, str] = {
-    **dict.fromkeys(["Edge", "Region", "Site", "SiteTable", "load_edges", "load_sites"], "tourplan.data"),
+    **dict.fromkeys(["load_edges", "load_sites"], "tourplan.data"),
+    **dict.fromkeys(["Edge", "Region", "Site", "SiteTable"], "tourplan.site"),
     **dict.fromkeys(
         [
             "DataValidationError",

@@ -3,7 +3,7 @@
 :class:`FieldReader` reads JSON-like request values (strings from a form or
 a command line, numbers and lists from JSON) field by field and records one
 error per bad field, so a request names every problem at once (like
-``data._RowChecker`` for table rows).  :class:`Range` is the one definition
+``_rowcheck.RowChecker`` for table rows).  :class:`Range` is the one definition
 of a numeric field's limits, which the request checks itself against and
 the web forms, API schema and CLI read.
 """

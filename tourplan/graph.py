@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-    from tourplan.data import Edge, Site, SiteTable
+    from tourplan.site import Edge, Site, SiteTable
 
 __all__ = [
     "DEFAULT_MODES",

@@ -13,13 +13,14 @@ or tuple parameter is joined with the language's list separator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from dataclasses import Field
 
-__all__ = ["LANGS", "MESSAGES", "Message", "Name", "render"]
+__all__ = ["LANGS", "MESSAGES", "Message", "Name", "WithMessage", "render"]
 
 #: Languages a message can be rendered in.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -56,6 +57,32 @@ class Message:
     def to_dict(self) -> dict[str, Any]:
         """``{"code": ..., "params": ...}`` with names as ``{"zh", "en"}`` objects (JSON-ready)."""
         return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}
+
+
+class WithMessage:
+    """A base for result dataclasses that carry their visitor line as ``message``.
+
+    :meth:`render` gives the line in Chinese or English; :meth:`to_dict`
+    gives the fields of :meth:`fields_dict` followed by the message's code and
+    parameters.  ``fields_dict`` is every dataclass field but ``message``, as
+    it is; a class whose JSON names or shapes its fields otherwise overrides it.
+    """
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+    message: Message
+
+    def render(self, lang: str = "zh") -> str:
+        """The line in Chinese or English."""
+        return self.message.render(lang)
+
+    def fields_dict(self) -> dict[str, object]:
+        """The fields but ``message``, for :meth:`to_dict`."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "message"}
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields and the message as code and parameters (JSON-ready)."""
+        return {**self.fields_dict(), **self.message.to_dict()}
 
 
 def _plain(value: Any) -> Any:

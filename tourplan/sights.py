@@ -20,14 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tourplan.messages import Message, Name
+from tourplan.messages import Message, Name, WithMessage
 from tourplan.rules import NOT_SIGHTS
 from tourplan.tickets import admissions, ticket_payer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "CATEGORY_NAMES",
@@ -143,7 +143,7 @@ def sight_groups(sites: Iterable[Site], *, lang: str = "zh") -> list[SightGroup]
 
 
 @dataclass(frozen=True, slots=True)
-class TicketLine:
+class TicketLine(WithMessage):
     """One ticket of a day, or a free sight.
 
     Attributes
@@ -164,18 +164,9 @@ class TicketLine:
     covers: tuple[str, ...]
     message: Message
 
-    def render(self, lang: str = "zh") -> str:
-        """The line in Chinese or English."""
-        return self.message.render(lang)
-
-    def to_dict(self) -> dict[str, object]:
-        """Site, price, covered ids and the message, for the JSON."""
-        return {
-            "site_id": self.site_id,
-            "price_cny": self.price,
-            "covers": list(self.covers),
-            **self.message.to_dict(),
-        }
+    def fields_dict(self) -> dict[str, object]:
+        """Site, price and covered ids, for the JSON (the message follows them)."""
+        return {"site_id": self.site_id, "price_cny": self.price, "covers": list(self.covers)}
 
 
 def _name(site: Site) -> Name:

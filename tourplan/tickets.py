@@ -1,7 +1,7 @@
 """Ticket prices per visitor type, by each site's ticket rule, and a group's tickets.
 
 Every row of the site table names a ticket rule (column ``ticket_rule``, one
-of :data:`tourplan.data.TICKET_RULES`) and its source (``ticket_source``).
+of :data:`tourplan.site.TICKET_RULES`) and its source (``ticket_source``).
 The rules, as the sources state them:
 
 - ``national_youth_2012`` (NDRC 发改价格〔2012〕283号, for sites under
@@ -39,13 +39,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tourplan.data import TICKET_RULES
-from tourplan.messages import Message, Name
+from tourplan.messages import Message, Name, WithMessage
+from tourplan.site import TICKET_RULES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "FARE_REASONS",
@@ -340,7 +340,7 @@ def admissions(
 
 
 @dataclass(frozen=True, slots=True)
-class Fare:
+class Fare(WithMessage):
     """Which ticket admits one visitor type to a stop, and at what price.
 
     Attributes
@@ -375,23 +375,6 @@ class Fare:
     rule: str
     reason: str
     message: Message
-
-    def render(self, lang: str = "zh") -> str:
-        """The label in Chinese or English."""
-        return self.message.render(lang)
-
-    def to_dict(self) -> dict[str, object]:
-        """The fare as JSON-ready values (the message as code and parameters)."""
-        return {
-            "site_id": self.site_id,
-            "payer_id": self.payer_id,
-            "visitor": self.visitor,
-            "price_cny": self.price_cny,
-            "full_cny": self.full_cny,
-            "rule": self.rule,
-            "reason": self.reason,
-            **self.message.to_dict(),
-        }
 
 
 def fare(site: Site, sites: Mapping[str, Site] | SiteTable, visitor: str = "adult") -> Fare:
@@ -464,7 +447,7 @@ class TicketItem:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupTicket:
+class GroupTicket(WithMessage):
     """A group's tickets at one site that sells them.
 
     Attributes
@@ -473,7 +456,7 @@ class GroupTicket:
         The site the tickets are bought at (an area for its parts; never a
         restaurant or any row that sells nothing).
     rule
-        The site's ticket rule (a code of :data:`tourplan.data.TICKET_RULES`).
+        The site's ticket rule (a code of :data:`tourplan.site.TICKET_RULES`).
     full_cny
         The adult price.
     covers
@@ -495,12 +478,8 @@ class GroupTicket:
         """What the group pays here."""
         return sum(i.total_cny for i in self.items)
 
-    def render(self, lang: str = "zh") -> str:
-        """The line in Chinese or English."""
-        return self.message.render(lang)
-
-    def to_dict(self) -> dict[str, object]:
-        """The line as JSON-ready values, with the rule's code and names."""
+    def fields_dict(self) -> dict[str, object]:
+        """The line as JSON-ready values, with the rule's code and names (the message follows them)."""
         name = rule_name(self.rule)
         return {
             "site_id": self.site_id,
@@ -510,7 +489,6 @@ class GroupTicket:
             "covers": list(self.covers),
             "items": [i.to_dict() for i in self.items],
             "total_cny": round(self.total_cny, 2),
-            **self.message.to_dict(),
         }
 
 

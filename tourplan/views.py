@@ -25,9 +25,9 @@ from tourplan.errors import DataValidationError, Issue, TourplanError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tourplan.data import Site, SiteTable
     from tourplan.flow import FlowResult
     from tourplan.itinerary import Itinerary
+    from tourplan.site import Site, SiteTable
     from tourplan.study import StudyTourPlan
 
 __all__ = [

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from pathlib import Path
 
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 F = TypeVar("F", bound="Callable[..., Any]")
 

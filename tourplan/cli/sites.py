@@ -13,8 +13,8 @@ import click
 
 from tourplan.cli._common import EXIT_INVALID_DATA, LazyGroup, fail, handle_errors
 from tourplan.cli.options import data_option, format_option, path_option
-from tourplan.data import GRADES
 from tourplan.errors import DataValidationError
+from tourplan.site import GRADES
 
 __all__ = ["import_osm", "sites_cmd", "validate"]
 

@@ -17,8 +17,8 @@ import click
 
 from tourplan.cli._common import fail, web_extension
 from tourplan.coords import DATUMS
-from tourplan.data import CONFIDENCE_LEVELS
 from tourplan.errors import RequestValidationError
+from tourplan.site import CONFIDENCE_LEVELS
 from tourplan.sitestore import LOCATION_METHODS, Editor, SiteEdit, SiteStore, StaleVersionError
 
 __all__ = ["sites_edit", "sites_export", "sites_history"]

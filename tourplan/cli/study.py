@@ -9,7 +9,7 @@ import click
 from tourplan._parse import defaults
 from tourplan.cli import options as opt
 from tourplan.cli._common import echo_result, handle_errors, load, write_html, write_map
-from tourplan.data import GRADES, STUDY_PRODUCTS
+from tourplan.site import GRADES, STUDY_PRODUCTS
 from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 
 if TYPE_CHECKING:

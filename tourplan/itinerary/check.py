@@ -27,9 +27,9 @@ from tourplan.rules import (
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
     from tourplan.itinerary.result import Itinerary
+    from tourplan.site import SiteTable
 
 __all__ = ["check_itinerary"]
 

@@ -35,10 +35,10 @@ from tourplan.messages import Message, Name
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from tourplan.data import SiteTable
     from tourplan.flow._types import FloatArray
     from tourplan.flow.forecast import RouteWindows
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = [
     "PEAK_DAY_TYPES",

@@ -15,8 +15,8 @@ from tourplan.rules import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.optimize import Solution
+    from tourplan.site import SiteTable
 
 
 def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, solution: Solution) -> str:

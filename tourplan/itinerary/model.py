@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tourplan.data import THEMES, Site, SiteTable
 from tourplan.graph import Matrices, SiteGraph, hiking_minutes
 from tourplan.itinerary.request import PACES, ItineraryRequest
 from tourplan.optimize.builder import ProblemBuilder
@@ -34,6 +33,7 @@ from tourplan.rules import (
     theme_match,
     visit_windows,
 )
+from tourplan.site import THEMES, Site, SiteTable
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:

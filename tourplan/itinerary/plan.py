@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
     from tourplan.itinerary.crowd import CrowdAt, TripCrowd
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "plan_itinerary",

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tourplan._parse import TEXT_MAX, FieldReader, Range, fmt_time
-from tourplan.data import THEMES
 from tourplan.errors import (
     RequestValidationError,
 )
 from tourplan.graph import MODES
+from tourplan.site import THEMES
 from tourplan.sun import FIRST_DATE, LAST_DATE, plannable
 
 __all__ = [

@@ -21,7 +21,7 @@ from tourplan.sun import daylight
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tourplan.data import Site
+    from tourplan.site import Site
 
     pass
 

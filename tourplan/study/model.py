@@ -43,8 +43,8 @@ from tourplan.sun import daylight
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "COACH_MODE",

@@ -50,8 +50,8 @@ from tourplan.study.result import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "plan_study_tour",

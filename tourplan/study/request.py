@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan._parse import TEXT_MAX, FieldReader, Range, as_int, as_list, fmt_time, parse_time
-from tourplan.data import GRADES, STUDY_PRODUCTS
 from tourplan.errors import RequestValidationError
+from tourplan.site import GRADES, STUDY_PRODUCTS
 from tourplan.study.capacity import _NSLOTS, SLOT_MINUTES
 from tourplan.sun import FIRST_DATE, LAST_DATE, plannable
 

@@ -19,8 +19,8 @@ from tourplan.study import plan as _plan
 from tourplan.tickets import group_tickets, ticket_payer
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
     from tourplan.study.request import StudyTourRequest
     from tourplan.study.result import GroupPlan, StudyTourPlan
     from tourplan.tickets import GroupTicket

@@ -21,11 +21,11 @@ from flask_login import current_user  # type: ignore[import-untyped, unused-igno
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
 from marshmallow import validate as v
 
-from tourplan.data import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import LIMITS as ITINERARY_LIMITS
 from tourplan.itinerary import PACES
+from tourplan.site import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import LIMITS as STUDY_LIMITS
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.study.request import BUS_COST_SOURCES
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped, unused-ignore]
 
     from tourplan._parse import Range
-    from tourplan.data import Site
+    from tourplan.site import Site
     from tourplan.store import ItineraryRecord, RunRecord, StudyRecord
 
 __all__ = ["blp", "init_api"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, render_template, url_for
 
-from tourplan.data import THEMES
+from tourplan.site import THEMES
 from tourplan.web.i18n import THEME_LABELS
 
 if TYPE_CHECKING:

@@ -35,10 +35,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan._parse import defaults, fmt_time
-from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.itinerary import LIMITS as ITINERARY_LIMITS
 from tourplan.itinerary import ItineraryRequest
 from tourplan.rules import PASS_THROUGH
+from tourplan.site import GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import DEFAULT_MAX_RIDE, LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 from tourplan.study.request import default_bus_cost
 from tourplan.web.i18n import (
@@ -51,7 +51,7 @@ from tourplan.web.i18n import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
+    from tourplan.site import SiteTable
 
 __all__ = [
     "FlowForm",

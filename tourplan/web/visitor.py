@@ -18,9 +18,9 @@ from flask import (
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps, views
-from tourplan.data import CATEGORIES, GRADES, THEMES
 from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
 from tourplan.export import to_geojson, to_gpx, to_ics
+from tourplan.site import CATEGORIES, GRADES, THEMES
 from tourplan.web.forms import PlanForm, ReplanForm, place_choices, site_choices
 from tourplan.web.i18n import current_lang
 from tourplan.web.mapview import map_parts
