@@ -203,7 +203,8 @@ class FieldReader:
     def __init__(self, data: Mapping[str, Any], known: Collection[str]) -> None:
         self.data = data
         self.values: dict[str, Any] = {}
-        self.errors: dict[str, str] = {k: "unknown field" for k in data if k not in known}
+        #: Field -> what was wrong: English text, or a :class:`tourplan.messages.Message`.
+        self.errors: dict[str, Any] = {k: "unknown field" for k in data if k not in known}
 
     def _read(
         self, name: str, convert: Callable[[Any], Any], expected: str, *, nullable: bool = False

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CATEGORY_NAMES",
     "NOT_SIGHTS",
+    "THEME_NAMES",
     "SightGroup",
     "TicketLine",
     "category_name",
@@ -58,6 +59,22 @@ CATEGORY_NAMES: dict[str, Name] = {
     "hotel": Name("酒店", "hotel"),
     "plaza": Name("广场", "square"),
     "other": Name("其他", "other place"),
+}
+
+
+#: Site themes in both languages, as the forms name them.
+THEME_NAMES: dict[str, Name] = {
+    "mountain": Name("山水", "mountains"),
+    "nature": Name("自然", "nature"),
+    "history": Name("历史", "history"),
+    "culture": Name("文化艺术", "culture & arts"),
+    "science": Name("科普", "science"),
+    "taiji": Name("太极", "taiji"),
+    "shopping": Name("购物", "shopping"),
+    "food": Name("美食", "food"),
+    "family": Name("亲子", "family"),
+    "red": Name("红色旅游", "revolutionary history"),
+    "industry": Name("工业遗产", "industrial heritage"),
 }
 
 

@@ -37,7 +37,7 @@ Names of rules, visitor types and reasons come in Chinese and English
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tourplan.messages import Message, Name, WithMessage
 from tourplan.site import TICKET_RULES
@@ -490,6 +490,38 @@ class GroupTicket(WithMessage):
             "items": [i.to_dict() for i in self.items],
             "total_cny": round(self.total_cny, 2),
         }
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields and the line as a message: code, parameters and both sentences.
+
+        (:meth:`tourplan.messages.Message.to_json`), so a saved plan shows its
+        tickets in either language; :meth:`from_dict` reads it back.
+        """
+        return {**self.fields_dict(), **self.message.to_json()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GroupTicket:
+        """A line from its :meth:`to_dict` form.
+
+        Examples
+        --------
+        >>> from tourplan import load_sites
+        >>> (line,) = group_tickets(["jiaying_temple"], load_sites(), students=40, teachers=4)
+        >>> GroupTicket.from_dict(line.to_dict()) == line
+        True
+        """
+        items = tuple(
+            TicketItem(str(i["visitor"]), int(i["count"]), float(i["unit_cny"]), str(i["reason"]))
+            for i in data["items"]
+        )
+        return cls(
+            str(data["site_id"]),
+            str(data["rule"]),
+            float(data["full_cny"]),
+            tuple(str(c) for c in data["covers"]),
+            items,
+            Message.from_dict(data),
+        )
 
 
 def group_tickets(

@@ -205,7 +205,11 @@ class ItinerarySchema(ma.Schema):
     created = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict(
-        metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
+        metadata={
+            "description": "Itinerary.to_dict(): days, stops, legs, totals, warnings and unplaced (site id -> why); "
+            "each warning and reason is {code, params, zh, en}: a message code with its parameters and the "
+            "sentence in Chinese and English"
+        }
     )
     data_changed = ma.fields.Dict(
         allow_none=True,

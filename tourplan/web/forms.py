@@ -139,6 +139,7 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
     start_text = StringField(
         _l("…or type a place (name or “lat,lon”)"), validators=[Optional(), Length(max=200)]
     )
+    end_text = StringField(_l("End at (optional)"), validators=[Optional(), Length(max=200)])
     day_start = TimeField(_l("Leave at"), default=_clock(_PLAN["day_start"]), validators=[InputRequired()])
     day_end = TimeField(_l("Back by"), default=_clock(_PLAN["day_end"]), validators=[InputRequired()])
     pace = RadioField(
@@ -161,6 +162,7 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
             "days": int(self.days.data or _PLAN["days"]),
             "interests": {t: 1.0 for t in (self.interests.data or []) if t in THEMES},
             "start": (self.start_text.data or "").strip() or self.start.data or _PLAN["start"],
+            "end": (self.end_text.data or "").strip() or None,
             "day_start": _hhmm(self.day_start.data, _PLAN["day_start"]),
             "day_end": _hhmm(self.day_end.data, _PLAN["day_end"]),
             "pace": self.pace.data or _PLAN["pace"],
