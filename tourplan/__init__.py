@@ -23,8 +23,11 @@ if TYPE_CHECKING:
         TourplanError,
         UnknownSiteError,
     )
+    from tourplan.flow import FlowResult, Scenario, simulate
     from tourplan.graph import Leg, ModeParams, SiteGraph, build_graph, hiking_minutes
+    from tourplan.itinerary import Itinerary, ItineraryRequest, plan_itinerary
     from tourplan.site import Edge, Region, Site, SiteTable
+    from tourplan.study import StudyTourPlan, StudyTourRequest, plan_study_tour
 
 #: The module of each public name.
 _HOMES: dict[str, str] = {
@@ -42,20 +45,29 @@ _HOMES: dict[str, str] = {
         "tourplan.errors",
     ),
     **dict.fromkeys(["Leg", "ModeParams", "SiteGraph", "build_graph", "hiking_minutes"], "tourplan.graph"),
+    **dict.fromkeys(["Itinerary", "ItineraryRequest", "plan_itinerary"], "tourplan.itinerary"),
+    **dict.fromkeys(["StudyTourPlan", "StudyTourRequest", "plan_study_tour"], "tourplan.study"),
+    **dict.fromkeys(["FlowResult", "Scenario", "simulate"], "tourplan.flow"),
 }
 
 __all__ = [
     "DataValidationError",
     "Edge",
+    "FlowResult",
     "InfeasibleRequestError",
+    "Itinerary",
+    "ItineraryRequest",
     "Leg",
     "ModeParams",
     "NoRouteError",
     "PlaceNotFoundError",
     "Region",
+    "Scenario",
     "Site",
     "SiteGraph",
     "SiteTable",
+    "StudyTourPlan",
+    "StudyTourRequest",
     "TourplanError",
     "UnknownSiteError",
     "__version__",
@@ -63,6 +75,9 @@ __all__ = [
     "hiking_minutes",
     "load_edges",
     "load_sites",
+    "plan_itinerary",
+    "plan_study_tour",
+    "simulate",
 ]
 
 
