@@ -24,7 +24,9 @@ def test_entry_points_plan_a_day_through_the_public_names() -> None:
 
     sites = load_sites()
     plan = plan_itinerary(
-        ItineraryRequest(start_date=dt.date(2027, 5, 12), interests={"history": 1.0}), sites, build_graph(sites)
+        ItineraryRequest(start_date=dt.date(2027, 5, 12), interests={"history": 1.0}),
+        sites,
+        build_graph(sites),
     )
     assert isinstance(plan, Itinerary)
     assert any(stop.site_id in sites for day in plan.days for stop in day.stops)
