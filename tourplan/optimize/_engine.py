@@ -553,6 +553,14 @@ def _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):  # noq
     return dep + T[prev, row[L + 1]] <= RL[r] + EPS
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _take(D, X, r, row):  # noqa: ANN001, ANN202, N803
+    """Make ``row`` (start and end included) the sequence of route ``r``; return True."""
+    X[0][r, : row.shape[0]] = row
+    recompute(D, X, r)
+    return True
+
+
 @njit(cache=True, nogil=True)
 def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
     """Lower the travel time of route ``r`` by relocation and 2-opt (first improvement)."""
@@ -598,10 +606,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
                 lo = p if p < q + 1 else q + 1
                 hi = p if p > q else q
                 if _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, lo, hi, work):
-                    seq[r, : L + 2] = row
-                    recompute(D, X, r)
-                    improved = True
-                    any_change = True
+                    improved = any_change = _take(D, X, r, row)
                     break
         # 2-opt: reverse seq[i..k]; segment sums kept incrementally (asymmetric T)
         for i in range(1, L):
@@ -621,10 +626,7 @@ def improve_route(D, X, r, work):  # noqa: ANN001, ANN201, N803
                 for x in range(i, k + 1):
                     row[x] = seq[r, k - (x - i)]
                 if _seq_ok(T, S, WO, WC, WN, RL, seq, ln, st, dp, r, row, i, k, work):
-                    seq[r, : L + 2] = row
-                    recompute(D, X, r)
-                    improved = True
-                    any_change = True
+                    improved = any_change = _take(D, X, r, row)
                     break
     return any_change
 
