@@ -1163,9 +1163,49 @@ def _in_row(out, k, r, j):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, nogil=True)
-def seed_rng(seed):  # noqa: ANN001, ANN201
-    """Seed numba's generator (used by construction outside ``search``)."""
+def construct(D, X, cand, seeds, noise, work, seed):  # noqa: ANN001, ANN201, N803
+    """Build a start in the empty state ``X``: seed sites, greedy insertion, route improvement, refill.
+
+    ``seeds[r]`` is a site that opens route ``r`` (-1: none; dropped if it
+    does not fit); the first insertion pass uses ``noise``.
+    """
+    D, X = _borrowed(D), _borrowed(X)  # type: ignore[call-arg]
+    m = X[1].shape[0]
+    for r in range(m):
+        recompute(D, X, r)
+    if cand.shape[0] == 0:
+        return
     np.random.seed(seed)
+    for r in range(seeds.shape[0]):
+        if seeds[r] >= 0:
+            insert_at(D, X, r, 0, seeds[r])
+            if not recompute(D, X, r):
+                remove_at(D, X, r, 1)
+                recompute(D, X, r)
+    every = np.ones(m, dtype=np.bool_)
+    none = np.zeros(X[6].shape[0], dtype=np.bool_)
+    greedy_insert(D, X, cand, noise, work, every, none, 2.0)
+    for r in range(m):
+        improve_route(D, X, r, work)
+    greedy_insert(D, X, cand, 0.0, work, every, none, 2.0)
+
+
+@njit(cache=True, nogil=True)
+def settle(D, true_travel, X, cand, work, free_return):  # noqa: ANN001, ANN201, N803
+    """Finish the best state: refill what the search left room for, then, if the
+    search counted return legs as free (``free_return``), settle each route's
+    order on ``true_travel``."""
+    D, X = _borrowed(D), _borrowed(X)  # type: ignore[call-arg]
+    m = X[1].shape[0]
+    if cand.shape[0] == 0:
+        return
+    every = np.ones(m, dtype=np.bool_)
+    greedy_insert(D, X, cand, 0.0, work, every, np.zeros(X[6].shape[0], dtype=np.bool_), 2.0)
+    if free_return:
+        true_data = (true_travel,) + D[1:-1] + (np.ascontiguousarray(true_travel.T),)
+        for r in range(m):
+            recompute(true_data, X, r)
+            improve_route(true_data, X, r, work)
 
 
 @njit(cache=True, nogil=True)

@@ -364,17 +364,11 @@ def solve(
     budget = int(params.budget_fraction * time_limit * rate)
     run = _Run(eng, data, cand, problem, params, seed, budget, deterministic, t0, time_limit)
     best = run.solve()
-    if cand.size:  # a local search may have left room that the search did not refill
-        every, none = np.ones(problem.m, dtype=np.bool_), np.zeros(problem.n, dtype=np.bool_)
-        eng.greedy_insert(data, best, cand, 0.0, run.counters[0:1], every, none, 2.0)
-    if params.free_return and cand.size and not np.array_equal(data[0], np.asarray(problem.travel)):
-        # the search ignored the return legs: settle the order on the true travel times
-        true = np.array(problem.travel, dtype=np.float64, order="C")
-        true_data = (true, *data[1:-1], np.ascontiguousarray(true.T))
-        work = np.zeros(1, dtype=np.int64)
-        for r in range(problem.m):
-            eng.recompute(true_data, best, r)
-            eng.improve_route(true_data, best, r, work)
+    # refill what a local search left room for; if the search ignored the return
+    # legs, settle the order on the true travel times
+    true = np.array(problem.travel, dtype=np.float64, order="C")
+    freed = params.free_return and not np.array_equal(data[0], true)
+    eng.settle(data, true, best, cand, run.counters[0:1], freed)
     routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
     return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=int(run.counters[1]))
 
@@ -433,24 +427,9 @@ class _Run:
     def _construct(self, k: int, seeds: list[int] | None) -> State:
         eng, data, problem, cand = self.eng, self.data, self.problem, self.cand
         cur = _empty_state(problem, data[11].shape[1], data[16].shape[0])
-        for r in range(problem.m):
-            eng.recompute(data, cur, r)
-        if cand.size:
-            work = self.counters[0:1]
-            eng.seed_rng(self.seed * 7919 + k)
-            for r, j in enumerate(seeds or []):
-                if j >= 0:
-                    eng.insert_at(data, cur, r, 0, j)
-                    if not eng.recompute(data, cur, r):
-                        eng.remove_at(data, cur, r, 1)
-                        eng.recompute(data, cur, r)
-            every = np.ones(problem.m, dtype=np.bool_)
-            none = np.zeros(problem.n, dtype=np.bool_)
-            noise = 0.0 if k == 0 else self.params.noise
-            eng.greedy_insert(data, cur, cand, noise, work, every, none, 2.0)
-            for r in range(problem.m):
-                eng.improve_route(data, cur, r, work)
-            eng.greedy_insert(data, cur, cand, 0.0, work, every, none, 2.0)
+        noise = 0.0 if k == 0 else self.params.noise
+        row = np.array(seeds if seeds else [], dtype=np.int64)
+        eng.construct(data, cur, cand, row, noise, self.counters[0:1], self.seed * 7919 + k)
         if self.scratch is None:
             self.scratch = tuple(a.copy() for a in cur)
         return cur
