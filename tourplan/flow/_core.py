@@ -516,9 +516,7 @@ def run_events(
 
 
 @njit(cache=True, inline="always")
-def _new_stop(
-    x: Any, site: int, dwell: float, earliest: float, status: int, mode: int, last: bool
-) -> None:
+def _new_stop(x: Any, site: int, dwell: float, earliest: float, status: int, mode: int, last: bool) -> None:
     x.earliest = earliest
     x.dwell = dwell
     x.arrive = np.nan

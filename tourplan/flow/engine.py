@@ -206,7 +206,9 @@ class Packed:
     @property
     def gated(self) -> bool:
         """Whether the arrays have room for controls."""
-        return bool(self.v_shift.shape[0] == self.n_visitors and self.st_shift.shape[0] == self.stops.shape[0])
+        return bool(
+            self.v_shift.shape[0] == self.n_visitors and self.st_shift.shape[0] == self.stops.shape[0]
+        )
 
 
 def run_packed(
