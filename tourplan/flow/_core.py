@@ -51,10 +51,14 @@ and per-unit draws), and read back by :func:`tally`, each in one pass.
 from __future__ import annotations
 
 import math
+import mmap
 from typing import Any
 
 import numpy as np
-from numba import njit
+from llvmlite import ir  # type: ignore[import-untyped]
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 VISITED = 0
 CLOSED = 1
@@ -116,11 +120,29 @@ Q_BLOCKS = 4  # blocks
 Q_SLOTS = 8
 
 
+def fresh(n: int, dtype: Any) -> np.ndarray:
+    """An array of ``n`` items to be written before use; a large one in ordinary memory pages.
+
+    numpy asks the kernel for huge pages for arrays of 4 MB or more; the
+    first use of such memory in a process can make the kernel compact
+    memory at every fault (about 3 ms a megabyte measured on the 2-core
+    test machine, against 0.5 for ordinary pages).  The run's large arrays
+    are made once and written through at once, so here ordinary pages, from
+    an anonymous memory map (page-aligned: a stop record never straddles two
+    cache lines), are the cheaper kind; reading them at random is helped by
+    prefetching instead.
+    """
+    dt = np.dtype(dtype)
+    if n * dt.itemsize < 1 << 22:
+        return np.empty(n, dtype=dt)
+    return np.frombuffer(mmap.mmap(-1, n * dt.itemsize), dtype=dt)
+
+
 def new_queue(n_visitors: int) -> np.ndarray:
     """An empty event queue for up to ``n_visitors`` pending events (one per visitor at most)."""
     n_blocks = n_visitors // BLOCK + N_BUCKETS + 1
     nb = N_BUCKETS
-    q = np.empty(Q_SLOTS + 3 * nb + 2 * n_blocks + n_blocks * BLOCK + max(n_visitors, 1), dtype=np.int64)
+    q = fresh(Q_SLOTS + 3 * nb + 2 * n_blocks + n_blocks * BLOCK + max(n_visitors, 1), np.int64)
     q[:Q_SLOTS] = 0
     q[Q_BUCKET] = -1
     q[Q_FREE] = q[Q_BLOCKS] = n_blocks
@@ -129,6 +151,29 @@ def new_queue(n_visitors: int) -> np.ndarray:
     free = Q_SLOTS + 3 * nb + n_blocks
     q[free : free + n_blocks] = np.arange(n_blocks - 1, -1, -1)
     return q
+
+
+_I8P = ir.IntType(8).as_pointer()
+_PREFETCH = "llvm.prefetch.p0" if str(_I8P) == "ptr" else "llvm.prefetch.p0i8"  # opaque or typed pointers
+
+
+def _prefetch_typer(typingctx: Any, arr: Any, i: Any) -> Any:
+    """Ask the CPU to bring ``arr[i]`` into cache, to be written, without waiting for it (and without faulting)."""
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        cg: Any = cgutils
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        ptr = cg.get_item_pointer(context, builder, sig.args[0], ary, [args[1]], wraparound=False)
+        fnty = ir.FunctionType(ir.VoidType(), [_I8P, ir.IntType(32), ir.IntType(32), ir.IntType(32)])
+        fn = cg.get_or_insert_function(builder.module, fnty, _PREFETCH)
+        rw, locality, data = (ir.Constant(ir.IntType(32), x) for x in (1, 3, 1))
+        builder.call(fn, [builder.bitcast(ptr, _I8P), rw, locality, data])
+        return context.get_dummy_value()
+
+    return types.none(arr, types.intp), codegen
+
+
+_prefetch: Any = intrinsic(_prefetch_typer)
 
 
 @njit(cache=True, inline="always")
@@ -419,6 +464,10 @@ def run_events(
         k = int(key & V_MASK)
         t = (key >> V_BITS) / TICKS
         done += 1
+        # The next events are the heap's root or its children: fetch their stops while this one runs.
+        heap = _qparts(q)[6]
+        for d in range(min(q[Q_HEAP], 5)):
+            _prefetch(st, int(q[heap + d] & V_MASK))
         x = st[k]
         s = x.site
         c = cap[s]
@@ -554,13 +603,32 @@ def pack(
 
 
 @njit(cache=True)
+def unit_chunk(u_plan: np.ndarray, u_size: np.ndarray, p_ptr: np.ndarray, a: int, budget: int) -> np.ndarray:
+    """The units from ``a`` whose stops (as drawn: once per unit) come to at most ``budget`` (one at least).
+
+    Returns ``[b, unit stops, visitors, visitor stops]`` of units ``a:b``.
+    """
+    b = a
+    draws = visitors = stops = 0
+    while b < u_plan.shape[0]:
+        n = p_ptr[u_plan[b] + 1] - p_ptr[u_plan[b]]
+        if b > a and draws + n > budget:
+            break
+        draws += n
+        visitors += u_size[b]
+        stops += u_size[b] * n
+        b += 1
+    return np.array([b, draws, visitors, stops], dtype=np.int64)
+
+
+@njit(cache=True)
 def expand(
     u_plan: np.ndarray,
     u_size: np.ndarray,
     u_start: np.ndarray,
-    u_entry: np.ndarray,
-    u_mode: np.ndarray,
-    u_stop: np.ndarray,
+    u_cell: np.ndarray,
+    cell_entry: np.ndarray,
+    cell_mode: np.ndarray,
     p_ptr: np.ndarray,
     p_site: np.ndarray,
     p_start: np.ndarray,
@@ -580,60 +648,76 @@ def expand(
 ) -> None:
     """Units to visitors, plans to stops, straight into the arrays (every stop pending).
 
-    Unit ``u`` of ``u_size[u]`` visitors follows plan ``u_plan[u]`` (stops
-    ``p_ptr[p]:p_ptr[p+1]``) shifted from the plan's start to its own
-    ``u_start[u]``; its stops are the unit stops from ``u_stop[u]``, and
-    unit stop ``i`` lasts ``gamma[i] * (p_dwell / gamma_shape)`` for every
-    member (the plan's dwell when ``gamma`` is empty; ``gamma`` starts at
-    unit stop ``u_stop[0]``).  The first unit's first visitor is ``v_first``
+    Unit ``u`` of ``u_size[u]`` visitors in cell ``u_cell[u]`` follows plan
+    ``u_plan[u]`` (stops ``p_ptr[p]:p_ptr[p+1]``) shifted from the plan's
+    start to its own ``u_start[u]``; its ``i``-th stop over the units lasts
+    ``gamma[i] * (p_dwell / gamma_shape)`` for every member (the plan's dwell
+    when ``gamma`` is empty).  The first unit's first visitor is ``v_first``
     and its first stop ``k_first``.  With ``p_alt`` (each plan stop's
     alternative site), ``st_alt`` gets each stop's.
     """
     v = v_first
     k = k_first
+    i0 = 0
     random_dwell = gamma.shape[0] > 0
     has_alt = p_alt.shape[0] > 0
     for u in range(u_plan.shape[0]):
         p = u_plan[u]
         a, b = p_ptr[p], p_ptr[p + 1]
         shift = u_start[u] - plan_day_start[p]
-        i0 = u_stop[u] - u_stop[0]
+        entry, mode = cell_entry[u_cell[u]], cell_mode[u_cell[u]]
         for _ in range(u_size[u]):
             v_start[v] = u_start[u]
-            v_entry[v] = u_entry[u]
+            v_entry[v] = entry
             for j in range(a, b):
                 i = i0 + j - a
                 dwell = gamma[i] * (p_dwell[j] / gamma_shape) if random_dwell else p_dwell[j]
-                _new_stop(st[k], p_site[j], dwell, p_start[j] + shift, PENDING, u_mode[u], j == b - 1)
+                _new_stop(st[k], p_site[j], dwell, p_start[j] + shift, PENDING, mode, j == b - 1)
                 st_visitor[k] = v
                 if has_alt:
                     st_alt[k] = p_alt[j]
                 k += 1
             v += 1
             v_ptr[v] = k
+        i0 += b - a
 
 
 @njit(cache=True)
 def skip_stops(
-    u_size: np.ndarray, u_stop: np.ndarray, uniform: np.ndarray, p: float, st: np.ndarray, k_first: int
-) -> int:
-    """Mark unit stop ``i`` skipped (by every member) when ``uniform[i] < p``; return the stops skipped.
+    u_plan: np.ndarray, u_size: np.ndarray, p_ptr: np.ndarray, uniform: np.ndarray, p: float, st: np.ndarray,
+    k_first: int,
+) -> int:  # fmt: skip
+    """Mark a unit's ``i``-th stop skipped (by every member) when ``uniform[i] < p``; return the stops skipped.
 
-    Unit ``u`` has the unit stops ``u_stop[u]:u_stop[u+1]``; ``uniform``
-    starts at unit stop ``u_stop[0]``, the first unit's first stop record
-    is ``k_first``.
+    Units as in :func:`expand`; their first stop record is ``k_first``.
     """
     k = k_first
+    i0 = 0
     skipped = 0
-    for u in range(u_size.shape[0]):
-        a, b = u_stop[u] - u_stop[0], u_stop[u + 1] - u_stop[0]
+    for u in range(u_plan.shape[0]):
+        n = p_ptr[u_plan[u] + 1] - p_ptr[u_plan[u]]
         for _ in range(u_size[u]):
-            for i in range(a, b):
+            for i in range(i0, i0 + n):
                 if uniform[i] < p:
                     st[k].status = SKIPPED
                     skipped += 1
                 k += 1
+        i0 += n
     return skipped
+
+
+@njit(cache=True)
+def count_starts(
+    u_cell: np.ndarray, cell_row: np.ndarray, u_start: np.ndarray, u_size: np.ndarray, t0: int, slot: int,
+    n_rows: int, n_slots: int,
+) -> np.ndarray:  # fmt: skip
+    """Visitors starting per row (``cell_row`` of each unit's cell) and slot of ``slot`` minutes from ``t0``."""
+    out = np.zeros((n_rows, n_slots), dtype=np.int64)
+    for u in range(u_cell.shape[0]):
+        j = math.floor((u_start[u] - t0) / slot)
+        if 0 <= j < n_slots:
+            out[cell_row[u_cell[u]], j] += u_size[u]
+    return out
 
 
 @njit(cache=True)

@@ -129,14 +129,6 @@ class Outcome:
     counts: IntArray
 
 
-def _records(n: int) -> npt.NDArray[Any]:
-    """``n`` uninitialised stop records starting on a 64-byte boundary."""
-    size = core.STOP.itemsize
-    raw = np.empty(n * size + 64, dtype=np.uint8)
-    off = -raw.ctypes.data % 64
-    return raw[off : off + n * size].view(core.STOP)
-
-
 @dataclass(frozen=True, eq=False)
 class Packed:
     """Visitors and stops as the compiled loop works on them.
@@ -172,13 +164,15 @@ class Packed:
         if n_stops >= 1 << core.V_BITS:
             msg = f"at most {(1 << core.V_BITS) - 1:,} stops in one run, got {n_stops:,}"
             raise RequestValidationError({"visitors": msg})
-        ptr = np.empty(n_visitors + 1, dtype=np.int64)
+        ptr = core.fresh(n_visitors + 1, np.int64)
         ptr[0] = 0
+        v_end = core.fresh(n_visitors, np.float64)
+        v_end[:] = np.nan
         m = n_stops if gated else 0
         return cls(
-            _records(n_stops), np.empty(n_stops, dtype=np.int32), ptr, np.empty(n_visitors),
-            np.empty(n_visitors, dtype=np.int64), np.full(n_visitors, np.nan), np.full(m, -1, dtype=np.int32),
-            np.zeros(m), np.zeros(n_visitors if gated else 0),
+            core.fresh(n_stops, core.STOP), core.fresh(n_stops, np.int32), ptr,
+            core.fresh(n_visitors, np.float64), core.fresh(n_visitors, np.int64), v_end,
+            np.full(m, -1, dtype=np.int32), np.zeros(m), np.zeros(n_visitors if gated else 0),
         )  # fmt: skip
 
     @classmethod

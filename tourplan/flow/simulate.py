@@ -24,7 +24,6 @@ draws come from one generator, always in this order.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import time
 from dataclasses import dataclass, replace
@@ -145,9 +144,12 @@ def simulate(
     plan_seconds = lib.seconds - plan_s0
     day = _site_arrays(scenario, site_list, graph, modes)
     ctl, n_quota, n_capped, p_alt = _controls(scenario, site_list, units, chosen, day, modes)
+    entries = _entry_arrivals(scenario, units)
     packed, total_events = _expand_stops(
         scenario, units, chosen, sidx, modes, rng, p_alt, gated=ctl is not None
     )
+    n_plans = len(chosen.plans)
+    del units, buckets, chosen  # the per-unit arrays: the run's memory peak comes next
 
     chunk = max(200_000, total_events // 20)
     counts = run_packed(
@@ -161,9 +163,9 @@ def simulate(
 
     cap_daily = np.array([s.capacity_daily for s in site_list], dtype=np.int64)
     result = aggregate(
-        scenario, seed, site_ids, day.capacity, cap_daily, packed, counts, len(chosen.plans), plan_seconds,
-        t_begin, keep_log, *parent_areas(site_list),
-        entries=_entry_arrivals(scenario, units),
+        scenario, seed, site_ids, day.capacity, cap_daily, packed, counts, n_plans, plan_seconds, t_begin,
+        keep_log, *parent_areas(site_list),
+        entries=entries,
         measures=(scenario.measures.active, n_quota, n_capped, moved),
         gated=ctl is not None,
     )  # fmt: skip
@@ -261,14 +263,11 @@ def _entry_arrivals(scenario: Scenario, units: _Units) -> tuple[tuple[str, ...],
     """Entry point names, and visitors starting their day at each per reporting slot."""
     names = tuple(e.name for e in scenario.entries_used)
     slot, t0 = scenario.slot_minutes, scenario.day_start
+    cell_entry = np.array([ei for _, ei in units.cells], dtype=np.int64)
     n_slots = (scenario.day_end - t0) // slot
-    entry = (
-        np.array([ei for _, ei in units.cells], dtype=np.int64)[units.cell] if units.cell.size else units.cell
+    return names, core.count_starts(
+        units.cell, cell_entry, units.start, units.size, t0, slot, len(names), n_slots
     )
-    j = np.floor((units.start - t0) / slot).astype(np.int64)
-    ok = (j >= 0) & (j < n_slots)
-    counts = np.bincount(entry[ok] * n_slots + j[ok], weights=units.size[ok], minlength=len(names) * n_slots)
-    return names, np.rint(counts).astype(np.int64).reshape(len(names), n_slots)
 
 
 # ---------------------------------------------------------------------------
@@ -385,7 +384,9 @@ def _choose_plans(
         else np.zeros(0, dtype=np.int64)
     )
     max_var = int(n_var.max()) if n_var.size else 1
-    triple = np.unique((units.cell * n_buckets + buckets.of_unit) * max_var + unit_var)
+    # The (cell, bucket, variant) triples in use, in order: a count per code, not a sort.
+    codes = (units.cell * n_buckets + buckets.of_unit) * max_var + unit_var
+    triple = np.flatnonzero(np.bincount(codes, minlength=n_cells * n_buckets * max_var))
     needed = [
         (int(x) // (n_buckets * max_var), int(x) // max_var % n_buckets, int(x) % max_var) for x in triple
     ]
@@ -472,9 +473,8 @@ def _expand_stops(
     segments = scenario.segments_used
     mode_idx = {m: k for k, m in enumerate(modes)}
     plan_list = chosen.plans
-    p_len = np.array([len(p.sites) for p in plan_list], dtype=np.int64)
     p_ptr = np.zeros(len(plan_list) + 1, dtype=np.int64)
-    np.cumsum(p_len, out=p_ptr[1:])
+    np.cumsum([len(p.sites) for p in plan_list], out=p_ptr[1:])
     p_site = np.array([sidx[x] for p in plan_list for x in p.sites], dtype=np.int64)
     p_start = np.array([x for p in plan_list for x in p.start], dtype=np.float64)
     p_dwell = np.array([x for p in plan_list for x in p.dwell], dtype=np.float64)
@@ -483,38 +483,30 @@ def _expand_stops(
         [mode_idx[segments[si].mode or entries[ei].mode] for si, ei in units.cells], dtype=np.int64
     )
     u_plan, u_size = chosen.of_unit, units.size
-    u_entry, u_mode = cell_entry[units.cell], cell_mode[units.cell]
-    u_len = p_len[u_plan]
-    u_stop = np.zeros(u_plan.shape[0] + 1, dtype=np.int64)  # unit stops (draws) per unit
-    np.cumsum(u_len, out=u_stop[1:])
-    u_vis = np.zeros_like(u_stop)  # visitors
-    np.cumsum(u_size, out=u_vis[1:])
-    u_st = np.zeros_like(u_stop)  # visitor stops
-    np.cumsum(u_size * u_len, out=u_st[1:])
+    # Chunks of whole units of about _DRAW_CHUNK unit stops: (first unit, end, draws, first visitor, first stop).
+    chunks: list[tuple[int, int, int, int, int]] = []
+    a = n_unit_v = n_unit_st = 0
+    while a < u_plan.shape[0]:
+        b, draws, n_v, n_st = (int(x) for x in core.unit_chunk(u_plan, u_size, p_ptr, a, _DRAW_CHUNK))
+        chunks.append((a, b, draws, n_unit_v, n_unit_st))
+        a, n_unit_v, n_unit_st = b, n_unit_v + n_v, n_unit_st + n_st
     fixed = [f for f in scenario.fixed_arrivals if f.count > 0]
     n_fixed = sum(f.count for f in fixed)
-    n_unit_v, n_unit_st = int(u_vis[-1]), int(u_st[-1])
     if n_unit_v + n_fixed >= 1 << core.V_BITS:
         raise RequestValidationError({"visitors": f"at most {(1 << core.V_BITS) - 1:,} visitors in one run"})
     out = Packed.empty(n_unit_v + n_fixed, n_unit_st + n_fixed, gated=gated)
-    # Chunks of whole units of about _DRAW_CHUNK unit stops each.
-    cuts = np.searchsorted(u_stop, np.arange(_DRAW_CHUNK, int(u_stop[-1]), _DRAW_CHUNK), side="right") - 1
-    bounds = sorted({0, *(int(c) for c in cuts), u_plan.shape[0]})
     cv = scenario.dwell_cv
     shape = 1.0 / (cv * cv) if cv > 0 else 1.0
-    for a, b in itertools.pairwise(bounds):
-        n = int(u_stop[b] - u_stop[a])
+    for a, b, draws, v0, k0 in chunks:
         core.expand(
-            u_plan[a:b], u_size[a:b], units.start[a:b], u_entry[a:b], u_mode[a:b], u_stop[a : b + 1], p_ptr,
-            p_site, p_start, p_dwell, p_alt, chosen.day_start, rng.gamma(shape, 1.0, n) if cv > 0 else np.zeros(0),
-            shape, int(u_vis[a]), int(u_st[a]), out.v_ptr, out.v_start, out.v_entry, out.stops, out.st_visitor,
-            out.st_alt,
+            u_plan[a:b], u_size[a:b], units.start[a:b], units.cell[a:b], cell_entry, cell_mode, p_ptr, p_site,
+            p_start, p_dwell, p_alt, chosen.day_start, rng.gamma(shape, 1.0, draws) if cv > 0 else np.zeros(0),
+            shape, v0, k0, out.v_ptr, out.v_start, out.v_entry, out.stops, out.st_visitor, out.st_alt,
         )  # fmt: skip
     skipped = 0
-    for a, b in itertools.pairwise(bounds):
-        n = int(u_stop[b] - u_stop[a])
+    for a, b, draws, _, k0 in chunks:
         skipped += core.skip_stops(
-            u_size[a:b], u_stop[a : b + 1], rng.random(n), scenario.skip_probability, out.stops, int(u_st[a])
+            u_plan[a:b], u_size[a:b], p_ptr, rng.random(draws), scenario.skip_probability, out.stops, k0
         )
     if fixed:
         cnt = np.array([f.count for f in fixed], dtype=np.int64)
