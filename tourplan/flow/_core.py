@@ -90,10 +90,12 @@ B_SHIFT = 16
 N_BUCKETS = (MAX_TICKS >> B_SHIFT) + 1
 BLOCK = 16
 
-#: A stop: earliest start, dwell once admitted, arrival and admission (NaN
-#: until known; it leaves at admission + dwell), site (the travel-matrix
-#: row; an alternative once diverted), status, flags, the visitor's travel
-#: mode, and whether it is the visitor's last stop.  40 bytes.
+#: A stop: earliest start (on a visitor's last stop, once their day is over,
+#: the time it ended: :func:`day_ends` reads it from there), dwell once
+#: admitted, arrival and admission (NaN until known; it leaves at admission
+#: + dwell), site (the travel-matrix row; an alternative once diverted),
+#: status, flags, the visitor's travel mode, and whether it is the visitor's
+#: last stop.  40 bytes.
 STOP = np.dtype(
     [
         ("earliest", np.float64),
@@ -360,8 +362,6 @@ def _advance(
     t_now: float,
     loc: int,
     st: np.ndarray,
-    st_visitor: np.ndarray,
-    v_end: np.ndarray,
     travel: np.ndarray,
     open_lo: np.ndarray,
     open_hi: np.ndarray,
@@ -382,8 +382,8 @@ def _advance(
                 return
             s.status = CLOSED
             s.arrive = t_arr
-        if s.last:
-            v_end[st_visitor[k]] = t_now
+        if s.last:  # the day is over
+            s.earliest = t_now
             return
         k += 1
 
@@ -393,9 +393,7 @@ def start_all(
     v_ptr: np.ndarray,
     v_start: np.ndarray,
     v_entry: np.ndarray,
-    v_end: np.ndarray,
     st: np.ndarray,
-    st_visitor: np.ndarray,
     travel: np.ndarray,
     open_lo: np.ndarray,
     open_hi: np.ndarray,
@@ -404,13 +402,16 @@ def start_all(
 ) -> int:
     """Schedule every visitor's first arrival (``q`` from :func:`new_queue`); return the events pending."""
     for v in range(v_start.shape[0]):
-        if v_ptr[v] == v_ptr[v + 1]:
-            v_end[v] = v_start[v]
-        else:
-            _advance(
-                v_ptr[v], v_start[v], v_entry[v], st, st_visitor, v_end, travel, open_lo, open_hi, n_open, q
-            )
+        if v_ptr[v] < v_ptr[v + 1]:
+            _advance(v_ptr[v], v_start[v], v_entry[v], st, travel, open_lo, open_hi, n_open, q)
     return int(q[Q_PENDING])
+
+
+@njit(cache=True)
+def day_ends(v_ptr: np.ndarray, v_start: np.ndarray, st: np.ndarray, v_end: np.ndarray) -> None:
+    """After a run: when each visitor's day ended (their start, for a visitor without stops)."""
+    for v in range(v_start.shape[0]):
+        v_end[v] = st[v_ptr[v + 1] - 1].earliest if v_ptr[v] < v_ptr[v + 1] else v_start[v]
 
 
 @njit(cache=True)
@@ -418,7 +419,6 @@ def run_events(
     max_events: int,
     st: np.ndarray,
     st_visitor: np.ndarray,
-    v_end: np.ndarray,
     travel: np.ndarray,
     open_lo: np.ndarray,
     open_hi: np.ndarray,
@@ -452,7 +452,8 @@ def run_events(
     quotas at ``s``), used ``q_used``; ``day_cap[s]`` admissions a day (< 0:
     none), used ``day_used``; ``st_alt`` each stop's alternative site (< 0:
     none); per stop the minutes ``st_shift`` it was put back, per visitor
-    the minutes ``v_shift`` their day was; ``counts[s]`` the site counters;
+    (``st_visitor`` of each stop) the minutes ``v_shift`` their day was;
+    ``counts[s]`` the site counters;
     ``area_of[s]`` the gated area of site ``s`` (< 0: none), ``area_cap``
     its C0, and per area a min-heap ``a_heap[a_off[a]:]`` of ``a_len[a]``
     occupants' departure times.
@@ -553,10 +554,10 @@ def run_events(
                         s_len[s] += 1
                 x.status = VISITED
                 x.admit = adm
-        if go > k and x.last:
-            v_end[st_visitor[k]] = t_now
+        if go > k and x.last:  # the day is over
+            x.earliest = t_now
         else:
-            _advance(go, t_now, s, st, st_visitor, v_end, travel, open_lo, open_hi, n_open, q)
+            _advance(go, t_now, s, st, travel, open_lo, open_hi, n_open, q)
     return int(q[Q_PENDING])
 
 
@@ -591,14 +592,16 @@ def pack(
 ) -> None:
     """Fill stop records from flat arrays: visitor ``v_first + v`` makes stops ``v_ptr[v]:v_ptr[v+1]``.
 
-    The records and the flat stop arrays start at stop ``v_ptr[0]``.
+    The records and the flat stop arrays start at stop ``v_ptr[0]``;
+    ``st_visitor`` (empty: not kept) gets each stop's visitor.
     """
     k = 0
     for v in range(v_ptr.shape[0] - 1):
         n = v_ptr[v + 1] - v_ptr[v]
         for i in range(n):
             _new_stop(st[k], st_site[k], st_dwell[k], st_earliest[k], st_status[k], v_mode[v], i == n - 1)
-            st_visitor[k] = v_first + v
+            if st_visitor.shape[0] > 0:
+                st_visitor[k] = v_first + v
             k += 1
 
 
@@ -653,14 +656,16 @@ def expand(
     start to its own ``u_start[u]``; its ``i``-th stop over the units lasts
     ``gamma[i] * (p_dwell / gamma_shape)`` for every member (the plan's dwell
     when ``gamma`` is empty).  The first unit's first visitor is ``v_first``
-    and its first stop ``k_first``.  With ``p_alt`` (each plan stop's
-    alternative site), ``st_alt`` gets each stop's.
+    and its first stop ``k_first``.  For a run with controls (non-empty
+    ``st_visitor``), ``st_visitor`` and ``st_alt`` get each stop's visitor
+    and alternative site (from ``p_alt``, each plan stop's; empty: none).
     """
     v = v_first
     k = k_first
     i0 = 0
     random_dwell = gamma.shape[0] > 0
     has_alt = p_alt.shape[0] > 0
+    gated = st_visitor.shape[0] > 0
     for u in range(u_plan.shape[0]):
         p = u_plan[u]
         a, b = p_ptr[p], p_ptr[p + 1]
@@ -673,9 +678,9 @@ def expand(
                 i = i0 + j - a
                 dwell = gamma[i] * (p_dwell[j] / gamma_shape) if random_dwell else p_dwell[j]
                 _new_stop(st[k], p_site[j], dwell, p_start[j] + shift, PENDING, mode, j == b - 1)
-                st_visitor[k] = v
-                if has_alt:
-                    st_alt[k] = p_alt[j]
+                if gated:
+                    st_visitor[k] = v
+                    st_alt[k] = p_alt[j] if has_alt else -1
                 k += 1
             v += 1
             v_ptr[v] = k

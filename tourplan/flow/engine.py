@@ -133,13 +133,13 @@ class Outcome:
 class Packed:
     """Visitors and stops as the compiled loop works on them.
 
-    ``stops`` holds a :data:`~tourplan.flow._core.STOP` record per stop and
-    ``st_visitor`` its visitor; visitor ``v`` makes stops
-    ``v_ptr[v]:v_ptr[v+1]``, starting at ``v_start[v]`` at node
-    ``v_entry[v]``, and its day ends at ``v_end[v]`` (NaN until the run).
-    With controls (``gated``) also each stop's alternative site (-1: none)
-    and the minutes it and its visitor's day were put back; empty otherwise.
-    :func:`run_packed` resolves them in place.
+    ``stops`` holds a :data:`~tourplan.flow._core.STOP` record per stop;
+    visitor ``v`` makes stops ``v_ptr[v]:v_ptr[v+1]``, starting at
+    ``v_start[v]`` at node ``v_entry[v]``, and its day ends at ``v_end[v]``
+    (NaN until the run).  With controls (``gated``) also each stop's visitor
+    and alternative site (-1: none), and the minutes it and its visitor's
+    day were put back; empty otherwise.  :func:`run_packed` resolves them in
+    place.
     """
 
     stops: npt.NDArray[Any]
@@ -164,13 +164,13 @@ class Packed:
         if n_stops >= 1 << core.V_BITS:
             msg = f"at most {(1 << core.V_BITS) - 1:,} stops in one run, got {n_stops:,}"
             raise RequestValidationError({"visitors": msg})
+        m = n_stops if gated else 0
         ptr = core.fresh(n_visitors + 1, np.int64)
         ptr[0] = 0
         v_end = core.fresh(n_visitors, np.float64)
         v_end[:] = np.nan
-        m = n_stops if gated else 0
         return cls(
-            core.fresh(n_stops, core.STOP), core.fresh(n_stops, np.int32), ptr,
+            core.fresh(n_stops, core.STOP), core.fresh(m, np.int32), ptr,
             core.fresh(n_visitors, np.float64), core.fresh(n_visitors, np.int64), v_end,
             np.full(m, -1, dtype=np.int32), np.zeros(m), np.zeros(n_visitors if gated else 0),
         )  # fmt: skip
@@ -260,13 +260,13 @@ def run_packed(
     day_used = np.zeros(n_sites, dtype=np.int64)
     q = core.new_queue(packed.n_visitors)
     pending = core.start_all(
-        packed.v_ptr, packed.v_start, packed.v_entry, packed.v_end, st, packed.st_visitor, sites.travel,
-        sites.open_lo, sites.open_hi, sites.n_open, q,
+        packed.v_ptr, packed.v_start, packed.v_entry, st, sites.travel, sites.open_lo, sites.open_hi,
+        sites.n_open, q,
     )  # fmt: skip
     done = 0
     while pending > 0:
         pending = core.run_events(
-            chunk, st, packed.st_visitor, packed.v_end, sites.travel, sites.open_lo, sites.open_hi,
+            chunk, st, packed.st_visitor, sites.travel, sites.open_lo, sites.open_hi,
             sites.n_open, sites.capacity, s_off, s_len, s_heap, patience, q, on, packed.st_alt,
             packed.st_shift, packed.v_shift, controls.quota, q_used, float(controls.slot), controls.day_cap,
             day_used, counts, controls.area_of, controls.area_cap, a_off, a_len, a_heap,
@@ -274,6 +274,7 @@ def run_packed(
         done += chunk
         if on_chunk is not None:
             on_chunk(done)
+    core.day_ends(packed.v_ptr, packed.v_start, st, packed.v_end)
     return counts
 
 
