@@ -15,7 +15,7 @@ one global priority queue (keys are unique), at a cost per event that does
 not grow with the number of events waiting in other buckets.
 
 Each site with a finite instantaneous capacity ``c`` is a FIFO ``G/G/c``
-queue computed with the Kiefer-Wolfowitz recursion: a min-heap of at most
+queue computed with the Kiefer-Wolfowitz recursion: a (4-ary) min-heap of at most
 ``c`` "server free" times; an arrival at ``t`` is admitted at ``max(t,
 earliest free time)`` once ``c`` visitors are inside, else at ``t``.  In a
 FIFO queue the admission time is known on arrival, so a visitor who would
@@ -190,7 +190,7 @@ def _quantise(t: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _hpush(h: np.ndarray, base: int, size: int, key: np.int64) -> int:
+def _hpush(h: np.ndarray, base: int, size: int, key: Any) -> int:
     """Add ``key`` to the 4-ary min-heap ``h[base:base+size]``; return the new size."""
     i = size
     while i > 0:
@@ -205,20 +205,15 @@ def _hpush(h: np.ndarray, base: int, size: int, key: np.int64) -> int:
 
 
 @njit(cache=True, inline="always")
-def _hpop(h: np.ndarray, base: int, size: int) -> int:
-    """Remove the root of the 4-ary heap; return the new size (read the root before)."""
-    size -= 1
-    if size == 0:
-        return 0
-    key = h[base + size]
+def _hreplace(h: np.ndarray, base: int, size: int, key: Any) -> None:
+    """Put ``key`` in place of the root of the 4-ary min-heap ``h[base:base+size]``."""
     i = 0
     while True:
         c = 4 * i + 1
         if c >= size:
             break
         best = c
-        last = min(c + 4, size)
-        for d in range(c + 1, last):
+        for d in range(c + 1, min(c + 4, size)):
             if h[base + d] < h[base + best]:
                 best = d
         if h[base + best] < key:
@@ -227,6 +222,14 @@ def _hpop(h: np.ndarray, base: int, size: int) -> int:
         else:
             break
     h[base + i] = key
+
+
+@njit(cache=True, inline="always")
+def _hpop(h: np.ndarray, base: int, size: int) -> int:
+    """Remove the root of the 4-ary min-heap; return the new size (read the root before)."""
+    size -= 1
+    if size > 0:
+        _hreplace(h, base, size, h[base + size])
     return size
 
 
@@ -294,36 +297,6 @@ def _qpop(q: np.ndarray) -> np.int64:
 
 
 @njit(cache=True, inline="always")
-def _spush(h: np.ndarray, off: int, size: int, x: float) -> None:
-    i = size
-    while i > 0:
-        p = (i - 1) >> 1
-        if x < h[off + p]:
-            h[off + i] = h[off + p]
-            i = p
-        else:
-            break
-    h[off + i] = x
-
-
-@njit(cache=True, inline="always")
-def _sreplace_root(h: np.ndarray, off: int, size: int, x: float) -> None:
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and h[off + c + 1] < h[off + c]:
-            c += 1
-        if h[off + c] < x:
-            h[off + i] = h[off + c]
-            i = c
-        else:
-            break
-    h[off + i] = x
-
-
-@njit(cache=True, inline="always")
 def _area_room(
     a: int, t: float, area_cap: np.ndarray, a_off: np.ndarray, a_len: np.ndarray, a_heap: np.ndarray
 ) -> bool:
@@ -331,28 +304,26 @@ def _area_room(
     off = a_off[a]
     n = a_len[a]
     while n > 0 and a_heap[off] <= t:
-        n -= 1
-        if n > 0:
-            _sreplace_root(a_heap, off, n, a_heap[off + n])
+        n = _hpop(a_heap, off, n)
     a_len[a] = n
     return bool(n < area_cap[a])
 
 
 @njit(cache=True, inline="always")
-def _open_time(t: float, s: int, open_lo: np.ndarray, open_hi: np.ndarray, n_open: np.ndarray) -> float:
+def _open_time(t: float, s: int, hours: np.ndarray) -> float:
     """First time >= t at which site s admits visitors, or -1 when it does not any more today."""
-    for w in range(n_open[s]):
-        if t < open_hi[s, w]:
-            return max(t, float(open_lo[s, w]))
+    for w in range(hours.shape[1]):
+        if t < hours[s, w, 1]:
+            return max(t, float(hours[s, w, 0]))
     return -1.0
 
 
 @njit(cache=True, inline="always")
-def _close_time(t: float, s: int, open_hi: np.ndarray, n_open: np.ndarray) -> float:
+def _close_time(t: float, s: int, hours: np.ndarray) -> float:
     """Closing time of the opening interval that contains t."""
-    for w in range(n_open[s]):
-        if t < open_hi[s, w]:
-            return float(open_hi[s, w])
+    for w in range(hours.shape[1]):
+        if t < hours[s, w, 1]:
+            return float(hours[s, w, 1])
     return t
 
 
@@ -363,9 +334,7 @@ def _advance(
     loc: int,
     st: np.ndarray,
     travel: np.ndarray,
-    open_lo: np.ndarray,
-    open_hi: np.ndarray,
-    n_open: np.ndarray,
+    hours: np.ndarray,
     q: np.ndarray,
 ) -> None:
     """Send the visitor of stop ``k`` from node ``loc`` at ``t_now`` to their next open stop from ``k`` on."""
@@ -375,7 +344,7 @@ def _advance(
             node = s.site
             t_arr = t_now + travel[s.mode, loc, node]
             present = max(t_arr, s.earliest)
-            present = _open_time(present, node, open_lo, open_hi, n_open)
+            present = _open_time(present, node, hours)
             if present >= 0.0:
                 s.arrive = _quantise(present)
                 _qpush(_key(s.arrive, k), q)
@@ -395,15 +364,13 @@ def start_all(
     v_entry: np.ndarray,
     st: np.ndarray,
     travel: np.ndarray,
-    open_lo: np.ndarray,
-    open_hi: np.ndarray,
-    n_open: np.ndarray,
+    hours: np.ndarray,
     q: np.ndarray,
 ) -> int:
     """Schedule every visitor's first arrival (``q`` from :func:`new_queue`); return the events pending."""
     for v in range(v_start.shape[0]):
         if v_ptr[v] < v_ptr[v + 1]:
-            _advance(v_ptr[v], v_start[v], v_entry[v], st, travel, open_lo, open_hi, n_open, q)
+            _advance(v_ptr[v], v_start[v], v_entry[v], st, travel, hours, q)
     return int(q[Q_PENDING])
 
 
@@ -420,9 +387,7 @@ def run_events(
     st: np.ndarray,
     st_visitor: np.ndarray,
     travel: np.ndarray,
-    open_lo: np.ndarray,
-    open_hi: np.ndarray,
-    n_open: np.ndarray,
+    hours: np.ndarray,
     cap: np.ndarray,
     s_off: np.ndarray,
     s_len: np.ndarray,
@@ -446,6 +411,9 @@ def run_events(
     a_heap: np.ndarray,
 ) -> int:
     """Process up to ``max_events`` arrivals in time order; return the number of events left.
+
+    Site ``s`` is open from ``hours[s, w, 0]`` to ``hours[s, w, 1]`` for
+    each ``w`` (intervals in order; unused ones from +inf to -inf).
 
     With ``measures``: ``quota[s, j]`` entries of site ``s`` in entry slot
     ``j`` (slots of ``q_slot`` minutes from midnight; ``quota[s, 0] < 0``: no
@@ -504,7 +472,7 @@ def run_events(
                         q_used[s, j] += 1
                 if not ok:
                     v = st_visitor[k]
-                    close = _close_time(t, s, open_hi, n_open)
+                    close = _close_time(t, s, hours)
                     jn = -1
                     for jj in range(j + 1, n_q):
                         later = t + (jj - j) * q_slot
@@ -536,7 +504,7 @@ def run_events(
                 else:
                     x.status = REFUSED
         if not refuse:
-            if adm - t > patience or adm >= _close_time(t, s, open_hi, n_open):
+            if adm - t > patience or adm >= _close_time(t, s, hours):
                 x.status = BALKED
             else:
                 t_now = adm + x.dwell
@@ -544,20 +512,18 @@ def run_events(
                     day_used[s] += 1
                     a = area_of[s]
                     if a >= 0:
-                        _spush(a_heap, a_off[a], a_len[a], t_now)
-                        a_len[a] += 1
+                        a_len[a] = _hpush(a_heap, a_off[a], a_len[a], t_now)
                 if c > 0:
                     if full:
-                        _sreplace_root(s_heap, s_off[s], s_len[s], t_now)
+                        _hreplace(s_heap, s_off[s], s_len[s], t_now)
                     else:
-                        _spush(s_heap, s_off[s], s_len[s], t_now)
-                        s_len[s] += 1
+                        s_len[s] = _hpush(s_heap, s_off[s], s_len[s], t_now)
                 x.status = VISITED
                 x.admit = adm
         if go > k and x.last:  # the day is over
             x.earliest = t_now
         else:
-            _advance(go, t_now, s, st, travel, open_lo, open_hi, n_open, q)
+            _advance(go, t_now, s, st, travel, hours, q)
     return int(q[Q_PENDING])
 
 
@@ -743,6 +709,15 @@ def _minute(t: float, t0: int, width: int) -> int:
     return min(max(int(math.ceil(t - t0)), 0), width)
 
 
+@njit(cache=True, inline="always")
+def _count_visitor(v: int, areas: np.ndarray, seen: np.ndarray, count: np.ndarray) -> None:
+    """Count visitor ``v`` once in each of ``areas`` (visitors come in order; ``seen`` the last counted)."""
+    for a in areas:
+        if seen[a] != v:
+            seen[a] = v
+            count[a] += 1
+
+
 @njit(cache=True)
 def tally(
     v_ptr: np.ndarray,
@@ -812,11 +787,7 @@ def tally(
             j = math.floor((x.arrive - t0) / slot) if not math.isnan(x.arrive) else -1
             if 0 <= j < n_slots:
                 arrivals[s * n_slots + j] += 1
-            for i in range(area_ptr[s], area_ptr[s + 1]):
-                a = area_idx[i]
-                if seen_came[a] != v:
-                    seen_came[a] = v
-                    a_arrived[a] += 1
+            _count_visitor(v, area_idx[area_ptr[s] : area_ptr[s + 1]], seen_came, a_arrived)
             if status != VISITED:
                 continue
             admitted = True
@@ -828,11 +799,7 @@ def tally(
             if 0 <= j < n_slots:
                 wsum[s * n_slots + j] += x.admit - x.arrive
                 wcnt[s * n_slots + j] += 1
-            for i in range(area_ptr[s], area_ptr[s + 1]):
-                a = area_idx[i]
-                if seen_vis[a] != v:
-                    seen_vis[a] = v
-                    a_visitors[a] += 1
+            _count_visitor(v, area_idx[area_ptr[s] : area_ptr[s + 1]], seen_vis, a_visitors)
         turned[v] = refused and not admitted
     return (
         inside, waiting, arrivals, wsum, wcnt, daily, balked, closed, a_visitors, a_arrived, turned,

@@ -88,6 +88,15 @@ class SiteArrays:
     n_open: IntArray
     capacity: IntArray
 
+    def hours(self) -> FloatArray:
+        """The opening intervals as the core reads them: ``[s, q] = (open, close)``, unused ones (+inf, -inf)."""
+        n_sites, width = self.open_lo.shape
+        out = np.empty((n_sites, width, 2))
+        used = np.arange(width)[None, :] < self.n_open[:, None]
+        out[:, :, 0] = np.where(used, self.open_lo, np.inf)
+        out[:, :, 1] = np.where(used, self.open_hi, -np.inf)
+        return out
+
 
 @dataclass(frozen=True, eq=False)
 class Controls:
@@ -259,15 +268,12 @@ def run_packed(
     q_used = np.zeros_like(controls.quota)
     day_used = np.zeros(n_sites, dtype=np.int64)
     q = core.new_queue(packed.n_visitors)
-    pending = core.start_all(
-        packed.v_ptr, packed.v_start, packed.v_entry, st, sites.travel, sites.open_lo, sites.open_hi,
-        sites.n_open, q,
-    )  # fmt: skip
+    hours = sites.hours()
+    pending = core.start_all(packed.v_ptr, packed.v_start, packed.v_entry, st, sites.travel, hours, q)
     done = 0
     while pending > 0:
         pending = core.run_events(
-            chunk, st, packed.st_visitor, sites.travel, sites.open_lo, sites.open_hi,
-            sites.n_open, sites.capacity, s_off, s_len, s_heap, patience, q, on, packed.st_alt,
+            chunk, st, packed.st_visitor, sites.travel, hours, sites.capacity, s_off, s_len, s_heap, patience, q, on, packed.st_alt,
             packed.st_shift, packed.v_shift, controls.quota, q_used, float(controls.slot), controls.day_cap,
             day_used, counts, controls.area_of, controls.area_cap, a_off, a_len, a_heap,
         )  # fmt: skip
