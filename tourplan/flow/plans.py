@@ -23,7 +23,7 @@ import numpy as np
 from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.flow import diskcache
 from tourplan.flow._parallel import run_all
-from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, RouteWindows
+from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, CrowdQuery
 from tourplan.hours import open_intervals
 from tourplan.itinerary import ItineraryRequest, plan_itinerary, site_score
 from tourplan.limits import checkpoint
@@ -166,19 +166,12 @@ class _Weather:
         self._outdoor = {s.id for s in sites if not s.indoor}
         self._factor = factor
 
-    def adjust(
-        self,
-        nodes: Sequence[str],
-        scores: FloatArray,
-        service: FloatArray,
-        route_windows: RouteWindows,
-        dates: Sequence[dt.date],
-    ) -> CrowdAdjustment:
-        out = np.array(scores, dtype=np.float64)
-        for i, sid in enumerate(nodes):
+    def adjust(self, query: CrowdQuery) -> CrowdAdjustment:
+        out = np.array(query.scores, dtype=np.float64)
+        for i, sid in enumerate(query.nodes):
             if sid in self._outdoor:
                 out[i] *= self._factor
-        return CrowdAdjustment(out, dict(route_windows))
+        return CrowdAdjustment(out, dict(query.route_windows))
 
     def label(self, site_id: str, start_minutes: float, date: dt.date) -> str | None:
         return None
