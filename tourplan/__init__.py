@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from tourplan.data import Edge, Region, Site, SiteTable, load_edges, load_sites
+from tourplan.data import load_edges, load_sites
 from tourplan.errors import (
     DataValidationError,
     InfeasibleRequestError,
@@ -18,6 +18,7 @@ from tourplan.errors import (
     UnknownSiteError,
 )
 from tourplan.graph import Leg, ModeParams, SiteGraph, build_graph, hiking_minutes
+from tourplan.site import Edge, Region, Site, SiteTable
 
 __all__ = [
     "DataValidationError",

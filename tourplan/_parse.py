@@ -3,7 +3,7 @@
 :class:`FieldReader` reads JSON-like request values (strings from a form or
 a command line, numbers and lists from JSON) field by field and records one
 error per bad field, so a request names every problem at once (like
-``data._RowChecker`` for table rows).  :class:`Range` is the one definition
+``_rowcheck.RowChecker`` for table rows).  :class:`Range` is the one definition
 of a numeric field's limits, which the request checks itself against and
 the web forms, API schema and CLI read.
 """
@@ -171,7 +171,8 @@ class FieldReader:
     def __init__(self, data: Mapping[str, Any], known: Collection[str]) -> None:
         self.data = data
         self.values: dict[str, Any] = {}
-        self.errors: dict[str, str] = {k: "unknown field" for k in data if k not in known}
+        #: Field -> what was wrong: English text, or a :class:`tourplan.messages.Message`.
+        self.errors: dict[str, Any] = {k: "unknown field" for k in data if k not in known}
 
     def _read(
         self, name: str, convert: Callable[[Any], Any], expected: str, *, nullable: bool = False

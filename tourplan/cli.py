@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import click
 
 from tourplan import __version__
-from tourplan.data import STUDY_PRODUCTS
 from tourplan.errors import DataValidationError, TourplanError
+from tourplan.site import STUDY_PRODUCTS
 from tourplan.study.request import LIMITS as STUDY_LIMITS
 from tourplan.study.request import STUDY_THEMES
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tourplan.coords import DATUMS
-from tourplan.data import CONFIDENCE_LEVELS
 from tourplan.errors import RequestValidationError
+from tourplan.site import CONFIDENCE_LEVELS
 from tourplan.sitestore import LOCATION_METHODS, Editor, SiteEdit, SiteStore, StaleVersionError
 
 if TYPE_CHECKING:

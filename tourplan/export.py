@@ -236,8 +236,9 @@ def to_ics(
             ticket = stop.get("ticket_cny")
             if isinstance(ticket, int | float) and ticket > 0:
                 lines.append(f"Ticket / 门票: {ticket:g} CNY")
-            if stop.get("crowd"):
-                lines.append(f"Expected crowd / 预计客流: {stop['crowd']}")
+            crowd = _crowd_line(stop.get("crowd"))
+            if crowd:
+                lines.append(crowd)
             if float(stop.get("location_error_m") or 0) >= 500:
                 lines.append(
                     f"Approximate location / 位置为近似值 (±{float(stop['location_error_m']) / 1000:.1f} km)"
@@ -249,6 +250,22 @@ def to_ics(
             cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
+
+
+def _crowd_line(crowd: Any) -> str:
+    """A stop's expected crowding in words, Chinese then English (empty without a forecast).
+
+    Examples
+    --------
+    >>> _crowd_line({"level": "orange", "pct": 93, "at": "10:00"})
+    '预计客流：拥挤（约为承载量的 93%） / Expected crowd: crowded (about 93% of capacity)'
+    >>> _crowd_line(None)
+    ''
+    """
+    from tourplan.views import crowd_text  # the words the pages use (views draws on this module's layer)
+
+    zh, en = crowd_text(crowd, "zh"), crowd_text(crowd, "en")
+    return f"预计客流：{zh} / Expected crowd: {en}" if zh and en else ""
 
 
 def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from tourplan.geodesy import distance_km, distance_matrix_km
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from tourplan.data import Edge, Site, SiteTable
+    from tourplan.site import Edge, Site, SiteTable
 
 __all__ = [
     "DEFAULT_MODES",

@@ -21,10 +21,10 @@ from flask_login import current_user  # type: ignore[import-untyped, unused-igno
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
 from marshmallow import validate as v
 
-from tourplan.data import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
 from tourplan.itinerary import PACES
+from tourplan.site import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import LIMITS as STUDY_LIMITS
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.study.request import BUS_COST_SOURCES
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped, unused-ignore]
 
-    from tourplan.data import Site
+    from tourplan.site import Site
     from tourplan.store import ItineraryRecord, RunRecord, StudyRecord
 
 __all__ = ["blp", "init_api"]
@@ -188,7 +188,11 @@ class ItinerarySchema(ma.Schema):
     created = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict(
-        metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
+        metadata={
+            "description": "Itinerary.to_dict(): days, stops, legs, totals, warnings and unplaced (site id -> why); "
+            "each warning and reason is {code, params, zh, en}: a message code with its parameters and the "
+            "sentence in Chinese and English"
+        }
     )
     data_changed = ma.fields.Dict(
         allow_none=True,

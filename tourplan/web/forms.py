@@ -35,7 +35,7 @@ from wtforms import (  # type: ignore[import-untyped, unused-ignore]
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError  # type: ignore[import-untyped, unused-ignore]
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
+from tourplan.site import GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import DEFAULT_MAX_RIDE, LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 from tourplan.study.request import default_bus_cost
 from tourplan.web.i18n import (
@@ -48,7 +48,7 @@ from tourplan.web.i18n import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
+    from tourplan.site import SiteTable
 
 __all__ = [
     "FlowForm",
@@ -121,6 +121,7 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
     start_text = StringField(
         _l("…or type a place (name or “lat,lon”)"), validators=[Optional(), Length(max=200)]
     )
+    end_text = StringField(_l("End at (optional)"), validators=[Optional(), Length(max=200)])
     day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
     day_end = TimeField(_l("Back by"), default=dt.time(18, 0), validators=[InputRequired()])
     pace = RadioField(_l("Pace"), choices=[choice(k, v) for k, v in PACE_LABELS.items()], default="normal")
@@ -141,6 +142,7 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
             "days": int(self.days.data or 1),
             "interests": {t: 1.0 for t in (self.interests.data or []) if t in THEMES},
             "start": (self.start_text.data or "").strip() or self.start.data or "jiaozuo_station",
+            "end": (self.end_text.data or "").strip() or None,
             "day_start": self.day_start.data.strftime("%H:%M") if self.day_start.data else "08:30",
             "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "18:00",
             "pace": self.pace.data or "normal",
