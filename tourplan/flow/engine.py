@@ -230,7 +230,21 @@ def run_packed(
     alternatives are ``packed.st_alt`` (``packed`` must be made ``gated``
     for a run with controls).  The counters are ``(n_sites, 3)``, columns
     :data:`~tourplan.flow._core.C_SHIFTED` ... (zero without controls).
-    Parameters as in :func:`run`.
+
+    Parameters
+    ----------
+    packed
+        Visitors and stops (:class:`Packed`).
+    sites
+        Travel, opening hours and capacities.
+    patience
+        A visitor who would queue longer than this many minutes skips the stop.
+    controls
+        Countermeasures (quotas, daily caps); ``None``: none.
+    chunk
+        Events per call into the compiled loop.
+    on_chunk
+        Called after each chunk with the number of events handed to the loop so far.
 
     Notes
     -----
@@ -284,16 +298,8 @@ def run_packed(
     return counts
 
 
-def run(
-    stops: Stops,
-    sites: SiteArrays,
-    patience: float,
-    *,
-    controls: Controls | None = None,
-    chunk: int = 1 << 62,
-    on_chunk: Callable[[int], None] | None = None,
-) -> Outcome:
-    """Run every visitor through the sites with FIFO queues.
+def run(stops: Stops, sites: SiteArrays, patience: float, *, controls: Controls | None = None) -> Outcome:
+    """Run every visitor through the sites with FIFO queues (on flat arrays, for checks).
 
     Parameters
     ----------
@@ -306,10 +312,6 @@ def run(
         A visitor who would queue longer than this many minutes skips the stop.
     controls
         Countermeasures (quotas, daily caps, alternatives); ``None``: none.
-    chunk
-        Events per call into the compiled loop.
-    on_chunk
-        Called after each chunk with the number of events handed to the loop so far.
 
     Returns
     -------
@@ -321,7 +323,7 @@ def run(
     the results back out.
     """
     packed = Packed.of(stops, None if controls is None else controls.alt)
-    counts = run_packed(packed, sites, patience, controls=controls, chunk=chunk, on_chunk=on_chunk)
+    counts = run_packed(packed, sites, patience, controls=controls)
     st = packed.stops
     stops.st_status[:] = st["status"]
     stops.st_site[:] = st["site"]
