@@ -113,13 +113,18 @@ STOP = np.dtype(
 #: The event queue is one int64 array (:func:`new_queue`): these slots, then
 #: per bucket its first block, last block and the keys in its last block, then
 #: per block the next block, then the stack of free blocks, the keys of every
-#: block, and the heap of the bucket being processed.
+#: block, the keys of the bucket being processed (sorted), and a heap of the
+#: keys queued into that bucket while it is processed.
 Q_BUCKET = 0  # bucket being processed
 Q_HEAP = 1  # keys in its heap
 Q_PENDING = 2  # events pending
 Q_FREE = 3  # free blocks
 Q_BLOCKS = 4  # blocks
+Q_RUN = 5  # its sorted keys
+Q_NEXT = 6  # the next of them
 Q_SLOTS = 8
+#: Events ahead whose stops are fetched into cache while one runs.
+LOOKAHEAD = 8
 
 
 def fresh(n: int, dtype: Any) -> np.ndarray:
@@ -144,7 +149,7 @@ def new_queue(n_visitors: int) -> np.ndarray:
     """An empty event queue for up to ``n_visitors`` pending events (one per visitor at most)."""
     n_blocks = n_visitors // BLOCK + N_BUCKETS + 1
     nb = N_BUCKETS
-    q = fresh(Q_SLOTS + 3 * nb + 2 * n_blocks + n_blocks * BLOCK + max(n_visitors, 1), np.int64)
+    q = fresh(Q_SLOTS + 3 * nb + 2 * n_blocks + n_blocks * BLOCK + 2 * max(n_visitors, 1), np.int64)
     q[:Q_SLOTS] = 0
     q[Q_BUCKET] = -1
     q[Q_FREE] = q[Q_BLOCKS] = n_blocks
@@ -234,19 +239,20 @@ def _hpop(h: np.ndarray, base: int, size: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _qparts(q: np.ndarray) -> tuple[int, int, int, int, int, int, int]:
-    """Where the parts of queue ``q`` start: heads, tails, fills, links, free stack, keys, heap."""
+def _qparts(q: np.ndarray) -> tuple[int, int, int, int, int, int, int, int]:
+    """Where the parts of queue ``q`` start: heads, tails, fills, links, free stack, keys, run, heap."""
     nb = N_BUCKETS
     n_blocks = q[Q_BLOCKS]
     nxt = Q_SLOTS + 3 * nb
     keys = nxt + 2 * n_blocks
-    return Q_SLOTS, Q_SLOTS + nb, Q_SLOTS + 2 * nb, nxt, nxt + n_blocks, keys, keys + n_blocks * BLOCK
+    run = keys + n_blocks * BLOCK
+    return Q_SLOTS, Q_SLOTS + nb, Q_SLOTS + 2 * nb, nxt, nxt + n_blocks, keys, run, run + (len(q) - run) // 2
 
 
 @njit(cache=True, inline="always")
 def _qpush(key: np.int64, q: np.ndarray) -> None:
     """Queue ``key``: into the current bucket's heap, or the last block of a later bucket."""
-    head, tail, fill, nxt, free, keys, heap = _qparts(q)
+    head, tail, fill, nxt, free, keys, _, heap = _qparts(q)
     b = (key >> V_BITS) >> B_SHIFT
     q[Q_PENDING] += 1
     if b <= q[Q_BUCKET]:
@@ -271,8 +277,10 @@ def _qpush(key: np.int64, q: np.ndarray) -> None:
 @njit(cache=True, inline="always")
 def _qpop(q: np.ndarray) -> np.int64:
     """Remove and return the smallest pending key (there must be one)."""
-    head, tail, fill, nxt, free, keys, heap = _qparts(q)
-    if q[Q_HEAP] == 0:  # move the next bucket's blocks into the heap, and return them to the pool
+    head, tail, fill, nxt, free, keys, run, heap = _qparts(q)
+    if (
+        q[Q_NEXT] == q[Q_RUN] and q[Q_HEAP] == 0
+    ):  # the next bucket's keys, sorted; its blocks back to the pool
         b = q[Q_BUCKET] + 1
         while q[head + b] < 0:
             b += 1
@@ -282,18 +290,35 @@ def _qpop(q: np.ndarray) -> np.int64:
         while blk >= 0:
             after = q[nxt + blk]
             first = keys + blk * BLOCK
-            for i in range(first, first + (BLOCK if after >= 0 else q[fill + b])):
-                n = _hpush(q, heap, n, q[i])
+            m = BLOCK if after >= 0 else q[fill + b]
+            q[run + n : run + n + m] = q[first : first + m]
+            n += m
             q[free + q[Q_FREE]] = blk
             q[Q_FREE] += 1
             blk = after
         q[head + b] = -1
         q[tail + b] = -1
-        q[Q_HEAP] = n
-    key: np.int64 = q[heap]
-    q[Q_HEAP] = _hpop(q, heap, q[Q_HEAP])
+        q[run : run + n].sort()
+        q[Q_RUN] = n
+        q[Q_NEXT] = 0
+    i = q[Q_NEXT]
+    if i < q[Q_RUN] and (q[Q_HEAP] == 0 or q[run + i] < q[heap]):
+        key: np.int64 = q[run + i]
+        q[Q_NEXT] = i + 1
+    else:
+        key = q[heap]
+        q[Q_HEAP] = _hpop(q, heap, q[Q_HEAP])
     q[Q_PENDING] -= 1
     return key
+
+
+@njit(cache=True, inline="always")
+def _qahead(q: np.ndarray, d: int) -> int:
+    """The stop of the ``d``-th next event of the bucket being processed, or -1 (not counting later arrivals)."""
+    i = q[Q_NEXT] + d
+    if i >= q[Q_RUN]:
+        return -1
+    return int(q[_qparts(q)[6] + i] & V_MASK)
 
 
 @njit(cache=True, inline="always")
@@ -433,10 +458,11 @@ def run_events(
         k = int(key & V_MASK)
         t = (key >> V_BITS) / TICKS
         done += 1
-        # The next events are the heap's root or its children: fetch their stops while this one runs.
-        heap = _qparts(q)[6]
-        for d in range(min(q[Q_HEAP], 5)):
-            _prefetch(st, int(q[heap + d] & V_MASK))
+        # Fetch the stops of an event a few ahead (and the stop after each) while this one runs.
+        ahead = _qahead(q, LOOKAHEAD - 1)
+        if ahead >= 0:
+            _prefetch(st, ahead)
+            _prefetch(st, ahead + 1)
         x = st[k]
         s = x.site
         c = cap[s]
