@@ -9,14 +9,17 @@ one beside it; no Python object exists per visitor.  Per-visitor arrays
 Each visitor's next arrival at a site is an event keyed by ``(time, stop)``
 (stop indices grow with the visitor index, so ties go to the lower
 visitor) in a bucket queue: buckets of ``2**B_SHIFT`` time ticks hold their
-keys in blocks of :data:`BLOCK` keys from a pool, and the bucket being
-processed is a small 4-ary heap.  Events come out in exactly the order of
-one global priority queue (keys are unique), at a cost per event that does
-not grow with the number of events waiting in other buckets.
+keys in blocks of :data:`BLOCK` keys from a pool; the bucket being processed
+is sorted once, and keys that fall into it meanwhile go to a small 4-ary
+heap.  Events come out in exactly the order of one global priority queue
+(keys are unique), at a cost per event that does not grow with the number
+of events waiting in other buckets, and the sorted bucket says which stop
+records the next events need: they are fetched into cache
+(:data:`LOOKAHEAD` events ahead) while one runs.
 
 Each site with a finite instantaneous capacity ``c`` is a FIFO ``G/G/c``
-queue computed with the Kiefer-Wolfowitz recursion: a (4-ary) min-heap of at most
-``c`` "server free" times; an arrival at ``t`` is admitted at ``max(t,
+queue computed with the Kiefer-Wolfowitz recursion: a 4-ary min-heap of at
+most ``c`` "server free" times; an arrival at ``t`` is admitted at ``max(t,
 earliest free time)`` once ``c`` visitors are inside, else at ``t``.  In a
 FIFO queue the admission time is known on arrival, so a visitor who would
 wait longer than their patience balks (skips the stop) without touching the

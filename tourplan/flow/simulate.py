@@ -121,10 +121,13 @@ def simulate(
     Notes
     -----
     Planning costs one optimizer run per segment x entry x start bucket
-    holding at least ``min_plan_share`` of the visitors (about 30-60 ms each),
-    independent of the number of visitors.  The simulation is then
-    O(V K log V) for V visitors of K stops: one compiled event loop over a
-    binary heap, and numpy aggregation.
+    holding at least ``min_plan_share`` of the visitors (about 10-20 ms of
+    one core each, made on forked workers, one per core), independent of the
+    number of visitors, and is cached (in memory and on disk).  The
+    simulation is then linear in the V K stops of V visitors of K stops:
+    compiled passes that write and read one 40-byte record per stop, and an
+    event loop over a bucket queue whose cost per event depends on the events
+    due in one 1/16-minute bucket, not on V (see :mod:`tourplan.flow._core`).
     """
     t_begin = time.perf_counter()
     report = progress or (lambda _f: None)
