@@ -9,12 +9,19 @@ result back through a pipe, so neither the jobs nor their inputs are ever
 pickled; only results are.  Each job must depend on nothing but itself
 (the results are then the same whichever worker makes them, in whatever
 order).
+
+A forked child holds only the thread that forked it; a lock another
+thread held at that moment stays held there.  The workers take none of the
+caller's locks: they run the planner, whose compiled code the caller has
+loaded before (the first plan is made in the caller), send results
+through their own pipes, and leave without running exit handlers.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -88,7 +95,12 @@ def _forked(jobs: Sequence[Callable[[], T]], workers: int) -> Generator[tuple[in
         for _ in range(min(workers, len(jobs))):
             reader, writer = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_serve, args=(jobs, counter, writer), daemon=True)
-            proc.start()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking a process with threads (a lock another thread
+                # holds stays held in the child). The worker only plans, with the planner's code
+                # loaded before the fork, and leaves without cleaning up; see the module notes.
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+                proc.start()
             writer.close()
             readers.append(reader)
             procs.append(proc)
