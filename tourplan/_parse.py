@@ -10,6 +10,7 @@ the web forms, API schema and CLI read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -21,7 +22,17 @@ from tourplan.errors import RequestValidationError
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
 
-__all__ = ["TEXT_MAX", "FieldReader", "Range", "as_int", "as_list", "fmt_time", "parse_date", "parse_time"]
+__all__ = [
+    "TEXT_MAX",
+    "FieldReader",
+    "Range",
+    "as_int",
+    "as_list",
+    "defaults",
+    "fmt_time",
+    "parse_date",
+    "parse_time",
+]
 
 T = TypeVar("T")
 
@@ -109,6 +120,27 @@ def as_list(value: object) -> tuple[str, ...] | None:
     ):
         return tuple(str(x).strip() for x in value if str(x).strip())
     return None
+
+
+def defaults(request_type: type) -> dict[str, Any]:
+    """The default of each field of a request dataclass that has a plain one.
+
+    The one definition of a request field's default, for the forms and the
+    command-line options that show it.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Ask:
+    ...     date: str
+    ...     days: int = 1
+    >>> defaults(Ask)
+    {'days': 1}
+    """
+    return {
+        f.name: f.default for f in dataclasses.fields(request_type) if f.default is not dataclasses.MISSING
+    }
 
 
 def _num(x: float) -> str:

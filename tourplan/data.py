@@ -1,7 +1,7 @@
 """The site data files: reading ``pois.csv`` and ``edges.csv``.
 
 ``data/pois.csv`` holds one row per site (see ``data/README.md`` for the
-columns).  :func:`load_sites` reads it with pandas, has every row checked
+columns).  :func:`load_sites` reads it, has every row checked
 (:mod:`tourplan.sitecheck`), gathers every problem and raises one
 :class:`~tourplan.errors.DataValidationError` naming file, row, column, the
 bad value and what was expected.  A file that passes becomes a
@@ -20,9 +20,7 @@ import re
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tourplan.errors import DataValidationError, Issue, LikelyGCJ02Warning
 from tourplan.site import REQUIRED_COLUMNS, Region, SiteTable
@@ -30,6 +28,8 @@ from tourplan.sitecheck import check_edge_table, check_site_table, likely_gcj02
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    import pandas as pd
 
     from tourplan.site import Edge, Site
 
@@ -93,8 +93,8 @@ def _read_bytes(path: Path) -> bytes:
         ) from None
 
 
-def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
-    """Decode and parse CSV bytes into a frame of strings, or raise once."""
+def _read_table(raw: bytes, name: str, required: Sequence[str]) -> list[dict[str, Any]]:
+    """Decode and parse CSV bytes into records of strings (keyed by column), or raise once."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -128,6 +128,50 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         raise DataValidationError(
             [Issue(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
         )
+    columns, records = _plain_records(text, header) or _pandas_records(text, name, header_fields)
+    problems = [
+        Issue(name, None, col, None, "this column in the header")
+        for col in required
+        if col not in columns
+    ]
+    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
+    if problems:
+        raise DataValidationError(problems)
+    return records
+
+
+def _plain_records(text: str, header: list[str]) -> tuple[list[str], list[dict[str, Any]]] | None:
+    r"""The records of a regular CSV, read without pandas; None for any other file.
+
+    Regular: at least two unique, non-empty column names and every row as
+    wide as the header.  For such a file the csv module reads what pandas
+    reads, and loading pandas would cost a third of a second at each
+    command's start; anything else goes to :func:`_pandas_records`, whose
+    messages the problems quote.
+
+    Examples
+    --------
+    >>> _plain_records('a,b\n1,"x, y"\n\n2,\n', ["a", "b"])
+    (['a', 'b'], [{'a': '1', 'b': 'x, y'}, {'a': '2', 'b': ''}])
+    >>> _plain_records("a,b\n1,2,3\n", ["a", "b"]) is None
+    True
+    """
+    names = [h.strip() for h in header]
+    if len(header) < 2 or not all(names) or len(set(header)) < len(header) or len(set(names)) < len(names):
+        return None
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), strict=True) if r]
+    except csv.Error:
+        return None
+    if any(len(r) != len(header) for r in rows):
+        return None
+    return names, [dict(zip(names, r, strict=True)) for r in rows[1:]]
+
+
+def _pandas_records(text: str, name: str, header_fields: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """Columns and records as pandas reads them (blank lines skipped), or one error naming the line."""
+    import pandas as pd
+
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -150,16 +194,9 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> pd.DataFrame:
         else:
             problem = Issue(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
         raise DataValidationError([problem]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    problems = [
-        Issue(name, None, col, None, "this column in the header")
-        for col in required
-        if col not in frame.columns
-    ]
-    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
-    if problems:
-        raise DataValidationError(problems)
-    return frame
+    columns = [str(c).strip() for c in frame.columns]
+    frame.columns = columns
+    return columns, [{str(k): v for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
 def _header(text: str, name: str) -> list[str]:
@@ -190,8 +227,8 @@ def parse_sites(
     Used by :func:`load_sites` and by uploads, which have no file on disk.
     """
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    frame = _read_table(data, name, REQUIRED_COLUMNS)
-    sites, rows = check_site_table(frame.to_dict(orient="records"), name=name, region=region or Region())
+    records = _read_table(data, name, REQUIRED_COLUMNS)
+    sites, rows = check_site_table(records, name=name, region=region or Region())
     table = SiteTable(sites, source=name)
     for s, ref in likely_gcj02(table, _gazetteer_points()):
         warnings.warn(
@@ -210,9 +247,10 @@ def _gazetteer_points() -> list[tuple[float, float, str]]:
     path = data_dir() / "gazetteer.csv"
     if not path.exists():
         return []
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     out: list[tuple[float, float, str]] = []
-    for rec in frame.to_dict(orient="records"):
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    for rec in records:
         if rec.get("lat") and rec.get("lon"):
             out.append((float(rec["lat"]), float(rec["lon"]), f"{rec['name_zh']} (gazetteer)"))
     return out
@@ -220,6 +258,8 @@ def _gazetteer_points() -> list[tuple[float, float, str]]:
 
 def sites_frame(sites: Iterable[Site]) -> pd.DataFrame:
     """The sites as a pandas DataFrame (one row per site, list fields joined)."""
+    import pandas as pd
+
     recs = []
     for s in sites:
         recs.append(
@@ -270,5 +310,4 @@ def load_edges(
         if not path.exists():
             return ()
     path = Path(path)
-    frame = _read_table(_read_bytes(path), str(path), _EDGE_REQUIRED)
-    return check_edge_table(frame.to_dict(orient="records"), sites, name=str(path))
+    return check_edge_table(_read_table(_read_bytes(path), str(path), _EDGE_REQUIRED), sites, name=str(path))

@@ -278,7 +278,7 @@ def likely_gcj02(
     60 m of ``wgs84_to_gcj02(ref)`` for some reference, and not itself
     within 60 m of any reference, is flagged.
     """
-    from geopy.distance import geodesic
+    from tourplan.geodesy import distance_km
 
     refs: list[tuple[float, float, str]] = [(s.lat, s.lon, s.id) for s in table]
     refs += references
@@ -290,7 +290,7 @@ def likely_gcj02(
                 continue
             if abs(glat - s.lat) > 0.001 or abs(glon - s.lon) > 0.001:
                 continue
-            if geodesic((glat, glon), (s.lat, s.lon)).m <= 60:
+            if 1000 * float(distance_km(glat, glon, s.lat, s.lon)) <= 60:
                 near_true = any(
                     abs(lat - s.lat) < 0.0007 and abs(lon - s.lon) < 0.0007
                     for lat, lon, lab in refs

@@ -164,6 +164,8 @@ def _check_window(req: ItineraryRequest, sites: SiteTable) -> None:
 
 def _crowd_at(crowd: Any, site_id: str, start: float, date: dt.date) -> CrowdAt | None:
     """Expected crowding of a visit from the crowd hook (``None`` when it has no figure)."""
+    if crowd is None:  # no hook: nothing to look up (and the flow package stays unloaded)
+        return None
     from tourplan.flow.alerts import tier
     from tourplan.flow.forecast import CrowdForecast
     from tourplan.itinerary.crowd import CrowdAt
@@ -378,6 +380,8 @@ def _assemble(
 
 
 def _trip_crowd(crowd: Any) -> TripCrowd | None:
+    if crowd is None:  # no hook (the flow package, which the forecast needs, stays unloaded)
+        return None
     from tourplan.itinerary.crowd import TripCrowd
 
     return crowd if isinstance(crowd, TripCrowd) else None

@@ -100,24 +100,16 @@ PRODUCT_LABELS: dict[str, Any] = {
     "文化康乐型": _l("Culture and recreation"),
 }
 
-#: LB/T 034-2014 warning tiers of the visitor-flow alerts.
-ALERT_LEVEL_LABELS: dict[str, Any] = {
-    "yellow": _l("yellow"),
-    "orange": _l("orange"),
-    "red": _l("red"),
+#: LB/T 034-2014 warning tiers of the visitor-flow alerts, each named three ways: the tier itself,
+#: the dashboard's badge (黄色预警 ...) and what an episode of it means for the site.
+_TIERS: dict[str, tuple[Any, Any, Any]] = {
+    "yellow": (_l("yellow"), _l("yellow alert"), _l("crowded")),
+    "orange": (_l("orange"), _l("orange alert"), _l("near capacity")),
+    "red": (_l("red"), _l("red alert"), _l("over capacity")),
 }
-#: The tiers as the dashboard's badges name them (黄色预警 ...).
-ALERT_BADGE_LABELS: dict[str, Any] = {
-    "yellow": _l("yellow alert"),
-    "orange": _l("orange alert"),
-    "red": _l("red alert"),
-}
-#: What an episode of each tier means for the site, in the episode list.
-EPISODE_STATE_LABELS: dict[str, Any] = {
-    "yellow": _l("crowded"),
-    "orange": _l("near capacity"),
-    "red": _l("over capacity"),
-}
+ALERT_LEVEL_LABELS: dict[str, Any] = {tier: names[0] for tier, names in _TIERS.items()}
+ALERT_BADGE_LABELS: dict[str, Any] = {tier: names[1] for tier, names in _TIERS.items()}
+EPISODE_STATE_LABELS: dict[str, Any] = {tier: names[2] for tier, names in _TIERS.items()}
 #: The default entry points of a flow scenario (``flow.DEFAULT_ENTRIES``).
 ENTRY_LABELS: dict[str, Any] = {
     "yuntai_car_park": _l("Yuntai Mountain car park"),
