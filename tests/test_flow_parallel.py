@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import threading
 import time
 
 import pytest
@@ -66,3 +67,13 @@ def test_closing_early_ends_the_workers() -> None:
     assert first[1] == first[0]
     assert time.perf_counter() - t0 < 2.0
     assert not multiprocessing.active_children()
+
+
+def test_a_thread_other_than_the_main_one_plans_on_threads() -> None:
+    got: list[set[int]] = []
+    worker = threading.Thread(
+        target=lambda: got.append({r for _, r in run_all([functools.partial(_pid, i) for i in range(8)], 2)})
+    )
+    worker.start()
+    worker.join()
+    assert got == [{os.getpid()}]

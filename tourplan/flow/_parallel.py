@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from multiprocessing.connection import wait
@@ -37,8 +38,17 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    """Whether jobs can go to forked processes: Linux, and not inside a daemonic process (it may have no children)."""
-    return sys.platform == "linux" and not multiprocessing.current_process().daemon
+    """Whether jobs can go to forked processes here.
+
+    On Linux, from a process's main thread (a server's request or background
+    threads plan on threads: its other threads and their locks are its own
+    business), and not inside a daemonic process (which may have no children).
+    """
+    return (
+        sys.platform == "linux"
+        and threading.current_thread() is threading.main_thread()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def run_all(
