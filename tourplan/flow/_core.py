@@ -49,6 +49,10 @@ happened (:data:`F_RESERVED`, :data:`F_SHIFTED`, :data:`F_DIVERTED`,
 Besides the event loop (:func:`start_all`, :func:`run_events`): the records
 are filled by :func:`pack` (from flat arrays) or :func:`expand` (from plans
 and per-unit draws), and read back by :func:`tally`, each in one pass.
+
+Why one module over 800 lines: the event loop, its queues and the record
+layout are compiled together (numba inlines the helpers into the loop) and
+share the record and flag constants; the Python side lives in ``engine.py``.
 """
 
 from __future__ import annotations

@@ -34,6 +34,11 @@ Everything is driven by a deterministic work counter, never by the clock.
 Every function releases the GIL (``nogil``) and numba keeps one random state
 per thread, so independent solves may run on threads at once (the visitor-flow
 plan library does) and each stays the same as when run alone.
+
+Why one module of this length: numba compiles a kernel together with the
+functions it calls, and the search's moves share the route state and the work
+counter at every step; split across modules they would only trade one long
+file for cross-module imports of private state.
 """
 
 # numba implements only the legacy np.random API inside compiled code
