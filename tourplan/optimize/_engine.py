@@ -42,6 +42,11 @@ problems alike.
 references. Every function releases the GIL (``nogil``) and numba keeps one
 random state per thread, so independent solves may run on threads at once
 (the visitor-flow plan library does) and each stays the same as when run alone.
+
+Why one module of this length: numba compiles a kernel together with the
+functions it calls, and the search's moves share the route state and the work
+counter at every step; split across modules they would only trade one long
+file for cross-module imports of private state.
 """
 
 # numba implements only the legacy np.random API inside compiled code
