@@ -41,7 +41,7 @@ from tourplan.optimize.check import TOL
 from tourplan.study.capacity import _NSLOTS, _unit_windows
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
     from tourplan.optimize.problem import Problem
     from tourplan.study.capacity import _Unit
@@ -71,6 +71,15 @@ class DayBound:
         That route (node ids in visit order), or ``None`` when none beat ``known``.
     branches
         Branches searched.
+    pool
+        With ``avoid``: every route found scoring more than ``floor`` (one
+        per visit set, in a visit order that fits), best first.
+    floor
+        With ``avoid``: the best score of a route that visits no node of
+        ``avoid`` (``known`` if none was found).
+    open_bound
+        No route left unexplored (the search ran out of budget) scores more
+        (``-inf`` when the search closed).
     exact
         The search closed: ``bound == best`` is the optimum.
     seconds
@@ -83,6 +92,9 @@ class DayBound:
     seconds: float
     route: tuple[int, ...] | None = None
     branches: int = 0
+    pool: tuple[tuple[tuple[int, ...], float], ...] = ()
+    floor: float = -math.inf
+    open_bound: float = -math.inf
 
 
 def best_day(
@@ -93,6 +105,8 @@ def best_day(
     known: float = -math.inf,
     value: Callable[[Sequence[int]], float] | None = None,
     max_branches: int | None = None,
+    avoid: Collection[int] | None = None,
+    margin: float = 0.0,
 ) -> DayBound:
     """Bound the best score of one route of ``problem`` from above, exactly when it closes.
 
@@ -119,11 +133,21 @@ def best_day(
         must never exceed that sum, and adding nodes ``T`` to a route must
         add at most their scores (``value(S + T) <= value(S) + score(T)``):
         true of diminishing returns, where a visit only lowers the credit of
-        the others.  The branch bound is then ``value(path)`` plus the
-        optimistic scores still reachable.
+        the others.  A route of one visit must be worth its node's score.
+        The branch bound is then ``value(path)`` plus the optimistic scores
+        still reachable.
     time_limit
         Seconds; afterwards unexplored branches add their optimistic score to
         the bound instead of being searched (the bound stays valid).
+    avoid
+        Also list the routes worth more than any route that visits none of
+        these nodes (``DayBound.pool``): a branch is then cut only when it
+        cannot beat the best such route.  With a price on visiting each node
+        of ``avoid``, the best priced route is in the pool (or scores at most
+        ``open_bound``).
+    margin
+        With ``avoid``: the pool also keeps the routes up to ``margin`` below
+        that best route (alternatives for when the better ones do not fit).
 
     Returns
     -------
@@ -159,107 +183,134 @@ def best_day(
         and r.earliest + travel[r.start, i] <= wins[i][-1][1] + _EPS
     ]  # fmt: skip
     cand.sort(key=lambda i: -score[i])
+    # Plain lists: indexing numpy arrays one element at a time is what the search would spend its time on.
+    legs: list[list[float]] = travel.tolist()
+    prize: list[float] = score.tolist()
+    length: list[float] = np.asarray(service, dtype=np.float64).tolist()
     groups = [g for g in problem.groups if route in g.routes]
-    node_groups = {i: [k for k, g in enumerate(groups) if i in g.nodes] for i in cand}
+    node_groups: list[tuple[int, ...]] = [tuple(k for k, g in enumerate(groups) if i in g.nodes) for i in range(n)]
+    most = [g.max_visits for g in groups]
+    members = [tuple(j for j in cand if j in g.nodes) for g in groups]
     need = set(problem.mandatory)
-    min_in = {j: min(float(travel[i, j]) for i in range(n) if i != j) for j in cand}
-    min_out = {j: min(float(travel[j, i]) for i in range(n) if i != j) for j in cand}
-    last_close = {j: wins[j][-1][1] for j in cand}
+    min_in = [min((legs[i][j] for i in range(n) if i != j), default=0.0) for j in range(n)]
+    min_out = [min((legs[j][i] for i in range(n) if i != j), default=0.0) for j in range(n)]
+    last_close = [w[-1][1] if w else -math.inf for w in wins]
+    reach = frozenset(cand)
 
     def start_at(j: int, arrive: float) -> float:
         for a, b in wins[j]:
             if arrive <= b + _EPS:
-                return max(a, arrive)
+                return a if a > arrive else arrive
         return math.inf
 
-    best = known
+    best = floor = known
     pending = -math.inf  # best optimistic score of a branch left unexplored
     seen: dict[tuple[frozenset[int], int], float] = {}
     count = [0] * len(groups)
+    blocked = [0] * n  # full groups the node is in
     path: list[int] = []
     branches = [0]
     budget = math.inf if max_branches is None else max_branches
     best_route: tuple[int, ...] | None = None
+    shun = frozenset(avoid) if avoid is not None else None
+    slack = margin if shun is not None else 0.0
+    pool: dict[frozenset[int], tuple[tuple[int, ...], float]] = {}
 
-    cost = {j: float(service[j]) + min_in[j] for j in cand}
-    by_ratio = sorted(cand, key=lambda j: -score[j] / max(cost[j], _EPS))
+    cost = [length[j] + min_in[j] for j in range(n)]
+    by_ratio = sorted(cand, key=lambda j: -prize[j] / max(cost[j], _EPS))
     # A group still short of its minimum takes that many of the stops left
     # (only groups disjoint from the other such groups, so no stop counts twice).
     short = [
-        k for k, g in enumerate(groups) if g.min_visits > 0
+        (k, g.min_visits, sorted((prize[j] for j in g.nodes if j in reach), reverse=True))
+        for k, g in enumerate(groups) if g.min_visits > 0
         and all(not (g.nodes & h.nodes) for q, h in enumerate(groups) if q != k and h.min_visits > 0)
     ]  # fmt: skip
-
-    def usable(j: int, t: float, visited: frozenset[int]) -> bool:
-        if j in visited or t + min_in[j] > last_close[j] + _EPS:
-            return False
-        return all(count[g] < groups[g].max_visits for g in node_groups[j])
 
     def optimistic(t: float, visited: frozenset[int], k: int) -> float:
         room = cap - k
         owed = 0
         owed_score = 0.0
-        for g in short:
-            d = groups[g].min_visits - count[g]
+        for g, least, tops in short:
+            d = least - count[g]
             if d > 0:
                 owed += d
-                owed_score += sum(
-                    sorted((float(score[j]) for j in groups[g].nodes if j in last_close), reverse=True)[:d]
-                )
+                owed_score += sum(tops[:d])
         room -= owed
         if room <= 0:
             return owed_score if room == 0 else 0.0
-        top: list[float] = []
-        for j in cand:
-            if usable(j, t, visited):
-                top.append(float(score[j]))
-                if len(top) == room:  # cand is sorted by score
+        by_count = 0.0
+        taken = 0
+        for j in cand:  # sorted by prize
+            if j not in visited and not blocked[j] and t + min_in[j] <= last_close[j] + _EPS:
+                by_count += prize[j]
+                taken += 1
+                if taken == room:
                     break
-        by_count = sum(top)
         # Fractional knapsack on the time left: a visit costs its length and its cheapest way in.
         left = r.latest - t
         by_time = 0.0
         for j in by_ratio:
             if left <= 0:
                 break
-            if usable(j, t, visited):
+            if j not in visited and not blocked[j] and t + min_in[j] <= last_close[j] + _EPS:
                 take = min(1.0, left / max(cost[j], _EPS))
-                by_time += take * float(score[j])
+                by_time += take * prize[j]
                 left -= take * cost[j]
         return owed_score + min(by_count, by_time)
 
     def close(cur: int, t: float, visited: frozenset[int], value: float) -> None:
-        nonlocal best, best_route
-        if t + travel[cur, r.end] > r.latest + _EPS or value <= best:
+        nonlocal best, best_route, floor
+        if t + legs[cur][r.end] > r.latest + _EPS or value <= floor - slack:
             return
         if not need <= visited:
             return
-        if all(groups[g].min_visits <= count[g] for g in range(len(groups))):
-            best = value
-            best_route = tuple(path)
+        if all(g.min_visits <= count[k] for k, g in enumerate(groups)):
+            if value > best:
+                best = value
+                best_route = tuple(path)
+            if shun is None:
+                floor = best
+                return
+            if value > pool.get(visited, ((), -math.inf))[1]:
+                pool[visited] = (tuple(path), value)
+            if not visited & shun:
+                floor = max(floor, value)
+
+    def enter(j: int, step: int) -> None:
+        for g in node_groups[j]:  # usually none or one
+            if step < 0 and count[g] == most[g]:
+                for q in members[g]:
+                    blocked[q] -= 1
+            count[g] += step
+            if step > 0 and count[g] == most[g]:
+                for q in members[g]:
+                    blocked[q] += 1
 
     def dfs(cur: int, t: float, visited: frozenset[int], add: float) -> None:
         nonlocal pending
         k = len(visited)
         rest = optimistic(t, visited, k) if k < cap else 0.0
-        if add + rest <= best + _EPS and (add <= best or k == 0):
+        if add + rest <= floor - slack + _EPS and (add <= floor - slack or k == 0):
             return  # the additive score already shows this branch cannot win
         value = worth(add)
         close(cur, t, visited, value)
         if k >= cap:
             return
         opt = value + rest
-        if opt <= best + _EPS:
+        if opt <= floor - slack + _EPS:
             return
         branches[0] += 1
         if branches[0] > budget or time.perf_counter() > deadline:
             pending = max(pending, opt)
             return
+        row = legs[cur]
         for j in cand:
-            if j in visited or any(count[g] >= groups[g].max_visits for g in node_groups[j]):
+            if blocked[j] or j in visited:
                 continue
-            s = start_at(j, t + travel[cur, j])
-            end = s + service[j]
+            arrive = t + row[j]
+            if arrive > last_close[j] + _EPS:
+                continue
+            end = start_at(j, arrive) + length[j]
             if end + min_out[j] > r.latest + _EPS:  # legs may break the triangle rule (ride limit)
                 continue
             nxt = visited | {j}
@@ -267,25 +318,25 @@ def best_day(
             if seen.get(key, math.inf) <= end:
                 continue
             seen[key] = end
-            for g in node_groups[j]:
-                count[g] += 1
+            enter(j, +1)
             path.append(j)
-            dfs(j, end, nxt, add + float(score[j]))
+            dfs(j, end, nxt, add + prize[j])
             path.pop()
-            for g in node_groups[j]:
-                count[g] -= 1
+            enter(j, -1)
 
     def worth(add: float) -> float:
-        return add if value is None else min(add, value(path))
+        # One visit is worth its prize: no other visit to diminish it.
+        return add if value is None or len(path) < 2 else min(add, value(path))
 
     dfs(r.start, r.earliest, frozenset(), 0.0)
     if best == -math.inf and pending == -math.inf:  # noqa: SIM102
         msg = "best_day: no route meets the visit groups, required nodes and time limits"
         raise SolverError(msg)
     bound = max(best, pending)
+    kept = sorted((v for v in pool.values() if v[1] > floor - slack - _EPS), key=lambda rv: -rv[1])
     return DayBound(
         bound=bound, best=max(best, 0.0), exact=pending <= best, seconds=time.perf_counter() - t0,
-        route=best_route, branches=branches[0],
+        route=best_route, branches=branches[0], pool=tuple(kept), floor=floor, open_bound=pending,
     )  # fmt: skip
 
 
