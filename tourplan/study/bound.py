@@ -39,6 +39,7 @@ from tourplan.errors import SolverError
 from tourplan.optimize.bound import upper_bound
 from tourplan.optimize.check import TOL
 from tourplan.study.capacity import _NSLOTS, _unit_windows
+from tourplan.study.relax import Day, _priced_bound, _prices, _visit_room
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
@@ -55,6 +56,10 @@ __all__: list[str] = []
 BOUND_BRANCHES = 60_000
 
 _EPS = TOL  # the checker's tolerance: never stricter than what it accepts
+
+#: Share below the best day that avoids the scarce sites down to which a bus's
+#: other days are kept for the planner (the bound needs only the days above it).
+DAY_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def best_day(
         of ``avoid``, the best priced route is in the pool (or scores at most
         ``open_bound``).
     margin
-        With ``avoid``: the pool also keeps the routes up to ``margin`` below
+        With ``avoid``: the pool also keeps the routes up to this share below
         that best route (alternatives for when the better ones do not fit).
 
     Returns
@@ -213,7 +218,8 @@ def best_day(
     budget = math.inf if max_branches is None else max_branches
     best_route: tuple[int, ...] | None = None
     shun = frozenset(avoid) if avoid is not None else None
-    slack = margin if shun is not None else 0.0
+    share = margin if shun is not None else 0.0
+    low = known - share * abs(known) if known > -math.inf else known  # cut what cannot beat this
     pool: dict[frozenset[int], tuple[tuple[int, ...], float]] = {}
 
     cost = [length[j] + min_in[j] for j in range(n)]
@@ -259,8 +265,8 @@ def best_day(
         return owed_score + min(by_count, by_time)
 
     def close(cur: int, t: float, visited: frozenset[int], value: float) -> None:
-        nonlocal best, best_route, floor
-        if t + legs[cur][r.end] > r.latest + _EPS or value <= floor - slack:
+        nonlocal best, best_route, floor, low
+        if t + legs[cur][r.end] > r.latest + _EPS or value <= low:
             return
         if not need <= visited:
             return
@@ -269,12 +275,13 @@ def best_day(
                 best = value
                 best_route = tuple(path)
             if shun is None:
-                floor = best
+                floor = low = best
                 return
             if value > pool.get(visited, ((), -math.inf))[1]:
                 pool[visited] = (tuple(path), value)
-            if not visited & shun:
-                floor = max(floor, value)
+            if not visited & shun and value > floor:
+                floor = value
+                low = floor - share * abs(floor)
 
     def enter(j: int, step: int) -> None:
         for g in node_groups[j]:  # usually none or one
@@ -290,14 +297,14 @@ def best_day(
         nonlocal pending
         k = len(visited)
         rest = optimistic(t, visited, k) if k < cap else 0.0
-        if add + rest <= floor - slack + _EPS and (add <= floor - slack or k == 0):
+        if add + rest <= low + _EPS and (add <= low or k == 0):
             return  # the additive score already shows this branch cannot win
         value = worth(add)
         close(cur, t, visited, value)
         if k >= cap:
             return
         opt = value + rest
-        if opt <= floor - slack + _EPS:
+        if opt <= low + _EPS:
             return
         branches[0] += 1
         if branches[0] > budget or time.perf_counter() > deadline:
@@ -333,7 +340,7 @@ def best_day(
         msg = "best_day: no route meets the visit groups, required nodes and time limits"
         raise SolverError(msg)
     bound = max(best, pending)
-    kept = sorted((v for v in pool.values() if v[1] > floor - slack - _EPS), key=lambda rv: -rv[1])
+    kept = sorted((v for v in pool.values() if v[1] > low - _EPS), key=lambda rv: -rv[1])
     return DayBound(
         bound=bound, best=max(best, 0.0), exact=pending <= best, seconds=time.perf_counter() - t0,
         route=best_route, branches=branches[0], pool=tuple(kept), floor=floor, open_bound=pending,
@@ -359,15 +366,52 @@ def _ng_cap(problem: Problem, time_limit: float) -> float:
     return res.bound / 2
 
 
+@dataclass(frozen=True)
+class ValueBound:
+    """A proven upper bound on a plan's study value, and the days that reach it.
+
+    Attributes
+    ----------
+    bound
+        No plan of these buses is worth more: the solo days priced for the
+        sites they share (:mod:`tourplan.study.relax`), at most ``solo``.
+    solo
+        The sum over groups of each group's best possible solo day.
+    exact
+        Every solo-day search closed (``solo`` is the sum of optima).
+    days
+        Per bus, the solo days worth trying, best first (its best day and
+        those up to :data:`DAY_MARGIN` below the best day that avoids the
+        scarce sites); empty when its search found none that meets every rule.
+    room
+        Scarce sites (node id) and the most bus visits each can take, when
+        fewer than the buses.
+    prices
+        The price of a visit to each scarce site in ``bound``.
+    crowded
+        Sites that cannot hold every bus at once in some slot a visit could use.
+    """
+
+    bound: float
+    solo: float
+    exact: bool
+    days: tuple[tuple[Day, ...], ...]
+    room: dict[int, float]
+    prices: dict[int, float]
+    crowded: frozenset[int] = frozenset()
+
+
 def _value_upper_bound(
     ctx: _Ctx, units: Sequence[_Unit], *, time_limit: float = 10.0, max_branches: int = BOUND_BRANCHES
-) -> tuple[float, bool, list[tuple[int, ...] | None]]:
-    """Sum over groups of each group's best possible solo day: a true upper bound.
+) -> ValueBound:
+    """Each group's best possible solo day, priced for the sites the groups share: a true upper bound.
 
-    Each bus's groups share its route, so a bus's best solo additive day,
-    counted once per group on it, bounds what its groups can reach (see the
-    module notes).  Also returns per bus the best solo
-    route found (the planner tries it first).  Returns the bound and whether every search closed.
+    Each bus's groups share its route, so a bus's best solo day, counted once
+    per group on it, bounds what its groups can reach (see the module notes);
+    the sum over buses is ``solo``.  Sites that fewer buses can visit than
+    there are (:func:`tourplan.study.relax._visit_room`) are priced by the
+    Lagrangian relaxation of that room; each bus's search keeps every day that
+    can be its priced best (``best_day(avoid=...)``).
     """
     n = len(ctx.nodes)
     zero = np.zeros((n, _NSLOTS))
@@ -375,21 +419,37 @@ def _value_upper_bound(
     # Buses whose solo windows are the same share one search.
     wins = [tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)) for u in units]
     kinds = list(dict.fromkeys(wins))
+    room, crowded = _visit_room(ctx, units)
+    scarce = [i for i in range(n) if room[i] < len(units) and any(w[i] for w in kinds)]
     value = ctx.route_value
     per = time_limit / max(1, len(kinds))
-    cache: dict[tuple[tuple[tuple[float, float], ...], ...], DayBound] = {}
+    work = max_branches // len(kinds)
+    searched: dict[tuple[tuple[tuple[float, float], ...], ...], tuple[DayBound, float, bool]] = {}
     for w in kinds:
         problem = ctx.problem.replace(windows=w)
+        usable = True
         try:
-            day = best_day(problem, time_limit=per, value=value, max_branches=max_branches // len(kinds))
-        except (
-            SolverError
-        ):  # no solo day meets every rule: bound the day without the visit groups' and required minima
+            day = best_day(problem, time_limit=per, value=value, max_branches=work, avoid=scarce, margin=DAY_MARGIN)
+        except SolverError:  # no solo day meets every rule: bound the day without the visit groups' and required minima
             loose = problem.replace(groups=(), mandatory=frozenset())
-            day = best_day(loose, time_limit=per, value=value, max_branches=max_branches // len(kinds))
-            day = dataclasses.replace(day, route=None)
-        if not day.exact:
-            day = dataclasses.replace(day, bound=min(day.bound, _ng_cap(problem, per)))
-        cache[w] = day
-    total = sum(cache[w].bound * len(u.groups) for u, w in zip(units, wins, strict=True))
-    return total, all(d.exact for d in cache.values()), [cache[w].route for w in wins]
+            day = best_day(loose, time_limit=per, value=value, max_branches=work, avoid=scarce)
+            usable = False
+        cap = _ng_cap(problem, per) if day.open_bound > -math.inf else math.inf
+        day = dataclasses.replace(day, bound=min(day.bound, cap))
+        searched[w] = (day, min(day.open_bound, cap), usable)
+    solo = sum(searched[w][0].bound * len(u.groups) for u, w in zip(units, wins, strict=True))
+    pools = [searched[w][0].pool for w in kinds]
+    weights = [len(u.groups) for u in units]
+    prices = _prices(pools, [[u for u, w in enumerate(wins) if w == k] for k in kinds], weights, scarce, room)
+    priced = _priced_bound(
+        [searched[w][0].pool for w in wins], [searched[w][1] for w in wins], weights, scarce, room, prices
+    )
+    return ValueBound(
+        bound=min(solo, priced),
+        solo=solo,
+        exact=all(d.exact for d, _, _ in searched.values()),
+        days=tuple(searched[w][0].pool if searched[w][2] else () for w in wins),
+        room={i: float(room[i]) for i in scarce},
+        prices={i: float(p) for i, p in zip(scarce, prices, strict=True)},
+        crowded=crowded,
+    )

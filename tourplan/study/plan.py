@@ -9,6 +9,7 @@ run sheets, site schedules, staff, costs and warnings.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +23,7 @@ from tourplan.rules import (
     LUNCH_LATEST_END,
     paid_ticket,
 )
-from tourplan.study.bound import _value_upper_bound
+from tourplan.study.bound import ValueBound, _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
     SLOT_MINUTES,
@@ -34,6 +35,7 @@ from tourplan.study.capacity import (
     _Unit,
 )
 from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck
+from tourplan.study.fit import Fitted, _best_fit
 from tourplan.study.model import COACH_MODE, _build, _Ctx, _day_value, _Result, _solve_unit
 from tourplan.study.request import STUDY_THEMES, StudyTourRequest
 from tourplan.study.result import (
@@ -48,7 +50,7 @@ from tourplan.study.result import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
@@ -60,20 +62,34 @@ __all__ = [
 
 _REPAIR_ATTEMPTS = 6
 
+#: Rounds of re-planning each bus against the others at most (the engine runs in
+#: ``request.improve_rounds`` of them); rounds stop when nothing improves.
+_IMPROVE_ROUNDS = 8
+
 
 def _plan_units(
-    ctx: _Ctx, units: Sequence[_Unit], seed: int, hints: Sequence[tuple[int, ...] | None] | None = None
+    ctx: _Ctx, units: Sequence[_Unit], seed: int, bound: ValueBound
 ) -> tuple[list[_Result], npt.NDArray[np.float64]]:
-    hint = list(hints) if hints is not None else [None] * len(units)
     n = len(ctx.nodes)
     occ = np.zeros((n, _NSLOTS))
     gcount = np.zeros((n, _NSLOTS), dtype=np.int64)
     order = sorted(range(len(units)), key=lambda u: (-units[u].people, u))
+    # Each bus's good solo days, best first; of equal days the one using the scarce sites least.
+    days = [
+        sorted(d, key=lambda rv: (-round(rv[1], 9), sum(bound.prices.get(i, 0.0) for i in rv[0])))
+        for d in bound.days
+    ]
+    fits: dict[tuple[frozenset[int], tuple[tuple[tuple[float, float], ...], ...]], Fitted | None] = {}
+
+    def respond(u: int, occ: npt.NDArray[np.float64], gcount: npt.NDArray[np.int64], salt: int) -> _Result:
+        """The bus's best good day that fits the others' load; the engine when none does."""
+        res = _best_fit(ctx, units[u], occ, gcount, days[u], bound.crowded, fits)
+        return res if res is not None else _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + salt)
+
     results: dict[int, _Result] = {}
     for u in order:
-        res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u, hint[u])
-        results[u] = res
-        _apply(ctx, res, units[u], occ, gcount, +1)
+        results[u] = respond(u, occ, gcount, 0)
+        _apply(ctx, results[u], units[u], occ, gcount, +1)
 
     # Repair: a bus that misses a required site or lunch goes first, the others follow.
     def faults(res: Mapping[int, _Result]) -> tuple[int, int]:
@@ -90,37 +106,60 @@ def _plan_units(
         res2: dict[int, _Result] = {}
         order2 = failed + [u for u in order if u not in failed]
         for u in order2:
-            # No hint here: the solo day taken in turn is what left a bus without its required site.
-            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
+            res2[u] = respond(u, occ2, g2, 500 * (attempt + 1))
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
         if faults(res2) < faults(results):
             results, occ, gcount, order = res2, occ2, g2, order2
         else:
             order = order2
-    # Improve: re-plan each bus against the others' load; keep what is better.
-    bound_cache: dict[int, float] = {}
-    zero = np.zeros_like(occ)
-    zg = np.zeros_like(gcount)
+    # Improve: re-plan buses against the others' load, one at a time, then a bus with a
+    # fault together with each bus in its way; keep what is better.  A bus whose good
+    # days no longer fit gets an engine solve in the first rounds only.
+    def score(rs: Iterable[_Result]) -> tuple[int, int, float]:
+        rs = list(rs)
+        return (-sum(len(r.missing) for r in rs), sum(r.lunch_ok for r in rs), round(sum(r.value for r in rs), 9))
 
-    def bound(u: int) -> float:
-        p = units[u].people * 1000 + len(units[u].groups)
-        if p not in bound_cache:
-            bound_cache[p] = _solve_unit(ctx, units[u], zero, zg, seed * 1009 + u, hint[u]).value
-        return bound_cache[p]
+    def replan(group: Sequence[int], rnd: int) -> bool:
+        """Re-plan ``group`` in turn (all but the last making room for the next); keep it if better."""
+        old = [results[u] for u in group]
+        for u, r in zip(group, old, strict=True):
+            _apply(ctx, r, units[u], occ, gcount, -1)
+        new: list[_Result] = []
+        for k, u in enumerate(group):
+            pack = k < len(group) - 1
+            res = _best_fit(ctx, units[u], occ, gcount, days[u], bound.crowded, fits, pack=pack)
+            if res is None and rnd < ctx.req.improve_rounds:
+                res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
+            if res is None:
+                break
+            new.append(res)
+            _apply(ctx, res, units[u], occ, gcount, +1)
+        better = len(new) == len(group) and score(new) > score(old)
+        for u, r in zip(group, new if not better else (), strict=False):
+            _apply(ctx, r, units[u], occ, gcount, -1)
+        for u, r in zip(group, old if not better else (), strict=False):
+            _apply(ctx, r, units[u], occ, gcount, +1)
+        if better:
+            results.update(zip(group, new, strict=True))
+        return better
 
-    for rnd in range(ctx.req.improve_rounds):
+    def faulty(u: int) -> bool:
+        return bool(results[u].missing) or not results[u].lunch_ok
+
+    for rnd in range(_IMPROVE_ROUNDS):
         changed = False
         seq = order if rnd % 2 == 0 else order[::-1]
         for u in seq:
-            cur = results[u]
-            if not cur.missing and cur.lunch_ok and cur.value >= bound(u) - 1e-9:
-                continue
-            _apply(ctx, cur, units[u], occ, gcount, -1)
-            new = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
-            if new.key() > cur.key():
-                results[u] = new
-                changed = True
-            _apply(ctx, results[u], units[u], occ, gcount, +1)
+            top = days[u][0][1] if days[u] else math.inf
+            if faulty(u) or results[u].value < top - 1e-9:
+                changed |= replan([u], rnd)
+        for u in seq:
+            if faulty(u):
+                wanted = bound.crowded & {i for d, _ in days[u] for i in d}
+                for v in seq:
+                    if v != u and wanted & set(results[v].route) and (replan([u, v], rnd) or replan([v, u], rnd)):
+                        changed = True
+                        break
         if not changed:
             break
     return [results[u] for u in range(len(units))], occ
@@ -409,11 +448,11 @@ def plan_study_tour(
     warm_up()  # compile (or load) the engine first, so no solve is cut short by it
     if ctx.lunch_on and request.lunch == "together":
         ctx = _lunch_together(ctx, units, seed)
-    bound, exact, hints = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
-    results, _ = _plan_units(ctx, units, seed, hints)
+    bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
+    results, _ = _plan_units(ctx, units, seed, bound)
     if any(r.missing for r in results):
         raise InfeasibleRequestError(_explain_missing(ctx, units, results))
     if not any(r.route for r in results):
         msg = "cannot plan the study tour: " + _explain_empty(ctx, max(units, key=lambda u: u.people))
         raise InfeasibleRequestError(msg)
-    return _assemble(ctx, sites, units, results, groups, (bound, exact))
+    return _assemble(ctx, sites, units, results, groups, (bound.bound, bound.exact))
