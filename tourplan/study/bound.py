@@ -193,7 +193,9 @@ def best_day(
     prize: list[float] = score.tolist()
     length: list[float] = np.asarray(service, dtype=np.float64).tolist()
     groups = [g for g in problem.groups if route in g.routes]
-    node_groups: list[tuple[int, ...]] = [tuple(k for k, g in enumerate(groups) if i in g.nodes) for i in range(n)]
+    node_groups: list[tuple[int, ...]] = [
+        tuple(k for k, g in enumerate(groups) if i in g.nodes) for i in range(n)
+    ]
     most = [g.max_visits for g in groups]
     members = [tuple(j for j in cand if j in g.nodes) for g in groups]
     need = set(problem.mandatory)
@@ -402,7 +404,12 @@ class ValueBound:
 
 
 def _value_upper_bound(
-    ctx: _Ctx, units: Sequence[_Unit], *, time_limit: float = 10.0, max_branches: int = BOUND_BRANCHES
+    ctx: _Ctx,
+    units: Sequence[_Unit],
+    *,
+    time_limit: float = 10.0,
+    max_branches: int = BOUND_BRANCHES,
+    lunchless: Collection[int] = (),
 ) -> ValueBound:
     """Each group's best possible solo day, priced for the sites the groups share: a true upper bound.
 
@@ -412,31 +419,48 @@ def _value_upper_bound(
     there are (:func:`tourplan.study.relax._visit_room`) are priced by the
     Lagrangian relaxation of that room; each bus's search keeps every day that
     can be its priced best (``best_day(avoid=...)``).
+
+    The buses ``lunchless`` (indices into ``units``) are bounded without the
+    visit groups' minima: a plan that could give them no lunch stop is
+    bounded as planned.
     """
     n = len(ctx.nodes)
     zero = np.zeros((n, _NSLOTS))
     zg = np.zeros((n, _NSLOTS), dtype=np.int64)
     # Buses whose solo windows are the same share one search.
-    wins = [tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)) for u in units]
+    wins = [
+        (tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)), k in lunchless)
+        for k, u in enumerate(units)
+    ]
     kinds = list(dict.fromkeys(wins))
     room, crowded = _visit_room(ctx, units)
-    scarce = [i for i in range(n) if room[i] < len(units) and any(w[i] for w in kinds)]
+    # Sites with no room at all are left out: no day reaches them (ride limit, too long a visit).
+    scarce = [i for i in range(n) if 0 < room[i] < len(units) and any(w[i] for w, _ in kinds)]
     value = ctx.route_value
     per = time_limit / max(1, len(kinds))
     work = max_branches // len(kinds)
-    searched: dict[tuple[tuple[tuple[float, float], ...], ...], tuple[DayBound, float, bool]] = {}
-    for w in kinds:
+    searched: dict[
+        tuple[tuple[tuple[tuple[float, float], ...], ...], bool], tuple[DayBound, float, bool]
+    ] = {}
+    for w, free in kinds:
         problem = ctx.problem.replace(windows=w)
-        usable = True
+        if free:
+            problem = problem.replace(
+                groups=tuple(dataclasses.replace(g, min_visits=0) for g in problem.groups)
+            )
+        usable = not free
         try:
-            day = best_day(problem, time_limit=per, value=value, max_branches=work, avoid=scarce, margin=DAY_MARGIN)
-        except SolverError:  # no solo day meets every rule: bound the day without the visit groups' and required minima
+            day = best_day(
+                problem, time_limit=per, value=value, max_branches=work, avoid=scarce, margin=DAY_MARGIN
+            )
+        except SolverError:
+            # No solo day meets every rule: bound the day without the visit groups' and required minima.
             loose = problem.replace(groups=(), mandatory=frozenset())
             day = best_day(loose, time_limit=per, value=value, max_branches=work, avoid=scarce)
             usable = False
         cap = _ng_cap(problem, per) if day.open_bound > -math.inf else math.inf
         day = dataclasses.replace(day, bound=min(day.bound, cap))
-        searched[w] = (day, min(day.open_bound, cap), usable)
+        searched[w, free] = (day, min(day.open_bound, cap), usable)
     solo = sum(searched[w][0].bound * len(u.groups) for u, w in zip(units, wins, strict=True))
     pools = [searched[w][0].pool for w in kinds]
     weights = [len(u.groups) for u in units]

@@ -112,12 +112,17 @@ def _plan_units(
             results, occ, gcount, order = res2, occ2, g2, order2
         else:
             order = order2
+
     # Improve: re-plan buses against the others' load, one at a time, then a bus with a
     # fault together with each bus in its way; keep what is better.  A bus whose good
     # days no longer fit gets an engine solve in the first rounds only.
     def score(rs: Iterable[_Result]) -> tuple[int, int, float]:
         rs = list(rs)
-        return (-sum(len(r.missing) for r in rs), sum(r.lunch_ok for r in rs), round(sum(r.value for r in rs), 9))
+        return (
+            -sum(len(r.missing) for r in rs),
+            sum(r.lunch_ok for r in rs),
+            round(sum(r.value for r in rs), 9),
+        )
 
     def replan(group: Sequence[int], rnd: int) -> bool:
         """Re-plan ``group`` in turn (all but the last making room for the next); keep it if better."""
@@ -157,7 +162,11 @@ def _plan_units(
             if faulty(u):
                 wanted = bound.crowded & {i for d, _ in days[u] for i in d}
                 for v in seq:
-                    if v != u and wanted & set(results[v].route) and (replan([u, v], rnd) or replan([v, u], rnd)):
+                    if (
+                        v != u
+                        and wanted & set(results[v].route)
+                        and (replan([u, v], rnd) or replan([v, u], rnd))
+                    ):
                         changed = True
                         break
         if not changed:
@@ -260,7 +269,7 @@ def _assemble(
     units: Sequence[_Unit],
     results: Sequence[_Result],
     groups: Sequence[_Group],
-    bound: tuple[float, bool],
+    bound: ValueBound,
 ) -> StudyTourPlan:
     req = ctx.req
     warnings = list(ctx.warnings)
@@ -394,8 +403,9 @@ def _assemble(
         tickets_cny=tickets_total,
         bus_cost_cny=bus_cost,
         value=value_total,
-        value_upper_bound=bound[0],
-        bound_exact=bound[1],
+        value_upper_bound=bound.bound,
+        bound_exact=bound.exact,
+        value_solo_bound=bound.solo,
         warnings=tuple(warnings),
         rules=_rules(req),
     )
@@ -450,9 +460,12 @@ def plan_study_tour(
         ctx = _lunch_together(ctx, units, seed)
     bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
     results, _ = _plan_units(ctx, units, seed, bound)
+    lunchless = [k for k, r in enumerate(results) if not r.lunch_ok]
+    if lunchless:  # the bound covers days with lunch; bound these buses as planned
+        bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds, lunchless=lunchless)
     if any(r.missing for r in results):
         raise InfeasibleRequestError(_explain_missing(ctx, units, results))
     if not any(r.route for r in results):
         msg = "cannot plan the study tour: " + _explain_empty(ctx, max(units, key=lambda u: u.people))
         raise InfeasibleRequestError(msg)
-    return _assemble(ctx, sites, units, results, groups, (bound.bound, bound.exact))
+    return _assemble(ctx, sites, units, results, groups, bound)
