@@ -1,11 +1,11 @@
 """The capacity-aware upper bound: never below a plan the groups can make, tighter than the solo days.
 
 Small random study tours on the bundled sites (a few sites kept, some of them
-squeezed by a public load) are planned exhaustively: every visit order of
-every day, each visit starting on arrival or on the next slot boundary, and
-every combination of such days over the buses that keeps every slot within
-capacity.  The best of those plans is a plan the groups can make, so the
-bound must not be below it.
+squeezed by a public load) are planned exhaustively, bus after bus: every
+visit order of every day in the room the buses before left, each visit
+starting at the first free time after arrival or on the next slot edge.  The
+best of those plans is a plan the groups can make, so the bound must not be
+below it.
 """
 
 from __future__ import annotations
@@ -32,12 +32,14 @@ if TYPE_CHECKING:
 Schedule = tuple[tuple[int, ...], tuple[float, ...], float]
 
 
-def _days(ctx: _Ctx, unit: _Unit) -> list[Schedule]:
-    """Every day of ``unit`` alone on the sites: visits, starts (on arrival or the next slot edge), value."""
+def _days(ctx: _Ctx, unit: _Unit, load: np.ndarray, groups: np.ndarray) -> list[Schedule]:
+    """Every day of ``unit`` in the room ``load`` leaves: visits, starts, value.
+
+    A visit starts at the first free time after arrival or on the next slot
+    edge; best first.
+    """
     n = len(ctx.nodes)
-    wins = _unit_windows(
-        ctx, unit.people, len(unit.groups), np.zeros((n, _NSLOTS)), np.zeros((n, _NSLOTS), int)
-    )
+    wins = _unit_windows(ctx, unit.people, len(unit.groups), load, groups)
     p = ctx.problem
     route = p.routes[0]
     cap = p.max_nodes[0] if p.max_nodes is not None else n
@@ -68,17 +70,16 @@ def _days(ctx: _Ctx, unit: _Unit) -> list[Schedule]:
                 grow(j, s + p.service[j], [*nodes, j], [*starts, s])
 
     grow(ctx.s0, route.earliest, [], [])
-    return out
+    return sorted(out, key=lambda d: -d[2])
 
 
 def _best_plan(ctx: _Ctx, units: list[_Unit]) -> float:
-    """The most valuable combination of days (``_days``) that keeps every slot within capacity; -inf if none."""
-    days = [sorted(_days(ctx, u), key=lambda d: -d[2]) for u in units]
-    free = ctx.cap[:, None] - ctx.public
-    most = ctx.req.max_groups_per_site
-    load = np.zeros((len(ctx.nodes), _NSLOTS))
-    groups = np.zeros((len(ctx.nodes), _NSLOTS), dtype=int)
-    tops = [len(u.groups) * (d[0][2] if d else -math.inf) for u, d in zip(units, days, strict=True)]
+    """The most valuable plan built bus by bus, each taking any of its days (``_days``) in the room left; -inf if none."""
+    n = len(ctx.nodes)
+    load = np.zeros((n, _NSLOTS))
+    groups = np.zeros((n, _NSLOTS), dtype=np.int64)
+    solo = [_days(ctx, u, load, groups) for u in units]
+    tops = [len(u.groups) * (d[0][2] if d else -math.inf) for u, d in zip(units, solo, strict=True)]
     best = -math.inf
 
     def put(u: int, day: Schedule, sign: int) -> None:
@@ -87,9 +88,6 @@ def _best_plan(ctx: _Ctx, units: list[_Unit]) -> float:
             load[i, sl] += sign * units[u].people
             groups[i, sl] += sign * len(units[u].groups)
 
-    def fits() -> bool:
-        return bool((load <= free + 1e-9).all()) and (most is None or bool((groups <= most).all()))
-
     def search(u: int, value: float) -> None:
         nonlocal best
         if u == len(units):
@@ -97,10 +95,11 @@ def _best_plan(ctx: _Ctx, units: list[_Unit]) -> float:
             return
         if value + sum(tops[u:]) <= best + 1e-9:
             return
-        for day in days[u]:
+        for day in _days(ctx, units[u], load, groups) if u else solo[0]:
+            if value + len(units[u].groups) * day[2] + sum(tops[u + 1 :]) <= best + 1e-9:
+                break
             put(u, day, +1)
-            if fits():
-                search(u + 1, value + len(units[u].groups) * day[2])
+            search(u + 1, value + len(units[u].groups) * day[2])
             put(u, day, -1)
 
     search(0, 0.0)

@@ -68,51 +68,57 @@ def _fit_day(
     cannot be scheduled.
     """
     route = ctx.problem.routes[0]
-    travel = ctx.travel
-    service = ctx.service
-    busy = [j for j in day if j in crowded]
+    nodes = [ctx.s0, ctx.e0, *day]
+    legs = {i: {j: float(ctx.travel[i, j]) for j in nodes} for i in nodes}
+    length = {j: float(ctx.service[j]) for j in day}
+    busy = any(j in crowded for j in day)
     order: list[int] = []
     starts: list[float] = []
     arrives: list[float] = []
-    best: tuple[tuple[int, float], Fitted] | None = None
+    best: tuple[tuple[int, int], Fitted] | None = None
 
     def times(j: int, arrive: float) -> list[float]:
         first = _first_start(wins[j], arrive)
         if first is None:
             return []
-        out = [first]
-        length = float(service[j])
-        if busy and j in crowded and _slot_count(first, length) > max(1, math.ceil(length / SLOT_MINUTES)):
+        if (
+            busy
+            and j in crowded
+            and _slot_count(first, length[j]) > max(1, math.ceil(length[j] / SLOT_MINUTES))
+        ):
             edge = math.ceil(first / SLOT_MINUTES) * SLOT_MINUTES
             if _first_start(wins[j], edge) == edge:
-                out.append(float(edge))
-        return out
+                return [first, float(edge)]
+        return [first]
 
-    def extend(cur: int, t: float, left: list[int]) -> bool:
-        """Depth first over the orders; True stops the search."""
+    def extend(cur: int, t: float, left: list[int], rest: float, key: tuple[int, int]) -> bool:
+        """Depth first over the orders; True stops the search.
+
+        ``rest`` is the visiting time still to come; ``key`` the crowded
+        sites' last slots and slot counts so far, which only grow.
+        """
         nonlocal best
-        if not left:
-            if t + float(travel[cur, ctx.e0]) > route.latest + TOL:
-                return False
-            fitted = (tuple(order), tuple(round(x) for x in starts), tuple(round(x) for x in arrives))
-            if not busy:
-                best = ((0, 0.0), fitted)
-                return True
-            at = {j: x for j, x in zip(order, starts, strict=True) if j in crowded}
-            key = (
-                sum(math.floor((x + float(service[j]) - 1) / SLOT_MINUTES) for j, x in at.items()),
-                sum(_slot_count(x, float(service[j])) for j, x in at.items()),
-            )
-            if best is None or key < best[0]:
-                best = (key, fitted)
+        if t + rest > route.latest + TOL or (best is not None and key >= best[0]):
             return False
+        if not left:
+            if t + legs[cur][ctx.e0] > route.latest + TOL:
+                return False
+            best = (key, (tuple(order), tuple(round(x) for x in starts), tuple(round(x) for x in arrives)))
+            return not busy
         for k, j in enumerate(left):
-            arrive = t + float(travel[cur, j])
+            arrive = t + legs[cur][j]
             for start in times(j, arrive):
+                more = key
+                if j in crowded:
+                    end = start + length[j]
+                    more = (
+                        key[0] + math.floor((end - 1) / SLOT_MINUTES),
+                        key[1] + _slot_count(start, length[j]),
+                    )
                 order.append(j)
                 starts.append(start)
                 arrives.append(arrive)
-                stop = extend(j, start + float(service[j]), left[:k] + left[k + 1 :])
+                stop = extend(j, start + length[j], left[:k] + left[k + 1 :], rest - length[j], more)
                 order.pop()
                 starts.pop()
                 arrives.pop()
@@ -120,7 +126,7 @@ def _fit_day(
                     return True
         return False
 
-    extend(ctx.s0, route.earliest, list(day))
+    extend(ctx.s0, route.earliest, list(day), sum(length.values()), (0, 0))
     return None if best is None else best[1]
 
 
@@ -134,17 +140,20 @@ def _best_fit(
     cache: dict[tuple[frozenset[int], tuple[Windows, ...]], Fitted | None],
     *,
     pack: bool = False,
+    floor: float = -math.inf,
 ) -> _Result | None:
     """The first of ``days`` (best first) that fits the room the load leaves ``unit``, or ``None``.
 
     With ``pack``, of all the days that fit, the one that leaves the crowded
     sites earliest (none is earliest), then the best: the bus makes room for
-    another.  ``cache`` remembers each day's fit by the windows of its sites,
+    another.  Days worth less than ``floor`` are not tried.  ``cache`` remembers each day's fit by the windows of its sites,
     which is all the fit reads: buses that see the same room share it.
     """
     wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
     best: tuple[int, Fitted] | None = None
-    for day, _ in days:
+    for day, value in days:
+        if value < floor - 1e-9:
+            break
         if any(not wins[j] for j in day):
             continue
         key = (frozenset(day), tuple(wins[j] for j in sorted(day)))

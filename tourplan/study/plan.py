@@ -114,8 +114,9 @@ def _plan_units(
             order = order2
 
     # Improve: re-plan buses against the others' load, one at a time, then a bus with a
-    # fault together with each bus in its way; keep what is better.  A bus whose good
-    # days no longer fit gets an engine solve in the first rounds only.
+    # fault or below its best day together with each bus in its way; keep what is
+    # better.  A bus whose good days no longer fit gets an engine solve in the first
+    # rounds only (and never in a pair).
     def score(rs: Iterable[_Result]) -> tuple[int, int, float]:
         rs = list(rs)
         return (
@@ -124,16 +125,29 @@ def _plan_units(
             round(sum(r.value for r in rs), 9),
         )
 
-    def replan(group: Sequence[int], rnd: int) -> bool:
-        """Re-plan ``group`` in turn (all but the last making room for the next); keep it if better."""
+    def replan(group: Sequence[int], rnd: int, *, pack: bool = False, floor: float = -math.inf) -> bool:
+        """Re-plan ``group`` in turn (with ``pack``, all but the last make room for the next); keep it if better.
+
+        The first bus takes no day worth less than ``floor``.
+        """
         old = [results[u] for u in group]
         for u, r in zip(group, old, strict=True):
             _apply(ctx, r, units[u], occ, gcount, -1)
         new: list[_Result] = []
         for k, u in enumerate(group):
-            pack = k < len(group) - 1
-            res = _best_fit(ctx, units[u], occ, gcount, days[u], bound.crowded, fits, pack=pack)
-            if res is None and rnd < ctx.req.improve_rounds:
+            last = k == len(group) - 1
+            res = _best_fit(
+                ctx,
+                units[u],
+                occ,
+                gcount,
+                days[u],
+                bound.crowded,
+                fits,
+                pack=pack and not last,
+                floor=floor if k == 0 else -math.inf,
+            )
+            if res is None and rnd < ctx.req.improve_rounds and len(group) == 1:
                 res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
             if res is None:
                 break
@@ -151,24 +165,43 @@ def _plan_units(
     def faulty(u: int) -> bool:
         return bool(results[u].missing) or not results[u].lunch_ok
 
+    def short(u: int) -> bool:
+        return faulty(u) or (bool(days[u]) and results[u].value < days[u][0][1] - 1e-9)
+
+    def pair(u: int, v: int, rnd: int) -> bool:
+        if faulty(u):  # make room first: the fault matters more than value
+            return replan([u, v], rnd, pack=True) or replan([v, u], rnd, pack=True)
+        # v may lose at most what u can gain
+        gain = days[u][0][1] - results[u].value
+        return replan([u, v], rnd) or replan([v, u], rnd, pack=True, floor=results[v].value - gain)
+
+    # Buses alike (same good days, same size, same day planned) fare alike in a pair:
+    # one failed pair stands for all such pairs until something changes.
+    def alike(u: int) -> tuple[object, ...]:
+        r = results[u]
+        return (id(bound.days[u]), units[u].people, len(units[u].groups), r.route, r.starts)
+
     for rnd in range(_IMPROVE_ROUNDS):
         changed = False
         seq = order if rnd % 2 == 0 else order[::-1]
         for u in seq:
-            top = days[u][0][1] if days[u] else math.inf
-            if faulty(u) or results[u].value < top - 1e-9:
+            if short(u):
                 changed |= replan([u], rnd)
+        failed: set[tuple[object, ...]] = set()
         for u in seq:
-            if faulty(u):
-                wanted = bound.crowded & {i for d, _ in days[u] for i in d}
-                for v in seq:
-                    if (
-                        v != u
-                        and wanted & set(results[v].route)
-                        and (replan([u, v], rnd) or replan([v, u], rnd))
-                    ):
-                        changed = True
-                        break
+            if not short(u):
+                continue
+            wanted = bound.crowded & {
+                i for d, v in days[u] if v > results[u].value + 1e-9 or faulty(u) for i in d
+            }
+            for v in seq:
+                if v == u or not wanted & set(results[v].route) or (alike(u), alike(v)) in failed:
+                    continue
+                if pair(u, v, rnd):
+                    changed = True
+                    failed.clear()
+                    break
+                failed.add((alike(u), alike(v)))
         if not changed:
             break
     return [results[u] for u in range(len(units))], occ
