@@ -50,7 +50,7 @@ from tourplan.study.result import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
@@ -68,8 +68,14 @@ _IMPROVE_ROUNDS = 8
 
 
 def _plan_units(
-    ctx: _Ctx, units: Sequence[_Unit], seed: int, bound: ValueBound
+    ctx: _Ctx, units: Sequence[_Unit], seed: int, bound: ValueBound, *, packing: bool = True
 ) -> tuple[list[_Result], npt.NDArray[np.float64]]:
+    """Plan the buses in turn, repair faults, then re-plan buses and pairs while that improves.
+
+    With ``packing``, a day at crowded sites takes the visit order that
+    leaves them earliest (:func:`tourplan.study.fit._fit_day`); without, the
+    first order that fits.
+    """
     n = len(ctx.nodes)
     occ = np.zeros((n, _NSLOTS))
     gcount = np.zeros((n, _NSLOTS), dtype=np.int64)
@@ -80,10 +86,11 @@ def _plan_units(
         for d in bound.days
     ]
     fits: dict[tuple[frozenset[int], tuple[tuple[tuple[float, float], ...], ...]], Fitted | None] = {}
+    crowded = bound.crowded if packing else frozenset()
 
     def respond(u: int, occ: npt.NDArray[np.float64], gcount: npt.NDArray[np.int64], salt: int) -> _Result:
         """The bus's best good day that fits the others' load; the engine when none does."""
-        res = _best_fit(ctx, units[u], occ, gcount, days[u], bound.crowded, fits)
+        res = _best_fit(ctx, units[u], occ, gcount, days[u], crowded, fits)
         return res if res is not None else _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + salt)
 
     results: dict[int, _Result] = {}
@@ -117,14 +124,6 @@ def _plan_units(
     # fault or below its best day together with each bus in its way; keep what is
     # better.  A bus whose good days no longer fit gets an engine solve in the first
     # rounds only (and never in a pair).
-    def score(rs: Iterable[_Result]) -> tuple[int, int, float]:
-        rs = list(rs)
-        return (
-            -sum(len(r.missing) for r in rs),
-            sum(r.lunch_ok for r in rs),
-            round(sum(r.value for r in rs), 9),
-        )
-
     def replan(group: Sequence[int], rnd: int, *, pack: bool = False, floor: float = -math.inf) -> bool:
         """Re-plan ``group`` in turn (with ``pack``, all but the last make room for the next); keep it if better.
 
@@ -142,7 +141,7 @@ def _plan_units(
                 occ,
                 gcount,
                 days[u],
-                bound.crowded,
+                crowded,
                 fits,
                 pack=pack and not last,
                 floor=floor if k == 0 else -math.inf,
@@ -153,7 +152,8 @@ def _plan_units(
                 break
             new.append(res)
             _apply(ctx, res, units[u], occ, gcount, +1)
-        better = len(new) == len(group) and score(new) > score(old)
+        crew = [units[u] for u in group]
+        better = len(new) == len(group) and _plan_key(new, crew) > _plan_key(old, crew)
         for u, r in zip(group, new if not better else (), strict=False):
             _apply(ctx, r, units[u], occ, gcount, -1)
         for u, r in zip(group, old if not better else (), strict=False):
@@ -187,7 +187,7 @@ def _plan_units(
         for u in seq:
             if short(u):
                 changed |= replan([u], rnd)
-        failed: set[tuple[object, ...]] = set()
+        tried: set[tuple[object, ...]] = set()
         for u in seq:
             if not short(u):
                 continue
@@ -195,16 +195,25 @@ def _plan_units(
                 i for d, v in days[u] if v > results[u].value + 1e-9 or faulty(u) for i in d
             }
             for v in seq:
-                if v == u or not wanted & set(results[v].route) or (alike(u), alike(v)) in failed:
+                if v == u or not wanted & set(results[v].route) or (alike(u), alike(v)) in tried:
                     continue
                 if pair(u, v, rnd):
                     changed = True
-                    failed.clear()
+                    tried.clear()
                     break
-                failed.add((alike(u), alike(v)))
+                tried.add((alike(u), alike(v)))
         if not changed:
             break
     return [results[u] for u in range(len(units))], occ
+
+
+def _plan_key(results: Sequence[_Result], units: Sequence[_Unit]) -> tuple[int, int, float]:
+    """Fewer missing required sites, then more lunch stops, then more study value."""
+    return (
+        -sum(len(r.missing) for r in results),
+        sum(r.lunch_ok for r in results),
+        round(sum(r.value * len(u.groups) for r, u in zip(results, units, strict=True)), 9),
+    )
 
 
 def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
@@ -492,7 +501,14 @@ def plan_study_tour(
     if ctx.lunch_on and request.lunch == "together":
         ctx = _lunch_together(ctx, units, seed)
     bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
-    results, _ = _plan_units(ctx, units, seed, bound)
+    # Two plans, with and without packing the crowded sites; each wins on some data.
+    results = max(
+        (
+            _plan_units(ctx, units, seed, bound, packing=packing)[0]
+            for packing in (True, False)[: 1 + bool(bound.crowded)]
+        ),
+        key=lambda rs: _plan_key(rs, units),
+    )
     lunchless = [k for k, r in enumerate(results) if not r.lunch_ok]
     if lunchless:  # the bound covers days with lunch; bound these buses as planned
         bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds, lunchless=lunchless)
