@@ -21,8 +21,16 @@ Why it bounds the real value
   their optimistic scores enter the bound, so it stays proven (only looser).
   The one-route ng-route bound (:func:`tourplan.optimize.bound.upper_bound`,
   on the relaxation without stop cap and visit groups) caps it as well.
+* Sites that cannot take every bus in a day lower the sum: their visits are
+  priced by a Lagrangian relaxation (:mod:`tourplan.study.relax`).  The
+  search keeps every day worth more than the best day avoiding those sites
+  (``best_day(avoid=...)``), which holds each bus's best priced day.
+* The bound covers plans in which every bus has its lunch stop; a bus the
+  planner leaves without one is bounded without the lunch rule.
 
-Identical buses (same people, same number of groups) share one computation.
+Buses with the same solo windows share one search.  The days the search
+keeps (and those up to :data:`DAY_MARGIN` below) are what the planner fits
+first (:mod:`tourplan.study.fit`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """Plan all groups of a study tour together: :func:`plan_study_tour`.
 
-Buses are placed one after the other (largest first) against the load the
-others put on each site, then re-planned in turn against the others while
-that improves them; the result is assembled into per-group timetables, bus
-run sheets, site schedules, staff, costs and warnings.
+The upper bound's search (:mod:`tourplan.study.bound`) lists each bus's good
+solo days.  Buses are placed one after the other (largest first), each on
+its best good day that fits the load the others put on the sites
+(:mod:`tourplan.study.fit`; the engine only when none fits), then re-planned
+alone and in pairs against the others while that improves them; the result
+is assembled into per-group timetables, bus run sheets, site schedules,
+staff, costs and warnings.
 """
 
 from __future__ import annotations
@@ -123,13 +126,14 @@ def _plan_units(
     # Improve: re-plan buses against the others' load, one at a time, then a bus with a
     # fault or below its best day together with each bus in its way; keep what is
     # better.  A bus whose good days no longer fit gets an engine solve in the first
-    # rounds only (and never in a pair).
+    # rounds only (in a pair only to mend a fault).
     def replan(group: Sequence[int], rnd: int, *, pack: bool = False, floor: float = -math.inf) -> bool:
         """Re-plan ``group`` in turn (with ``pack``, all but the last make room for the next); keep it if better.
 
         The first bus takes no day worth less than ``floor``.
         """
         old = [results[u] for u in group]
+        faults = any(r.missing or not r.lunch_ok for r in old)
         for u, r in zip(group, old, strict=True):
             _apply(ctx, r, units[u], occ, gcount, -1)
         new: list[_Result] = []
@@ -146,7 +150,7 @@ def _plan_units(
                 pack=pack and not last,
                 floor=floor if k == 0 else -math.inf,
             )
-            if res is None and rnd < ctx.req.improve_rounds and len(group) == 1:
+            if res is None and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults):
                 res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
             if res is None:
                 break
@@ -486,12 +490,14 @@ def plan_study_tour(
 
     Notes
     -----
-    Cost: ``(1 + rounds) * buses`` engine solves of ``request.time_limit``
-    seconds at most (rounds stop early when nothing improves, and a bus whose
-    plan already equals its plan made alone is not re-planned), plus the
-    upper bound's search (:func:`tourplan.study.bound._value_upper_bound`,
-    ``request.bound_seconds`` at most).  Capacity bookkeeping is
-    ``O(sites x 96)`` per bus.
+    Cost: the upper bound's search (:func:`tourplan.study.bound._value_upper_bound`,
+    a work budget of branches, ``request.bound_seconds`` at most), then per
+    bus and re-plan a fit of its good days against the load (``k!`` visit
+    orders of ``k`` stops at most, cached by the windows the load leaves);
+    an engine solve of ``request.time_limit`` seconds only for a bus none of
+    whose good days fits (in the first ``request.improve_rounds`` rounds).
+    Pair re-plans cost ``O(buses^2)`` fits per round at most, fewer when
+    buses are alike.  Capacity bookkeeping is ``O(sites x 96)`` per bus.
     """
     ctx = _build(request, sites, graph)
     groups = _make_groups(request)
