@@ -58,10 +58,11 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-#: Work budget of the solo-day searches of one plan (branches; the bundled
-#: data's whole-grade day closes in under 10,000).  Work, not seconds, so a
+#: Work budget of the solo-day searches of one plan (branches; a third for
+#: each of at most three searches; the bundled data's whole-grade day, with
+#: its scarce sites priced, closes in under 20,000).  Work, not seconds, so a
 #: busy machine shows staff the same figure.
-BOUND_BRANCHES = 60_000
+BOUND_BRANCHES = 90_000
 
 _EPS = TOL  # the checker's tolerance: never stricter than what it accepts
 
@@ -218,7 +219,7 @@ def best_day(
                 return a if a > arrive else arrive
         return math.inf
 
-    best = floor = known
+    best = known
     pending = -math.inf  # best optimistic score of a branch left unexplored
     seen: dict[tuple[frozenset[int], int], float] = {}
     count = [0] * len(groups)
@@ -227,9 +228,21 @@ def best_day(
     branches = [0]
     budget = math.inf if max_branches is None else max_branches
     best_route: tuple[int, ...] | None = None
-    shun = frozenset(avoid) if avoid is not None else None
-    share = margin if shun is not None else 0.0
-    low = known - share * abs(known) if known > -math.inf else known  # cut what cannot beat this
+    shun = frozenset(avoid) if avoid is not None else frozenset()
+    share = margin if avoid is not None else 0.0
+    # A day that visits the avoided nodes U is of use only if it beats every day found
+    # whose avoided nodes are among U: the best value per set of avoided nodes visited.
+    by_use: dict[frozenset[int], float] = {}
+    beaten: dict[frozenset[int], float] = {}
+
+    def low(use: frozenset[int]) -> float:
+        """What a day visiting the avoided nodes ``use`` (or more) must beat."""
+        top = beaten.get(use)
+        if top is None:
+            top = max((v for w, v in by_use.items() if w <= use), default=known)
+            beaten[use] = top
+        return top - share * abs(top) if top > -math.inf else top
+
     pool: dict[frozenset[int], tuple[tuple[int, ...], float]] = {}
 
     cost = [length[j] + min_in[j] for j in range(n)]
@@ -274,9 +287,9 @@ def best_day(
                 left -= take * cost[j]
         return owed_score + min(by_count, by_time)
 
-    def close(cur: int, t: float, visited: frozenset[int], value: float) -> None:
-        nonlocal best, best_route, floor, low
-        if t + legs[cur][r.end] > r.latest + _EPS or value <= low:
+    def close(cur: int, t: float, visited: frozenset[int], use: frozenset[int], value: float) -> None:
+        nonlocal best, best_route
+        if t + legs[cur][r.end] > r.latest + _EPS or value <= low(use):
             return
         if not need <= visited:
             return
@@ -284,14 +297,13 @@ def best_day(
             if value > best:
                 best = value
                 best_route = tuple(path)
-            if shun is None:
-                floor = low = best
-                return
-            if value > pool.get(visited, ((), -math.inf))[1]:
+            if avoid is not None and value > pool.get(visited, ((), -math.inf))[1]:
                 pool[visited] = (tuple(path), value)
-            if not visited & shun and value > floor:
-                floor = value
-                low = floor - share * abs(floor)
+            if value > by_use.get(use, -math.inf):
+                by_use[use] = value
+                for u, v in beaten.items():
+                    if use <= u and v < value:
+                        beaten[u] = value
 
     def enter(j: int, step: int) -> None:
         for g in node_groups[j]:  # usually none or one
@@ -303,18 +315,19 @@ def best_day(
                 for q in members[g]:
                     blocked[q] += 1
 
-    def dfs(cur: int, t: float, visited: frozenset[int], add: float) -> None:
+    def dfs(cur: int, t: float, visited: frozenset[int], use: frozenset[int], add: float) -> None:
         nonlocal pending
         k = len(visited)
         rest = optimistic(t, visited, k) if k < cap else 0.0
-        if add + rest <= low + _EPS and (add <= low or k == 0):
+        floor = low(use)
+        if add + rest <= floor + _EPS and (add <= floor or k == 0):
             return  # the additive score already shows this branch cannot win
         value = worth(add)
-        close(cur, t, visited, value)
+        close(cur, t, visited, use, value)
         if k >= cap:
             return
         opt = value + rest
-        if opt <= low + _EPS:
+        if opt <= low(use) + _EPS:
             return
         branches[0] += 1
         if branches[0] > budget or time.perf_counter() > deadline:
@@ -337,7 +350,7 @@ def best_day(
             seen[key] = end
             enter(j, +1)
             path.append(j)
-            dfs(j, end, nxt, add + prize[j])
+            dfs(j, end, nxt, use | {j} if j in shun else use, add + prize[j])
             path.pop()
             enter(j, -1)
 
@@ -345,16 +358,50 @@ def best_day(
         # One visit is worth its prize: no other visit to diminish it.
         return add if value is None or len(path) < 2 else min(add, value(path))
 
-    dfs(r.start, r.earliest, frozenset(), 0.0)
+    dfs(r.start, r.earliest, frozenset(), frozenset(), 0.0)
     if best == -math.inf and pending == -math.inf:  # noqa: SIM102
         msg = "best_day: no route meets the visit groups, required nodes and time limits"
         raise SolverError(msg)
     bound = max(best, pending)
-    kept = sorted((v for v in pool.values() if v[1] > low - _EPS), key=lambda rv: -rv[1])
+    kept = sorted((rv for s, rv in pool.items() if rv[1] > low(s & shun) - _EPS), key=lambda rv: -rv[1])
     return DayBound(
         bound=bound, best=max(best, 0.0), exact=pending <= best, seconds=time.perf_counter() - t0,
-        route=best_route, branches=branches[0], pool=tuple(kept), floor=floor, open_bound=pending,
+        route=best_route, branches=branches[0], pool=tuple(kept), floor=low(frozenset()), open_bound=pending,
     )  # fmt: skip
+
+
+def _kind_problem(
+    ctx: _Ctx, windows: tuple[tuple[tuple[float, float], ...], ...], lunchless: bool
+) -> Problem:
+    """The problem of a bus alone on the sites (``windows``), without the visit groups' minima if ``lunchless``."""
+    problem = ctx.problem.replace(windows=windows)
+    if lunchless:
+        problem = problem.replace(groups=tuple(dataclasses.replace(g, min_visits=0) for g in problem.groups))
+    return problem
+
+
+def _search(
+    problem: Problem,
+    value: Callable[[Sequence[int]], float],
+    avoid: Collection[int] | None,
+    per: float,
+    work: int,
+) -> tuple[DayBound, bool]:
+    """:func:`best_day` keeping the days for ``avoid`` (and :data:`DAY_MARGIN` below), and whether they meet every rule.
+
+    When no day meets every rule, the days are searched without the visit
+    groups' and required minima (a bound, not days to plan).
+    """
+    margin = DAY_MARGIN if avoid is not None else 0.0
+    try:
+        return best_day(
+            problem, time_limit=per, value=value, max_branches=work, avoid=avoid, margin=margin
+        ), True
+    except SolverError:
+        loose = problem.replace(groups=(), mandatory=frozenset())
+        return best_day(
+            loose, time_limit=per, value=value, max_branches=work, avoid=avoid, margin=margin
+        ), False
 
 
 def _ng_cap(problem: Problem, time_limit: float) -> float:
@@ -445,30 +492,35 @@ def _value_upper_bound(
     # Sites with no room at all are left out: no day reaches them (ride limit, too long a visit).
     scarce = [i for i in range(n) if 0 < room[i] < len(units) and any(w[i] for w, _ in kinds)]
     value = ctx.route_value
-    per = time_limit / max(1, len(kinds))
-    work = max_branches // len(kinds)
+    deadline = time.perf_counter() + time_limit
+    work = max_branches // len(kinds) // 3
+    problems = {kind: _kind_problem(ctx, *kind) for kind in kinds}
+
+    def search(problem: Problem, avoid: Collection[int] | None) -> tuple[DayBound, bool]:
+        left = max(0.0, deadline - time.perf_counter()) / len(kinds)
+        return _search(problem, value, avoid, left, work)
+
+    # First every scarce site priced; when that search does not close, only those on
+    # the best solo days (the others then count as plenty: looser, still a bound).
+    pooled = {k: search(p, scarce) for k, p in problems.items()}
+    if any(d.open_bound > -math.inf for d, _ in pooled.values()):
+        solo_days = {k: search(p, None)[0] for k, p in problems.items()}
+        scarce = sorted(set(scarce) & {i for d in solo_days.values() for i in d.route or ()})
+        pooled = {k: search(p, scarce) for k, p in problems.items()}
+        pooled = {
+            k: (
+                dataclasses.replace(d, bound=min(d.bound, solo_days[k].bound), exact=solo_days[k].exact),
+                usable,
+            )
+            for k, (d, usable) in pooled.items()
+        }
     searched: dict[
         tuple[tuple[tuple[tuple[float, float], ...], ...], bool], tuple[DayBound, float, bool]
     ] = {}
-    for w, free in kinds:
-        problem = ctx.problem.replace(windows=w)
-        if free:
-            problem = problem.replace(
-                groups=tuple(dataclasses.replace(g, min_visits=0) for g in problem.groups)
-            )
-        usable = not free
-        try:
-            day = best_day(
-                problem, time_limit=per, value=value, max_branches=work, avoid=scarce, margin=DAY_MARGIN
-            )
-        except SolverError:
-            # No solo day meets every rule: bound the day without the visit groups' and required minima.
-            loose = problem.replace(groups=(), mandatory=frozenset())
-            day = best_day(loose, time_limit=per, value=value, max_branches=work, avoid=scarce)
-            usable = False
-        cap = _ng_cap(problem, per) if day.open_bound > -math.inf else math.inf
+    for kind, (day, usable) in pooled.items():
+        cap = _ng_cap(problems[kind], time_limit / len(kinds)) if not day.exact else math.inf
         day = dataclasses.replace(day, bound=min(day.bound, cap))
-        searched[w, free] = (day, min(day.open_bound, cap), usable)
+        searched[kind] = (day, min(day.open_bound, day.bound), usable and not kind[1])
     solo = sum(searched[w][0].bound * len(u.groups) for u, w in zip(units, wins, strict=True))
     pools = [searched[w][0].pool for w in kinds]
     weights = [len(u.groups) for u in units]
