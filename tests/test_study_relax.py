@@ -22,6 +22,7 @@ from tourplan.rules import FOOD, PASS_THROUGH
 from tourplan.study import plan_study_tour
 from tourplan.study.bound import _value_upper_bound
 from tourplan.study.capacity import _NSLOTS, SLOT_MINUTES, _assign_buses, _make_groups, _unit_windows
+from tourplan.study.fit import _fit_day
 from tourplan.study.model import _build
 from tourplan.study.relax import _lp_duals, _runs_room
 
@@ -211,3 +212,17 @@ def test_lp_duals_price_the_scarce_site():
         np.array([5.0, 3.0]), np.array([[1.0, 0.0]]), np.array([1.0]), np.array([0, 0]), np.array([3.0])
     )
     assert duals == pytest.approx([2.0])
+
+
+def test_a_crowded_visit_waits_for_the_slot_edge_when_that_fills_a_slot_less(bundled_sites, bundled_graph):
+    ctx = _build(make(students=80, buses=2, lunch="packed"), bundled_sites, bundled_graph)
+    site = ctx.nodes.index("yazheng_history_museum")  # 45-minute visits: three slots from a slot edge
+    wins = list(ctx.base_windows)
+    wins[site] = ((547.0, 975.0),)  # free from 09:07: four slots if the visit starts then
+    assert ctx.travel[ctx.s0, site] + ctx.req.day_start <= 547
+    assert _fit_day(ctx, (site,), wins)[1] == (547,)
+    assert _fit_day(ctx, (site,), wins, crowded={site})[1] == (555,)
+    wins[site] = ((547.0, 550.0),)  # no slot edge left: it starts when it can
+    assert _fit_day(ctx, (site,), wins, crowded={site})[1] == (547,)
+    wins[site] = ()
+    assert _fit_day(ctx, (site,), wins, crowded={site}) is None
