@@ -69,15 +69,25 @@ _REPAIR_ATTEMPTS = 6
 #: ``request.improve_rounds`` of them); rounds stop when nothing improves.
 _IMPROVE_ROUNDS = 8
 
+#: A bus tries at most this many of its good days, best first (the engine takes
+#: over when none fits): a few dozen cover the days worth having.
+_DAYS_TRIED = 48
+
+#: Work caps of the re-planning, per bus: pair re-plans per round, and engine
+#: solves in all rounds (only buses with a fault call it in a pair).
+_PAIRS_PER_BUS = 2
+_ENGINE_PER_BUS = 1
+
 
 def _plan_units(
     ctx: _Ctx, units: Sequence[_Unit], seed: int, bound: ValueBound, *, packing: bool = True
-) -> tuple[list[_Result], npt.NDArray[np.float64]]:
+) -> tuple[list[_Result], int]:
     """Plan the buses in turn, repair faults, then re-plan buses and pairs while that improves.
 
     With ``packing``, a day at crowded sites takes the visit order that
     leaves them earliest (:func:`tourplan.study.fit._fit_day`); without, the
-    first order that fits.
+    first order that fits.  Returns the plan of each bus and the number of
+    engine solves it took.
     """
     n = len(ctx.nodes)
     occ = np.zeros((n, _NSLOTS))
@@ -85,16 +95,23 @@ def _plan_units(
     order = sorted(range(len(units)), key=lambda u: (-units[u].people, u))
     # Each bus's good solo days, best first; of equal days the one using the scarce sites least.
     days = [
-        sorted(d, key=lambda rv: (-round(rv[1], 9), sum(bound.prices.get(i, 0.0) for i in rv[0])))
+        sorted(d, key=lambda rv: (-round(rv[1], 9), sum(bound.prices.get(i, 0.0) for i in rv[0])))[
+            :_DAYS_TRIED
+        ]
         for d in bound.days
     ]
+    engine = [_ENGINE_PER_BUS * len(units)]  # engine solves left for the re-planning
+    solves = [0]
     fits: dict[tuple[frozenset[int], tuple[tuple[tuple[float, float], ...], ...]], Fitted | None] = {}
     crowded = bound.crowded if packing else frozenset()
 
     def respond(u: int, occ: npt.NDArray[np.float64], gcount: npt.NDArray[np.int64], salt: int) -> _Result:
         """The bus's best good day that fits the others' load; the engine when none does."""
         res = _best_fit(ctx, units[u], occ, gcount, days[u], crowded, fits)
-        return res if res is not None else _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + salt)
+        if res is None:
+            solves[0] += 1
+            res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + salt)
+        return res
 
     results: dict[int, _Result] = {}
     for u in order:
@@ -107,6 +124,7 @@ def _plan_units(
 
     # A failed attempt is not final: the next one re-plans with other seeds (and the
     # buses that failed this time first), so one unlucky order does not decide.
+    stale = 0
     for attempt in range(_REPAIR_ATTEMPTS):
         failed = [u for u in order if results[u].missing or not results[u].lunch_ok]
         if not failed:
@@ -120,8 +138,12 @@ def _plan_units(
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
         if faults(res2) < faults(results):
             results, occ, gcount, order = res2, occ2, g2, order2
+            stale = 0
         else:
             order = order2
+            stale += 1
+            if stale == 2:
+                break  # two orders in a row mended nothing: the faults are the data's (too few lunch seats)
 
     # Improve: re-plan buses against the others' load, one at a time, then a bus with a
     # fault or below its best day together with each bus in its way; keep what is
@@ -150,7 +172,9 @@ def _plan_units(
                 pack=pack and not last,
                 floor=floor if k == 0 else -math.inf,
             )
-            if res is None and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults):
+            if res is None and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
+                engine[0] -= 1
+                solves[0] += 1
                 res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
             if res is None:
                 break
@@ -192,8 +216,9 @@ def _plan_units(
             if short(u):
                 changed |= replan([u], rnd)
         tried: set[tuple[object, ...]] = set()
+        pairs = _PAIRS_PER_BUS * len(units)
         for u in seq:
-            if not short(u):
+            if not short(u) or pairs <= 0:
                 continue
             wanted = bound.crowded & {
                 i for d, v in days[u] if v > results[u].value + 1e-9 or faulty(u) for i in d
@@ -201,6 +226,9 @@ def _plan_units(
             for v in seq:
                 if v == u or not wanted & set(results[v].route) or (alike(u), alike(v)) in tried:
                     continue
+                pairs -= 1
+                if pairs < 0:
+                    break
                 if pair(u, v, rnd):
                     changed = True
                     tried.clear()
@@ -208,7 +236,7 @@ def _plan_units(
                 tried.add((alike(u), alike(v)))
         if not changed:
             break
-    return [results[u] for u in range(len(units))], occ
+    return [results[u] for u in range(len(units))], solves[0]
 
 
 def _plan_key(results: Sequence[_Result], units: Sequence[_Unit]) -> tuple[int, int, float]:
@@ -507,14 +535,13 @@ def plan_study_tour(
     if ctx.lunch_on and request.lunch == "together":
         ctx = _lunch_together(ctx, units, seed)
     bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
-    # Two plans, with and without packing the crowded sites; each wins on some data.
-    results = max(
-        (
-            _plan_units(ctx, units, seed, bound, packing=packing)[0]
-            for packing in (True, False)[: 1 + bool(bound.crowded)]
-        ),
-        key=lambda rs: _plan_key(rs, units),
-    )
+    # Two plans, with and without packing the crowded sites; each wins on some data.  When
+    # the engine planned most buses (their good days did not fit) without a fault, the
+    # second would mostly repeat its solves.
+    results, solves = _plan_units(ctx, units, seed, bound)
+    if bound.crowded and (solves <= len(units) // 2 or _plan_key(results, units)[:2] < (0, len(units))):
+        other, _ = _plan_units(ctx, units, seed, bound, packing=False)
+        results = max(results, other, key=lambda rs: _plan_key(rs, units))
     lunchless = [k for k, r in enumerate(results) if not r.lunch_ok]
     if lunchless:  # the bound covers days with lunch; bound these buses as planned
         bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds, lunchless=lunchless)
