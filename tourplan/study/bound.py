@@ -366,7 +366,7 @@ def best_day(
     kept = sorted((rv for s, rv in pool.items() if rv[1] > low(s & shun) - _EPS), key=lambda rv: -rv[1])
     return DayBound(
         bound=bound, best=max(best, 0.0), exact=pending <= best, seconds=time.perf_counter() - t0,
-        route=best_route, branches=branches[0], pool=tuple(kept), floor=low(frozenset()), open_bound=pending,
+        route=best_route, branches=branches[0], pool=tuple(kept), floor=by_use.get(frozenset(), known), open_bound=pending,
     )  # fmt: skip
 
 
@@ -447,6 +447,10 @@ class ValueBound:
         The price of a visit to each scarce site in ``bound``.
     crowded
         Sites that cannot hold every bus at once in some slot a visit could use.
+    floors
+        Per bus, the best solo day that visits no scarce site: ``days`` holds
+        every better day (or one as good at no more scarce sites), and those
+        down to :data:`DAY_MARGIN` below it.
     """
 
     bound: float
@@ -456,6 +460,7 @@ class ValueBound:
     room: dict[int, float]
     prices: dict[int, float]
     crowded: frozenset[int] = frozenset()
+    floors: tuple[float, ...] = ()
 
 
 def _value_upper_bound(
@@ -536,4 +541,5 @@ def _value_upper_bound(
         room={i: float(room[i]) for i in scarce},
         prices={i: float(p) for i, p in zip(scarce, prices, strict=True)},
         crowded=crowded,
+        floors=tuple(searched[w][0].floor for w in wins),
     )

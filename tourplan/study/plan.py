@@ -26,7 +26,7 @@ from tourplan.rules import (
     LUNCH_LATEST_END,
     paid_ticket,
 )
-from tourplan.study.bound import ValueBound, _value_upper_bound
+from tourplan.study.bound import DAY_MARGIN, ValueBound, _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
     SLOT_MINUTES,
@@ -77,6 +77,10 @@ _DAYS_TRIED = 48
 #: solves in all rounds (only buses with a fault call it in a pair).
 _PAIRS_PER_BUS = 2
 _ENGINE_PER_BUS = 1
+
+#: A bus whose best fitting good day is worth less than this share of its best
+#: solo day also gets an engine solve when re-planned alone.
+_ENGINE_BELOW = 0.8
 
 
 def _plan_units(
@@ -172,10 +176,17 @@ def _plan_units(
                 pack=pack and not last,
                 floor=floor if k == 0 else -math.inf,
             )
-            if res is None and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
+            # The engine when no good day fits, or when the best that fits is below the days kept
+            # or far below the bus's best (a day the search dropped, at sites the others
+            # left free, may be worth more).
+            poor = res is None or res.value < max(
+                bound.floors[u] * (1 - DAY_MARGIN), _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0)
+            )
+            if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
                 engine[0] -= 1
                 solves[0] += 1
-                res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
+                alt = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
+                res = alt if res is None or alt.key() > res.key() else res
             if res is None:
                 break
             new.append(res)
