@@ -26,7 +26,7 @@ from tourplan.rules import (
     LUNCH_LATEST_END,
     paid_ticket,
 )
-from tourplan.study.bound import DAY_MARGIN, ValueBound, _value_upper_bound
+from tourplan.study.bound import ValueBound, _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
     SLOT_MINUTES,
@@ -180,7 +180,7 @@ def _plan_units(
             # or far below the bus's best (a day the search dropped, at sites the others
             # left free, may be worth more).
             poor = res is None or res.value < max(
-                bound.floors[u] * (1 - DAY_MARGIN), _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0)
+                bound.floors[u] - 1e-9, _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0)
             )
             if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
                 engine[0] -= 1
