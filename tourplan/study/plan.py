@@ -176,9 +176,9 @@ def _plan_units(
                 pack=pack and not last,
                 floor=floor if k == 0 else -math.inf,
             )
-            # The engine when no good day fits, or when the best that fits is below the days kept
-            # or far below the bus's best (a day the search dropped, at sites the others
-            # left free, may be worth more).
+            # The engine when no good day fits, or when the best that fits is below the best
+            # day avoiding the scarce sites or far below the bus's best (a day the search
+            # dropped, at sites the others left free, may be worth more).
             poor = res is None or res.value < max(
                 bound.floors[u] - 1e-9, _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0)
             )
