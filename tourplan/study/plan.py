@@ -547,10 +547,10 @@ def plan_study_tour(
         ctx = _lunch_together(ctx, units, seed)
     bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
     # Two plans, with and without packing the crowded sites; each wins on some data.  When
-    # the engine planned most buses (their good days did not fit) without a fault, the
-    # second would mostly repeat its solves.
+    # the first took many engine solves (more than two a bus) without a fault, the second
+    # would mostly repeat them.
     results, solves = _plan_units(ctx, units, seed, bound)
-    if bound.crowded and (solves <= len(units) // 2 or _plan_key(results, units)[:2] < (0, len(units))):
+    if bound.crowded and (solves <= 2 * len(units) or _plan_key(results, units)[:2] < (0, len(units))):
         other, _ = _plan_units(ctx, units, seed, bound, packing=False)
         results = max(results, other, key=lambda rs: _plan_key(rs, units))
     lunchless = [k for k, r in enumerate(results) if not r.lunch_ok]
