@@ -40,11 +40,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from itinerary import REQUESTS  # noqa: E402
 
-from tourplan.data import Region, parse_sites  # noqa: E402
+from tourplan.data import parse_sites  # noqa: E402
 from tourplan.errors import TourplanWarning  # noqa: E402
 from tourplan.graph import SiteGraph  # noqa: E402
 from tourplan.itinerary import ItineraryRequest, plan_itinerary  # noqa: E402
 from tourplan.resources import default_pois_path  # noqa: E402
+from tourplan.site import Region  # noqa: E402
 
 TARGETS = {1: 0.300, 3: 1.0}
 

@@ -7,6 +7,7 @@ test module passes its own configuration overrides as keyword arguments.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +33,23 @@ VISITOR_FORM: dict[str, Any] = {
     "pace": "normal",
     "mode": "drive",
     "lunch": "y",
+}
+
+
+#: The staff study-tour form, filled as staff would (six classes of a junior middle school, six buses).
+STUDY_FORM: dict[str, Any] = {
+    "name": "Spring outing",
+    "school": "焦作一中",
+    "date": "2026-05-12",
+    "grade": "junior",
+    "students": "240",
+    "groups": "6",
+    "buses": "6",
+    "seats": "53",
+    "start": "jiaozuo_station",
+    "day_start": "08:30",
+    "day_end": "17:00",
+    "products": ["知识科普型"],
 }
 
 
@@ -120,3 +138,77 @@ def check_flow_invariants(r: Any) -> None:
             assert (inside[waiting > 0] == c0).all(), r.site_ids[s]
         else:
             assert (waiting == 0).all()
+
+
+# --------------------------------------------------------------------------- untranslated English on Chinese pages
+
+#: Words that may stand in Chinese pages: names and units, not sentences.
+ALLOWED_ENGLISH = re.compile(
+    r"OpenStreetMap|Leaflet|GeoJSON|JSON|API|oEmbed|ICS|GPX|CSV|HTML|iframe|UNESCO|CNY|WGS-84|GCJ-02|BD-09"
+    r"|TOURPLAN_BUS_COST_CNY|LB/T|embed|url|lang|tiles|width|height|osm|gaode|tianditu|zh|en",
+)
+_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,]+[A-Za-z][A-Za-z'’-]*){2,}")
+
+
+def english_sentences(texts: list[str], names: set[str]) -> list[str]:
+    """Runs of three or more English words that are not a site's English name or an allowed term."""
+    bad = []
+    for text in texts:
+        for name in sorted(names, key=len, reverse=True):
+            text = text.replace(name, " ")
+        for run in _ENGLISH_RUN.findall(text):
+            rest = ALLOWED_ENGLISH.sub(" ", run)
+            if len(re.findall(r"[A-Za-z]{2,}", rest)) >= 3:
+                bad.append(run)
+    return bad
+
+
+def english_names(names_en: list[str]) -> set[str]:
+    """Sites' English names and their parts (a name may be shown without its bracketed part)."""
+    out: set[str] = set()
+    for name in names_en:
+        if name:
+            out.add(name)
+            out.add(re.sub(r"\s*\([^)]*\)", "", name))
+            out.update(part.strip() for part in re.split(r"[:(),]", name) if part.strip())
+    return {n for n in out if n}
+
+
+class _Text(HTMLParser):
+    """Text a reader sees in a page, without scripts, code, hidden parts and parts marked English."""
+
+    _SKIP = frozenset({"script", "style", "code", "pre", "noscript", "template", "textarea"})
+    _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.out: list[str] = []
+
+    def _hidden(self) -> bool:
+        return any(skip for _, skip in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        skip = tag in self._SKIP or a.get("lang") == "en" or "hidden" in a or a.get("type") == "hidden"
+        if not skip and not self._hidden():
+            self.out.extend(str(a[k]) for k in ("placeholder", "title", "aria-label", "alt") if a.get(k))
+        if tag not in self._VOID:
+            self.stack.append((tag, skip))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not self._hidden():
+            self.out.append(data.strip())
+
+
+def page_texts(html: str) -> list[str]:
+    """The texts of an HTML page a reader sees (see :class:`_Text`), for :func:`english_sentences`."""
+    parser = _Text()
+    parser.feed(html)
+    return parser.out

@@ -148,9 +148,9 @@ def check_plan(plan: StudyTourPlan, req: StudyTourRequest, sites: Any, graph: An
         assert not set(req.exclude) & {s.site_id for s in g.stops}
         lunch = [s for s in g.stops if s.is_lunch]
         if spans_lunch and not lunch:  # allowed only when the plan says so
-            assert any(f"Bus {g.bus} " in w and "packed lunch" in w for w in plan.warnings), (
-                f"{g.id} has no lunch"
-            )
+            assert any(
+                w.code == "study_bus_no_lunch" and w.params["bus"] == g.bus for w in plan.warnings
+            ), f"{g.id} has no lunch"
         elif spans_lunch:
             assert len(lunch) == 1, f"{g.id} has more than one lunch"
             assert sites[lunch[0].site_id].category == "food"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -96,6 +97,15 @@ def test_ics_one_event_per_stop_in_local_time() -> None:
     assert events[3].decoded("DTEND") == dt.datetime(2025, 5, 12, 0, 0, tzinfo=TZ)
     tzids = [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")]
     assert tzids == ["Asia/Shanghai"]
+
+
+def test_ics_says_the_crowd_forecast_in_words() -> None:
+    plan = copy.deepcopy(PLAN)
+    plan["days"][0]["stops"][0]["crowd"] = {"level": "red", "pct": 104, "at": "09:00"}
+    (first, *_) = icalendar.Calendar.from_ical(to_ics(plan, uid_prefix="abc")).walk("VEVENT")
+    text = str(first["DESCRIPTION"])
+    assert "预计客流：满员（约为承载量的 104%）" in text and "Expected crowd: full (about 104% of capacity)" in text
+    assert "{" not in text and "'level'" not in text  # never the raw forecast
 
 
 def test_ics_uids_are_stable_and_unique() -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 import tourplan
-from tourplan.data import SiteTable
 from tourplan.flow import PlanLibrary, Scenario, simulate
 from tourplan.flow.diskcache import data_version
 from tourplan.graph import SiteGraph
+from tourplan.site import SiteTable
 
 DATE = dt.date(2026, 10, 3)
 SCEN = Scenario(date=DATE, visitors=2000)

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from tourplan.data import Edge, load_edges
+from tourplan.data import load_edges
 from tourplan.errors import UnknownSiteError
 from tourplan.graph import DEFAULT_MODES, ModeParams, SiteGraph, hiking_minutes
+from tourplan.site import Edge
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_stand_in_points_are_not_zero_apart(small_sites):
     park = small_sites["peoples_park_jiaozuo"]
     twin = replace(park, id="twin_park", location_error_m=2000.0)
     park2 = replace(park, location_error_m=2000.0)
-    from tourplan.data import SiteTable
+    from tourplan.site import SiteTable
 
     table = SiteTable((park2, twin, small_sites["jiaozuo_station"]))
     leg = SiteGraph(table).leg(park2.id, twin.id, "walk")

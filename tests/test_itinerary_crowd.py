@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import helpers
@@ -14,6 +15,7 @@ from tourplan.flow import day_type
 from tourplan.flow.forecast import CrowdForecast
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
 from tourplan.itinerary.crowd import TripCrowd
+from tourplan.messages import Message
 from tourplan.places import PlaceResolutionError
 from tourplan.sights import is_sight
 
@@ -49,10 +51,13 @@ def test_every_sight_stop_has_crowd_and_navigation(bundled_sites: Any, bundled_g
             expected = 0 if "09:00" <= s["start"] < "10:00" else 85
             assert c["pct"] == expected
             assert c["level"] == ("yellow" if expected == 85 else "normal")
-    codes = [m["code"] for m in d["warning_messages"]]
+    codes = [m["code"] for m in d["warnings"]]
     assert "peak_day" in codes
     assert d["avoid_crowds"] is True
-    assert len(d["warnings"]) == len(d["warning_messages"])
+    assert "warning_messages" not in d  # one coded list: each warning with its code, parameters and both sentences
+    peak = d["warnings"][codes.index("peak_day")]
+    assert peak["zh"].startswith("第1天") and "Golden Week" in peak["en"]
+    assert Message.from_dict(peak).render("zh") == peak["zh"]
 
 
 def test_avoid_crowds_moves_visits_to_quiet_slots(bundled_sites: Any, bundled_graph: Any) -> None:
@@ -84,7 +89,7 @@ def test_no_peak_warning_on_a_weekday(bundled_sites: Any, bundled_graph: Any) ->
     it = plan_itinerary(
         ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph, crowd=_trip(sites, 0.9)
     )
-    assert not any(m.code.startswith("peak_day") for m in it.messages)
+    assert not any(m.code.startswith("peak_day") for m in it.warnings)
 
 
 def test_typed_places_and_coordinates(bundled_sites: Any, bundled_graph: Any) -> None:
@@ -105,10 +110,13 @@ def test_bad_input_names_the_field(bundled_sites: Any, bundled_graph: Any) -> No
     with pytest.raises(RequestValidationError) as exc:
         ItineraryRequest.from_dict({"date": "2027-01-01"}, today=dt.date(2027, 1, 2))
     assert "date" in exc.value.errors
+    assert exc.value.text("date", "zh") == "日期2027-01-01已经过去（今天是2027-01-02），请选择今天或以后的日期。"
+    assert "in the past" in exc.value.errors["date"]  # the API's text stays English
     ItineraryRequest.from_dict({"date": "2027-01-02"}, today=dt.date(2027, 1, 2))
     with pytest.raises(RequestValidationError) as exc:
         ItineraryRequest.from_dict({"date": "2027-01-05", "day_start": "12:00", "day_end": "10:00"})
     assert "day_end" in exc.value.errors
+    assert exc.value.text("day_end", "zh") == "结束时间（10:00）必须晚于开始时间（12:00）。"
     with pytest.raises(RequestValidationError) as exc:
         plan_itinerary(ItineraryRequest(start_date=WEEKDAY, day_start=600, day_end=610), sites, graph)
     assert "day_end" in exc.value.errors
@@ -119,9 +127,51 @@ def test_no_interests_says_highlights(bundled_sites: Any, bundled_graph: Any) ->
     it = plan_itinerary(ItineraryRequest(start_date=WEEKDAY), sites, graph)
     d = it.to_dict()
     assert d["interests_default"] == "highlights"
-    assert "highlights_default" in [m["code"] for m in d["warning_messages"]]
+    assert "highlights_default" in [m["code"] for m in d["warnings"]]
     it = plan_itinerary(ItineraryRequest(start_date=WEEKDAY, interests={"history": 1}), sites, graph)
     assert it.to_dict()["interests_default"] is None
+
+
+# --------------------------------------------------------------------------- warming the forecasts
+
+
+def _record_warming(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], threading.Event]:
+    import tourplan.itinerary.crowd as crowd
+
+    calls: list[Any] = []
+    done = threading.Event()
+
+    def record(sites: Any, graph: Any, kinds: Any = ()) -> None:
+        calls.append((sites, graph))
+        done.set()
+
+    monkeypatch.setattr(crowd, "warm_forecasts", record)
+    return calls, done
+
+
+def test_server_start_warms_the_forecasts_of_its_site_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    calls, done = _record_warming(monkeypatch)
+    helpers.make_app(tmp_path / "quiet")  # tests (TESTING) leave it off unless asked
+    assert not done.wait(0.5) and calls == []
+    app = helpers.make_app(tmp_path / "warm", PLAN_FORECAST_WARM=True)
+    assert done.wait(30)
+    data = app.extensions["tourplan.data"].current()
+    assert calls == [(data.sites, data.graph)]
+
+
+def test_warmup_computes_the_forecasts(monkeypatch: pytest.MonkeyPatch, bundled_sites: Any) -> None:
+    from click.testing import CliRunner
+
+    from tourplan.cli import main
+
+    calls, _ = _record_warming(monkeypatch)
+    out = CliRunner().invoke(main, ["warmup"])
+    assert out.exit_code == 0, out.output
+    assert "crowd forecast: ready" in out.output
+    ((sites, graph),) = calls
+    assert [s.id for s in sites] == [s.id for s in bundled_sites] and graph.sites is sites
 
 
 # --------------------------------------------------------------------------- the API, with the real forecast
@@ -148,7 +198,7 @@ def test_api_golden_week_plan_has_crowd_navigation_and_peak_warning(app: Any) ->
         s["crowd"] is not None and s["crowd"]["level"] in ("normal", "yellow", "orange", "red")
         for s in sights
     )
-    assert any(m["code"] == "peak_day" for m in result["warning_messages"])
+    assert any(m["code"] == "peak_day" for m in result["warnings"])
     assert result["avoid_crowds"] is True
 
 

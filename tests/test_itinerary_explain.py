@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from planning import MON, SAT, plan
@@ -14,6 +13,7 @@ from tourplan.itinerary import (
     ItineraryRequest,
     plan_itinerary,
 )
+from tourplan.messages import Name
 from tourplan.sun import daylight
 
 
@@ -26,7 +26,9 @@ def test_winter_sunset_cuts_a_long_hike_that_summer_allows(bundled_sites, bundle
     winter = plan(bundled_sites, bundled_graph, start_date=dt.date(2026, 12, 19), **kw)
     assert "qingtianhe" in summer.site_ids
     assert "qingtianhe" not in winter.site_ids
-    assert "sun sets" in winter.unplaced["qingtianhe"]
+    why = winter.unplaced["qingtianhe"]
+    assert why.code in ("unplaced_sunset", "unplaced_short_sunset")
+    assert "sun sets" in why.render("en") and "日落" in why.render("zh")
 
 
 def test_must_see_that_cannot_fit_is_explained(bundled_sites, bundled_graph):
@@ -43,8 +45,11 @@ def test_must_see_that_cannot_fit_is_explained(bundled_sites, bundled_graph):
     assert missing
     for sid in missing:
         why = it.unplaced[sid]
-        assert bundled_sites[sid].name_zh in why
-        assert any(w.startswith("Must-see not placed") for w in it.warnings)
+        assert bundled_sites[sid].name_zh in why.render("zh")
+        assert bundled_sites[sid].name_en in why.render("en")
+        notes = [w for w in it.warnings if w.code == "must_see_unplaced" and w.params["why"] == why]
+        assert len(notes) == 1
+        assert notes[0].render("zh").startswith("必去景点未能安排")
 
 
 def test_closed_day_is_respected_and_explained(bundled_sites, bundled_graph):
@@ -52,7 +57,11 @@ def test_closed_day_is_respected_and_explained(bundled_sites, bundled_graph):
     assert "Mo off" in site.opening_hours
     it = plan(bundled_sites, bundled_graph, start_date=MON, interests={"history": 1}, must_see=(site.id,))
     assert site.id not in it.site_ids
-    assert "closed on 2026-10-05" in it.unplaced[site.id]
+    why = it.unplaced[site.id]
+    assert why.code == "unplaced_closed"
+    assert "closed on 2026-10-05 (Mon)" in why.render("en") and "closed Mon" in why.render("en")
+    assert "2026-10-05（周一）不开放" in why.render("zh") and "周一休息" in why.render("zh")
+    assert "Mo off" not in why.render("zh")  # opening hours in words, not OSM syntax
     open_day = plan(
         bundled_sites, bundled_graph, start_date=SAT, interests={"history": 1}, must_see=(site.id,)
     )
@@ -67,13 +76,15 @@ def test_too_short_a_day_explains_why(bundled_sites, bundled_graph):
     with pytest.raises(RequestValidationError, match="too short") as exc:
         plan_itinerary(req, bundled_sites, bundled_graph)
     assert set(exc.value.errors) == {"day_end"}
+    assert "不够游览任何景点" in exc.value.text("day_end", "zh")
     # long enough for the shortest visit on its own, too short with the travel: infeasible, explained
     req = ItineraryRequest(start_date=SAT, day_start=9 * 60, day_end=9 * 60 + 30, start="jiaozuo_west_station")
-    with pytest.raises(InfeasibleRequestError, match="quickest possible visit"):
+    with pytest.raises(InfeasibleRequestError, match="the quickest visit") as refused:
         plan_itinerary(req, bundled_sites, bundled_graph)
-
-
-_INSERTION = re.compile(r"takes (\d+) min; visiting it after (.+) on day (\d+) ends at (\d\d):(\d\d)")
+    (why,) = refused.value.messages
+    assert why.code == "nothing_fits"
+    assert why.params["need"] == why.params["go"] + why.params["visit"] + why.params["back"] > 30
+    assert "最快的是" in refused.value.text("zh") and "“返回时间”" in refused.value.text("zh")
 
 
 def test_an_explanation_times_the_visit_as_the_plan_would(bundled_sites, bundled_graph):
@@ -87,12 +98,13 @@ def test_an_explanation_times_the_visit_as_the_plan_would(bundled_sites, bundled
         must_see=("qingtianhe", "nsbd_fangzhi_museum"),
     )
     why = it.unplaced["qingtianhe"]
-    m = _INSERTION.search(why)
-    assert m, why
-    service, after, day = int(m.group(1)), m.group(2), int(m.group(3)) - 1
-    claimed = int(m.group(4)) * 60 + int(m.group(5))
+    assert why.code in ("unplaced_no_room", "unplaced_back_late"), why
+    service, after, day = why.params["minutes"], why.params["after"], why.params["day"] - 1
+    hh, mm = why.params["done"].split(":")
+    claimed = int(hh) * 60 + int(mm)
+    after = after.zh if isinstance(after, Name) else after
     d = it.days[day]
-    before = [s for s in d.stops if s.name_zh == after or after in (s.name_en, s.name_zh)]
+    before = [s for s in d.stops if s.name_zh == after]
     if before:
         here, leave = before[0].site_id, before[0].end
     else:  # inserted first: after the day's start place

@@ -9,9 +9,9 @@ from planning import plan
 def test_trail_sites_take_at_least_the_hike_and_count_their_climb(bundled_sites, bundled_graph):
     from dataclasses import replace
 
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph, hiking_minutes
     from tourplan.itinerary import visit_minutes
+    from tourplan.site import SiteTable
 
     peak = replace(bundled_sites["yuntai_zhuyufeng"], trail_km=6.0, trail_ascent_m=700.0)
     assert visit_minutes(peak) == pytest.approx(1.25 * hiking_minutes(6.0, 700.0, 700.0))
@@ -21,7 +21,9 @@ def test_trail_sites_take_at_least_the_hike_and_count_their_climb(bundled_sites,
     # 700 m of climbing is over the relaxed limit (400 m) but within the active one (1500 m).
     relaxed = plan(table, graph, interests={"mountain": 1}, pace="relaxed", must_see=(peak.id,))
     assert peak.id not in relaxed.site_ids
-    assert "more than the relaxed pace allows" in relaxed.unplaced[peak.id]
+    why = relaxed.unplaced[peak.id]
+    assert why.code == "unplaced_too_steep" and why.params["limit"] == 400
+    assert "“Relaxed” pace" in why.render("en") and "“节奏”改为“紧凑”" in why.render("zh")
     active = plan(table, graph, interests={"mountain": 1}, pace="active", must_see=(peak.id,))
     assert peak.id in active.site_ids
     day = active.days[0]

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from planning import plan
 
 from tourplan.cli import main
-from tourplan.data import THEMES
 from tourplan.errors import InfeasibleRequestError
 from tourplan.itinerary import (
     ItineraryRequest,
     check_itinerary,
     plan_itinerary,
 )
+from tourplan.site import THEMES
 from tourplan.sun import daylight
 
 

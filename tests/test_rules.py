@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tourplan import rules
-from tourplan.data import CATEGORIES, Site, SiteTable
+from tourplan.site import CATEGORIES, Site, SiteTable
 from tourplan.sun import daylight
 
 SAT = dt.date(2026, 10, 3)

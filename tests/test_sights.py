@@ -44,7 +44,7 @@ def test_groups_are_ordered_by_popularity_and_labelled_in_both_languages(bundled
 
 
 def test_every_category_has_both_names(bundled_sites):
-    from tourplan.data import CATEGORIES
+    from tourplan.site import CATEGORIES
 
     for c in CATEGORIES:
         n = category_name(c)

@@ -118,6 +118,19 @@ def test_runs_progress_and_status(store: Store) -> None:
     assert [r.id for r in store.list_runs()] == [run.id]
 
 
+def test_runs_are_published_and_withdrawn(store: Store) -> None:
+    run = store.create_run({"date": "2025-05-10"}, owner_id=None)
+    assert run.published is False
+    shown = store.publish_run(run.id)
+    assert shown.published is True
+    assert shown.updated == run.updated  # publishing is no progress report
+    assert store.get_run(run.id) == shown
+    assert store.publish_run(run.id, published=False).published is False
+    with pytest.raises(KeyError, match="missing"):
+        store.publish_run("missing")
+    assert store.get_run("missing") is None
+    assert store.get_study("missing") is None
+
 def test_stale_runs_are_failed(store: Store) -> None:
     old = store.create_run({}, owner_id=None)
     store.update_run(old.id, status="running")

@@ -16,13 +16,15 @@ def test_public_load_too_high_for_all_groups_names_capacity(bundled_sites, bundl
     cap = bundled_sites[sid].capacity_instant
     public = {"counts": {sid: [cap - 60] * 96}}
     req = make(require=sid, public_load=public)  # six 2-hour visits, one group at a time
-    with pytest.raises(InfeasibleRequestError, match=r"expected public load up to 1640.*fix: fewer groups"):
+    with pytest.raises(InfeasibleRequestError, match=r"expected public up to 1640.*fix: fewer “Students in all”") as exc:
         plan_study_tour(req, bundled_sites, bundled_graph)
+    zh = exc.value.text("zh")
+    assert zh.startswith("无法安排这次研学：") and "预计游客最多 1640 人" in zh and "“学生总数”" in zh
 
 
 def test_too_many_groups_for_a_required_site_names_capacity(bundled_sites, bundled_graph):
     req = make(grade="primary", students=480, group_size=40, buses=12, require="yazheng_history_museum")
-    with pytest.raises(InfeasibleRequestError, match=r"capacity_instant.*fix: fewer groups"):
+    with pytest.raises(InfeasibleRequestError, match=r"holds \d+ visitors at once.*fix: fewer “Students in all”"):
         plan_study_tour(req, bundled_sites, bundled_graph)
 
 
@@ -30,8 +32,12 @@ def test_group_bigger_than_a_required_site(bundled_sites, bundled_graph):
     req = make(
         grade="primary", students=100, group_size=50, buses=2, seats=60, require="yazheng_history_museum"
     )
-    with pytest.raises(InfeasibleRequestError, match=r"holds 52 visitors at once .* smaller groups"):
+    with pytest.raises(InfeasibleRequestError, match=r"holds 52 visitors at once .* raise “Groups \(classes\)”") as exc:
         plan_study_tour(req, bundled_sites, bundled_graph)
+    (refused,) = exc.value.messages
+    (why,) = refused.params["reasons"]
+    assert why.code == "study_required_small" and why.params["fit"] < 50
+    assert f"每组不超过 {why.params['fit']} 名学生" in exc.value.text("zh")
 
 
 def test_everything_full_names_capacity(bundled_sites, bundled_graph):
@@ -43,8 +49,9 @@ def test_everything_full_names_capacity(bundled_sites, bundled_graph):
 
 def test_closed_required_site_says_when_it_opens(bundled_sites, bundled_graph):
     req = make(date=MONDAY, require="nsbd_fangzhi_museum")
-    with pytest.raises(InfeasibleRequestError, match=r"closed on 2026-05-11 \(Monday\).*open on 2026-05-12"):
+    with pytest.raises(InfeasibleRequestError, match=r"closed on 2026-05-11 \(Mon;.*open on 2026-05-12, Tue") as exc:
         plan_study_tour(req, bundled_sites, bundled_graph)
+    assert "2026-05-11（周一）不开放" in exc.value.text("zh") and "可以改“日期”（2026-05-12 周二开放）" in exc.value.text("zh")
 
 
 def test_ride_too_long_for_the_grade_band(bundled_sites, bundled_graph):
@@ -59,7 +66,8 @@ def test_far_site_and_lunch_do_not_fit_the_day_packed_lunch_warning(bundled_site
     plan = plan_study_tour(req, bundled_sites, bundled_graph)
     check_plan(plan, req, bundled_sites, bundled_graph)
     assert not plan.groups[0].has_lunch
-    assert any("bring packed lunches" in w for w in plan.warnings)
+    (note,) = [w for w in plan.warnings if w.code == "study_bus_no_lunch"]
+    assert "bring packed lunches" in note.render("en") and "请自带午餐" in note.render("zh")
 
 
 def test_lunch_together_needs_a_big_enough_site(bundled_sites, bundled_graph):

@@ -93,8 +93,8 @@ def test_staff_lines_name_their_rules(plans):
     assert staff["tutors"].count == 6
     assert staff["guides"].count == 6
     assert staff["safety_officers"].count >= 1
-    assert all("rule, not a fact" in s.rule for s in plan.staff)
-    assert any("rule, not a fact" in r for r in plan.rules)
+    assert all("rule, not a fact" in str(s.rule) and "是规则而非事实" in s.rule.render("zh") for s in plan.staff)
+    assert any("rule, not a fact" in str(r) for r in plan.rules)
     floaters = sum(g.other_staff for g in plan.groups)
     assert floaters == req.staff.safety_officers + req.staff.project_leaders
 
@@ -118,4 +118,5 @@ def test_same_seed_same_plan(bundled_sites, bundled_graph, plans):
 def test_usual_grade_years_warning(bundled_sites, bundled_graph):
     req = make(grade="primary", grade_years="2", students=40, buses=1, themes="nature")
     plan = plan_study_tour(req, bundled_sites, bundled_graph)
-    assert any("教基一〔2016〕8号" in w for w in plan.warnings)
+    (note,) = [w for w in plan.warnings if w.code == "study_grade_unusual"]
+    assert "教基一〔2016〕8号" in note.render("zh") and "本次为 2 年级" in note.render("zh")

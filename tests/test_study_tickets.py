@@ -113,3 +113,34 @@ def test_bus_cost_is_never_a_silent_zero(monkeypatch, bundled_sites):
     assert (r.bus_cost_cny, r.bus_cost_source) == (1800.0, "config")
     r = StudyTourRequest.from_dict({**base, "bus_cost_cny": 0})
     assert (r.bus_cost_cny, r.bus_cost_source) == (0.0, "request")
+
+
+def test_the_plan_json_keeps_each_ticket_rule_and_the_rules_say_which_were_applied(plans, bundled_sites):
+    from tourplan.messages import Message
+    from tourplan.tickets import rule_name, ticket_rule
+
+    plan = plans("mountain-lunch")
+    data = json.loads(json.dumps(plan.to_dict(), ensure_ascii=False))
+    for g in data["groups"]:
+        assert sum(t["total_cny"] for t in g["tickets"]) == pytest.approx(g["tickets_cny"], abs=0.01)
+        for t in g["tickets"]:
+            assert t["rule"] == ticket_rule(bundled_sites[t["site_id"]], bundled_sites)
+            assert {i["visitor"] for i in t["items"]} <= {"school_group", "teacher", "adult"}
+            assert Message.from_dict(t).render("zh") == t["zh"] and t["en"].endswith(rule_name(t["rule"]).en)
+    used = {t["rule"] for g in data["groups"] for t in g["tickets"]}
+    assert used
+    (line,) = [r for r in data["rules"] if r["code"] == "study_rule_tickets"]
+    for code in used:
+        assert rule_name(code).zh in line["zh"] and rule_name(code).en in line["en"]
+    assert not any("students pay" in r["en"] or "student_ticket_factor" in r["en"] for r in data["rules"])
+    # a saved plan is shown again in either language, from its codes
+    again = StudyTourPlan.from_dict(data, plan.request)
+    assert [t.render("en") for t in again.groups[0].tickets] == [t["en"] for t in data["groups"][0]["tickets"]]
+
+
+def test_the_bus_cost_says_where_it_comes_from(plans):
+    data = plans("junior-default").to_dict()
+    costs = data["costs"]
+    note = costs["bus_cost_note"]
+    assert note["code"] == f"bus_cost_{costs['bus_cost_source']}"
+    assert f"¥{costs['bus_cost_per_bus_cny']:g}" in note["zh"] and f"¥{costs['bus_cost_per_bus_cny']:g}" in note["en"]

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tourplan.data import TICKET_RULES, load_sites, parse_sites
+from tourplan.data import load_sites, parse_sites
 from tourplan.errors import DataValidationError
 from tourplan.resources import default_pois_path
+from tourplan.site import TICKET_RULES
 from tourplan.tickets import (
     FARE_REASONS,
     TICKET_RULE_NAMES,

@@ -234,7 +234,7 @@ def test_replan_adds_a_site(client: Any, app: Any, saved: str) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"day_start": "18:00", "day_end": "09:00"}, "must end after it starts"),
+        ({"day_start": "18:00", "day_end": "09:00"}, "结束时间（09:00）必须晚于开始时间（18:00）"),
         ({"start_text": "Atlantis"}, "找不到"),  # the page speaks Chinese by default
         ({"date": "not-a-date"}, ""),
         ({"days": "9"}, ""),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import helpers
 import pytest
 
-from tourplan.web.developers import reference
+from tourplan.web.developers import API_ZH, reference
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,6 +82,22 @@ def test_reference_rules_in_words() -> None:
     (op,) = reference(spec)
     assert [f.rules for f in op.fields] == ["0 … < 1", "a time HH:MM; may be null", "≥ 5"]
     assert not op.staff
+    assert [f.rules_zh for f in op.fields] == ["0 … < 1", "时间 HH:MM；可为 null", "≥ 5"]
+    assert [f.type_zh for f in op.fields] == ["数值", "字符串", "整数"]
+
+
+def test_the_api_reference_reads_in_chinese(client: Any) -> None:
+    """Every summary, field description and response text of the OpenAPI document has its Chinese on the page."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    shown = {o.summary for o in reference(spec)}
+    shown |= {f.description for o in reference(spec) for f in o.fields if f.description}
+    shown |= {text for o in reference(spec) for _, text in o.responses}
+    assert sorted(shown - set(API_ZH)) == []  # a new English text in the API needs its Chinese in API_ZH
+    zh = html.unescape(client.get("/developers?lang=zh").get_data(as_text=True))
+    assert "规划并保存一个行程" in zh and "取值之一：<code>relaxed</code>, <code>normal</code>" in zh and "请求体" in zh
+    assert 'lang="en"' not in zh.split('id="api"', 1)[1]  # nothing left in English in the reference
+    en = html.unescape(client.get("/developers?lang=en").get_data(as_text=True))
+    assert "Plan an itinerary and save it" in en and "one of <code>relaxed</code>, <code>normal</code>, <code>active</code>" in en
 
 
 @pytest.mark.parametrize("theme", ["history", "mountain"])

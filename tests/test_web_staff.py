@@ -22,20 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 PASSWORD = helpers.STAFF_PASSWORD
-STUDY_FORM = {
-    "name": "Spring outing",
-    "school": "焦作一中",
-    "date": "2026-05-12",
-    "grade": "junior",
-    "students": "240",
-    "groups": "6",
-    "buses": "6",
-    "seats": "53",
-    "start": "jiaozuo_station",
-    "day_start": "08:30",
-    "day_end": "17:00",
-    "products": ["知识科普型"],
-}
+STUDY_FORM = helpers.STUDY_FORM
 
 
 make_app = functools.partial(
@@ -146,6 +133,14 @@ def test_study_plan_page(staff: Any, app: Any, study_id: str) -> None:
     assert f"<dt>Total</dt><dd>{total} CNY</dd>" in page
     zh = staff.get(f"/staff/study/{study_id}?lang=zh").get_data(as_text=True)
     assert f"<td>带队教师</td>\n    <td>{teachers}</td>" in zh
+    # the bus cost says where it comes from (an empty form field: the documented assumption), in both languages
+    note = re.search(r'id="bus-cost-note">([^<]+)<', zh)
+    assert note is not None and "每车每天 ¥1500，是假设值" in html.unescape(note.group(1))
+    assert "¥1500 per bus and day, an assumption" in html.unescape(page)
+    # the rules say what was applied, in the page's language
+    rules = html.unescape(zh.split("适用规则", 1)[1])
+    assert "单程乘车最长 90 分钟（初中）" in rules and ("本方案用到的规则" in rules or "无需购票" in rules)
+    assert "students pay" not in page
 
 
 def test_study_page_shows_the_share_of_the_best_possible(staff: Any, app: Any, study_id: str) -> None:

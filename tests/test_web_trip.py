@@ -188,3 +188,18 @@ def test_place_error_with_a_code_is_shown_in_the_page_language(
     assert re.search(r'id="start_text-error">找不到“焦作火车”', zh)  # on the field
     en = client.post("/plan?lang=en", data={**FORM, "start_text": "焦作火车"}).get_data(as_text=True)
     assert "No place called “焦作火车”. Did you mean: 焦作站?" in en
+
+
+def test_the_end_place_is_typed_with_suggestions_like_the_start(app: Any) -> None:
+    page = app.test_client().get("/?lang=zh").get_data(as_text=True)
+    end = re.search(r'<input[^>]*id="end_text"[^>]*>', page)
+    assert end is not None and 'list="end-suggest"' in end.group(0) and 'data-suggest="/places/suggest"' in end.group(0)
+    assert '<datalist id="end-suggest">' in page and "结束地点（可选）" in page
+    iid = helpers.plan_through_form(app, {**helpers.VISITOR_FORM, "end_text": "焦作西"})  # an alias of 焦作西站
+    result = app.extensions["tourplan.store"].get_itinerary(iid).result
+    assert result["days"][-1]["end"]["site_id"] == "jiaozuo_west_station"
+    assert result["days"][0]["start"]["site_id"] == "jiaozuo_station"
+    r = app.test_client().post("/plan?lang=zh", data={**helpers.VISITOR_FORM, "end_text": "不存在的地方"})
+    assert r.status_code == 400
+    error = re.search(r'id="end_text-error">([^<]+)<', r.get_data(as_text=True))
+    assert error is not None and "找不到“不存在的地方”" in html.unescape(error.group(1))

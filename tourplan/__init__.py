@@ -1,36 +1,73 @@
 """tourplan: itineraries, study tours and visitor flow for Jiefang District, Jiaozuo.
 
 The public API re-exports the core functions; the web app and the CLI are
-thin layers over them.
+thin layers over them.  The names load on first use (PEP 562), so
+``import tourplan`` -- and every ``tourplan`` command's start -- costs
+nothing until a name is needed.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from tourplan.data import Edge, Region, Site, SiteTable, load_edges, load_sites
-from tourplan.errors import (
-    DataValidationError,
-    InfeasibleRequestError,
-    NoRouteError,
-    PlaceNotFoundError,
-    TourplanError,
-    UnknownSiteError,
-)
-from tourplan.graph import Leg, ModeParams, SiteGraph, build_graph, hiking_minutes
+if TYPE_CHECKING:
+    from tourplan.data import load_edges, load_sites
+    from tourplan.errors import (
+        DataValidationError,
+        InfeasibleRequestError,
+        NoRouteError,
+        PlaceNotFoundError,
+        TourplanError,
+        UnknownSiteError,
+    )
+    from tourplan.flow import FlowResult, Scenario, simulate
+    from tourplan.graph import Leg, ModeParams, SiteGraph, build_graph, hiking_minutes
+    from tourplan.itinerary import Itinerary, ItineraryRequest, plan_itinerary
+    from tourplan.site import Edge, Region, Site, SiteTable
+    from tourplan.study import StudyTourPlan, StudyTourRequest, plan_study_tour
+
+#: The module of each public name.
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(["load_edges", "load_sites"], "tourplan.data"),
+    **dict.fromkeys(["Edge", "Region", "Site", "SiteTable"], "tourplan.site"),
+    **dict.fromkeys(
+        [
+            "DataValidationError",
+            "InfeasibleRequestError",
+            "NoRouteError",
+            "PlaceNotFoundError",
+            "TourplanError",
+            "UnknownSiteError",
+        ],
+        "tourplan.errors",
+    ),
+    **dict.fromkeys(["Leg", "ModeParams", "SiteGraph", "build_graph", "hiking_minutes"], "tourplan.graph"),
+    **dict.fromkeys(["Itinerary", "ItineraryRequest", "plan_itinerary"], "tourplan.itinerary"),
+    **dict.fromkeys(["StudyTourPlan", "StudyTourRequest", "plan_study_tour"], "tourplan.study"),
+    **dict.fromkeys(["FlowResult", "Scenario", "simulate"], "tourplan.flow"),
+}
 
 __all__ = [
     "DataValidationError",
     "Edge",
+    "FlowResult",
     "InfeasibleRequestError",
+    "Itinerary",
+    "ItineraryRequest",
     "Leg",
     "ModeParams",
     "NoRouteError",
     "PlaceNotFoundError",
     "Region",
+    "Scenario",
     "Site",
     "SiteGraph",
     "SiteTable",
+    "StudyTourPlan",
+    "StudyTourRequest",
     "TourplanError",
     "UnknownSiteError",
     "__version__",
@@ -38,4 +75,22 @@ __all__ = [
     "hiking_minutes",
     "load_edges",
     "load_sites",
+    "plan_itinerary",
+    "plan_study_tour",
+    "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first used."""
+    home = _HOMES.get(name)
+    if home is None:
+        msg = f"module 'tourplan' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

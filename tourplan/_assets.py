@@ -20,8 +20,7 @@ __all__ = [
     "TIMEDIMENSION_CSS",
     "TIMEDIMENSION_JS",
     "default_vendor_dir",
-    "inline_css",
-    "inline_js",
+    "inline",
     "validate_assets_url",
 ]
 
@@ -52,6 +51,7 @@ _UNSAFE_URL_CHARS = re.compile(r"[\"'<>`\s\\]")
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 _MIME = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif"}
+_ELEMENTS = {".js": "script", ".css": "style"}
 
 
 def default_vendor_dir() -> Path:
@@ -109,54 +109,46 @@ def _read_text(vendor_dir: Path, rel: str) -> tuple[Path, str]:
     return path, path.read_text(encoding="utf-8")
 
 
-def inline_js(vendor_dir: Path, rel: str) -> str:
-    """Return a vendored script as a ``<script>`` element.
+def inline(vendor_dir: Path, rel: str) -> str:
+    """Return a vendored script or stylesheet as an element to write into a page.
 
     Parameters
     ----------
     vendor_dir
         The vendor folder.
     rel
-        Path of the script relative to it.
+        Path of a script (``.js``) or stylesheet (``.css``) relative to it.
 
     Returns
     -------
     str
-        ``<script>...</script>`` with the source-map comment dropped and any
-        ``</script`` inside the code broken up so it cannot end the element.
-    """
-    _, code = _read_text(vendor_dir, rel)
-    code = _SOURCE_MAP.sub("", code)
-    code = re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
-    return f"<script>\n{code}\n</script>"
-
-
-def inline_css(vendor_dir: Path, rel: str) -> str:
-    """Return a vendored stylesheet as a ``<style>`` element.
-
-    Relative ``url(...)`` references (Leaflet's layer and marker images) are
-    replaced by ``data:`` URIs, so the result needs no other file.
-
-    Parameters
-    ----------
-    vendor_dir
-        The vendor folder.
-    rel
-        Path of the stylesheet relative to it.
-
-    Returns
-    -------
-    str
-        ``<style>...</style>``.
+        ``<script>...</script>`` for a script, its source-map comment dropped;
+        ``<style>...</style>`` for a stylesheet, its relative ``url(...)``
+        references (Leaflet's layer and marker images) replaced by ``data:``
+        URIs, so the result needs no other file.  A closing tag inside the
+        code is broken up so it cannot end the element.
 
     Raises
     ------
     ValueError
-        If the stylesheet references an absolute or protocol-relative URL.
+        If *rel* is neither a script nor a stylesheet, leaves the vendor
+        folder, or is a stylesheet that references an absolute or
+        protocol-relative URL.
     """
-    path, css = _read_text(vendor_dir, rel)
+    tag = _ELEMENTS.get(Path(rel).suffix.lower())
+    if tag is None:
+        msg = f"asset {rel!r} must be a .js script or a .css stylesheet"
+        raise ValueError(msg)
+    path, code = _read_text(vendor_dir, rel)
+    code = _SOURCE_MAP.sub("", code) if tag == "script" else _embed_urls(code, path, rel)
+    code = re.sub(rf"</({tag})", r"<\\/\1", code, flags=re.IGNORECASE)
+    return f"<{tag}>\n{code}\n</{tag}>"
 
-    def _data_uri(match: re.Match[str]) -> str:
+
+def _embed_urls(css: str, path: Path, rel: str) -> str:
+    """The stylesheet at *path* with each relative ``url(...)`` made a ``data:`` URI."""
+
+    def data_uri(match: re.Match[str]) -> str:
         ref = match.group(2)
         if ref.startswith(("#", "data:")):
             return match.group(0)
@@ -168,6 +160,4 @@ def inline_css(vendor_dir: Path, rel: str) -> str:
         payload = base64.b64encode(target.read_bytes()).decode("ascii")
         return f'url("data:{mime};base64,{payload}")'
 
-    css = _CSS_URL.sub(_data_uri, css)
-    css = re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
-    return f"<style>\n{css}\n</style>"
+    return _CSS_URL.sub(data_uri, css)

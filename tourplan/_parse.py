@@ -3,13 +3,14 @@
 :class:`FieldReader` reads JSON-like request values (strings from a form or
 a command line, numbers and lists from JSON) field by field and records one
 error per bad field, so a request names every problem at once (like
-``data._RowChecker`` for table rows).  :class:`Range` is the one definition
+``_rowcheck.RowChecker`` for table rows).  :class:`Range` is the one definition
 of a numeric field's limits, which the request checks itself against and
 the web forms, API schema and CLI read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -21,7 +22,17 @@ from tourplan.errors import RequestValidationError
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
 
-__all__ = ["TEXT_MAX", "FieldReader", "Range", "as_int", "as_list", "fmt_time", "parse_date", "parse_time"]
+__all__ = [
+    "TEXT_MAX",
+    "FieldReader",
+    "Range",
+    "as_int",
+    "as_list",
+    "defaults",
+    "fmt_time",
+    "parse_date",
+    "parse_time",
+]
 
 T = TypeVar("T")
 
@@ -111,6 +122,27 @@ def as_list(value: object) -> tuple[str, ...] | None:
     return None
 
 
+def defaults(request_type: type) -> dict[str, Any]:
+    """The default of each field of a request dataclass that has a plain one.
+
+    The one definition of a request field's default, for the forms and the
+    command-line options that show it.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Ask:
+    ...     date: str
+    ...     days: int = 1
+    >>> defaults(Ask)
+    {'days': 1}
+    """
+    return {
+        f.name: f.default for f in dataclasses.fields(request_type) if f.default is not dataclasses.MISSING
+    }
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -171,7 +203,8 @@ class FieldReader:
     def __init__(self, data: Mapping[str, Any], known: Collection[str]) -> None:
         self.data = data
         self.values: dict[str, Any] = {}
-        self.errors: dict[str, str] = {k: "unknown field" for k in data if k not in known}
+        #: Field -> what was wrong: English text, or a :class:`tourplan.messages.Message`.
+        self.errors: dict[str, Any] = {k: "unknown field" for k in data if k not in known}
 
     def _read(
         self, name: str, convert: Callable[[Any], Any], expected: str, *, nullable: bool = False

@@ -8,7 +8,10 @@ works for a validation problem).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class TourplanError(Exception):
@@ -90,6 +93,15 @@ class InfeasibleRequestError(TourplanError, ValueError):
         super().__init__(*args)
         self.messages = messages
 
+    @classmethod
+    def coded(cls, *messages: Any) -> InfeasibleRequestError:
+        """The refusal made of these messages (its ``str`` is their English sentences)."""
+        return cls(" ".join(m.render("en") for m in messages), messages=tuple(messages))
+
+    def text(self, lang: str = "zh") -> str:
+        """The refusal in *lang* when it is coded, else as given."""
+        return " ".join(m.render(lang) for m in self.messages) if self.messages else str(self)
+
 
 class NoRouteError(InfeasibleRequestError):
     """Two sites are not connected for the chosen transport mode."""
@@ -111,11 +123,21 @@ class RequestValidationError(TourplanError, ValueError):
     """A request with one or more bad fields.
 
     ``errors`` maps each bad field to what was wrong with it, so an API can
-    answer with the field names.
+    answer with the field names.  A problem may be given as a
+    :class:`tourplan.messages.Message`; a page then shows it in its user's
+    language (:meth:`text`).
     """
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = dict(errors)
+    def __init__(self, errors: Mapping[str, Any]) -> None:
+        #: Field -> :class:`tourplan.messages.Message`, for the fields whose problem is coded.
+        self.messages = {k: v for k, v in errors.items() if not isinstance(v, str)}
+        #: Field -> what was wrong with it, in English (a coded problem rendered).
+        self.errors = {k: v if isinstance(v, str) else v.render("en") for k, v in errors.items()}
         parts = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
         super().__init__(f"invalid request: {parts}")
+
+    def text(self, name: str, lang: str = "zh") -> str:
+        """The problem of field *name* in *lang* when it is coded, else as given."""
+        m = self.messages.get(name)
+        return str(m.render(lang)) if m is not None else self.errors[name]
 

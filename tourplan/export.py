@@ -73,6 +73,17 @@ def _days(data: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     return days
 
 
+def _route(day: Mapping[str, Any]) -> list[tuple[int | None, Mapping[str, Any]]]:
+    """The points of a day's route: its start and end (where the plan gives them) around its stops.
+
+    Each stop comes with its number (1, 2, ...), the start and the end with None.
+    """
+    start, end = day.get("start"), day.get("end")
+    head = [(None, start)] if isinstance(start, Mapping) else []
+    tail = [(None, end)] if isinstance(end, Mapping) else []
+    return [*head, *enumerate(day.get("stops", []), start=1), *tail]
+
+
 def itinerary_uid(itinerary: Itinerary | Mapping[str, Any]) -> str:
     """Return a short, stable fingerprint of an itinerary.
 
@@ -141,30 +152,18 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     for k, day in enumerate(_days(data), start=1):
         date = str(day.get("date"))
         route = gpxpy.gpx.GPXRoute(name=f"Day {k} {date}")
-        start = day.get("start")
-        if isinstance(start, Mapping):
-            route.points.append(
-                gpxpy.gpx.GPXRoutePoint(
-                    float(start["lat"]), float(start["lon"]), name=str(start.get("name", ""))
-                )
-            )
-        for i, stop in enumerate(day.get("stops", []), start=1):
-            when = _local(date, str(stop["arrive"])).astimezone(dt.UTC)
-            label = f"{k}.{i} {_name(stop)}"
-            desc = f"{stop.get('start', '')}-{stop.get('end', '')} {stop.get('activity', '')}".strip()
-            wpt = gpxpy.gpx.GPXWaypoint(
-                float(stop["lat"]), float(stop["lon"]), time=when, name=label, description=desc
-            )
-            wpt.symbol = "Restaurant" if stop.get("lunch") else "Scenic Area"
+        for i, p in _route(day):
+            lat, lon = float(p["lat"]), float(p["lon"])
+            if i is None:  # the day's start or end
+                route.points.append(gpxpy.gpx.GPXRoutePoint(lat, lon, name=str(p.get("name", ""))))
+                continue
+            when = _local(date, str(p["arrive"])).astimezone(dt.UTC)
+            label = f"{k}.{i} {_name(p)}"
+            desc = f"{p.get('start', '')}-{p.get('end', '')} {p.get('activity', '')}".strip()
+            wpt = gpxpy.gpx.GPXWaypoint(lat, lon, time=when, name=label, description=desc)
+            wpt.symbol = "Restaurant" if p.get("lunch") else "Scenic Area"
             doc.waypoints.append(wpt)
-            route.points.append(
-                gpxpy.gpx.GPXRoutePoint(float(stop["lat"]), float(stop["lon"]), time=when, name=label)
-            )
-        end = day.get("end")
-        if isinstance(end, Mapping):
-            route.points.append(
-                gpxpy.gpx.GPXRoutePoint(float(end["lat"]), float(end["lon"]), name=str(end.get("name", "")))
-            )
+            route.points.append(gpxpy.gpx.GPXRoutePoint(lat, lon, time=when, name=label))
         doc.routes.append(route)
     return str(doc.to_xml(version="1.1"))
 
@@ -202,12 +201,15 @@ def to_ics(
 
     Examples
     --------
+    A stop with a ticket, on the second day of a plan:
+
     >>> import icalendar
-    >>> plan = {"days": [{"date": "2025-05-10", "stops": [{"site_id": "a", "name_zh": "甲",
-    ...     "lat": 35.2, "lon": 113.2, "arrive": "09:00", "start": "09:00", "end": "10:00"}]}]}
-    >>> cal = icalendar.Calendar.from_ical(to_ics(plan, uid_prefix="x"))
-    >>> [str(e["UID"]) for e in cal.walk("VEVENT")]
-    ['x-d1-s1-a@tourplan']
+    >>> museum = {"site_id": "m", "name_zh": "博物馆", "name_en": "Museum", "lat": 35.21, "lon": 113.24,
+    ...     "arrive": "13:50", "start": "14:00", "end": "15:30", "ticket_cny": 20}
+    >>> plan = {"days": [{"date": "2025-05-10", "stops": []}, {"date": "2025-05-11", "stops": [museum]}]}
+    >>> event = icalendar.Calendar.from_ical(to_ics(plan, uid_prefix="x")).walk("VEVENT")[0]
+    >>> str(event["UID"]), event["DTSTART"].dt.isoformat(), str(event["DESCRIPTION"])
+    ('x-d2-s1-m@tourplan', '2025-05-11T14:00:00+08:00', 'Ticket / 门票: 20 CNY')
 
     Notes
     -----
@@ -236,8 +238,9 @@ def to_ics(
             ticket = stop.get("ticket_cny")
             if isinstance(ticket, int | float) and ticket > 0:
                 lines.append(f"Ticket / 门票: {ticket:g} CNY")
-            if stop.get("crowd"):
-                lines.append(f"Expected crowd / 预计客流: {stop['crowd']}")
+            crowd = _crowd_line(stop.get("crowd"))
+            if crowd:
+                lines.append(crowd)
             if float(stop.get("location_error_m") or 0) >= 500:
                 lines.append(
                     f"Approximate location / 位置为近似值 (±{float(stop['location_error_m']) / 1000:.1f} km)"
@@ -249,6 +252,22 @@ def to_ics(
             cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
+
+
+def _crowd_line(crowd: Any) -> str:
+    """A stop's expected crowding in words, Chinese then English (empty without a forecast).
+
+    Examples
+    --------
+    >>> _crowd_line({"level": "orange", "pct": 93, "at": "10:00"})
+    '预计客流：拥挤（约为承载量的 93%） / Expected crowd: crowded (about 93% of capacity)'
+    >>> _crowd_line(None)
+    ''
+    """
+    from tourplan.views import crowd_text  # the words the pages use (views draws on this module's layer)
+
+    zh, en = crowd_text(crowd, "zh"), crowd_text(crowd, "en")
+    return f"预计客流：{zh} / Expected crowd: {en}" if zh and en else ""
 
 
 def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
@@ -274,21 +293,24 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> plan = {"days": [{"date": "2025-05-10", "stops": [{"site_id": "a", "name_zh": "甲",
-    ...     "lat": 35.2, "lon": 113.2, "arrive": "09:00", "start": "09:00", "end": "10:00"}]}]}
-    >>> to_geojson(plan)["features"][0]["geometry"]
-    {'type': 'Point', 'coordinates': [113.2, 35.2]}
+    A day from a station to one site and back: the site's point, then the day's line.
+
+    >>> station = {"name": "Jiaozuo station", "lat": 35.2, "lon": 113.2}
+    >>> site = {"site_id": "a", "lat": 35.3, "lon": 113.4, "arrive": "09:00", "start": "09:00", "end": "10:00"}
+    >>> day = {"date": "2025-05-10", "start": station, "stops": [site], "end": station}
+    >>> [f["geometry"] for f in to_geojson({"days": [day]})["features"]]  # doctest: +NORMALIZE_WHITESPACE
+    [{'type': 'Point', 'coordinates': [113.4, 35.3]},
+     {'type': 'LineString', 'coordinates': [[113.2, 35.2], [113.4, 35.3], [113.2, 35.2]]}]
     """
     data = _as_dict(itinerary)
     features: list[dict[str, Any]] = []
     for k, day in enumerate(_days(data), start=1):
         line: list[list[float]] = []
-        first = day.get("start")
-        if isinstance(first, Mapping):
-            line.append([float(first["lon"]), float(first["lat"])])
-        for i, stop in enumerate(day.get("stops", []), start=1):
+        for i, stop in _route(day):
             coords = [float(stop["lon"]), float(stop["lat"])]
             line.append(coords)
+            if i is None:  # the day's start or end: on the line only
+                continue
             features.append(
                 {
                     "type": "Feature",
@@ -312,9 +334,6 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
                     },
                 }
             )
-        p = day.get("end")
-        if isinstance(p, Mapping):
-            line.append([float(p["lon"]), float(p["lat"])])
         if len(line) >= 2:
             features.append(
                 {

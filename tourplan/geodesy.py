@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from geopy.distance import geodesic
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -81,6 +80,8 @@ def distance_km(
     out = np.where(sin_s == 0, 0.0, out)
     bad = ~done | ~np.isfinite(out)
     for i in np.flatnonzero(bad):  # nearly antipodal: Karney's algorithm handles them
+        from geopy.distance import geodesic  # only here: geopy loads its geocoders and HTTP clients
+
         out[i] = geodesic((la1[i], lo1[i]), (la2[i], lo2[i])).km
     return np.asarray(out, dtype=np.float64).reshape(shape)
 

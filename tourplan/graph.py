@@ -1,7 +1,7 @@
 """The site graph: travel legs between sites, per transport mode.
 
-:class:`SiteGraph` keeps one networkx ``DiGraph`` per transport mode over the
-site ids.  Every pair of sites gets a *default* leg: the geodesic distance
+:class:`SiteGraph` keeps the legs of each transport mode over the site ids
+(as arrays; :meth:`SiteGraph.graph` gives a networkx ``DiGraph``).  Every pair of sites gets a *default* leg: the geodesic distance
 (WGS-84 ellipsoid, :mod:`tourplan.geodesy`) times a circuity factor, travelled at the mode's
 speed plus a fixed overhead (parking, waiting for a bus).  Explicit legs from
 ``data/edges.csv`` (mountain trails with ascent, scenic-area shuttles, cable
@@ -33,7 +33,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from tourplan.errors import NoRouteError, UnknownSiteError
@@ -42,7 +41,9 @@ from tourplan.geodesy import distance_km, distance_matrix_km
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from tourplan.data import Edge, Site, SiteTable
+    import networkx as nx
+
+    from tourplan.site import Edge, Site, SiteTable
 
 __all__ = [
     "DEFAULT_MODES",
@@ -150,9 +151,7 @@ def hiking_minutes(
     26
     """
     if distance_km < 0 or ascent_m < 0 or descent_m < 0:
-        msg = (
-            f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
-        )
+        msg = f"hiking_minutes needs non-negative inputs, got {distance_km}, {ascent_m}, {descent_m}"
         raise ValueError(msg)
     t = 60.0 * distance_km / flat_kmh + ascent_m / 10.0  # 600 m per hour
     if descent_m > 0 and distance_km > 0:
@@ -199,6 +198,23 @@ class Matrices:
     def index(self, node_id: str) -> int:
         """Row of a node id."""
         return self.ids.index(node_id)
+
+
+@dataclass
+class _DirectLegs:
+    """The direct legs of one mode: ``minutes`` (inf where there is none) and the rest per pair."""
+
+    minutes: np.ndarray
+    km: np.ndarray
+    ascent: np.ndarray
+    descent: np.ndarray
+    walk_km: np.ndarray
+    kinds: dict[tuple[int, int], str]  # the explicit legs' modes; "default" elsewhere
+
+    def put(self, i: int, j: int, minutes: float, km: float, up: float, down: float, walk_km: float) -> None:
+        """Set the leg from row ``i`` to column ``j`` (a later leg replaces an earlier one)."""
+        self.minutes[i, j], self.km[i, j], self.ascent[i, j] = minutes, km, up
+        self.descent[i, j], self.walk_km[i, j] = down, walk_km
 
 
 @dataclass
@@ -249,43 +265,62 @@ class SiteGraph:
         self._lons = np.array([s.lon for s in sites], dtype=np.float64)
         self._geo = distance_matrix_km(np.column_stack([self._lats, self._lons]))
         self._eff = _effective_km(self._geo, sites)
-        self._graphs: dict[str, nx.DiGraph] = {}
+        self._legs: dict[str, _DirectLegs] = {}
         self._pairs: dict[str, _AllPairs] = {}
         self._point_cache: dict[tuple[float, float], np.ndarray] = {}
 
     # -- graphs ------------------------------------------------------------
 
     def graph(self, mode: str) -> nx.DiGraph:
-        """The networkx graph of one mode (built once, then cached).
+        """The networkx graph of one mode (the direct legs, built on each call).
 
         Edge attributes: ``minutes``, ``km``, ``ascent_m``, ``descent_m``,
         ``kind`` ("default" or the explicit leg's mode), ``walk_km``.
         """
-        params = self._params(mode)
-        if mode in self._graphs:
-            return self._graphs[mode]
+        import networkx as nx  # only here: the planners work on the legs' arrays
+
+        legs = self._direct(mode)
         g = nx.DiGraph(mode=mode)
         for s in self.sites:
             g.add_node(s.id, lat=s.lat, lon=s.lon, name=s.name)
+        for i, j in zip(*np.nonzero(np.isfinite(legs.minutes)), strict=True):
+            if i != j:
+                g.add_edge(
+                    self._ids[i],
+                    self._ids[j],
+                    minutes=float(legs.minutes[i, j]),
+                    km=float(legs.km[i, j]),
+                    ascent_m=float(legs.ascent[i, j]),
+                    descent_m=float(legs.descent[i, j]),
+                    kind=legs.kinds.get((int(i), int(j)), "default"),
+                    walk_km=float(legs.walk_km[i, j]),
+                )
+        return g
+
+    def _direct(self, mode: str) -> _DirectLegs:
+        """The direct legs of one mode (built once, then cached): default legs, then explicit ones."""
+        params = self._params(mode)
+        if mode in self._legs:
+            return self._legs[mode]
         n = len(self._ids)
+        legs = _DirectLegs(
+            np.full((n, n), np.inf),
+            np.zeros((n, n)),
+            np.zeros((n, n)),
+            np.zeros((n, n)),
+            np.zeros((n, n)),
+            {},
+        )
         for i in range(n):
             a = self.sites[i]
             for j in range(n):
                 if i == j:
                     continue
-                b = self.sites[j]
                 road = self._eff[i, j] * params.circuity
                 # Climbing counts only on foot; a bus or car does the work.
-                up, down = _climb(a, b) if params.hiking else (0.0, 0.0)
-                g.add_edge(
-                    a.id,
-                    b.id,
-                    minutes=params.minutes(road, up, down),
-                    km=road,
-                    ascent_m=up,
-                    descent_m=down,
-                    kind="default",
-                    walk_km=road if mode == "walk" else 0.0,
+                up, down = _climb(a, self.sites[j]) if params.hiking else (0.0, 0.0)
+                legs.put(
+                    i, j, params.minutes(road, up, down), road, up, down, road if mode == "walk" else 0.0
                 )
         for e in self.edges:
             if e.mode in _SHARED_EDGE_MODES or e.mode == mode:
@@ -293,21 +328,15 @@ class SiteGraph:
                 if e.bidirectional:
                     pairs.append((e.to_id, e.from_id, e.descent_m, e.ascent_m))
                 for a_id, b_id, up, down in pairs:
+                    i, j = self._pos[a_id], self._pos[b_id]
                     km = e.distance_km
                     if km == 0:  # not stated by the source: estimate it
-                        km = float(self._eff[self._pos[a_id], self._pos[b_id]]) * params.circuity
-                    g.add_edge(
-                        a_id,
-                        b_id,
-                        minutes=_edge_minutes(e, up, down, self.modes),
-                        km=km,
-                        ascent_m=up,
-                        descent_m=down,
-                        kind=e.mode,
-                        walk_km=km if e.mode in ("walk", "hike") else 0.0,
-                    )
-        self._graphs[mode] = g
-        return g
+                        km = float(self._eff[i, j]) * params.circuity
+                    walk = km if e.mode in ("walk", "hike") else 0.0
+                    legs.put(i, j, _edge_minutes(e, up, down, self.modes), km, up, down, walk)
+                    legs.kinds[i, j] = e.mode
+        self._legs[mode] = legs
+        return legs
 
     def prepare(self) -> SiteGraph:
         """Build every mode's graph and all-pairs shortest paths now, not on first use.
@@ -333,22 +362,12 @@ class SiteGraph:
     def _all_pairs(self, mode: str) -> _AllPairs:
         if mode in self._pairs:
             return self._pairs[mode]
-        g = self.graph(mode)
+        legs = self._direct(mode)
         ids = self._ids
         n = len(ids)
-        inf = np.inf
-        t = np.full((n, n), inf)
-        km = np.zeros((n, n))
-        up = np.zeros((n, n))
-        down = np.zeros((n, n))
-        wk = np.zeros((n, n))
-        for a, b, d in g.edges(data=True):
-            i, j = self._pos[a], self._pos[b]
-            t[i, j] = d["minutes"]
-            km[i, j] = d["km"]
-            up[i, j] = d["ascent_m"]
-            down[i, j] = d["descent_m"]
-            wk[i, j] = d["walk_km"]
+        t, km, up, down, wk = (
+            x.copy() for x in (legs.minutes, legs.km, legs.ascent, legs.descent, legs.walk_km)
+        )
         np.fill_diagonal(t, 0.0)
         nxt = np.where(np.isfinite(t), np.arange(n)[None, :], -1)
         # Floyd-Warshall, vectorised over rows and columns; the other
@@ -387,10 +406,8 @@ class SiteGraph:
         path = [i]
         while path[-1] != j:
             path.append(int(p.nxt[path[-1], j]))
-        g = self.graph(mode)
         kinds = tuple(
-            g.edges[self._ids[a], self._ids[b]]["kind"]
-            for a, b in zip(path, path[1:], strict=False)
+            self._direct(mode).kinds.get((a, b), "default") for a, b in zip(path, path[1:], strict=False)
         )
         return Leg(
             from_id=from_id,
@@ -535,9 +552,7 @@ class SiteGraph:
             msg = f"unknown site id {site_id!r}"
             raise UnknownSiteError(msg) from None
 
-    def nearest(
-        self, lat: float, lon: float, *, among: Iterable[str] | None = None
-    ) -> tuple[str, float]:
+    def nearest(self, lat: float, lon: float, *, among: Iterable[str] | None = None) -> tuple[str, float]:
         """The site nearest to a point and its geodesic distance in km."""
         cand = list(among) if among is not None else list(self._ids)
         km = self._point_km(lat, lon)

@@ -18,14 +18,18 @@ from functools import lru_cache
 
 import opening_hours
 
+from tourplan.messages import Name
+
 __all__ = [
     "HoursError",
     "HoursRule",
     "HoursSummary",
     "check_hours",
     "describe_hours",
+    "hours_name",
     "open_intervals",
     "summarize_hours",
+    "weekday_name",
 ]
 
 
@@ -386,3 +390,26 @@ def describe_hours(spec: str, lang: str = "zh") -> str:
     if summary.holidays:
         text += _word("holidays", lang)
     return text
+
+
+def hours_name(spec: str) -> Name:
+    """Opening hours in words in both languages (:func:`describe_hours`), for a message.
+
+    Examples
+    --------
+    >>> hours_name("Tu-Su 09:00-17:00; Mo off")
+    Name(zh='周二至周日 09:00–17:00，周一休息', en='Tue–Sun 09:00–17:00; closed Mon')
+    """
+    return Name(describe_hours(spec, "zh"), describe_hours(spec, "en"))
+
+
+def weekday_name(day: dt.date) -> Name:
+    """The day of the week of *day* in both languages.
+
+    Examples
+    --------
+    >>> weekday_name(dt.date(2026, 10, 5))
+    Name(zh='周一', en='Mon')
+    """
+    k = day.weekday()
+    return Name(_WEEKDAYS["zh"][k], _WEEKDAYS["en"][k])

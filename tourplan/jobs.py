@@ -39,10 +39,10 @@ if TYPE_CHECKING:
     from redis import Redis
     from rq.job import Job
 
-    from tourplan.data import SiteTable
     from tourplan.flow import Scenario
     from tourplan.graph import SiteGraph
     from tourplan.limits import Budget
+    from tourplan.site import SiteTable
     from tourplan.store import Store
     from tourplan.sweep import SweepCase
 

@@ -41,7 +41,7 @@ from urllib.parse import quote, urlencode
 from tourplan.coords import wgs84_to_bd09, wgs84_to_gcj02
 
 if TYPE_CHECKING:
-    from tourplan.data import Site
+    from tourplan.site import Site
 
 __all__ = [
     "AMAP_MARKER",

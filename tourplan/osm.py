@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from geopy.distance import geodesic
 
-from tourplan.data import Site, SiteTable
 from tourplan.errors import DataValidationError, Issue
 from tourplan.hours import HoursError, check_hours
+from tourplan.site import Site, SiteTable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -26,15 +26,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tourplan.data import fold_name
 from tourplan.errors import PlaceNotFoundError, UnknownSiteError
 from tourplan.messages import Message, Name
 from tourplan.sights import category_name
+from tourplan.site import fold_name
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "Place",

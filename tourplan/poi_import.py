@@ -28,7 +28,7 @@ from tourplan.geodesy import distance_km
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from tourplan.data import SiteTable
+    from tourplan.site import SiteTable
 
 __all__ = ["ImportMatch", "PoiPoint", "match_points", "read_poi_export"]
 

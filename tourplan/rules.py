@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Collection, Iterable, Sequence
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "FOOD",

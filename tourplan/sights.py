@@ -20,18 +20,19 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tourplan.messages import Message, Name
+from tourplan.messages import Message, Name, WithMessage
 from tourplan.rules import NOT_SIGHTS
 from tourplan.tickets import admissions, ticket_payer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "CATEGORY_NAMES",
     "NOT_SIGHTS",
+    "THEME_NAMES",
     "SightGroup",
     "TicketLine",
     "category_name",
@@ -58,6 +59,22 @@ CATEGORY_NAMES: dict[str, Name] = {
     "hotel": Name("酒店", "hotel"),
     "plaza": Name("广场", "square"),
     "other": Name("其他", "other place"),
+}
+
+
+#: Site themes in both languages, as the forms name them.
+THEME_NAMES: dict[str, Name] = {
+    "mountain": Name("山水", "mountains"),
+    "nature": Name("自然", "nature"),
+    "history": Name("历史", "history"),
+    "culture": Name("文化艺术", "culture & arts"),
+    "science": Name("科普", "science"),
+    "taiji": Name("太极", "taiji"),
+    "shopping": Name("购物", "shopping"),
+    "food": Name("美食", "food"),
+    "family": Name("亲子", "family"),
+    "red": Name("红色旅游", "revolutionary history"),
+    "industry": Name("工业遗产", "industrial heritage"),
 }
 
 
@@ -143,7 +160,7 @@ def sight_groups(sites: Iterable[Site], *, lang: str = "zh") -> list[SightGroup]
 
 
 @dataclass(frozen=True, slots=True)
-class TicketLine:
+class TicketLine(WithMessage):
     """One ticket of a day, or a free sight.
 
     Attributes
@@ -164,18 +181,9 @@ class TicketLine:
     covers: tuple[str, ...]
     message: Message
 
-    def render(self, lang: str = "zh") -> str:
-        """The line in Chinese or English."""
-        return self.message.render(lang)
-
-    def to_dict(self) -> dict[str, object]:
-        """Site, price, covered ids and the message, for the JSON."""
-        return {
-            "site_id": self.site_id,
-            "price_cny": self.price,
-            "covers": list(self.covers),
-            **self.message.to_dict(),
-        }
+    def fields_dict(self) -> dict[str, object]:
+        """Site, price and covered ids, for the JSON (the message follows them)."""
+        return {"site_id": self.site_id, "price_cny": self.price, "covers": list(self.covers)}
 
 
 def _name(site: Site) -> Name:

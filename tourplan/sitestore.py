@@ -5,7 +5,7 @@ database; from then on the store is the truth and ``tourplan sites export``
 writes it back out as ``pois.csv``. Rows are kept as ``pois.csv`` text
 (column -> string), so an export reproduces what was loaded, and every
 write is checked with the CSV loader's own rules
-(:func:`tourplan.data.check_site_row`).
+(:func:`tourplan.sitecheck.check_site_row`).
 
 Every write runs in one transaction that first raises the **data version**
 (one row, ``site_data_state``): that takes the database's write lock, so
@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tourplan.coords import DATUMS, to_wgs84
-from tourplan.data import CONFIDENCE_LEVELS, SITE_COLUMNS, SiteTable, check_site_row, parse_sites
+from tourplan.data import parse_sites
 from tourplan.errors import (
     DataValidationError,
     Issue,
@@ -48,6 +48,8 @@ from tourplan.errors import (
     UnknownSiteError,
 )
 from tourplan.geodesy import distance_km
+from tourplan.site import CONFIDENCE_LEVELS, SITE_COLUMNS, SiteTable
+from tourplan.sitecheck import check_site_row
 from tourplan.store import _aware, _Base, _now
 
 if TYPE_CHECKING:
@@ -347,7 +349,8 @@ def edited_row(
 
     Examples
     --------
-    >>> from tourplan.data import load_sites, site_row
+    >>> from tourplan.data import load_sites
+    >>> from tourplan.sitecheck import site_row
     >>> row = site_row(load_sites()["jiaozuo_station"])
     >>> edited_row(row, SiteEdit({"lat": 95}, source="survey", confidence="high"))
     Traceback (most recent call last):

@@ -19,7 +19,7 @@ import functools
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -43,6 +43,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Select
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
@@ -78,6 +81,10 @@ def _aware(t: dt.datetime) -> dt.datetime:
 
 class _Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON}
+
+
+_Row = TypeVar("_Row", bound=_Base)
+_Rec = TypeVar("_Rec")
 
 
 class _User(_Base):
@@ -122,6 +129,28 @@ class _Run(_Base):
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     #: Staff published the run for embedding: its map and result are public.
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+def _existing(s: Session, model: type[_Row], key: object) -> _Row:
+    """The row of *model* with this primary key, or KeyError."""
+    row = s.get(model, key)
+    if row is None:
+        raise KeyError(key)
+    return row
+
+
+def _owned(model: type[_Row], owner_id: int | None, **fields: Any) -> _Row:
+    """A new plan or run of *owner_id*: an unguessable id, created and updated now."""
+    now = _now()
+    return model(id=new_id(), owner_id=owner_id, created=now, updated=now, **fields)
+
+
+def _named(s: Session, username: str) -> _User:
+    """The user with this name, or KeyError."""
+    u = s.scalar(select(_User).where(_User.username == username))
+    if u is None:
+        raise KeyError(username)
+    return u
 
 
 @dataclass(frozen=True)
@@ -273,6 +302,35 @@ class Store:
     def _tx(self) -> Session:
         return self._session()
 
+    def _add(self, row: _Row, record: Callable[[_Row], _Rec]) -> _Rec:
+        """Insert a new row; return it as a record."""
+        with self._tx() as s, s.begin():
+            s.add(row)
+            s.flush()
+            return record(row)
+
+    def _change(
+        self, model: type[_Row], key: object, changes: dict[str, Any], record: Callable[[_Row], _Rec]
+    ) -> _Rec:
+        """Set some columns of an existing row (KeyError if there is none); return it as a record."""
+        with self._tx() as s, s.begin():
+            row = _existing(s, model, key)
+            for column, value in changes.items():
+                setattr(row, column, value)
+            s.flush()
+            return record(row)
+
+    def _get(self, model: type[_Row], key: object, record: Callable[[_Row], _Rec]) -> _Rec | None:
+        """The row with this primary key as a record, or None."""
+        with self._tx() as s:
+            row = s.get(model, key)
+            return None if row is None else record(row)
+
+    def _list(self, query: Select[_Row], record: Callable[[_Row], _Rec]) -> list[_Rec]:
+        """The rows a query selects, as records."""
+        with self._tx() as s:
+            return [record(row) for row in s.scalars(query)]
+
     # -- users ---------------------------------------------------------------
 
     def add_user(self, username: str, password: str) -> UserRecord:
@@ -313,9 +371,7 @@ class Store:
             msg = f"password: expected at least {_PASSWORD_MIN} characters, got {len(password)}"
             raise ValueError(msg)
         with self._tx() as s, s.begin():
-            u = s.scalar(select(_User).where(_User.username == username))
-            if u is None:
-                raise KeyError(username)
+            u = _named(s, username)
             u.password_hash = generate_password_hash(password, method="scrypt")
             u.session_epoch = int(u.session_epoch or 0) + 1
 
@@ -328,9 +384,7 @@ class Store:
             If there is no such user.
         """
         with self._tx() as s, s.begin():
-            u = s.get(_User, user_id)
-            if u is None:
-                raise KeyError(user_id)
+            u = _existing(s, _User, user_id)
             u.session_epoch = int(u.session_epoch or 0) + 1
             return u.session_epoch
 
@@ -343,9 +397,7 @@ class Store:
             If there is no such user.
         """
         with self._tx() as s, s.begin():
-            u = s.scalar(select(_User).where(_User.username == username))
-            if u is None:
-                raise KeyError(username)
+            u = _named(s, username)
             for model in (_StudyPlan, _Run):
                 s.execute(update(model).where(model.owner_id == u.id).values(owner_id=None))
             s.delete(u)
@@ -362,30 +414,21 @@ class Store:
 
     def get_user(self, user_id: int) -> UserRecord | None:
         """The user with this id, or None."""
-        with self._tx() as s:
-            u = s.get(_User, user_id)
-            return None if u is None else _user(u)
+        return self._get(_User, user_id, _user)
 
     def list_users(self) -> list[UserRecord]:
         """Every staff account, by name."""
-        with self._tx() as s:
-            return [_user(u) for u in s.scalars(select(_User).order_by(_User.username))]
+        return self._list(select(_User).order_by(_User.username), _user)
 
     # -- itineraries ---------------------------------------------------------
 
     def save_itinerary(self, request: dict[str, Any], result: dict[str, Any]) -> ItineraryRecord:
         """Save a planned itinerary under a new unguessable id."""
-        with self._tx() as s, s.begin():
-            r = _Itinerary(id=new_id(), request=request, result=result, created=_now())
-            s.add(r)
-            s.flush()
-            return _itin(r)
+        return self._add(_Itinerary(id=new_id(), request=request, result=result, created=_now()), _itin)
 
     def get_itinerary(self, itinerary_id: str) -> ItineraryRecord | None:
         """The saved itinerary, or None."""
-        with self._tx() as s:
-            r = s.get(_Itinerary, itinerary_id)
-            return None if r is None else _itin(r)
+        return self._get(_Itinerary, itinerary_id, _itin)
 
     def count_itineraries(self) -> int:
         """How many itineraries are saved."""
@@ -398,20 +441,9 @@ class Store:
         self, name: str, request: dict[str, Any], result: dict[str, Any], *, owner_id: int | None
     ) -> StudyRecord:
         """Save a new study-tour plan."""
-        now = _now()
-        with self._tx() as s, s.begin():
-            r = _StudyPlan(
-                id=new_id(),
-                owner_id=owner_id,
-                name=name[:200],
-                request=request,
-                result=result,
-                created=now,
-                updated=now,
-            )
-            s.add(r)
-            s.flush()
-            return _study(r)
+        return self._add(
+            _owned(_StudyPlan, owner_id, name=name[:200], request=request, result=result), _study
+        )
 
     def update_study(
         self, plan_id: str, *, name: str, request: dict[str, Any], result: dict[str, Any]
@@ -423,47 +455,22 @@ class Store:
         KeyError
             If there is no such plan.
         """
-        with self._tx() as s, s.begin():
-            r = s.get(_StudyPlan, plan_id)
-            if r is None:
-                raise KeyError(plan_id)
-            r.name = name[:200]
-            r.request = request
-            r.result = result
-            r.updated = _now()
-            s.flush()
-            return _study(r)
+        changes = {"name": name[:200], "request": request, "result": result, "updated": _now()}
+        return self._change(_StudyPlan, plan_id, changes, _study)
 
     def get_study(self, plan_id: str) -> StudyRecord | None:
         """The plan, or None."""
-        with self._tx() as s:
-            r = s.get(_StudyPlan, plan_id)
-            return None if r is None else _study(r)
+        return self._get(_StudyPlan, plan_id, _study)
 
     def list_studies(self, limit: int = 100) -> list[StudyRecord]:
         """The most recently updated plans first."""
-        with self._tx() as s:
-            q = select(_StudyPlan).order_by(_StudyPlan.updated.desc()).limit(limit)
-            return [_study(r) for r in s.scalars(q)]
+        return self._list(select(_StudyPlan).order_by(_StudyPlan.updated.desc()).limit(limit), _study)
 
     # -- simulation runs -----------------------------------------------------
 
     def create_run(self, scenario: dict[str, Any], *, owner_id: int | None) -> RunRecord:
         """Record a queued simulation run."""
-        now = _now()
-        with self._tx() as s, s.begin():
-            r = _Run(
-                id=new_id(),
-                owner_id=owner_id,
-                status="queued",
-                progress=0.0,
-                scenario=scenario,
-                created=now,
-                updated=now,
-            )
-            s.add(r)
-            s.flush()
-            return _run(r)
+        return self._add(_owned(_Run, owner_id, status="queued", progress=0.0, scenario=scenario), _run)
 
     def update_run(
         self,
@@ -487,9 +494,7 @@ class Store:
             msg = f"status: expected one of {', '.join(RUN_STATUSES)}, got {status!r}"
             raise ValueError(msg)
         with self._tx() as s, s.begin():
-            r = s.get(_Run, run_id)
-            if r is None:
-                raise KeyError(run_id)
+            r = _existing(s, _Run, run_id)
             if status is not None:
                 r.status = status
             if progress is not None:
@@ -508,25 +513,15 @@ class Store:
         KeyError
             If there is no such run.
         """
-        with self._tx() as s, s.begin():
-            r = s.get(_Run, run_id)
-            if r is None:
-                raise KeyError(run_id)
-            r.published = bool(published)
-            s.flush()
-            return _run(r)
+        return self._change(_Run, run_id, {"published": bool(published)}, _run)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run, or None."""
-        with self._tx() as s:
-            r = s.get(_Run, run_id)
-            return None if r is None else _run(r)
+        return self._get(_Run, run_id, _run)
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
         """The most recent runs first."""
-        with self._tx() as s:
-            q = select(_Run).order_by(_Run.created.desc()).limit(limit)
-            return [_run(r) for r in s.scalars(q)]
+        return self._list(select(_Run).order_by(_Run.created.desc()).limit(limit), _run)
 
     def fail_stale_runs(self, reason: str, *, older_than: dt.timedelta) -> int:
         """Mark runs left queued or running (by a stopped server) as failed.

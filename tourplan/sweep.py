@@ -32,9 +32,9 @@ from tourplan.errors import RequestValidationError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from tourplan.data import SiteTable
     from tourplan.flow import FlowResult, PlanLibrary, Scenario
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = [
     "CaseSummary",
@@ -396,8 +396,10 @@ def run_sweep(
         cluster = None
     else:
         n = workers or os.cpu_count() or 1
+        # ":0" puts the scheduler's HTTP server on a free port: with None,
+        # distributed still binds 8787 and warns when another cluster has it.
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
         )
         client = Client(cluster)
     try:

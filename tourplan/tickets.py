@@ -1,7 +1,7 @@
 """Ticket prices per visitor type, by each site's ticket rule, and a group's tickets.
 
 Every row of the site table names a ticket rule (column ``ticket_rule``, one
-of :data:`tourplan.data.TICKET_RULES`) and its source (``ticket_source``).
+of :data:`tourplan.site.TICKET_RULES`) and its source (``ticket_source``).
 The rules, as the sources state them:
 
 - ``national_youth_2012`` (NDRC 发改价格〔2012〕283号, for sites under
@@ -37,15 +37,15 @@ Names of rules, visitor types and reasons come in Chinese and English
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tourplan.data import TICKET_RULES
-from tourplan.messages import Message, Name
+from tourplan.messages import Message, Name, WithMessage
+from tourplan.site import TICKET_RULES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tourplan.data import Site, SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "FARE_REASONS",
@@ -340,7 +340,7 @@ def admissions(
 
 
 @dataclass(frozen=True, slots=True)
-class Fare:
+class Fare(WithMessage):
     """Which ticket admits one visitor type to a stop, and at what price.
 
     Attributes
@@ -375,23 +375,6 @@ class Fare:
     rule: str
     reason: str
     message: Message
-
-    def render(self, lang: str = "zh") -> str:
-        """The label in Chinese or English."""
-        return self.message.render(lang)
-
-    def to_dict(self) -> dict[str, object]:
-        """The fare as JSON-ready values (the message as code and parameters)."""
-        return {
-            "site_id": self.site_id,
-            "payer_id": self.payer_id,
-            "visitor": self.visitor,
-            "price_cny": self.price_cny,
-            "full_cny": self.full_cny,
-            "rule": self.rule,
-            "reason": self.reason,
-            **self.message.to_dict(),
-        }
 
 
 def fare(site: Site, sites: Mapping[str, Site] | SiteTable, visitor: str = "adult") -> Fare:
@@ -464,7 +447,7 @@ class TicketItem:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupTicket:
+class GroupTicket(WithMessage):
     """A group's tickets at one site that sells them.
 
     Attributes
@@ -473,7 +456,7 @@ class GroupTicket:
         The site the tickets are bought at (an area for its parts; never a
         restaurant or any row that sells nothing).
     rule
-        The site's ticket rule (a code of :data:`tourplan.data.TICKET_RULES`).
+        The site's ticket rule (a code of :data:`tourplan.site.TICKET_RULES`).
     full_cny
         The adult price.
     covers
@@ -495,12 +478,8 @@ class GroupTicket:
         """What the group pays here."""
         return sum(i.total_cny for i in self.items)
 
-    def render(self, lang: str = "zh") -> str:
-        """The line in Chinese or English."""
-        return self.message.render(lang)
-
-    def to_dict(self) -> dict[str, object]:
-        """The line as JSON-ready values, with the rule's code and names."""
+    def fields_dict(self) -> dict[str, object]:
+        """The line as JSON-ready values, with the rule's code and names (the message follows them)."""
         name = rule_name(self.rule)
         return {
             "site_id": self.site_id,
@@ -510,8 +489,39 @@ class GroupTicket:
             "covers": list(self.covers),
             "items": [i.to_dict() for i in self.items],
             "total_cny": round(self.total_cny, 2),
-            **self.message.to_dict(),
         }
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields and the line as a message: code, parameters and both sentences.
+
+        (:meth:`tourplan.messages.Message.to_json`), so a saved plan shows its
+        tickets in either language; :meth:`from_dict` reads it back.
+        """
+        return {**self.fields_dict(), **self.message.to_json()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GroupTicket:
+        """A line from its :meth:`to_dict` form.
+
+        Examples
+        --------
+        >>> from tourplan import load_sites
+        >>> (line,) = group_tickets(["jiaying_temple"], load_sites(), students=40, teachers=4)
+        >>> GroupTicket.from_dict(line.to_dict()) == line
+        True
+        """
+        items = tuple(
+            TicketItem(str(i["visitor"]), int(i["count"]), float(i["unit_cny"]), str(i["reason"]))
+            for i in data["items"]
+        )
+        return cls(
+            str(data["site_id"]),
+            str(data["rule"]),
+            float(data["full_cny"]),
+            tuple(str(c) for c in data["covers"]),
+            items,
+            Message.from_dict(data),
+        )
 
 
 def group_tickets(

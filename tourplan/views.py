@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan import maps
 from tourplan.errors import DataValidationError, Issue, TourplanError
+from tourplan.messages import text_of as message_text  # a warning or reason of a result in a language
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tourplan.data import Site, SiteTable
     from tourplan.flow import FlowResult
     from tourplan.itinerary import Itinerary
+    from tourplan.site import Site, SiteTable
     from tourplan.study import StudyTourPlan
 
 __all__ = [
@@ -276,48 +277,6 @@ def crowd_text(crowd: Any, lang: str = "zh") -> str | None:
     if lang == "en":
         return f"{en} (about {pct:.0f}% of capacity)"
     return f"{zh}（约为承载量的 {pct:.0f}%）"
-
-
-def message_text(item: Any, lang: str = "zh") -> str:
-    """A warning or explanation of a result in ``lang``.
-
-    A ``{"code", "params"}`` mapping (a :class:`~tourplan.messages.Message`
-    in JSON, names as ``{"zh", "en"}``) is rendered; a mapping with ready
-    ``zh``/``en`` or ``text`` keys gives that text; a plain string is shown as
-    it is.
-
-    Examples
-    --------
-    >>> message_text({"code": "ticket_covered", "params": {"area": {"zh": "云台山", "en": "Yuntai"}}}, "en")
-    'included in the Yuntai ticket'
-    >>> message_text({"zh": "高峰日", "en": "Peak day"}), message_text("plain")
-    ('高峰日', 'plain')
-    """
-    from tourplan.messages import MESSAGES, Message, Name
-
-    if not isinstance(item, Mapping):
-        return str(item)
-    if isinstance(item.get(lang), str):
-        return str(item[lang])
-    code = item.get("code")
-    if code in MESSAGES:
-
-        def plain(v: Any) -> Any:
-            if isinstance(v, Mapping) and set(v) == {"zh", "en"}:
-                return Name(str(v["zh"]), str(v["en"]))
-            if isinstance(v, list | tuple):
-                return [plain(x) for x in v]
-            return v
-
-        params = {k: plain(v) for k, v in (item.get("params") or {}).items()}
-        try:
-            return Message(str(code), params).render(lang)
-        except (KeyError, IndexError, ValueError):
-            pass
-    for key in ("text", "message", "zh" if lang == "en" else "en"):
-        if isinstance(item.get(key), str):
-            return str(item[key])
-    return str(code or "")
 
 
 def peak_warnings(result: Mapping[str, Any]) -> list[Any]:

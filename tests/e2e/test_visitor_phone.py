@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from helpers import english_names, english_sentences
 from test_web_browser import LiveServer, _add_user
 
 if TYPE_CHECKING:
@@ -32,13 +33,6 @@ YUNTAI = {
     "start": "jiaozuo_station",
     "mode": "drive",
 }
-# Words that may stand in Chinese pages: names and units, not sentences.
-ALLOWED = re.compile(
-    r"OpenStreetMap|Leaflet|GeoJSON|JSON|API|oEmbed|ICS|GPX|CSV|HTML|iframe|UNESCO|CNY|WGS-84|GCJ-02|BD-09"
-    r"|embed|url|lang|tiles|width|height|osm|gaode|tianditu|zh|en",
-)
-ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,]+[A-Za-z][A-Za-z'’-]*){2,}")
-
 _VISIBLE_TEXT = """() => {
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -59,27 +53,6 @@ _VISIBLE_TEXT = """() => {
   }
   return out;
 }"""
-
-
-def english_sentences(texts: list[str], names: set[str]) -> list[str]:
-    """Runs of three or more English words that are not a site's English name or an allowed term."""
-    bad = []
-    for text in texts:
-        for name in names:
-            text = text.replace(name, " ")
-        for run in ENGLISH_RUN.findall(text):
-            rest = ALLOWED.sub(" ", run)
-            if len(re.findall(r"[A-Za-z]{2,}", rest)) >= 3:
-                bad.append(run)
-    return bad
-
-
-def test_english_detector_catches_a_sentence_and_spares_names() -> None:
-    assert english_sentences(["营业时间 Opening hours vary by season"], set()) == [
-        "Opening hours vary by season"
-    ]
-    assert english_sentences(["红石峡 Red Stone Gorge · 免费"], {"Red Stone Gorge"}) == []
-    assert english_sentences(["下载 GeoJSON 或 GPX 文件"], set()) == []
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +105,7 @@ def _site_names(server: LiveServer) -> set[str]:
     with urllib.request.urlopen(server.url + "/api/v1/sites", timeout=60) as r:  # noqa: S310 - local server
         data = json.loads(r.read())
     rows = data["sites"] if isinstance(data, dict) else data
-    names = set()
-    for s in rows:
-        for key in ("name_en",):
-            if s.get(key):
-                names.add(s[key])
-                names.add(re.sub(r"\s*\([^)]*\)", "", s[key]))
-                names.update(part.strip() for part in re.split(r"[:(),]", s[key]) if part.strip())
-    return {n for n in names if n}
+    return english_names([str(s.get("name_en") or "") for s in rows])
 
 
 def test_chinese_visitor_pages_have_no_untranslated_english(
@@ -254,7 +220,7 @@ def test_my_trips_lists_a_plan_made_in_this_browser(server: LiveServer, trip: st
         context.close()
 
 
-def test_must_see_search_and_start_type_ahead(server: LiveServer, phone: Any) -> None:
+def test_must_see_search_and_start_and_end_type_ahead(server: LiveServer, phone: Any) -> None:
     page = phone(f"{server.url}/?lang=zh")
     page.click("details.more summary")
     page.fill("#must-see-search", "红石")
@@ -264,3 +230,9 @@ def test_must_see_search_and_start_type_ahead(server: LiveServer, phone: Any) ->
     page.locator("#start-suggest option").first.wait_for(state="attached")
     values = page.eval_on_selector_all("#start-suggest option", "os => os.map(o => o.value)")
     assert "焦作站" in values
+    page.fill("#end_text", "焦作西")
+    page.locator("#end-suggest option").first.wait_for(state="attached")
+    ends = page.eval_on_selector_all("#end-suggest option", "os => os.map(o => o.value)")
+    assert "焦作西站" in ends
+    box = page.locator("#end_text").bounding_box()
+    assert box is not None and box["height"] >= 44  # a tap target like the start field

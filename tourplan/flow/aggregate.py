@@ -21,10 +21,10 @@ from tourplan.flow.result import AreaFlow, FlowResult, MeasureOutcome, StopLog
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tourplan.data import Site
     from tourplan.flow._types import FloatArray, IntArray
     from tourplan.flow.engine import Outcome, Stops
     from tourplan.flow.scenario import Scenario
+    from tourplan.site import Site
 
 __all__ = ["aggregate", "parent_areas"]
 

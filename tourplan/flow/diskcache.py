@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.flow.plans import Plan
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = ["FORMAT", "cache_dir", "code_version", "data_version", "read_plans", "scope_path", "write_plans"]
 

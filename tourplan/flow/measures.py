@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping, Sequence
 
-    from tourplan.data import Site
     from tourplan.flow._types import FloatArray, IntArray
+    from tourplan.site import Site
 
 __all__ = ["ALT_TRAVEL_MINUTES", "ALT_VISIT_FACTOR", "Measures", "alternatives", "controls", "lbt_quota"]
 

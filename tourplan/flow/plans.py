@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Collection, Mapping, Sequence
 
-    from tourplan.data import SiteTable
     from tourplan.flow._types import FloatArray
     from tourplan.flow.scenario import EntryPoint, Scenario, Segment
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = ["AreaLever", "Plan", "PlanLibrary", "Variant", "area_levers", "make_plan", "plan_variant"]
 

@@ -44,11 +44,11 @@ from tourplan.limits import checkpoint
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.flow._types import FloatArray, IntArray, Progress
     from tourplan.flow.result import FlowResult
     from tourplan.flow.scenario import Scenario, Segment
     from tourplan.graph import SiteGraph
+    from tourplan.site import Site, SiteTable
 
 __all__ = ["check_sites", "simulate"]
 

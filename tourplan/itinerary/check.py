@@ -27,9 +27,9 @@ from tourplan.rules import (
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
     from tourplan.itinerary.result import Itinerary
+    from tourplan.site import SiteTable
 
 __all__ = ["check_itinerary"]
 
@@ -116,7 +116,7 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
         back_travel = float(mats.minutes[len(keys) - 2, len(keys) - 1])
         if d.back < t + back_travel - _TOL:
             out.append(f"{where}: back at {d.back:.0f}, but the way back takes until {t + back_travel:.0f}")
-        if lunch_day and not lunch_ok and not any("lunch" in w for w in itinerary.warnings):
+        if lunch_day and not lunch_ok and not any(w.code == "lunch_none" for w in itinerary.warnings):
             out.append(f"{where}: no lunch stop between 11:30 and 13:30")
         trail_climb = sum(sites[s.site_id].trail_ascent_m or 0.0 for s in d.stops if s.site_id in sites)
         # leg climbs come from elevation data the optimizer cannot see: only trails count
@@ -126,7 +126,7 @@ def check_itinerary(itinerary: Itinerary, sites: SiteTable, graph: SiteGraph) ->
                 f"({pace.max_ascent_m:.0f} m)"
             )
     over_budget = req.ticket_budget is not None and itinerary.tickets_cny > req.ticket_budget + 1e-6
-    if over_budget and not any("budget" in w for w in itinerary.warnings):
+    if over_budget and not any(w.code == "tickets_over_budget" for w in itinerary.warnings):
         out.append(
             f"tickets {itinerary.tickets_cny:.0f} CNY exceed the budget {req.ticket_budget:.0f} without a warning"
         )

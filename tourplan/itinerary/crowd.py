@@ -35,10 +35,10 @@ from tourplan.messages import Message, Name
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from tourplan.data import SiteTable
     from tourplan.flow._types import FloatArray
     from tourplan.flow.forecast import RouteWindows
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
 
 __all__ = [
     "PEAK_DAY_TYPES",
@@ -254,15 +254,15 @@ def peak_day_warnings(
     stops_by_day: Sequence[Sequence[str]],
     sites: SiteTable,
     crowd: TripCrowd | None,
-) -> list[tuple[str, Message]]:
-    """English text and message of the peak-day warning for each peak day of the trip.
+) -> list[Message]:
+    """The peak-day warning for each peak day of the trip.
 
     The message (code ``peak_day``) says to go early, names the planned
     sites whose data says tickets must be booked ahead, and proposes a
     quieter sight of the same category not on the plan (when the forecast
     knows one).
     """
-    out: list[tuple[str, Message]] = []
+    out: list[Message] = []
     for k, date in enumerate(dates):
         kind = day_type(date)
         if kind not in PEAK_DAY_TYPES:
@@ -301,6 +301,5 @@ def peak_day_warnings(
             "alternative": None if alternative is None else Name(alternative.name_zh, alternative.name_en),
             "alternative_id": None if alternative is None else alternative.id,
         }
-        msg = Message("peak_day", params)
-        out.append((msg.render("en"), msg))
+        out.append(Message("peak_day", params))
     return out

@@ -1,13 +1,20 @@
-"""Why a must-see site is not in the plan, or why nothing fits, in plain words."""
+"""Why a must-see site is not in the plan, or why nothing fits, as coded messages.
+
+Each explanation is a :class:`~tourplan.messages.Message` (codes
+``unplaced_*`` and ``nothing_fits*``) whose parameters are names in both
+languages, times and minutes; the web and the CLI render it in their
+user's language.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tourplan._parse import fmt_time
-from tourplan.hours import open_intervals
+from tourplan.hours import hours_name, open_intervals, weekday_name
 from tourplan.itinerary.model import _Model, _visit_ascent
 from tourplan.itinerary.request import PACES, ItineraryRequest
+from tourplan.messages import Message, Name
 from tourplan.optimize.check import earliest_start, schedule_route
 from tourplan.rules import (
     entry_price,
@@ -15,54 +22,63 @@ from tourplan.rules import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.optimize import Solution
+    from tourplan.places import Place
+    from tourplan.site import Site, SiteTable
+
+#: The pace choices as the plan form names them.
+PACE_NAMES: dict[str, Name] = {
+    "relaxed": Name("悠闲", "Relaxed"),
+    "normal": Name("适中", "Normal"),
+    "active": Name("紧凑", "Active"),
+}
 
 
-def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, solution: Solution) -> str:
-    """Why a must-see site is not in the plan, in plain words."""
+def _site(s: Site) -> Name:
+    return Name(s.name_zh, s.name_en)
+
+
+def _place(p: Place, sites: SiteTable) -> Name | str:
+    site = sites.get(p.site_id) if p.site_id else None
+    return _site(site) if site is not None else p.name
+
+
+def _spans(intervals: Any) -> str:
+    return ", ".join(f"{fmt_time(a)}–{fmt_time(b)}" for a, b in intervals)
+
+
+def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, solution: Solution) -> Message:
+    """Why a must-see site is not in the plan."""
     s = sites[sid]
-    name = s.name
+    name = _site(s)
     if sid not in model.site_node:
-        return f"{name} was left out by the request's other settings (a parent area or an exclusion)"
+        return Message("unplaced_left_out", {"site": name})
     node = model.site_node[sid]
     p = model.problem
-    dates = req.dates
     pace = PACES[req.pace]
     if _visit_ascent(s) > pace.max_ascent_m:
-        return (
-            f"{name} climbs {_visit_ascent(s):.0f} m, more than the {req.pace} pace allows in a day "
-            f"({pace.max_ascent_m:.0f} m); choose the active pace"
+        return Message(
+            "unplaced_too_steep",
+            {
+                "site": name,
+                "ascent": round(_visit_ascent(s)),
+                "pace": PACE_NAMES[req.pace],
+                "limit": round(pace.max_ascent_m),
+                "active": PACE_NAMES["active"],
+            },
         )
     if req.ticket_budget is not None and entry_price(s, sites) > req.ticket_budget:
-        return f"{name} costs {entry_price(s, sites):.0f} CNY, more than the ticket budget of {req.ticket_budget:.0f} CNY"
+        return Message(
+            "unplaced_over_budget",
+            {"site": name, "price": round(entry_price(s, sites)), "budget": round(req.ticket_budget)},
+        )
     allowed = [r for r in range(p.m) if p.windows_on(r, node)]
     if not allowed:
-        reasons = []
-        for r, day in enumerate(dates):
-            if sid in req.locked and req.locked[sid] != r:
-                continue
-            iv = open_intervals(s.opening_hours, day)
-            if not iv:
-                reasons.append(
-                    f"{name} is closed on {day.isoformat()} ({day.strftime('%A')}); opening hours: {s.opening_hours}"
-                )
-            else:
-                last = max(b for _, b in iv)
-                if is_outdoor_mountain(s):
-                    last = min(last, model.sunsets[r])
-                need = float(model.service[node])
-                reasons.append(
-                    f"{name} needs {need:.0f} min but on {day.isoformat()} it is open only "
-                    + ", ".join(f"{fmt_time(a)}-{fmt_time(b)}" for a, b in iv)
-                    + (f" and the sun sets at {fmt_time(model.sunsets[r])}" if is_outdoor_mountain(s) else "")
-                    + f" within your day {fmt_time(req.day_start)}-{fmt_time(req.day_end)}"
-                )
-        return "; ".join(reasons) or f"{name} cannot be visited on any day of the trip"
+        return _explain_closed(s, req, model)
     # Try every insertion point; report the one that misses by the least.  Times
     # come from the engine checker's own schedule, so an explanation never
     # describes a schedule the engine would not build.
-    best: tuple[float, str] | None = None
+    best: tuple[float, Message] | None = None
     svc = float(model.service[node])
     for r in allowed:
         route = p.routes[r]
@@ -72,47 +88,78 @@ def _explain(sid: str, req: ItineraryRequest, sites: SiteTable, model: _Model, s
             prefix = list(visits[:pos])
             trial = schedule_route(p, r, [*prefix, node])
             prev = model.sites[prefix[-1]] if prefix else None
-            prev_name = prev.name if prev is not None else model.places[model.nodes[route.start]].name
+            after = _site(prev) if prev is not None else _place(model.places[model.nodes[route.start]], sites)
             arrive = trial.visits[-1].arrive
             start = earliest_start(wins, arrive)
             last = pos == len(visits)
+            common: dict[str, Any] = {"site": name, "minutes": round(svc), "after": after, "day": r + 1}
             if start is None:
                 last_start = max(b for _, b in wins)
                 close = last_start + svc
                 miss = arrive - last_start
                 by_sunset = is_outdoor_mountain(s) and abs(close - model.sunsets[r]) < 1
-                limit = (
-                    f"the sun sets at {fmt_time(close)}"
-                    if by_sunset
-                    else f"{name} closes at {fmt_time(close)}"
-                )
-                text = (
-                    f"{limit} (last start for a {svc:.0f}-minute visit to {name} is {fmt_time(last_start)}); "
-                    f"reaching it after {prev_name} on day {r + 1} takes until {fmt_time(arrive)}"
+                text = Message(
+                    "unplaced_sunset" if by_sunset else "unplaced_closes",
+                    {**common, "close": fmt_time(close), "last": fmt_time(last_start), "arrive": fmt_time(arrive)},
                 )
             else:
                 done = start + svc
                 back = trial.finish if last else done
                 miss = back - route.latest
-                text = (
-                    f"{name} takes {svc:.0f} min; visiting it after {prev_name} on day {r + 1} ends at {fmt_time(done)}"
-                    + (
-                        f" and getting back takes until {fmt_time(back)}, after the day ends at {fmt_time(route.latest)}"
-                        if last
-                        else ", which leaves no time for the rest of the day's plan"
+                if last:
+                    text = Message(
+                        "unplaced_back_late",
+                        {**common, "done": fmt_time(done), "back": fmt_time(back), "end": fmt_time(route.latest)},
                     )
-                )
+                else:
+                    text = Message("unplaced_no_room", {**common, "done": fmt_time(done)})
             if best is None or miss < best[0]:
                 best = (miss, text)
     assert best is not None  # noqa: S101
     return best[1]
 
 
-def _explain_empty(req: ItineraryRequest, model: _Model) -> str:
+def _explain_closed(s: Site, req: ItineraryRequest, model: _Model) -> Message:
+    """Why a site fits on no day of the trip: closed, or open too briefly within the visitor's day."""
+    name = _site(s)
+    node = model.site_node[s.id]
+    reasons: list[Message] = []
+    for r, day in enumerate(req.dates):
+        if s.id in req.locked and req.locked[s.id] != r:
+            continue
+        iv = open_intervals(s.opening_hours, day)
+        if not iv:
+            reasons.append(
+                Message(
+                    "unplaced_closed",
+                    {"site": name, "date": day.isoformat(), "weekday": weekday_name(day),
+                     "hours": hours_name(s.opening_hours)},
+                )
+            )  # fmt: skip
+            continue
+        params = {
+            "site": name,
+            "minutes": round(float(model.service[node])),
+            "date": day.isoformat(),
+            "open": _spans(iv),
+            "start": fmt_time(req.day_start),
+            "end": fmt_time(req.day_end),
+        }
+        if is_outdoor_mountain(s):
+            reasons.append(Message("unplaced_short_sunset", {**params, "sunset": fmt_time(model.sunsets[r])}))
+        else:
+            reasons.append(Message("unplaced_short", params))
+    if not reasons:
+        return Message("unplaced_no_day", {"site": name})
+    if len(reasons) == 1:
+        return reasons[0]
+    return Message("reasons", {"reasons": reasons})
+
+
+def _explain_empty(req: ItineraryRequest, model: _Model, sites: SiteTable) -> Message:
     """Why nothing fits."""
     p = model.problem
-    budget = req.day_end - req.day_start
-    best: tuple[float, str] | None = None
+    best: tuple[float, Message] | None = None
     route = p.routes[0]
     for node in range(p.n):
         s = model.sites[node]
@@ -127,14 +174,23 @@ def _explain_empty(req: ItineraryRequest, model: _Model) -> str:
         if best is None or need < best[0]:
             best = (
                 need,
-                f"{s.name} ({go:.0f} min there, {p.service[node]:.0f} min visit, {back:.0f} min back)",
+                Message(
+                    "nothing_fits",
+                    {
+                        "budget": req.day_end - req.day_start,
+                        "start": fmt_time(req.day_start),
+                        "end": fmt_time(req.day_end),
+                        "site": _site(s),
+                        "go": round(go),
+                        "visit": round(float(p.service[node])),
+                        "back": round(back),
+                        "need": round(need),
+                    },
+                ),
             )
     if best is None:
-        return (
-            f"No site is open within your day ({fmt_time(req.day_start)}-{fmt_time(req.day_end)}) "
-            f"on {req.start_date.isoformat()} with the chosen settings."
+        return Message(
+            "nothing_open",
+            {"start": fmt_time(req.day_start), "end": fmt_time(req.day_end), "date": req.start_date.isoformat()},
         )
-    return (
-        f"The time budget of {budget} min ({fmt_time(req.day_start)}-{fmt_time(req.day_end)}) is too short to "
-        f"visit anything: the quickest possible visit, {best[1]}, needs {best[0]:.0f} min."
-    )
+    return best[1]

@@ -15,9 +15,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tourplan.data import THEMES, Site, SiteTable
 from tourplan.graph import Matrices, SiteGraph, hiking_minutes
 from tourplan.itinerary.request import PACES, ItineraryRequest
+from tourplan.messages import Message, Name
 from tourplan.optimize.builder import ProblemBuilder
 from tourplan.rules import (
     DECAY,
@@ -34,6 +34,8 @@ from tourplan.rules import (
     theme_match,
     visit_windows,
 )
+from tourplan.sights import category_name
+from tourplan.site import THEMES, Site, SiteTable
 from tourplan.sun import daylight
 
 if TYPE_CHECKING:
@@ -91,13 +93,13 @@ class _Model:
 
 def _candidates(
     req: ItineraryRequest, sites: SiteTable, places: Mapping[str, Place]
-) -> tuple[list[Site], dict[str, str]]:
+) -> tuple[list[Site], dict[str, Message]]:
     """Sites worth considering, and the reasons for dropping asked-for ones."""
-    dropped: dict[str, str] = {}
+    dropped: dict[str, Message] = {}
     wanted = set(req.must_see) | set(req.locked)
     for sid in sorted(wanted | set(req.exclude)):
         if sid not in sites:
-            dropped[sid] = f"{sid} is not a site id"
+            dropped[sid] = Message("unknown_sites", {"ids": sid})
     excluded = set(req.exclude)
     place_sites = {p.site_id for p in places.values() if p.site_id}
     children: dict[str, list[str]] = {}
@@ -111,15 +113,14 @@ def _candidates(
         asked = s.id in wanted
         if s.category in PASS_THROUGH or (not s.themes and not asked):
             if asked:
-                dropped[s.id] = f"{s.name} is a {s.category}, not a place to visit"
+                name = Name(s.name_zh, s.name_en)
+                dropped[s.id] = Message("unplaced_not_a_sight", {"site": name, "category": category_name(s.category)})
             continue
         if s.id in place_sites and not asked and s.visit_minutes == 0:
             continue
         if req.accessible_only and not s.accessible:
             if asked:
-                dropped[s.id] = (
-                    f"{s.name} has steep trails or stairs, and the request asks for accessible sites only"
-                )
+                dropped[s.id] = Message("unplaced_not_accessible", {"site": Name(s.name_zh, s.name_en)})
             continue
         # An area with its parts listed: visit the parts, unless the area itself is asked for.
         if s.id in children and not asked and any(c in sites and c not in excluded for c in children[s.id]):

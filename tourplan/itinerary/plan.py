@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
     from tourplan.itinerary.crowd import CrowdAt, TripCrowd
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "plan_itinerary",
@@ -158,16 +158,14 @@ def _check_window(req: ItineraryRequest, sites: SiteTable) -> None:
     needed = round(min(lengths) * PACES[req.pace].visit_factor)
     span = req.day_end - req.day_start
     if span < needed:
-        raise RequestValidationError(
-            {
-                "day_end": f"{fmt_time(req.day_start)} to {fmt_time(req.day_end)} is only {span} minutes, "
-                f"too short for any visit (the shortest needs {needed})"
-            }
-        )
+        params = {"start": fmt_time(req.day_start), "end": fmt_time(req.day_end), "minutes": span, "needed": needed}
+        raise RequestValidationError({"day_end": Message("window_too_short", params)})
 
 
 def _crowd_at(crowd: Any, site_id: str, start: float, date: dt.date) -> CrowdAt | None:
     """Expected crowding of a visit from the crowd hook (``None`` when it has no figure)."""
+    if crowd is None:  # no hook: nothing to look up (and the flow package stays unloaded)
+        return None
     from tourplan.flow.alerts import tier
     from tourplan.flow.forecast import CrowdForecast
     from tourplan.itinerary.crowd import CrowdAt
@@ -261,13 +259,13 @@ def _assemble(
     sites: SiteTable,
     model: _Model,
     solution: Solution,
-    unplaced: dict[str, str],
+    unplaced: dict[str, Message],
     graph: SiteGraph,
     crowd: Any,
 ) -> Itinerary:
     del graph
     mats = model.mats
-    notes: list[tuple[str, Message]] = []
+    notes: list[Message] = []
     days: list[DayPlan] = []
     total_score = 0.0
     tickets = 0.0
@@ -350,19 +348,17 @@ def _assemble(
         if sid in visited or sid in unplaced:
             continue
         if sid not in sites:
-            unplaced[sid] = f"{sid} is not a site id"
+            unplaced[sid] = Message("unknown_sites", {"ids": sid})
             continue
         unplaced[sid] = _explain(sid, req, sites, model, solution)
     for sid, why in unplaced.items():
         if sid in req.must_see or sid in req.locked:
             site = sites.get(sid)
             name = Name(site.name_zh, site.name_en) if site is not None else sid
-            notes.append(
-                (f"Must-see not placed: {why}", Message("must_see_unplaced", {"site": name, "why": why}))
-            )
+            notes.append(Message("must_see_unplaced", {"site": name, "why": why}))
     if not visited:
         # (a day shorter than any visit was refused on day_end up front; here travel makes it too short)
-        raise InfeasibleRequestError(_explain_empty(req, model))
+        raise InfeasibleRequestError.coded(_explain_empty(req, model, sites))
     if req.ticket_budget is not None and tickets > req.ticket_budget + 1e-9:
         _note(notes, "tickets_over_budget", price=round(tickets), budget=round(req.ticket_budget))
     trip_crowd = _trip_crowd(crowd)
@@ -375,36 +371,36 @@ def _assemble(
         days=tuple(days),
         score=total_score,
         tickets_cny=tickets,
-        warnings=tuple(text for text, _ in notes),
+        warnings=tuple(notes),
         unplaced=unplaced,
         solver=solution.summary(),
-        messages=tuple(m for _, m in notes),
         avoid_crowds=None if trip_crowd is None else trip_crowd.avoid,
         highlights=not any(w > 0 for w in req.interests.values()),
     )
 
 
 def _trip_crowd(crowd: Any) -> TripCrowd | None:
+    if crowd is None:  # no hook (the flow package, which the forecast needs, stays unloaded)
+        return None
     from tourplan.itinerary.crowd import TripCrowd
 
     return crowd if isinstance(crowd, TripCrowd) else None
 
 
-def _note(notes: list[tuple[str, Message]], code: str, **params: Any) -> None:
-    """Add a warning: its English text (for older readers) and its message."""
-    m = Message(code, params)
-    notes.append((m.render("en"), m))
+def _note(notes: list[Message], code: str, **params: Any) -> None:
+    """Add a warning."""
+    notes.append(Message(code, params))
 
 
 def _peak_notes(
     dates: Sequence[dt.date], days: Sequence[DayPlan], sites: SiteTable, crowd: TripCrowd
-) -> list[tuple[str, Message]]:
+) -> list[Message]:
     """The peak-day warning of each peak day, with booking and quieter-site advice when there is some."""
     from tourplan.itinerary.crowd import peak_day_warnings
 
-    out: list[tuple[str, Message]] = []
-    for text, m in peak_day_warnings(dates, [[s.site_id for s in d.stops] for d in days], sites, crowd):
-        out.append((text, m))
+    out: list[Message] = []
+    for m in peak_day_warnings(dates, [[s.site_id for s in d.stops] for d in days], sites, crowd):
+        out.append(m)
         if m.params["book_ahead"]:
             _note(out, "peak_day_book", sites=m.params["book_ahead"])
         if m.params["alternative"] is not None:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tourplan._parse import TEXT_MAX, FieldReader, Range, fmt_time
-from tourplan.data import THEMES
 from tourplan.errors import (
     RequestValidationError,
 )
 from tourplan.graph import MODES
+from tourplan.messages import Message
+from tourplan.site import THEMES
 from tourplan.sun import FIRST_DATE, LAST_DATE, plannable
 
 __all__ = [
@@ -112,13 +113,12 @@ class ItineraryRequest:
     avoid_crowds: bool | None = None
 
     def __post_init__(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if not isinstance(self.start_date, dt.date):
             errors["date"] = f"expected a date YYYY-MM-DD, got {self.start_date!r}"
         elif not (plannable(self.start_date) and plannable(self.start_date + dt.timedelta(days=3))):
-            errors["date"] = (
-                f"expected a date from {FIRST_DATE} to {LAST_DATE - dt.timedelta(days=3)}, got {self.start_date}"
-            )
+            last = (LAST_DATE - dt.timedelta(days=3)).isoformat()
+            errors["date"] = Message("date_range", {"first": FIRST_DATE.isoformat(), "last": last})
         LIMITS["days"].check(self.days, errors, "days")
         for k, v in self.interests.items():
             if k not in THEMES:
@@ -130,9 +130,8 @@ class ItineraryRequest:
             if v is not None and (not isinstance(v, str) or len(v) > TEXT_MAX):
                 errors[name] = f"expected text of at most {TEXT_MAX} characters, got {v!r}"
         if not 0 <= self.day_start < self.day_end <= 24 * 60:
-            errors["day_end"] = (
-                f"the day must end after it starts (start {fmt_time(self.day_start)}, end {fmt_time(self.day_end)})"
-            )
+            times = {"start": fmt_time(self.day_start), "end": fmt_time(self.day_end)}
+            errors["day_end"] = Message("day_end_before_start", times)
         if self.pace not in PACES:
             errors["pace"] = f"expected one of {', '.join(PACES)}, got {self.pace!r}"
         if self.mode not in MODES:
@@ -184,9 +183,7 @@ class ItineraryRequest:
             r.flag(name)
         start = r.values.get("start_date")
         if today is not None and isinstance(start, dt.date) and start < today:
-            r.errors["date"] = (
-                f"{start.isoformat()} is in the past (today is {today.isoformat()}); pick a later date"
-            )
+            r.errors["date"] = Message("date_past", {"date": start.isoformat(), "today": today.isoformat()})
         if data.get("interests") is not None:
             v = data["interests"]
             if isinstance(v, str):

@@ -80,11 +80,11 @@ class Itinerary:
     days: tuple[DayPlan, ...]
     score: float
     tickets_cny: float
-    warnings: tuple[str, ...]
-    unplaced: Mapping[str, str]
+    #: Warnings as codes and parameters (rendered in the reader's language).
+    warnings: tuple[Message, ...]
+    #: Asked-for sites (must-see, locked) not in the plan -> why, as a message.
+    unplaced: Mapping[str, Message]
     solver: str = ""
-    #: The warnings as codes and parameters (same order as ``warnings``, the English text).
-    messages: tuple[Message, ...] = ()
     #: Whether the planner steered visits to quieter slots (``None``: no crowd forecast used).
     avoid_crowds: bool | None = None
     #: No interests were given: the plan shows the highlights (most popular sights).
@@ -111,7 +111,13 @@ class Itinerary:
         return [s.site_id for d in self.days for s in d.stops]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (times as ``HH:MM``)."""
+        """JSON-ready form (times as ``HH:MM``).
+
+        ``warnings`` (a list) and ``unplaced`` (site id -> why) hold
+        messages as ``{"code", "params", "zh", "en"}``
+        (:meth:`tourplan.messages.Message.to_json`): the code and its
+        parameters to render anew, and the sentence in both languages.
+        """
         req = asdict(self.request)
         req["start_date"] = self.request.start_date.isoformat()
         req["day_start"] = fmt_time(self.request.day_start)
@@ -175,12 +181,9 @@ class Itinerary:
                 "travel_minutes": round(self.travel_minutes),
                 "stops": len(self.site_ids),
             },
-            "warnings": list(self.warnings),
-            "warning_messages": [
-                {**m.to_dict(), "text": text} for text, m in zip(self.warnings, self.messages, strict=False)
-            ],
+            "warnings": [m.to_json() for m in self.warnings],
             "avoid_crowds": self.avoid_crowds,
             "interests_default": "highlights" if self.highlights else None,
-            "unplaced": dict(self.unplaced),
+            "unplaced": {sid: m.to_json() for sid, m in self.unplaced.items()},
             "request": req,
         }

@@ -507,22 +507,17 @@ def _add_tiles(m: Any, tiles: Tiles, tianditu_key: str | None) -> None:
             "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
             "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + str(tianditu_key)
         )
-        folium.TileLayer(
-            tiles=wmts % ("vec", "vec"),
-            attr="&copy; 天地图 Tianditu",
-            name="天地图 Tianditu",
-            subdomains="01234567",
-            max_zoom=18,
-        ).add_to(m)
-        folium.TileLayer(
-            tiles=wmts % ("cva", "cva"),
-            attr="&copy; 天地图 Tianditu",
-            name="天地图注记 labels",
-            subdomains="01234567",
-            max_zoom=18,
-            overlay=True,
-            control=False,
-        ).add_to(m)
+        # the vector base layer, then its labels as an overlay without a switch
+        for layer, name, overlay in (("vec", "天地图 Tianditu", False), ("cva", "天地图注记 labels", True)):
+            folium.TileLayer(
+                tiles=wmts % (layer, layer),
+                attr="&copy; 天地图 Tianditu",
+                name=name,
+                subdomains="01234567",
+                max_zoom=18,
+                overlay=overlay,
+                control=not overlay,
+            ).add_to(m)
 
 
 def _base_map(

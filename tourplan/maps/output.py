@@ -122,8 +122,8 @@ def to_standalone_html(m: Any, *, vendor_dir: Path | None = None) -> str:
             raise ValueError(msg)
         return html.unescape(url[len(prefix) :])
 
-    page = _SCRIPT_SRC.sub(lambda mt: _assets.inline_js(folder, rel_of(mt.group(1))), page)
-    page = _CSS_LINK.sub(lambda mt: _assets.inline_css(folder, rel_of(mt.group(1))), page)
+    page = _SCRIPT_SRC.sub(lambda mt: _assets.inline(folder, rel_of(mt.group(1))), page)
+    page = _CSS_LINK.sub(lambda mt: _assets.inline(folder, rel_of(mt.group(1))), page)
     return page
 
 

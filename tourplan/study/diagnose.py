@@ -1,4 +1,10 @@
-"""Why a study tour cannot be planned, naming the binding constraint and the fix."""
+"""Why a study tour cannot be planned, naming the binding constraint and the fix.
+
+Every reason is a :class:`~tourplan.messages.Message` that names the fix by
+the staff form's own field labels ("Leave at", "Required sites" ...), in
+Chinese and English; :func:`refusal` wraps them into the error the planner
+raises.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import numpy as np
 
 from tourplan._parse import fmt_time
 from tourplan.errors import InfeasibleRequestError
-from tourplan.hours import open_intervals
+from tourplan.hours import hours_name, open_intervals, weekday_name
+from tourplan.messages import Message, Name
 from tourplan.rules import (
     LUNCH_EARLIEST,
     LUNCH_LATEST_END,
@@ -21,93 +28,130 @@ from tourplan.sun import daylight
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tourplan.data import Site
+    from tourplan.site import Site
 
-    pass
+
+def refusal(*reasons: Message) -> InfeasibleRequestError:
+    """The planner's refusal: ``study_refused`` over the reasons (each names its fix)."""
+    return InfeasibleRequestError.coded(Message("study_refused", {"reasons": list(reasons)}))
+
+
+def _site(s: Site) -> Name:
+    return Name(s.name_zh, s.name_en)
+
+
+def _start(ctx: _Ctx) -> Name | str:
+    """The start in both languages when it is a site (else the place's name)."""
+    s = ctx.site_of[ctx.s0]
+    return _site(s) if s is not None else ctx.start.name
+
+
+def _lunch_times() -> dict[str, str]:
+    return {"earliest": fmt_time(LUNCH_EARLIEST), "latest": fmt_time(LUNCH_LATEST_END)}
 
 
 def _precheck(ctx: _Ctx, units: Sequence[_Unit]) -> None:
     """Raise when a hard requirement cannot be met by any plan, naming the fix."""
     req = ctx.req
-    reasons: list[str] = []
+    reasons: list[Message] = []
     big = max(u.people for u in units)
     total = sum(u.people for u in units)
     day = req.date
+    day_span = {"start": fmt_time(req.day_start), "end": fmt_time(req.day_end)}
     for sid in req.require:
         i = ctx.nodes.index(sid)
         s = ctx.site_of[i]
         assert s is not None  # noqa: S101
+        name = _site(s)
         iv = open_intervals(s.opening_hours, day)
         if not iv:
             nxt = _next_open(s, day)
             reasons.append(
-                f"required site {s.name} ({sid}) is closed on {day.isoformat()} ({day.strftime('%A')}); "
-                f"opening hours: {s.opening_hours}; fix: another date" + (f" (open on {nxt})" if nxt else "")
-            )
+                Message(
+                    "study_required_closed",
+                    {
+                        "site": name,
+                        "date": day.isoformat(),
+                        "weekday": weekday_name(day),
+                        "hours": hours_name(s.opening_hours),
+                        "next": "" if nxt is None else Message(
+                            "study_open_on", {"date": nxt.isoformat(), "weekday": weekday_name(nxt)}
+                        ),
+                    },
+                )
+            )  # fmt: skip
             continue
         if not ctx.base_windows[i]:
             reasons.append(
-                f"required site {s.name} ({sid}) needs {int(ctx.service[i])} min but on {day.isoformat()} it is open "
-                + ", ".join(f"{fmt_time(a)}-{fmt_time(b)}" for a, b in iv)
-                + f" (sunset {fmt_time(daylight(day)[1])} for outdoor mountains) and the day is "
-                f"{fmt_time(req.day_start)}-{fmt_time(req.day_end)}; fix: an earlier start or later end, or another date"
+                Message(
+                    "study_required_short",
+                    {
+                        "site": name,
+                        "minutes": int(ctx.service[i]),
+                        "date": day.isoformat(),
+                        "open": ", ".join(f"{fmt_time(a)}–{fmt_time(b)}" for a, b in iv),
+                        "sunset": fmt_time(daylight(day)[1]),
+                        **day_span,
+                    },
+                )
             )
             continue
         go, back = ctx.ride[ctx.s0, i], ctx.ride[i, ctx.e0]
         if max(go, back) > req.ride_limit:
             reasons.append(
-                f"required site {s.name} ({sid}) is a {max(go, back):.0f}-min bus ride from {ctx.start.name}, over the "
-                f"{req.ride_limit}-min limit for {req.band_zh} ({req.grade}; a planning rule, not a fact); fix: start "
-                "from a closer point, drop the site, or raise max_ride_minutes"
-            )
+                Message(
+                    "study_required_far",
+                    {"site": name, "place": _start(ctx), "ride": round(float(max(go, back))),
+                     "limit": req.ride_limit, "band": req.band},
+                )
+            )  # fmt: skip
             continue
         arrive = req.day_start + float(ctx.travel[ctx.s0, i])
         starts = [max(arrive, a) for a, b in ctx.base_windows[i] if max(arrive, a) <= b]
         if not starts or starts[0] + ctx.service[i] + float(ctx.travel[i, ctx.e0]) > req.day_end:
             reasons.append(
-                f"required site {s.name} ({sid}) cannot be reached, visited ({int(ctx.service[i])} min) and left "
-                f"within the day {fmt_time(req.day_start)}-{fmt_time(req.day_end)}; fix: an earlier start or later end"
+                Message("study_required_no_time", {"site": name, "minutes": int(ctx.service[i]), **day_span})
             )
             continue
         room = float(s.capacity_instant) - float(ctx.public[i].min())
         if big > s.capacity_instant:
             fit = _max_students_fitting(req, s.capacity_instant)
             reasons.append(
-                f"required site {s.name} ({sid}) holds {s.capacity_instant} visitors at once (capacity_instant) but a "
-                f"bus group is {big} people; fix: smaller groups (at most {fit} students) or one group per bus"
+                Message(
+                    "study_required_small",
+                    {"site": name, "capacity": s.capacity_instant, "people": big, "fit": fit},
+                )
             )
         elif big > room:
             reasons.append(
-                f"required site {s.name} ({sid}) holds {s.capacity_instant} at once and the expected public load leaves "
-                f"at most {room:.0f} places on {day.isoformat()}, fewer than a bus group of {big}; fix: another date"
-            )
+                Message(
+                    "study_required_crowded",
+                    {"site": name, "capacity": s.capacity_instant, "room": round(room), "date": day.isoformat(),
+                     "people": big},
+                )
+            )  # fmt: skip
     if ctx.lunch_on and not ctx.lunch_nodes:
-        reasons.append(
-            f"no food site is open for lunch ({fmt_time(LUNCH_EARLIEST)}-{fmt_time(LUNCH_LATEST_END)}) on "
-            f"{day.isoformat()}; fix: lunch='packed'"
-        )
+        reasons.append(Message("study_no_lunch_site", {"date": day.isoformat(), **_lunch_times()}))
     if ctx.lunch_on and req.lunch == "together":
         best = max((float(ctx.cap[i]) for i in ctx.lunch_nodes), default=0.0)
         if best < total:
-            reasons.append(
-                f"no lunch site seats the whole school: the largest open food site holds {best:.0f} at once "
-                f"(capacity_instant), the school is {total} people; fix: lunch per group (lunch='group') or fewer students"
-            )
+            reasons.append(Message("study_lunch_too_small", {"best": round(best), "total": total}))
     if reasons:
-        raise InfeasibleRequestError("cannot plan the study tour: " + "; ".join(reasons))
+        raise refusal(*reasons)
 
 
-def _next_open(s: Site, day: dt.date) -> str:
+def _next_open(s: Site, day: dt.date) -> dt.date | None:
     for k in range(1, 8):
         d = day + dt.timedelta(days=k)
         if open_intervals(s.opening_hours, d):
-            return f"{d.isoformat()} ({d.strftime('%A')})"
-    return ""
+            return d
+    return None
 
 
-def _explain_missing(ctx: _Ctx, units: Sequence[_Unit], results: Sequence[_Result]) -> str:
+def _explain_missing(ctx: _Ctx, units: Sequence[_Unit], results: Sequence[_Result]) -> InfeasibleRequestError:
+    """The refusal when a required site fits no bus (alone) or too few of them (shared)."""
     req = ctx.req
-    parts: list[str] = []
+    parts: list[Message] = []
     for i in sorted(ctx.mandatory):
         s = ctx.site_of[i]
         assert s is not None  # noqa: S101
@@ -119,35 +163,49 @@ def _explain_missing(ctx: _Ctx, units: Sequence[_Unit], results: Sequence[_Resul
         alone = _solve_unit(ctx, bad[0], np.zeros((n, _NSLOTS)), np.zeros((n, _NSLOTS), dtype=np.int64), 0)
         if i in alone.missing:
             go, back = ctx.ride[ctx.s0, i], ctx.ride[i, ctx.e0]
-            lunch = (
-                f" together with the lunch stop ({fmt_time(LUNCH_EARLIEST)}-{fmt_time(LUNCH_LATEST_END)})"
-                if ctx.lunch_on
-                else ""
-            )
             parts.append(
-                f"the required site {s.name} ({s.id}), {go:.0f} min by bus there and {back:.0f} min back (plus "
-                f"{req.boarding_minutes} min boarding per leg) with a {int(ctx.service[i])}-min visit, does not fit "
-                f"into the day {fmt_time(req.day_start)}-{fmt_time(req.day_end)}{lunch} even for a bus alone; fix: a "
-                "later end time or earlier start"
-                + (", lunch='packed'" if ctx.lunch_on else "")
-                + ", or drop the site"
+                Message(
+                    "study_required_alone",
+                    {
+                        "site": _site(s),
+                        "go": round(float(go)),
+                        "back": round(float(back)),
+                        "boarding": req.boarding_minutes,
+                        "minutes": int(ctx.service[i]),
+                        "lunch": Message("study_with_lunch", _lunch_times()) if ctx.lunch_on else "",
+                        "start": fmt_time(req.day_start),
+                        "end": fmt_time(req.day_end),
+                        "packed": Message("study_fix_packed") if ctx.lunch_on else "",
+                    },
+                )
             )
             continue
-        wins = ", ".join(f"{fmt_time(a)}-{fmt_time(b + ctx.service[i])}" for a, b in ctx.base_windows[i])
+        wins = ", ".join(f"{fmt_time(a)}–{fmt_time(b + ctx.service[i])}" for a, b in ctx.base_windows[i])
         pub = float(ctx.public[i].max())
         people = max(u.people for u in bad)
         at_once = int((s.capacity_instant - pub) // people) if people else 0
         parts.append(
-            f"only {len(ok)} of {len(units)} bus groups can visit the required site {s.name} ({s.id}) on "
-            f"{req.date.isoformat()}: it holds {s.capacity_instant} visitors at once (capacity_instant"
-            + (f", expected public load up to {pub:.0f}" if pub else "")
-            + f"), i.e. about {max(at_once, 0)} bus group(s) of {people} at a time, for {int(ctx.service[i])} min each, "
-            f"within {wins}; fix: fewer groups, another date, a longer day, or drop it from the required sites"
+            Message(
+                "study_required_shared",
+                {
+                    "ok": len(ok),
+                    "all": len(units),
+                    "site": _site(s),
+                    "date": req.date.isoformat(),
+                    "capacity": s.capacity_instant,
+                    "public": Message("study_public_load", {"people": round(pub)}) if pub else "",
+                    "at_once": max(at_once, 0),
+                    "people": people,
+                    "minutes": int(ctx.service[i]),
+                    "windows": wins,
+                },
+            )
         )
-    return "cannot plan the study tour: " + "; ".join(parts)
+    return refusal(*parts)
 
 
-def _explain_empty(ctx: _Ctx, unit: _Unit) -> str:
+def _explain_empty(ctx: _Ctx, unit: _Unit) -> Message:
+    """Why a bus group has no stop at all."""
     req = ctx.req
     reach = [
         i
@@ -155,30 +213,17 @@ def _explain_empty(ctx: _Ctx, unit: _Unit) -> str:
         if s is not None and i not in ctx.lunch_nodes and i not in (ctx.s0, ctx.e0)
     ]
     if not reach:
-        return (
-            f"no site in the table is suitable for {req.band_zh} ({req.grade}) with these exclusions; "
-            "fix: fewer exclusions or required sites"
-        )
+        return Message("study_none_suitable", {"band": req.band})
     close = [i for i in reach if max(ctx.ride[ctx.s0, i], ctx.ride[i, ctx.e0]) <= req.ride_limit]
     if not close:
-        return (
-            f"every suitable site is more than {req.ride_limit} min by bus from {ctx.start.name} (the ride limit for "
-            f"{req.band_zh}, a planning rule); fix: a closer start or a higher max_ride_minutes"
-        )
+        return Message("study_none_close", {"place": _start(ctx), "limit": req.ride_limit, "band": req.band})
     open_ = [i for i in close if ctx.base_windows[i]]
     if not open_:
-        return (
-            f"no suitable site within reach is open long enough on {req.date.isoformat()} between "
-            f"{fmt_time(req.day_start)} and {fmt_time(req.day_end)}; fix: another date or a longer day"
+        return Message(
+            "study_none_open",
+            {"date": req.date.isoformat(), "start": fmt_time(req.day_start), "end": fmt_time(req.day_end)},
         )
     roomy = [i for i in open_ if float(ctx.cap[i]) - float(ctx.public[i].min()) >= unit.people]
     if not roomy:
-        return (
-            f"site capacity: none of the {len(open_)} suitable open sites has room for a bus group of {unit.people} "
-            f"people on {req.date.isoformat()} (capacity_instant minus the expected public load); fix: smaller groups, "
-            "fewer groups, or another date"
-        )
-    return (
-        f"site capacity: the {len(roomy)} suitable open sites with room are full in every slot this bus group could "
-        f"use ({unit.people} people) once the other groups are placed; fix: fewer groups, a longer day, or another date"
-    )
+        return Message("study_none_room", {"n": len(open_), "people": unit.people, "date": req.date.isoformat()})
+    return Message("study_all_full", {"n": len(roomy), "people": unit.people})

@@ -18,7 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan.errors import InfeasibleRequestError, RequestValidationError
+from tourplan.hours import hours_name
 from tourplan.limits import checkpoint
+from tourplan.messages import Message, Name
 from tourplan.optimize import Problem, Solution, SolveParams, solve
 from tourplan.optimize.builder import ProblemBuilder
 from tourplan.optimize.check import build_solution
@@ -36,6 +38,7 @@ from tourplan.rules import (
     theme_match,
     visit_windows,
 )
+from tourplan.sights import category_name
 from tourplan.study.capacity import _NSLOTS, _Unit, _unit_windows
 from tourplan.study.request import _USUAL_YEARS, StudyTourRequest
 from tourplan.sun import daylight
@@ -43,8 +46,8 @@ from tourplan.sun import daylight
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "COACH_MODE",
@@ -78,7 +81,7 @@ class _Ctx:
     public: npt.NDArray[np.float64]
     lunch_nodes: frozenset[int]
     lunch_on: bool
-    warnings: list[str]
+    warnings: list[Message]
     s0: int
     e0: int
 
@@ -152,31 +155,35 @@ def _day_value(visited: Sequence[Site], req: StudyTourRequest) -> tuple[float, l
     return sum(per), per
 
 
+def _name(s: Site) -> Name:
+    return Name(s.name_zh, s.name_en)
+
+
 def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
-    warnings: list[str] = []
-    errors: dict[str, str] = {}
+    warnings: list[Message] = []
+    errors: dict[str, Message] = {}
     for name in ("require", "exclude"):
         bad = [sid for sid in getattr(req, name) if sid not in sites]
         if bad:
-            errors[name] = f"unknown site id(s) {', '.join(bad)}"
+            errors[name] = Message("unknown_sites", {"ids": bad})
     if req.lunch_site is not None:
         if req.lunch_site not in sites:
-            errors["lunch_site"] = f"unknown site id {req.lunch_site!r}"
+            errors["lunch_site"] = Message("unknown_sites", {"ids": req.lunch_site})
         elif req.lunch_site in req.exclude:
-            errors["lunch_site"] = f"{req.lunch_site} is the lunch site and excluded"
+            errors["lunch_site"] = Message("study_lunch_site_excluded", {"site": _name(sites[req.lunch_site])})
     if req.public_load is not None:
         bad = [sid for sid in req.public_load.counts if sid not in sites]
         if bad:
-            errors["public_load"] = f"unknown site id(s) {', '.join(bad[:5])}"
+            errors["public_load"] = Message("unknown_sites", {"ids": bad[:5]})
     if errors:
         raise RequestValidationError(errors)
     start = resolve_place(req.start, sites, field_name="start")
     end = resolve_place(req.end, sites, field_name="end") if req.end is not None else start
     if req.grade_years and any(y not in _USUAL_YEARS[req.grade] for y in req.grade_years):
         r = _USUAL_YEARS[req.grade]
+        years = [str(y) for y in req.grade_years]
         warnings.append(
-            f"The 2016 MoE opinion (教基一〔2016〕8号) says study trips are usually made in {req.band_zh} "
-            f"grades {r.start}-{r.stop - 1}; this request has grade(s) {', '.join(map(str, req.grade_years))}."
+            Message("study_grade_unusual", {"band": req.band, "first": r.start, "last": r.stop - 1, "years": years})
         )
     lunch_on = lunch_applies(req.lunch != "packed", req.day_start, req.day_end)
     required = set(req.require)
@@ -189,13 +196,10 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
             continue
         if s.id in required:
             if s.category in PASS_THROUGH:
-                msg = f"{s.name} ({s.id}) is a {s.category}, not a place to visit"
-                raise RequestValidationError({"require": msg})
+                not_a_sight = {"site": _name(s), "category": category_name(s.category)}
+                raise RequestValidationError({"require": Message("unplaced_not_a_sight", not_a_sight)})
             if req.grade not in s.study_grades:
-                warnings.append(
-                    f"{s.name} ({s.id}) is required but not listed as suitable for {req.band_zh} ({req.grade}) "
-                    "in the site table's study_grades."
-                )
+                warnings.append(Message("study_required_unsuited", {"site": _name(s), "band": req.band}))
             cands.append(s)
         elif s.category == FOOD:
             if (
@@ -209,13 +213,9 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
             cands.append(s)
     if lunch_on and req.lunch_site is not None and req.lunch_site not in lunch_ids:
         ls = sites[req.lunch_site]
-        why = (
-            "is not a food site"
-            if ls.category != FOOD
-            else f"is not open for lunch on {req.date.isoformat()}"
-        )
-        msg = f"lunch site {ls.name} ({ls.id}) {why} (opening hours: {ls.opening_hours})"
-        raise InfeasibleRequestError(msg)
+        params = {"site": _name(ls), "hours": hours_name(ls.opening_hours), "date": req.date.isoformat()}
+        code = "study_lunch_site_not_food" if ls.category != FOOD else "study_lunch_site_closed"
+        raise InfeasibleRequestError.coded(Message(code, params))
     sunset = daylight(req.date)[1]
     b = ProblemBuilder()
     place_keys = list(dict.fromkeys([start.key, end.key]))

@@ -19,13 +19,15 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan._parse import fmt_time
-from tourplan.errors import InfeasibleRequestError, SolverError
+from tourplan.errors import SolverError
+from tourplan.messages import Message, Name
 from tourplan.optimize.solve import warm_up
 from tourplan.rules import (
     LUNCH_EARLIEST,
     LUNCH_LATEST_END,
     paid_ticket,
 )
+from tourplan.sights import THEME_NAMES, category_name
 from tourplan.study.bound import ValueBound, _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
@@ -37,7 +39,7 @@ from tourplan.study.capacity import (
     _slots,
     _Unit,
 )
-from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck
+from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck, refusal
 from tourplan.study.fit import Fitted, _best_fit
 from tourplan.study.model import COACH_MODE, _build, _Ctx, _day_value, _Result, _solve_unit
 from tourplan.study.request import STUDY_THEMES, StudyTourRequest
@@ -55,8 +57,8 @@ from tourplan.study.result import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from tourplan.data import Site, SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "plan_study_tour",
@@ -272,12 +274,7 @@ def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
     )
     if not fits:
         best = max(float(ctx.cap[i]) - float(ctx.public[i, lunch_slots].max()) for i in ctx.lunch_nodes)
-        msg = (
-            f"cannot plan the study tour: no lunch site seats the whole school ({total} people) at once: the roomiest "
-            f"open food site has {best:.0f} places at lunch time (capacity_instant minus the expected public load); "
-            "fix: lunch per group (lunch='group') or fewer students"
-        )
-        raise InfeasibleRequestError(msg)
+        raise refusal(Message("study_lunch_too_small", {"best": round(best), "total": total}))
     n = len(ctx.nodes)
     zero = np.zeros((n, _NSLOTS))
     zg = np.zeros((n, _NSLOTS), dtype=np.int64)
@@ -294,57 +291,47 @@ def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
     return best_ctx
 
 
-def _learn(s: Site, req: StudyTourRequest, is_lunch: bool) -> str:
+def _learn(s: Site, req: StudyTourRequest, is_lunch: bool) -> Name:
+    """What a group does at a stop, in both languages (a site's study notes are written in Chinese)."""
+    act_zh, act_en = s.activity_text("zh"), s.activity_text("en")
     if is_lunch:
-        return "午餐 lunch" + (f" ({s.activity})" if s.activity else "")
-    if s.study_notes:
-        return s.study_notes
-    themes = ", ".join(t for t in sorted(s.themes) if t in STUDY_THEMES)
-    return f"{s.name}: {themes or s.category}" + (f"; {s.activity}" if s.activity else "")
+        return Name(f"午餐：{act_zh}" if act_zh else "午餐", f"Lunch: {act_en}" if act_en else "Lunch")
+    themes = [THEME_NAMES[t] for t in sorted(s.themes) if t in STUDY_THEMES] or [category_name(s.category)]
+    zh = s.study_notes or f"{s.name_zh}：{'、'.join(t.zh for t in themes)}" + (f"；{act_zh}" if act_zh else "")
+    en = f"{s.name_en or s.name_zh}: {', '.join(t.en for t in themes)}" + (f"; {act_en}" if act_en else "")
+    return Name(zh, en)
 
 
 def _staff_lines(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[StaffLine, ...]:
     st = req.staff
     n = len(groups)
-    src = "LB/T 054-2016 (now LB/T 054-2025), commonly quoted, unverified: a rule, not a fact"
+    src = {"source": Message("study_staff_source")}
     return (
         StaffLine(
             "teachers", "带队教师", sum(g.teachers for g in groups),
-            f"one accompanying teacher per {st.students_per_teacher} students, rounded up per group ({src})",
+            Message("study_staff_teachers", {"n": st.students_per_teacher, **src}),
         ),
-        StaffLine(
-            "organiser_representative", "主办方代表", 1,
-            f"the school (organiser) names at least one representative; may be one of the teachers ({src})",
-        ),
-        StaffLine("tutors", "研学导师", st.tutors_per_group * n, f"{st.tutors_per_group} 研学导师 per group ({src})"),
-        StaffLine("guides", "导游", st.guides_per_group * n, f"{st.guides_per_group} guide per group ({src})"),
-        StaffLine(
-            "safety_officers", "安全员", st.safety_officers,
-            f"at least one safety officer for the activity; {st.safety_officers} planned ({src})",
-        ),
-        StaffLine(
-            "project_leaders", "项目负责人", st.project_leaders,
-            f"the contractor's project leader for the activity; {st.project_leaders} planned ({src})",
-        ),
+        StaffLine("organiser_representative", "主办方代表", 1, Message("study_staff_representative", src)),
+        StaffLine("tutors", "研学导师", st.tutors_per_group * n,
+                  Message("study_staff_tutors", {"n": st.tutors_per_group, **src})),
+        StaffLine("guides", "导游", st.guides_per_group * n,
+                  Message("study_staff_guides", {"n": st.guides_per_group, **src})),
+        StaffLine("safety_officers", "安全员", st.safety_officers,
+                  Message("study_staff_safety", {"n": st.safety_officers, **src})),
+        StaffLine("project_leaders", "项目负责人", st.project_leaders,
+                  Message("study_staff_leaders", {"n": st.project_leaders, **src})),
     )  # fmt: skip
 
 
-def _rules(req: StudyTourRequest) -> tuple[str, ...]:
+def _rules(req: StudyTourRequest) -> tuple[Message, ...]:
+    """The rules the plan applies (the ticket rule is added where tickets are priced: :mod:`tourplan.study.tickets`)."""
+    ride = "study_rule_ride" if req.max_ride_minutes is not None else "study_rule_ride_default"
     return (
-        f"Longest bus ride {req.ride_limit} min for {req.band_zh} ({req.grade})"
-        + (
-            ""
-            if req.max_ride_minutes is not None
-            else " (this planner's default per grade band: 60/90/120 min; a rule, not a fact)"
-        ),
-        f"Capacity: in no {SLOT_MINUTES}-minute slot may a site hold more than its capacity_instant (LB/T 034-2014 C0, "
-        "from the site table); a group counts for every slot its visit overlaps; waiting happens on the bus",
-        f"Coach legs: the graph's '{COACH_MODE}' times rounded up to the minute, plus {req.boarding_minutes} min to board "
-        "and leave the bus (a rule)",
-        "Bus seats: a bus carries whole groups; seats count students, teachers, 研学导师, guides and floating staff",
-        f"Tickets: listed adult prices; students pay {req.student_ticket_factor:.0%} of them (student discounts vary by "
-        "site: a rule, not a fact); an area ticket covers its parts; meals are not priced",
-        "Staffing: LB/T 054 numbers are commonly quoted, not verified against the standard's text",
+        Message(ride, {"limit": req.ride_limit, "band": req.band}),
+        Message("study_rule_capacity", {"slot": SLOT_MINUTES}),
+        Message("study_rule_coach", {"mode": COACH_MODE, "boarding": req.boarding_minutes}),
+        Message("study_rule_seats"),
+        Message("study_rule_staffing"),
     )
 
 
@@ -389,25 +376,14 @@ def _assemble(
             value = 0.0 if is_lunch else next(per_iter)
             base_stops.append((s, arrive, t, t + int(ctx.service[i]), is_lunch, price, value))
             prev_end, prev = t + int(ctx.service[i]), i
-        run: list[RunEvent] = [RunEvent(depart, ctx.start.name, ctx.start.site_id, "depart (出发)")]
+        run: list[RunEvent] = [RunEvent(depart, ctx.start.name, ctx.start.site_id, Message("study_run_depart"))]
         for s, arrive, t, end, is_lunch, _, _ in base_stops:
+            drop = Message("study_run_arrive_wait", {"time": fmt_time(t)}) if t > arrive else Message("study_run_arrive")
+            run.append(RunEvent(arrive, s.name, s.id, drop))
             run.append(
-                RunEvent(
-                    arrive,
-                    s.name,
-                    s.id,
-                    "arrive, drop off (到达下车)" + (f"; visit starts {fmt_time(t)}" if t > arrive else ""),
-                )
+                RunEvent(end, s.name, s.id, Message("study_run_after_lunch" if is_lunch else "study_run_pickup"))
             )
-            run.append(
-                RunEvent(
-                    end,
-                    s.name,
-                    s.id,
-                    "pick up, depart (上车出发)" if not is_lunch else "after lunch, depart (午餐后出发)",
-                )
-            )
-        run.append(RunEvent(back, ctx.end.name, ctx.end.site_id, "arrive back (返回)"))
+        run.append(RunEvent(back, ctx.end.name, ctx.end.site_id, Message("study_run_back")))
         buses.append(
             BusRun(
                 id=unit.id,
@@ -425,10 +401,11 @@ def _assemble(
             for s, arrive, t, end, is_lunch, price, value in base_stops:
                 cost = price * (g.students * req.student_ticket_factor + (people - g.students))
                 g_tickets += cost
+                learn = _learn(s, req, is_lunch)
                 stops.append(
                     GroupStop(
                         site_id=s.id, name_zh=s.name_zh, name_en=s.name_en, lat=s.lat, lon=s.lon,
-                        arrive=arrive, start=t, end=end, learn=_learn(s, req, is_lunch),
+                        arrive=arrive, start=t, end=end, learn=learn.zh, learn_en=learn.en,
                         themes=tuple(sorted(x for x in s.themes if x in req.wanted_themes)),
                         ticket_per_person_cny=price, ticket_cny=cost, is_lunch=is_lunch, value=value,
                     )
@@ -443,17 +420,12 @@ def _assemble(
                     depart=depart, back=back, stops=tuple(stops), value=res.value, tickets_cny=g_tickets,
                 )
             )  # fmt: skip
+        on_bus = {"bus": unit.id, "groups": [g.id for g in unit.groups]}
         if not res.route:
-            warnings.append(
-                f"Bus {unit.id} ({', '.join(g.id for g in unit.groups)}) has no stop: "
-                + _explain_empty(ctx, unit)
-            )
+            warnings.append(Message("study_bus_no_stop", {**on_bus, "why": _explain_empty(ctx, unit)}))
         elif ctx.lunch_on and not res.lunch_ok:
-            warnings.append(
-                f"Bus {unit.id} ({', '.join(g.id for g in unit.groups)}): no lunch stop fits between "
-                f"{fmt_time(LUNCH_EARLIEST)} and {fmt_time(LUNCH_LATEST_END)} on this route (required sites, the "
-                "free times of the sites and the end of the day leave no room); bring packed lunches."
-            )
+            lunch = {"earliest": fmt_time(LUNCH_EARLIEST), "latest": fmt_time(LUNCH_LATEST_END)}
+            warnings.append(Message("study_bus_no_lunch", {**on_bus, **lunch}))
     gplans.sort(key=lambda g: int(g.id[1:]))
     # Per-site schedules and peak load, recounted from the visits.
     schedules: list[SiteSchedule] = []
@@ -476,7 +448,7 @@ def _assemble(
     bus_cost = req.bus_cost_cny * len(units)
     unused = req.buses - len(units)
     if unused > 0:
-        warnings.append(f"{unused} of {req.buses} buses are not needed.")
+        warnings.append(Message("study_buses_unused", {"unused": unused, "buses": req.buses}))
     return StudyTourPlan(
         request=req,
         start=ctx.start,
@@ -557,8 +529,7 @@ def plan_study_tour(
     if lunchless:  # the bound covers days with lunch; bound these buses as planned
         bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds, lunchless=lunchless)
     if any(r.missing for r in results):
-        raise InfeasibleRequestError(_explain_missing(ctx, units, results))
+        raise _explain_missing(ctx, units, results)
     if not any(r.route for r in results):
-        msg = "cannot plan the study tour: " + _explain_empty(ctx, max(units, key=lambda u: u.people))
-        raise InfeasibleRequestError(msg)
+        raise refusal(_explain_empty(ctx, max(units, key=lambda u: u.people)))
     return _assemble(ctx, sites, units, results, groups, bound)

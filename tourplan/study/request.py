@@ -13,8 +13,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tourplan._parse import TEXT_MAX, FieldReader, Range, as_int, as_list, fmt_time, parse_time
-from tourplan.data import GRADES, STUDY_PRODUCTS
 from tourplan.errors import RequestValidationError
+from tourplan.messages import Message, Name
+from tourplan.site import GRADES, STUDY_PRODUCTS
 from tourplan.study.capacity import _NSLOTS, SLOT_MINUTES
 from tourplan.sun import FIRST_DATE, LAST_DATE, plannable
 
@@ -26,6 +27,7 @@ __all__ = [
     "STUDY_THEMES",
     "StaffRules",
     "StudyTourRequest",
+    "bus_cost_note",
     "default_bus_cost",
 ]
 
@@ -69,8 +71,30 @@ def default_bus_cost(environ: Mapping[str, str] | None = None) -> tuple[float, s
     return DEFAULT_BUS_COST_CNY, "default"
 
 
+def bus_cost_note(req: StudyTourRequest) -> Message:
+    """The bus cost per bus-day and where it comes from (never a silent number).
+
+    Examples
+    --------
+    >>> from tourplan.study.request import StudyTourRequest
+    >>> import datetime as dt
+    >>> req = StudyTourRequest(school="x", grade="junior", students=40, buses=1, seats=53,
+    ...                        date=dt.date(2026, 5, 12), bus_cost_cny=1500, bus_cost_source="default")
+    >>> bus_cost_note(req).render("en").split(",")[0]
+    '¥1500 per bus and day'
+    """
+    return Message(f"bus_cost_{req.bus_cost_source}", {"cny": req.bus_cost_cny})
+
+
 #: Grade bands and their Chinese names.
 BANDS: Mapping[str, str] = {"primary": "小学", "junior": "初中", "senior": "高中"}
+
+#: Grade bands in both languages, as the staff form names them.
+BAND_NAMES: Mapping[str, Name] = {
+    "primary": Name("小学", "primary school"),
+    "junior": Name("初中", "junior middle school"),
+    "senior": Name("高中", "senior middle school"),
+}
 
 #: Grade years that exist in each band, and those in which the 2016 MoE
 #: opinion says study trips are usually made.
@@ -330,6 +354,11 @@ class StudyTourRequest:
     def band_zh(self) -> str:
         """小学, 初中 or 高中."""
         return BANDS[self.grade]
+
+    @property
+    def band(self) -> Name:
+        """The grade band in both languages (for messages)."""
+        return BAND_NAMES[self.grade]
 
     @property
     def n_groups(self) -> int:

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from tourplan._parse import fmt_time, parse_time
 from tourplan.errors import RequestValidationError
+from tourplan.messages import Message
 from tourplan.places import Place, SiteStop
 from tourplan.study.capacity import SLOT_MINUTES
+from tourplan.study.request import bus_cost_note
+from tourplan.tickets import GroupTicket
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,14 +39,28 @@ TIMEZONE = "Asia/Shanghai"
 UTC_OFFSET = "+08:00"
 
 
+def _json(value: Message | str) -> Any:
+    """A message in a plan's JSON (``Message.to_json``); older plain text as it is."""
+    return value.to_json() if isinstance(value, Message) else value
+
+
+def _read(value: Any) -> Message | str:
+    """The inverse of :func:`_json`."""
+    if isinstance(value, dict) and "code" in value:
+        return Message.from_dict(value)
+    return str(value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GroupStop(SiteStop):
     """One stop of a group's day (whole minutes); its wait is on the bus or in the car park."""
 
+    #: What the group does there, in Chinese (``learn_en``: in English).
     learn: str
     themes: tuple[str, ...]
     ticket_per_person_cny: float
     value: float = 0.0
+    learn_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +80,8 @@ class GroupPlan:
     stops: tuple[GroupStop, ...]
     value: float
     tickets_cny: float
+    #: The tickets the group buys, one line per site that sells them, with the rule applied.
+    tickets: tuple[GroupTicket, ...] = ()
 
     @property
     def people(self) -> int:
@@ -82,7 +101,8 @@ class RunEvent:
     time: int
     place: str
     site_id: str | None
-    action: str
+    #: What happens (a message; text in a plan saved before run sheets were coded).
+    action: Message | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +147,8 @@ class StaffLine:
     role: str
     role_zh: str
     count: int
-    rule: str
+    #: The rule behind the number (a message; text in a plan saved before rules were coded).
+    rule: Message | str
 
 
 @dataclass(frozen=True)
@@ -163,8 +184,9 @@ class StudyTourPlan:
     bus_cost_cny: float
     value: float
     value_upper_bound: float | None
-    warnings: tuple[str, ...]
-    rules: tuple[str, ...]
+    #: Warnings and the rules applied, as messages (text in a plan saved before they were coded).
+    warnings: tuple[Message | str, ...]
+    rules: tuple[Message | str, ...]
     slot_minutes: int = SLOT_MINUTES
     bound_exact: bool = False
     value_solo_bound: float | None = None
@@ -230,6 +252,7 @@ class StudyTourPlan:
                             "wait_minutes": s.wait,
                             "lunch": s.is_lunch,
                             "learn": s.learn,
+                            "learn_en": s.learn_en or s.learn,
                             "themes": list(s.themes),
                             "ticket_per_person_cny": s.ticket_per_person_cny,
                             "ticket_cny": round(s.ticket_cny, 2),
@@ -239,6 +262,7 @@ class StudyTourPlan:
                         }
                         for s in g.stops
                     ],
+                    "tickets": [t.to_dict() for t in g.tickets],
                 }
                 for g in self.groups
             ],
@@ -249,7 +273,7 @@ class StudyTourPlan:
                     "groups": list(b.groups),
                     "people": b.people,
                     "run": [
-                        {"time": fmt_time(e.time), "place": e.place, "site_id": e.site_id, "action": e.action}
+                        {"time": fmt_time(e.time), "place": e.place, "site_id": e.site_id, "action": _json(e.action)}
                         for e in b.run
                     ],
                 }
@@ -277,7 +301,7 @@ class StudyTourPlan:
                 for s in self.sites
             ],
             "staff": {
-                line.role: {"count": line.count, "role_zh": line.role_zh, "rule": line.rule}
+                line.role: {"count": line.count, "role_zh": line.role_zh, "rule": _json(line.rule)}
                 for line in self.staff
             },
             "costs": {
@@ -285,6 +309,7 @@ class StudyTourPlan:
                 "bus_cny": round(self.bus_cost_cny, 2),
                 "bus_cost_per_bus_cny": req.bus_cost_cny,
                 "bus_cost_source": req.bus_cost_source,
+                "bus_cost_note": bus_cost_note(req).to_json(),
                 "total_cny": round(self.total_cost_cny, 2),
             },
             "value": round(self.value, 3),
@@ -293,8 +318,8 @@ class StudyTourPlan:
             "value_solo_bound": None if self.value_solo_bound is None else round(self.value_solo_bound, 3),
             "value_share": None if self.value_share is None else round(self.value_share, 4),
             "slot_minutes": self.slot_minutes,
-            "warnings": list(self.warnings),
-            "rules": list(self.rules),
+            "warnings": [_json(w) for w in self.warnings],
+            "rules": [_json(r) for r in self.rules],
         }
 
     @classmethod
@@ -345,6 +370,7 @@ class StudyTourPlan:
                         start=t(x["start"], "start"),
                         end=t(x["end"], "end"),
                         learn=str(x["learn"]),
+                        learn_en=str(x.get("learn_en") or ""),
                         themes=tuple(str(v) for v in x["themes"]),
                         ticket_per_person_cny=float(x["ticket_per_person_cny"]),
                         ticket_cny=float(x["ticket_cny"]),
@@ -355,6 +381,7 @@ class StudyTourPlan:
                 ),
                 value=float(g["value"]),
                 tickets_cny=float(g["tickets_cny"]),
+                tickets=tuple(GroupTicket.from_dict(t) for t in g.get("tickets") or ()),
             )
             for g in data["groups"]
         )
@@ -365,7 +392,7 @@ class StudyTourPlan:
                 groups=tuple(str(v) for v in b["groups"]),
                 people=int(b["people"]),
                 run=tuple(
-                    RunEvent(t(e["time"], "time"), str(e["place"]), e["site_id"], str(e["action"]))
+                    RunEvent(t(e["time"], "time"), str(e["place"]), e["site_id"], _read(e["action"]))
                     for e in b["run"]
                 ),
             )
@@ -394,7 +421,7 @@ class StudyTourPlan:
             for x in data["sites"]
         )
         staff = tuple(
-            StaffLine(role=str(role), role_zh=str(v["role_zh"]), count=int(v["count"]), rule=str(v["rule"]))
+            StaffLine(role=str(role), role_zh=str(v["role_zh"]), count=int(v["count"]), rule=_read(v["rule"]))
             for role, v in data["staff"].items()
         )
         costs = data["costs"]
@@ -412,8 +439,8 @@ class StudyTourPlan:
             value_upper_bound=None if data.get("value_upper_bound") is None else float(data["value_upper_bound"]),
             bound_exact=bool(data.get("value_bound_exact", False)),
             value_solo_bound=None if data.get("value_solo_bound") is None else float(data["value_solo_bound"]),
-            warnings=tuple(str(w) for w in data["warnings"]),
-            rules=tuple(str(r) for r in data["rules"]),
+            warnings=tuple(_read(w) for w in data["warnings"]),
+            rules=tuple(_read(r) for r in data["rules"]),
             slot_minutes=slot,
         )
 

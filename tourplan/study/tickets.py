@@ -15,12 +15,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from tourplan.messages import Message
 from tourplan.study import plan as _plan
-from tourplan.tickets import group_tickets, ticket_payer
+from tourplan.tickets import group_tickets, rule_name, ticket_payer
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
     from tourplan.graph import SiteGraph
+    from tourplan.site import SiteTable
     from tourplan.study.request import StudyTourRequest
     from tourplan.study.result import GroupPlan, StudyTourPlan
     from tourplan.tickets import GroupTicket
@@ -52,8 +53,19 @@ def _price_group(group: GroupPlan, sites: SiteTable) -> GroupPlan:
             cost, full = float(lines[payer.id].total_cny), float(payer.ticket_cny)
         stops.append(dataclasses.replace(stop, ticket_cny=cost, ticket_per_person_cny=full))
     return dataclasses.replace(
-        group, stops=tuple(stops), tickets_cny=float(sum(s.ticket_cny for s in stops))
+        group,
+        stops=tuple(stops),
+        tickets_cny=float(sum(s.ticket_cny for s in stops)),
+        tickets=tuple(lines.values()),
     )
+
+
+def _ticket_rule(groups: tuple[GroupPlan, ...]) -> Message:
+    """The rules line on tickets: how they are priced, and the site rules this plan used."""
+    used = dict.fromkeys(t.rule for g in groups for t in g.tickets)
+    if not used:
+        return Message("study_rule_no_tickets")
+    return Message("study_rule_tickets", {"rules": [rule_name(code) for code in used]})
 
 
 def price_tickets(plan: StudyTourPlan, sites: SiteTable) -> StudyTourPlan:
@@ -61,7 +73,9 @@ def price_tickets(plan: StudyTourPlan, sites: SiteTable) -> StudyTourPlan:
 
     A stop's ``ticket_cny`` is the group's whole ticket for the site that
     admits to it (bought there, once a day); its ``ticket_per_person_cny``
-    is that ticket's listed adult price (0 where no ticket is bought).
+    is that ticket's listed adult price (0 where no ticket is bought).  Each
+    group keeps its ticket lines (``tickets``: site, rule code, items per
+    visitor type), and the plan's rules say which site rules were applied.
 
     Examples
     --------
@@ -81,7 +95,12 @@ def price_tickets(plan: StudyTourPlan, sites: SiteTable) -> StudyTourPlan:
     [('yuntai_anshang_service_area', 0.0), ('yuntai_hongshixia', 2880.0), ('jiaying_temple', 220.0)]
     """
     groups = tuple(_price_group(g, sites) for g in plan.groups)
-    return dataclasses.replace(plan, groups=groups, tickets_cny=float(sum(g.tickets_cny for g in groups)))
+    rules = [r for r in plan.rules if not (isinstance(r, Message) and r.code.startswith("study_rule_tickets"))]
+    at = next((k for k, r in enumerate(rules) if isinstance(r, Message) and r.code == "study_rule_staffing"), None)
+    rules.insert(len(rules) if at is None else at, _ticket_rule(groups))
+    return dataclasses.replace(
+        plan, groups=groups, tickets_cny=float(sum(g.tickets_cny for g in groups)), rules=tuple(rules)
+    )
 
 
 def plan_study_tour(

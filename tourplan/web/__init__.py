@@ -20,7 +20,9 @@ Configuration: see :mod:`tourplan.web.config`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
+log = logging.getLogger(__name__)
+
 
 class IdConverter(BaseConverter):
     """Ids made by :func:`tourplan.store.new_id` (URL-safe base64, no dots)."""
@@ -47,6 +51,23 @@ class IdConverter(BaseConverter):
 def _instance_path(test_config: Mapping[str, Any] | None) -> str | None:
     raw = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TOURPLAN_INSTANCE_PATH")
     return str(Path(raw).resolve()) if raw else None
+
+
+def _warm_forecasts(holder: Any) -> threading.Thread:
+    """Compute the crowd forecasts of the current site data in a daemon thread (a plan then never waits)."""
+
+    def run() -> None:
+        from tourplan.itinerary.crowd import warm_forecasts
+
+        try:
+            data = holder.current()
+            warm_forecasts(data.sites, data.graph)
+        except Exception:  # a plan computes what is missing itself
+            log.exception("warming the crowd forecasts failed")
+
+    thread = threading.Thread(target=run, name="tourplan-forecast-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -109,6 +130,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     holder = StoreDataHolder(instance, app.config.get("POIS_PATH"), app.config.get("EDGES_PATH"), store)
     holder.current()  # fail at start on bad data, not on the first visitor
     app.extensions["tourplan.data"] = holder
+    warm = app.config.get("PLAN_FORECAST_WARM")
+    if app.config.get("PLAN_FORECAST", True) and (not app.testing if warm is None else warm):
+        _warm_forecasts(holder)
     app.extensions["tourplan.showcase"] = {}
     app.extensions["tourplan.executor"] = ThreadPoolExecutor(
         max_workers=max(1, int(app.config["SIMULATION_WORKERS"])), thread_name_prefix="tourplan-sim"

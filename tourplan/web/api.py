@@ -21,10 +21,11 @@ from flask_login import current_user  # type: ignore[import-untyped, unused-igno
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
 from marshmallow import validate as v
 
-from tourplan.data import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.flow import DAY_TYPES
 from tourplan.graph import MODES
+from tourplan.itinerary import LIMITS as ITINERARY_LIMITS
 from tourplan.itinerary import PACES
+from tourplan.site import CATEGORIES, GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import LIMITS as STUDY_LIMITS
 from tourplan.study import LUNCH_MODES, STUDY_THEMES
 from tourplan.study.request import BUS_COST_SOURCES
@@ -36,10 +37,13 @@ from tourplan.web.urls import external_url
 from tourplan.web.visitor import export_response
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from flask import Flask
     from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped, unused-ignore]
 
-    from tourplan.data import Site
+    from tourplan._parse import Range
+    from tourplan.site import Site
     from tourplan.store import ItineraryRecord, RunRecord, StudyRecord
 
 __all__ = ["blp", "init_api"]
@@ -75,6 +79,12 @@ class ErrorSchema(ma.Schema):
     errors = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.String(), metadata={"description": "Reason per field"}
     )
+
+
+#: Error responses that several endpoints document (each a reusable flask-smorest decorator).
+_INVALID = blp.alt_response(400, schema=ErrorSchema)
+_STAFF_ONLY = blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+_UNKNOWN_ID = blp.alt_response(404, schema=ErrorSchema)
 
 
 class _Api(Api):  # type: ignore[misc]
@@ -136,14 +146,20 @@ class SiteListSchema(ma.Schema):
     sites = ma.fields.List(ma.fields.Nested(SiteSchema))
 
 
+def _limit(limits: Mapping[str, Range], name: str) -> v.Range:
+    """The API's range check for a request field, read from the core's ``LIMITS`` (itinerary or study)."""
+    r = limits[name]
+    return v.Range(r.lo, r.hi)
+
+
 class ItineraryRequestSchema(_Strict):
     """The visitor's wishes (``tourplan.itinerary.ItineraryRequest``)."""
 
     date = ma.fields.Date(required=True, metadata={"description": "First day, YYYY-MM-DD"})
-    days = ma.fields.Integer(validate=v.Range(1, 4), metadata={"example": 1})
+    days = ma.fields.Integer(validate=_limit(ITINERARY_LIMITS, "days"), metadata={"example": 1})
     interests = ma.fields.Dict(
         keys=ma.fields.String(validate=v.OneOf(THEMES)),
-        values=ma.fields.Float(validate=v.Range(0, 10)),
+        values=ma.fields.Float(validate=_limit(ITINERARY_LIMITS, "interests")),
         metadata={"description": "theme: weight 0-10", "example": {"history": 1, "mountain": 0.5}},
     )
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
@@ -165,13 +181,14 @@ class ItineraryRequestSchema(_Strict):
     ticket_budget = ma.fields.Float(allow_none=True, validate=v.Range(0, 100000))
     accessible_only = _StrictBoolean()
     lunch = _StrictBoolean()
-    walk_max_km = ma.fields.Float(validate=v.Range(0, 20))
+    walk_max_km = ma.fields.Float(validate=_limit(ITINERARY_LIMITS, "walk_max_km"))
     locked = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.Integer(validate=v.Range(0, 3)),
+        keys=ma.fields.String(), values=ma.fields.Integer(validate=v.Range(0, ITINERARY_LIMITS["days"].hi - 1)),
         metadata={"description": "site id: 0-based day (keep a stop on its day when re-planning)"},
     )  # fmt: skip
     time_limit = ma.fields.Float(
-        validate=v.Range(0.005, 60), metadata={"description": "Optimizer seconds (capped by the server)"}
+        validate=_limit(ITINERARY_LIMITS, "time_limit"),
+        metadata={"description": "Optimizer seconds (capped by the server)"},
     )
     avoid_crowds = _StrictBoolean(
         allow_none=True,
@@ -188,7 +205,11 @@ class ItinerarySchema(ma.Schema):
     created = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict(
-        metadata={"description": "Itinerary.to_dict(): days, stops, legs, totals, warnings"}
+        metadata={
+            "description": "Itinerary.to_dict(): days, stops, legs, totals, warnings and unplaced (site id -> why); "
+            "each warning and reason is {code, params, zh, en}: a message code with its parameters and the "
+            "sentence in Chinese and English"
+        }
     )
     data_changed = ma.fields.Dict(
         allow_none=True,
@@ -201,24 +222,20 @@ class ExportQuerySchema(_Strict):
     format = ma.fields.String(required=True, validate=v.OneOf(("gpx", "ics", "geojson")))
 
 
-def _study_range(name: str) -> v.Range:
-    """The API's range check for a study-request field, read from :data:`tourplan.study.LIMITS`."""
-    r = STUDY_LIMITS[name]
-    return v.Range(r.lo, r.hi)
-
-
 class StaffRulesSchema(_Strict):
     """Staffing rules (``tourplan.study.StaffRules``); each field defaults as documented there."""
 
     students_per_teacher = ma.fields.Integer(
-        strict=True, validate=_study_range("staff.students_per_teacher"), metadata={"example": 20}
+        strict=True, validate=_limit(STUDY_LIMITS, "staff.students_per_teacher"), metadata={"example": 20}
     )
     tutors_per_group = ma.fields.Integer(
-        strict=True, validate=_study_range("staff.tutors_per_group"), metadata={"description": "研学导师"}
+        strict=True,
+        validate=_limit(STUDY_LIMITS, "staff.tutors_per_group"),
+        metadata={"description": "研学导师"},
     )
-    guides_per_group = ma.fields.Integer(strict=True, validate=_study_range("staff.guides_per_group"))
-    safety_officers = ma.fields.Integer(strict=True, validate=_study_range("staff.safety_officers"))
-    project_leaders = ma.fields.Integer(strict=True, validate=_study_range("staff.project_leaders"))
+    guides_per_group = ma.fields.Integer(strict=True, validate=_limit(STUDY_LIMITS, "staff.guides_per_group"))
+    safety_officers = ma.fields.Integer(strict=True, validate=_limit(STUDY_LIMITS, "staff.safety_officers"))
+    project_leaders = ma.fields.Integer(strict=True, validate=_limit(STUDY_LIMITS, "staff.project_leaders"))
 
 
 class PublicLoadSchema(_Strict):
@@ -254,17 +271,17 @@ class StudyTourRequestSchema(_Strict):
         metadata={"description": "years within the band (primary 1-6, junior and senior 1-3)"},
     )
     students = ma.fields.Integer(
-        strict=True, required=True, validate=_study_range("students"), metadata={"example": 240}
+        strict=True, required=True, validate=_limit(STUDY_LIMITS, "students"), metadata={"example": 240}
     )
     date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
     buses = ma.fields.Integer(
-        strict=True, required=True, validate=_study_range("buses"), metadata={"example": 6}
+        strict=True, required=True, validate=_limit(STUDY_LIMITS, "buses"), metadata={"example": 6}
     )
     seats = ma.fields.Integer(
-        strict=True, required=True, validate=_study_range("seats"), metadata={"example": 53}
+        strict=True, required=True, validate=_limit(STUDY_LIMITS, "seats"), metadata={"example": 53}
     )
-    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=_study_range("group_size"))
-    groups = ma.fields.Integer(strict=True, allow_none=True, validate=_study_range("groups"))
+    group_size = ma.fields.Integer(strict=True, allow_none=True, validate=_limit(STUDY_LIMITS, "group_size"))
+    groups = ma.fields.Integer(strict=True, allow_none=True, validate=_limit(STUDY_LIMITS, "groups"))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "17:00"})
     start = ma.fields.String(
@@ -287,18 +304,18 @@ class StudyTourRequestSchema(_Strict):
     lunch = ma.fields.String(validate=v.OneOf(LUNCH_MODES))
     lunch_site = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     max_ride_minutes = ma.fields.Integer(
-        strict=True, allow_none=True, validate=_study_range("max_ride_minutes")
+        strict=True, allow_none=True, validate=_limit(STUDY_LIMITS, "max_ride_minutes")
     )
     staff = ma.fields.Nested(StaffRulesSchema)
     staff_on_buses = _StrictBoolean()
-    max_stops = ma.fields.Integer(strict=True, validate=_study_range("max_stops"))
-    boarding_minutes = ma.fields.Integer(strict=True, validate=_study_range("boarding_minutes"))
+    max_stops = ma.fields.Integer(strict=True, validate=_limit(STUDY_LIMITS, "max_stops"))
+    boarding_minutes = ma.fields.Integer(strict=True, validate=_limit(STUDY_LIMITS, "boarding_minutes"))
     max_groups_per_site = ma.fields.Integer(
-        strict=True, allow_none=True, validate=_study_range("max_groups_per_site")
+        strict=True, allow_none=True, validate=_limit(STUDY_LIMITS, "max_groups_per_site")
     )
-    student_ticket_factor = ma.fields.Float(validate=_study_range("student_ticket_factor"))
+    student_ticket_factor = ma.fields.Float(validate=_limit(STUDY_LIMITS, "student_ticket_factor"))
     bus_cost_cny = ma.fields.Float(
-        validate=_study_range("bus_cost_cny"),
+        validate=_limit(STUDY_LIMITS, "bus_cost_cny"),
         metadata={
             "description": "per bus and day; omitted: TOURPLAN_BUS_COST_CNY or 1500 (an assumption), see costs.bus_cost_source"
         },
@@ -306,12 +323,12 @@ class StudyTourRequestSchema(_Strict):
     bus_cost_source = ma.fields.String(validate=v.OneOf(BUS_COST_SOURCES))
     public_load = ma.fields.Nested(PublicLoadSchema, allow_none=True)
     time_limit = ma.fields.Float(
-        validate=_study_range("time_limit"),
+        validate=_limit(STUDY_LIMITS, "time_limit"),
         metadata={"description": "Optimizer seconds per bus (capped by the server)"},
     )
-    improve_rounds = ma.fields.Integer(strict=True, validate=_study_range("improve_rounds"))
+    improve_rounds = ma.fields.Integer(strict=True, validate=_limit(STUDY_LIMITS, "improve_rounds"))
     bound_seconds = ma.fields.Float(
-        validate=_study_range("bound_seconds"),
+        validate=_limit(STUDY_LIMITS, "bound_seconds"),
         metadata={"description": "Safety stop for the search of the value's upper bound (its budget is in steps)"},
     )
 
@@ -560,7 +577,7 @@ class Itineraries(MethodView):
 @blp.route("/itineraries/<id:iid>", endpoint="Itinerary")
 class ItineraryItem(MethodView):
     @blp.response(200, ItinerarySchema)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @_UNKNOWN_ID
     def get(self, iid: str) -> dict[str, Any]:
         """A saved itinerary."""
         return _itinerary(_get_itinerary(iid))
@@ -590,8 +607,8 @@ class StudyTours(MethodView):
 
     @blp.arguments(StudyTourRequestSchema)
     @blp.response(201, StudyTourSchema)
-    @blp.alt_response(400, schema=ErrorSchema)
-    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    @_INVALID
+    @_STAFF_ONLY
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Plan study tours for several groups and save the plan (staff)."""
         values = dict(args)
@@ -606,8 +623,8 @@ class StudyTourItem(MethodView):
     decorators = [staff_required]
 
     @blp.response(200, StudyTourSchema)
-    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
-    @blp.alt_response(404, schema=ErrorSchema)
+    @_STAFF_ONLY
+    @_UNKNOWN_ID
     def get(self, plan_id: str) -> dict[str, Any]:
         """A saved study-tour plan (staff: it names school groups)."""
         rec = get_store().get_study(plan_id)
@@ -623,8 +640,8 @@ class Simulations(MethodView):
 
     @blp.arguments(ScenarioSchema)
     @blp.response(202, RunSchema)
-    @blp.alt_response(400, schema=ErrorSchema)
-    @blp.alt_response(401, schema=ErrorSchema, description="Staff login required")
+    @_INVALID
+    @_STAFF_ONLY
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start a visitor-flow simulation in the background (staff); poll its URL."""
         rec = simulations.start_simulation(args, owner_id=int(current_user.id))
@@ -636,7 +653,7 @@ class Simulations(MethodView):
 class SimulationItem(MethodView):
     @blp.response(200, RunSchema)
     @blp.alt_response(401, schema=ErrorSchema, description="Staff login required (a run not published)")
-    @blp.alt_response(404, schema=ErrorSchema)
+    @_UNKNOWN_ID
     def get(self, run_id: str) -> dict[str, Any]:
         """Status, progress (0-1) and, once done, the result of a run.
 

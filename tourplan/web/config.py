@@ -41,6 +41,9 @@ class DefaultConfig:
     PLAN_SEED: int = 0
     #: Put the flow model's crowd forecast of the date's day type on every plan.
     PLAN_FORECAST: bool = True
+    #: Compute the crowd forecasts (one flow simulation per day type, cached on disk) in a background
+    #: thread when the app starts, so no visitor waits for them; None: unless TESTING.
+    PLAN_FORECAST_WARM: bool | None = None
     #: The visitors' today (ISO) before which dates are refused; China Standard Time today when unset.
     PLAN_TODAY: str | None = None
     #: Base tiles of maps: ``osm``, ``gaode`` or ``tianditu`` (needs TIANDITU_KEY).

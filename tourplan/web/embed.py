@@ -17,7 +17,7 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
-from tourplan.data import THEMES
+from tourplan.site import THEMES
 from tourplan.web.errors import api_error
 from tourplan.web.i18n import THEME_LABELS, current_lang
 from tourplan.web.mapview import map_parts

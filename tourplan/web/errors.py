@@ -126,7 +126,9 @@ def _tourplan(exc: TourplanError) -> ResponseReturnValue:
         status, errors = 400, {}
     if wants_json():
         return api_error(status, str(exc), errors)
-    return _page(status, str(status), str(exc))
+    from tourplan.web.i18n import error_text
+
+    return _page(status, str(status), error_text(exc))
 
 
 def _unexpected(exc: Exception) -> ResponseReturnValue:

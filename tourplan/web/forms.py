@@ -7,7 +7,6 @@ core does the real validation.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
@@ -35,7 +34,11 @@ from wtforms import (  # type: ignore[import-untyped, unused-ignore]
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError  # type: ignore[import-untyped, unused-ignore]
 from wtforms.widgets import CheckboxInput, ListWidget  # type: ignore[import-untyped, unused-ignore]
 
-from tourplan.data import GRADES, STUDY_PRODUCTS, THEMES
+from tourplan._parse import defaults, fmt_time
+from tourplan.itinerary import LIMITS as ITINERARY_LIMITS
+from tourplan.itinerary import ItineraryRequest
+from tourplan.rules import PASS_THROUGH
+from tourplan.site import GRADES, STUDY_PRODUCTS, THEMES
 from tourplan.study import DEFAULT_MAX_RIDE, LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 from tourplan.study.request import default_bus_cost
 from tourplan.web.i18n import (
@@ -48,7 +51,7 @@ from tourplan.web.i18n import (
 )
 
 if TYPE_CHECKING:
-    from tourplan.data import SiteTable
+    from tourplan.site import SiteTable
 
 __all__ = [
     "FlowForm",
@@ -77,7 +80,20 @@ def choice(value: str, label: Any = None, optgroup: str | None = None) -> Any:
     return _SelectChoice(value, shown, optgroup=optgroup) if optgroup else _SelectChoice(value, shown)
 
 
-_START_CATEGORIES = ("transport", "hotel")
+#: Request defaults: the forms show what the planners assume.
+_PLAN = defaults(ItineraryRequest)
+_STUDY = defaults(StudyTourRequest)
+_DAYS = ITINERARY_LIMITS["days"]
+
+
+def _clock(minutes: int) -> dt.time:
+    """Minutes after midnight as a time of day (a form's default)."""
+    return dt.time(minutes // 60, minutes % 60)
+
+
+def _hhmm(value: dt.time | None, default: int) -> str:
+    """A form's time as ``HH:MM`` (the request's default when the field is empty)."""
+    return value.strftime("%H:%M") if value else fmt_time(default)
 
 
 class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
@@ -92,18 +108,15 @@ def _tomorrow() -> dt.date:
 
 
 def place_choices(sites: SiteTable, lang: str) -> dict[str, list[tuple[str, str]]]:
-    """Start-point choices grouped: stations and hotels first, then sites."""
-    first = [(s.id, s.label(lang)) for s in sites if s.category in _START_CATEGORIES]
-    rest = sorted(
-        ((s.id, s.label(lang)) for s in sites if s.category not in _START_CATEGORIES), key=lambda x: x[1]
-    )
-    return {str(_l("Stations and hotels")): first, str(_l("Sites")): rest}
+    """Start-point choices grouped: stations and hotels (:data:`tourplan.rules.PASS_THROUGH`) first, then sites."""
+    first = [(s.id, s.label(lang)) for s in sites if s.category in PASS_THROUGH]
+    return {str(_l("Stations and hotels")): first, str(_l("Sites")): site_choices(sites, lang)}
 
 
 def site_choices(sites: SiteTable, lang: str) -> list[tuple[str, str]]:
     """Sites a visitor can pick as must-see (no stations or hotels)."""
     return sorted(
-        ((s.id, s.label(lang)) for s in sites if s.category not in _START_CATEGORIES), key=lambda x: x[1]
+        ((s.id, s.label(lang)) for s in sites if s.category not in PASS_THROUGH), key=lambda x: x[1]
     )
 
 
@@ -111,24 +124,32 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
     """The visitor's planning form; the defaults give a good day in one click."""
 
     date = DateField(_l("Date"), validators=[InputRequired()], default=_tomorrow)
-    days = SelectField(_l("Days"), choices=[choice(str(n)) for n in range(1, 5)], coerce=int, default=1)
+    days = SelectField(
+        _l("Days"),
+        choices=[choice(str(n)) for n in range(int(_DAYS.lo), int(_DAYS.hi) + 1)],
+        coerce=int,
+        default=_PLAN["days"],
+    )
     interests = MultiCheckboxField(
         _l("What do you enjoy?"),
         choices=[choice(t, THEME_LABELS[t]) for t in THEMES],
         default=list(DEFAULT_INTERESTS),
     )
-    start = SelectField(_l("Start from"), default="jiaozuo_station", validate_choice=False)
+    start = SelectField(_l("Start from"), default=_PLAN["start"], validate_choice=False)
     start_text = StringField(
         _l("…or type a place (name or “lat,lon”)"), validators=[Optional(), Length(max=200)]
     )
-    day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
-    day_end = TimeField(_l("Back by"), default=dt.time(18, 0), validators=[InputRequired()])
-    pace = RadioField(_l("Pace"), choices=[choice(k, v) for k, v in PACE_LABELS.items()], default="normal")
+    end_text = StringField(_l("End at (optional)"), validators=[Optional(), Length(max=200)])
+    day_start = TimeField(_l("Leave at"), default=_clock(_PLAN["day_start"]), validators=[InputRequired()])
+    day_end = TimeField(_l("Back by"), default=_clock(_PLAN["day_end"]), validators=[InputRequired()])
+    pace = RadioField(
+        _l("Pace"), choices=[choice(k, v) for k, v in PACE_LABELS.items()], default=_PLAN["pace"]
+    )
     mode = SelectField(
-        _l("Getting around"), choices=[choice(k, v) for k, v in MODE_LABELS.items()], default="drive"
+        _l("Getting around"), choices=[choice(k, v) for k, v in MODE_LABELS.items()], default=_PLAN["mode"]
     )
     must_see = MultiCheckboxField(_l("Must see"), validate_choice=False)
-    lunch = BooleanField(_l("Plan a lunch break"), default=True)
+    lunch = BooleanField(_l("Plan a lunch break"), default=_PLAN["lunch"])
     accessible_only = BooleanField(_l("Step-free sites only"))
     ticket_budget = FloatField(
         _l("Ticket budget (CNY, optional)"), validators=[Optional(), NumberRange(min=0, max=100000)]
@@ -138,13 +159,14 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
         """Request values for :meth:`ItineraryRequest.from_dict`."""
         values: dict[str, Any] = {
             "date": self.date.data.isoformat() if self.date.data else None,
-            "days": int(self.days.data or 1),
+            "days": int(self.days.data or _PLAN["days"]),
             "interests": {t: 1.0 for t in (self.interests.data or []) if t in THEMES},
-            "start": (self.start_text.data or "").strip() or self.start.data or "jiaozuo_station",
-            "day_start": self.day_start.data.strftime("%H:%M") if self.day_start.data else "08:30",
-            "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "18:00",
-            "pace": self.pace.data or "normal",
-            "mode": self.mode.data or "drive",
+            "start": (self.start_text.data or "").strip() or self.start.data or _PLAN["start"],
+            "end": (self.end_text.data or "").strip() or None,
+            "day_start": _hhmm(self.day_start.data, _PLAN["day_start"]),
+            "day_end": _hhmm(self.day_end.data, _PLAN["day_end"]),
+            "pace": self.pace.data or _PLAN["pace"],
+            "mode": self.mode.data or _PLAN["mode"],
             "must_see": list(self.must_see.data or []),
             "lunch": bool(self.lunch.data),
             "accessible_only": bool(self.accessible_only.data),
@@ -192,7 +214,7 @@ def _json_object(form: Any, field: Any) -> None:
 
 
 _STAFF = StaffRules()
-_MAX_STOPS = next(f.default for f in dataclasses.fields(StudyTourRequest) if f.name == "max_stops")
+_MAX_STOPS = _STUDY["max_stops"]
 LUNCH_LABELS: dict[str, Any] = {
     "group": _l("Each group at a restaurant (sites share the load)"),
     "together": _l("The whole school at one restaurant"),
@@ -233,9 +255,9 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
     groups = IntegerField(_l("Groups (classes)"), default=6, validators=[InputRequired(), _limit("groups")])
     buses = IntegerField(_l("Buses"), default=6, validators=[InputRequired(), _limit("buses")])
     seats = IntegerField(_l("Seats per bus"), default=53, validators=[InputRequired(), _limit("seats")])
-    start = SelectField(_l("Start from"), default="jiaozuo_station", validate_choice=False)
-    day_start = TimeField(_l("Leave at"), default=dt.time(8, 30), validators=[InputRequired()])
-    day_end = TimeField(_l("Back by"), default=dt.time(17, 0), validators=[InputRequired()])
+    start = SelectField(_l("Start from"), default=_STUDY["start"], validate_choice=False)
+    day_start = TimeField(_l("Leave at"), default=_clock(_STUDY["day_start"]), validators=[InputRequired()])
+    day_end = TimeField(_l("Back by"), default=_clock(_STUDY["day_end"]), validators=[InputRequired()])
     themes = MultiCheckboxField(
         _l("Site themes"), choices=[choice(t, THEME_LABELS[t]) for t in STUDY_THEMES], default=[]
     )
@@ -246,7 +268,7 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
     )
     require = MultiCheckboxField(_l("Required sites"), validate_choice=False)
     lunch = SelectField(
-        _l("Lunch"), choices=[choice(m, LUNCH_LABELS[m]) for m in LUNCH_MODES], default=LUNCH_MODES[0]
+        _l("Lunch"), choices=[choice(m, LUNCH_LABELS[m]) for m in LUNCH_MODES], default=_STUDY["lunch"]
     )
     max_stops = IntegerField(
         _l("Most study stops per group"), default=_MAX_STOPS, validators=[Optional(), _limit("max_stops")]
@@ -326,13 +348,13 @@ class StudyForm(FlaskForm):  # type: ignore[misc]
             "groups": int(self.groups.data or 1),
             "buses": int(self.buses.data or 1),
             "seats": int(self.seats.data or 1),
-            "start": self.start.data or "jiaozuo_station",
-            "day_start": self.day_start.data.strftime("%H:%M") if self.day_start.data else "08:30",
-            "day_end": self.day_end.data.strftime("%H:%M") if self.day_end.data else "17:00",
+            "start": self.start.data or _STUDY["start"],
+            "day_start": _hhmm(self.day_start.data, _STUDY["day_start"]),
+            "day_end": _hhmm(self.day_end.data, _STUDY["day_end"]),
             "themes": list(self.themes.data or []),
             "products": list(self.products.data or []),
             "require": list(self.require.data or []),
-            "lunch": self.lunch.data or LUNCH_MODES[0],
+            "lunch": self.lunch.data or _STUDY["lunch"],
             "max_stops": _MAX_STOPS if self.max_stops.data is None else self.max_stops.data,
         }
         for name in ("max_ride_minutes", "max_groups_per_site", "boarding_minutes"):

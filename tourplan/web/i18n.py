@@ -38,6 +38,7 @@ __all__ = [
     "STAFF_ROLE_LABELS",
     "THEME_LABELS",
     "current_lang",
+    "error_text",
     "init_i18n",
     "lang_url",
 ]
@@ -99,24 +100,16 @@ PRODUCT_LABELS: dict[str, Any] = {
     "文化康乐型": _l("Culture and recreation"),
 }
 
-#: LB/T 034-2014 warning tiers of the visitor-flow alerts.
-ALERT_LEVEL_LABELS: dict[str, Any] = {
-    "yellow": _l("yellow"),
-    "orange": _l("orange"),
-    "red": _l("red"),
+#: LB/T 034-2014 warning tiers of the visitor-flow alerts, each named three ways: the tier itself,
+#: the dashboard's badge (黄色预警 ...) and what an episode of it means for the site.
+_TIERS: dict[str, tuple[Any, Any, Any]] = {
+    "yellow": (_l("yellow"), _l("yellow alert"), _l("crowded")),
+    "orange": (_l("orange"), _l("orange alert"), _l("near capacity")),
+    "red": (_l("red"), _l("red alert"), _l("over capacity")),
 }
-#: The tiers as the dashboard's badges name them (黄色预警 ...).
-ALERT_BADGE_LABELS: dict[str, Any] = {
-    "yellow": _l("yellow alert"),
-    "orange": _l("orange alert"),
-    "red": _l("red alert"),
-}
-#: What an episode of each tier means for the site, in the episode list.
-EPISODE_STATE_LABELS: dict[str, Any] = {
-    "yellow": _l("crowded"),
-    "orange": _l("near capacity"),
-    "red": _l("over capacity"),
-}
+ALERT_LEVEL_LABELS: dict[str, Any] = {tier: names[0] for tier, names in _TIERS.items()}
+ALERT_BADGE_LABELS: dict[str, Any] = {tier: names[1] for tier, names in _TIERS.items()}
+EPISODE_STATE_LABELS: dict[str, Any] = {tier: names[2] for tier, names in _TIERS.items()}
 #: The default entry points of a flow scenario (``flow.DEFAULT_ENTRIES``).
 ENTRY_LABELS: dict[str, Any] = {
     "yuntai_car_park": _l("Yuntai Mountain car park"),
@@ -182,7 +175,7 @@ STAFF_ROLE_LABELS: dict[str, Any] = {
 #: Lines of a study tour's cost (``StudyTourPlan.to_dict()["costs"]`` keys).
 COST_LABELS: dict[str, Any] = {
     "tickets_cny": _l("Tickets"),
-    "bus_cny": _l("Buses"),
+    "bus_cny": _l("Bus hire"),
     "total_cny": _l("Total"),
     "bus_cost_per_bus_cny": _l("Per bus and day"),
     "bus_cost_source": _l("Bus cost from"),
@@ -214,6 +207,29 @@ def current_lang() -> str:
     return "en" if loc is not None and loc.language == "en" else "zh"
 
 
+def error_text(exc: Exception, lang: str | None = None) -> str:
+    """A planner's error in the page's language (``lang``, default the current one) when it is coded.
+
+    A place that cannot be found, a refusal and a request's field problems
+    carry :class:`~tourplan.messages.Message` codes; anything else is shown
+    as its text.
+    """
+    from tourplan.errors import InfeasibleRequestError, RequestValidationError
+    from tourplan.messages import Message
+
+    lang = lang or current_lang()
+    message = getattr(exc, "message", None)
+    if isinstance(message, Message):
+        return message.render(lang)
+    if isinstance(exc, InfeasibleRequestError):
+        return exc.text(lang)
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(
+            exc.text(k, lang) if k in exc.messages else f"{k}: {exc.errors[k]}" for k in exc.errors
+        )
+    return str(exc)
+
+
 def lang_url(lang: str) -> str:
     """The current URL with ``lang`` set (for the language switch)."""
     args = request.args.to_dict(flat=True)
@@ -230,12 +246,20 @@ def _remember(response: Response) -> Response:
     return response
 
 
+def _message_text(item: Any) -> str:
+    """A saved message (``{"code", "params", ...}``, or older text) in the page's language."""
+    from tourplan.messages import text_of
+
+    return text_of(item, current_lang())
+
+
 def init_i18n(app: Flask) -> None:
     """Set up Flask-Babel, the locale switch and template helpers."""
     Babel(app, locale_selector=_select_locale, default_translation_directories=str(TRANSLATIONS))
     app.after_request(_remember)
     app.jinja_env.globals.update(
         current_lang=current_lang,
+        message_text=_message_text,
         lang_url=lang_url,
         THEME_LABELS=THEME_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import select
 
-from tourplan.data import CONFIDENCE_LEVELS, THEMES
 from tourplan.errors import DataValidationError, Issue, TourplanError
 from tourplan.poi_import import ImportMatch, PoiPoint, match_points, read_poi_export
+from tourplan.site import CONFIDENCE_LEVELS, THEMES
 from tourplan.sitestore import merged_source
 from tourplan.store import _Itinerary, _StudyPlan, new_id
 from tourplan.web.services.data import get_store, site_data

@@ -22,8 +22,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan.coords import DATUMS, to_wgs84
-from tourplan.data import CATEGORIES, CONFIDENCE_LEVELS, SITE_COLUMNS
 from tourplan.errors import DataValidationError, RequestValidationError
+from tourplan.site import CATEGORIES, CONFIDENCE_LEVELS, SITE_COLUMNS
 from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
 from tourplan.web import sitequality
 from tourplan.web.auth import staff_required

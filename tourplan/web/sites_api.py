@@ -31,8 +31,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan.coords import DATUMS
-from tourplan.data import check_site_row
 from tourplan.errors import RequestValidationError, UnknownSiteError
+from tourplan.sitecheck import check_site_row
 from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
 from tourplan.web.api import ErrorSchema, SiteSchema, _site
 from tourplan.web.auth import staff_required

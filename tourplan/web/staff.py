@@ -26,7 +26,7 @@ from tourplan.web.forms import (
     place_choices,
     site_choices,
 )
-from tourplan.web.i18n import current_lang
+from tourplan.web.i18n import current_lang, error_text
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
 from tourplan.web.services import planning, simulations, upload
@@ -108,7 +108,8 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
     try:
         result: dict[str, Any] = planning.plan_study(values)
     except RequestValidationError as exc:
-        for name, msg in exc.errors.items():
+        for name in exc.errors:
+            msg = exc.text(name, current_lang())
             short = name.removeprefix("staff.")
             field = getattr(form, short if short in form.STAFF_FIELDS else name, None)
             if field is None or not hasattr(field, "errors") or name == "kept":
@@ -116,13 +117,9 @@ def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
                 msg = f"{name}: {msg}"
             field.errors = [*list(field.errors), msg]
         return str(_("Please correct the marked fields."))
-    except InfeasibleRequestError as exc:
+    except (InfeasibleRequestError, PlaceNotFoundError, BudgetExceededError) as exc:
         # the core's refusal as codes, rendered in the user's language and in the form's own terms
-        if exc.messages:
-            return " ".join(m.render(current_lang()) for m in exc.messages)
-        return str(exc)
-    except (PlaceNotFoundError, BudgetExceededError) as exc:
-        return str(exc)
+        return error_text(exc)
     return values, result
 
 

@@ -18,11 +18,11 @@ from flask import (
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps, views
-from tourplan.data import CATEGORIES, GRADES, THEMES
 from tourplan.errors import InfeasibleRequestError, PlaceNotFoundError, RequestValidationError
 from tourplan.export import to_geojson, to_gpx, to_ics
+from tourplan.site import CATEGORIES, GRADES, THEMES
 from tourplan.web.forms import PlanForm, ReplanForm, place_choices, site_choices
-from tourplan.web.i18n import current_lang
+from tourplan.web.i18n import current_lang, error_text
 from tourplan.web.mapview import map_parts
 from tourplan.web.security import csp_nonce
 from tourplan.web.services import planning
@@ -59,7 +59,7 @@ def site_ticket(site: Any) -> str:
 
 
 # Fields of ItineraryRequest that the form shows under another name.
-_FORM_FIELD = {"start": "start_text", "start_date": "date", "interests": "interests"}
+_FORM_FIELD = {"start": "start_text", "end": "end_text", "start_date": "date", "interests": "interests"}
 
 
 def _plan_page(form: PlanForm, problem: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -116,7 +116,8 @@ def plan() -> ResponseReturnValue:
         try:
             record = planning.plan_and_save(form.to_values())
         except RequestValidationError as exc:
-            for name, msg in exc.errors.items():
+            for name in exc.errors:
+                msg = exc.text(name, current_lang())
                 field = getattr(form, _FORM_FIELD.get(name, name), None)
                 if field is not None and hasattr(field, "errors"):
                     field.errors = [*list(field.errors), msg]
@@ -124,7 +125,7 @@ def plan() -> ResponseReturnValue:
                     problem = f"{name}: {msg}"
             problem = problem or _("Please correct the marked fields.")
         except (PlaceNotFoundError, InfeasibleRequestError) as exc:
-            problem = _error_text(exc)
+            problem = error_text(exc)
             field = getattr(form, _FORM_FIELD.get(getattr(exc, "field", ""), ""), None)
             if field is not None and hasattr(field, "errors"):
                 field.errors = [*list(field.errors), problem]
@@ -177,16 +178,6 @@ def ready_route(theme: str) -> ResponseReturnValue:
         record = get_store().save_itinerary({"date": date, "days": 1, "interests": {theme: 1.0}}, result)
         iid = ids[key] = record.id
     return redirect(url_for("visitor.itinerary", iid=iid), code=302)
-
-
-def _error_text(exc: Exception) -> str:
-    """A planner error in the page's language when it carries a message code, else its text."""
-    from tourplan.messages import Message
-
-    message = getattr(exc, "message", None)
-    if isinstance(message, Message):
-        return message.render(page_lang(current_lang()))
-    return str(exc)
 
 
 def _record(iid: str) -> ItineraryRecord:
@@ -260,7 +251,7 @@ def replan(iid: str) -> ResponseReturnValue:
             add=[a for a in form.add.data or [] if a],
         )
     except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
-        message = _error_text(exc)
+        message = error_text(exc)
         return render_template("error.html", status=422, title=_("Cannot plan this"), message=message), 422
     return redirect(url_for("visitor.itinerary", iid=new.id), code=303)
 

@@ -26,8 +26,8 @@ from tourplan.graph import SiteGraph
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from tourplan.data import SiteTable
     from tourplan.maps import Lang
+    from tourplan.site import SiteTable
     from tourplan.store import Store
 
 __all__ = [

@@ -18,6 +18,7 @@ from flask import current_app
 from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.messages import Message
 from tourplan.places import PlaceResolutionError, place_index
 from tourplan.web import budgets
 from tourplan.web.services.data import (
@@ -71,7 +72,7 @@ def plan_result(data: Mapping[str, Any]) -> dict[str, Any]:
     sd = site_data()
     req = _must_see_ids(req, sd)
     errors = {
-        name: f"unknown site id(s): {', '.join(sorted(bad))}"
+        name: Message("unknown_sites", {"ids": sorted(bad)})
         for name, ids in (("must_see", req.must_see), ("exclude", req.exclude), ("locked", tuple(req.locked)))
         if (bad := {s for s in ids if s not in sd.sites})
     }
@@ -103,7 +104,7 @@ def _must_see_ids(req: ItineraryRequest, sd: SiteData) -> ItineraryRequest:
     try:
         ids = tuple(s if s in sd.sites else index.resolve(s, field="must_see").id for s in req.must_see)
     except PlaceResolutionError as exc:
-        raise RequestValidationError({"must_see": exc.message.render("en")}) from None
+        raise RequestValidationError({"must_see": exc.message}) from None
     return dataclasses.replace(req, must_see=tuple(dict.fromkeys(ids)))
 
 

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from tourplan.data import Site, SiteTable, parse_sites
+from tourplan.data import parse_sites
 from tourplan.errors import DataValidationError, Issue
 from tourplan.store import new_id
 from tourplan.web import staging
 from tourplan.web.services.data import DataHolder, SiteData, site_data
 
 if TYPE_CHECKING:
+    from tourplan.site import Site, SiteTable
     from tourplan.web.sitedata import StoreDataHolder
 
 __all__ = ["UploadPreview", "apply_upload", "data_backups", "preview_upload"]

@@ -1,52 +1,33 @@
-"""``tourplan sites export|edit|history`` and ``tourplan users token|revoke-token|tokens``.
+"""``tourplan sites export|edit|history``: the site table in the web app's store.
 
 They work on the web app's store (same configuration as ``tourplan serve``:
 the instance folder and ``TOURPLAN_*`` environment), through the same code
 as the API: :meth:`tourplan.sitestore.SiteStore.edit` for an edit, so the
 checks, the datum conversion, the history and the data version are the
-same. Registered on :mod:`tourplan.cli`'s groups by :func:`register`.
+same. The ``sites`` group of :mod:`tourplan.cli.sites` loads them when called.
 """
 
 from __future__ import annotations
 
 import getpass
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from tourplan.cli._common import fail, web_extension
 from tourplan.coords import DATUMS
-from tourplan.data import CONFIDENCE_LEVELS
 from tourplan.errors import RequestValidationError
+from tourplan.site import CONFIDENCE_LEVELS
 from tourplan.sitestore import LOCATION_METHODS, Editor, SiteEdit, SiteStore, StaleVersionError
 
-if TYPE_CHECKING:
-    from tourplan.store import Store
-
-__all__ = ["register"]
-
-
-def _app_store() -> Store:
-    """The web app's store, as configured (seeding its site table on a fresh database)."""
-    from tourplan.web import create_app
-
-    app = create_app()
-    store: Store = app.extensions["tourplan.store"]
-    return store
+__all__ = ["sites_edit", "sites_export", "sites_history"]
 
 
 def _sites() -> SiteStore:
-    from tourplan.web import create_app
-
-    app = create_app()  # seeds a fresh store from the configured or bundled table
-    sites: SiteStore = app.extensions["tourplan.data"].sites
+    """The site store of the web app (seeding it from the configured or bundled table when fresh)."""
+    sites: SiteStore = web_extension("tourplan.data").sites
     return sites
-
-
-def _fail(message: str) -> None:
-    click.echo(f"tourplan: error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.command("export")
@@ -110,7 +91,7 @@ def sites_edit(
     for item in sets:
         key, eq, value = item.partition("=")
         if not eq:
-            _fail(f"--set: expected COLUMN=VALUE, got {item!r}")
+            fail(f"--set: expected COLUMN=VALUE, got {item!r}")
         changes[key.strip()] = value
     if lat is not None:
         changes["lat"] = lat
@@ -122,13 +103,13 @@ def sites_edit(
     try:
         rec = store.edit(site_id, edit, editor=who, expected_version=expected)
     except StaleVersionError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     except RequestValidationError as exc:
-        _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()) + " (nothing was saved)")
+        fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()) + " (nothing was saved)")
         return
     except KeyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     click.echo(
         f"{rec.id}: version {rec.version}, {rec.row['lat']},{rec.row['lon']} ±{rec.row['location_error_m']} m "
@@ -145,51 +126,3 @@ def sites_history(site_id: str) -> None:
             f"{k}: {(c.old or {}).get(k, '')!r} -> {(c.new or {}).get(k, '')!r}" for k in c.fields
         )
         click.echo(f"#{c.id} {c.at:%Y-%m-%d %H:%M} UTC {c.kind} by {c.username} ({c.reason or '-'}): {vals}")
-
-
-@click.command("token")
-@click.argument("name")
-def users_token(name: str) -> None:
-    """Print a new API bearer token for staff account NAME (stored hashed; shown once)."""
-    from tourplan.tokens import issue_token
-
-    try:
-        rec, token = issue_token(_app_store(), name)
-    except KeyError:
-        _fail(f"no staff account named {name!r}")
-        return
-    click.echo(token)
-    click.echo(f"token #{rec.id} for {rec.username}; send it as 'Authorization: Bearer <token>'", err=True)
-
-
-@click.command("revoke-token")
-@click.argument("which")
-def users_revoke_token(which: str) -> None:
-    """Revoke every token of account WHICH, or the token with id (or prefix) WHICH."""
-    from tourplan.tokens import revoke_tokens
-
-    n = revoke_tokens(_app_store(), which)
-    if n == 0:
-        _fail(f"no live token matches {which!r}")
-    click.echo(f"revoked {n} token{'s' if n != 1 else ''}")
-
-
-@click.command("tokens")
-def users_tokens() -> None:
-    """List API tokens (id, account, first characters, created, last used, revoked)."""
-    from tourplan.tokens import list_tokens
-
-    for t in list_tokens(_app_store()):
-        used = f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never"
-        state = f"revoked {t.revoked:%Y-%m-%d %H:%M}" if t.revoked else "live"
-        click.echo(
-            f"#{t.id}\t{t.username}\t{t.prefix}…\t{t.created:%Y-%m-%d %H:%M} UTC\tused {used}\t{state}"
-        )
-
-
-def register(sites: click.Group, users: click.Group) -> None:
-    """Add the commands to ``tourplan sites`` and ``tourplan users``."""
-    for cmd in (sites_export, sites_edit, sites_history):
-        sites.add_command(cmd)
-    for cmd in (users_token, users_revoke_token, users_tokens):
-        users.add_command(cmd)

@@ -1,0 +1,75 @@
+"""The ``tourplan`` command line: a thin layer over the core.
+
+Each command parses its options, calls core functions and formats their
+result.  A :class:`~tourplan.errors.TourplanError` (a user's mistake or an
+impossible request) becomes one line on stderr and a non-zero exit code,
+never a traceback.
+
+One module per group of commands; :data:`COMMANDS` says where each lives,
+and the root group imports a command's module only when that command runs
+(so ``tourplan plan`` never loads the web app, the store or the simulation):
+
+* :mod:`~tourplan.cli.plan` -- ``plan`` (visitor itineraries)
+* :mod:`~tourplan.cli.study` -- ``study-tour``
+* :mod:`~tourplan.cli.flow` -- ``simulate`` and ``sweep``
+* :mod:`~tourplan.cli.sites` -- ``validate``, ``sites``, ``import-osm``;
+  :mod:`~tourplan.cli.sitestore` -- ``sites export|edit|history``
+* :mod:`~tourplan.cli.users` -- ``users`` (staff accounts and API tokens)
+* :mod:`~tourplan.cli.serve` -- ``serve`` and ``worker``
+* :mod:`~tourplan.cli.engine` -- ``warmup`` and ``optw``
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import click
+
+from tourplan import __version__
+from tourplan.cli._common import LazyGroup
+
+__all__ = ["COMMANDS", "main"]
+
+#: Where each top-level command is defined (``module:attribute``).
+COMMANDS: dict[str, str] = {
+    "plan": "tourplan.cli.plan:plan",
+    "study-tour": "tourplan.cli.study:study_tour",
+    "simulate": "tourplan.cli.flow:simulate",
+    "sweep": "tourplan.cli.flow:sweep",
+    "validate": "tourplan.cli.sites:validate",
+    "sites": "tourplan.cli.sites:sites_cmd",
+    "import-osm": "tourplan.cli.sites:import_osm",
+    "users": "tourplan.cli.users:users",
+    "serve": "tourplan.cli.serve:serve",
+    "worker": "tourplan.cli.serve:worker",
+    "warmup": "tourplan.cli.engine:warmup",
+    "optw": "tourplan.cli.engine:optw",
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tourplan")
+def main() -> None:
+    """tourplan: itineraries, study tours and visitor flow for Jiefang District, Jiaozuo."""
+    warnings.showwarning = _show_warning
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Our warnings (say, a coordinate that looks GCJ-02) as one line on stderr, like errors; others as Python prints them."""
+    from tourplan.errors import TourplanWarning
+
+    if issubclass(category, TourplanWarning):
+        click.echo(f"tourplan: warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)

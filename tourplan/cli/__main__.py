@@ -1,0 +1,6 @@
+"""``python -m tourplan.cli``: the same as the ``tourplan`` command."""
+
+from tourplan.cli import main
+
+if __name__ == "__main__":
+    main()
