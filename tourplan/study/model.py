@@ -299,7 +299,9 @@ def _solve_unit(
     problem = ctx.problem.replace(windows=tuple(wins))
     checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
     # Work budget only (no wall-clock stop): a busy machine gives the same plan.
-    sol = solve(problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True)
+    sol = solve(
+        problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
+    )
     return _result(ctx, _polish(ctx, problem, sol))
 
 
