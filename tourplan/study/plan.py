@@ -78,7 +78,7 @@ _DAYS_TRIED = 48
 #: Work caps of the re-planning, per bus: pair re-plans per round, and engine
 #: solves in all rounds (only buses with a fault call it in a pair).
 _PAIRS_PER_BUS = 2
-_ENGINE_PER_BUS = 1
+_ENGINE_PER_BUS = 2
 
 #: A bus whose best fitting good day is worth less than this share of its best
 #: solo day also gets an engine solve when re-planned alone.
@@ -178,11 +178,13 @@ def _plan_units(
                 pack=pack and not last,
                 floor=floor if k == 0 else -math.inf,
             )
-            # The engine when no good day fits, or when the best that fits is below the best
-            # day avoiding the scarce sites or far below the bus's best (a day the search
-            # dropped, at sites the others left free, may be worth more).
-            poor = res is None or res.value < max(
-                bound.floors[u] - 1e-9, _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0)
+            # The engine when no good day fits, or (re-planned alone) when the best that fits is
+            # below the best day avoiding the scarce sites or far below the bus's best (a day the
+            # search dropped, at sites the others left free, may be worth more).
+            poor = res is None or (
+                len(group) == 1
+                and res.value
+                < max(bound.floors[u] - 1e-9, _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0))
             )
             if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
                 engine[0] -= 1
@@ -233,7 +235,9 @@ def _plan_units(
         for u in seq:
             if not short(u) or pairs <= 0:
                 continue
-            wanted = bound.crowded & {
+            # The buses in its way: those at the required sites it misses, else those at the
+            # crowded sites of its better days.
+            wanted = set(results[u].missing) or bound.crowded & {
                 i for d, v in days[u] if v > results[u].value + 1e-9 or faulty(u) for i in d
             }
             for v in seq:
@@ -297,7 +301,9 @@ def _learn(s: Site, req: StudyTourRequest, is_lunch: bool) -> Name:
     if is_lunch:
         return Name(f"午餐：{act_zh}" if act_zh else "午餐", f"Lunch: {act_en}" if act_en else "Lunch")
     themes = [THEME_NAMES[t] for t in sorted(s.themes) if t in STUDY_THEMES] or [category_name(s.category)]
-    zh = s.study_notes or f"{s.name_zh}：{'、'.join(t.zh for t in themes)}" + (f"；{act_zh}" if act_zh else "")
+    zh = s.study_notes or f"{s.name_zh}：{'、'.join(t.zh for t in themes)}" + (
+        f"；{act_zh}" if act_zh else ""
+    )
     en = f"{s.name_en or s.name_zh}: {', '.join(t.en for t in themes)}" + (f"; {act_en}" if act_en else "")
     return Name(zh, en)
 
@@ -376,12 +382,20 @@ def _assemble(
             value = 0.0 if is_lunch else next(per_iter)
             base_stops.append((s, arrive, t, t + int(ctx.service[i]), is_lunch, price, value))
             prev_end, prev = t + int(ctx.service[i]), i
-        run: list[RunEvent] = [RunEvent(depart, ctx.start.name, ctx.start.site_id, Message("study_run_depart"))]
+        run: list[RunEvent] = [
+            RunEvent(depart, ctx.start.name, ctx.start.site_id, Message("study_run_depart"))
+        ]
         for s, arrive, t, end, is_lunch, _, _ in base_stops:
-            drop = Message("study_run_arrive_wait", {"time": fmt_time(t)}) if t > arrive else Message("study_run_arrive")
+            drop = (
+                Message("study_run_arrive_wait", {"time": fmt_time(t)})
+                if t > arrive
+                else Message("study_run_arrive")
+            )
             run.append(RunEvent(arrive, s.name, s.id, drop))
             run.append(
-                RunEvent(end, s.name, s.id, Message("study_run_after_lunch" if is_lunch else "study_run_pickup"))
+                RunEvent(
+                    end, s.name, s.id, Message("study_run_after_lunch" if is_lunch else "study_run_pickup")
+                )
             )
         run.append(RunEvent(back, ctx.end.name, ctx.end.site_id, Message("study_run_back")))
         buses.append(
