@@ -28,7 +28,7 @@ from tourplan.rules import (
     paid_ticket,
 )
 from tourplan.sights import THEME_NAMES, category_name
-from tourplan.study.bound import ValueBound, _value_upper_bound
+from tourplan.study.bound import DAY_MARGIN, ValueBound, _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
     SLOT_MINUTES,
@@ -107,6 +107,16 @@ def _plan_units(
         for d in bound.days
     ]
     engine = [_ENGINE_PER_BUS * len(units)]  # engine solves left for the re-planning
+    # Below what a bus's days may hold better days the search dropped: its best day avoiding
+    # the scarce sites (better days visiting them were dropped when one visiting fewer was
+    # as good), or without scarce sites the lowest day kept; and a fifth below its best.
+    below = [
+        max(
+            f if bound.room else f * (1 - DAY_MARGIN),
+            _ENGINE_BELOW * (d[0][1] if d else 0.0),
+        )
+        for f, d in zip(bound.floors, days, strict=True)
+    ]
     solves = [0]
     fits: dict[tuple[frozenset[int], tuple[tuple[tuple[float, float], ...], ...]], Fitted | None] = {}
     crowded = bound.crowded if packing else frozenset()
@@ -179,13 +189,8 @@ def _plan_units(
                 floor=floor if k == 0 else -math.inf,
             )
             # The engine when no good day fits, or (re-planned alone) when the best that fits is
-            # below the best day avoiding the scarce sites or far below the bus's best (a day the
-            # search dropped, at sites the others left free, may be worth more).
-            poor = res is None or (
-                len(group) == 1
-                and res.value
-                < max(bound.floors[u] - 1e-9, _ENGINE_BELOW * (days[u][0][1] if days[u] else 0.0))
-            )
+            # worth less than ``below`` (a day the search dropped may fit and be worth more).
+            poor = res is None or (len(group) == 1 and res.value < below[u] - 1e-9)
             if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
                 engine[0] -= 1
                 solves[0] += 1
