@@ -75,10 +75,11 @@ _IMPROVE_ROUNDS = 8
 #: over when none fits): a few dozen cover the days worth having.
 _DAYS_TRIED = 48
 
-#: Work caps of the re-planning, per bus: pair re-plans per round, and engine
-#: solves in all rounds (only buses with a fault call it in a pair).
+#: Work caps of the re-planning, per bus: pair re-plans per round, engine solves
+#: in all rounds to mend faults (also in pairs) and to raise value (alone).
 _PAIRS_PER_BUS = 2
-_ENGINE_PER_BUS = 2
+_ENGINE_PER_BUS = 2.0
+_ENGINE_PER_BUS_VALUE = 0.5
 
 #: A bus whose best fitting good day is worth less than this share of its best
 #: solo day also gets an engine solve when re-planned alone.
@@ -106,7 +107,8 @@ def _plan_units(
         ]
         for d in bound.days
     ]
-    engine = [_ENGINE_PER_BUS * len(units)]  # engine solves left for the re-planning
+    # Engine solves left for the re-planning: to mend faults, to raise value.
+    engine = [int(_ENGINE_PER_BUS * len(units)), int(_ENGINE_PER_BUS_VALUE * len(units)) + 1]
     # Below what a bus's days may hold better days the search dropped: its best day avoiding
     # the scarce sites (better days visiting them were dropped when one visiting fewer was
     # as good), or without scarce sites the lowest day kept; and a fifth below its best.
@@ -191,8 +193,9 @@ def _plan_units(
             # The engine when no good day fits, or (re-planned alone) when the best that fits is
             # worth less than ``below`` (a day the search dropped may fit and be worth more).
             poor = res is None or (len(group) == 1 and res.value < below[u] - 1e-9)
-            if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[0] > 0:
-                engine[0] -= 1
+            purse = 0 if faults else 1
+            if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[purse] > 0:
+                engine[purse] -= 1
                 solves[0] += 1
                 alt = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
                 res = alt if res is None or alt.key() > res.key() else res
