@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tourplan.errors import SolverError
+from tourplan.limits import checkpoint
 from tourplan.optimize.bound import upper_bound
 from tourplan.optimize.check import TOL
 from tourplan.study.capacity import _NSLOTS, _unit_windows
@@ -63,6 +64,11 @@ __all__: list[str] = []
 #: its scarce sites priced, closes in under 20,000).  Work, not seconds, so a
 #: busy machine shows staff the same figure.
 BOUND_BRANCHES = 90_000
+
+#: Optimizer seconds a branch is charged to a request's work budget
+#: (:mod:`tourplan.limits`), its whole budget before a search starts: about
+#: what a branch takes (25 microseconds on the bundled whole-grade day).
+SECONDS_PER_BRANCH = 25e-6
 
 _EPS = TOL  # the checker's tolerance: never stricter than what it accepts
 
@@ -502,6 +508,7 @@ def _value_upper_bound(
     problems = {kind: _kind_problem(ctx, *kind) for kind in kinds}
 
     def search(problem: Problem, avoid: Collection[int] | None) -> tuple[DayBound, bool]:
+        checkpoint(work * SECONDS_PER_BRANCH)  # the request's budget (tourplan.limits), if one is active
         left = max(0.0, deadline - time.perf_counter()) / len(kinds)
         return _search(problem, value, avoid, left, work)
 
