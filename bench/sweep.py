@@ -9,12 +9,27 @@ and 100,000 visitors) x 4 seeds, default scenarios -- three times:
 3. a separately started ``dask scheduler`` with two ``dask worker``
    processes (1 thread each), reached by address like ``--scheduler``.
 
-It prints the wall time of each (cluster start-up excluded, then included)
-and the simulations' own time summed over the tasks (planning tasks not
-counted), the speed-up of 2 workers over 1, and whether the three results
-are equal (they must be: each simulation is a pure function of its inputs).
-On a machine shared with other work the speed-up is that of the cores the
-sweep actually got; the load average printed first says how busy it was.
+Every worker starts with ``--preload tourplan.sweep`` (its kernels loaded
+before it takes a task; cluster start-up, not sweep time).
+
+It prints the wall time of each (cluster start-up excluded, then included),
+the simulations' own time summed over the tasks, how busy each worker was
+(its tasks' compute time over the sweep's wall time, from Dask's task stream:
+below 100 % is time a worker waited, e.g. for a date's plans), the speed-up
+of 2 workers over 1, and whether the three results are equal (they must be:
+each simulation is a pure function of its inputs).
+
+Every run starts alike: the numba kernels are compiled (or loaded) once
+before any timing, and each run gets an empty plan cache of its own
+(``TOURPLAN_CACHE_DIR``), so no run reads plans an earlier one wrote to disk.
+
+On a machine shared with other work the speed-up is that of the CPU the
+sweep actually got; the load averages printed with each run say how busy it
+was. With the kernel's autogroup scheduling (Linux
+``/proc/sys/kernel/sched_autogroup_enabled``), the worker processes of a
+local cluster share the CPU share of the session that started them, so on a
+loaded machine a second worker adds little CPU: workers busy near 100 % with
+a speed-up near 1 mean the sweep got no more CPU, not that it serialised.
 
 Options: ``--days N``, ``--seeds N``, ``--visitors 50000,100000`` for other
 sizes; ``--skip-remote``.
@@ -25,17 +40,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, get_task_stream
 
 from tourplan.data import load_edges, load_sites
 from tourplan.graph import SiteGraph
 from tourplan.sweep import make_cases, sweep_on
+from tourplan.warmup import warm_up
 
 ROOT = Path(__file__).parents[1]
 
@@ -46,19 +65,40 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _local(n: int, cases, sites, graph):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=40) as cluster, Client(cluster) as client:  # fmt: skip
-        ready = time.perf_counter() - t0
+def _fresh_cache() -> str:
+    """An empty plan cache for the next run (its worker processes inherit the variable)."""
+    path = tempfile.mkdtemp(prefix="tourplan-bench-sweep-")
+    os.environ["TOURPLAN_CACHE_DIR"] = path
+    return path
+
+
+def _timed(client, cases, sites, graph):  # type: ignore[no-untyped-def]
+    """Sweep on ``client``; the result and each worker's busy share of the sweep's wall time."""
+    with get_task_stream(client) as stream:
         result = sweep_on(client, cases, sites, graph, {})
-    return result, ready, time.perf_counter() - t0
+    busy: dict[str, float] = defaultdict(float)
+    for task in stream.data:
+        for part in task["startstops"]:
+            if part["action"] == "compute":
+                busy[task["worker"]] += part["stop"] - part["start"]
+    return result, sorted(b / result.runtime for b in busy.values())
+
+
+def _local(n: int, cases, sites, graph):  # type: ignore[no-untyped-def]
+    cache = _fresh_cache()
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40, preload=["tourplan.sweep"]) as cluster, Client(cluster) as client:  # fmt: skip
+        ready = time.perf_counter() - t0
+        result, busy = _timed(client, cases, sites, graph)
+    shutil.rmtree(cache, ignore_errors=True)
+    return result, busy, ready, time.perf_counter() - t0
 
 
 def _remote(cases, sites, graph):  # type: ignore[no-untyped-def]
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_CACHE_DIR": _fresh_cache()}
     t0 = time.perf_counter()
     procs = [
         subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
@@ -68,20 +108,26 @@ def _remote(cases, sites, graph):  # type: ignore[no-untyped-def]
     for k in range(2):
         procs.append(
             subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
-                              "--nthreads", "1", "--no-dashboard", "--name", f"w{k}"],
+                              "--nthreads", "1", "--no-dashboard", "--name", f"w{k}",
+                              "--preload", "tourplan.sweep"],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         )  # fmt: skip
     try:
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=180)
             ready = time.perf_counter() - t0
-            result = sweep_on(client, cases, sites, graph, {})
+            result, busy = _timed(client, cases, sites, graph)
     finally:
         for p in procs[::-1]:
             p.terminate()
         for p in procs:
             p.wait(timeout=30)
-    return result, ready, time.perf_counter() - t0
+        shutil.rmtree(env["TOURPLAN_CACHE_DIR"], ignore_errors=True)
+    return result, busy, ready, time.perf_counter() - t0
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -96,8 +142,9 @@ def main() -> None:
     start = dt.date(2027, 10, 1)
     demands = [int(v) for v in args.visitors.split(",")]
     cases = make_cases(start, start + dt.timedelta(days=args.days - 1), demands, args.seeds)
-    print(f"load average {os.getloadavg()[0]:.1f}; {len(cases)} simulations: {args.days} days x {len(demands)} demands {demands} x {args.seeds} seeds;"
-          f" {os.cpu_count()} cores")  # fmt: skip
+    compiled = warm_up()  # compile (or load) the kernels once, outside every timing
+    print(f"{len(cases)} simulations: {args.days} days x {len(demands)} demands {demands} x {args.seeds} seeds;"
+          f" {os.cpu_count()} cores; kernels ready in {sum(compiled.values()):.1f} s")  # fmt: skip
     runs = {}
     for label, go in (
         ("LocalCluster, 1 worker", lambda: _local(1, cases, sites, graph)),
@@ -108,11 +155,13 @@ def main() -> None:
             else (("dask scheduler + 2 dask workers", lambda: _remote(cases, sites, graph)),)
         ),
     ):
-        result, ready, total = go()
+        before = _load()
+        result, busy, ready, total = go()
         runs[label] = result
         print(
             f"{label:34} sweep {result.runtime:7.1f} s   (cluster start {ready:5.1f} s, total {total:6.1f} s;"
-            f" simulations {result.task_seconds:6.1f} s)"
+            f" simulations {result.task_seconds:6.1f} s; workers busy {', '.join(f'{b:.0%}' for b in busy)};"
+            f" {before} -> {_load()})"
         )
     one, two = runs["LocalCluster, 1 worker"], runs["LocalCluster, 2 workers"]
     print(f"speed-up 2 workers / 1 worker: {one.runtime / two.runtime:.2f}x")

@@ -6,19 +6,57 @@ test module passes its own configuration overrides as keyword arguments.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
+ROOT = Path(__file__).parents[1]
 STAFF_USER = "staff"
 STAFF_PASSWORD = "staff-password-1"
 #: The SIMULATION_OVERRIDES most web tests use (4-hour buckets, low plan share).
 FAST_SIMULATION = {"bucket_minutes": 240, "min_plan_share": 0.05}
+
+
+#: A study tour of six groups of 40 (a few seconds of planning; StudyTourRequest.from_dict values).
+STUDY_REQUEST: dict[str, Any] = {"school": "焦作一中", "grade": "junior", "students": 240, "group_size": 40, "buses": 6,
+                                 "seats": 53, "date": "2026-05-12", "themes": ["science", "history"]}  # fmt: skip
+#: The same tour, stretched to minutes (60 buses, 20 rounds of 0.5 s solves): tests stop it long before.
+STUDY_LONG: dict[str, Any] = {**STUDY_REQUEST, "students": 2400, "buses": 60, "improve_rounds": 20, "time_limit": 0.5,
+                              "bound_seconds": 0.5}  # fmt: skip
+
+
+def wait_for_run(
+    client: Any, run_id: str, statuses: tuple[str, ...] = ("done", "failed"), timeout: float = 120
+) -> Any:
+    """Poll a run through the API (as ``client``) until it has one of ``statuses``; its JSON."""
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.get(f"/api/v1/simulations/{run_id}").get_json()
+        if run["status"] in statuses:
+            return run
+        if time.monotonic() > deadline:
+            pytest.fail(f"run {run_id} still {run['status']} after {timeout} s, expected {statuses}")
+        time.sleep(0.2)
+
+
+def worker_burst(database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
+    """Run ``tourplan worker --burst`` (this checkout's code) until the queue is empty."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_REDIS_URL": redis_url,
+           "TOURPLAN_DATABASE_URL": database_url}  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "tourplan.cli", "worker", "--burst"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
 
 
 #: The visitor's planning form, filled as a visitor would (a Saturday, by car from Jiaozuo Station).
@@ -178,7 +216,9 @@ class _Text(HTMLParser):
     """Text a reader sees in a page, without scripts, code, hidden parts and parts marked English."""
 
     _SKIP = frozenset({"script", "style", "code", "pre", "noscript", "template", "textarea"})
-    _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+    _VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -9,7 +9,7 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
-from tourplan.flow import CrowdForecast
+from tourplan.flow import CrowdForecast, CrowdQuery
 
 DATE = dt.date(2026, 10, 3)
 
@@ -87,7 +87,7 @@ def test_adjust_returns_new_windows_and_leaves_the_callers_alone() -> None:
     service = np.array([0.0, 60.0])
     windows = {(0, 0): ((0.0, 1440.0),), (0, 1): ((9 * 60.0, 17 * 60.0),)}
     given = MappingProxyType(windows)  # read-only: an edit in place would raise
-    out = crowd.adjust(nodes, scores, service, given, [DATE])
+    out = crowd.adjust(CrowdQuery(nodes, scores, service, given, [DATE]))
     assert windows == {(0, 0): ((0.0, 1440.0),), (0, 1): ((9 * 60.0, 17 * 60.0),)}
     assert scores.tolist() == [0.0, 5.0]
     assert out.scores is not scores and out.route_windows is not windows
@@ -95,7 +95,7 @@ def test_adjust_returns_new_windows_and_leaves_the_callers_alone() -> None:
     assert out.route_windows == {(0, 0): ((0.0, 1440.0),), (0, 1): ((13 * 60.0, 17 * 60.0),)}
     assert out.scores.tolist() == pytest.approx([0.0, 5.0])
     # On a day the forecast is not for, nothing changes.
-    other = crowd.adjust(nodes, scores, service, given, [DATE + dt.timedelta(days=1)])
+    other = crowd.adjust(CrowdQuery(nodes, scores, service, given, [DATE + dt.timedelta(days=1)]))
     assert other.route_windows == windows
     assert other.scores.tolist() == [0.0, 5.0]
 
@@ -103,7 +103,9 @@ def test_adjust_returns_new_windows_and_leaves_the_callers_alone() -> None:
 def test_adjust_lowers_a_site_crowded_all_day() -> None:
     crowd = _forecast("jiaozuo_museum", 1440)
     out = crowd.adjust(
-        ["jiaozuo_museum"], np.array([5.0]), np.array([60.0]), {(0, 0): ((540.0, 1020.0),)}, [DATE]
+        CrowdQuery(
+            ["jiaozuo_museum"], np.array([5.0]), np.array([60.0]), {(0, 0): ((540.0, 1020.0),)}, [DATE]
+        )
     )
     # 120 % of C0 loses `strength` (0.6) of the value, and 60 min of visit against 30 min of queue a third more.
     assert out.scores[0] == pytest.approx(5.0 * 0.4 * 60 / 90)

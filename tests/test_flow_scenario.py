@@ -67,3 +67,43 @@ def test_bad_area_shares_are_named(value, message) -> None:  # type: ignore[no-u
         Scenario.from_dict({"date": "2026-10-03", "area_shares": value})
     assert "area_shares" in exc.value.errors
     assert message in exc.value.errors["area_shares"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"visitors": "many"}, "visitors", "expected a whole number, got 'many'"),
+        ({"visitors": 2.5}, "visitors", "expected a whole number, got 2.5"),
+        ({"visitors": 30_000_000}, "visitors", "expected 0 to 20000000 visitors, got 30000000"),
+        ({"outdoor_factor": 3}, "outdoor_factor", "expected 0 to 2, got 3.0"),
+        ({"dwell_cv": "x"}, "dwell_cv", "expected a number, got 'x'"),
+        ({"day_start": "25:00"}, "day_start", "expected a time from 00:00 to 24:00"),
+        ({"day_type": 5}, "day_type", "expected text, got 5"),
+        ({"plan_variants": 65}, "plan_variants", "expected 1 to 64, got 65"),
+        ({"entries": [{"name": "a", "place": "p", "share": 1}] * 2}, "entries", "names must be unique"),
+        (
+            {"segments": [{"name": "a", "share": 1, "entries": ["nowhere"]}]},
+            "segments",
+            "unknown entry point",
+        ),
+        ({"segments": [{"name": "a", "share": 0}]}, "segments", "must have a positive sum"),
+    ],
+)
+def test_scenario_fields_read_like_the_other_requests(
+    data: dict[str, object], field: str, message: str
+) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        Scenario.from_dict({"date": "2026-10-03", **data})
+    assert message in info.value.errors[field]
+
+
+def test_times_read_as_clock_times_or_minutes() -> None:
+    fixed = [
+        ["jiaozuo_museum", "10:00", "660", 40],
+        {"site_id": "a", "start": 540, "end": "9:45", "count": 5},
+    ]
+    sc = Scenario.from_dict(
+        {"date": "2026-10-03", "day_start": "06:30", "day_end": 1290, "fixed_arrivals": fixed}
+    )
+    assert (sc.day_start, sc.day_end) == (390, 1290)
+    assert [(f.start, f.end, f.count) for f in sc.fixed_arrivals] == [(600.0, 660.0, 40), (540.0, 585.0, 5)]

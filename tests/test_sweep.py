@@ -132,6 +132,32 @@ def remote_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 p.wait()
 
 
+def test_every_simulation_of_a_sweep_is_one_of_its_cases(  # type: ignore[no-untyped-def]
+    bundled_sites, bundled_graph, monkeypatch, tmp_path
+):
+    """Each date is planned by simulating its case of largest demand (smallest seed), not by an extra run."""
+    import tourplan.flow
+
+    real = tourplan.flow.simulate
+    runs: list[tuple[dt.date, int, int, int]] = []
+
+    def counted(scenario: Any, *args: Any, **kwargs: Any) -> Any:
+        lib = kwargs["plans"]
+        before = lib.planned
+        out = real(scenario, *args, **kwargs)
+        runs.append((scenario.date, scenario.visitors, kwargs["seed"], lib.planned - before))
+        return out
+
+    monkeypatch.setattr(tourplan.flow, "simulate", counted)
+    monkeypatch.setenv("TOURPLAN_CACHE_DIR", str(tmp_path))  # no plans on disk from another test
+    cases = make_cases(D1, D2, [1500, 3000], [5, 2])
+    result = sweep_serial(cases, bundled_sites, bundled_graph, QUICK)
+    assert result.cases == len(cases) == 8
+    assert sorted(r[:3] for r in runs) == sorted((c.date, c.visitors, c.seed) for c in cases)
+    planning = [r[:3] for r in runs if r[3]]  # the runs that made plans: one per date, before the others
+    assert planning == [(D1, 3000, 2), (D2, 3000, 2)] == [r[:3] for r in runs[:2]]
+
+
 @pytest.mark.slow
 def test_same_numbers_serial_local_cluster_and_remote_scheduler(  # type: ignore[no-untyped-def]
     bundled_sites, bundled_graph, remote_scheduler

@@ -137,7 +137,8 @@ def test_a_maximal_study_tour_stops_within_its_budget(tmp_path: Path) -> None:
     """Under the default configuration it is planned or stopped within the time budget (plus one solve)."""
     from tourplan.web.config import DefaultConfig
 
-    app = make_app(tmp_path, PLAN_TIME_LIMIT=DefaultConfig.PLAN_TIME_LIMIT)
+    # planned in the request however large (the default would plan it as a job: tests/test_web_study_queue.py)
+    app = make_app(tmp_path, PLAN_TIME_LIMIT=DefaultConfig.PLAN_TIME_LIMIT, STUDY_QUEUE_WORK=10**9)
     c = helpers.login(app.test_client(), "staff", PASSWORD)
     t0 = time.perf_counter()
     r = c.post("/api/v1/study-tours?lang=en", json=STUDY_MAX)
@@ -151,7 +152,9 @@ def test_a_maximal_study_tour_stops_within_its_budget(tmp_path: Path) -> None:
 
 def test_the_clock_stops_a_study_tour(tmp_path: Path) -> None:
     limit = 2.0
-    app = make_app(tmp_path, STUDY_WORK_BUDGET=1e9, STUDY_TIME_BUDGET=limit, PLAN_TIME_LIMIT=0.05)
+    app = make_app(
+        tmp_path, STUDY_WORK_BUDGET=1e9, STUDY_TIME_BUDGET=limit, PLAN_TIME_LIMIT=0.05, STUDY_QUEUE_WORK=10**9
+    )
     c = helpers.login(app.test_client(), "staff", PASSWORD)
     t0 = time.perf_counter()
     r = c.post("/api/v1/study-tours", json=STUDY_MAX)

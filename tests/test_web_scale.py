@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -66,12 +64,7 @@ def test_app_with_redis_uses_the_queue_and_the_shared_cache(tmp_path: Path, redi
     assert r.status_code == 303
     assert staff.get(f"/api/v1/simulations/{second}").get_json()["error"] == "cancelled"
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOURPLAN_REDIS_URL": redis_url,
-           "TOURPLAN_DATABASE_URL": app.config["DATABASE_URL"]}  # fmt: skip
-    out = subprocess.run(
-        [sys.executable, "-m", "tourplan.cli", "worker", "--burst"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    out = helpers.worker_burst(app.config["DATABASE_URL"], redis_url)
     assert out.returncode == 0, out.stderr
     run = staff.get(f"/api/v1/simulations/{first}").get_json()
     assert run["status"] == "done" and run["progress"] == 1.0 and run["result"]["sites"]

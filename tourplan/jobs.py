@@ -1,13 +1,14 @@
-"""Background jobs: where simulation runs and sweeps execute, and how they stop.
+"""Background jobs: where simulation runs, sweeps and large study tours execute, and how they stop.
 
-A :class:`Runner` takes a :class:`SimulationJob` or a :class:`SweepJob` (a
-run already recorded in the :class:`~tourplan.store.Store`), executes it
-somewhere, and writes the outcome into that run with
-:meth:`Store.update_run`. Two runners:
+A :class:`Runner` takes a :class:`SimulationJob`, a :class:`SweepJob` or a
+:class:`StudyJob` (a run already recorded in the
+:class:`~tourplan.store.Store`), executes it somewhere, and writes the
+outcome into that run with :meth:`Store.update_run`. Two runners:
 
 * :class:`ThreadRunner` -- threads of the process that submits (the web
   worker): the embedded default, nothing else to run. A cancel or the time
-  limit takes effect at the simulation's next progress report.
+  limit takes effect at the job's next progress report or planner
+  checkpoint (:func:`tourplan.limits.checkpoint`).
 * :class:`QueueRunner` -- an RQ queue in Redis (``TOURPLAN_REDIS_URL``),
   executed by ``tourplan worker`` processes (:func:`serve`). RQ forks a
   work horse per job, so a time limit or a cancel kills the horse; a worker
@@ -20,20 +21,24 @@ limits, stop and cancel, and a failed-with-reason state for jobs whose
 worker died, with Redis as its only dependency (see the README).
 
 Whatever the runner, a run ends ``done`` or ``failed`` (with the reason in
-``error``); :meth:`Runner.cancel` fails it with :data:`CANCELLED`.
+``error``); :meth:`Runner.cancel` fails it with :data:`CANCELLED`. A cancel
+works from any process: it is written into the run
+(:meth:`Store.request_stop`), and :func:`run_job` reads it at the job's
+checkpoints, at most every :data:`STOP_POLL` seconds.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tourplan.errors import TourplanError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from redis import Redis
@@ -52,6 +57,7 @@ __all__ = [
     "QueueRunner",
     "Runner",
     "SimulationJob",
+    "StudyJob",
     "SweepJob",
     "ThreadRunner",
     "run_job",
@@ -62,6 +68,8 @@ __all__ = [
 CANCELLED = "cancelled"
 #: Name of the RQ queue.
 QUEUE_NAME = "tourplan"
+#: Seconds between two reads of a run's stop request from the store.
+STOP_POLL = 0.5
 
 
 class JobStoppedError(TourplanError, RuntimeError):
@@ -90,11 +98,7 @@ class SimulationJob:
         With countermeasures, the same day is also simulated without them and
         the two are compared (``comparison``: :func:`tourplan.flow.compare`).
         """
-        from contextlib import nullcontext
-
-        from tourplan.limits import budget
-
-        with budget(self.budget) if self.budget is not None else nullcontext():
+        with _within(self.budget):
             return self._simulate(progress)
 
     def _simulate(self, progress: Callable[[float], None]) -> dict[str, Any]:
@@ -137,7 +141,71 @@ class SweepJob:
         return result.to_dict()
 
 
-AnyJob = SimulationJob | SweepJob
+@dataclass(frozen=True)
+class StudyJob:
+    """A large study tour (:mod:`tourplan.study`), planned as a job and saved as a study-tour plan.
+
+    ``request`` holds the request's values (JSON-ready, as
+    ``StudyTourRequest.from_dict`` takes them). The plan replaces the saved
+    plan ``plan_id`` (an edit), or is saved as a new plan of ``owner_id``;
+    the run's result is ``{"plan_id": ...}``. ``extra`` goes into the saved
+    result as it is (the site-data version the plan was made on).
+    """
+
+    run_id: str
+    name: str
+    request: dict[str, Any]
+    sites: SiteTable
+    graph: SiteGraph
+    seed: int = 0
+    #: Work and wall-clock budget (:mod:`tourplan.limits`); its clock starts when the run starts.
+    budget: Budget | None = None
+    owner_id: int | None = None
+    plan_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def work(self, progress: Callable[[float], None]) -> dict[str, Any]:
+        """Plan; the plan's ``to_dict()`` with :attr:`extra`.
+
+        Progress is the optimizer time asked for so far against the planner's
+        documented cost, ``(1 + improve_rounds) x buses`` solves of
+        ``time_limit`` (rounds that improve nothing end early, so the bar may
+        jump to the end).
+        """
+        from tourplan.limits import watch
+        from tourplan.study import StudyTourRequest, plan_study_tour
+
+        req = StudyTourRequest.from_dict(self.request)
+        expected = max(req.time_limit * req.buses * (1 + req.improve_rounds), 1e-9)
+        asked = [0.0]
+
+        def step(work: float) -> None:
+            asked[0] += work
+            progress(min(0.95, asked[0] / expected))
+
+        with _within(self.budget), watch(step):
+            plan = plan_study_tour(req, self.sites, self.graph, seed=self.seed)
+        return {**plan.to_dict(), **self.extra}
+
+    def save(self, store: Store, result: dict[str, Any]) -> dict[str, Any]:
+        """Save the plan (a new one, or over :attr:`plan_id`); the run's result."""
+        if self.plan_id is not None:
+            rec = store.update_study(self.plan_id, name=self.name, request=self.request, result=result)
+        else:
+            rec = store.save_study(self.name, self.request, result, owner_id=self.owner_id)
+        return {"plan_id": rec.id}
+
+
+AnyJob = SimulationJob | SweepJob | StudyJob
+
+
+@contextmanager
+def _within(b: Budget | None) -> Iterator[None]:
+    """The block under budget ``b`` (its clock starts here), or unbounded without one."""
+    from tourplan.limits import budget
+
+    with budget(b) if b is not None else nullcontext():
+        yield
 
 
 def run_job(store: Store, job: AnyJob, *, stop: Callable[[], str | None] = lambda: None) -> str:
@@ -150,31 +218,57 @@ def run_job(store: Store, job: AnyJob, *, stop: Callable[[], str | None] = lambd
     job
         What to run.
     stop
-        Asked at every progress report; a non-empty answer stops the job
-        and becomes the run's error.
+        Asked at every progress report and planner checkpoint; a non-empty
+        answer stops the job and becomes the run's error. A stop request
+        in the store (:meth:`Store.request_stop`, from any process) is read
+        there too, at most every :data:`STOP_POLL` seconds, and before the
+        job starts.
 
     Returns
     -------
     str
-        The run's final status, ``done`` or ``failed``.
+        The run's final status, ``done`` or ``failed``. A failure of the
+        planner that says why in message codes (``InfeasibleRequestError``)
+        keeps them, rendered in every language (``{"zh": ..., "en": ...}``),
+        as the run's result ``{"messages": [...]}``, for pages to show in
+        their reader's language.
     """
-    last = [0.0]
+    from tourplan.limits import watch
 
-    def progress(fraction: float) -> None:
+    last = [0.0]
+    polled = [-STOP_POLL]
+
+    def check(_work: float = 0.0) -> None:
         reason = stop()
+        now = time.monotonic()
+        if not reason and now - polled[0] >= STOP_POLL:
+            polled[0] = now
+            reason = store.stop_requested(job.run_id)
         if reason:
             raise JobStoppedError(reason)
+
+    def progress(fraction: float) -> None:
+        check()
         now = time.monotonic()
         if now - last[0] >= 0.25:
             last[0] = now
             store.update_run(job.run_id, progress=min(float(fraction), 0.99))
 
     try:
+        check()  # a run cancelled while it waited in the queue never starts
         store.update_run(job.run_id, status="running", progress=0.0)
-        result = job.work(progress)
+        with watch(check):
+            result = job.work(progress)
+        if isinstance(job, StudyJob):
+            result = job.save(store, result)
         store.update_run(job.run_id, status="done", progress=1.0, result=result)
     except TourplanError as exc:
-        store.update_run(job.run_id, status="failed", error=str(exc))
+        from tourplan.messages import LANGS
+
+        messages = [{lang: m.render(lang) for lang in LANGS} for m in getattr(exc, "messages", ())]
+        store.update_run(
+            job.run_id, status="failed", error=str(exc), result={"messages": messages} if messages else None
+        )
     except Exception as exc:  # noqa: BLE001 - a crashed run is reported, never lost
         reason = _timeout_reason(exc) or f"internal error: {type(exc).__name__}: {exc}"
         store.update_run(job.run_id, status="failed", error=reason)
@@ -220,8 +314,9 @@ class ThreadRunner:
 
     Notes
     -----
-    Runs live and die with the process; a cancel reaches only runs started
-    by this process (use :class:`QueueRunner` behind several web workers).
+    Runs live and die with the process (use :class:`QueueRunner` behind
+    several web workers). A cancel reaches a run of another process through
+    the store: that process stops it at its next checkpoint.
     """
 
     name = "thread"
@@ -257,17 +352,16 @@ class ThreadRunner:
             self._futures[job.run_id] = self.executor.submit(work)
 
     def cancel(self, store: Store, run_id: str) -> bool:
-        """Drop a queued run; stop a running one at its next progress report."""
+        """Drop a run queued here; stop a running one, or another process's, at its next checkpoint."""
         with self._lock:
             fut = self._futures.get(run_id)
-            if fut is None:
-                return False
-            if fut.cancel():
+            if fut is not None and fut.cancel():
                 self._futures.pop(run_id, None)
                 store.update_run(run_id, status="failed", error=CANCELLED)
                 return True
-            self._stops[run_id] = CANCELLED
-            return True
+            if fut is not None:
+                self._stops[run_id] = CANCELLED
+        return store.request_stop(run_id, CANCELLED)
 
     def health(self) -> dict[str, Any]:
         """Runs this process holds."""
@@ -318,7 +412,7 @@ class QueueRunner:
         )
 
     def cancel(self, store: Store, run_id: str) -> bool:
-        """Cancel a queued job or stop the work horse of a running one."""
+        """Cancel a queued job; stop a running one (at its next checkpoint, and by stopping its work horse)."""
         from rq.command import send_stop_job_command
         from rq.exceptions import InvalidJobOperation, NoSuchJobError
         from rq.job import Job, JobStatus
@@ -329,14 +423,16 @@ class QueueRunner:
             return False
         status = rq_job.get_status()
         if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            store.request_stop(run_id, CANCELLED)  # in case a worker takes it right now
             rq_job.cancel()
             store.update_run(run_id, status="failed", error=CANCELLED)
             return True
         if status == JobStatus.STARTED:
+            asked = store.request_stop(run_id, CANCELLED)
             try:
                 send_stop_job_command(self.connection, run_id)
             except InvalidJobOperation:
-                return False
+                return asked  # between two states: the checkpoint stops it
             return True  # the worker records the run as cancelled (_Worker.handle_job_failure)
         return False
 

@@ -20,11 +20,17 @@ work and measured:
   budget or the clock is past the time budget. So a request ends within
   its time budget plus one optimizer run.
 
-The active budget is kept in a :class:`contextvars.ContextVar` (the one
-piece of module state, here so the planners need no extra parameter): it
-belongs to the thread, or task, that entered :func:`budget`, and other
-threads' checkpoints do not see it. Without a budget, :func:`checkpoint`
-does nothing, so the library and the command line run unbounded.
+* :func:`watch` -- a hook every checkpoint calls (after the budget's
+  charge): a background job's cancel and time limit are read there, so a
+  planner stops at its next checkpoint when its job is cancelled, from
+  whichever process (:mod:`tourplan.jobs`).
+
+The active budget and the hooks are kept in :class:`contextvars.ContextVar`
+objects (the module's only state, here so the planners need no extra
+parameter): they belong to the thread, or task, that entered :func:`budget`
+or :func:`watch`, and other threads' checkpoints do not see them. Without
+either, :func:`checkpoint` does nothing, so the library and the command
+line run unbounded.
 """
 
 from __future__ import annotations
@@ -40,9 +46,9 @@ from typing import TYPE_CHECKING, Literal
 from tourplan.errors import TourplanError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
-__all__ = ["MAX_SITES", "Budget", "BudgetExceededError", "budget", "checkpoint"]
+__all__ = ["MAX_SITES", "Budget", "BudgetExceededError", "budget", "checkpoint", "watch"]
 
 #: Largest site table the web app accepts (``python bench/table_size.py``; README, "Site table size").
 MAX_SITES = 500
@@ -149,6 +155,9 @@ class Budget:
 
 
 _ACTIVE: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("tourplan_budget", default=None)
+_HOOKS: contextvars.ContextVar[tuple[Callable[[float], None], ...]] = contextvars.ContextVar(
+    "tourplan_checkpoint_hooks", default=()
+)
 
 
 @contextmanager
@@ -163,8 +172,37 @@ def budget(b: Budget) -> Iterator[Budget]:
         _ACTIVE.reset(token)
 
 
+@contextmanager
+def watch(hook: Callable[[float], None]) -> Iterator[None]:
+    """Call ``hook(work)`` at every :func:`checkpoint` of this thread (or task) inside the block.
+
+    Hooks nest (the outer ones are called first); a hook stops the planner
+    by raising, and the exception propagates out of the checkpoint.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with watch(seen.append):
+    ...     checkpoint(0.5)
+    ...     checkpoint()
+    >>> checkpoint(1.0)  # outside the block: not seen
+    >>> seen
+    [0.5, 0.0]
+    """
+    token = _HOOKS.set((*_HOOKS.get(), hook))
+    try:
+        yield
+    finally:
+        _HOOKS.reset(token)
+
+
 def checkpoint(work: float = 0.0) -> None:
-    """Charge ``work`` optimizer seconds to the active budget, if any (see :meth:`Budget.charge`)."""
+    """Charge ``work`` optimizer seconds to the active budget, if any, then call the hooks of :func:`watch`.
+
+    See :meth:`Budget.charge` for what the budget raises.
+    """
     b = _ACTIVE.get()
     if b is not None:
         b.charge(work)
+    for hook in _HOOKS.get():
+        hook(work)

@@ -129,6 +129,8 @@ class _Run(_Base):
     updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     #: Staff published the run for embedding: its map and result are public.
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Why the run was asked to stop (``cancelled``), by any process; the run reads it at its checkpoints.
+    stop: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 def _existing(s: Session, model: type[_Row], key: object) -> _Row:
@@ -200,6 +202,8 @@ class RunRecord:
     created: dt.datetime
     updated: dt.datetime
     published: bool = False
+    #: Set when the run was asked to stop and has not ended yet (or ended by it).
+    stop: str | None = None
 
 
 def _user(u: _User) -> UserRecord:
@@ -228,6 +232,7 @@ def _run(r: _Run) -> RunRecord:
         _aware(r.created),
         _aware(r.updated),
         bool(r.published),
+        r.stop,
     )
 
 
@@ -515,6 +520,25 @@ class Store:
         """
         return self._change(_Run, run_id, {"published": bool(published)}, _run)
 
+    def request_stop(self, run_id: str, reason: str) -> bool:
+        """Ask a queued or running run to stop with ``reason``; False when it is unknown or over.
+
+        The process running it (any web or worker process) sees the request
+        at its next checkpoint (:meth:`stop_requested`) and ends the run
+        failed with ``reason``.
+        """
+        with self._tx() as s, s.begin():
+            r = s.get(_Run, run_id)
+            if r is None or r.status not in ("queued", "running"):
+                return False
+            r.stop = reason
+            return True
+
+    def stop_requested(self, run_id: str) -> str | None:
+        """Why the run was asked to stop, or None (also for an unknown run)."""
+        with self._tx() as s:
+            return s.scalar(select(_Run.stop).where(_Run.id == run_id))
+
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run, or None."""
         return self._get(_Run, run_id, _run)
@@ -549,6 +573,7 @@ class Store:
 _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("users", "session_epoch", "INTEGER NOT NULL DEFAULT 0"),
     ("simulation_runs", "published", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("simulation_runs", "stop", "TEXT"),
 )
 
 

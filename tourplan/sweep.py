@@ -10,8 +10,9 @@ the 90th percentile (p90) over the seeds.
 :func:`run_sweep` runs the cases as Dask tasks: on a ``LocalCluster`` of
 worker processes by default, or on a running ``dask scheduler`` given its
 address. Plans do not depend on the seed (:class:`tourplan.flow.PlanLibrary`),
-so each date is planned once, in a task of its own at the date's largest
-demand, and that date's simulations take its plans. Results do not depend
+so each date is planned once, by the task that simulates its case of largest
+demand (run before the others), and that date's other simulations take its
+plans. Results do not depend
 on where the tasks ran: the same inputs give the same numbers on any cluster
 (:func:`sweep_serial` gives them without Dask).
 """
@@ -42,6 +43,7 @@ __all__ = [
     "SweepCase",
     "SweepResult",
     "aggregate",
+    "dask_setup",
     "make_cases",
     "run_sweep",
     "simulate_case",
@@ -259,20 +261,31 @@ def _scenario(case: SweepCase, base: Mapping[str, Any]) -> Scenario:
 
 
 def plan_date(
-    date: dt.date, visitors: int, sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any]
-) -> PlanLibrary:
-    """The plans of one date, made on one thread, by a simulation at ``visitors``.
+    case: SweepCase, sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any]
+) -> tuple[PlanLibrary, CaseSummary]:
+    """The plans of ``case.date``, made on one thread while simulating ``case``; and that case's summary.
 
     Plans depend on the date, the scenario and the sites, never on the seed;
     the cells that get visitors (so the plans needed) grow with the demand,
-    so planning at a date's largest demand covers its smaller ones (a plan
-    still missing is made when needed, the same plan wherever it is made).
+    so planning by a case of the date's largest demand covers its smaller
+    ones (a plan still missing is made when needed, the same plan wherever
+    it is made). The simulation that plans is a case of the sweep, so no
+    simulation is run only to plan.
     """
-    from tourplan.flow import PlanLibrary, simulate
+    from tourplan.flow import PlanLibrary
 
     lib = PlanLibrary(workers=1)
-    simulate(_scenario(SweepCase(date, visitors, 0), base), sites, graph, seed=0, plans=lib)
-    return lib
+    return lib, simulate_case(case, sites, graph, base, lib)
+
+
+def _plans(planned: tuple[PlanLibrary, CaseSummary]) -> PlanLibrary:
+    """The library of a :func:`plan_date` result (a Dask task of its own, so cases can depend on it)."""
+    return planned[0]
+
+
+def _summary(planned: tuple[PlanLibrary, CaseSummary]) -> CaseSummary:
+    """The case summary of a :func:`plan_date` result."""
+    return planned[1]
 
 
 def simulate_case(
@@ -328,19 +341,27 @@ def aggregate(summaries: Iterable[CaseSummary]) -> SweepResult:
     return SweepResult(tuple(rows), n, task_seconds=sum(s.seconds for g in groups.values() for s in g))
 
 
-def _largest_demand(cases: Iterable[SweepCase]) -> dict[dt.date, int]:
-    out: dict[dt.date, int] = {}
+def _planning_cases(cases: Sequence[SweepCase]) -> tuple[dict[dt.date, SweepCase], list[SweepCase]]:
+    """Per date, the case that plans it (largest demand, then smallest seed); and every other case."""
+    first: dict[dt.date, SweepCase] = {}
     for c in cases:
-        out[c.date] = max(out.get(c.date, 0), c.visitors)
-    return out
+        best = first.get(c.date)
+        if best is None or (c.visitors, -c.seed) > (best.visitors, -best.seed):
+            first[c.date] = c
+    rest = list(cases)
+    for c in first.values():
+        rest.remove(c)
+    return first, rest
 
 
 def sweep_serial(
     cases: Sequence[SweepCase], sites: SiteTable, graph: SiteGraph, base: Mapping[str, Any] | None = None
 ) -> SweepResult:
     """The sweep on this thread, without Dask (the reference result)."""
-    libs = {d: plan_date(d, n, sites, graph, base or {}) for d, n in _largest_demand(cases).items()}
-    return aggregate(simulate_case(c, sites, graph, base, libs[c.date]) for c in cases)
+    first, rest = _planning_cases(cases)
+    planned = {d: plan_date(c, sites, graph, base or {}) for d, c in first.items()}
+    heads = [summary for _lib, summary in planned.values()]
+    return aggregate([*heads, *(simulate_case(c, sites, graph, base, planned[c.date][0]) for c in rest)])
 
 
 def run_sweep(
@@ -380,8 +401,9 @@ def run_sweep(
 
     Notes
     -----
-    One planning task per date (5-10 s at the defaults on one thread) and one task per
-    case (about 0.5 s at 50,000 visitors with the plans made).
+    One task per date plans it while simulating one of its cases (5-10 s at
+    the defaults on one thread), and one task per other case (about 0.5 s at
+    50,000 visitors with the plans made).
     """
     import os
 
@@ -399,8 +421,9 @@ def run_sweep(
         # ":0" puts the scheduler's HTTP server on a free port: with None,
         # distributed still binds 8787 and warns when another cluster has it.
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
-        )
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40,
+            preload=[__name__],
+        )  # fmt: skip
         client = Client(cluster)
     try:
         result = sweep_on(client, cases, sites, graph, base, progress)
@@ -409,6 +432,18 @@ def run_sweep(
         if cluster is not None:
             cluster.close()
     return SweepResult(result.rows, result.cases, time.perf_counter() - t0, result.task_seconds)
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload hook of a Dask worker: ``dask worker --preload tourplan.sweep`` (and local clusters).
+
+    Imports the simulation and the optimizer and loads their compiled kernels
+    (:func:`tourplan.warmup.warm_up`) while the worker starts, so that its
+    first sweep task does not pay for them.
+    """
+    from tourplan.warmup import warm_up
+
+    warm_up()
 
 
 def sweep_on(
@@ -421,8 +456,9 @@ def sweep_on(
 ) -> SweepResult:
     """Run a sweep on a connected ``distributed.Client`` (its cluster stays up).
 
-    The sites and graph go to every worker once; one task plans each date,
-    and one task per case simulates with its date's plans. ``progress`` is
+    The sites and graph go to every worker once; one task per date plans it
+    while simulating one of its cases (:func:`plan_date`, run before the
+    rest), and one task per other case simulates with its date's plans. ``progress`` is
     called with the share of cases done; if it raises, the remaining tasks
     are cancelled and the exception propagates.
     """
@@ -430,13 +466,15 @@ def sweep_on(
 
     t0 = time.perf_counter()
     data = client.scatter([sites, graph], broadcast=True)
-    libs = {
-        d: client.submit(plan_date, d, n, data[0], data[1], base, pure=False)
-        for d, n in _largest_demand(cases).items()
+    first, rest = _planning_cases(cases)
+    # Planning first (priority): the cases of a date wait for its plans, and a
+    # date planned last would leave the other workers idle at the end.
+    planned = {
+        d: client.submit(plan_date, c, data[0], data[1], base, pure=False, priority=10) for d, c in first.items()
     }
-    futures = [
-        client.submit(simulate_case, c, data[0], data[1], base, libs[c.date], pure=False) for c in cases
-    ]
+    libs = {d: client.submit(_plans, f, pure=False, priority=10) for d, f in planned.items()}
+    futures = [client.submit(_summary, f, pure=False, priority=10) for f in planned.values()]
+    futures += [client.submit(simulate_case, c, data[0], data[1], base, libs[c.date], pure=False) for c in rest]
     summaries: list[CaseSummary] = []
     try:
         for fut in as_completed(futures):
@@ -444,6 +482,6 @@ def sweep_on(
             if progress is not None:
                 progress(len(summaries) / len(futures))
     finally:
-        client.cancel([*futures, *libs.values()])
+        client.cancel([*futures, *libs.values(), *planned.values()])
     result = aggregate(summaries)
     return SweepResult(result.rows, result.cases, time.perf_counter() - t0, result.task_seconds)

@@ -57,7 +57,7 @@ from tourplan.flow.defaults import (
     YUNTAI_PEAK_MAY_DAY,
 )
 from tourplan.flow.engine import StopsResult, simulate_stops
-from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdHook
+from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdHook, CrowdQuery
 from tourplan.flow.measures import Measures, lbt_quota
 from tourplan.flow.plans import PlanLibrary
 from tourplan.flow.plot import plot_occupancy
@@ -99,6 +99,7 @@ __all__ = [
     "CrowdAdjustment",
     "CrowdForecast",
     "CrowdHook",
+    "CrowdQuery",
     "EntryPoint",
     "Episode",
     "FixedArrival",

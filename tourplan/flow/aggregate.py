@@ -8,21 +8,21 @@ minute by minute, and count distinct visitors.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tourplan.flow import _core as core
 from tourplan.flow.alerts import tier_alerts
-from tourplan.flow.engine import count_at_minutes
+from tourplan.flow.engine import minute_counts
 from tourplan.flow.result import AreaFlow, FlowResult, MeasureOutcome, StopLog
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tourplan.flow._types import FloatArray, IntArray
-    from tourplan.flow.engine import Outcome, Stops
+    from tourplan.flow.engine import Packed
     from tourplan.flow.scenario import Scenario
     from tourplan.site import Site
 
@@ -57,8 +57,8 @@ def aggregate(
     site_ids: list[str],
     cap: IntArray,
     cap_daily: IntArray,
-    stops: Stops,
-    out: Outcome,
+    packed: Packed,
+    counts: IntArray,
     n_plans: int,
     plan_seconds: float,
     t_begin: float,
@@ -68,61 +68,61 @@ def aggregate(
     *,
     entries: tuple[tuple[str, ...], IntArray],
     measures: tuple[bool, int, int, int] = (False, 0, 0, 0),
+    gated: bool = False,
 ) -> FlowResult:
     """The result of a run: per site and slot, per area, totals, alerts (and the log if kept).
 
-    ``entries`` is the entry point names and visitors starting at each per
-    slot; ``measures`` is whether the scenario had measures, the numbers of
-    sites under quotas and under daily caps, and the school groups moved.
+    ``packed`` and ``counts`` are the arrays and per-site counters of
+    :func:`~tourplan.flow.engine.run_packed`, ``gated`` whether it ran with
+    controls.  ``entries`` is the entry point names and visitors starting at
+    each per slot; ``measures`` is whether the scenario had measures, the
+    numbers of sites under quotas and under daily caps, and the school
+    groups moved.
     """
     n_sites = len(site_ids)
     t0, t1 = scenario.day_start, scenario.day_end
     slot = scenario.slot_minutes
     n_slots = (t1 - t0) // slot
-    st_site, st_status = stops.st_site, stops.st_status
-    vis = st_status == core.VISITED
-    s_v = st_site[vis]
-    arr_v, adm_v, dep_v = out.arrive[vis], out.admit[vis], out.depart[vis]
-
-    inside = count_at_minutes(s_v, adm_v, dep_v, n_sites, t0, t1)
-    waiting = count_at_minutes(s_v, arr_v, adm_v, n_sites, t0, t1)
+    n_areas = area_member.shape[0]
+    # Per site, the areas it counts in (a CSR layout over the membership matrix's columns).
+    a_site, a_row = np.nonzero(area_member.T)
+    area_ptr = np.zeros(n_sites + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a_site, minlength=n_sites), out=area_ptr[1:])
+    (
+        inside_diff, waiting_diff, arrivals, wsum, wcnt, daily, balked, closed, a_visitors, a_arrived, turned,
+        shifts,
+    ) = core.tally(
+        packed.v_ptr, packed.stops, packed.st_shift, n_sites, t0, t1 - t0, slot, area_ptr,
+        a_row.astype(np.int64), n_areas,
+    )  # fmt: skip
+    inside = minute_counts(inside_diff, t1 - t0)
+    waiting = minute_counts(waiting_diff, t1 - t0)
     occ = inside.reshape(n_sites, n_slots, slot)
     occupancy = occ.mean(axis=2)
     peak = occ.max(axis=2)
     queue = waiting.reshape(n_sites, n_slots, slot).mean(axis=2)
     load = (inside + waiting).reshape(n_sites, n_slots, slot).max(axis=2)
-
-    came = (st_status == core.VISITED) | (st_status == core.BALKED) | (st_status == core.REFUSED)
-    j_all = np.floor((out.arrive[came] - t0) / slot).astype(np.int64)
-    ok = (j_all >= 0) & (j_all < n_slots)
-    arrivals = np.bincount(st_site[came][ok] * n_slots + j_all[ok], minlength=n_sites * n_slots).reshape(
-        n_sites, n_slots
-    )
-    j_v = np.floor((arr_v - t0) / slot).astype(np.int64)
-    okv = (j_v >= 0) & (j_v < n_slots)
-    flat = s_v[okv] * n_slots + j_v[okv]
-    wsum = np.bincount(flat, weights=(adm_v - arr_v)[okv], minlength=n_sites * n_slots)
-    wcnt = np.bincount(flat, minlength=n_sites * n_slots)
+    arrivals = arrivals.reshape(n_sites, n_slots)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_wait = np.where(wcnt > 0, wsum / np.where(wcnt > 0, wcnt, 1), np.nan).reshape(n_sites, n_slots)
-    daily = np.bincount(s_v, minlength=n_sites)
-    balked = np.bincount(st_site[st_status == core.BALKED], minlength=n_sites)
-    closed = np.bincount(st_site[st_status == core.CLOSED], minlength=n_sites)
 
     alerts = tier_alerts(site_ids, load, queue, cap, t0, slot, "site")
-    st_visitor = np.repeat(np.arange(stops.v_ptr.shape[0] - 1, dtype=np.int64), np.diff(stops.v_ptr))
     areas = _area_flow(
         site_ids, area_site, area_member, cap, cap_daily, inside, waiting, arrivals, daily, balked,
-        (st_visitor[vis], s_v), (st_visitor[came], st_site[came]), t0, slot,
+        a_visitors, a_arrived, t0, slot,
     )  # fmt: skip
 
-    v_start, v_end = stops.v_start, out.v_end
-    outcome, turned = _measure_outcome(stops, out, st_visitor, measures)
+    st, v_start, v_end = packed.stops, packed.v_start, packed.v_end
+    outcome = _measure_outcome(st, counts, turned, shifts, measures, gated=gated)
     finished = int(np.count_nonzero((v_end <= t1) & ~turned))
     log = None
     if keep_log:
-        visitor = np.repeat(np.arange(v_start.shape[0]), np.diff(stops.v_ptr))
-        log = StopLog(visitor, st_site, out.arrive, out.admit, out.depart, st_status, v_start, v_end)
+        visitor = np.repeat(np.arange(v_start.shape[0]), np.diff(packed.v_ptr))
+        admit = np.ascontiguousarray(st["admit"])
+        log = StopLog(
+            visitor, st["site"].astype(np.int64), np.ascontiguousarray(st["arrive"]), admit,
+            admit + st["dwell"], np.ascontiguousarray(st["status"]), v_start, v_end,
+        )  # fmt: skip
     return FlowResult(
         scenario=scenario,
         seed=seed,
@@ -140,8 +140,8 @@ def aggregate(
         daily_visits=daily,
         balked=balked,
         closed=closed,
-        shifted=out.counts[:, core.C_SHIFTED].copy(),
-        refused=out.counts[:, core.C_REFUSED].copy(),
+        shifted=counts[:, core.C_SHIFTED].copy(),
+        refused=counts[:, core.C_REFUSED].copy(),
         entry_ids=entries[0],
         entry_arrivals=entries[1],
         alerts=tuple(alerts),
@@ -168,28 +168,22 @@ def _area_flow(
     arrivals: IntArray,
     daily: IntArray,
     balked: IntArray,
-    visited: tuple[IntArray, IntArray],
-    reached: tuple[IntArray, IntArray],
+    a_visitors: IntArray,
+    a_arrived: IntArray,
     t0: int,
     slot: int,
 ) -> AreaFlow:
-    """Parent areas: the members summed minute by minute, and distinct visitors.
+    """Parent areas: the members summed minute by minute; distinct visitors admitted and reached.
 
     ``member`` is ``(n_areas, n_sites)``; ``inside`` and ``waiting`` are per
-    site and minute; ``visited`` and ``reached`` are ``(visitor, site)`` of
-    the stops admitted and of those reached (admitted or balked).
+    site and minute; ``a_visitors`` and ``a_arrived`` the distinct visitors
+    per area admitted and reached (admitted, balked or refused) at a member.
     """
     n_areas = member.shape[0]
     n_slots = inside.shape[1] // slot
     mf = member.astype(np.int64)
     a_inside = (mf @ inside).reshape(n_areas, n_slots, slot)
     a_waiting = (mf @ waiting).reshape(n_areas, n_slots, slot)
-    a_visitors = np.zeros(n_areas, dtype=np.int64)
-    a_arrived = np.zeros(n_areas, dtype=np.int64)
-    (vis_visitor, vis_site), (came_visitor, came_site) = visited, reached
-    for a in range(n_areas):
-        a_visitors[a] = np.unique(vis_visitor[member[a, vis_site]]).shape[0]
-        a_arrived[a] = np.unique(came_visitor[member[a, came_site]]).shape[0]
     a_peak = a_inside.max(axis=2)
     a_queue: FloatArray = a_waiting.mean(axis=2)
     a_load = (a_inside + a_waiting).max(axis=2)
@@ -223,32 +217,27 @@ def _area_flow(
 
 
 def _measure_outcome(
-    stops: Stops, out: Outcome, st_visitor: IntArray, measures: tuple[bool, int, int, int]
-) -> tuple[MeasureOutcome, npt.NDArray[np.bool_]]:
-    """What the measures did, and which visitors were turned away (refused, and admitted nowhere)."""
+    st: npt.NDArray[Any],
+    counts: IntArray,
+    turned: npt.NDArray[np.bool_],
+    shifts: FloatArray,
+    measures: tuple[bool, int, int, int],
+    *,
+    gated: bool,
+) -> MeasureOutcome:
+    """What the measures did (``turned``: per visitor refused and admitted nowhere; ``shifts``: positive stop shifts)."""
     active, n_quota, n_capped, moved = measures
-    n_v = stops.n_visitors
-    if out.flag.shape[0] != stops.st_site.shape[0]:  # the run had no controls
-        return MeasureOutcome(active=active, groups_moved=moved), np.zeros(n_v, dtype=np.bool_)
-    flag = out.flag
-    refused_v = np.zeros(n_v, dtype=np.bool_)
-    refused_v[st_visitor[(flag & core.F_REFUSED) != 0]] = True
-    admitted_v = np.zeros(n_v, dtype=np.bool_)
-    admitted_v[st_visitor[stops.st_status == core.VISITED]] = True
-    turned = refused_v & ~admitted_v
-    put_back = out.shift > 0
-    return (
-        MeasureOutcome(
-            active=active,
-            quota_sites=n_quota,
-            capped_sites=n_capped,
-            shifted=int(out.counts[:, core.C_SHIFTED].sum()),
-            shift_minutes=float(out.shift[put_back].mean()) if put_back.any() else 0.0,
-            diverted=int(np.count_nonzero(flag & core.F_DIVERTED)),
-            skipped=int(np.count_nonzero(stops.st_status == core.REFUSED)),
-            turned_away=int(np.count_nonzero(turned)),
-            refused_daily=int(out.counts[:, core.C_DAILY].sum()),
-            groups_moved=moved,
-        ),
-        turned,
+    if not gated:  # the run had no controls
+        return MeasureOutcome(active=active, groups_moved=moved)
+    return MeasureOutcome(
+        active=active,
+        quota_sites=n_quota,
+        capped_sites=n_capped,
+        shifted=int(counts[:, core.C_SHIFTED].sum()),
+        shift_minutes=float(shifts.mean()) if shifts.shape[0] else 0.0,
+        diverted=int(np.count_nonzero(st["flag"] & core.F_DIVERTED)),
+        skipped=int(np.count_nonzero(st["status"] == core.REFUSED)),
+        turned_away=int(np.count_nonzero(turned)),
+        refused_daily=int(counts[:, core.C_DAILY].sum()),
+        groups_moved=moved,
     )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tourplan.flow._types import FloatArray
     from tourplan.flow.result import FlowResult
 
-__all__ = ["CrowdAdjustment", "CrowdForecast", "CrowdHook", "RouteWindows"]
+__all__ = ["CrowdAdjustment", "CrowdForecast", "CrowdHook", "CrowdQuery", "RouteWindows"]
 
 #: Allowed visit starts per ``(route, node)``: the planner's ``route_windows``.
 RouteWindows = Mapping[tuple[int, int], tuple[tuple[float, float], ...]]
@@ -36,6 +36,28 @@ class CrowdAdjustment(NamedTuple):
     route_windows: dict[tuple[int, int], tuple[tuple[float, float], ...]]
 
 
+class CrowdQuery(NamedTuple):
+    """What the itinerary planner hands its crowd hook.
+
+    Attributes
+    ----------
+    nodes
+        Site id (or place key) of each node of the problem.
+    scores, service
+        Value and visit minutes per node.
+    route_windows
+        Allowed visit starts per ``(day index, node index)``.
+    dates
+        The date of each day index.
+    """
+
+    nodes: Sequence[str]
+    scores: FloatArray
+    service: FloatArray
+    route_windows: RouteWindows
+    dates: Sequence[dt.date]
+
+
 class CrowdHook(Protocol):
     """What the itinerary planner asks of its ``crowd`` argument.
 
@@ -43,26 +65,8 @@ class CrowdHook(Protocol):
     leaves the planner's arrays and mappings as they were.
     """
 
-    def adjust(
-        self,
-        nodes: Sequence[str],
-        scores: FloatArray,
-        service: FloatArray,
-        route_windows: RouteWindows,
-        dates: Sequence[dt.date],
-    ) -> CrowdAdjustment:
-        """Scores and visit windows for the optimizer.
-
-        Parameters
-        ----------
-        nodes
-            Site id (or place key) of each node of the problem.
-        scores, service
-            Value and visit minutes per node.
-        route_windows
-            Allowed visit starts per ``(day index, node index)``.
-        dates
-            The date of each day index.
+    def adjust(self, query: CrowdQuery) -> CrowdAdjustment:
+        """Scores and visit windows for the optimizer, from the planner's (a :class:`CrowdQuery`).
 
         Returns
         -------
@@ -186,14 +190,7 @@ class CrowdForecast:
         svc = max(service, 1.0)
         return (1.0 - self.strength * c) * svc / (svc + wait)
 
-    def adjust(
-        self,
-        nodes: Sequence[str],
-        scores: FloatArray,
-        service: FloatArray,
-        route_windows: RouteWindows,
-        dates: Sequence[dt.date],
-    ) -> CrowdAdjustment:
+    def adjust(self, query: CrowdQuery) -> CrowdAdjustment:
         """Lower the value of crowded sites and steer visits to quieter slots.
 
         For each site and day the visit starts allowed by ``route_windows``
@@ -212,11 +209,12 @@ class CrowdForecast:
         --------
         >>> f = CrowdForecast({"a": np.array([1.0, 0.0])}, {"a": np.zeros(2)}, 60, 600)
         >>> wins = {(0, 0): ((600.0, 720.0),)}
-        >>> f.adjust(["a"], np.array([2.0]), np.array([30.0]), wins, [dt.date(2026, 5, 12)])
+        >>> f.adjust(CrowdQuery(["a"], np.array([2.0]), np.array([30.0]), wins, [dt.date(2026, 5, 12)]))
         CrowdAdjustment(scores=array([2.]), route_windows={(0, 0): ((660.0, 720.0),)})
         >>> wins
         {(0, 0): ((600.0, 720.0),)}
         """
+        nodes, scores, service, route_windows, dates = query
         out = np.array(scores, dtype=np.float64)
         windows = dict(route_windows)
         step = float(self.slot_minutes)

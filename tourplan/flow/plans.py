@@ -10,10 +10,10 @@ plans only once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,8 @@ import numpy as np
 
 from tourplan.errors import InfeasibleRequestError, RequestValidationError
 from tourplan.flow import diskcache
-from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, RouteWindows
+from tourplan.flow._parallel import run_all
+from tourplan.flow.forecast import CrowdAdjustment, CrowdHook, CrowdQuery
 from tourplan.hours import open_intervals
 from tourplan.itinerary import ItineraryRequest, plan_itinerary, site_score
 from tourplan.limits import checkpoint
@@ -50,7 +51,7 @@ class Plan:
 
 
 _PLAN_WORKERS = 4
-"""Most threads a :class:`PlanLibrary` plans on (fewer on a machine with fewer cores)."""
+"""Most workers a :class:`PlanLibrary` plans on (fewer on a machine with fewer cores)."""
 
 
 class PlanLibrary:
@@ -96,10 +97,11 @@ class PlanLibrary:
         :attr:`disk` set); a plan is taken from it only under the ``repr`` of
         its own key.
 
-        The optimizer releases the GIL, so up to :attr:`workers` plans are made
-        at once on threads. Each plan depends only on its key (its own seed,
-        planned start to end on one thread), so the result does not depend on
-        the number of workers or on their timing.
+        Up to :attr:`workers` plans are made at once, on forked processes
+        where the platform has them, else on threads (see
+        :mod:`tourplan.flow._parallel`). Each plan depends only on its key (its
+        own seed, planned start to end by one worker), so the result does not
+        depend on the number of workers or on their timing.
         """
         path = (
             diskcache.scope_path(self.disk, *store) if self.disk is not None and store is not None else None
@@ -118,18 +120,19 @@ class PlanLibrary:
                 missing[key] = make
         t0 = time.perf_counter()
         done = len(jobs) - len(missing)
-        if missing:
-            pool = ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(missing))))
-            try:
-                futures = {pool.submit(make): key for key, make in missing.items()}
-                for fut in as_completed(futures):
-                    self._plans[futures[fut]] = fut.result()
-                    done += 1
-                    checkpoint()  # the wall clock of the caller's budget (tourplan.limits), if any
-                    if progress is not None:
-                        progress(done)
-            finally:  # on an error (a spent budget), plans not started yet are dropped
-                pool.shutdown(wait=True, cancel_futures=True)
+        keys, makers = list(missing), list(missing.values())
+        if makers:  # the first here: it loads the planner's compiled code once, before any worker starts
+            self._plans[keys[0]] = makers[0]()
+            done += 1
+            checkpoint()  # the wall clock of the caller's budget (tourplan.limits), if any
+        rest = makers[1:]
+        with contextlib.closing(run_all(rest, min(self.workers, len(rest)))) as results:
+            for i, plan in results:
+                self._plans[keys[i + 1]] = plan
+                done += 1
+                checkpoint()
+                if progress is not None:
+                    progress(done)
         if path is not None and store is not None and missing:
             merged = diskcache.read_plans(path, store[0])
             merged.update((repr(key), self._plans[key]) for key, _ in jobs)
@@ -163,19 +166,12 @@ class _Weather:
         self._outdoor = {s.id for s in sites if not s.indoor}
         self._factor = factor
 
-    def adjust(
-        self,
-        nodes: Sequence[str],
-        scores: FloatArray,
-        service: FloatArray,
-        route_windows: RouteWindows,
-        dates: Sequence[dt.date],
-    ) -> CrowdAdjustment:
-        out = np.array(scores, dtype=np.float64)
-        for i, sid in enumerate(nodes):
+    def adjust(self, query: CrowdQuery) -> CrowdAdjustment:
+        out = np.array(query.scores, dtype=np.float64)
+        for i, sid in enumerate(query.nodes):
             if sid in self._outdoor:
                 out[i] *= self._factor
-        return CrowdAdjustment(out, dict(route_windows))
+        return CrowdAdjustment(out, dict(query.route_windows))
 
     def label(self, site_id: str, start_minutes: float, date: dt.date) -> str | None:
         return None

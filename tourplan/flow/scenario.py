@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tourplan._parse import parse_date
+from tourplan._parse import FieldReader, Range, as_int, parse_time
 from tourplan.errors import RequestValidationError
 from tourplan.flow.calendar import DAY_TYPES, day_type
 from tourplan.flow.defaults import DEFAULT_AREA_SHARES, DEFAULT_VISITORS, PROFILES, SCHOOL_SHARE
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ENTRIES",
+    "LIMITS",
     "EntryPoint",
     "FixedArrival",
     "Scenario",
@@ -158,6 +159,19 @@ class FixedArrival:
     count: int
 
 
+#: The ranges of a scenario's numeric fields (both ends included), which it
+#: checks itself against; fields with an open end are checked in place.
+LIMITS: dict[str, Range] = {
+    "visitors": Range(0, 20_000_000, "visitors", integer=True),
+    "outdoor_factor": Range(0, 2),
+    "dwell_cv": Range(0, 2),
+    "bucket_minutes": Range(15, 600, "minutes"),
+    "plan_time_limit": Range(0.01, 60, "seconds"),
+    "plan_variants": Range(1, 64, integer=True),
+    "interest_cv": Range(0, 2),
+    "must_see_share": Range(0, 1),
+}
+
 _ALLOWED_KEYS = {
     "date", "day_type", "visitors", "entries", "segments", "outdoor_factor", "fixed_arrivals",
     "slot_minutes", "day_start", "day_end", "patience_minutes", "skip_probability", "dwell_cv",
@@ -272,12 +286,10 @@ class Scenario:
             errors["date"] = f"expected a date YYYY-MM-DD, got {self.date!r}"
         if self.day_type is not None and self.day_type not in DAY_TYPES:
             errors["day_type"] = f"expected one of {', '.join(DAY_TYPES)}, got {self.day_type!r}"
-        if self.visitors is not None and not (
-            isinstance(self.visitors, int) and 0 <= self.visitors <= 20_000_000
-        ):
-            errors["visitors"] = f"expected a whole number from 0 to 20,000,000, got {self.visitors!r}"
-        if not (math.isfinite(self.outdoor_factor) and 0 <= self.outdoor_factor <= 2):
-            errors["outdoor_factor"] = f"expected a number from 0 to 2, got {self.outdoor_factor!r}"
+        for name, limits in LIMITS.items():
+            value = getattr(self, name)
+            if value is not None or name != "visitors":  # no visitors: the day type's default
+                limits.check(value, errors, name)
         if not (isinstance(self.slot_minutes, int) and self.slot_minutes in (5, 10, 15, 20, 30, 60)):
             errors["slot_minutes"] = f"expected 5, 10, 15, 20, 30 or 60, got {self.slot_minutes!r}"
         if not 0 <= self.day_start < self.day_end <= 24 * 60:
@@ -290,63 +302,16 @@ class Scenario:
             errors["patience_minutes"] = f"expected a non-negative number, got {self.patience_minutes!r}"
         if not 0 <= self.skip_probability < 1:
             errors["skip_probability"] = f"expected a probability below 1, got {self.skip_probability!r}"
-        if not 0 <= self.dwell_cv <= 2:
-            errors["dwell_cv"] = f"expected 0 to 2, got {self.dwell_cv!r}"
-        if not 15 <= self.bucket_minutes <= 600:
-            errors["bucket_minutes"] = f"expected 15 to 600 minutes, got {self.bucket_minutes!r}"
-        if not 0.01 <= self.plan_time_limit <= 60:
-            errors["plan_time_limit"] = f"expected 0.01 to 60 seconds, got {self.plan_time_limit!r}"
         if not 0 <= self.min_plan_share < 0.5:
-            errors["min_plan_share"] = f"expected 0 to 0.5, got {self.min_plan_share!r}"
-        if not (isinstance(self.plan_variants, int) and 1 <= self.plan_variants <= 64):
-            errors["plan_variants"] = f"expected a whole number from 1 to 64, got {self.plan_variants!r}"
+            errors["min_plan_share"] = f"expected 0 to 0.5 (not included), got {self.min_plan_share!r}"
         if not 0 < self.variant_share <= 1:
             errors["variant_share"] = f"expected a share above 0 and at most 1, got {self.variant_share!r}"
-        if not 0 <= self.interest_cv <= 2:
-            errors["interest_cv"] = f"expected 0 to 2, got {self.interest_cv!r}"
-        if not 0 <= self.must_see_share <= 1:
-            errors["must_see_share"] = f"expected a share from 0 to 1, got {self.must_see_share!r}"
         for area, share in self.area_shares or ():
             if not (isinstance(area, str) and isinstance(share, int | float) and 0 <= share <= 1):
                 errors["area_shares"] = f"expected site id: share from 0 to 1, got {area!r}: {share!r}"
         names = [e.name for e in self.entries_used]
-        if len(set(names)) != len(names):
-            errors["entries"] = "entry point names must be unique"
-        for e in self.entries_used:
-            if not (e.share >= 0 and math.isfinite(e.share)):
-                errors["entries"] = f"{e.name}: expected a non-negative share, got {e.share!r}"
-            if e.mode not in MODES:
-                errors["entries"] = f"{e.name}: mode must be one of {', '.join(MODES)}, got {e.mode!r}"
-            if isinstance(e.profile, str):
-                if e.profile not in PROFILES:
-                    errors["entries"] = (
-                        f"{e.name}: profile must be one of {', '.join(PROFILES)} or a list of weights, "
-                        f"got {e.profile!r}"
-                    )
-            elif not 0 < len(e.profile) <= 36 or any(not (w >= 0) for w in e.profile) or sum(e.profile) <= 0:
-                errors["entries"] = (
-                    f"{e.name}: profile must be 1 to 36 half-hourly weights from 06:00, "
-                    "non-negative with a positive sum"
-                )
-        if sum(e.share for e in self.entries_used) <= 0:
-            errors["entries"] = "the entry shares must have a positive sum"
-        seg_names = [s.name for s in self.segments_used]
-        if len(set(seg_names)) != len(seg_names):
-            errors["segments"] = "segment names must be unique"
-        for s in self.segments_used:
-            if not (s.share >= 0 and math.isfinite(s.share)):
-                errors["segments"] = f"{s.name}: expected a non-negative share, got {s.share!r}"
-            if s.pace not in PACES:
-                errors["segments"] = f"{s.name}: pace must be one of {', '.join(PACES)}, got {s.pace!r}"
-            if s.mode is not None and s.mode not in MODES:
-                errors["segments"] = f"{s.name}: mode must be one of {', '.join(MODES)}, got {s.mode!r}"
-            if not 1 <= s.group_size <= 500:
-                errors["segments"] = f"{s.name}: group_size must be 1 to 500, got {s.group_size!r}"
-            unknown = [x for x in s.entries if x not in names]
-            if unknown:
-                errors["segments"] = f"{s.name}: unknown entry point(s) {', '.join(unknown)}"
-        if sum(s.share for s in self.segments_used) <= 0:
-            errors["segments"] = "the segment shares must have a positive sum"
+        _check_parts("entries", "entry point", self.entries_used, errors, _entry_problems)
+        _check_parts("segments", "segment", self.segments_used, errors, lambda s: _segment_problems(s, names))
         for f in self.fixed_arrivals:
             if not (0 <= f.start < f.end <= 24 * 60 and f.count >= 0):
                 errors["fixed_arrivals"] = (
@@ -390,7 +355,7 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
-        """Build a scenario from JSON-like values.
+        """Build a scenario from JSON-like values (with the request types' field reader).
 
         Raises
         ------
@@ -402,99 +367,106 @@ class Scenario:
         >>> Scenario.from_dict({"date": "2026-10-03", "visitors": 1000}).kind
         'golden_week'
         """
-        errors: dict[str, str] = {}
-        kw: dict[str, Any] = {}
-        for k in data:
-            if k not in _ALLOWED_KEYS:
-                errors[k] = "unknown field"
-        if data.get("date") is None:
-            errors["date"] = "missing; expected a date YYYY-MM-DD"
-        elif (day := parse_date(data["date"], errors)) is not None:
-            kw["date"] = day
-        if data.get("day_type") is not None:
-            kw["day_type"] = str(data["day_type"])
-        ints = ("visitors", "slot_minutes", "bucket_minutes", "plan_variants")
-        floats = (
-            "outdoor_factor", "patience_minutes", "skip_probability", "dwell_cv",
-            "plan_time_limit", "min_plan_share", "variant_share", "interest_cv", "must_see_share",
-        )  # fmt: skip
-        for name in (*ints, *floats):
-            v = data.get(name)
-            if v is None:
-                continue
-            if isinstance(v, bool) or not isinstance(v, int | float | str):
-                errors[name] = f"expected a number, got {v!r}"
-                continue
-            try:
-                num = float(v)
-            except ValueError:
-                errors[name] = f"expected a number, got {v!r}"
-                continue
-            if name in ints:
-                if not num.is_integer():
-                    errors[name] = f"expected a whole number, got {v!r}"
-                    continue
-                kw[name] = int(num)
-            else:
-                kw[name] = num
+        r = FieldReader(data, known=_ALLOWED_KEYS)
+        r.date("date", required=True)
+        r.text("day_type")
+        for name in ("visitors", "slot_minutes", "bucket_minutes", "plan_variants"):
+            r.whole(name)
+        for name in (
+            "outdoor_factor", "patience_minutes", "skip_probability", "dwell_cv", "plan_time_limit",
+            "min_plan_share", "variant_share", "interest_cv", "must_see_share",
+        ):  # fmt: skip
+            r.number(name)
         for name in ("day_start", "day_end"):
-            v = data.get(name)
-            if v is None:
-                continue
-            try:
-                kw[name] = _minutes(v)
-            except ValueError:
-                errors[name] = f"expected a time HH:MM or minutes, got {v!r}"
-        if data.get("entries") is not None:
-            try:
-                kw["entries"] = tuple(_entry(e) for e in data["entries"])
-            except (TypeError, ValueError, KeyError) as exc:
-                errors["entries"] = f"expected a list of {{name, place, share, profile, mode}}: {exc}"
-        if data.get("segments") is not None:
-            try:
-                kw["segments"] = tuple(_segment(s) for s in data["segments"])
-            except (TypeError, ValueError, KeyError) as exc:
-                errors["segments"] = f"expected a list of {{name, share, interests, pace, ...}}: {exc}"
-        if data.get("fixed_arrivals") is not None:
-            try:
-                kw["fixed_arrivals"] = tuple(_fixed(f) for f in data["fixed_arrivals"])
-            except (TypeError, ValueError, KeyError) as exc:
-                errors["fixed_arrivals"] = f"expected a list of [site_id, start, end, count]: {exc}"
+            r.time(name)
+        for name, parse, expected in (
+            ("entries", _entry, "a list of {name, place, share, profile, mode}"),
+            ("segments", _segment, "a list of {name, share, interests, pace, ...}"),
+            ("fixed_arrivals", _fixed, "a list of [site_id, start, end, count]"),
+        ):
+            if data.get(name) is not None:
+                try:
+                    r.values[name] = tuple(parse(x) for x in data[name])
+                except (TypeError, ValueError, KeyError) as exc:
+                    r.errors[name] = f"expected {expected}: {exc}"
         if data.get("area_shares") is not None:
             try:
-                kw["area_shares"] = tuple((str(k), float(v)) for k, v in dict(data["area_shares"]).items())
+                r.values["area_shares"] = tuple(
+                    (str(k), float(v)) for k, v in dict(data["area_shares"]).items()
+                )
             except (TypeError, ValueError) as exc:
-                errors["area_shares"] = f"expected an object of site id: share: {exc}"
+                r.errors["area_shares"] = f"expected an object of site id: share: {exc}"
         if data.get("measures") is not None:
             try:
-                kw["measures"] = Measures.from_dict(data["measures"])
+                r.values["measures"] = Measures.from_dict(data["measures"])
             except RequestValidationError as exc:
-                errors.update(exc.errors)
+                r.errors.update(exc.errors)
         if data.get("holidays") is not None:
             try:
-                kw["holidays"] = {dt.date.fromisoformat(str(k)): str(v) for k, v in data["holidays"].items()}
+                r.values["holidays"] = {
+                    dt.date.fromisoformat(str(k)): str(v) for k, v in data["holidays"].items()
+                }
             except (AttributeError, ValueError) as exc:
-                errors["holidays"] = f"expected an object of YYYY-MM-DD: day type: {exc}"
-        if errors:
-            # Check the fields that did parse too, so every problem is named at once.
-            try:
-                cls(**{"date": dt.date(2026, 1, 1), **kw})
-            except RequestValidationError as exc:
-                errors = {**exc.errors, **errors}
-            raise RequestValidationError(errors)
-        return cls(**kw)
+                r.errors["holidays"] = f"expected an object of YYYY-MM-DD: day type: {exc}"
+        return r.build(cls, {"date": dt.date(2026, 1, 1)})
 
 
-def _minutes(v: Any) -> int:
-    if isinstance(v, bool):
-        raise ValueError(v)
-    if isinstance(v, int):
-        return v
-    text = str(v).strip()
-    if ":" in text:
-        h, m = text.split(":")
-        return int(h) * 60 + int(m)
-    return int(text)
+def _check_parts(
+    field: str,
+    what: str,
+    parts: Sequence[EntryPoint] | Sequence[Segment],
+    errors: dict[str, str],
+    problems: Callable[[Any], list[str]],
+) -> None:
+    """Entry points or segments: unique names, non-negative shares with a positive sum, known modes, ``problems``.
+
+    Each problem found is recorded under ``field`` (the last one stands).
+    """
+    if len({p.name for p in parts}) != len(parts):
+        errors[field] = f"{what} names must be unique"
+    for p in parts:
+        found = []
+        if not (p.share >= 0 and math.isfinite(p.share)):
+            found.append(f"{p.name}: expected a non-negative share, got {p.share!r}")
+        if p.mode is not None and p.mode not in MODES:
+            found.append(f"{p.name}: mode must be one of {', '.join(MODES)}, got {p.mode!r}")
+        for msg in (*found, *problems(p)):
+            errors[field] = msg
+    if sum(p.share for p in parts) <= 0:
+        errors[field] = f"the {what} shares must have a positive sum"
+
+
+def _entry_problems(e: EntryPoint) -> list[str]:
+    """What is wrong with an entry point's arrival profile."""
+    if isinstance(e.profile, str):
+        if e.profile not in PROFILES:
+            return [
+                f"{e.name}: profile must be one of {', '.join(PROFILES)} or a list of weights, got {e.profile!r}"
+            ]
+    elif not 0 < len(e.profile) <= 36 or any(not (w >= 0) for w in e.profile) or sum(e.profile) <= 0:
+        return [
+            f"{e.name}: profile must be 1 to 36 half-hourly weights from 06:00, non-negative with a positive sum"
+        ]
+    return []
+
+
+def _segment_problems(s: Segment, entry_names: Collection[str]) -> list[str]:
+    """What is wrong with a segment's pace, group size and entry points."""
+    found = []
+    if s.pace not in PACES:
+        found.append(f"{s.name}: pace must be one of {', '.join(PACES)}, got {s.pace!r}")
+    if not 1 <= s.group_size <= 500:
+        found.append(f"{s.name}: group_size must be 1 to 500, got {s.group_size!r}")
+    unknown = [x for x in s.entries if x not in entry_names]
+    if unknown:
+        found.append(f"{s.name}: unknown entry point(s) {', '.join(unknown)}")
+    return found
+
+
+def _minutes(v: Any, field: str) -> int:
+    """Minutes after midnight from ``HH:MM`` or whole minutes (a number or digits)."""
+    whole = as_int(v)
+    return parse_time(whole if whole is not None else str(v), field)
 
 
 def _entry(e: Any) -> EntryPoint:
@@ -517,17 +489,18 @@ def _segment(s: Any) -> Segment:
         mode=None if s.get("mode") is None else str(s["mode"]),
         group_size=int(s.get("group_size", 1)),
         entries=tuple(str(x) for x in s.get("entries", ())),
-        day_end=_minutes(s.get("day_end", 18 * 60 + 30)),
+        day_end=_minutes(s.get("day_end", 18 * 60 + 30), "segments"),
     )
 
 
 def _fixed(f: Any) -> FixedArrival:
     if isinstance(f, Mapping):
-        return FixedArrival(
-            str(f["site_id"]), float(_minutes(f["start"])), float(_minutes(f["end"])), int(f["count"])
-        )
-    sid, a, b, n = f
-    return FixedArrival(str(sid), float(_minutes(a)), float(_minutes(b)), int(n))
+        sid, a, b, n = f["site_id"], f["start"], f["end"], f["count"]
+    else:
+        sid, a, b, n = f
+    return FixedArrival(
+        str(sid), float(_minutes(a, "fixed_arrivals")), float(_minutes(b, "fixed_arrivals")), int(n)
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -9,12 +9,12 @@
    and how many plan variants each segment x entry x bucket cell gets;
 3. :func:`_choose_plans` -- the variant each unit follows, planned through the
    :class:`~tourplan.flow.PlanLibrary`;
-4. :func:`_expand_stops` and :func:`_with_fixed` -- every visitor's own stops
-   (start shift, dwell, skipped stops), plus the booked groups;
-5. :func:`_site_arrays` -- travel, opening hours and capacities of the day,
-   and :func:`_controls` -- quotas, daily caps and each stop's alternative
-   site when the scenario has measures;
-6. :func:`tourplan.flow.engine.run` -- the compiled event loop;
+4. :func:`_site_arrays` -- travel, opening hours and capacities of the day,
+   and :func:`_controls` -- quotas, daily caps and each plan stop's
+   alternative site when the scenario has measures;
+5. :func:`_expand_stops` -- every visitor's own stops (start shift, dwell,
+   skipped stops), plus the booked groups, as records;
+6. :func:`tourplan.flow.engine.run_packed` -- the compiled event loop;
 7. :func:`tourplan.flow.aggregate.aggregate` -- per site, slot and area.
 
 One scenario is a pure function of its inputs and the seed: the random
@@ -35,7 +35,7 @@ from tourplan.errors import RequestValidationError
 from tourplan.flow import _core as core
 from tourplan.flow.aggregate import aggregate, parent_areas
 from tourplan.flow.defaults import PROFILE_START, PROFILE_STEP
-from tourplan.flow.engine import Controls, SiteArrays, Stops, run
+from tourplan.flow.engine import Controls, Packed, SiteArrays, run_packed
 from tourplan.flow.measures import alternatives, controls
 from tourplan.flow.plans import Plan, PlanLibrary, area_levers, make_plan, plan_variant
 from tourplan.hours import open_intervals
@@ -121,10 +121,13 @@ def simulate(
     Notes
     -----
     Planning costs one optimizer run per segment x entry x start bucket
-    holding at least ``min_plan_share`` of the visitors (about 30-60 ms each),
-    independent of the number of visitors.  The simulation is then
-    O(V K log V) for V visitors of K stops: one compiled event loop over a
-    binary heap, and numpy aggregation.
+    holding at least ``min_plan_share`` of the visitors (about 10-20 ms of
+    one core each, made on forked workers, one per core), independent of the
+    number of visitors, and is cached (in memory and on disk).  The
+    simulation is then linear in the V K stops of V visitors of K stops:
+    compiled passes that write and read one 40-byte record per stop, and an
+    event loop over a bucket queue whose cost per event depends on the events
+    due in one 1/16-minute bucket, not on V (see :mod:`tourplan.flow._core`).
     """
     t_begin = time.perf_counter()
     report = progress or (lambda _f: None)
@@ -142,19 +145,18 @@ def simulate(
     buckets = _bucket_plans(scenario, units)
     chosen = _choose_plans(scenario, sites, graph, units, buckets, rng, lib, report)
     plan_seconds = lib.seconds - plan_s0
-    stops, plan_stop = _expand_stops(scenario, units, chosen, sidx, modes, rng)
-    stops = _with_fixed(scenario, stops, sidx)
     day = _site_arrays(scenario, site_list, graph, modes)
-    ctl, n_quota, n_capped = _controls(
-        scenario, site_list, units, chosen, day, plan_stop, stops.st_site.shape[0], modes
+    ctl, n_quota, n_capped, p_alt = _controls(scenario, site_list, units, chosen, day, modes)
+    entries = _entry_arrivals(scenario, units)
+    packed, total_events = _expand_stops(
+        scenario, units, chosen, sidx, modes, rng, p_alt, gated=ctl is not None
     )
+    n_plans = len(chosen.plans)
+    del units, buckets, chosen  # the per-unit arrays: the run's memory peak comes next
 
-    if stops.n_visitors >= 1 << core.V_BITS:
-        raise RequestValidationError({"visitors": f"at most {(1 << core.V_BITS) - 1:,} visitors in one run"})
-    total_events = max(int(np.count_nonzero(stops.st_status != core.SKIPPED)), 1)
     chunk = max(200_000, total_events // 20)
-    outcome = run(
-        stops,
+    counts = run_packed(
+        packed,
         day,
         float(scenario.patience_minutes),
         controls=ctl,
@@ -164,10 +166,11 @@ def simulate(
 
     cap_daily = np.array([s.capacity_daily for s in site_list], dtype=np.int64)
     result = aggregate(
-        scenario, seed, site_ids, day.capacity, cap_daily, stops, outcome, len(chosen.plans), plan_seconds,
-        t_begin, keep_log, *parent_areas(site_list),
-        entries=_entry_arrivals(scenario, units),
+        scenario, seed, site_ids, day.capacity, cap_daily, packed, counts, n_plans, plan_seconds, t_begin,
+        keep_log, *parent_areas(site_list),
+        entries=entries,
         measures=(scenario.measures.active, n_quota, n_capped, moved),
+        gated=ctl is not None,
     )  # fmt: skip
     report(1.0)
     return result
@@ -263,14 +266,11 @@ def _entry_arrivals(scenario: Scenario, units: _Units) -> tuple[tuple[str, ...],
     """Entry point names, and visitors starting their day at each per reporting slot."""
     names = tuple(e.name for e in scenario.entries_used)
     slot, t0 = scenario.slot_minutes, scenario.day_start
+    cell_entry = np.array([ei for _, ei in units.cells], dtype=np.int64)
     n_slots = (scenario.day_end - t0) // slot
-    entry = (
-        np.array([ei for _, ei in units.cells], dtype=np.int64)[units.cell] if units.cell.size else units.cell
+    return names, core.count_starts(
+        units.cell, cell_entry, units.start, units.size, t0, slot, len(names), n_slots
     )
-    j = np.floor((units.start - t0) / slot).astype(np.int64)
-    ok = (j >= 0) & (j < n_slots)
-    counts = np.bincount(entry[ok] * n_slots + j[ok], weights=units.size[ok], minlength=len(names) * n_slots)
-    return names, np.rint(counts).astype(np.int64).reshape(len(names), n_slots)
 
 
 # ---------------------------------------------------------------------------
@@ -387,7 +387,9 @@ def _choose_plans(
         else np.zeros(0, dtype=np.int64)
     )
     max_var = int(n_var.max()) if n_var.size else 1
-    triple = np.unique((units.cell * n_buckets + buckets.of_unit) * max_var + unit_var)
+    # The (cell, bucket, variant) triples in use, in order: a count per code, not a sort.
+    codes = (units.cell * n_buckets + buckets.of_unit) * max_var + unit_var
+    triple = np.flatnonzero(np.bincount(codes, minlength=n_cells * n_buckets * max_var))
     needed = [
         (int(x) // (n_buckets * max_var), int(x) // max_var % n_buckets, int(x) % max_var) for x in triple
     ]
@@ -439,6 +441,10 @@ def _choose_plans(
 # 4. Visitors and their stops
 
 
+_DRAW_CHUNK = 1 << 16
+"""Unit stops whose random draws are made (and expanded) at a time: the draws stay in cache."""
+
+
 def _expand_stops(
     scenario: Scenario,
     units: _Units,
@@ -446,88 +452,79 @@ def _expand_stops(
     sidx: dict[str, int],
     modes: Sequence[str],
     rng: np.random.Generator,
-) -> tuple[Stops, IntArray]:
-    """Units to visitors, plans to stops: start shift, gamma dwell, skipped stops.
+    p_alt: IntArray,
+    *,
+    gated: bool,
+) -> tuple[Packed, int]:
+    """Units to visitors, plans to stops (start shift, gamma dwell, skipped stops), then the booked groups.
 
-    Dwell and skips are drawn per unit stop, so a group shares them.  Also
-    returns, per visitor stop, its index in the plans' stops concatenated.
+    Dwell and skips are drawn per unit stop, so a group shares them.  A
+    booked group is one visitor per member, one stop each at fixed times,
+    never skipped.  ``p_alt`` is the alternative site of each of the plans'
+    stops, concatenated (empty: none); ``gated`` makes room for controls.
+    Returns the arrays and the number of stops not skipped.
+
+    Notes
+    -----
+    O(S) for S visitor stops, in two compiled passes over the stops in
+    chunks of units: first every dwell (all gamma draws come before all
+    skip draws, as one call each would make them), then the skips.  The
+    draws of a chunk stay in cache, and nothing the size of S is made but
+    the arrays themselves.
     """
     entries = scenario.entries_used
     segments = scenario.segments_used
     mode_idx = {m: k for k, m in enumerate(modes)}
     plan_list = chosen.plans
-    n_plans = len(plan_list)
-    p_len = np.array([len(p.sites) for p in plan_list], dtype=np.int64)
-    p_ptr = np.zeros(n_plans + 1, dtype=np.int64)
-    np.cumsum(p_len, out=p_ptr[1:])
+    p_ptr = np.zeros(len(plan_list) + 1, dtype=np.int64)
+    np.cumsum([len(p.sites) for p in plan_list], out=p_ptr[1:])
     p_site = np.array([sidx[x] for p in plan_list for x in p.sites], dtype=np.int64)
     p_start = np.array([x for p in plan_list for x in p.start], dtype=np.float64)
     p_dwell = np.array([x for p in plan_list for x in p.dwell], dtype=np.float64)
-    unit_plan = chosen.of_unit
     cell_entry = np.array([sidx[entries[ei].place] for _, ei in units.cells], dtype=np.int64)
     cell_mode = np.array(
         [mode_idx[segments[si].mode or entries[ei].mode] for si, ei in units.cells], dtype=np.int64
     )
-    u_len = p_len[unit_plan] if unit_plan.size else np.zeros(0, dtype=np.int64)
-    n_units = unit_plan.shape[0]
-    u_ptr = np.zeros(n_units + 1, dtype=np.int64)
-    np.cumsum(u_len, out=u_ptr[1:])
-    n_ustops = int(u_ptr[-1])
-    u_stop_plan_idx = np.repeat(p_ptr[unit_plan] - u_ptr[:-1], u_len) + np.arange(n_ustops)
-    mean = p_dwell[u_stop_plan_idx]
-    cv = scenario.dwell_cv
-    if cv > 0:
-        shape = 1.0 / (cv * cv)
-        us_dwell = rng.gamma(shape, 1.0, n_ustops) * (mean / shape)
-    else:
-        us_dwell = mean.copy()
-    us_skip = rng.random(n_ustops) < scenario.skip_probability
-    shift = units.start - chosen.day_start[unit_plan] if n_units else np.zeros(0)
-    us_earliest = p_start[u_stop_plan_idx] + np.repeat(shift, u_len)
-    us_site = p_site[u_stop_plan_idx]
-
-    # Visitors: repeat each unit by its size.
-    v_unit = np.repeat(np.arange(n_units), units.size)
-    n_v = v_unit.shape[0]
-    v_len = u_len[v_unit]
-    v_ptr = np.zeros(n_v + 1, dtype=np.int64)
-    np.cumsum(v_len, out=v_ptr[1:])
-    n_stops = int(v_ptr[-1])
-    st_from_unit = np.repeat(u_ptr[v_unit] - v_ptr[:-1], v_len) + np.arange(n_stops)
-    stops = Stops(
-        v_ptr=v_ptr,
-        v_start=units.start[v_unit],
-        v_entry=cell_entry[units.cell[v_unit]] if n_v else np.zeros(0, dtype=np.int64),
-        v_mode=cell_mode[units.cell[v_unit]] if n_v else np.zeros(0, dtype=np.int64),
-        st_site=us_site[st_from_unit],
-        st_dwell=us_dwell[st_from_unit],
-        st_earliest=us_earliest[st_from_unit],
-        st_status=np.where(us_skip[st_from_unit], core.SKIPPED, core.PENDING).astype(np.int8),
-    )
-    return stops, u_stop_plan_idx[st_from_unit]
-
-
-def _with_fixed(scenario: Scenario, stops: Stops, sidx: dict[str, int]) -> Stops:
-    """Add the booked groups: one visitor per member, one stop each, fixed times, no skipping."""
+    u_plan, u_size = chosen.of_unit, units.size
+    # Chunks of whole units of about _DRAW_CHUNK unit stops: (first unit, end, draws, first visitor, first stop).
+    chunks: list[tuple[int, int, int, int, int]] = []
+    a = n_unit_v = n_unit_st = 0
+    while a < u_plan.shape[0]:
+        b, draws, n_v, n_st = (int(x) for x in core.unit_chunk(u_plan, u_size, p_ptr, a, _DRAW_CHUNK))
+        chunks.append((a, b, draws, n_unit_v, n_unit_st))
+        a, n_unit_v, n_unit_st = b, n_unit_v + n_v, n_unit_st + n_st
     fixed = [f for f in scenario.fixed_arrivals if f.count > 0]
-    if not fixed:
-        return stops
-    cnt = np.array([f.count for f in fixed], dtype=np.int64)
-    f_site = np.repeat(np.array([sidx[f.site_id] for f in fixed], dtype=np.int64), cnt)
-    f_start = np.repeat(np.array([f.start for f in fixed]), cnt)
-    f_dwell = np.repeat(np.array([f.end - f.start for f in fixed]), cnt)
-    nf = f_site.shape[0]
-    n_stops = int(stops.v_ptr[-1])
-    return Stops(
-        v_ptr=np.concatenate([stops.v_ptr, n_stops + np.arange(1, nf + 1, dtype=np.int64)]),
-        v_start=np.concatenate([stops.v_start, f_start]),
-        v_entry=np.concatenate([stops.v_entry, f_site]),
-        v_mode=np.concatenate([stops.v_mode, np.zeros(nf, dtype=np.int64)]),
-        st_site=np.concatenate([stops.st_site, f_site]),
-        st_dwell=np.concatenate([stops.st_dwell, f_dwell]),
-        st_earliest=np.concatenate([stops.st_earliest, f_start]),
-        st_status=np.concatenate([stops.st_status, np.full(nf, core.PENDING, dtype=np.int8)]),
-    )
+    n_fixed = sum(f.count for f in fixed)
+    if n_unit_v + n_fixed >= 1 << core.V_BITS:
+        raise RequestValidationError({"visitors": f"at most {(1 << core.V_BITS) - 1:,} visitors in one run"})
+    out = Packed.empty(n_unit_v + n_fixed, n_unit_st + n_fixed, gated=gated)
+    cv = scenario.dwell_cv
+    shape = 1.0 / (cv * cv) if cv > 0 else 1.0
+    for a, b, draws, v0, k0 in chunks:
+        core.expand(
+            u_plan[a:b], u_size[a:b], units.start[a:b], units.cell[a:b], cell_entry, cell_mode, p_ptr, p_site,
+            p_start, p_dwell, p_alt, chosen.day_start, rng.gamma(shape, 1.0, draws) if cv > 0 else np.zeros(0),
+            shape, v0, k0, out.v_ptr, out.v_start, out.v_entry, out.stops, out.st_visitor, out.st_alt,
+        )  # fmt: skip
+    skipped = 0
+    for a, b, draws, _, k0 in chunks:
+        skipped += core.skip_stops(
+            u_plan[a:b], u_size[a:b], p_ptr, rng.random(draws), scenario.skip_probability, out.stops, k0
+        )
+    if fixed:
+        cnt = np.array([f.count for f in fixed], dtype=np.int64)
+        f_site = np.repeat(np.array([sidx[f.site_id] for f in fixed], dtype=np.int64), cnt)
+        f_start = np.repeat(np.array([f.start for f in fixed]), cnt)
+        f_dwell = np.repeat(np.array([f.end - f.start for f in fixed]), cnt)
+        out.v_ptr[n_unit_v:] = n_unit_st + np.arange(n_fixed + 1)
+        out.v_start[n_unit_v:] = f_start
+        out.v_entry[n_unit_v:] = f_site
+        core.pack(
+            out.v_ptr[n_unit_v:], np.zeros(n_fixed, dtype=np.int64), f_site, f_dwell, f_start,
+            np.full(n_fixed, core.PENDING, dtype=np.int8), n_unit_v, out.stops[n_unit_st:],
+            out.st_visitor[n_unit_st:],
+        )  # fmt: skip
+    return out, max(n_unit_st + n_fixed - skipped, 1)
 
 
 # ---------------------------------------------------------------------------
@@ -564,19 +561,16 @@ def _controls(
     units: _Units,
     chosen: _Chosen,
     day: SiteArrays,
-    plan_stop: IntArray,
-    n_stops: int,
     modes: Sequence[str],
-) -> tuple[Controls | None, int, int]:
-    """Quotas, daily caps and each stop's alternative site; ``None`` without quotas or caps.
+) -> tuple[Controls | None, int, int, IntArray]:
+    """Quotas and daily caps (``None`` without either), and the alternative site of each of the plans' stops.
 
-    ``plan_stop`` maps the first visitor stops to the plans' stops; the
-    ``n_stops - len(plan_stop)`` booked-group stops after them have no
-    alternative.
+    The alternatives are concatenated over the plans (empty without quotas
+    or caps); :func:`_expand_stops` hands them to every visitor stop.
     """
     measures = scenario.measures
     if not measures.gates:
-        return None, 0, 0
+        return None, 0, 0, np.zeros(0, dtype=np.int64)
     mode_idx = {m: k for k, m in enumerate(modes)}
     segments, entries = scenario.segments_used, scenario.entries_used
     plan_mode = [
@@ -590,6 +584,5 @@ def _controls(
         [day.travel[m] for m in plan_mode],
     )
     p_alt = np.array([a for row in alt_rows for a in row], dtype=np.int64)
-    alt = np.full(n_stops, -1, dtype=np.int64)
-    alt[: plan_stop.shape[0]] = p_alt[plan_stop] if p_alt.size else -1
-    return controls(measures, site_list, scenario.slot_minutes, alt)
+    ctl, n_quota, n_capped = controls(measures, site_list, scenario.slot_minutes, np.zeros(0, dtype=np.int64))
+    return ctl, n_quota, n_capped, p_alt

@@ -29,14 +29,13 @@ import numpy as np
 from tourplan._parse import fmt_time
 from tourplan.flow.alerts import tier
 from tourplan.flow.calendar import day_type
-from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast
+from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdQuery
 from tourplan.messages import Message, Name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from tourplan.flow._types import FloatArray
-    from tourplan.flow.forecast import RouteWindows
     from tourplan.graph import SiteGraph
     from tourplan.site import SiteTable
 
@@ -194,28 +193,24 @@ class TripCrowd:
     def _forecast(self, date: dt.date) -> CrowdForecast | None:
         return self.forecasts.get(day_type(date))
 
-    def adjust(
-        self,
-        nodes: Sequence[str],
-        scores: FloatArray,
-        service: FloatArray,
-        route_windows: RouteWindows,
-        dates: Sequence[dt.date],
-    ) -> CrowdAdjustment:
+    def adjust(self, query: CrowdQuery) -> CrowdAdjustment:
         """Per day type, :meth:`CrowdForecast.adjust` on that type's days; a site keeps its best factor."""
-        out = np.array(scores, dtype=np.float64)
-        windows = dict(route_windows)
+        out = np.array(query.scores, dtype=np.float64)
+        windows = dict(query.route_windows)
         if not self.avoid:
             return CrowdAdjustment(out, windows)
         factor: FloatArray | None = None
         ones = np.ones_like(out)
+        dates = query.dates
         for kind, forecast in self.forecasts.items():
             part = {
-                k: w for k, w in route_windows.items() if k[0] < len(dates) and day_type(dates[k[0]]) == kind
+                k: w
+                for k, w in query.route_windows.items()
+                if k[0] < len(dates) and day_type(dates[k[0]]) == kind
             }
             if not part:
                 continue
-            got = forecast.adjust(nodes, ones, service, part, dates)
+            got = forecast.adjust(query._replace(scores=ones, route_windows=part))
             windows.update(got.route_windows)
             factor = got.scores if factor is None else np.maximum(factor, got.scores)
         if factor is not None:

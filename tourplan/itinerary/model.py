@@ -204,7 +204,11 @@ def _build_model(
             b.add_group(members, most=cap)
     if crowd is not None:
         # the crowd hook (tourplan.flow.forecast.CrowdHook) returns new scores and windows
-        b.scores, b.route_windows = crowd.adjust(b.keys, b.scores, b.service, b.route_windows, dates)
+        from tourplan.flow.forecast import CrowdQuery  # deferred: tourplan.flow imports this planner
+
+        b.scores, b.route_windows = crowd.adjust(
+            CrowdQuery(b.keys, b.scores, b.service, b.route_windows, dates)
+        )
     for sid in (*req.must_see, *req.locked):
         if b.has_site(sid):
             b.require(sid)

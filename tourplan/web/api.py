@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import marshmallow as ma
+from flask import jsonify
 from flask.views import MethodView
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 from flask_smorest import Api, Blueprint, abort  # type: ignore[import-untyped, unused-ignore]
@@ -39,7 +40,7 @@ from tourplan.web.visitor import export_response
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from flask import Flask
+    from flask import Flask, Response
     from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped, unused-ignore]
 
     from tourplan._parse import Range
@@ -607,15 +608,25 @@ class StudyTours(MethodView):
 
     @blp.arguments(StudyTourRequestSchema)
     @blp.response(201, StudyTourSchema)
+    @blp.alt_response(202, schema=RunSchema, description="A large tour, planned as a job: poll its URL")
     @_INVALID
     @_STAFF_ONLY
-    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        """Plan study tours for several groups and save the plan (staff)."""
+    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any] | Response, int, dict[str, str]]:
+        """Plan study tours for several groups and save the plan (staff).
+
+        A tour larger than ``STUDY_QUEUE_WORK`` groups x sites is planned as
+        a job instead: 202 with the run, whose result, once done, names the
+        saved plan (``plan_id``).
+        """
         values = dict(args)
         name = str(values.pop("name", "study tour"))
+        run = planning.queue_large_study(values, name=name, owner_id=int(current_user.id))
+        if run is not None:
+            body = _run(run)  # not the 201 schema's shape: sent as it is
+            return jsonify(body), 202, {"Location": body["url"]}
         result = planning.plan_study(values)
         rec = get_store().save_study(name, jsonable(values), result, owner_id=int(current_user.id))
-        return _study(rec), 201
+        return _study(rec), 201, {}
 
 
 @blp.route("/study-tours/<id:plan_id>", endpoint="StudyTour")

@@ -4,7 +4,8 @@ Every study tour planned from the web (form, API, a print that re-plans)
 runs under ``STUDY_WORK_BUDGET`` optimizer seconds and ``STUDY_TIME_BUDGET``
 wall-clock seconds; every simulation under ``SIMULATION_WORK_BUDGET`` and
 ``SIMULATION_TIME_BUDGET`` (its clock starts when the run starts, not while
-it waits in the queue). A request that would overrun either is stopped
+it waits in the queue); a large study tour planned as a job under
+``STUDY_JOB_WORK_BUDGET`` and ``STUDY_JOB_TIME_BUDGET``. A request that would overrun either is stopped
 between two optimizer runs with a message that says which budget ended it
 and what to change (see :mod:`tourplan.limits`). A study tour is planned
 inside the request, so its time budget stays below a gunicorn worker's
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from flask import Flask
 
-__all__ = ["describe", "init_budgets", "simulation_budget", "study_budget", "within"]
+__all__ = ["describe", "init_budgets", "simulation_budget", "study_budget", "study_job_budget", "within"]
 
 T = TypeVar("T")
 STUDY = "study tour"
@@ -64,6 +65,11 @@ def study_budget() -> Iterator[Budget]:
 def simulation_budget() -> Budget:
     """A fresh simulation budget from the configuration (its clock starts in :func:`within`)."""
     return _budget(SIMULATION, "SIMULATION")
+
+
+def study_job_budget() -> Budget:
+    """A fresh budget of a study tour planned as a job (its clock starts when the job does)."""
+    return _budget(STUDY, "STUDY_JOB")
 
 
 def within(b: Budget, func: Callable[..., T]) -> Callable[..., T]:
@@ -116,14 +122,20 @@ def _localised(exc: BudgetExceededError) -> BudgetExceededError:
 
 
 def describe(error: str | None) -> str:
-    """A run's stored error in the reader's language (budget errors), else as stored."""
+    """A run's stored error in the reader's language (a cancel, the time limit, a budget), else as stored."""
+    from tourplan.jobs import CANCELLED
+
+    if error == CANCELLED:
+        return str(_("Cancelled by staff."))
+    if (error or "").startswith("time limit exceeded"):
+        return str(_("Stopped: the run took longer than the time limit of background jobs."))
     exc = BudgetExceededError.parse(error or "")
     return _text(exc) if exc is not None else (error or "")
 
 
 def init_budgets(app: Flask) -> None:
     """Check the configured budgets at start; ``run_error`` for templates."""
-    for prefix in ("STUDY", "SIMULATION"):
+    for prefix in ("STUDY", "STUDY_JOB", "SIMULATION"):
         with app.app_context():
             _budget("check", prefix)  # raises ValueError on a zero or negative budget
     app.jinja_env.filters["run_error"] = describe

@@ -84,6 +84,16 @@ class DefaultConfig:
     #: gunicorn's default 30 s worker timeout). See tourplan.web.budgets.
     STUDY_WORK_BUDGET: float = 15.0
     STUDY_TIME_BUDGET: float = 25.0
+    #: A study tour larger than this, counted as school groups x sites in
+    #: the table, is planned as a background job on the simulations' runner
+    #: (a ``tourplan worker`` with Redis) and its page polls; smaller ones are
+    #: planned in the request. 1,200 is 20 groups on the bundled 61 sites,
+    #: about 2 s of planning (``bench/study_tour.py``: 30 groups in 3 s).
+    STUDY_QUEUE_WORK: int = 1200
+    #: Budgets of a study tour planned as a job (its clock starts when it starts;
+    #: ``JOB_TIME_LIMIT`` still ends any job).
+    STUDY_JOB_WORK_BUDGET: float = 120.0
+    STUDY_JOB_TIME_BUDGET: float = 300.0
     #: Budgets of one simulation (a background run): optimizer seconds of its
     #: itinerary plans, and wall-clock seconds from the run's start.
     SIMULATION_WORK_BUDGET: float = 120.0

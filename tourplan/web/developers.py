@@ -252,6 +252,7 @@ API_ZH: dict[str, str] = {
         "在后台启动一次客流模拟（工作人员）；轮询其地址查看进度。",
     "Status, progress (0-1) and, once done, the result of a run.": "一次模拟的状态、进度（0–1），完成后还有结果。",
     # responses
+    "A large tour, planned as a job: poll its URL": "规模较大的研学方案，作为后台任务规划：轮询其地址查看进度",
     "OK": "成功",
     "Created": "已创建",
     "Accepted": "已接受",

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from tourplan.errors import (
@@ -30,10 +30,19 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.typing import ResponseReturnValue
 
-__all__ = ["api_error", "flatten_errors", "init_errors", "wants_json"]
+__all__ = ["api_error", "flatten_errors", "found", "init_errors", "wants_json"]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 _FIELD = re.compile(r"^([a-z_]+): ")
+
+
+def found(record: T | None) -> T:
+    """``record``, or a 404 answer when it is None (a record looked up by an id from the URL)."""
+    if record is None:
+        abort(404)
+    return record
 
 
 def wants_json() -> bool:

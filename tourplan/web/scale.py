@@ -12,7 +12,8 @@ default 600); ``JOB_RETRIES`` (how often the run of a worker that died is
 queued again, default 1).
 
 Routes (staff): ``POST /staff/flow/<id>/cancel`` stops a queued or running
-run; ``/staff/sweeps`` starts a season sweep (:mod:`tourplan.sweep`) as a job
+run of any kind (simulation, sweep, study tour), from any process;
+``/staff/sweeps`` starts a season sweep (:mod:`tourplan.sweep`) as a job
 -- on the Dask scheduler at ``SWEEP_SCHEDULER``, else on a local cluster of
 ``SWEEP_WORKERS`` processes -- and ``/staff/sweeps/<id>`` shows its table and
 a sites x days heat map. ``SWEEP_MAX_CASES`` (default 200) caps one sweep.
@@ -33,14 +34,16 @@ from wtforms.validators import InputRequired, Length, NumberRange, Regexp  # typ
 
 from tourplan.errors import RequestValidationError
 from tourplan.web.auth import staff_required
+from tourplan.web.errors import found
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask.typing import ResponseReturnValue
 
     from tourplan.jobs import Runner
+    from tourplan.store import RunRecord
 
-__all__ = ["bp", "get_runner", "health", "init_scale"]
+__all__ = ["bp", "get_runner", "health", "init_scale", "run_url"]
 
 bp = Blueprint("scale", __name__, url_prefix="/staff")
 
@@ -76,6 +79,7 @@ def init_scale(app: Flask) -> None:
     else:
         runner = ThreadRunner(app.extensions["tourplan.executor"], time_limit=limit)
     app.extensions["tourplan.runner"] = runner
+    app.jinja_env.globals["run_url"] = run_url
     app.register_blueprint(bp)
 
 
@@ -102,21 +106,31 @@ def health(app: Flask) -> dict[str, Any]:
     return out
 
 
+def run_url(run: RunRecord) -> str:
+    """The staff page of a run: a sweep's, a study tour's or a simulation's."""
+    from tourplan.web.services.planning import STUDY_KIND
+
+    kind = run.scenario.get("kind")
+    if kind == SWEEP_KIND:
+        return url_for("scale.sweep", run_id=run.id)
+    if kind == STUDY_KIND:
+        return url_for("staff.study_run", run_id=run.id)
+    return url_for("staff.flow_run", run_id=run.id)
+
+
 @bp.post("/flow/<id:run_id>/cancel")
 @staff_required
 def cancel_run(run_id: str) -> ResponseReturnValue:
-    """Stop a run; back to its page."""
+    """Stop a run, whichever process runs it; back to its page."""
     from tourplan.web.services.data import get_store
 
     store = get_store()
-    rec = store.get_run(run_id)
-    if rec is None:
-        abort(404)
+    rec = found(store.get_run(run_id))
     if rec.status in ("queued", "running") and get_runner().cancel(store, run_id):
-        flash(_("The simulation is being cancelled."))
+        flash(_("Cancelling: the run stops at its next step."))
     else:
-        flash(_("This simulation is not running here."))
-    return redirect(url_for("staff.flow_run", run_id=run_id), code=303)
+        flash(_("This run has already ended."))
+    return redirect(run_url(rec), code=303)
 
 
 # --------------------------------------------------------------------------- season sweeps

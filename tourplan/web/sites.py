@@ -27,6 +27,7 @@ from tourplan.site import CATEGORIES, CONFIDENCE_LEVELS, SITE_COLUMNS
 from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
 from tourplan.web import sitequality
 from tourplan.web.auth import staff_required
+from tourplan.web.errors import found
 from tourplan.web.sitedata import CST, current_editor, data_changes, site_store
 
 if TYPE_CHECKING:
@@ -46,10 +47,7 @@ _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 def _record(site_id: str) -> SiteRecord:
-    rec = site_store().get(site_id)
-    if rec is None:
-        abort(404)
-    return rec
+    return found(site_store().get(site_id))
 
 
 @bp.get("/")
@@ -204,9 +202,7 @@ def history(site_id: str) -> ResponseReturnValue:
 def revert(change_id: int) -> ResponseReturnValue:
     """Undo one change (recorded as a change of kind revert)."""
     store = site_store()
-    ch = store.change(change_id)
-    if ch is None:
-        abort(404)
+    ch = found(store.change(change_id))
     try:
         store.revert(change_id, editor=current_editor(), reason=str(request.form.get("reason", "")).strip())
     except RequestValidationError as exc:

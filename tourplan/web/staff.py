@@ -16,7 +16,9 @@ from tourplan.errors import (
     RequestValidationError,
 )
 from tourplan.limits import BudgetExceededError
+from tourplan.store import RunRecord
 from tourplan.web.auth import staff_required
+from tourplan.web.errors import found
 from tourplan.web.forms import (
     ConfirmForm,
     FlowForm,
@@ -102,10 +104,17 @@ def _study_form(formdata: Any = None) -> StudyForm:
     return form
 
 
-def _plan_into(form: StudyForm) -> tuple[dict[str, Any], dict[str, Any]] | str:
-    """Plan from a valid form: (request values, result) or a message."""
+def _plan_into(
+    form: StudyForm, *, plan_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | RunRecord | str:
+    """Plan from a valid form: (request values, result), the run of a large tour planned as a job, or a message."""
     values: dict[str, Any] = form.to_values()
     try:
+        run = planning.queue_large_study(
+            values, name=form.name.data or "", owner_id=int(current_user.id), plan_id=plan_id
+        )
+        if run is not None:
+            return run
         result: dict[str, Any] = planning.plan_study(values)
     except RequestValidationError as exc:
         for name in exc.errors:
@@ -130,9 +139,15 @@ def study_new() -> ResponseReturnValue:
     optional_module("study")
     form = _study_form(request.form if request.method == "POST" else None)
     problem = None
+    if request.method == "GET" and request.args.get("run"):
+        run = get_store().get_run(request.args["run"])  # "change the request" of a failed job
+        if run is not None and run.scenario.get("kind") == planning.STUDY_KIND:
+            form.fill(dict(run.scenario.get("request") or {}), str(run.scenario.get("name") or ""))
     if request.method == "POST":
         if form.validate():
             planned = _plan_into(form)
+            if isinstance(planned, RunRecord):
+                return redirect(url_for("staff.study_run", run_id=planned.id), code=303)
             if isinstance(planned, tuple):
                 values, result = planned
                 rec = get_store().save_study(
@@ -148,10 +163,7 @@ def study_new() -> ResponseReturnValue:
 
 
 def _study_record(plan_id: str) -> StudyRecord:
-    rec = get_store().get_study(plan_id)
-    if rec is None:
-        abort(404)
-    return rec
+    return found(get_store().get_study(plan_id))
 
 
 @bp.get("/study/<id:plan_id>")
@@ -179,7 +191,9 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
     if request.method == "GET":
         form.fill(rec.request, rec.name)
     elif form.validate():
-        planned = _plan_into(form)
+        planned = _plan_into(form, plan_id=plan_id)
+        if isinstance(planned, RunRecord):
+            return redirect(url_for("staff.study_run", run_id=planned.id), code=303)
         if isinstance(planned, tuple):
             values, result = planned
             get_store().update_study(
@@ -192,6 +206,22 @@ def study_edit(plan_id: str) -> ResponseReturnValue:
     return render_template("staff/study_form.html", form=form, problem=problem, record=rec), (
         400 if problem else 200
     )
+
+
+@bp.get("/study/runs/<id:run_id>")
+@staff_required
+def study_run(run_id: str) -> ResponseReturnValue:
+    """A large study tour planned as a job: progress and cancel, then its plan (or why it failed)."""
+    run = get_store().get_run(run_id)
+    if run is None or run.scenario.get("kind") != planning.STUDY_KIND:
+        abort(404)
+    plan_id = (run.result or {}).get("plan_id") if run.status == "done" else None
+    if plan_id:
+        return redirect(url_for("staff.study", plan_id=plan_id), code=303)
+    edited = run.scenario.get("plan_id")
+    again = url_for("staff.study_edit", plan_id=edited) if edited else url_for("staff.study_new", run=run.id)
+    problem = planning.study_run_problem(run, current_lang()) if run.status == "failed" else None
+    return render_template("staff/study_run.html", run=run, problem=problem, again=again)
 
 
 @bp.get("/study/<id:plan_id>/print")
@@ -207,9 +237,13 @@ def study_print(plan_id: str) -> ResponseReturnValue:
 @staff_required
 def study_csv(plan_id: str) -> ResponseReturnValue:
     """The saved plan's timetable, one row per group and stop (UTF-8 with BOM, so Excel reads Chinese)."""
-    rec = _study_record(plan_id)
-    resp = Response("\ufeff" + export.study_timetable_csv(rec.result), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="study-{plan_id}.csv"'
+    return _csv_download(export.study_timetable_csv(_study_record(plan_id).result), f"study-{plan_id}.csv")
+
+
+def _csv_download(body: str, filename: str) -> Response:
+    """``body`` as a CSV download, after a BOM so that Excel reads the Chinese as UTF-8."""
+    resp = Response("\ufeff" + body, mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return resp
 
 
@@ -250,9 +284,7 @@ def flow_run(run_id: str) -> ResponseReturnValue:
 
     ``?site=ID`` picks the site of the charts (default: the top episode's site).
     """
-    run = get_store().get_run(run_id)
-    if run is None:
-        abort(404)
+    run = found(get_store().get_run(run_id))
     view = parts = chosen = None
     alerts: list[str] = []
     episodes: list[tuple[views.FlowEpisode, str]] = []
@@ -325,10 +357,7 @@ def flow_csv(run_id: str) -> ResponseReturnValue:
     run = get_store().get_run(run_id)
     if run is None or run.status != "done" or run.result is None:
         abort(404)
-    body = simulations.flow_csv(simulations.flow_view(run.result))
-    resp = Response("\ufeff" + body, mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="flow-{run_id}.csv"'
-    return resp
+    return _csv_download(simulations.flow_csv(simulations.flow_view(run.result)), f"flow-{run_id}.csv")
 
 
 # --------------------------------------------------------------------------- site data

@@ -3,7 +3,8 @@
 Requests are capped by the app's limits (``PLAN_TIME_LIMIT``,
 ``STUDY_MAX_GROUPS``) before the planners see them; results are saved in
 their ``to_dict()`` form and drawn by :mod:`tourplan.views`, the same
-adapters the CLI uses.
+adapters the CLI uses. A study tour larger than ``STUDY_QUEUE_WORK``
+(:func:`study_work`) is planned as a job (:func:`queue_large_study`).
 """
 
 from __future__ import annotations
@@ -34,22 +35,29 @@ from tourplan.web.services.data import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from tourplan.store import ItineraryRecord, StudyRecord
+    from tourplan.store import ItineraryRecord, RunRecord, StudyRecord
 
 __all__ = [
+    "STUDY_KIND",
     "plan_and_save",
     "plan_result",
     "plan_study",
     "plan_today",
     "qr_svg",
+    "queue_large_study",
     "render_itinerary_map",
     "render_study_map",
     "replan",
     "showcase_date",
     "showcase_result",
     "study_print_html",
+    "study_run_problem",
+    "study_work",
     "trip_view",
 ]
+
+#: ``scenario["kind"]`` of the run of a study tour planned as a job.
+STUDY_KIND = "study"
 
 
 # --------------------------------------------------------------------------- itineraries
@@ -250,11 +258,84 @@ def plan_study(data: Mapping[str, Any]) -> dict[str, Any]:
         From the planner.
     """
     study = optional_module("study")
-    req = _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
+    req = _study_request(data)
     sd = site_data()
     with budgets.study_budget():  # hardening: work and wall-clock budgets
         plan = study.plan_study_tour(req, sd.sites, sd.graph, seed=int(current_app.config["PLAN_SEED"]))
     return {**jsonable(plan.to_dict()), **_data_version(sd)}
+
+
+def _study_request(data: Mapping[str, Any]) -> Any:
+    """The ``StudyTourRequest`` of request values, its optimizer time capped and its size checked."""
+    study = optional_module("study")
+    return _bounded_study(_cap_time_limit(study.StudyTourRequest.from_dict(dict(data))))
+
+
+def study_work(req: Any, sd: SiteData | None = None) -> int:
+    """The size rule of study tours: school groups x sites in the table.
+
+    Planning time grows with both (each group's bus is planned over the
+    candidate sites, several rounds); a tour above ``STUDY_QUEUE_WORK`` is
+    planned as a job.
+    """
+    return int(req.n_groups) * len((sd or site_data()).sites)
+
+
+def queue_large_study(
+    data: Mapping[str, Any], *, name: str, owner_id: int | None, plan_id: str | None = None
+) -> RunRecord | None:
+    """Plan a large study tour as a job on the app's runner; None for a small one (use :func:`plan_study`).
+
+    Parameters
+    ----------
+    data
+        Request values (``StudyTourRequest.from_dict``).
+    name
+        The plan's name.
+    owner_id
+        The staff member who asked.
+    plan_id
+        A saved plan the new plan replaces (an edit); a new plan is saved without it.
+
+    Returns
+    -------
+    RunRecord or None
+        The queued run (``scenario["kind"] == "study"``); once done its result
+        is ``{"plan_id": ...}``. None when the tour is at most
+        ``STUDY_QUEUE_WORK`` (:func:`study_work`).
+
+    Raises
+    ------
+    FeatureUnavailableError, RequestValidationError
+        As :func:`plan_study` would, before anything is queued.
+    """
+    req = _study_request(data)
+    sd = site_data()
+    work = study_work(req, sd)
+    if work <= int(current_app.config["STUDY_QUEUE_WORK"]):
+        return None
+    from tourplan.jobs import StudyJob
+    from tourplan.web.scale import get_runner
+
+    values = jsonable(dict(data))
+    scenario = {"kind": STUDY_KIND, "name": name[:200], "date": values.get("date"), "groups": int(req.n_groups),
+                "work": work, "plan_id": plan_id, "request": values}  # fmt: skip
+    store = get_store()
+    run = store.create_run(scenario, owner_id=owner_id)
+    job = StudyJob(
+        run.id, name[:200], values, sd.sites, sd.graph, int(current_app.config["PLAN_SEED"]),
+        budget=budgets.study_job_budget(), owner_id=owner_id, plan_id=plan_id, extra=_data_version(sd),
+    )  # fmt: skip
+    get_runner().submit(store, job)
+    return run
+
+
+def study_run_problem(run: RunRecord, lang: str) -> str:
+    """Why the run of a study tour failed, in ``lang`` (the planner's messages, a cancel, a budget)."""
+    messages = (run.result or {}).get("messages") or []
+    if messages:
+        return " ".join(views.message_text(m, lang) for m in messages)
+    return budgets.describe(run.error)
 
 
 def _data_version(sd: SiteData) -> dict[str, int]:
