@@ -154,7 +154,7 @@ def test_study_page_shows_the_share_of_the_best_possible(staff: Any, app: Any, s
     assert "best day alone" in en
     zh = staff.get(f"/staff/study/{study_id}?lang=zh").get_data(as_text=True)
     assert f"本方案达到这些团组最佳可能值的 {pct}" in zh
-    assert "最好一天之和" in zh
+    assert "最好的一天" in zh
 
 
 def test_study_edit_and_print(staff: Any, app: Any, study_id: str) -> None:

@@ -10,7 +10,6 @@ diminishing study value.
 from __future__ import annotations
 
 import functools
-import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,6 @@ from tourplan.limits import checkpoint
 from tourplan.messages import Message, Name
 from tourplan.optimize import Problem, Solution, SolveParams, solve
 from tourplan.optimize.builder import ProblemBuilder
-from tourplan.optimize.check import build_solution
 from tourplan.optimize.polish import polish
 from tourplan.places import Place, resolve_place
 from tourplan.rules import (
@@ -290,38 +288,21 @@ def _solve_unit(
     occ: npt.NDArray[np.float64],
     gcount: npt.NDArray[np.int64],
     seed: int,
-    hint: tuple[int, ...] | None = None,
 ) -> _Result:
-    """Plan one bus against the others' load.
+    """Plan one bus against the others' load with the engine.
 
-    ``hint`` is the bus's best solo route (:mod:`tourplan.study.bound`): when
-    it still fits the windows the load leaves, it is taken (and polished)
-    without an engine solve.
+    (The planner first fits the bus's good solo days itself:
+    :mod:`tourplan.study.fit`.)
     """
     req = ctx.req
     wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
     problem = ctx.problem.replace(windows=tuple(wins))
-    sol = _fit(problem, hint) if hint is not None else None
-    if sol is None:
-        checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
-        # Work budget only (no wall-clock stop): a busy machine gives the same plan.
-        sol = solve(
-            problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
-        )
+    checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
+    # Work budget only (no wall-clock stop): a busy machine gives the same plan.
+    sol = solve(
+        problem, time_limit=req.time_limit * _CLOCK_SLACK, seed=seed, params=_PARAMS, deterministic=True
+    )
     return _result(ctx, _polish(ctx, problem, sol))
-
-
-def _fit(problem: Problem, hint: tuple[int, ...], tries: int = 120) -> Solution | None:
-    """The hint's sites in the first visit order (of at most ``tries``) that fits the windows, or ``None``.
-
-    Groups on the same sites fit side by side by visiting them in turn, so
-    another order of the same day often fits where the first does not.
-    """
-    for order in itertools.islice(itertools.permutations(hint), tries):
-        sol = build_solution(problem, [order])
-        if sol.feasible:
-            return sol
-    return None
 
 
 def _route_value_fn(ctx: _Ctx) -> Callable[[Sequence[int]], float]:

@@ -1,14 +1,18 @@
 """Plan all groups of a study tour together: :func:`plan_study_tour`.
 
-Buses are placed one after the other (largest first) against the load the
-others put on each site, then re-planned in turn against the others while
-that improves them; the result is assembled into per-group timetables, bus
-run sheets, site schedules, staff, costs and warnings.
+The upper bound's search (:mod:`tourplan.study.bound`) lists each bus's good
+solo days.  Buses are placed one after the other (largest first), each on
+its best good day that fits the load the others put on the sites
+(:mod:`tourplan.study.fit`; the engine only when none fits), then re-planned
+alone and in pairs against the others while that improves them; the result
+is assembled into per-group timetables, bus run sheets, site schedules,
+staff, costs and warnings.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +28,7 @@ from tourplan.rules import (
     paid_ticket,
 )
 from tourplan.sights import THEME_NAMES, category_name
-from tourplan.study.bound import _value_upper_bound
+from tourplan.study.bound import DAY_MARGIN, ValueBound, _value_upper_bound
 from tourplan.study.capacity import (
     _NSLOTS,
     SLOT_MINUTES,
@@ -36,6 +40,7 @@ from tourplan.study.capacity import (
     _Unit,
 )
 from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck, refusal
+from tourplan.study.fit import Fitted, _best_fit
 from tourplan.study.model import COACH_MODE, _build, _Ctx, _day_value, _Result, _solve_unit
 from tourplan.study.request import STUDY_THEMES, StudyTourRequest
 from tourplan.study.result import (
@@ -62,20 +67,74 @@ __all__ = [
 
 _REPAIR_ATTEMPTS = 6
 
+#: Rounds of re-planning each bus against the others at most (the engine runs in
+#: ``request.improve_rounds`` of them); rounds stop when nothing improves.
+_IMPROVE_ROUNDS = 8
+
+#: A bus tries at most this many of its good days, best first (the engine takes
+#: over when none fits): a few dozen cover the days worth having.
+_DAYS_TRIED = 48
+
+#: Work caps of the re-planning, per bus: pair re-plans per round, engine solves
+#: in all rounds to mend faults (also in pairs) and to raise value (alone).
+_PAIRS_PER_BUS = 2
+_ENGINE_PER_BUS = 2.0
+_ENGINE_PER_BUS_VALUE = 0.5
+
+#: A bus whose best fitting good day is worth less than this share of its best
+#: solo day also gets an engine solve when re-planned alone.
+_ENGINE_BELOW = 0.8
+
 
 def _plan_units(
-    ctx: _Ctx, units: Sequence[_Unit], seed: int, hints: Sequence[tuple[int, ...] | None] | None = None
-) -> tuple[list[_Result], npt.NDArray[np.float64]]:
-    hint = list(hints) if hints is not None else [None] * len(units)
+    ctx: _Ctx, units: Sequence[_Unit], seed: int, bound: ValueBound, *, packing: bool = True
+) -> tuple[list[_Result], int]:
+    """Plan the buses in turn, repair faults, then re-plan buses and pairs while that improves.
+
+    With ``packing``, a day at crowded sites takes the visit order that
+    leaves them earliest (:func:`tourplan.study.fit._fit_day`); without, the
+    first order that fits.  Returns the plan of each bus and the number of
+    engine solves it took.
+    """
     n = len(ctx.nodes)
     occ = np.zeros((n, _NSLOTS))
     gcount = np.zeros((n, _NSLOTS), dtype=np.int64)
     order = sorted(range(len(units)), key=lambda u: (-units[u].people, u))
+    # Each bus's good solo days, best first; of equal days the one using the scarce sites least.
+    days = [
+        sorted(d, key=lambda rv: (-round(rv[1], 9), sum(bound.prices.get(i, 0.0) for i in rv[0])))[
+            :_DAYS_TRIED
+        ]
+        for d in bound.days
+    ]
+    # Engine solves left for the re-planning: to mend faults, to raise value.
+    engine = [int(_ENGINE_PER_BUS * len(units)), int(_ENGINE_PER_BUS_VALUE * len(units)) + 1]
+    # Below what a bus's days may hold better days the search dropped: its best day avoiding
+    # the scarce sites (better days visiting them were dropped when one visiting fewer was
+    # as good), or without scarce sites the lowest day kept; and a fifth below its best.
+    below = [
+        max(
+            f if bound.room else f * (1 - DAY_MARGIN),
+            _ENGINE_BELOW * (d[0][1] if d else 0.0),
+        )
+        for f, d in zip(bound.floors, days, strict=True)
+    ]
+    solves = [0]
+    fits: dict[tuple[frozenset[int], tuple[tuple[tuple[float, float], ...], ...]], Fitted | None] = {}
+    crowded = bound.crowded if packing else frozenset()
+
+    def respond(u: int, occ: npt.NDArray[np.float64], gcount: npt.NDArray[np.int64], salt: int) -> _Result:
+        """The bus's best good day that fits the others' load; the engine when none does."""
+        res = _best_fit(ctx, units[u], occ, gcount, days[u], crowded, fits)
+        if res is None:
+            solves[0] += 1
+            res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + salt)
+        return res
+
     results: dict[int, _Result] = {}
     for u in order:
-        res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u, hint[u])
-        results[u] = res
-        _apply(ctx, res, units[u], occ, gcount, +1)
+        results[u] = respond(u, occ, gcount, 0)
+        _apply(ctx, results[u], units[u], occ, gcount, +1)
 
     # Repair: a bus that misses a required site or lunch goes first, the others follow.
     def faults(res: Mapping[int, _Result]) -> tuple[int, int]:
@@ -83,6 +142,7 @@ def _plan_units(
 
     # A failed attempt is not final: the next one re-plans with other seeds (and the
     # buses that failed this time first), so one unlucky order does not decide.
+    stale = 0
     for attempt in range(_REPAIR_ATTEMPTS):
         failed = [u for u in order if results[u].missing or not results[u].lunch_ok]
         if not failed:
@@ -92,40 +152,125 @@ def _plan_units(
         res2: dict[int, _Result] = {}
         order2 = failed + [u for u in order if u not in failed]
         for u in order2:
-            # No hint here: the solo day taken in turn is what left a bus without its required site.
-            res2[u] = _solve_unit(ctx, units[u], occ2, g2, seed * 1009 + u + 500 * (attempt + 1))
+            res2[u] = respond(u, occ2, g2, 500 * (attempt + 1))
             _apply(ctx, res2[u], units[u], occ2, g2, +1)
         if faults(res2) < faults(results):
             results, occ, gcount, order = res2, occ2, g2, order2
+            stale = 0
         else:
             order = order2
-    # Improve: re-plan each bus against the others' load; keep what is better.
-    bound_cache: dict[int, float] = {}
-    zero = np.zeros_like(occ)
-    zg = np.zeros_like(gcount)
+            stale += 1
+            if stale == 2:
+                break  # two orders in a row mended nothing: the faults are the data's (too few lunch seats)
 
-    def bound(u: int) -> float:
-        p = units[u].people * 1000 + len(units[u].groups)
-        if p not in bound_cache:
-            bound_cache[p] = _solve_unit(ctx, units[u], zero, zg, seed * 1009 + u, hint[u]).value
-        return bound_cache[p]
+    # Improve: re-plan buses against the others' load, one at a time, then a bus with a
+    # fault or below its best day together with each bus in its way; keep what is
+    # better.  A bus whose good days no longer fit gets an engine solve in the first
+    # rounds only (in a pair only to mend a fault).
+    def replan(group: Sequence[int], rnd: int, *, pack: bool = False, floor: float = -math.inf) -> bool:
+        """Re-plan ``group`` in turn (with ``pack``, all but the last make room for the next); keep it if better.
 
-    for rnd in range(ctx.req.improve_rounds):
+        The first bus takes no day worth less than ``floor``.
+        """
+        old = [results[u] for u in group]
+        faults = any(r.missing or not r.lunch_ok for r in old)
+        for u, r in zip(group, old, strict=True):
+            _apply(ctx, r, units[u], occ, gcount, -1)
+        new: list[_Result] = []
+        for k, u in enumerate(group):
+            last = k == len(group) - 1
+            res = _best_fit(
+                ctx,
+                units[u],
+                occ,
+                gcount,
+                days[u],
+                crowded,
+                fits,
+                pack=pack and not last,
+                floor=floor if k == 0 else -math.inf,
+            )
+            # The engine when no good day fits, or (re-planned alone) when the best that fits is
+            # worth less than ``below`` (a day the search dropped may fit and be worth more).
+            poor = res is None or (len(group) == 1 and res.value < below[u] - 1e-9)
+            purse = 0 if faults else 1
+            if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[purse] > 0:
+                engine[purse] -= 1
+                solves[0] += 1
+                alt = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
+                res = alt if res is None or alt.key() > res.key() else res
+            if res is None:
+                break
+            new.append(res)
+            _apply(ctx, res, units[u], occ, gcount, +1)
+        crew = [units[u] for u in group]
+        better = len(new) == len(group) and _plan_key(new, crew) > _plan_key(old, crew)
+        for u, r in zip(group, new if not better else (), strict=False):
+            _apply(ctx, r, units[u], occ, gcount, -1)
+        for u, r in zip(group, old if not better else (), strict=False):
+            _apply(ctx, r, units[u], occ, gcount, +1)
+        if better:
+            results.update(zip(group, new, strict=True))
+        return better
+
+    def faulty(u: int) -> bool:
+        return bool(results[u].missing) or not results[u].lunch_ok
+
+    def short(u: int) -> bool:
+        return faulty(u) or (bool(days[u]) and results[u].value < days[u][0][1] - 1e-9)
+
+    def pair(u: int, v: int, rnd: int) -> bool:
+        if faulty(u):  # make room first: the fault matters more than value
+            return replan([u, v], rnd, pack=True) or replan([v, u], rnd, pack=True)
+        # v may lose at most what u can gain
+        gain = days[u][0][1] - results[u].value
+        return replan([u, v], rnd) or replan([v, u], rnd, pack=True, floor=results[v].value - gain)
+
+    # Buses alike (same good days, same size, same day planned) fare alike in a pair:
+    # one failed pair stands for all such pairs until something changes.
+    def alike(u: int) -> tuple[object, ...]:
+        r = results[u]
+        return (id(bound.days[u]), units[u].people, len(units[u].groups), r.route, r.starts)
+
+    for rnd in range(_IMPROVE_ROUNDS):
         changed = False
         seq = order if rnd % 2 == 0 else order[::-1]
         for u in seq:
-            cur = results[u]
-            if not cur.missing and cur.lunch_ok and cur.value >= bound(u) - 1e-9:
+            if short(u):
+                changed |= replan([u], rnd)
+        tried: set[tuple[object, ...]] = set()
+        pairs = _PAIRS_PER_BUS * len(units)
+        for u in seq:
+            if not short(u) or pairs <= 0:
                 continue
-            _apply(ctx, cur, units[u], occ, gcount, -1)
-            new = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
-            if new.key() > cur.key():
-                results[u] = new
-                changed = True
-            _apply(ctx, results[u], units[u], occ, gcount, +1)
+            # The buses in its way: those at the required sites it misses, else those at the
+            # crowded sites of its better days.
+            wanted = set(results[u].missing) or bound.crowded & {
+                i for d, v in days[u] if v > results[u].value + 1e-9 or faulty(u) for i in d
+            }
+            for v in seq:
+                if v == u or not wanted & set(results[v].route) or (alike(u), alike(v)) in tried:
+                    continue
+                pairs -= 1
+                if pairs < 0:
+                    break
+                if pair(u, v, rnd):
+                    changed = True
+                    tried.clear()
+                    break
+                tried.add((alike(u), alike(v)))
         if not changed:
             break
-    return [results[u] for u in range(len(units))], occ
+    return [results[u] for u in range(len(units))], solves[0]
+
+
+def _plan_key(results: Sequence[_Result], units: Sequence[_Unit]) -> tuple[int, int, float]:
+    """Fewer missing required sites, then more lunch stops, then more study value."""
+    return (
+        -sum(len(r.missing) for r in results),
+        sum(r.lunch_ok for r in results),
+        round(sum(r.value * len(u.groups) for r, u in zip(results, units, strict=True)), 9),
+    )
 
 
 def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
@@ -164,7 +309,9 @@ def _learn(s: Site, req: StudyTourRequest, is_lunch: bool) -> Name:
     if is_lunch:
         return Name(f"午餐：{act_zh}" if act_zh else "午餐", f"Lunch: {act_en}" if act_en else "Lunch")
     themes = [THEME_NAMES[t] for t in sorted(s.themes) if t in STUDY_THEMES] or [category_name(s.category)]
-    zh = s.study_notes or f"{s.name_zh}：{'、'.join(t.zh for t in themes)}" + (f"；{act_zh}" if act_zh else "")
+    zh = s.study_notes or f"{s.name_zh}：{'、'.join(t.zh for t in themes)}" + (
+        f"；{act_zh}" if act_zh else ""
+    )
     en = f"{s.name_en or s.name_zh}: {', '.join(t.en for t in themes)}" + (f"; {act_en}" if act_en else "")
     return Name(zh, en)
 
@@ -208,7 +355,7 @@ def _assemble(
     units: Sequence[_Unit],
     results: Sequence[_Result],
     groups: Sequence[_Group],
-    bound: tuple[float, bool],
+    bound: ValueBound,
 ) -> StudyTourPlan:
     req = ctx.req
     warnings = list(ctx.warnings)
@@ -243,12 +390,20 @@ def _assemble(
             value = 0.0 if is_lunch else next(per_iter)
             base_stops.append((s, arrive, t, t + int(ctx.service[i]), is_lunch, price, value))
             prev_end, prev = t + int(ctx.service[i]), i
-        run: list[RunEvent] = [RunEvent(depart, ctx.start.name, ctx.start.site_id, Message("study_run_depart"))]
+        run: list[RunEvent] = [
+            RunEvent(depart, ctx.start.name, ctx.start.site_id, Message("study_run_depart"))
+        ]
         for s, arrive, t, end, is_lunch, _, _ in base_stops:
-            drop = Message("study_run_arrive_wait", {"time": fmt_time(t)}) if t > arrive else Message("study_run_arrive")
+            drop = (
+                Message("study_run_arrive_wait", {"time": fmt_time(t)})
+                if t > arrive
+                else Message("study_run_arrive")
+            )
             run.append(RunEvent(arrive, s.name, s.id, drop))
             run.append(
-                RunEvent(end, s.name, s.id, Message("study_run_after_lunch" if is_lunch else "study_run_pickup"))
+                RunEvent(
+                    end, s.name, s.id, Message("study_run_after_lunch" if is_lunch else "study_run_pickup")
+                )
             )
         run.append(RunEvent(back, ctx.end.name, ctx.end.site_id, Message("study_run_back")))
         buses.append(
@@ -327,8 +482,9 @@ def _assemble(
         tickets_cny=tickets_total,
         bus_cost_cny=bus_cost,
         value=value_total,
-        value_upper_bound=bound[0],
-        bound_exact=bound[1],
+        value_upper_bound=bound.bound,
+        bound_exact=bound.exact,
+        value_solo_bound=bound.solo,
         warnings=tuple(warnings),
         rules=_rules(req),
     )
@@ -367,12 +523,14 @@ def plan_study_tour(
 
     Notes
     -----
-    Cost: ``(1 + rounds) * buses`` engine solves of ``request.time_limit``
-    seconds at most (rounds stop early when nothing improves, and a bus whose
-    plan already equals its plan made alone is not re-planned), plus the
-    upper bound's search (:func:`tourplan.study.bound._value_upper_bound`,
-    ``request.bound_seconds`` at most).  Capacity bookkeeping is
-    ``O(sites x 96)`` per bus.
+    Cost: the upper bound's search (:func:`tourplan.study.bound._value_upper_bound`,
+    a work budget of branches, ``request.bound_seconds`` at most), then per
+    bus and re-plan a fit of its good days against the load (``k!`` visit
+    orders of ``k`` stops at most, cached by the windows the load leaves);
+    an engine solve of ``request.time_limit`` seconds only for a bus none of
+    whose good days fits (in the first ``request.improve_rounds`` rounds).
+    Pair re-plans cost ``O(buses^2)`` fits per round at most, fewer when
+    buses are alike.  Capacity bookkeeping is ``O(sites x 96)`` per bus.
     """
     ctx = _build(request, sites, graph)
     groups = _make_groups(request)
@@ -381,10 +539,19 @@ def plan_study_tour(
     warm_up()  # compile (or load) the engine first, so no solve is cut short by it
     if ctx.lunch_on and request.lunch == "together":
         ctx = _lunch_together(ctx, units, seed)
-    bound, exact, hints = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
-    results, _ = _plan_units(ctx, units, seed, hints)
+    bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds)
+    # Two plans, with and without packing the crowded sites; each wins on some data.  When
+    # the first took many engine solves (more than two a bus) without a fault, the second
+    # would mostly repeat them.
+    results, solves = _plan_units(ctx, units, seed, bound)
+    if bound.crowded and (solves <= 2 * len(units) or _plan_key(results, units)[:2] < (0, len(units))):
+        other, _ = _plan_units(ctx, units, seed, bound, packing=False)
+        results = max(results, other, key=lambda rs: _plan_key(rs, units))
+    lunchless = [k for k, r in enumerate(results) if not r.lunch_ok]
+    if lunchless:  # the bound covers days with lunch; bound these buses as planned
+        bound = _value_upper_bound(ctx, units, time_limit=request.bound_seconds, lunchless=lunchless)
     if any(r.missing for r in results):
         raise _explain_missing(ctx, units, results)
     if not any(r.route for r in results):
         raise refusal(_explain_empty(ctx, max(units, key=lambda u: u.people)))
-    return _assemble(ctx, sites, units, results, groups, (bound, exact))
+    return _assemble(ctx, sites, units, results, groups, bound)

@@ -160,11 +160,17 @@ class StudyTourPlan:
     value
         Total study value (sum over groups, diminishing returns per theme).
     value_upper_bound
-        A true upper bound on ``value``: the sum over groups of each group's
-        best possible solo day (:mod:`tourplan.study.bound`); ``None`` for a
-        plan saved before it existed.
+        A true upper bound on ``value``: each group's best possible solo day,
+        less what sharing the sites' capacity must cost
+        (:mod:`tourplan.study.bound`, :mod:`tourplan.study.relax`); ``None``
+        for a plan saved before it existed.
     bound_exact
         Every solo-day search closed (each is the optimum, not just a cap).
+    value_solo_bound
+        The sum over groups of each group's best possible solo day (no other
+        group on the sites); ``value_solo_bound - value_upper_bound`` is what
+        shared capacity costs at least.  ``None`` for a plan saved before it
+        existed.
     """
 
     request: StudyTourRequest
@@ -183,6 +189,7 @@ class StudyTourPlan:
     rules: tuple[Message | str, ...]
     slot_minutes: int = SLOT_MINUTES
     bound_exact: bool = False
+    value_solo_bound: float | None = None
 
     @property
     def value_share(self) -> float | None:
@@ -308,6 +315,7 @@ class StudyTourPlan:
             "value": round(self.value, 3),
             "value_upper_bound": None if self.value_upper_bound is None else round(self.value_upper_bound, 3),
             "value_bound_exact": self.bound_exact,
+            "value_solo_bound": None if self.value_solo_bound is None else round(self.value_solo_bound, 3),
             "value_share": None if self.value_share is None else round(self.value_share, 4),
             "slot_minutes": self.slot_minutes,
             "warnings": [_json(w) for w in self.warnings],
@@ -430,6 +438,7 @@ class StudyTourPlan:
             value=float(data["value"]),
             value_upper_bound=None if data.get("value_upper_bound") is None else float(data["value_upper_bound"]),
             bound_exact=bool(data.get("value_bound_exact", False)),
+            value_solo_bound=None if data.get("value_solo_bound") is None else float(data["value_solo_bound"]),
             warnings=tuple(_read(w) for w in data["warnings"]),
             rules=tuple(_read(r) for r in data["rules"]),
             slot_minutes=slot,
