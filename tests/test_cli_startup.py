@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("flask", "folium", "pandas", "geopy", "matplotlib", "sqlalchemy", "dask", "redis", "networkx")
 #: Parts of tourplan a visitor's plan does not use: the simulation, study tours, maps, the web app, the store.
 UNUSED = ("tourplan.flow", "tourplan.study", "tourplan.maps", "tourplan.web", "tourplan.store")
+#: Loaded by numba's BLAS probe unless the engine's first load keeps it out (no tourplan kernel calls BLAS).
+BLAS = ("scipy.linalg",)
 
 _PROBE = """
 import json, sys
@@ -63,10 +65,38 @@ def test_help_loads_no_heavy_package(args):
 def test_plan_loads_no_heavy_package():
     code, loaded = _loaded_after(
         "plan", "--date", "2027-05-12", "--interests", "mountain=1,history=0.5", "--format", "json",
-        watch=HEAVY + UNUSED,
+        watch=HEAVY + UNUSED + BLAS + ("numba",),
     )  # fmt: skip
     assert code == 0
-    assert loaded == []
+    assert loaded == ["numba"]  # the engine ran, and numba set up its target without scipy.linalg
+
+
+_AFTER_WARM_UP = """
+import sys
+{first}
+from tourplan.optimize.solve import warm_up
+warm_up()
+kept_out = "scipy.linalg" not in sys.modules
+import scipy.linalg.cython_blas
+print(kept_out, sys.modules["numba.np.arraymath"]._HAVE_BLAS, scipy.linalg.cython_blas.__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [("", ["True", "False"]), ("import scipy.linalg", ["False", "True"])],
+    ids=["fresh", "scipy-loaded-first"],
+)
+def test_engine_load_leaves_scipy_importable(first, expected):
+    """The engine's load keeps scipy.linalg out, which imports as usual afterwards; one loaded before is left alone.
+
+    ``expected``: whether scipy.linalg was still unloaded after the warm-up, and what numba's BLAS probe found.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _AFTER_WARM_UP.format(first=first)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=True,
+    )  # fmt: skip
+    assert out.stdout.split() == [*expected, "scipy.linalg.cython_blas"]
 
 
 def test_probe_sees_a_loaded_package():
