@@ -62,6 +62,14 @@ def test_help_loads_no_heavy_package(args):
     assert loaded == []
 
 
+@pytest.mark.parametrize("command", ["plan", "study-tour"])
+def test_command_help_loads_no_compiler(command):
+    """A planning command's help does not import numba (0.15 s); the group's help lists every command, so it may."""
+    code, loaded = _loaded_after(command, "--help", watch=("numba", "llvmlite"))
+    assert code == 0
+    assert loaded == []
+
+
 def test_plan_loads_no_heavy_package():
     code, loaded = _loaded_after(
         "plan", "--date", "2027-05-12", "--interests", "mountain=1,history=0.5", "--format", "json",
