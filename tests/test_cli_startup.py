@@ -115,3 +115,26 @@ def test_probe_sees_a_loaded_package():
     code, loaded = _loaded_after("simulate", "--help", watch=HEAVY + UNUSED)
     assert code == 0
     assert "tourplan.flow" in loaded
+
+
+def test_program_exits_without_collecting_its_objects():
+    """``run`` (the program's entry point) freezes the collector as the command ends: shutdown then skips its objects."""
+    probe = (
+        "import gc, sys\n"
+        "from tourplan.cli import run\n"
+        "sys.argv = ['tourplan', '--version']\n"
+        "try:\n    run()\nexcept SystemExit as exc:\n    print(exc.code, gc.get_freeze_count() > 0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+    )
+    assert out.stdout.split()[-2:] == ["0", "True"]
+    main_out = subprocess.run(
+        [sys.executable, "-m", "tourplan.cli", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert main_out.returncode == 0
+    assert "tourplan" in main_out.stdout
