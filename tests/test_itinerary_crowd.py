@@ -128,6 +128,8 @@ def test_a_visit_planned_away_from_the_peak_is_named_with_its_peak(bundled_sites
     assert m.params["site"].zh == site.name_zh
     assert (m.params["peak_at"], m.params["peak_pct"]) == ("14:00", 150)
     assert "14:00" in m.render("zh") and "150%" in m.render("en")
+    [peak] = [w for w in it.warnings if w.code == "peak_day"]
+    assert Message.from_dict(peak.to_json()) == peak  # a saved plan reads its advice back (nested names included)
     # no crowd anywhere when the plan is there, and no peak elsewhere in the day: no advice at all
     calm = plan_itinerary(req, sites, graph, crowd=_forecast(sites, lambda s: np.full(72, 0.3), avoid=True))
     assert _advice(calm) == []

@@ -134,6 +134,8 @@ def _plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     return value
 
 
@@ -144,7 +146,7 @@ def _typed(value: Any) -> Any:
             return Name(str(value["zh"]), str(value["en"]))
         if value.get("code") in MESSAGES:
             return Message.from_dict(value)
-        return dict(value)
+        return {str(k): _typed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_typed(v) for v in value]
     return value
