@@ -153,7 +153,22 @@ def _limit(limits: Mapping[str, Range], name: str) -> v.Range:
     return v.Range(r.lo, r.hi)
 
 
-class ItineraryRequestSchema(_Strict):
+class _TripRequestSchema(_Strict):
+    """The fields a visitor's trip and a study tour both take: where the day starts and ends, the sites to leave out."""
+
+    start = ma.fields.String(
+        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
+    )
+    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
+    exclude_ = ma.fields.List(
+        ma.fields.String(validate=v.Length(1, 80)),
+        validate=v.Length(max=200),
+        data_key="exclude",
+        attribute="exclude",
+    )
+
+
+class ItineraryRequestSchema(_TripRequestSchema):
     """The visitor's wishes (``tourplan.itinerary.ItineraryRequest``)."""
 
     date = ma.fields.Date(required=True, metadata={"description": "First day, YYYY-MM-DD"})
@@ -165,20 +180,10 @@ class ItineraryRequestSchema(_Strict):
     )
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "18:00"})
-    start = ma.fields.String(
-        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
-    )
-    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     hotel = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     pace = ma.fields.String(validate=v.OneOf(tuple(PACES)))
     mode = ma.fields.String(validate=v.OneOf(tuple(MODES)))
     must_see = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
-    exclude_ = ma.fields.List(
-        ma.fields.String(validate=v.Length(1, 80)),
-        validate=v.Length(max=200),
-        data_key="exclude",
-        attribute="exclude",
-    )
     ticket_budget = ma.fields.Float(allow_none=True, validate=v.Range(0, 100000))
     accessible_only = _StrictBoolean()
     lunch = _StrictBoolean()
@@ -252,7 +257,7 @@ class PublicLoadSchema(_Strict):
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "06:00"})
 
 
-class StudyTourRequestSchema(_Strict):
+class StudyTourRequestSchema(_TripRequestSchema):
     """A study tour (``tourplan.study.StudyTourRequest``) plus the plan's name.
 
     Give ``group_size`` (students per group, default 40) or ``groups`` (how
@@ -285,10 +290,6 @@ class StudyTourRequestSchema(_Strict):
     groups = ma.fields.Integer(strict=True, allow_none=True, validate=_limit(STUDY_LIMITS, "groups"))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "17:00"})
-    start = ma.fields.String(
-        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
-    )
-    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     themes = ma.fields.List(ma.fields.String(validate=v.OneOf(STUDY_THEMES)), validate=v.Length(max=20))
     products = ma.fields.List(
         ma.fields.String(validate=v.OneOf(STUDY_PRODUCTS)),
@@ -296,12 +297,6 @@ class StudyTourRequestSchema(_Strict):
         metadata={"description": "study product types of the standard (知识科普型 ...)"},
     )
     require = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
-    exclude_ = ma.fields.List(
-        ma.fields.String(validate=v.Length(1, 80)),
-        validate=v.Length(max=200),
-        data_key="exclude",
-        attribute="exclude",
-    )
     lunch = ma.fields.String(validate=v.OneOf(LUNCH_MODES))
     lunch_site = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     max_ride_minutes = ma.fields.Integer(
@@ -472,12 +467,8 @@ class RunSchema(ma.Schema):
 
 
 #: Site attributes the API shows, in order (the set-valued ones sorted into lists).
-_SITE_FIELDS = (
-    "id", "name_zh", "name_en", "category", "themes", "lat", "lon", "location_error_m", "approximate",
-    "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily",
-    "popularity", "indoor", "accessible", "study_grades", "study_products", "activity", "parent_id",
-    "district", "source", "confidence",
-)  # fmt: skip
+#: The attributes of a site the API gives: :class:`SiteSchema`'s fields but the link.
+_SITE_FIELDS = tuple(name for name in SiteSchema().fields if name != "url")
 _SITE_SETS = ("themes", "study_grades", "study_products")
 
 
