@@ -202,13 +202,19 @@ class ItineraryRequestSchema(_TripRequestSchema):
     )
 
 
-class ItinerarySchema(ma.Schema):
+class _RecordSchema(ma.Schema):
+    """What every saved record the API returns carries: its id, its link and when it was made."""
+
     id = ma.fields.String()
+    url = ma.fields.String()
+    created = ma.fields.DateTime()
+
+
+class ItinerarySchema(_RecordSchema):
     url = ma.fields.String(metadata={"description": "Share link (HTML page)"})
     api_url = ma.fields.String()
     embed_url = ma.fields.String()
     exports = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    created = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict(
         metadata={
@@ -329,11 +335,8 @@ class StudyTourRequestSchema(_TripRequestSchema):
     )
 
 
-class StudyTourSchema(ma.Schema):
-    id = ma.fields.String()
+class StudyTourSchema(_RecordSchema):
     name = ma.fields.String()
-    url = ma.fields.String()
-    created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict()
@@ -451,14 +454,11 @@ class ScenarioSchema(_Strict):
     measures = ma.fields.Nested(MeasuresSchema)
 
 
-class RunSchema(ma.Schema):
-    id = ma.fields.String()
+class RunSchema(_RecordSchema):
     status = ma.fields.String(metadata={"description": "queued, running, done or failed"})
     progress = ma.fields.Float(metadata={"description": "0 to 1"})
     error = ma.fields.String(allow_none=True)
-    created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
-    url = ma.fields.String()
     published = ma.fields.Boolean(metadata={"description": "published for embedding: readable without login"})
     result = ma.fields.Dict(allow_none=True)
 
