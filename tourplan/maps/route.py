@@ -195,11 +195,8 @@ def _draw_stop(
         klass += f" tp-crowd tp-crowd-{stop.crowd_level}"
         style += f";--tp-crowd:{CROWD_COLORS[stop.crowd_level]}"
     inner = f'<div class="{klass}" style="{style}" data-order="{stop.order}">{stop.order}</div>'
-    icon = el._divicon(_fan_html(inner, shift), shift=shift)
-    marker = folium.Marker(location=loc, icon=icon)
-    el._popup(marker, popup)
-    el._tooltip(marker, f"{stop.order}. {_e(stop.point.name(lang))}")
-    marker.add_to(group)
+    tooltip = f"{stop.order}. {_e(stop.point.name(lang))}"
+    el._marker(group, loc, _fan_html(inner, shift), popup, tooltip, shift=shift)
 
 
 def _draw_end(
@@ -219,12 +216,9 @@ def _draw_end(
         inner = _fan_html(inner, shift).replace(
             'class="tp-fan"', f'class="tp-fan" style="width:{width}px;height:24px"'
         )
-    icon = el._divicon(inner, width=width, height=24, shift=shift)
-    marker = folium.Marker(location=loc, icon=icon)
     popup = el._place_popup(point, lang, head=f'<div class="tp-day">{_e(day_label)}</div><b>{_e(what)}</b>')
-    el._popup(marker, popup)
-    el._tooltip(marker, f"{_e(what)}: {_e(point.name(lang))}")
-    marker.add_to(group)
+    tooltip = f"{_e(what)}: {_e(point.name(lang))}"
+    el._marker(group, loc, inner, popup, tooltip, width=width, height=24, shift=shift)
 
 
 def _draw_day(

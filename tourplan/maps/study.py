@@ -171,13 +171,13 @@ def _draw_study_site(
     number = ",".join(str(s.order) for s in stops)
     width = max(26, 12 + 8 * len(number))
     klass = "tp-stop tp-approx-stop" if point.approximate else "tp-stop"
-    icon = el._divicon(
+    el._marker(
+        group,
+        loc,
         f'<div class="{klass}" style="background:{color};width:{width}px">{number}</div>',
+        popup,
+        f"{_e(label)}: {_e(point.name(lang))}",
         width=width,
         # groups sharing a site sit side by side instead of hiding each other
         shift=(index % 4 * 16, index // 4 % 3 * 16),
     )
-    marker = folium.Marker(location=loc, icon=icon)
-    el._popup(marker, popup)
-    el._tooltip(marker, f"{_e(label)}: {_e(point.name(lang))}")
-    marker.add_to(group)
