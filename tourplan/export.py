@@ -35,6 +35,8 @@ import gpxpy
 import gpxpy.gpx
 import icalendar
 
+from tourplan.messages import crowd_text, text_of
+
 if TYPE_CHECKING:
     from tourplan.itinerary import Itinerary
 
@@ -64,6 +66,21 @@ def _name(stop: Mapping[str, Any]) -> str:
     if zh and en and zh != en:
         return f"{zh} ({en})"
     return zh or en or str(stop.get("site_id", ""))
+
+
+def _activity(stop: Mapping[str, Any]) -> str:
+    """A stop's activity in Chinese then English (the files are read in either language).
+
+    >>> _activity({"activity": {"code": "stop_lunch_only", "params": {}}})
+    '午餐 / Lunch'
+    >>> _activity({"activity": "Walk the gorge"})
+    'Walk the gorge'
+    """
+    activity = stop.get("activity")
+    if not isinstance(activity, Mapping):  # a plan saved before activities were coded
+        return str(activity or "")
+    zh, en = text_of(activity, "zh"), text_of(activity, "en")
+    return f"{zh} / {en}" if zh and en and zh != en else zh or en
 
 
 def _days(data: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
@@ -144,7 +161,7 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     doc.creator = "tourplan"
     for k, day in enumerate(_days(data), start=1):
         date = str(day.get("date"))
-        route = gpxpy.gpx.GPXRoute(name=f"Day {k} {date}")
+        route = gpxpy.gpx.GPXRoute(name=f"第{k}天 / Day {k} {date}")
         for i, p in _route(day):
             lat, lon = float(p["lat"]), float(p["lon"])
             if i is None:  # the day's start or end
@@ -152,7 +169,7 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
                 continue
             when = _local(date, str(p["arrive"])).astimezone(dt.UTC)
             label = f"{k}.{i} {_name(p)}"
-            desc = f"{p.get('start', '')}-{p.get('end', '')} {p.get('activity', '')}".strip()
+            desc = f"{p.get('start', '')}-{p.get('end', '')} {_activity(p)}".strip()
             wpt = gpxpy.gpx.GPXWaypoint(lat, lon, time=when, name=label, description=desc)
             wpt.symbol = "Restaurant" if p.get("lunch") else "Scenic Area"
             doc.waypoints.append(wpt)
@@ -227,7 +244,7 @@ def to_ics(
             event.add("dtstart", _local(date, str(stop.get("start") or stop["arrive"])))
             event.add("dtend", _local(date, str(stop["end"])))
             event.add("geo", (float(stop["lat"]), float(stop["lon"])))
-            lines = [str(stop.get("activity") or "")]
+            lines = [_activity(stop)]
             ticket = stop.get("ticket_cny")
             if isinstance(ticket, int | float) and ticket > 0:
                 lines.append(f"Ticket / 门票: {ticket:g} CNY")
@@ -257,8 +274,6 @@ def _crowd_line(crowd: Any) -> str:
     >>> _crowd_line(None)
     ''
     """
-    from tourplan.views import crowd_text  # the words the pages use (views draws on this module's layer)
-
     zh, en = crowd_text(crowd, "zh"), crowd_text(crowd, "en")
     return f"预计客流：{zh} / Expected crowd: {en}" if zh and en else ""
 

@@ -28,6 +28,7 @@ import click
 
 from tourplan import __version__
 from tourplan.cli._common import LazyGroup
+from tourplan.cli.lang import LANG_ENV, LANGS, set_lang
 
 __all__ = ["COMMANDS", "main"]
 
@@ -50,6 +51,15 @@ COMMANDS: dict[str, str] = {
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tourplan")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default=None,
+    callback=set_lang,
+    expose_value=False,
+    is_eager=True,
+    help=f"Language of the output: zh (中文) or en (default: ${LANG_ENV}, else the locale, else en).",
+)
 def main() -> None:
     """tourplan: itineraries, study tours and visitor flow for Jiefang District, Jiaozuo."""
     warnings.showwarning = _show_warning

@@ -16,12 +16,10 @@ quieter time slots, otherwise the forecast is only shown.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +32,7 @@ from tourplan.messages import Message, Name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
     from tourplan.flow._types import FloatArray
     from tourplan.graph import SiteGraph
@@ -69,7 +68,7 @@ _KIND_NAMES: dict[str, Name] = {
 
 _LOCK = threading.Lock()
 _MEMORY: dict[tuple[str, str], CrowdForecast] = {}
-_FINGERPRINTS: dict[int, tuple[SiteTable, str]] = {}
+_FINGERPRINTS: dict[tuple[int, int], tuple[SiteTable, SiteGraph, str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +87,29 @@ class CrowdAt:
         return f"{self.pct} % of capacity at {self.at} ({self.level})"
 
 
-def _fingerprint(sites: SiteTable) -> str:
-    """A short hash of the site table (the data version the forecast depends on)."""
-    got = _FINGERPRINTS.get(id(sites))
-    if got is not None and got[0] is sites:
-        return got[1]
-    digest = hashlib.sha256(repr(sites.sites).encode()).hexdigest()[:16]
-    _FINGERPRINTS[id(sites)] = (sites, digest)
+def _fingerprint(sites: SiteTable, graph: SiteGraph) -> str:
+    """The data version the forecast depends on (site table, graph, planner code), the same in every process.
+
+    :func:`tourplan.flow.diskcache.data_version`, kept per table and graph
+    object so that a plan does not hash the table again.
+    """
+    from tourplan.flow.diskcache import data_version
+
+    got = _FINGERPRINTS.get((id(sites), id(graph)))
+    if got is not None and got[0] is sites and got[1] is graph:
+        return got[2]
+    digest = data_version(sites, graph)[:16]
+    _FINGERPRINTS[(id(sites), id(graph))] = (sites, graph, digest)
     return digest
 
 
 def _cache_dir() -> Path | None:
-    raw = os.environ.get("TOURPLAN_CACHE_DIR")
-    if raw == "":
+    """``$TOURPLAN_CACHE_DIR`` (an empty value: no disk cache), else the user's cache folder's ``tourplan``."""
+    if os.environ.get("TOURPLAN_CACHE_DIR") == "":
         return None
-    if raw:
-        return Path(raw)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tourplan"
+    from tourplan.flow.diskcache import cache_dir
+
+    return cache_dir().parent
 
 
 def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdForecast:
@@ -116,9 +120,7 @@ def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdFor
     turns the disk cache off).  The simulation takes several seconds, so
     call :func:`warm_forecasts` when a server starts.
     """
-    from tourplan.flow import Scenario, simulate
-
-    key = (_fingerprint(sites), kind)
+    key = (_fingerprint(sites, graph), kind)
     got = _MEMORY.get(key)
     if got is not None:
         return got
@@ -135,6 +137,8 @@ def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdFor
             except (OSError, ValueError):
                 forecast = None
         if forecast is None:
+            from tourplan.flow import Scenario, simulate  # here: a cached forecast needs no simulation code
+
             result = simulate(Scenario(date=_TYPICAL_DATE[kind], day_type=kind), sites, graph, seed=0)
             forecast = CrowdForecast.from_result(result)
             if path is not None:

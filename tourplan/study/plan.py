@@ -42,7 +42,7 @@ from tourplan.study.capacity import (
 from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck, refusal
 from tourplan.study.fit import Fitted, _best_fit
 from tourplan.study.model import COACH_MODE, _build, _Ctx, _day_value, _Result, _solve_unit
-from tourplan.study.request import STUDY_THEMES, StudyTourRequest
+from tourplan.study.request import STAFF_ROLES, STUDY_THEMES, StudyTourRequest
 from tourplan.study.result import (
     BusRun,
     GroupPlan,
@@ -317,17 +317,17 @@ def _staff_lines(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[Staff
     src = {"source": Message("study_staff_source")}
     return (
         StaffLine(
-            "teachers", "带队教师", sum(g.teachers for g in groups),
+            "teachers", STAFF_ROLES["teachers"].zh, sum(g.teachers for g in groups),
             Message("study_staff_teachers", {"n": st.students_per_teacher, **src}),
         ),
-        StaffLine("organiser_representative", "主办方代表", 1, Message("study_staff_representative", src)),
-        StaffLine("tutors", "研学导师", st.tutors_per_group * n,
+        StaffLine("organiser_representative", STAFF_ROLES["organiser_representative"].zh, 1, Message("study_staff_representative", src)),
+        StaffLine("tutors", STAFF_ROLES["tutors"].zh, st.tutors_per_group * n,
                   Message("study_staff_tutors", {"n": st.tutors_per_group, **src})),
-        StaffLine("guides", "导游", st.guides_per_group * n,
+        StaffLine("guides", STAFF_ROLES["guides"].zh, st.guides_per_group * n,
                   Message("study_staff_guides", {"n": st.guides_per_group, **src})),
-        StaffLine("safety_officers", "安全员", st.safety_officers,
+        StaffLine("safety_officers", STAFF_ROLES["safety_officers"].zh, st.safety_officers,
                   Message("study_staff_safety", {"n": st.safety_officers, **src})),
-        StaffLine("project_leaders", "项目负责人", st.project_leaders,
+        StaffLine("project_leaders", STAFF_ROLES["project_leaders"].zh, st.project_leaders,
                   Message("study_staff_leaders", {"n": st.project_leaders, **src})),
     )  # fmt: skip
 
