@@ -134,6 +134,8 @@ def _plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     return value
 
 
@@ -144,7 +146,7 @@ def _typed(value: Any) -> Any:
             return Name(str(value["zh"]), str(value["en"]))
         if value.get("code") in MESSAGES:
             return Message.from_dict(value)
-        return dict(value)
+        return {str(k): _typed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_typed(v) for v in value]
     return value
@@ -226,6 +228,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "peak_day_quieter": (
         "{busiest}预计很拥挤；较清静的选择：{alternative}。",
         "{busiest} is expected to be very crowded; a quieter choice: {alternative}.",
+    ),
+    "peak_day_timed": (
+        "{site}在{peak_at}前后最拥挤（约为承载量的{peak_pct}%）；行程安排{visit_at}到达，避开了高峰，请按时出发。",
+        "{site} is fullest around {peak_at} (about {peak_pct}% of capacity); the plan arrives at {visit_at}, "
+        "away from the peak, so keep to the times.",
     ),
     "lunch_none": (
         "第{day}天（{date}）：这条路线在{earliest}–{latest}之间没有能吃午饭的地方，请自带午餐。",

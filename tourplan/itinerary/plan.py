@@ -400,12 +400,14 @@ def _peak_notes(
     from tourplan.itinerary.crowd import peak_day_warnings
 
     out: list[Message] = []
-    for m in peak_day_warnings(dates, [[s.site_id for s in d.stops] for d in days], sites, crowd):
+    for m in peak_day_warnings(dates, [[(s.site_id, s.start) for s in d.stops] for d in days], sites, crowd):
         out.append(m)
         if m.params["book_ahead"]:
             _note(out, "peak_day_book", sites=m.params["book_ahead"])
         if m.params["alternative"] is not None:
             _note(out, "peak_day_quieter", busiest=m.params["busiest"], alternative=m.params["alternative"])
+        if m.params["timed"] is not None:
+            _note(out, "peak_day_timed", **m.params["timed"])
     return out
 
 
