@@ -2,7 +2,8 @@
 
 Pure functions over an :class:`~tourplan.itinerary.Itinerary` or the mapping
 its :meth:`~tourplan.itinerary.Itinerary.to_dict` returns (what the web app
-stores), so a saved plan exports exactly like a fresh one.
+stores), so a saved plan exports exactly like a fresh one; a mapping without
+a list of days raises ``ValueError``.
 
 * :func:`to_gpx` -- one waypoint per stop (with its arrival time in UTC, as
   GPX requires) and one route per day, start and end included. Written with
@@ -102,18 +103,10 @@ def _route(day: Mapping[str, Any]) -> list[tuple[int | None, Mapping[str, Any]]]
 
 
 def itinerary_uid(itinerary: Itinerary | Mapping[str, Any]) -> str:
-    """Return a short, stable fingerprint of an itinerary.
+    """Return a short, stable fingerprint of an itinerary (the plan, or its ``to_dict()`` form).
 
-    Parameters
-    ----------
-    itinerary
-        The plan, or its ``to_dict()`` form.
-
-    Returns
-    -------
-    str
-        16 hex digits of the SHA-256 of the plan's request and stops, the
-        same for equal plans on every machine.
+    The fingerprint is 16 hex digits of the SHA-256 of the plan's request and
+    stops, the same for equal plans on every machine.
     """
     data = _as_dict(itinerary)
     key = {
@@ -149,6 +142,10 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     ValueError
         If the mapping has no list of days.
 
+    Notes
+    -----
+    O(number of stops).
+
     Examples
     --------
     >>> import gpxpy
@@ -157,10 +154,6 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     >>> gpx = gpxpy.parse(to_gpx(plan))
     >>> gpx.waypoints[0].name, gpx.waypoints[0].time.isoformat()
     ('1.1 甲', '2025-05-10T01:00:00+00:00')
-
-    Notes
-    -----
-    O(number of stops).
     """
     data = _as_dict(itinerary)
     doc = gpxpy.gpx.GPX()
@@ -196,7 +189,7 @@ def to_ics(
     Parameters
     ----------
     itinerary
-        The plan, or its ``to_dict()`` form.
+        As for :func:`to_gpx`.
     uid_prefix
         Stable identity of the plan used in every UID (the web app passes
         the saved itinerary's id); by default :func:`itinerary_uid`.
@@ -214,7 +207,11 @@ def to_ics(
     Raises
     ------
     ValueError
-        If the mapping has no list of days.
+        As for :func:`to_gpx`.
+
+    Notes
+    -----
+    O(number of stops).
 
     Examples
     --------
@@ -227,10 +224,6 @@ def to_ics(
     >>> event = icalendar.Calendar.from_ical(to_ics(plan, uid_prefix="x")).walk("VEVENT")[0]
     >>> str(event["UID"]), event["DTSTART"].dt.isoformat(), str(event["DESCRIPTION"])
     ('x-d2-s1-m@tourplan', '2025-05-11T14:00:00+08:00', 'Ticket / 门票: 20 CNY')
-
-    Notes
-    -----
-    O(number of stops).
     """
     data = _as_dict(itinerary)
     prefix = uid_prefix or itinerary_uid(data)
@@ -291,7 +284,7 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     itinerary
-        The plan, or its ``to_dict()`` form.
+        As for :func:`to_gpx`.
 
     Returns
     -------
@@ -304,7 +297,7 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        If the mapping has no list of days.
+        As for :func:`to_gpx`.
 
     Examples
     --------

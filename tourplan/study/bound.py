@@ -46,7 +46,7 @@ import numpy as np
 from tourplan.errors import SolverError
 from tourplan.limits import checkpoint
 from tourplan.optimize.check import TOL
-from tourplan.study.capacity import _NSLOTS, _unit_windows
+from tourplan.study.capacity import _Load, _unit_windows
 from tourplan.study.relax import Day, _priced_bound, _prices, _visit_room
 
 if TYPE_CHECKING:
@@ -492,11 +492,10 @@ def _value_upper_bound(
     bounded as planned.
     """
     n = len(ctx.nodes)
-    zero = np.zeros((n, _NSLOTS))
-    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
+    idle = _Load.empty(n)
     # Buses whose solo windows are the same share one search.
     wins = [
-        (tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)), k in lunchless)
+        (tuple(_unit_windows(ctx, u.people, len(u.groups), idle)), k in lunchless)
         for k, u in enumerate(units)
     ]
     kinds = list(dict.fromkeys(wins))
