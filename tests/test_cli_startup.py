@@ -126,12 +126,13 @@ def test_program_exits_without_collecting_its_objects():
         "import gc, sys\n"
         "from tourplan.cli import run\n"
         "sys.argv = ['tourplan', '--version']\n"
-        "try:\n    run()\nexcept SystemExit as exc:\n    print(exc.code, gc.get_freeze_count() > 0)\n"
+        "try:\n    run()\nexcept SystemExit as exc:\n    print(gc.get_threshold()[0], exc.code, gc.get_freeze_count() > 0)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
     )
     assert out.stdout.split()[-2:] == ["0", "True"]
+    assert int(out.stdout.split()[-3]) >= 10_000  # the command ran with a raised collection threshold
     main_out = subprocess.run(
         [sys.executable, "-m", "tourplan.cli", "--version"],
         capture_output=True,
