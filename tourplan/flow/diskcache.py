@@ -43,7 +43,7 @@ def cache_dir() -> Path:
 
 @functools.cache
 def code_version() -> str:
-    """A hash of the planner's source (every module of ``tourplan`` but the web and map ones).
+    """A hash of the planner's source (every module of ``tourplan`` but the web, map and command-line ones).
 
     Part of every file's key, so a change in the planner never reuses plans
     the old code made.
@@ -52,7 +52,7 @@ def code_version() -> str:
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith(("web/", "maps/")):
+        if rel.startswith(("web/", "maps/", "cli/")):
             continue
         h.update(rel.encode("utf-8"))
         h.update(path.read_bytes())
