@@ -200,3 +200,66 @@ def test_cli_simulate_bad_site_numbers(runner, option):
     assert option in out.output and "SITE=N" in out.output
     out = runner.invoke(main, ["simulate", "--date", "2026-10-03", "--visitors", "10", option, "atlantis=4"])
     assert out.exit_code != 0 and "atlantis" in out.output
+
+
+# The command line's language: --lang, TOURPLAN_LANG, the locale.
+
+_PLAN = ["plan", "--interests", "mountain=1,history=0.5", "--date", "2027-10-03", "--start", "jiaozuo_station"]
+_STUDY = ["study-tour", "--school", "焦作一中", "--grade", "junior", "--students", "80", "--group-size", "40",
+          "--buses", "2", "--seats", "53", "--date", "2027-05-11"]  # fmt: skip
+#: The English words of the text formats, which a Chinese run must not print.
+_ENGLISH_LABELS = ("Day ", "leave ", "back at", "Score ", "Warning", " min,", "Bus ", "Staff", "Costs", "students")
+
+
+def _text(runner, args, env=None):
+    r = runner.invoke(main, args, env=env)
+    assert r.exit_code == 0, r.output + r.stderr
+    return r.stdout
+
+
+def test_plan_text_in_chinese_and_english(runner):
+    zh = _text(runner, ["--lang", "zh", *_PLAN])
+    en = _text(runner, ["--lang", "en", *_PLAN])
+    assert "第1天" in zh and "出发" in zh and "回到" in zh and "得分" in zh
+    assert [w for w in _ENGLISH_LABELS if w in zh] == []
+    assert "Day 1" in en and "leave " in en and "back at" in en
+    # Golden Week: the crowd forecast and the peak-day warning, in the run's language
+    assert "预计客流" in zh and "黄金周" in zh
+    assert "Expected crowd" in en or "expected crowd" in en
+    assert "Golden Week" in en
+    # each stop's activity in the run's language: the Chinese text has no English sentence of the sites' phrases
+    data = json.loads(_text(runner, [*_PLAN, "--format", "json"]))
+    for stop in data["days"][0]["stops"]:
+        activity = stop["activity"]
+        assert activity["zh"] and activity["en"]
+        assert activity["zh"] in zh
+        assert activity["en"] in en and activity["en"] not in zh
+
+
+def test_study_tour_text_in_chinese(runner):
+    zh = _text(runner, ["--lang", "zh", *_STUDY])
+    en = _text(runner, ["--lang", "en", *_STUDY])
+    assert "车辆 B1" in zh and "工作人员" in zh and "费用" in zh and "带队教师" in zh
+    assert [w for w in _ENGLISH_LABELS if w in zh] == []
+    assert "Bus B1" in en and "Accompanying teachers" in en and "带队教师" not in en
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({"TOURPLAN_LANG": "zh", "LC_ALL": "C"}, "zh"), ({"LC_ALL": "zh_CN.UTF-8", "TOURPLAN_LANG": None}, "zh"),
+     ({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8", "TOURPLAN_LANG": None}, "en")],
+)  # fmt: skip
+def test_language_from_the_environment(runner, env, expected):
+    out = _text(runner, _PLAN, env=env)
+    assert ("第1天" in out) == (expected == "zh")
+    assert ("Day 1" in out) == (expected == "en")
+
+
+def test_errors_in_the_run_language(runner):
+    args = ["plan", "--date", "2027-05-12", "--start", "不存在的地方"]
+    zh = runner.invoke(main, ["--lang", "zh", *args])
+    en = runner.invoke(main, ["--lang", "en", *args])
+    assert zh.exit_code == en.exit_code == 2
+    assert zh.stderr.startswith("tourplan: error: ") and "不存在的地方" in zh.stderr
+    assert "找不到" in zh.stderr and "Traceback" not in zh.stderr
+    assert "找不到" not in en.stderr and "不存在的地方" in en.stderr

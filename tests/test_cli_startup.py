@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Packages that ``tourplan plan`` must not load: the web app, maps, frames, geocoders, plots, the queue.
 HEAVY = ("flask", "folium", "pandas", "geopy", "matplotlib", "sqlalchemy", "dask", "redis", "networkx")
-#: Parts of tourplan a visitor's plan does not use: the simulation, study tours, maps, the web app, the store.
-UNUSED = ("tourplan.flow", "tourplan.study", "tourplan.maps", "tourplan.web", "tourplan.store")
+#: Parts of tourplan a visitor's plan does not use: the simulation (a plan reads its day's crowd forecast from
+#: the disk cache, ``tourplan.flow.forecast``), study tours, maps, the web app, the store.
+UNUSED = (
+    "tourplan.flow.simulation", "tourplan.flow.engine", "tourplan.flow.plans",
+    "tourplan.study", "tourplan.maps", "tourplan.web", "tourplan.store",
+)  # fmt: skip
+#: Loaded by numba's BLAS probe unless the engine's first load keeps it out (no tourplan kernel calls BLAS).
+BLAS = ("scipy.linalg",)
 
 _PROBE = """
 import json, sys
@@ -60,20 +66,78 @@ def test_help_loads_no_heavy_package(args):
     assert loaded == []
 
 
-def test_plan_loads_no_heavy_package():
-    code, loaded = _loaded_after(
-        "plan", "--date", "2027-05-12", "--interests", "mountain=1,history=0.5", "--format", "json",
-        watch=HEAVY + UNUSED,
-    )  # fmt: skip
+@pytest.mark.parametrize("command", ["plan", "study-tour"])
+def test_command_help_loads_no_compiler(command):
+    """A planning command's help does not import numba (0.15 s); the group's help lists every command, so it may."""
+    code, loaded = _loaded_after(command, "--help", watch=("numba", "llvmlite"))
     assert code == 0
     assert loaded == []
 
 
+def test_plan_loads_no_heavy_package():
+    args = ("plan", "--date", "2027-05-12", "--interests", "mountain=1,history=0.5", "--format", "json")
+    _loaded_after(*args)  # the first plan of this data version simulates its day's forecast into the disk cache
+    code, loaded = _loaded_after(*args, watch=HEAVY + UNUSED + BLAS + ("numba",))
+    assert code == 0
+    assert loaded == ["numba"]  # the engine ran, and numba set up its target without scipy.linalg
+
+
+_AFTER_WARM_UP = """
+import sys
+{first}
+from tourplan.optimize.solve import warm_up
+warm_up()
+kept_out = "scipy.linalg" not in sys.modules
+import scipy.linalg.cython_blas
+print(kept_out, sys.modules["numba.np.arraymath"]._HAVE_BLAS, scipy.linalg.cython_blas.__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [("", ["True", "False"]), ("import scipy.linalg", ["False", "True"])],
+    ids=["fresh", "scipy-loaded-first"],
+)
+def test_engine_load_leaves_scipy_importable(first, expected):
+    """The engine's load keeps scipy.linalg out, which imports as usual afterwards; one loaded before is left alone.
+
+    ``expected``: whether scipy.linalg was still unloaded after the warm-up, and what numba's BLAS probe found.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _AFTER_WARM_UP.format(first=first)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=True,
+    )  # fmt: skip
+    assert out.stdout.split() == [*expected, "scipy.linalg.cython_blas"]
+
+
 def test_probe_sees_a_loaded_package():
-    """The probe itself works: ``sites`` builds a pandas frame, ``simulate`` needs the flow package."""
+    """The probe itself works: ``sites`` builds a pandas frame, a simulation loads the flow model."""
     code, loaded = _loaded_after("sites", "--format", "json", watch=HEAVY + UNUSED)
     assert code == 0
     assert loaded == ["pandas"]
-    code, loaded = _loaded_after("simulate", "--help", watch=HEAVY + UNUSED)
+    code, loaded = _loaded_after("simulate", "--date", "2027-05-12", "--visitors", "200", watch=HEAVY + UNUSED)
     assert code == 0
-    assert "tourplan.flow" in loaded
+    assert "tourplan.flow.simulation" in loaded
+
+
+def test_program_exits_without_collecting_its_objects():
+    """``run`` (the program's entry point) freezes the collector as the command ends: shutdown then skips its objects."""
+    probe = (
+        "import gc, sys\n"
+        "from tourplan.cli import run\n"
+        "sys.argv = ['tourplan', '--version']\n"
+        "try:\n    run()\nexcept SystemExit as exc:\n    print(exc.code, gc.get_freeze_count() > 0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+    )
+    assert out.stdout.split()[-2:] == ["0", "True"]
+    main_out = subprocess.run(
+        [sys.executable, "-m", "tourplan.cli", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert main_out.returncode == 0
+    assert "tourplan" in main_out.stdout

@@ -1,4 +1,4 @@
-"""Tests of the simulation (tourplan.flow.simulate): invariants, determinism, booked groups, calibration."""
+"""Tests of the simulation (tourplan.flow.simulation): invariants, determinism, booked groups, calibration."""
 
 from __future__ import annotations
 

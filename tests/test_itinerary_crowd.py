@@ -79,6 +79,62 @@ def test_avoid_crowds_moves_visits_to_quiet_slots(bundled_sites: Any, bundled_gr
     assert any(s.crowd is not None and s.crowd.level == "orange" for d in shown.days for s in d.stops)
 
 
+def _forecast(sites: Any, ratio: Any, *, avoid: bool) -> TripCrowd:
+    """A synthetic forecast with ``ratio(site)`` (a 72-slot array from 06:00, 15-minute slots) at every site."""
+    fc = CrowdForecast({s.id: ratio(s) for s in sites if s.capacity_instant > 0}, {}, 15, 360)
+    return TripCrowd(dict.fromkeys(("weekday", "weekend", "public_holiday", "golden_week"), fc), avoid=avoid)
+
+
+def _advice(it: Any) -> list[Message]:
+    return [m for m in it.warnings if m.code in ("peak_day_quieter", "peak_day_timed")]
+
+
+def test_a_crowded_visit_gets_a_quieter_choice(bundled_sites: Any, bundled_graph: Any) -> None:
+    """The site called very crowded is the fullest planned visit, crowded when the plan is there."""
+    sites, graph = bundled_sites, bundled_graph
+    req = ItineraryRequest(start_date=GOLDEN, interests={"history": 1}, day_start=8 * 60, lunch=False)
+    median = float(np.median([s.popularity for s in sites]))
+    # popular sites full all day, the others quiet: a plan that does not avoid crowds visits full ones
+    crowd = _forecast(sites, lambda s: np.full(72, 1.0 if s.popularity > median else 0.2), avoid=False)
+    it = plan_itinerary(req, sites, graph, crowd=crowd)
+    pct = {s.site_id: s.crowd.pct for d in it.days for s in d.stops if s.crowd is not None}
+    [m] = _advice(it)
+    assert m.code == "peak_day_quieter"
+    busiest = next(sid for sid in pct if sites[sid].name_zh == m.params["busiest"].zh)
+    assert pct[busiest] == max(pct.values()) >= 80
+    [peak] = [w for w in it.warnings if w.code == "peak_day"]
+    quiet = sites[peak.params["alternative_id"]]
+    assert quiet.name_zh == m.params["alternative"].zh
+    assert quiet.id not in pct and quiet.category == sites[busiest].category and quiet.popularity <= median
+
+
+def test_a_visit_planned_away_from_the_peak_is_named_with_its_peak(bundled_sites: Any, bundled_graph: Any) -> None:
+    """Every planned visit quiet, one planned site full at 14:00-15:00: the advice names it and its hour."""
+    sites, graph = bundled_sites, bundled_graph
+    site = max((s for s in sites if is_sight(s) and s.capacity_instant > 0), key=lambda s: s.popularity)
+
+    def ratio(s: Any) -> Any:
+        r = np.zeros(72)
+        if s.id == site.id:
+            r[32:36] = 1.5  # 14:00-15:00
+        return r
+
+    req = ItineraryRequest(start_date=GOLDEN, interests={"history": 1}, must_see=(site.id,), lunch=False)
+    it = plan_itinerary(req, sites, graph, crowd=_forecast(sites, ratio, avoid=True))
+    visit = next(s for d in it.days for s in d.stops if s.site_id == site.id)
+    assert visit.crowd is not None and visit.crowd.pct < 80  # the planner kept the visit away from the peak
+    [m] = _advice(it)
+    assert m.code == "peak_day_timed"
+    assert m.params["site"].zh == site.name_zh
+    assert (m.params["peak_at"], m.params["peak_pct"]) == ("14:00", 150)
+    assert "14:00" in m.render("zh") and "150%" in m.render("en")
+    [peak] = [w for w in it.warnings if w.code == "peak_day"]
+    assert Message.from_dict(peak.to_json()) == peak  # a saved plan reads its advice back (nested names included)
+    # no crowd anywhere when the plan is there, and no peak elsewhere in the day: no advice at all
+    calm = plan_itinerary(req, sites, graph, crowd=_forecast(sites, lambda s: np.full(72, 0.3), avoid=True))
+    assert _advice(calm) == []
+
+
 def _fields(req: ItineraryRequest) -> dict[str, Any]:
     return {f: getattr(req, f) for f in req.__dataclass_fields__}
 

@@ -206,7 +206,7 @@ def test_cli_plan_json_and_text(tmp_path):
     assert {"site_id", "arrive", "start", "end"} <= set(day["stops"][0])
     assert data["score"] > 0 and isinstance(data["warnings"], list)
     m = tmp_path / "route.html"
-    r = runner.invoke(main, [*args, "--format", "text", "--map", str(m)])
+    r = runner.invoke(main, ["--lang", "en", *args, "--format", "text", "--map", str(m)])
     assert r.exit_code == 0, r.stderr
     assert "Day 1" in r.output and "back at" in r.output
     html = m.read_text(encoding="utf-8")
@@ -216,11 +216,12 @@ def test_cli_plan_json_and_text(tmp_path):
 
 
 def test_cli_plan_bad_input_is_one_line():
-    r = CliRunner().invoke(main, ["plan", "--date", "2026-02-30"])
+    r = CliRunner().invoke(main, ["--lang", "en", "plan", "--date", "2026-02-30"])
     assert r.exit_code == 2
-    assert r.stderr.startswith("tourplan: error: invalid request: date:")
-    r = CliRunner().invoke(main, ["plan", "--date", "2026-10-03", "--start", "Nowhere Hotel"])
-    assert r.exit_code == 2 and "could not find" in r.stderr
+    assert r.stderr.startswith("tourplan: error: date:")
+    r = CliRunner().invoke(main, ["--lang", "en", "plan", "--date", "2026-10-03", "--start", "Nowhere Hotel"])
+    assert r.exit_code == 2 and "No place called “Nowhere Hotel”" in r.stderr and "Did you mean" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_a_must_see_that_is_also_the_start_is_visited(bundled_sites, bundled_graph):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tourplan.messages import MESSAGES, Message, Name, render
@@ -132,7 +134,8 @@ def test_ticket_line_json(bundled_sites):
 
 def test_every_message_renders_in_both_languages():
     for code, (zh, en) in MESSAGES.items():
-        assert zh != en, code
+        # translated, unless the sentence is one bilingual parameter as it is (a stop's own activity phrase)
+        assert zh != en or re.fullmatch(r"\{\w+\}", zh), code
         fields = {f.split("}")[0] for f in zh.split("{")[1:]}
         assert fields == {f.split("}")[0] for f in en.split("{")[1:]}, code
         params = {f: Name("甲", "A") for f in fields}

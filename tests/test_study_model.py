@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import numpy as np
 import pytest
 from planning import make
 
@@ -39,9 +38,7 @@ def test_polish_raises_the_true_value_and_stays_feasible(bundled_sites, bundled_
     req = make(students=240, buses=6, themes="science,history")
     ctx = model._build(req, bundled_sites, bundled_graph)
     unit = capacity._assign_buses(req, capacity._make_groups(req))[0]
-    n = len(ctx.nodes)
-    zero = np.zeros((n, capacity._NSLOTS))
-    zg = np.zeros((n, capacity._NSLOTS), dtype=np.int64)
+    idle = capacity._Load.empty(len(ctx.nodes))
     captured: dict[str, Any] = {}
 
     def spy(problem, **kw):  # type: ignore[no-untyped-def]
@@ -52,7 +49,7 @@ def test_polish_raises_the_true_value_and_stays_feasible(bundled_sites, bundled_
     monkeypatch.setattr(model, "solve", spy)
     gains = []
     for seed in range(3):
-        res = model._solve_unit(ctx, unit, zero, zg, seed)
+        res = model._solve_unit(ctx, unit, idle, seed)
         problem, raw = captured["problem"], captured["raw"]
         assert not check_solution(problem, [list(res.route)])
         before = model._route_value(ctx, raw.routes[0])

@@ -54,7 +54,7 @@ def test_cli_json_text_and_html(runner, tmp_path):
     assert dt.datetime.strptime(stop["start"], "%H:%M")
     assert {"buses", "sites", "staff", "warnings"} <= set(data)
     page = tmp_path / "plan.html"
-    r = runner.invoke(main, [*args, "--format", "text", "--html", str(page)])
+    r = runner.invoke(main, ["--lang", "en", *args, "--format", "text", "--html", str(page)])
     assert r.exit_code == 0, r.output
     assert "Bus B1" in r.stdout
     assert "焦作一中" in page.read_text(encoding="utf-8")
@@ -63,10 +63,10 @@ def test_cli_json_text_and_html(runner, tmp_path):
 def test_cli_infeasible_is_one_line(runner):
     r = runner.invoke(
         main,
-        ["study-tour", "--school", "X", "--grade", "junior", "--students", "240", "--group-size", "40",
-         "--buses", "5", "--seats", "53", "--date", TUESDAY, "--themes", "science,history", "--format", "json"],
+        ["--lang", "en", "study-tour", "--school", "X", "--grade", "junior", "--students", "240", "--group-size",
+         "40", "--buses", "5", "--seats", "53", "--date", TUESDAY, "--themes", "science,history", "--format", "json"],
     )  # fmt: skip
     assert r.exit_code == 2
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    assert "bus seats too few" in r.stderr
+    assert "Not enough bus seats: 6 groups need 6 buses of 53 seats" in r.stderr

@@ -21,7 +21,7 @@ from planning import make
 from tourplan.rules import FOOD, PASS_THROUGH
 from tourplan.study import plan_study_tour
 from tourplan.study.bound import _value_upper_bound
-from tourplan.study.capacity import _NSLOTS, SLOT_MINUTES, _assign_buses, _make_groups, _unit_windows
+from tourplan.study.capacity import _NSLOTS, SLOT_MINUTES, _assign_buses, _Load, _make_groups, _unit_windows
 from tourplan.study.fit import _fit_day
 from tourplan.study.model import _build
 from tourplan.study.relax import _lp_duals, _runs_room
@@ -40,7 +40,7 @@ def _days(ctx: _Ctx, unit: _Unit, load: np.ndarray, groups: np.ndarray) -> list[
     edge; best first.
     """
     n = len(ctx.nodes)
-    wins = _unit_windows(ctx, unit.people, len(unit.groups), load, groups)
+    wins = _unit_windows(ctx, unit.people, len(unit.groups), _Load(load, groups))
     p = ctx.problem
     route = p.routes[0]
     cap = p.max_nodes[0] if p.max_nodes is not None else n

@@ -141,3 +141,32 @@ class RequestValidationError(TourplanError, ValueError):
         m = self.messages.get(name)
         return str(m.render(lang)) if m is not None else self.errors[name]
 
+
+def error_text(exc: Exception, lang: str = "zh") -> str:
+    """An error in *lang* when it is coded, else as its text (the web and the command line both show this).
+
+    A place that cannot be found, a refusal and a request's field problems
+    carry :class:`~tourplan.messages.Message` codes; anything else is shown
+    as its text.
+
+    Examples
+    --------
+    >>> from tourplan.messages import Message
+    >>> exc = InfeasibleRequestError.coded(Message("place_empty"))
+    >>> error_text(exc, "zh"), error_text(exc, "en")
+    ('请输入一个地点。', 'Please enter a place.')
+    >>> error_text(ValueError("plain"), "zh")
+    'plain'
+    """
+    from tourplan.messages import Message
+
+    message = getattr(exc, "message", None)
+    if isinstance(message, Message):
+        return message.render(lang)
+    if isinstance(exc, InfeasibleRequestError):
+        return exc.text(lang)
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(
+            exc.text(k, lang) if k in exc.messages else f"{k}: {exc.errors[k]}" for k in exc.errors
+        )
+    return str(exc)

@@ -2,7 +2,8 @@
 
 Pure functions over an :class:`~tourplan.itinerary.Itinerary` or the mapping
 its :meth:`~tourplan.itinerary.Itinerary.to_dict` returns (what the web app
-stores), so a saved plan exports exactly like a fresh one.
+stores), so a saved plan exports exactly like a fresh one; a mapping without
+a list of days raises ``ValueError``.
 
 * :func:`to_gpx` -- one waypoint per stop (with its arrival time in UTC, as
   GPX requires) and one route per day, start and end included. Written with
@@ -33,6 +34,8 @@ from zoneinfo import ZoneInfo
 import gpxpy
 import gpxpy.gpx
 import icalendar
+
+from tourplan.messages import crowd_text, text_of
 
 if TYPE_CHECKING:
     from tourplan.itinerary import Itinerary
@@ -65,6 +68,21 @@ def _name(stop: Mapping[str, Any]) -> str:
     return zh or en or str(stop.get("site_id", ""))
 
 
+def _activity(stop: Mapping[str, Any]) -> str:
+    """A stop's activity in Chinese then English (the files are read in either language).
+
+    >>> _activity({"activity": {"code": "stop_lunch_only", "params": {}}})
+    '午餐 / Lunch'
+    >>> _activity({"activity": "Walk the gorge"})
+    'Walk the gorge'
+    """
+    activity = stop.get("activity")
+    if not isinstance(activity, Mapping):  # a plan saved before activities were coded
+        return str(activity or "")
+    zh, en = text_of(activity, "zh"), text_of(activity, "en")
+    return f"{zh} / {en}" if zh and en and zh != en else zh or en
+
+
 def _days(data: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     days = data.get("days")
     if not isinstance(days, Sequence):
@@ -85,18 +103,10 @@ def _route(day: Mapping[str, Any]) -> list[tuple[int | None, Mapping[str, Any]]]
 
 
 def itinerary_uid(itinerary: Itinerary | Mapping[str, Any]) -> str:
-    """Return a short, stable fingerprint of an itinerary.
+    """Return a short, stable fingerprint of an itinerary (the plan, or its ``to_dict()`` form).
 
-    Parameters
-    ----------
-    itinerary
-        The plan, or its ``to_dict()`` form.
-
-    Returns
-    -------
-    str
-        16 hex digits of the SHA-256 of the plan's request and stops, the
-        same for equal plans on every machine.
+    The fingerprint is 16 hex digits of the SHA-256 of the plan's request and
+    stops, the same for equal plans on every machine.
     """
     data = _as_dict(itinerary)
     key = {
@@ -132,6 +142,10 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     ValueError
         If the mapping has no list of days.
 
+    Notes
+    -----
+    O(number of stops).
+
     Examples
     --------
     >>> import gpxpy
@@ -140,10 +154,6 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     >>> gpx = gpxpy.parse(to_gpx(plan))
     >>> gpx.waypoints[0].name, gpx.waypoints[0].time.isoformat()
     ('1.1 甲', '2025-05-10T01:00:00+00:00')
-
-    Notes
-    -----
-    O(number of stops).
     """
     data = _as_dict(itinerary)
     doc = gpxpy.gpx.GPX()
@@ -151,7 +161,7 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
     doc.creator = "tourplan"
     for k, day in enumerate(_days(data), start=1):
         date = str(day.get("date"))
-        route = gpxpy.gpx.GPXRoute(name=f"Day {k} {date}")
+        route = gpxpy.gpx.GPXRoute(name=f"第{k}天 / Day {k} {date}")
         for i, p in _route(day):
             lat, lon = float(p["lat"]), float(p["lon"])
             if i is None:  # the day's start or end
@@ -159,7 +169,7 @@ def to_gpx(itinerary: Itinerary | Mapping[str, Any], *, name: str = "tourplan it
                 continue
             when = _local(date, str(p["arrive"])).astimezone(dt.UTC)
             label = f"{k}.{i} {_name(p)}"
-            desc = f"{p.get('start', '')}-{p.get('end', '')} {p.get('activity', '')}".strip()
+            desc = f"{p.get('start', '')}-{p.get('end', '')} {_activity(p)}".strip()
             wpt = gpxpy.gpx.GPXWaypoint(lat, lon, time=when, name=label, description=desc)
             wpt.symbol = "Restaurant" if p.get("lunch") else "Scenic Area"
             doc.waypoints.append(wpt)
@@ -179,7 +189,7 @@ def to_ics(
     Parameters
     ----------
     itinerary
-        The plan, or its ``to_dict()`` form.
+        As for :func:`to_gpx`.
     uid_prefix
         Stable identity of the plan used in every UID (the web app passes
         the saved itinerary's id); by default :func:`itinerary_uid`.
@@ -197,7 +207,11 @@ def to_ics(
     Raises
     ------
     ValueError
-        If the mapping has no list of days.
+        As for :func:`to_gpx`.
+
+    Notes
+    -----
+    O(number of stops).
 
     Examples
     --------
@@ -210,10 +224,6 @@ def to_ics(
     >>> event = icalendar.Calendar.from_ical(to_ics(plan, uid_prefix="x")).walk("VEVENT")[0]
     >>> str(event["UID"]), event["DTSTART"].dt.isoformat(), str(event["DESCRIPTION"])
     ('x-d2-s1-m@tourplan', '2025-05-11T14:00:00+08:00', 'Ticket / 门票: 20 CNY')
-
-    Notes
-    -----
-    O(number of stops).
     """
     data = _as_dict(itinerary)
     prefix = uid_prefix or itinerary_uid(data)
@@ -234,7 +244,7 @@ def to_ics(
             event.add("dtstart", _local(date, str(stop.get("start") or stop["arrive"])))
             event.add("dtend", _local(date, str(stop["end"])))
             event.add("geo", (float(stop["lat"]), float(stop["lon"])))
-            lines = [str(stop.get("activity") or "")]
+            lines = [_activity(stop)]
             ticket = stop.get("ticket_cny")
             if isinstance(ticket, int | float) and ticket > 0:
                 lines.append(f"Ticket / 门票: {ticket:g} CNY")
@@ -264,8 +274,6 @@ def _crowd_line(crowd: Any) -> str:
     >>> _crowd_line(None)
     ''
     """
-    from tourplan.views import crowd_text  # the words the pages use (views draws on this module's layer)
-
     zh, en = crowd_text(crowd, "zh"), crowd_text(crowd, "en")
     return f"预计客流：{zh} / Expected crowd: {en}" if zh and en else ""
 
@@ -276,7 +284,7 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     itinerary
-        The plan, or its ``to_dict()`` form.
+        As for :func:`to_gpx`.
 
     Returns
     -------
@@ -289,7 +297,7 @@ def to_geojson(itinerary: Itinerary | Mapping[str, Any]) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        If the mapping has no list of days.
+        As for :func:`to_gpx`.
 
     Examples
     --------

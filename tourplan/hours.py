@@ -339,7 +339,7 @@ def describe_hours(spec: str, lang: str = "zh") -> str:
     Parameters
     ----------
     spec
-        An OSM opening_hours expression; empty means always open.
+        As for :func:`summarize_hours`, which reads it.
     lang
         ``"zh"`` or ``"en"`` (anything else is read as English).
 
@@ -352,7 +352,7 @@ def describe_hours(spec: str, lang: str = "zh") -> str:
     Raises
     ------
     HoursError
-        When *spec* does not parse.
+        As for :func:`summarize_hours`.
 
     Examples
     --------

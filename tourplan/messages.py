@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from dataclasses import Field
 
-__all__ = ["LANGS", "MESSAGES", "Message", "Name", "WithMessage", "render", "text_of"]
+__all__ = [
+    "CROWD_TIERS", "LANGS", "LIST_SEP", "MESSAGES", "SENTENCE_SEP", "Message", "Name", "WithMessage",
+    "crowd_level", "crowd_text", "render", "text_of",
+]  # fmt: skip
 
 #: Languages a message can be rendered in.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -131,6 +134,8 @@ def _plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     return value
 
 
@@ -141,7 +146,7 @@ def _typed(value: Any) -> Any:
             return Name(str(value["zh"]), str(value["en"]))
         if value.get("code") in MESSAGES:
             return Message.from_dict(value)
-        return dict(value)
+        return {str(k): _typed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_typed(v) for v in value]
     return value
@@ -224,12 +229,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{busiest}预计很拥挤；较清静的选择：{alternative}。",
         "{busiest} is expected to be very crowded; a quieter choice: {alternative}.",
     ),
+    "peak_day_timed": (
+        "{site}在{peak_at}前后最拥挤（约为承载量的{peak_pct}%）；行程安排{visit_at}到达，避开了高峰，请按时出发。",
+        "{site} is fullest around {peak_at} (about {peak_pct}% of capacity); the plan arrives at {visit_at}, "
+        "away from the peak, so keep to the times.",
+    ),
     "lunch_none": (
         "第{day}天（{date}）：这条路线在{earliest}–{latest}之间没有能吃午饭的地方，请自带午餐。",
         "Day {day} ({date}): no food site fits a lunch stop between {earliest} and {latest} "
         "on this route; bring a packed lunch.",
     ),
     "must_see_unplaced": ("必去景点未能安排：{why}", "Must-see not placed: {why}"),
+    # itinerary/plan.py: what a visitor does at a stop (the site's own phrase, or lunch there)
+    "stop_activity": ("{activity}", "{activity}"),
+    "stop_lunch_only": ("午餐", "Lunch"),
+    "stop_lunch_inside": ("{activity}；在景区内午餐", "{activity}; lunch inside the scenic area"),
+    "stop_lunch_inside_only": ("在景区内午餐", "Lunch inside the scenic area"),
     # itinerary/explain.py: why a must-see site is not in the plan, or nothing fits
     "unplaced_left_out": (
         "{site}因行程的其他设置（所属景区或排除的景点）未被安排",
@@ -558,9 +573,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "study_group": ("第{n}组", "Group {n}"),
 }
 
-_LIST_SEP = {"zh": "、", "en": ", "}
+LIST_SEP = {"zh": "、", "en": ", "}
 #: Between sentences (a list of messages).
-_SENTENCE_SEP = {"zh": "；", "en": "; "}
+SENTENCE_SEP = {"zh": "；", "en": "; "}
 
 
 def _text(value: Any, lang: str) -> str:
@@ -569,7 +584,7 @@ def _text(value: Any, lang: str) -> str:
     if isinstance(value, Message):
         return render(value, lang)
     if isinstance(value, list | tuple):
-        sep = _SENTENCE_SEP if value and all(isinstance(v, Message) for v in value) else _LIST_SEP
+        sep = SENTENCE_SEP if value and all(isinstance(v, Message) for v in value) else LIST_SEP
         return sep[lang].join(_text(v, lang) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -590,3 +605,78 @@ def render(message: Message, lang: str = "zh") -> str:
     lang = "zh" if lang == "zh" else "en"
     template = MESSAGES[message.code][0 if lang == "zh" else 1]
     return template.format(**{k: _text(v, lang) for k, v in message.params.items()})
+
+
+# The expected crowd at a stop, in words (pages, prints, exports and the command line).
+
+#: Crowd tiers as a share of a site's instantaneous capacity C0, highest first: the
+#: LB/T 034-2014 warning levels the flow alerts use (``tourplan.flow.result.ALERT_LEVELS``).
+CROWD_TIERS: tuple[tuple[float, str], ...] = ((1.0, "red"), (0.9, "orange"), (0.8, "yellow"))
+_CROWD_WORDS: dict[str, tuple[str, str]] = {
+    "normal": ("人不多", "not crowded"),
+    "yellow": ("较拥挤", "busy"),
+    "orange": ("拥挤", "crowded"),
+    "red": ("满员", "full"),
+}
+_LEVEL_ALIASES = {"green": "normal", "low": "normal", "ok": "normal", "busy": "yellow", "full": "red"}
+
+
+def _pct(crowd: Mapping[str, Any]) -> float | None:
+    for key in ("pct", "percent"):
+        value = crowd.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    ratio = crowd.get("ratio")
+    if isinstance(ratio, int | float) and not isinstance(ratio, bool):
+        return 100.0 * float(ratio)
+    return None
+
+
+def crowd_level(crowd: Any) -> str | None:
+    """The warning tier of a stop's ``crowd`` entry: ``normal``, ``yellow``, ``orange``, ``red`` or None.
+
+    The share of capacity (``pct``, in per cent) decides when the entry has
+    one; otherwise its ``level``. Anything that is not a mapping (no
+    forecast, an old plan's text label) has no tier.
+
+    Examples
+    --------
+    >>> crowd_level({"level": "orange", "pct": 79}), crowd_level({"pct": 100}), crowd_level({"level": "yellow"})
+    ('normal', 'red', 'yellow')
+    >>> crowd_level(None), crowd_level("busy")
+    (None, None)
+    """
+    if not isinstance(crowd, Mapping):
+        return None
+    pct = _pct(crowd)
+    if pct is not None:
+        return next((name for share, name in CROWD_TIERS if pct >= 100 * share), "normal")
+    level = str(crowd.get("level") or "").lower()
+    level = _LEVEL_ALIASES.get(level, level)
+    return level if level in _CROWD_WORDS else None
+
+
+def crowd_text(crowd: Any, lang: str = "zh") -> str | None:
+    """A stop's expected crowding in words, with the share of capacity when known.
+
+    Examples
+    --------
+    >>> crowd_text({"level": "orange", "pct": 93}), crowd_text({"level": "orange", "pct": 93}, "en")
+    ('拥挤（约为承载量的 93%）', 'crowded (about 93% of capacity)')
+    >>> crowd_text(None) is None
+    True
+    """
+    if crowd is None or crowd == "":
+        return None
+    if not isinstance(crowd, Mapping):
+        return str(crowd)
+    level = crowd_level(crowd)
+    if level is None:
+        return None
+    zh, en = _CROWD_WORDS[level]
+    pct = _pct(crowd)
+    if pct is None:
+        return en if lang == "en" else zh
+    if lang == "en":
+        return f"{en} (about {pct:.0f}% of capacity)"
+    return f"{zh}（约为承载量的 {pct:.0f}%）"

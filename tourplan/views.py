@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan import maps
 from tourplan.errors import DataValidationError, Issue, TourplanError
+from tourplan.messages import CROWD_TIERS, crowd_level, crowd_text
 from tourplan.messages import text_of as message_text  # a warning or reason of a result in a language
 
 if TYPE_CHECKING:
@@ -132,6 +133,21 @@ def _lang(lang: str | None) -> maps.Lang:
     return "en" if lang == "en" else "zh"
 
 
+def _stop_activity(stop: Mapping[str, Any], site: Site | None, lang: str) -> str:
+    """What the visitor does at an itinerary stop, in ``lang``.
+
+    The stop's coded activity (lunch included) when the plan has one; a plan
+    saved before activities were coded has an English phrase only, so the
+    site's own phrase in ``lang`` stands in for it.
+    """
+    activity = stop.get("activity")
+    if isinstance(activity, Mapping):
+        return message_text(activity, lang)
+    if site is not None:
+        return site.activity_text(lang)
+    return str(activity or "")
+
+
 def _itinerary_days(data: Mapping[str, Any], sites: SiteTable, lang: maps.Lang | None) -> list[maps.RouteDay]:
     days = []
     text_lang = _lang(lang)
@@ -151,7 +167,7 @@ def _itinerary_days(data: Mapping[str, Any], sites: SiteTable, lang: maps.Lang |
                     order=i,
                     arrive=str(s["arrive"]),
                     leave=str(s["end"]),
-                    activity=site.activity_text(text_lang) if site is not None else str(s["activity"]),
+                    activity=_stop_activity(s, site, text_lang),
                     ticket_cny=s["ticket_cny"],
                     crowd=crowd_text(s.get("crowd"), text_lang),
                     crowd_level=crowd_level(s.get("crowd")),
@@ -204,79 +220,6 @@ def itinerary_map(
     :func:`tourplan.maps.render_route_map` (``tiles``, ``assets`` ...).
     """
     return maps.render_route_map(itinerary_days(itinerary, sites, lang=lang), lang=lang or "zh", **options)
-
-
-#: Crowd tiers as a share of a site's instantaneous capacity C0, highest first: the
-#: LB/T 034-2014 warning levels the flow alerts use (``tourplan.flow.result.ALERT_LEVELS``).
-CROWD_TIERS: tuple[tuple[float, str], ...] = ((1.0, "red"), (0.9, "orange"), (0.8, "yellow"))
-_CROWD_WORDS: dict[str, tuple[str, str]] = {
-    "normal": ("人不多", "not crowded"),
-    "yellow": ("较拥挤", "busy"),
-    "orange": ("拥挤", "crowded"),
-    "red": ("满员", "full"),
-}
-_LEVEL_ALIASES = {"green": "normal", "low": "normal", "ok": "normal", "busy": "yellow", "full": "red"}
-
-
-def _pct(crowd: Mapping[str, Any]) -> float | None:
-    for key in ("pct", "percent"):
-        value = crowd.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    ratio = crowd.get("ratio")
-    if isinstance(ratio, int | float) and not isinstance(ratio, bool):
-        return 100.0 * float(ratio)
-    return None
-
-
-def crowd_level(crowd: Any) -> str | None:
-    """The warning tier of a stop's ``crowd`` entry: ``normal``, ``yellow``, ``orange``, ``red`` or None.
-
-    The share of capacity (``pct``, in per cent) decides when the entry has
-    one; otherwise its ``level``. Anything that is not a mapping (no
-    forecast, an old plan's text label) has no tier.
-
-    Examples
-    --------
-    >>> crowd_level({"level": "orange", "pct": 79}), crowd_level({"pct": 100}), crowd_level({"level": "yellow"})
-    ('normal', 'red', 'yellow')
-    >>> crowd_level(None), crowd_level("busy")
-    (None, None)
-    """
-    if not isinstance(crowd, Mapping):
-        return None
-    pct = _pct(crowd)
-    if pct is not None:
-        return next((name for share, name in CROWD_TIERS if pct >= 100 * share), "normal")
-    level = str(crowd.get("level") or "").lower()
-    level = _LEVEL_ALIASES.get(level, level)
-    return level if level in _CROWD_WORDS else None
-
-
-def crowd_text(crowd: Any, lang: str = "zh") -> str | None:
-    """A stop's expected crowding in words, with the share of capacity when known.
-
-    Examples
-    --------
-    >>> crowd_text({"level": "orange", "pct": 93}), crowd_text({"level": "orange", "pct": 93}, "en")
-    ('拥挤（约为承载量的 93%）', 'crowded (about 93% of capacity)')
-    >>> crowd_text(None) is None
-    True
-    """
-    if crowd is None or crowd == "":
-        return None
-    if not isinstance(crowd, Mapping):
-        return str(crowd)
-    level = crowd_level(crowd)
-    if level is None:
-        return None
-    zh, en = _CROWD_WORDS[level]
-    pct = _pct(crowd)
-    if pct is None:
-        return en if lang == "en" else zh
-    if lang == "en":
-        return f"{en} (about {pct:.0f}% of capacity)"
-    return f"{zh}（约为承载量的 {pct:.0f}%）"
 
 
 def peak_warnings(result: Mapping[str, Any]) -> list[Any]:
@@ -332,12 +275,10 @@ def _stop_view(s: Mapping[str, Any], order: int, sites: SiteTable, lang: str) ->
             nav = point_navigation(
                 float(s["lat"]), float(s["lon"]), str(s["name_zh"]), error_m=float(s["location_error_m"])
             ).to_dict()
-    if site is not None:
-        activity = site.activity_text(lang)
-        ticket = stop_ticket(site, sites).render(lang) if is_sight(site) or site.ticket_cny else ""
-    else:
-        activity = str(s.get("activity") or "")
-        ticket = ""
+    activity = _stop_activity(s, site, lang)
+    ticket = ""
+    if site is not None and (is_sight(site) or site.ticket_cny):
+        ticket = stop_ticket(site, sites).render(lang)
     return StopView(
         site_id=str(s["site_id"]),
         order=order,

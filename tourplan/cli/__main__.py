@@ -1,6 +1,6 @@
 """``python -m tourplan.cli``: the same as the ``tourplan`` command."""
 
-from tourplan.cli import main
+from tourplan.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

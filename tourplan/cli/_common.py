@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tourplan.errors import DataValidationError, TourplanError
+from tourplan.cli.lang import current_lang
+from tourplan.errors import DataValidationError, TourplanError, error_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -75,7 +76,7 @@ def handle_errors(func: F) -> F:
         except DataValidationError as exc:
             fail(str(exc), EXIT_INVALID_DATA)
         except TourplanError as exc:
-            fail(str(exc))
+            fail(error_text(exc, current_lang()))
         except OSError as exc:
             fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
         return None

@@ -10,6 +10,8 @@ from tourplan import __version__
 from tourplan._parse import defaults
 from tourplan.cli import options as opt
 from tourplan.cli._common import echo_result, handle_errors, load, write_map
+from tourplan.cli.lang import CLAUSE_SEP, current_lang
+from tourplan.cli.lang import gettext as _
 from tourplan.graph import MODES
 from tourplan.itinerary.request import LIMITS, PACES, ItineraryRequest
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tourplan.itinerary import Itinerary
-    from tourplan.itinerary.result import DayPlan
+    from tourplan.itinerary.result import DayPlan, TravelLeg
 
 __all__ = ["format_itinerary_text", "plan"]
 
@@ -46,6 +48,17 @@ _DEFAULT = defaults(ItineraryRequest)
 @click.option("--ticket-budget", type=float, default=None, help="Most CNY to spend on tickets.")
 @click.option("--accessible", is_flag=True, help="Only sites without steep trails or stairs.")
 @click.option("--no-lunch", is_flag=True, help="Do not plan a lunch stop.")
+@click.option(
+    "--crowd/--no-crowd",
+    default=True,
+    show_default=True,
+    help="Show each sight's expected crowding (the flow model's forecast for the day) and warn on peak days.",
+)
+@click.option(
+    "--avoid-crowds/--no-avoid-crowds",
+    default=None,
+    help="Prefer the quieter time slots (default: on peak days only; needs --crowd).",
+)
 @opt.seed_option
 @click.option(
     "--geocoder",
@@ -75,6 +88,8 @@ def plan(
     ticket_budget: float | None,
     accessible: bool,
     no_lunch: bool,
+    crowd: bool,
+    avoid_crowds: bool | None,
     seed: int,
     geocoder: str,
     fmt: str,
@@ -101,6 +116,7 @@ def plan(
             "ticket_budget": ticket_budget,
             "accessible_only": accessible,
             "lunch": not no_lunch,
+            "avoid_crowds": avoid_crowds,
         }
     )
     coder = None
@@ -108,40 +124,64 @@ def plan(
         from geopy.geocoders import Nominatim
 
         coder = Nominatim(user_agent=f"tourplan/{__version__}", timeout=10)
-    itinerary = plan_itinerary(request, sites, graph, seed=seed, geocoder=coder)
+    itinerary = plan_itinerary(request, sites, graph, seed=seed, geocoder=coder, forecast=crowd)
     echo_result(itinerary, fmt, format_itinerary_text)
     write_map(map_path, "itinerary_map", itinerary, sites)
 
 
-def _day_lines(k: int, d: DayPlan) -> list[str]:
+#: The transport modes' words (for the catalog: ``_(MODE_WORDS[mode])``).
+MODE_WORDS = {"walk": "on foot", "drive": "by car", "bus": "by bus", "mixed": "bus and on foot"}
+
+
+def _day_lines(k: int, d: DayPlan, lang: str) -> list[str]:
     """The timetable of day ``k`` (1-based): leave, each leg and stop, back."""
     from tourplan._parse import fmt_time
+    from tourplan.messages import crowd_text
+
+    def leg_line(leg: TravelLeg) -> str:
+        mode = _(MODE_WORDS.get(leg.mode, leg.mode))
+        return "           " + _("%(mode)s %(minutes)d min, %(km).1f km") % {
+            "mode": mode,
+            "minutes": round(leg.minutes),
+            "km": leg.km,
+        }
 
     lines = [
-        f"Day {k} — {d.date.isoformat()} (sunset {fmt_time(d.sunset)})",
-        f"  {fmt_time(d.depart)}  leave {d.start.name}",
+        _("Day %(n)d") % {"n": k}
+        + f" — {d.date.isoformat()} ("
+        + _("sunset %(t)s") % {"t": fmt_time(d.sunset)}
+        + ")",
+        f"  {fmt_time(d.depart)}  " + _("leave %(place)s") % {"place": d.start.name},
     ]
     for leg, s in zip(d.legs, d.stops, strict=False):
-        lines.append(f"           {leg.mode} {leg.minutes:.0f} min, {leg.km:.1f} km")
-        wait = f" (wait {s.wait:.0f} min)" if s.wait >= 1 else ""
-        ticket = f", ticket {s.ticket_cny:.0f} CNY" if s.ticket_cny else ""
-        crowd = f", {s.crowd}" if s.crowd else ""
-        lines.append(
-            f"  {fmt_time(s.start)}-{fmt_time(s.end)}  {s.name_zh} / {s.name_en}{wait}{ticket}{crowd}"
-        )
-        if s.activity:
-            lines.append(f"           {s.activity}")
-    last = d.legs[-1]
-    lines.append(f"           {last.mode} {last.minutes:.0f} min, {last.km:.1f} km")
-    lines.append(f"  {fmt_time(d.back)}  back at {d.end.name}")
+        lines.append(leg_line(leg))
+        extra = [_("Lunch")] if s.is_lunch else []
+        if s.wait >= 1:
+            extra.append(_("wait %(m)d min") % {"m": round(s.wait)})
+        if s.ticket_cny:
+            extra.append(_("ticket %(c)s CNY") % {"c": f"{s.ticket_cny:.0f}"})
+        crowd = crowd_text(None if s.crowd is None else s.crowd.to_dict(), lang)
+        if crowd:
+            extra.append(_("expected crowd: %(c)s") % {"c": crowd})
+        tail = f" ({CLAUSE_SEP[lang].join(extra)})" if extra else ""
+        lines.append(f"  {fmt_time(s.start)}-{fmt_time(s.end)}  {s.name_zh} / {s.name_en}{tail}")
+        activity = s.activity.render(lang)
+        if activity:
+            lines.append(f"           {activity}")
+    lines.append(leg_line(d.legs[-1]))
+    lines.append(f"  {fmt_time(d.back)}  " + _("back at %(place)s") % {"place": d.end.name})
     return lines
 
 
-def format_itinerary_text(itinerary: Itinerary) -> str:
-    """A readable schedule of an itinerary: each day's timetable, the totals and any warnings."""
-    days = [line for k, d in enumerate(itinerary.days, start=1) for line in _day_lines(k, d)]
-    totals = (
-        f"Score {itinerary.score:.1f}; tickets {itinerary.tickets_cny:.0f} CNY; "
-        f"travel {itinerary.travel_minutes:.0f} min; on foot {itinerary.walk_km:.1f} km"
-    )
-    return "\n".join([*days, totals, *(f"Warning: {w}" for w in itinerary.warnings)])
+def format_itinerary_text(itinerary: Itinerary, lang: str | None = None) -> str:
+    """A readable schedule of an itinerary in ``lang`` (default: the run's): each day, the totals, the warnings."""
+    lang = lang or current_lang()
+    days = [line for k, d in enumerate(itinerary.days, start=1) for line in _day_lines(k, d, lang)]
+    totals = _("Score %(score).1f; tickets %(tickets)s CNY; travel %(minutes)d min; on foot %(km).1f km") % {
+        "score": itinerary.score,
+        "tickets": f"{itinerary.tickets_cny:.0f}",
+        "minutes": round(itinerary.travel_minutes),
+        "km": itinerary.walk_km,
+    }
+    notes = [_("Warning: %(text)s") % {"text": w.render(lang)} for w in itinerary.warnings]
+    return "\n".join([*days, totals, *notes])

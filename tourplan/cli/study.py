@@ -9,13 +9,17 @@ import click
 from tourplan._parse import defaults
 from tourplan.cli import options as opt
 from tourplan.cli._common import echo_result, handle_errors, load, write_html, write_map
+from tourplan.cli.lang import CLAUSE_SEP, LIST_SEP, current_lang
+from tourplan.cli.lang import gettext as _
 from tourplan.site import GRADES, STUDY_PRODUCTS
 from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["study_tour"]
+    from tourplan.study.result import GroupPlan, StudyTourPlan
+
+__all__ = ["format_study_text", "study_tour"]
 
 _DEFAULT = defaults(StudyTourRequest)
 
@@ -153,7 +157,74 @@ def study_tour(
         raw["group_size"] = group_size
     request = StudyTourRequest.from_dict(raw)
     result = plan_study_tour(request, sites, graph, seed=seed)
-    echo_result(result, fmt, lambda r: r.summary())
+    echo_result(result, fmt, format_study_text)
     if html_path is not None:
         write_html(html_path, render_print_html(result), "printable plan")
     write_map(map_path, "study_map", result)
+
+
+def _group_lines(plan: StudyTourPlan, group: GroupPlan, lang: str) -> list[str]:
+    """One bus's timetable (its first group's): depart, each stop with what the group does, back."""
+    from tourplan._parse import fmt_time
+
+    lines = [f"  {fmt_time(group.depart)}  " + _("leave %(place)s") % {"place": plan.start.name}]
+    for s in group.stops:
+        wait = f" ({_('wait %(m)d min') % {'m': round(s.wait)}})" if s.wait else ""
+        name = s.name_zh if lang == "zh" else f"{s.name_en} ({s.name_zh})"
+        what = _("Lunch") if s.is_lunch else (s.learn if lang == "zh" else s.learn_en or s.learn)
+        colon = "：" if lang == "zh" else ": "
+        lines.append(f"  {fmt_time(s.start)}-{fmt_time(s.end)}  {name}{wait}{colon}{what}")
+    lines.append(f"  {fmt_time(group.back)}  " + _("back at %(place)s") % {"place": plan.end.name})
+    return lines
+
+
+def _role(role: str, role_zh: str, lang: str) -> str:
+    from tourplan.study.request import STAFF_ROLES
+
+    name = STAFF_ROLES.get(role)
+    if lang == "zh":
+        return role_zh or (name.zh if name else role)
+    return name.en if name else role.replace("_", " ")
+
+
+def format_study_text(plan: StudyTourPlan, lang: str | None = None) -> str:
+    """A study tour as text in ``lang`` (default: the run's): the school, each bus's timetable, staff, costs, warnings."""
+    from tourplan.messages import text_of
+
+    lang = lang or current_lang()
+    req = plan.request
+    head = _("%(school)s · %(band)s (%(grade)s) · %(students)d students · %(date)s") % {
+        "school": req.school, "band": req.band.text(lang), "grade": req.grade,
+        "students": req.students, "date": req.date.isoformat(),
+    }  # fmt: skip
+    groups = _("%(groups)d groups on %(buses)d buses; start %(place)s; value %(value).1f") % {
+        "groups": len(plan.groups), "buses": len(plan.buses), "place": plan.start.name, "value": plan.value,
+    }  # fmt: skip
+    if plan.value_share is not None:
+        groups += ("" if lang == "zh" else " ") + _("(%(share)d%% of the best possible for these groups, %(bound).1f)") % {
+            "share": round(100 * plan.value_share), "bound": plan.value_upper_bound,
+        }  # fmt: skip
+    lines = [head, groups]
+    by_bus: dict[str, list[GroupPlan]] = {}
+    for g in plan.groups:
+        by_bus.setdefault(g.bus, []).append(g)
+    for b in plan.buses:
+        gs = by_bus.get(b.id, [])
+        riders = LIST_SEP[lang].join(
+            _("%(label)s (%(n)d students)") % {"label": g.label, "n": g.students} for g in gs
+        )
+        lines += ["", _("Bus %(bus)s (%(people)d/%(seats)d seats): %(groups)s") % {
+            "bus": b.id, "people": b.people, "seats": b.seats, "groups": riders,
+        }]  # fmt: skip
+        if gs:
+            lines += _group_lines(plan, gs[0], lang)
+    staff = CLAUSE_SEP[lang].join(f"{_role(s.role, s.role_zh, lang)} {s.count}" for s in plan.staff)
+    lines += ["", _("Staff: %(staff)s") % {"staff": staff}]
+    lines.append(
+        _("Costs: tickets %(tickets)s CNY, buses %(buses)s CNY, total %(total)s CNY") % {
+            "tickets": f"{plan.tickets_cny:.0f}", "buses": f"{plan.bus_cost_cny:.0f}",
+            "total": f"{plan.total_cost_cny:.0f}",
+        }
+    )  # fmt: skip
+    lines += [_("Warning: %(text)s") % {"text": text_of(w, lang)} for w in plan.warnings]
+    return "\n".join(lines)

@@ -45,40 +45,64 @@ plot
 
 from __future__ import annotations
 
-from tourplan.flow.alerts import TIERS, Episode, tier
-from tourplan.flow.calendar import DAY_TYPES, HOLIDAYS, MAKEUP_WORKDAYS, day_type
-from tourplan.flow.compare import Comparison, compare
-from tourplan.flow.defaults import (
-    DEFAULT_AREA_SHARES,
-    DEFAULT_VISITORS,
-    PROFILES,
-    SELF_DRIVE_SHARE,
-    YUNTAI_PEAK_GOLDEN_WEEK,
-    YUNTAI_PEAK_MAY_DAY,
-)
-from tourplan.flow.engine import StopsResult, simulate_stops
-from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdHook, CrowdQuery
-from tourplan.flow.measures import Measures, lbt_quota
-from tourplan.flow.plans import PlanLibrary
-from tourplan.flow.plot import plot_occupancy
-from tourplan.flow.result import (
-    ALERT_LEVELS,
-    Alert,
-    AreaFlow,
-    FlowResult,
-    MeasureOutcome,
-    PublicLoad,
-    StopLog,
-)
-from tourplan.flow.scenario import (
-    DEFAULT_ENTRIES,
-    EntryPoint,
-    FixedArrival,
-    Scenario,
-    Segment,
-    default_segments,
-)
-from tourplan.flow.simulate import check_sites, simulate
+from typing import TYPE_CHECKING
+
+from tourplan._lazy import attach
+
+if TYPE_CHECKING:  # the names for type checkers; at run time they load on first use (``__getattr__``)
+    from tourplan.flow.alerts import TIERS, Episode, tier
+    from tourplan.flow.calendar import DAY_TYPES, HOLIDAYS, MAKEUP_WORKDAYS, day_type
+    from tourplan.flow.comparison import Comparison, compare
+    from tourplan.flow.defaults import (
+        DEFAULT_AREA_SHARES,
+        DEFAULT_VISITORS,
+        PROFILES,
+        SELF_DRIVE_SHARE,
+        YUNTAI_PEAK_GOLDEN_WEEK,
+        YUNTAI_PEAK_MAY_DAY,
+    )
+    from tourplan.flow.engine import StopsResult, simulate_stops
+    from tourplan.flow.forecast import CrowdAdjustment, CrowdForecast, CrowdHook, CrowdQuery
+    from tourplan.flow.measures import Measures, lbt_quota
+    from tourplan.flow.plans import PlanLibrary
+    from tourplan.flow.plot import plot_occupancy
+    from tourplan.flow.result import (
+        ALERT_LEVELS,
+        Alert,
+        AreaFlow,
+        FlowResult,
+        MeasureOutcome,
+        PublicLoad,
+        StopLog,
+    )
+    from tourplan.flow.scenario import (
+        DEFAULT_ENTRIES,
+        EntryPoint,
+        FixedArrival,
+        Scenario,
+        Segment,
+        default_segments,
+    )
+    from tourplan.flow.simulation import check_sites, simulate
+
+#: Where each public name lives: a module is imported when one of its names is first used, so that
+#: ``tourplan.flow.forecast`` (say, a crowd forecast read from the disk cache) does not load the
+#: compiled simulation kernels.
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(["TIERS", "Episode", "tier"], "tourplan.flow.alerts"),
+    **dict.fromkeys(["DAY_TYPES", "HOLIDAYS", "MAKEUP_WORKDAYS", "day_type"], "tourplan.flow.calendar"),
+    **dict.fromkeys(["Comparison", "compare"], "tourplan.flow.comparison"),
+    **dict.fromkeys(["DEFAULT_AREA_SHARES", "DEFAULT_VISITORS", "PROFILES", "SELF_DRIVE_SHARE", "YUNTAI_PEAK_GOLDEN_WEEK", "YUNTAI_PEAK_MAY_DAY"], "tourplan.flow.defaults"),
+    **dict.fromkeys(["StopsResult", "simulate_stops"], "tourplan.flow.engine"),
+    **dict.fromkeys(["CrowdAdjustment", "CrowdForecast", "CrowdHook", "CrowdQuery"], "tourplan.flow.forecast"),
+    **dict.fromkeys(["Measures", "lbt_quota"], "tourplan.flow.measures"),
+    **dict.fromkeys(["PlanLibrary"], "tourplan.flow.plans"),
+    **dict.fromkeys(["plot_occupancy"], "tourplan.flow.plot"),
+    **dict.fromkeys(["ALERT_LEVELS", "Alert", "AreaFlow", "FlowResult", "MeasureOutcome", "PublicLoad", "StopLog"], "tourplan.flow.result"),
+    **dict.fromkeys(["DEFAULT_ENTRIES", "EntryPoint", "FixedArrival", "Scenario", "Segment", "default_segments"], "tourplan.flow.scenario"),
+    **dict.fromkeys(["check_sites", "simulate"], "tourplan.flow.simulation"),
+}
+
 
 __all__ = [
     "ALERT_LEVELS",
@@ -122,3 +146,6 @@ __all__ = [
     "simulate_stops",
     "tier",
 ]
+
+
+__getattr__, __dir__ = attach(__name__, _HOMES)

@@ -16,12 +16,10 @@ quieter time slots, otherwise the forecast is only shown.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,10 +32,11 @@ from tourplan.messages import Message, Name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
     from tourplan.flow._types import FloatArray
     from tourplan.graph import SiteGraph
-    from tourplan.site import SiteTable
+    from tourplan.site import Site, SiteTable
 
 __all__ = [
     "PEAK_DAY_TYPES",
@@ -67,9 +66,12 @@ _KIND_NAMES: dict[str, Name] = {
     "public_holiday": Name("法定节假日", "public holiday"),
 }
 
+#: The share of C0 from which a visit counts as crowded (the lowest alert tier, LB/T 034-2014's 80 %).
+_CROWDED = 0.8
+
 _LOCK = threading.Lock()
 _MEMORY: dict[tuple[str, str], CrowdForecast] = {}
-_FINGERPRINTS: dict[int, tuple[SiteTable, str]] = {}
+_FINGERPRINTS: dict[tuple[int, int], tuple[SiteTable, SiteGraph, str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +90,29 @@ class CrowdAt:
         return f"{self.pct} % of capacity at {self.at} ({self.level})"
 
 
-def _fingerprint(sites: SiteTable) -> str:
-    """A short hash of the site table (the data version the forecast depends on)."""
-    got = _FINGERPRINTS.get(id(sites))
-    if got is not None and got[0] is sites:
-        return got[1]
-    digest = hashlib.sha256(repr(sites.sites).encode()).hexdigest()[:16]
-    _FINGERPRINTS[id(sites)] = (sites, digest)
+def _fingerprint(sites: SiteTable, graph: SiteGraph) -> str:
+    """The data version the forecast depends on (site table, graph, planner code), the same in every process.
+
+    :func:`tourplan.flow.diskcache.data_version`, kept per table and graph
+    object so that a plan does not hash the table again.
+    """
+    from tourplan.flow.diskcache import data_version
+
+    got = _FINGERPRINTS.get((id(sites), id(graph)))
+    if got is not None and got[0] is sites and got[1] is graph:
+        return got[2]
+    digest = data_version(sites, graph)[:16]
+    _FINGERPRINTS[(id(sites), id(graph))] = (sites, graph, digest)
     return digest
 
 
 def _cache_dir() -> Path | None:
-    raw = os.environ.get("TOURPLAN_CACHE_DIR")
-    if raw == "":
+    """``$TOURPLAN_CACHE_DIR`` (an empty value: no disk cache), else the user's cache folder's ``tourplan``."""
+    if os.environ.get("TOURPLAN_CACHE_DIR") == "":
         return None
-    if raw:
-        return Path(raw)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tourplan"
+    from tourplan.flow.diskcache import cache_dir
+
+    return cache_dir().parent
 
 
 def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdForecast:
@@ -116,9 +123,7 @@ def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdFor
     turns the disk cache off).  The simulation takes several seconds, so
     call :func:`warm_forecasts` when a server starts.
     """
-    from tourplan.flow import Scenario, simulate
-
-    key = (_fingerprint(sites), kind)
+    key = (_fingerprint(sites, graph), kind)
     got = _MEMORY.get(key)
     if got is not None:
         return got
@@ -135,6 +140,8 @@ def day_type_forecast(kind: str, sites: SiteTable, graph: SiteGraph) -> CrowdFor
             except (OSError, ValueError):
                 forecast = None
         if forecast is None:
+            from tourplan.flow import Scenario, simulate  # here: a cached forecast needs no simulation code
+
             result = simulate(Scenario(date=_TYPICAL_DATE[kind], day_type=kind), sites, graph, seed=0)
             forecast = CrowdForecast.from_result(result)
             if path is not None:
@@ -230,11 +237,43 @@ class TripCrowd:
         got = self.at(site_id, start_minutes, date)
         return None if got is None else str(got)
 
+    def share_at(self, site_id: str, start_minutes: float, date: dt.date) -> float:
+        """Expected share of C0 at a site when a visit starts (0 when unknown)."""
+        forecast = self._forecast(date)
+        if forecast is None or site_id not in forecast.ratio:
+            return 0.0
+        return float(forecast.ratio_at(site_id, start_minutes))
+
+    def peak_time(self, site_id: str, date: dt.date) -> int:
+        """Minutes after midnight of the slot where a site is fullest (the forecast's day start when unknown)."""
+        forecast = self._forecast(date)
+        if forecast is None:
+            return 0
+        r = forecast.ratio.get(site_id)
+        j = 0 if r is None or not r.size else int(np.argmax(r))
+        return forecast.day_start + j * forecast.slot_minutes
+
     def busiest(self, site_id: str, date: dt.date) -> float:
         """Highest expected share of C0 at a site over the day (0 when unknown)."""
         forecast = self._forecast(date)
         r = None if forecast is None else forecast.ratio.get(site_id)
         return 0.0 if r is None or not r.size else float(r.max())
+
+
+def _quieter(
+    busiest: Site, planned: Sequence[Site], sites: SiteTable, crowd: TripCrowd, date: dt.date
+) -> Site | None:
+    """The most popular sight of ``busiest``'s category, not on the plan, below half its capacity all day."""
+    on_plan = {s.id for s in planned}
+    quiet = [
+        s
+        for s in sites
+        if s.category == busiest.category
+        and s.id not in on_plan
+        and s.capacity_instant > 0
+        and crowd.busiest(s.id, date) < 0.5
+    ]
+    return max(quiet, key=lambda s: s.popularity) if quiet else None
 
 
 def _needs_booking(text: str) -> bool:
@@ -246,23 +285,30 @@ def _needs_booking(text: str) -> bool:
 
 def peak_day_warnings(
     dates: Sequence[dt.date],
-    stops_by_day: Sequence[Sequence[str]],
+    stops_by_day: Sequence[Sequence[tuple[str, float]]],
     sites: SiteTable,
     crowd: TripCrowd | None,
 ) -> list[Message]:
     """The peak-day warning for each peak day of the trip.
 
-    The message (code ``peak_day``) says to go early, names the planned
-    sites whose data says tickets must be booked ahead, and proposes a
-    quieter sight of the same category not on the plan (when the forecast
-    knows one).
+    ``stops_by_day`` holds each day's planned visits as (site id, start in
+    minutes).  The message (code ``peak_day``) says to go early and names
+    the planned sites whose data says tickets must be booked ahead.  Its
+    crowd advice is about the planned visits, at their planned times:
+    ``busiest`` is the visit expected at 80 % of capacity or more (the
+    fullest one), with a quieter sight of the same category that is not on
+    the plan (``alternative``, when the forecast knows one); when every
+    visit is below 80 % but a planned site fills up at another hour of the
+    day, ``timed`` names it with that hour and the planned arrival, so the
+    visitor knows to keep to the times.
     """
     out: list[Message] = []
     for k, date in enumerate(dates):
         kind = day_type(date)
         if kind not in PEAK_DAY_TYPES:
             continue
-        planned = [sites[s] for s in stops_by_day[k] if s in sites]
+        visits = [(sites[sid], start) for sid, start in stops_by_day[k] if sid in sites]
+        planned = [site for site, _ in visits]
         book = [
             Name(s.name_zh, s.name_en)
             for s in planned
@@ -270,22 +316,23 @@ def peak_day_warnings(
         ]
         busiest = None
         alternative = None
-        if crowd is not None and planned:
-            busiest = max(planned, key=lambda s: crowd.busiest(s.id, date))
-            if crowd.busiest(busiest.id, date) >= 0.8:
-                on_plan = {s.id for s in planned}
-                quiet = [
-                    s
-                    for s in sites
-                    if s.category == busiest.category
-                    and s.id not in on_plan
-                    and s.capacity_instant > 0
-                    and crowd.busiest(s.id, date) < 0.5
-                ]
-                if quiet:
-                    alternative = max(quiet, key=lambda s: s.popularity)
+        timed = None
+        if crowd is not None and visits:
+            at_visit = [(site, start, crowd.share_at(site.id, start, date)) for site, start in visits]
+            fullest, _, share = max(at_visit, key=lambda v: v[2])
+            if share >= _CROWDED:
+                busiest = fullest
+                alternative = _quieter(busiest, planned, sites, crowd, date)
             else:
-                busiest = None
+                peaks = [(crowd.busiest(site.id, date), site, start) for site, start in visits]
+                peak, site, start = max(peaks, key=lambda p: p[0])
+                if peak >= _CROWDED:
+                    timed = {
+                        "site": Name(site.name_zh, site.name_en),
+                        "peak_at": fmt_time(crowd.peak_time(site.id, date)),
+                        "peak_pct": int(peak * 100 + 1e-9),
+                        "visit_at": fmt_time(start),
+                    }
         params: dict[str, Any] = {
             "date": date.isoformat(),
             "day": k + 1,
@@ -295,6 +342,7 @@ def peak_day_warnings(
             "busiest": None if busiest is None else Name(busiest.name_zh, busiest.name_en),
             "alternative": None if alternative is None else Name(alternative.name_zh, alternative.name_en),
             "alternative_id": None if alternative is None else alternative.id,
+            "timed": timed,
         }
         out.append(Message("peak_day", params))
     return out

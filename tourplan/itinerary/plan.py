@@ -400,21 +400,28 @@ def _peak_notes(
     from tourplan.itinerary.crowd import peak_day_warnings
 
     out: list[Message] = []
-    for m in peak_day_warnings(dates, [[s.site_id for s in d.stops] for d in days], sites, crowd):
+    for m in peak_day_warnings(dates, [[(s.site_id, s.start) for s in d.stops] for d in days], sites, crowd):
         out.append(m)
         if m.params["book_ahead"]:
             _note(out, "peak_day_book", sites=m.params["book_ahead"])
         if m.params["alternative"] is not None:
             _note(out, "peak_day_quieter", busiest=m.params["busiest"], alternative=m.params["alternative"])
+        if m.params["timed"] is not None:
+            _note(out, "peak_day_timed", **m.params["timed"])
     return out
 
 
-def _activity(s: Site, is_lunch: bool, long_lunch: bool) -> str:
-    if is_lunch:
-        return "Lunch" + (f": {s.activity}" if s.activity else "")
+def _activity(s: Site, is_lunch: bool, long_lunch: bool) -> Message:
+    """What the visitor does at stop ``s``: the site's phrase in both languages, or lunch there."""
+    phrase = Name(s.activity_zh, s.activity)
+    has = bool(s.activity or s.activity_zh)
+    if is_lunch and not has:  # a food site says what it serves; the stop's ``lunch`` flag says it is lunch
+        return Message("stop_lunch_only")
     if long_lunch:
-        return (s.activity + "; " if s.activity else "") + "lunch inside the scenic area"
-    return s.activity
+        return (
+            Message("stop_lunch_inside", {"activity": phrase}) if has else Message("stop_lunch_inside_only")
+        )
+    return Message("stop_activity", {"activity": phrase})
 
 
 def _leg(model: _Model, req: ItineraryRequest, a: int, b: int, depart: float, arrive: float) -> TravelLeg:

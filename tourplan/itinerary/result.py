@@ -45,7 +45,8 @@ class Stop(SiteStop):
     """One visit of the itinerary; its wait is for opening or for lunch time."""
 
     location_error_m: float
-    activity: str
+    #: What the visitor does there, as a message (rendered in the reader's language).
+    activity: Message
     crowd: CrowdAt | None = None
     score: float = 0.0
     ascent_m: float = 0.0
@@ -147,7 +148,7 @@ class Itinerary:
                             "start": fmt_time(s.start),
                             "end": fmt_time(s.end),
                             "wait_minutes": round(s.wait),
-                            "activity": s.activity,
+                            "activity": s.activity.to_json(),
                             "ticket_cny": s.ticket_cny,
                             "lunch": s.is_lunch,
                             "crowd": None if s.crowd is None else s.crowd.to_dict(),

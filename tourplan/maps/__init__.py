@@ -36,17 +36,8 @@ Public functions: :func:`render_route_map`, :func:`render_study_map`,
 
 from __future__ import annotations
 
-from tourplan.maps.elements import (
-    APPROXIMATE_THRESHOLD_M,
-    COMPACT_WIDTH,
-    CROWD_COLORS,
-    DAY_COLORS,
-    Lang,
-    LatLon,
-    MapPoint,
-    MapStop,
-    Tiles,
-)
+from tourplan.maps import elements
+from tourplan.maps.elements import *  # noqa: F403  (the view-model types and constants, ``elements.__all__``)
 from tourplan.maps.flow import FlowSite, LoadTier, load_tier, occupancy_chart_svg, render_flow_map
 from tourplan.maps.output import (
     MapComponents,
@@ -59,20 +50,11 @@ from tourplan.maps.route import RouteDay, fan_offsets, render_route_map
 from tourplan.maps.study import StudyGroupLayer, render_study_map
 
 __all__ = [
-    "APPROXIMATE_THRESHOLD_M",
-    "COMPACT_WIDTH",
-    "CROWD_COLORS",
-    "DAY_COLORS",
     "FlowSite",
-    "Lang",
-    "LatLon",
     "LoadTier",
     "MapComponents",
-    "MapPoint",
-    "MapStop",
     "RouteDay",
     "StudyGroupLayer",
-    "Tiles",
     "embed_snippet",
     "fan_offsets",
     "load_tier",
@@ -84,3 +66,4 @@ __all__ = [
     "render_study_map",
     "to_standalone_html",
 ]
+__all__ += elements.__all__

@@ -565,6 +565,24 @@ def _divicon(html_: str, width: int = 26, height: int = 26, shift: tuple[int, in
     )
 
 
+def _marker(
+    group: Any,
+    loc: LatLon,
+    icon_html: str,
+    popup_html: str,
+    tooltip_html: str,
+    *,
+    width: int = 26,
+    height: int = 26,
+    shift: tuple[int, int] = (0, 0),
+) -> None:
+    """Add a marker drawn by ``icon_html`` (:func:`_divicon`) at ``loc``, with its popup and tooltip."""
+    marker = folium.Marker(location=loc, icon=_divicon(icon_html, width, height, shift))
+    _popup(marker, popup_html)
+    _tooltip(marker, tooltip_html)
+    marker.add_to(group)
+
+
 def _approx_circle(group: Any, point: MapPoint, loc: LatLon, popup_html: str) -> None:
     """Add a dashed circle of the location error around an approximate point (nothing for an exact one)."""
     if not point.approximate:

@@ -19,28 +19,15 @@ from folium.template import Template
 
 from tourplan import _assets
 from tourplan.errors import DataValidationError, Issue
+from tourplan.maps import elements as el
 from tourplan.maps._text import _TEXT
-from tourplan.maps.elements import (
-    DAY_COLORS,
-    Lang,
-    MapPoint,
-    Tiles,
-    _base_map,
-    _check_options,
-    _controls,
-    _e,
-    _finite,
-    _hhmm,
-    _js,
-    _legend_row,
-    _place_popup,
-    _problem,
-    _projection,
-)
+from tourplan.maps.elements import DAY_COLORS, MapPoint, _e
 from tourplan.maps.route import RouteDay, _draw_day, _route_latlons, _route_legend_rows
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from tourplan.maps.elements import Lang, Tiles
 
 __all__ = ["FlowSite", "LoadTier", "load_tier", "occupancy_chart_svg", "render_flow_map"]
 
@@ -75,17 +62,17 @@ class FlowSite:
     def __post_init__(self) -> None:
         where = f"FlowSite {self.point.name_zh or self.point.name_en!r}"
         problems = []
-        if not (_finite(self.capacity_instant) and self.capacity_instant > 0):
-            problems.append(_problem(where, "capacity_instant", self.capacity_instant, "a number > 0"))
+        if not (el._finite(self.capacity_instant) and self.capacity_instant > 0):
+            problems.append(el._problem(where, "capacity_instant", self.capacity_instant, "a number > 0"))
         occ = tuple(float(x) for x in self.occupancy)
         if not occ:
-            problems.append(_problem(where, "occupancy", occ, "at least one time slot"))
+            problems.append(el._problem(where, "occupancy", occ, "at least one time slot"))
         bad = [x for x in occ if not (math.isfinite(x) and x >= 0)]
         if bad:
-            problems.append(_problem(where, "occupancy", bad[0], "finite visitor counts >= 0"))
+            problems.append(el._problem(where, "occupancy", bad[0], "finite visitor counts >= 0"))
         pct = tuple(int(x) for x in self.pct)
         if pct and len(pct) != len(occ):
-            problems.append(_problem(where, "pct", len(pct), f"one percent per slot ({len(occ)})"))
+            problems.append(el._problem(where, "pct", len(pct), f"one percent per slot ({len(occ)})"))
         if problems:
             raise DataValidationError(problems)
         object.__setattr__(self, "occupancy", occ)
@@ -210,7 +197,7 @@ class _FlowTimeline(MacroElement):
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "FlowTimeline"
         self.map_name = map_name
-        self.data = _js(data)
+        self.data = el._js(data)
 
 
 def occupancy_chart_svg(
@@ -267,7 +254,7 @@ def occupancy_chart_svg(
 
     peak_i = max(range(len(occ)), key=occ.__getitem__)
     peak_pct = round(100 * occ[peak_i] / capacity)
-    label = f"peak {occ[peak_i]:.0f} ({peak_pct}%) at {_hhmm(day_start + peak_i * slot_minutes)}"
+    label = f"peak {occ[peak_i]:.0f} ({peak_pct}%) at {el._hhmm(day_start + peak_i * slot_minutes)}"
     parts = [
         f'<svg class="tp-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}">',
@@ -287,11 +274,11 @@ def occupancy_chart_svg(
             f'stroke="{colour}" stroke-dasharray="3 2" stroke-width="1"/>'
         )
     end = day_start + len(occ) * slot_minutes
-    parts.append(f'<text x="{left}" y="{height - 2}">{_hhmm(day_start)}</text>')
-    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{_hhmm(end)}</text>')
+    parts.append(f'<text x="{left}" y="{height - 2}">{el._hhmm(day_start)}</text>')
+    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{el._hhmm(end)}</text>')
     parts.append(
         f'<text x="{width / 2:.0f}" y="{height - 2}" text-anchor="middle">'
-        f"{peak_pct}% @ {_hhmm(day_start + peak_i * slot_minutes)}</text>"
+        f"{peak_pct}% @ {el._hhmm(day_start + peak_i * slot_minutes)}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -306,9 +293,9 @@ def _flow_popup(site: FlowSite, slot_minutes: int, day_start: int, lang: Lang) -
     body = (
         f"<div>{_e(t['capacity'])}: {site.capacity_instant:,.0f} {_e(t['visitors'])}</div>"
         f"<div>{_e(t['peak'])}: {occ[peak_i]:,.0f} ({peak_pct}%) {_e(t['at'])} "
-        f"{_hhmm(day_start + peak_i * slot_minutes)}</div>{chart}"
+        f"{el._hhmm(day_start + peak_i * slot_minutes)}</div>{chart}"
     )
-    return _place_popup(site.point, lang, body=body)
+    return el._place_popup(site.point, lang, body=body)
 
 
 def render_flow_map(
@@ -362,7 +349,7 @@ def render_flow_map(
     The page holds sites x slots small numbers plus one chart per site
     (about 4 KB for 48 slots): roughly 0.4 MB for 70 sites over 12 hours.
     """
-    assets = _check_options(tiles, lang, tianditu_key, assets)
+    assets = el._check_options(tiles, lang, tianditu_key, assets)
     if not isinstance(slot_minutes, int) or isinstance(slot_minutes, bool) or slot_minutes <= 0:
         msg = f"slot_minutes must be a positive integer, got {slot_minutes!r}"
         raise ValueError(msg)
@@ -373,7 +360,7 @@ def render_flow_map(
         raise DataValidationError([Issue("render_flow_map", None, "sites", "[]", "at least one FlowSite")])
     n_slots = len(sites[0].occupancy)
     problems = [
-        _problem(
+        el._problem(
             f"FlowSite {s.point.name_zh or s.point.name_en!r}",
             "occupancy",
             len(s.occupancy),
@@ -384,11 +371,11 @@ def render_flow_map(
     ]
     if problems:
         raise DataValidationError(problems)
-    project = _projection(tiles)
+    project = el._projection(tiles)
     latlons = [project(s.point.lat, s.point.lon) for s in sites]
     if route:
         latlons += _route_latlons(route, project)
-    m = _base_map(latlons, tiles=tiles, tianditu_key=tianditu_key, assets=assets, time_slider=True)
+    m = el._base_map(latlons, tiles=tiles, tianditu_key=tianditu_key, assets=assets, time_slider=True)
     t = _TEXT[lang]
     max_cap = max(s.capacity_instant for s in sites)
     site_data = []
@@ -413,7 +400,7 @@ def render_flow_map(
     flow_group = folium.FeatureGroup(name=_e(t["sites"]), show=True)
     flow_group.add_child(_FlowTimeline(m.get_name(), data))
     flow_group.add_to(m)
-    legend_rows = [_legend_row("", color, _e(t[f"t{i}"])) for i, color in enumerate(_TIER_COLORS)]
+    legend_rows = [el._legend_row("", color, _e(t[f"t{i}"])) for i, color in enumerate(_TIER_COLORS)]
     if route:
         for i, day in enumerate(route):
             color = DAY_COLORS[i % len(DAY_COLORS)]
@@ -421,5 +408,5 @@ def render_flow_map(
             _draw_day(group, day, color, project, lang)
             group.add_to(m)
         legend_rows += _route_legend_rows(route, lang)
-    _controls(m, t["load"], legend_rows)
+    el._controls(m, t["load"], legend_rows)
     return m

@@ -15,33 +15,14 @@ import folium
 
 from tourplan import _assets
 from tourplan.errors import DataValidationError, Issue
+from tourplan.maps import elements as el
 from tourplan.maps._text import _TEXT
-from tourplan.maps.elements import (
-    CROWD_COLORS,
-    DAY_COLORS,
-    Lang,
-    LatLon,
-    MapPoint,
-    MapStop,
-    Project,
-    Tiles,
-    _approx_circle,
-    _as_path,
-    _base_map,
-    _check_options,
-    _controls,
-    _divicon,
-    _e,
-    _legend_row,
-    _place_popup,
-    _popup,
-    _projection,
-    _ticket_text,
-    _tooltip,
-)
+from tourplan.maps.elements import CROWD_COLORS, DAY_COLORS, MapPoint, MapStop, _e
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from tourplan.maps.elements import Lang, LatLon, Project, Tiles
 
 __all__ = ["FAN_PIXELS", "RouteDay", "fan_offsets", "render_route_map"]
 
@@ -75,7 +56,7 @@ class RouteDay:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stops", tuple(self.stops))
-        object.__setattr__(self, "path", _as_path(f"RouteDay {self.label!r} path", self.path))
+        object.__setattr__(self, "path", el._as_path(f"RouteDay {self.label!r} path", self.path))
 
 
 def _first_zoom(latlons: Sequence[LatLon], width: int = 360, height: int = 300) -> int:
@@ -177,14 +158,14 @@ def _stop_popup(stop: MapStop, lang: Lang, day_label: str | None = None) -> str:
         rows.append(f"{t['arrive']} {_e(stop.arrive or '–')} · {t['leave']} {_e(stop.leave or '–')}")
     if stop.activity:
         rows.append(f"{t['activity']}: {_e(stop.activity)}")
-    ticket = _ticket_text(stop.ticket_cny, t)
+    ticket = el._ticket_text(stop.ticket_cny, t)
     if ticket is not None:
         rows.append(f"{t['ticket']}: {_e(ticket)}")
     if stop.crowd:
         rows.append(f"{t['crowd']}: {_e(stop.crowd)}")
     head = f'<div class="tp-day">{_e(day_label)}</div>' if day_label else ""
     body = "".join(f"<div>{r}</div>" for r in rows)
-    return _place_popup(stop.point, lang, head=f'{head}<b class="tp-order">{stop.order}.</b>', body=body)
+    return el._place_popup(stop.point, lang, head=f'{head}<b class="tp-order">{stop.order}.</b>', body=body)
 
 
 def _day_points(day: RouteDay) -> list[MapPoint]:
@@ -207,18 +188,15 @@ def _draw_stop(
 ) -> None:
     loc = project(stop.point.lat, stop.point.lon)
     popup = _stop_popup(stop, lang, day_label)
-    _approx_circle(group, stop.point, loc, popup)
+    el._approx_circle(group, stop.point, loc, popup)
     klass = "tp-stop tp-approx-stop" if stop.point.approximate else "tp-stop"
     style = f"background:{color}"
     if stop.crowd_level is not None:
         klass += f" tp-crowd tp-crowd-{stop.crowd_level}"
         style += f";--tp-crowd:{CROWD_COLORS[stop.crowd_level]}"
     inner = f'<div class="{klass}" style="{style}" data-order="{stop.order}">{stop.order}</div>'
-    icon = _divicon(_fan_html(inner, shift), shift=shift)
-    marker = folium.Marker(location=loc, icon=icon)
-    _popup(marker, popup)
-    _tooltip(marker, f"{stop.order}. {_e(stop.point.name(lang))}")
-    marker.add_to(group)
+    tooltip = f"{stop.order}. {_e(stop.point.name(lang))}"
+    el._marker(group, loc, _fan_html(inner, shift), popup, tooltip, shift=shift)
 
 
 def _draw_end(
@@ -238,12 +216,9 @@ def _draw_end(
         inner = _fan_html(inner, shift).replace(
             'class="tp-fan"', f'class="tp-fan" style="width:{width}px;height:24px"'
         )
-    icon = _divicon(inner, width=width, height=24, shift=shift)
-    marker = folium.Marker(location=loc, icon=icon)
-    popup = _place_popup(point, lang, head=f'<div class="tp-day">{_e(day_label)}</div><b>{_e(what)}</b>')
-    _popup(marker, popup)
-    _tooltip(marker, f"{_e(what)}: {_e(point.name(lang))}")
-    marker.add_to(group)
+    popup = el._place_popup(point, lang, head=f'<div class="tp-day">{_e(day_label)}</div><b>{_e(what)}</b>')
+    tooltip = f"{_e(what)}: {_e(point.name(lang))}"
+    el._marker(group, loc, inner, popup, tooltip, width=width, height=24, shift=shift)
 
 
 def _draw_day(
@@ -265,13 +240,13 @@ def _draw_day(
     if len(line) >= 2:
         if day.path is not None:
             poly = folium.PolyLine(line, color=color, weight=4, opacity=0.8)  # type: ignore[no-untyped-call]
-            _tooltip(poly, _e(day.label))
+            el._tooltip(poly, _e(day.label))
         else:
             # No road geometry: a straight, dashed line that nobody takes for a road.
             poly = folium.PolyLine(  # type: ignore[no-untyped-call]
                 line, color=color, weight=3, opacity=0.75, dash_array="8 8", class_name="tp-straight"
             )
-            _tooltip(poly, f"{_e(day.label)} · {_e(t['straight'])}")
+            el._tooltip(poly, f"{_e(day.label)} · {_e(t['straight'])}")
         poly.add_to(group)
     n = len(day.stops)
     for k, stop in enumerate(day.stops):
@@ -329,18 +304,18 @@ def _route_latlons(days: Sequence[RouteDay], project: Project) -> list[LatLon]:
 
 def _route_legend_rows(days: Sequence[RouteDay], lang: Lang) -> list[str]:
     t = _TEXT[lang]
-    rows = [_legend_row("", DAY_COLORS[i % len(DAY_COLORS)], _e(day.label)) for i, day in enumerate(days)]
+    rows = [el._legend_row("", DAY_COLORS[i % len(DAY_COLORS)], _e(day.label)) for i, day in enumerate(days)]
     if any(d.start is not None or d.end is not None for d in days):
-        rows.append(_legend_row("sq", None, _e(f"{t['start']} / {t['end']}")))
+        rows.append(el._legend_row("sq", None, _e(f"{t['start']} / {t['end']}")))
     if any(d.path is None and len(_day_points(d)) >= 2 for d in days):
-        rows.append(_legend_row("ln", None, _e(t["straight"])))
+        rows.append(el._legend_row("ln", None, _e(t["straight"])))
     if any(p.approximate for d in days for p in _day_points(d)):
-        rows.append(_legend_row("dc", None, _e(t["approx_legend"])))
+        rows.append(el._legend_row("dc", None, _e(t["approx_legend"])))
     levels = {s.crowd_level for d in days for s in d.stops if s.crowd_level is not None}
     if levels:
         rows.append(f"<div><b>{_e(t['crowd_legend'])}</b></div>")
         tiers = ("normal", "yellow", "orange", "red")
-        rows += [_legend_row("", CROWD_COLORS[lv], _e(t[f"t{i}"])) for i, lv in enumerate(tiers)]
+        rows += [el._legend_row("", CROWD_COLORS[lv], _e(t[f"t{i}"])) for i, lv in enumerate(tiers)]
     return rows
 
 
@@ -403,15 +378,15 @@ def render_route_map(
     -----
     O(number of stops + path points); the HTML grows by about 2 KB a stop.
     """
-    assets = _check_options(tiles, lang, tianditu_key, assets)
+    assets = el._check_options(tiles, lang, tianditu_key, assets)
     _check_days(days, "render_route_map")
-    project = _projection(tiles)
-    m = _base_map(_route_latlons(days, project), tiles=tiles, tianditu_key=tianditu_key, assets=assets)
+    project = el._projection(tiles)
+    m = el._base_map(_route_latlons(days, project), tiles=tiles, tianditu_key=tianditu_key, assets=assets)
     shifts = _day_shifts(days, project)
     for i, day in enumerate(days):
         color = DAY_COLORS[i % len(DAY_COLORS)]
         group = folium.FeatureGroup(name=_e(day.label), show=True)
         _draw_day(group, day, color, project, lang, shifts[i])
         group.add_to(m)
-    _controls(m, _TEXT[lang]["legend"], _route_legend_rows(days, lang))
+    el._controls(m, _TEXT[lang]["legend"], _route_legend_rows(days, lang))
     return m

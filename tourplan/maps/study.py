@@ -16,32 +16,14 @@ import folium
 
 from tourplan import _assets
 from tourplan.errors import DataValidationError, Issue
+from tourplan.maps import elements as el
 from tourplan.maps._text import _TEXT
-from tourplan.maps.elements import (
-    DAY_COLORS,
-    Lang,
-    LatLon,
-    MapStop,
-    Project,
-    Tiles,
-    _approx_circle,
-    _as_path,
-    _base_map,
-    _check_options,
-    _controls,
-    _divicon,
-    _e,
-    _legend_row,
-    _place_popup,
-    _popup,
-    _problem,
-    _projection,
-    _ticket_text,
-    _tooltip,
-)
+from tourplan.maps.elements import DAY_COLORS, MapStop, _e
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from tourplan.maps.elements import Lang, LatLon, Project, Tiles
 
 __all__ = ["StudyGroupLayer", "render_study_map"]
 
@@ -73,11 +55,11 @@ class StudyGroupLayer:
     def __post_init__(self) -> None:
         object.__setattr__(self, "stops", tuple(self.stops))
         object.__setattr__(
-            self, "bus_path", _as_path(f"StudyGroupLayer {self.label!r} bus_path", self.bus_path)
+            self, "bus_path", el._as_path(f"StudyGroupLayer {self.label!r} bus_path", self.bus_path)
         )
         if self.color is not None and not _HEX_COLOR.match(str(self.color)):
             where = f"StudyGroupLayer {self.label!r}"
-            raise DataValidationError([_problem(where, "color", self.color, "'#rrggbb' or None")])
+            raise DataValidationError([el._problem(where, "color", self.color, "'#rrggbb' or None")])
 
 
 def render_study_map(
@@ -113,7 +95,7 @@ def render_study_map(
     ValueError
         For bad ``tiles``, ``lang``, ``tianditu_key`` or ``assets``.
     """
-    assets = _check_options(tiles, lang, tianditu_key, assets)
+    assets = el._check_options(tiles, lang, tianditu_key, assets)
     if not groups or not any(g.stops for g in groups):
         raise DataValidationError(
             [
@@ -122,13 +104,13 @@ def render_study_map(
                 )
             ]
         )
-    project = _projection(tiles)
+    project = el._projection(tiles)
     t = _TEXT[lang]
     latlons: list[LatLon] = []
     for g in groups:
         latlons += [project(s.point.lat, s.point.lon) for s in g.stops]
         latlons += [project(lat, lon) for lat, lon in g.bus_path or ()]
-    m = _base_map(latlons, tiles=tiles, tianditu_key=tianditu_key, assets=assets)
+    m = el._base_map(latlons, tiles=tiles, tianditu_key=tianditu_key, assets=assets)
     legend_rows = []
     for i, g in enumerate(groups):
         color = g.color or DAY_COLORS[i % len(DAY_COLORS)]
@@ -143,7 +125,7 @@ def render_study_map(
             poly = folium.PolyLine(  # type: ignore[no-untyped-call]
                 line, color=color, weight=4, opacity=0.75, dash_array="8 6"
             )
-            _tooltip(poly, f"{_e(g.label)} · {_e(t['bus'])}")
+            el._tooltip(poly, f"{_e(g.label)} · {_e(t['bus'])}")
             poly.add_to(group)
         visits: dict[tuple[float, float, str, str], list[MapStop]] = {}
         for s in sorted(g.stops, key=lambda s: s.order):
@@ -152,10 +134,10 @@ def render_study_map(
         for stops in visits.values():
             _draw_study_site(group, g.label, stops, color, project, lang, i)
         group.add_to(m)
-        legend_rows.append(_legend_row("", color, _e(g.label)))
+        legend_rows.append(el._legend_row("", color, _e(g.label)))
     if any(s.point.approximate for g in groups for s in g.stops):
-        legend_rows.append(_legend_row("dc", None, _e(t["approx_legend"])))
-    _controls(m, t["legend"], legend_rows)
+        legend_rows.append(el._legend_row("dc", None, _e(t["approx_legend"])))
+    el._controls(m, t["legend"], legend_rows)
     return m
 
 
@@ -177,25 +159,25 @@ def _draw_study_site(
         extra = []
         if s.activity:
             extra.append(_e(s.activity))
-        ticket = _ticket_text(s.ticket_cny, t)
+        ticket = el._ticket_text(s.ticket_cny, t)
         if ticket is not None:
             extra.append(f"{_e(t['ticket'])}: {_e(ticket)}")
         if s.crowd:
             extra.append(f"{_e(t['crowd'])}: {_e(s.crowd)}")
         rows.append(f"<tr><td>{s.order}.</td><td>{when}</td><td>{'<br>'.join(extra)}</td></tr>")
     head = f'<div class="tp-day">{_e(label)} · {_e(t["schedule"])}</div>'
-    popup = _place_popup(point, lang, head=head, body=f"<table>{''.join(rows)}</table>")
-    _approx_circle(group, point, loc, popup)
+    popup = el._place_popup(point, lang, head=head, body=f"<table>{''.join(rows)}</table>")
+    el._approx_circle(group, point, loc, popup)
     number = ",".join(str(s.order) for s in stops)
     width = max(26, 12 + 8 * len(number))
     klass = "tp-stop tp-approx-stop" if point.approximate else "tp-stop"
-    icon = _divicon(
+    el._marker(
+        group,
+        loc,
         f'<div class="{klass}" style="background:{color};width:{width}px">{number}</div>',
+        popup,
+        f"{_e(label)}: {_e(point.name(lang))}",
         width=width,
         # groups sharing a site sit side by side instead of hiding each other
         shift=(index % 4 * 16, index // 4 % 3 * 16),
     )
-    marker = folium.Marker(location=loc, icon=icon)
-    _popup(marker, popup)
-    _tooltip(marker, f"{_e(label)}: {_e(point.name(lang))}")
-    marker.add_to(group)

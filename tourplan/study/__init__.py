@@ -49,6 +49,7 @@ visitor itineraries live in :mod:`tourplan.rules`.
 
 from __future__ import annotations
 
+from tourplan.study import result
 from tourplan.study.capacity import SLOT_MINUTES
 from tourplan.study.model import COACH_MODE
 from tourplan.study.printout import render_print_html
@@ -62,16 +63,7 @@ from tourplan.study.request import (
     StaffRules,
     StudyTourRequest,
 )
-from tourplan.study.result import (
-    BusRun,
-    GroupPlan,
-    GroupStop,
-    RunEvent,
-    SiteSchedule,
-    SiteVisit,
-    StaffLine,
-    StudyTourPlan,
-)
+from tourplan.study.result import *  # noqa: F403  (the plan's types, ``result.__all__``)
 from tourplan.study.tickets import plan_study_tour, price_tickets
 
 __all__ = [
@@ -82,18 +74,11 @@ __all__ = [
     "LUNCH_MODES",
     "SLOT_MINUTES",
     "STUDY_THEMES",
-    "BusRun",
-    "GroupPlan",
-    "GroupStop",
     "PublicLoad",
-    "RunEvent",
-    "SiteSchedule",
-    "SiteVisit",
-    "StaffLine",
     "StaffRules",
-    "StudyTourPlan",
     "StudyTourRequest",
     "plan_study_tour",
     "price_tickets",
     "render_print_html",
 ]
+__all__ += result.__all__

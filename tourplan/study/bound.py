@@ -45,9 +45,8 @@ import numpy as np
 
 from tourplan.errors import SolverError
 from tourplan.limits import checkpoint
-from tourplan.optimize.bound import upper_bound
 from tourplan.optimize.check import TOL
-from tourplan.study.capacity import _NSLOTS, _unit_windows
+from tourplan.study.capacity import _Load, _unit_windows
 from tourplan.study.relax import Day, _priced_bound, _prices, _visit_room
 
 if TYPE_CHECKING:
@@ -417,6 +416,8 @@ def _ng_cap(problem: Problem, time_limit: float) -> float:
     (scaled by 2): every change only adds routes or raises scores, so the
     result still bounds the problem.  ``inf`` when the bound does not apply.
     """
+    from tourplan.optimize.bound import upper_bound  # deferred: numba (`study-tour --help` needs none)
+
     wins = tuple(((w[0][0], w[-1][1]),) if w else () for w in problem.windows)
     relaxed = problem.replace(
         windows=wins, groups=(), mandatory=frozenset(), max_nodes=None, route_windows={},
@@ -491,11 +492,10 @@ def _value_upper_bound(
     bounded as planned.
     """
     n = len(ctx.nodes)
-    zero = np.zeros((n, _NSLOTS))
-    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
+    idle = _Load.empty(n)
     # Buses whose solo windows are the same share one search.
     wins = [
-        (tuple(_unit_windows(ctx, u.people, len(u.groups), zero, zg)), k in lunchless)
+        (tuple(_unit_windows(ctx, u.people, len(u.groups), idle)), k in lunchless)
         for k, u in enumerate(units)
     ]
     kinds = list(dict.fromkeys(wins))

@@ -53,6 +53,19 @@ class _Group:
         return f"G{self.index + 1}"
 
 
+@dataclass(frozen=True)
+class _Load:
+    """What the planned buses put on each node in each slot: people and school groups."""
+
+    people: npt.NDArray[np.float64]
+    groups: npt.NDArray[np.int64]
+
+    @classmethod
+    def empty(cls, nodes: int) -> _Load:
+        """No bus anywhere (``nodes`` rows of :data:`_NSLOTS` slots)."""
+        return cls(np.zeros((nodes, _NSLOTS)), np.zeros((nodes, _NSLOTS), dtype=np.int64))
+
+
 @dataclass
 class _Unit:
     """A bus and the groups on it: one route."""
@@ -266,33 +279,25 @@ def _slots(start: int, end: int) -> slice:
     return slice(start // SLOT_MINUTES, (end - 1) // SLOT_MINUTES + 1)
 
 
-def _unit_windows(
-    ctx: _Ctx, people: int, ngroups: int, occ: npt.NDArray[np.float64], gcount: npt.NDArray[np.int64]
-) -> list[tuple[tuple[float, float], ...]]:
+def _unit_windows(ctx: _Ctx, people: int, ngroups: int, busy: _Load) -> list[tuple[tuple[float, float], ...]]:
     wins = list(ctx.base_windows)
-    load = occ + ctx.public
+    load = busy.people + ctx.public
     maxg = ctx.req.max_groups_per_site
     for i in range(len(ctx.nodes)):
         if not wins[i] or ctx.site_of[i] is None or i in (ctx.s0, ctx.e0):
             continue
         free = load[i] + people <= ctx.cap[i] + 1e-9
         if maxg is not None:
-            free &= gcount[i] + ngroups <= maxg
+            free &= busy.groups[i] + ngroups <= maxg
         if free.all():
             continue
         wins[i] = _intersect(wins[i], _free_windows(free, int(ctx.service[i])))
     return wins
 
 
-def _apply(
-    ctx: _Ctx,
-    res: _Result,
-    unit: _Unit,
-    occ: npt.NDArray[np.float64],
-    gcount: npt.NDArray[np.int64],
-    sign: int,
-) -> None:
+def _apply(ctx: _Ctx, res: _Result, unit: _Unit, busy: _Load, sign: int) -> None:
+    """Add (``sign`` +1) or take away (-1) the load of ``unit``'s day ``res``."""
     for i, t in zip(res.route, res.starts, strict=True):
         sl = _slots(t, t + int(ctx.service[i]))
-        occ[i, sl] += sign * unit.people
-        gcount[i, sl] += sign * len(unit.groups)
+        busy.people[i, sl] += sign * unit.people
+        busy.groups[i, sl] += sign * len(unit.groups)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from tourplan._parse import fmt_time
 from tourplan.errors import InfeasibleRequestError
 from tourplan.hours import hours_name, open_intervals, weekday_name
@@ -21,7 +19,7 @@ from tourplan.rules import (
     LUNCH_EARLIEST,
     LUNCH_LATEST_END,
 )
-from tourplan.study.capacity import _NSLOTS, _max_students_fitting, _Unit
+from tourplan.study.capacity import _Load, _max_students_fitting, _Unit
 from tourplan.study.model import _Ctx, _Result, _solve_unit
 from tourplan.sun import daylight
 
@@ -160,7 +158,7 @@ def _explain_missing(ctx: _Ctx, units: Sequence[_Unit], results: Sequence[_Resul
         if not bad:
             continue
         n = len(ctx.nodes)
-        alone = _solve_unit(ctx, bad[0], np.zeros((n, _NSLOTS)), np.zeros((n, _NSLOTS), dtype=np.int64), 0)
+        alone = _solve_unit(ctx, bad[0], _Load.empty(n), 0)
         if i in alone.missing:
             go, back = ctx.ride[ctx.s0, i], ctx.ride[i, ctx.e0]
             parts.append(

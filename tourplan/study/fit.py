@@ -15,14 +15,11 @@ import math
 from typing import TYPE_CHECKING
 
 from tourplan.optimize.check import TOL
-from tourplan.study.capacity import SLOT_MINUTES, _unit_windows
+from tourplan.study.capacity import SLOT_MINUTES, _Load, _unit_windows
 from tourplan.study.model import _Result
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
-
-    import numpy as np
-    import numpy.typing as npt
 
     from tourplan.study.capacity import _Unit
     from tourplan.study.model import _Ctx
@@ -133,8 +130,7 @@ def _fit_day(
 def _best_fit(
     ctx: _Ctx,
     unit: _Unit,
-    occ: npt.NDArray[np.float64],
-    gcount: npt.NDArray[np.int64],
+    busy: _Load,
     days: Sequence[Day],
     crowded: Collection[int],
     cache: dict[tuple[frozenset[int], tuple[Windows, ...]], Fitted | None],
@@ -149,7 +145,7 @@ def _best_fit(
     another.  Days worth less than ``floor`` are not tried.  ``cache`` remembers each day's fit by the windows of its sites,
     which is all the fit reads: buses that see the same room share it.
     """
-    wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
+    wins = _unit_windows(ctx, unit.people, len(unit.groups), busy)
     best: tuple[int, Fitted] | None = None
     for day, value in days:
         if value < floor - 1e-9:

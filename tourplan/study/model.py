@@ -37,7 +37,7 @@ from tourplan.rules import (
     visit_windows,
 )
 from tourplan.sights import category_name
-from tourplan.study.capacity import _NSLOTS, _Unit, _unit_windows
+from tourplan.study.capacity import _NSLOTS, _Load, _Unit, _unit_windows
 from tourplan.study.request import _USUAL_YEARS, StudyTourRequest
 from tourplan.sun import daylight
 
@@ -285,8 +285,7 @@ def _build(req: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> _Ctx:
 def _solve_unit(
     ctx: _Ctx,
     unit: _Unit,
-    occ: npt.NDArray[np.float64],
-    gcount: npt.NDArray[np.int64],
+    busy: _Load,
     seed: int,
 ) -> _Result:
     """Plan one bus against the others' load with the engine.
@@ -295,7 +294,7 @@ def _solve_unit(
     :mod:`tourplan.study.fit`.)
     """
     req = ctx.req
-    wins = _unit_windows(ctx, unit.people, len(unit.groups), occ, gcount)
+    wins = _unit_windows(ctx, unit.people, len(unit.groups), busy)
     problem = ctx.problem.replace(windows=tuple(wins))
     checkpoint(req.time_limit)  # the request's budget (tourplan.limits), if one is active
     # Work budget only (no wall-clock stop): a busy machine gives the same plan.

@@ -16,7 +16,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from tourplan._parse import fmt_time
 from tourplan.errors import SolverError
@@ -35,6 +34,7 @@ from tourplan.study.capacity import (
     _apply,
     _assign_buses,
     _Group,
+    _Load,
     _make_groups,
     _slots,
     _Unit,
@@ -42,7 +42,7 @@ from tourplan.study.capacity import (
 from tourplan.study.diagnose import _explain_empty, _explain_missing, _precheck, refusal
 from tourplan.study.fit import Fitted, _best_fit
 from tourplan.study.model import COACH_MODE, _build, _Ctx, _day_value, _Result, _solve_unit
-from tourplan.study.request import STUDY_THEMES, StudyTourRequest
+from tourplan.study.request import STAFF_ROLES, STUDY_THEMES, StudyTourRequest
 from tourplan.study.result import (
     BusRun,
     GroupPlan,
@@ -97,8 +97,7 @@ def _plan_units(
     engine solves it took.
     """
     n = len(ctx.nodes)
-    occ = np.zeros((n, _NSLOTS))
-    gcount = np.zeros((n, _NSLOTS), dtype=np.int64)
+    busy = _Load.empty(n)
     order = sorted(range(len(units)), key=lambda u: (-units[u].people, u))
     # Each bus's good solo days, best first; of equal days the one using the scarce sites least.
     days = [
@@ -123,18 +122,18 @@ def _plan_units(
     fits: dict[tuple[frozenset[int], tuple[tuple[tuple[float, float], ...], ...]], Fitted | None] = {}
     crowded = bound.crowded if packing else frozenset()
 
-    def respond(u: int, occ: npt.NDArray[np.float64], gcount: npt.NDArray[np.int64], salt: int) -> _Result:
+    def respond(u: int, others: _Load, salt: int) -> _Result:
         """The bus's best good day that fits the others' load; the engine when none does."""
-        res = _best_fit(ctx, units[u], occ, gcount, days[u], crowded, fits)
+        res = _best_fit(ctx, units[u], others, days[u], crowded, fits)
         if res is None:
             solves[0] += 1
-            res = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + salt)
+            res = _solve_unit(ctx, units[u], others, seed * 1009 + u + salt)
         return res
 
     results: dict[int, _Result] = {}
     for u in order:
-        results[u] = respond(u, occ, gcount, 0)
-        _apply(ctx, results[u], units[u], occ, gcount, +1)
+        results[u] = respond(u, busy, 0)
+        _apply(ctx, results[u], units[u], busy, +1)
 
     # Repair: a bus that misses a required site or lunch goes first, the others follow.
     def faults(res: Mapping[int, _Result]) -> tuple[int, int]:
@@ -147,15 +146,14 @@ def _plan_units(
         failed = [u for u in order if results[u].missing or not results[u].lunch_ok]
         if not failed:
             break
-        occ2 = np.zeros_like(occ)
-        g2 = np.zeros_like(gcount)
+        busy2 = _Load.empty(n)
         res2: dict[int, _Result] = {}
         order2 = failed + [u for u in order if u not in failed]
         for u in order2:
-            res2[u] = respond(u, occ2, g2, 500 * (attempt + 1))
-            _apply(ctx, res2[u], units[u], occ2, g2, +1)
+            res2[u] = respond(u, busy2, 500 * (attempt + 1))
+            _apply(ctx, res2[u], units[u], busy2, +1)
         if faults(res2) < faults(results):
-            results, occ, gcount, order = res2, occ2, g2, order2
+            results, busy, order = res2, busy2, order2
             stale = 0
         else:
             order = order2
@@ -175,15 +173,14 @@ def _plan_units(
         old = [results[u] for u in group]
         faults = any(r.missing or not r.lunch_ok for r in old)
         for u, r in zip(group, old, strict=True):
-            _apply(ctx, r, units[u], occ, gcount, -1)
+            _apply(ctx, r, units[u], busy, -1)
         new: list[_Result] = []
         for k, u in enumerate(group):
             last = k == len(group) - 1
             res = _best_fit(
                 ctx,
                 units[u],
-                occ,
-                gcount,
+                busy,
                 days[u],
                 crowded,
                 fits,
@@ -197,18 +194,18 @@ def _plan_units(
             if poor and rnd < ctx.req.improve_rounds and (len(group) == 1 or faults) and engine[purse] > 0:
                 engine[purse] -= 1
                 solves[0] += 1
-                alt = _solve_unit(ctx, units[u], occ, gcount, seed * 1009 + u + 7919 * (rnd + 1))
+                alt = _solve_unit(ctx, units[u], busy, seed * 1009 + u + 7919 * (rnd + 1))
                 res = alt if res is None or alt.key() > res.key() else res
             if res is None:
                 break
             new.append(res)
-            _apply(ctx, res, units[u], occ, gcount, +1)
+            _apply(ctx, res, units[u], busy, +1)
         crew = [units[u] for u in group]
         better = len(new) == len(group) and _plan_key(new, crew) > _plan_key(old, crew)
         for u, r in zip(group, new if not better else (), strict=False):
-            _apply(ctx, r, units[u], occ, gcount, -1)
+            _apply(ctx, r, units[u], busy, -1)
         for u, r in zip(group, old if not better else (), strict=False):
-            _apply(ctx, r, units[u], occ, gcount, +1)
+            _apply(ctx, r, units[u], busy, +1)
         if better:
             results.update(zip(group, new, strict=True))
         return better
@@ -287,16 +284,14 @@ def _lunch_together(ctx: _Ctx, units: Sequence[_Unit], seed: int) -> _Ctx:
     if not fits:
         best = max(float(ctx.cap[i]) - float(ctx.public[i, lunch_slots].max()) for i in ctx.lunch_nodes)
         raise refusal(Message("study_lunch_too_small", {"best": round(best), "total": total}))
-    n = len(ctx.nodes)
-    zero = np.zeros((n, _NSLOTS))
-    zg = np.zeros((n, _NSLOTS), dtype=np.int64)
+    idle = _Load.empty(len(ctx.nodes))
     big = max(units, key=lambda u: u.people)
     best_ctx: _Ctx | None = None
     best_key: tuple[int, int, float] | None = None
     for i in fits:
         wins = [w if (j not in ctx.lunch_nodes or j == i) else () for j, w in enumerate(ctx.base_windows)]
         trial = dataclasses.replace(ctx, problem=ctx.problem.replace(windows=tuple(wins)))
-        key = _solve_unit(trial, big, zero, zg, seed * 1009).key()
+        key = _solve_unit(trial, big, idle, seed * 1009).key()
         if best_key is None or key > best_key:
             best_ctx, best_key = trial, key
     assert best_ctx is not None  # noqa: S101
@@ -322,17 +317,17 @@ def _staff_lines(req: StudyTourRequest, groups: Sequence[_Group]) -> tuple[Staff
     src = {"source": Message("study_staff_source")}
     return (
         StaffLine(
-            "teachers", "带队教师", sum(g.teachers for g in groups),
+            "teachers", STAFF_ROLES["teachers"].zh, sum(g.teachers for g in groups),
             Message("study_staff_teachers", {"n": st.students_per_teacher, **src}),
         ),
-        StaffLine("organiser_representative", "主办方代表", 1, Message("study_staff_representative", src)),
-        StaffLine("tutors", "研学导师", st.tutors_per_group * n,
+        StaffLine("organiser_representative", STAFF_ROLES["organiser_representative"].zh, 1, Message("study_staff_representative", src)),
+        StaffLine("tutors", STAFF_ROLES["tutors"].zh, st.tutors_per_group * n,
                   Message("study_staff_tutors", {"n": st.tutors_per_group, **src})),
-        StaffLine("guides", "导游", st.guides_per_group * n,
+        StaffLine("guides", STAFF_ROLES["guides"].zh, st.guides_per_group * n,
                   Message("study_staff_guides", {"n": st.guides_per_group, **src})),
-        StaffLine("safety_officers", "安全员", st.safety_officers,
+        StaffLine("safety_officers", STAFF_ROLES["safety_officers"].zh, st.safety_officers,
                   Message("study_staff_safety", {"n": st.safety_officers, **src})),
-        StaffLine("project_leaders", "项目负责人", st.project_leaders,
+        StaffLine("project_leaders", STAFF_ROLES["project_leaders"].zh, st.project_leaders,
                   Message("study_staff_leaders", {"n": st.project_leaders, **src})),
     )  # fmt: skip
 

@@ -137,6 +137,17 @@ LIMITS: Mapping[str, Range] = {
 }
 
 
+#: The staff roles of a study tour (``StaffLine.role``), named in both languages.
+STAFF_ROLES: dict[str, Name] = {
+    "teachers": Name("带队教师", "Accompanying teachers"),
+    "organiser_representative": Name("主办方代表", "School representative"),
+    "tutors": Name("研学导师", "Study tutors"),
+    "guides": Name("导游", "Guides"),
+    "safety_officers": Name("安全员", "Safety officers"),
+    "project_leaders": Name("项目负责人", "Project leaders"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StaffRules:
     """Staffing rules (commonly quoted from LB/T 054; unverified, so configurable).

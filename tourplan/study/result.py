@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tourplan._parse import fmt_time, parse_time
 from tourplan.errors import RequestValidationError
@@ -15,7 +15,9 @@ from tourplan.study.request import bus_cost_note
 from tourplan.tickets import GroupTicket
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+
+    from _typeshed import DataclassInstance
 
     from tourplan.study.request import StudyTourRequest
 
@@ -31,6 +33,8 @@ __all__ = [
     "StaffLine",
     "StudyTourPlan",
 ]
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 
 #: The zone of every ``HH:MM`` time in a plan's JSON (China Standard Time).
@@ -49,6 +53,35 @@ def _read(value: Any) -> Message | str:
     if isinstance(value, dict) and "code" in value:
         return Message.from_dict(value)
     return str(value)
+
+
+#: How :func:`_load` reads a field of each annotation from a plan's JSON.
+_CASTS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def _load(cls: type[_T], row: Mapping[str, Any], *, times: tuple[str, ...] = (), **given: Any) -> _T:
+    """One record of a saved plan, read back field by field from its dataclass.
+
+    The fields in ``given`` take those values; those named in ``times`` are
+    ``HH:MM`` read as minutes; every other field is ``row[name]`` cast by its
+    annotation (``str``, ``int``, ``float``, ``bool``), or its default where
+    ``row`` lacks it (a plan saved before the field existed).
+
+    Examples
+    --------
+    >>> _load(SiteVisit, {"group": "G1", "bus": "B1", "start": "09:30", "end": "10:00", "people": "44"},
+    ...       times=("start", "end"))
+    SiteVisit(group='G1', bus='B1', start=570, end=600, people=44)
+    """
+    values = dict(given)
+    for f in dataclasses.fields(cls):
+        if f.name in values or (f.name not in row and f.default is not dataclasses.MISSING):
+            continue
+        if f.name in times:
+            values[f.name] = parse_time(str(row[f.name]), f.name)
+        else:
+            values[f.name] = _CASTS[str(f.type)](row[f.name])
+    return cls(**values)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -344,85 +377,50 @@ class StudyTourPlan:
 
     @classmethod
     def _from_dict(cls, data: Mapping[str, Any], request: StudyTourRequest) -> StudyTourPlan:
-        def t(value: Any, name: str) -> int:
-            return parse_time(str(value), name)
-
+        slot = int(data.get("slot_minutes", SLOT_MINUTES))
         groups = tuple(
-            GroupPlan(
-                id=str(g["id"]),
-                label=str(g["label"]),
-                students=int(g["students"]),
-                teachers=int(g["teachers"]),
-                tutors=int(g["tutors"]),
-                guides=int(g["guides"]),
-                other_staff=int(g["other_staff"]),
-                bus=str(g["bus"]),
-                depart=t(g["depart"], "depart"),
-                back=t(g["back"], "back"),
+            _load(
+                GroupPlan,
+                g,
+                times=("depart", "back"),
                 stops=tuple(
-                    GroupStop(
-                        site_id=str(x["site_id"]),
-                        name_zh=str(x["name_zh"]),
-                        name_en=str(x["name_en"]),
-                        lat=float(x["lat"]),
-                        lon=float(x["lon"]),
-                        arrive=t(x["arrive"], "arrive"),
-                        start=t(x["start"], "start"),
-                        end=t(x["end"], "end"),
-                        learn=str(x["learn"]),
+                    _load(
+                        GroupStop,
+                        x,
+                        times=("arrive", "start", "end"),
+                        is_lunch=bool(x["lunch"]),
                         learn_en=str(x.get("learn_en") or ""),
                         themes=tuple(str(v) for v in x["themes"]),
-                        ticket_per_person_cny=float(x["ticket_per_person_cny"]),
-                        ticket_cny=float(x["ticket_cny"]),
-                        is_lunch=bool(x["lunch"]),
-                        value=float(x.get("value", 0.0)),
                     )
                     for x in g["stops"]
                 ),
-                value=float(g["value"]),
-                tickets_cny=float(g["tickets_cny"]),
                 tickets=tuple(GroupTicket.from_dict(t) for t in g.get("tickets") or ()),
             )
             for g in data["groups"]
         )
         buses = tuple(
-            BusRun(
-                id=str(b["id"]),
-                seats=int(b["seats"]),
+            _load(
+                BusRun,
+                b,
                 groups=tuple(str(v) for v in b["groups"]),
-                people=int(b["people"]),
                 run=tuple(
-                    RunEvent(t(e["time"], "time"), str(e["place"]), e["site_id"], _read(e["action"]))
+                    _load(RunEvent, e, times=("time",), site_id=e["site_id"], action=_read(e["action"]))
                     for e in b["run"]
                 ),
             )
             for b in data["buses"]
         )
-        slot = int(data.get("slot_minutes", SLOT_MINUTES))
         sites = tuple(
-            SiteSchedule(
-                site_id=str(x["site_id"]),
-                name_zh=str(x["name_zh"]),
-                name_en=str(x["name_en"]),
-                capacity_instant=int(x["capacity_instant"]),
-                visits=tuple(
-                    SiteVisit(
-                        str(v["group"]),
-                        str(v["bus"]),
-                        t(v["start"], "start"),
-                        t(v["end"], "end"),
-                        int(v["people"]),
-                    )
-                    for v in x["visits"]
-                ),
-                peak_load=float(x["peak_load"]),
-                peak_slot=t(x["peak_slot"], "peak_slot") // slot,
+            _load(
+                SiteSchedule,
+                x,
+                visits=tuple(_load(SiteVisit, v, times=("start", "end")) for v in x["visits"]),
+                peak_slot=parse_time(str(x["peak_slot"]), "peak_slot") // slot,
             )
             for x in data["sites"]
         )
         staff = tuple(
-            StaffLine(role=str(role), role_zh=str(v["role_zh"]), count=int(v["count"]), rule=_read(v["rule"]))
-            for role, v in data["staff"].items()
+            _load(StaffLine, v, role=str(role), rule=_read(v["rule"])) for role, v in data["staff"].items()
         )
         costs = data["costs"]
         return cls(
@@ -443,46 +441,3 @@ class StudyTourPlan:
             rules=tuple(_read(r) for r in data["rules"]),
             slot_minutes=slot,
         )
-
-    def summary(self) -> str:
-        """Plain-text timetables, one block per bus."""
-        req = self.request
-        lines = [
-            f"{req.school} · {req.band_zh} ({req.grade}) · {req.students} students · {req.date.isoformat()}",
-            f"{len(self.groups)} groups on {len(self.buses)} buses; start {self.start.name}; "
-            f"value {self.value:.1f}"
-            + (
-                ""
-                if self.value_share is None
-                else f" ({self.value_share:.0%} of the best possible for these groups, {self.value_upper_bound:.1f})"
-            ),
-        ]
-        by_bus: dict[str, list[GroupPlan]] = {}
-        for g in self.groups:
-            by_bus.setdefault(g.bus, []).append(g)
-        for b in self.buses:
-            gs = by_bus.get(b.id, [])
-            lines.append("")
-            lines.append(
-                f"Bus {b.id} ({b.people}/{b.seats} seats): "
-                + ", ".join(f"{g.label} ({g.students} students)" for g in gs)
-            )
-            if gs:
-                g = gs[0]
-                lines.append(f"  {fmt_time(g.depart)}  depart {self.start.name}")
-                for s in g.stops:
-                    wait = f" (wait {s.wait} min)" if s.wait else ""
-                    tag = "午餐 lunch" if s.is_lunch else s.learn
-                    lines.append(
-                        f"  {fmt_time(s.start)}-{fmt_time(s.end)}  {s.name_zh} {s.name_en}{wait}: {tag}"
-                    )
-                lines.append(f"  {fmt_time(g.back)}  back at {self.end.name}")
-        lines.append("")
-        lines.append("Staff: " + "; ".join(f"{s.role_zh} {s.role} {s.count}" for s in self.staff))
-        lines.append(
-            f"Costs: tickets {self.tickets_cny:.0f} CNY, buses {self.bus_cost_cny:.0f} CNY, "
-            f"total {self.total_cost_cny:.0f} CNY"
-        )
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
-        return "\n".join(lines)

@@ -153,7 +153,22 @@ def _limit(limits: Mapping[str, Range], name: str) -> v.Range:
     return v.Range(r.lo, r.hi)
 
 
-class ItineraryRequestSchema(_Strict):
+class _TripRequestSchema(_Strict):
+    """The fields a visitor's trip and a study tour both take: where the day starts and ends, the sites to leave out."""
+
+    start = ma.fields.String(
+        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
+    )
+    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
+    exclude_ = ma.fields.List(
+        ma.fields.String(validate=v.Length(1, 80)),
+        validate=v.Length(max=200),
+        data_key="exclude",
+        attribute="exclude",
+    )
+
+
+class ItineraryRequestSchema(_TripRequestSchema):
     """The visitor's wishes (``tourplan.itinerary.ItineraryRequest``)."""
 
     date = ma.fields.Date(required=True, metadata={"description": "First day, YYYY-MM-DD"})
@@ -165,20 +180,10 @@ class ItineraryRequestSchema(_Strict):
     )
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "18:00"})
-    start = ma.fields.String(
-        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
-    )
-    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     hotel = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     pace = ma.fields.String(validate=v.OneOf(tuple(PACES)))
     mode = ma.fields.String(validate=v.OneOf(tuple(MODES)))
     must_see = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
-    exclude_ = ma.fields.List(
-        ma.fields.String(validate=v.Length(1, 80)),
-        validate=v.Length(max=200),
-        data_key="exclude",
-        attribute="exclude",
-    )
     ticket_budget = ma.fields.Float(allow_none=True, validate=v.Range(0, 100000))
     accessible_only = _StrictBoolean()
     lunch = _StrictBoolean()
@@ -197,13 +202,19 @@ class ItineraryRequestSchema(_Strict):
     )
 
 
-class ItinerarySchema(ma.Schema):
+class _RecordSchema(ma.Schema):
+    """What every saved record the API returns carries: its id, its link and when it was made."""
+
     id = ma.fields.String()
+    url = ma.fields.String()
+    created = ma.fields.DateTime()
+
+
+class ItinerarySchema(_RecordSchema):
     url = ma.fields.String(metadata={"description": "Share link (HTML page)"})
     api_url = ma.fields.String()
     embed_url = ma.fields.String()
     exports = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    created = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict(
         metadata={
@@ -252,7 +263,7 @@ class PublicLoadSchema(_Strict):
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "06:00"})
 
 
-class StudyTourRequestSchema(_Strict):
+class StudyTourRequestSchema(_TripRequestSchema):
     """A study tour (``tourplan.study.StudyTourRequest``) plus the plan's name.
 
     Give ``group_size`` (students per group, default 40) or ``groups`` (how
@@ -285,10 +296,6 @@ class StudyTourRequestSchema(_Strict):
     groups = ma.fields.Integer(strict=True, allow_none=True, validate=_limit(STUDY_LIMITS, "groups"))
     day_start = ma.fields.String(validate=_HHMM, metadata={"example": "08:30"})
     day_end = ma.fields.String(validate=_HHMM, metadata={"example": "17:00"})
-    start = ma.fields.String(
-        validate=v.Length(1, 200), metadata={"description": "Site id, 'lat,lon' (WGS-84) or a place name"}
-    )
-    end = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     themes = ma.fields.List(ma.fields.String(validate=v.OneOf(STUDY_THEMES)), validate=v.Length(max=20))
     products = ma.fields.List(
         ma.fields.String(validate=v.OneOf(STUDY_PRODUCTS)),
@@ -296,12 +303,6 @@ class StudyTourRequestSchema(_Strict):
         metadata={"description": "study product types of the standard (知识科普型 ...)"},
     )
     require = ma.fields.List(ma.fields.String(validate=v.Length(1, 80)), validate=v.Length(max=40))
-    exclude_ = ma.fields.List(
-        ma.fields.String(validate=v.Length(1, 80)),
-        validate=v.Length(max=200),
-        data_key="exclude",
-        attribute="exclude",
-    )
     lunch = ma.fields.String(validate=v.OneOf(LUNCH_MODES))
     lunch_site = ma.fields.String(validate=v.Length(1, 200), allow_none=True)
     max_ride_minutes = ma.fields.Integer(
@@ -334,11 +335,8 @@ class StudyTourRequestSchema(_Strict):
     )
 
 
-class StudyTourSchema(ma.Schema):
-    id = ma.fields.String()
+class StudyTourSchema(_RecordSchema):
     name = ma.fields.String()
-    url = ma.fields.String()
-    created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
     request = ma.fields.Dict()
     result = ma.fields.Dict()
@@ -456,14 +454,11 @@ class ScenarioSchema(_Strict):
     measures = ma.fields.Nested(MeasuresSchema)
 
 
-class RunSchema(ma.Schema):
-    id = ma.fields.String()
+class RunSchema(_RecordSchema):
     status = ma.fields.String(metadata={"description": "queued, running, done or failed"})
     progress = ma.fields.Float(metadata={"description": "0 to 1"})
     error = ma.fields.String(allow_none=True)
-    created = ma.fields.DateTime()
     updated = ma.fields.DateTime()
-    url = ma.fields.String()
     published = ma.fields.Boolean(metadata={"description": "published for embedding: readable without login"})
     result = ma.fields.Dict(allow_none=True)
 
@@ -472,12 +467,8 @@ class RunSchema(ma.Schema):
 
 
 #: Site attributes the API shows, in order (the set-valued ones sorted into lists).
-_SITE_FIELDS = (
-    "id", "name_zh", "name_en", "category", "themes", "lat", "lon", "location_error_m", "approximate",
-    "elevation_m", "opening_hours", "visit_minutes", "ticket_cny", "capacity_instant", "capacity_daily",
-    "popularity", "indoor", "accessible", "study_grades", "study_products", "activity", "parent_id",
-    "district", "source", "confidence",
-)  # fmt: skip
+#: The attributes of a site the API gives: :class:`SiteSchema`'s fields but the link.
+_SITE_FIELDS = tuple(name for name in SiteSchema().fields if name != "url")
 _SITE_SETS = ("themes", "study_grades", "study_products")
 
 

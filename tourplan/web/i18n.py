@@ -15,6 +15,9 @@ from urllib.parse import urlencode
 from flask import request
 from flask_babel import Babel, get_locale, lazy_gettext  # type: ignore[import-untyped, unused-ignore]
 
+from tourplan.messages import LANGS
+from tourplan.study.request import STAFF_ROLES
+
 if TYPE_CHECKING:
     from flask import Flask, Response
 
@@ -43,7 +46,6 @@ __all__ = [
     "lang_url",
 ]
 
-LANGS: tuple[str, ...] = ("zh", "en")
 _COOKIE = "lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
 
@@ -163,15 +165,8 @@ FLOW_TOTAL_LABELS: dict[str, Any] = {
     "seed": _l("Random seed"),
 }
 
-#: Roles of a study tour's staff (``StudyTourPlan.to_dict()["staff"]`` keys); Chinese pages show ``role_zh``.
-STAFF_ROLE_LABELS: dict[str, Any] = {
-    "teachers": _l("Accompanying teachers"),
-    "organiser_representative": _l("School representative"),
-    "tutors": _l("Study tutors"),
-    "guides": _l("Guides"),
-    "safety_officers": _l("Safety officers"),
-    "project_leaders": _l("Project leaders"),
-}
+#: Roles of a study tour's staff (``StudyTourPlan.to_dict()["staff"]`` keys) in English; Chinese pages show ``role_zh``.
+STAFF_ROLE_LABELS: dict[str, str] = {role: name.en for role, name in STAFF_ROLES.items()}
 #: Lines of a study tour's cost (``StudyTourPlan.to_dict()["costs"]`` keys).
 COST_LABELS: dict[str, Any] = {
     "tickets_cny": _l("Tickets"),
@@ -208,26 +203,10 @@ def current_lang() -> str:
 
 
 def error_text(exc: Exception, lang: str | None = None) -> str:
-    """A planner's error in the page's language (``lang``, default the current one) when it is coded.
+    """A planner's error in the page's language (``lang``, default the current one): :func:`tourplan.errors.error_text`."""
+    from tourplan.errors import error_text as core_error_text
 
-    A place that cannot be found, a refusal and a request's field problems
-    carry :class:`~tourplan.messages.Message` codes; anything else is shown
-    as its text.
-    """
-    from tourplan.errors import InfeasibleRequestError, RequestValidationError
-    from tourplan.messages import Message
-
-    lang = lang or current_lang()
-    message = getattr(exc, "message", None)
-    if isinstance(message, Message):
-        return message.render(lang)
-    if isinstance(exc, InfeasibleRequestError):
-        return exc.text(lang)
-    if isinstance(exc, RequestValidationError):
-        return "; ".join(
-            exc.text(k, lang) if k in exc.messages else f"{k}: {exc.errors[k]}" for k in exc.errors
-        )
-    return str(exc)
+    return core_error_text(exc, lang or current_lang())
 
 
 def lang_url(lang: str) -> str:

@@ -29,6 +29,7 @@ from tourplan.web import sitequality
 from tourplan.web.auth import staff_required
 from tourplan.web.errors import found
 from tourplan.web.sitedata import CST, current_editor, data_changes, site_store
+from tourplan.web.staging import apply_staged
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -243,14 +244,11 @@ def import_apply() -> ResponseReturnValue:
     """Apply the ticked rows of a preview (one data version, kind import)."""
     token = str(request.form.get("token", ""))
     ticked = request.form.getlist("row")
-    try:
-        n = sitequality.import_apply(token, ticked, current_editor())
-    except KeyError:
-        flash(_("That import is no longer available; please upload the file again."), "error")
-        return redirect(url_for("sites.import_"), code=303)
-    except DataValidationError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("sites.import_"), code=303)
+    n = apply_staged(
+        lambda: sitequality.import_apply(token, ticked, current_editor()),
+        gone=_("That import is no longer available; please upload the file again."),
+        back="sites.import_",
+    )
     flash(_("%(n)d sites were updated from the import.", n=n), "ok")
     return redirect(url_for("sites.index"), code=303)
 

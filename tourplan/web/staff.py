@@ -10,7 +10,6 @@ from flask_login import current_user, login_user, logout_user  # type: ignore[im
 
 from tourplan import export, views
 from tourplan.errors import (
-    DataValidationError,
     InfeasibleRequestError,
     PlaceNotFoundError,
     RequestValidationError,
@@ -35,6 +34,7 @@ from tourplan.web.services import planning, simulations, upload
 from tourplan.web.services.data import get_store, has_module, optional_module, site_data
 from tourplan.web.sessions import end_sessions, staff_user
 from tourplan.web.sitedata import CST
+from tourplan.web.staging import apply_staged
 from tourplan.web.urls import external_url, safe_redirect
 
 if TYPE_CHECKING:
@@ -394,13 +394,10 @@ def data_apply() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        new = upload.apply_upload(form.token.data or "")
-    except KeyError:
-        flash(_("That upload is no longer available; please upload the file again."), "error")
-        return redirect(url_for("staff.data"), code=303)
-    except DataValidationError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("staff.data"), code=303)
+    new = apply_staged(
+        lambda: upload.apply_upload(form.token.data or ""),
+        gone=_("That upload is no longer available; please upload the file again."),
+        back="staff.data",
+    )
     flash(_("The site table was replaced: %(n)d sites are in use now.", n=len(new.sites)), "ok")
     return redirect(url_for("staff.data"), code=303)

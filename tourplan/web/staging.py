@@ -20,18 +20,39 @@ import csv
 import dataclasses
 import io
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from flask import current_app
+from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _  # type: ignore[import-untyped, unused-ignore]
+from werkzeug.exceptions import HTTPException
 
-from tourplan.errors import Issue
+from tourplan.errors import DataValidationError, Issue
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
-__all__ = ["count_rows", "expired", "over_the_cap", "sweep", "without_paths"]
+__all__ = ["apply_staged", "count_rows", "expired", "over_the_cap", "sweep", "without_paths"]
+
+_T = TypeVar("_T")
+
+
+def apply_staged(apply: Callable[[], _T], *, gone: str, back: str) -> _T:
+    """Apply a staged file (``apply()``), or flash why not and go back to the ``back`` endpoint.
+
+    A token that no longer names a staged file (``KeyError``: expired or
+    used) flashes ``gone``; rows that no longer pass (``DataValidationError``)
+    flash its message. Either way the request ends in a 303 redirect to
+    ``back`` (raised as an :class:`~werkzeug.exceptions.HTTPException`, as
+    :func:`flask.abort` raises a response).
+    """
+    try:
+        return apply()
+    except KeyError:
+        flash(gone, "error")
+    except DataValidationError as exc:
+        flash(str(exc), "error")
+    raise HTTPException(response=redirect(url_for(back), code=303))
 
 
 def count_rows(raw: bytes, stop_after: int) -> int | None:

@@ -2,7 +2,7 @@
 
     python tourplan/web/translations/update.py
 
-Extracts messages from ``tourplan/web`` and ``templates`` into
+Extracts messages from ``tourplan/web``, ``tourplan/cli`` and ``templates`` into
 ``messages.pot``, merges them into ``zh/LC_MESSAGES/messages.po`` and
 compiles ``messages.mo``. Edit translations in the ``.po`` file.
 """
