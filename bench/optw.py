@@ -7,6 +7,7 @@ Usage::
 
     python bench/optw.py --time-limit 2 --jobs 2 --compare
     python bench/optw.py --instances c101,r205 --m 1,2
+    python bench/optw.py --time-limit 0.1 --jobs 2 --deterministic --seeds 0,1,2,3,4
 
 The last line per engine is
 ``rows N, feasible N, mean gap X %, worst gap Y % (instance), time limit S s``.
@@ -17,6 +18,12 @@ that ``bench/optw_bound.py`` proved for them, with the command. A second line
 per engine gives the gaps to the reference capped by those bounds (a score
 equal to the bound is then a gap of 0), which is the most any solver can reach;
 where the file says ``optimal``, the bound is the optimum and a route reaches it.
+
+``--seeds`` runs every row once per seed: the table then gives each row's gap
+per seed, and the summary lines come once per seed, followed by one line per
+engine over all seeds (the mean of the seeds' mean gaps, the worst row of any
+seed, and how many runs of a row were above 5 %), so a worst row is judged by
+its spread rather than one seed's draw.
 """
 
 from __future__ import annotations
@@ -192,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--m", default="1,2,3,4", help="route counts, e.g. 1,2")
     ap.add_argument("--time-limit", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--seeds", default="", help="comma-separated seeds, each row run once per seed (overrides --seed)"
+    )
     ap.add_argument("--jobs", type=int, default=1, help="parallel processes (capped at 2)")
     ap.add_argument("--decimals", type=int, default=None)
     ap.add_argument("--compare", action="store_true", help="also run PyVRP and OR-Tools")
@@ -215,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     engines = [e for e in a.engines.split(",") if e] or (list(ENGINES) if a.compare else ["tourplan"])
     cores = os.cpu_count() or 1
     jobs = max(1, min(a.jobs, 2, cores))
+    seeds = [int(x) for x in a.seeds.split(",") if x] or [a.seed]
     print(
-        f"# {len(rows)} rows x {len(engines)} engines, time limit {a.time_limit:g} s, seed {a.seed},"
+        f"# {len(rows)} rows x {len(engines)} engines, time limit {a.time_limit:g} s,"
+        f" seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))},"
         f" {jobs} parallel jobs on {cores} cores (capped at 2 so no solver is starved);"
         f" tourplan's work rate {WORK_PER_SECOND / 1e6 if a.deterministic else work_rate() / 1e6:.1f} million units/s"
         f" ({'the reference machine' if a.deterministic else 'this machine, measured once'}), load {_load()}"
@@ -224,21 +236,68 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, Any]]] = {}
     ctx = mp.get_context("spawn")
     for engine in engines:
-        tasks = [(engine, nm, m, a.time_limit, a.seed, a.decimals, a.deterministic) for nm, m in rows]
+        tasks = [
+            (engine, nm, m, a.time_limit, s, a.decimals, a.deterministic) for s in seeds for nm, m in rows
+        ]
         with ctx.Pool(jobs, initializer=_warm) as pool:
             out = pool.map(run_row, tasks, chunksize=1)
+        for r, task in zip(out, tasks, strict=True):
+            r["seed"] = task[4]
+            r["gap"] = _gap(bks[(r["instance"], r["m"])], r)
         results[engine] = out
         print(f"\n## {engine}")
+        if len(seeds) > 1:
+            _spread_table(out, bks, seeds)
+            continue
         print(f"{'instance':10s} {'m':>2s} {'bks':>7s} {'score':>7s} {'gap%':>7s} {'time':>6s} ok")
         for r in out:
             ref = bks[(r["instance"], r["m"])]
-            r["gap"] = _gap(ref, r)
             print(
                 f"{r['instance']:10s} {r['m']:2d} {ref:7g} {r['score']:7g} {r['gap']:7.2f}"
                 f" {r['runtime']:6.2f} {'yes' if r['feasible'] else 'NO ' + r['issue']}"
             )
-    caps = proven_bounds()
     print(f"\nload averages at the end (1, 5, 15 min): {_load()}")
+    for seed in seeds:
+        if len(seeds) > 1:
+            print(f"\n# seed {seed}")
+        _summaries({e: [r for r in results[e] if r["seed"] == seed] for e in engines}, bks, a.time_limit)
+    if len(seeds) > 1:
+        print(f"\n# over seeds {','.join(map(str, seeds))}")
+        for engine in engines:
+            out = results[engine]
+            means = [float(np.mean([r["gap"] for r in out if r["seed"] == s])) for s in seeds]
+            worst = max(out, key=lambda r: r["gap"])
+            print(
+                f"{engine} over {len(seeds)} seeds: mean gap {float(np.mean(means)):.2f} % "
+                f"(seeds {min(means):.2f}-{max(means):.2f} %), worst gap {worst['gap']:.2f} % "
+                f"({worst['instance']} m={worst['m']} seed {worst['seed']}), runs above 5 %: "
+                f"{sum(r['gap'] > 5 for r in out)} of {len(out)}, feasible {sum(r['feasible'] for r in out)}"
+            )
+    return 0
+
+
+def _spread_table(out: list[dict[str, Any]], bks: dict[tuple[str, int], float], seeds: list[int]) -> None:
+    """Each row's gap per seed, with their mean and maximum."""
+    by_row: dict[tuple[str, int], dict[int, dict[str, Any]]] = {}
+    for r in out:
+        by_row.setdefault((r["instance"], r["m"]), {})[r["seed"]] = r
+    head = " ".join(f"{'s' + str(s):>6s}" for s in seeds)
+    print(f"{'instance':10s} {'m':>2s} {'bks':>7s} {head} {'mean':>6s} {'max':>6s} ok (gap % per seed)")
+    for (name, m), per in by_row.items():
+        gaps = [per[s]["gap"] for s in seeds]
+        bad = [f"seed {s}: {per[s]['issue']}" for s in seeds if not per[s]["feasible"]]
+        print(
+            f"{name:10s} {m:2d} {bks[(name, m)]:7g} {' '.join(f'{g:6.2f}' for g in gaps)}"
+            f" {float(np.mean(gaps)):6.2f} {max(gaps):6.2f} {'yes' if not bad else 'NO ' + '; '.join(bad)}"
+        )
+
+
+def _summaries(
+    results: dict[str, list[dict[str, Any]]], bks: dict[tuple[str, int], float], limit: float
+) -> None:
+    """The capped-gap line and the summary line of each engine, for one seed's rows."""
+    engines = list(results)
+    caps = proven_bounds()
     for engine in engines:
         capped = []
         for r in results[engine]:
@@ -261,9 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{engine}: median runtime {float(np.median([r['runtime'] for r in out])):.3f} s, max {slowest:.3f} s; "
             f"rows {len(out)}, feasible {feas}, mean gap {float(np.mean(gaps)):.2f} %, "
             f"worst gap {worst['gap']:.2f} % ({worst['instance']} m={worst['m']}), "
-            f"time limit {a.time_limit:g} s"
+            f"time limit {limit:g} s"
         )
-    return 0
 
 
 if __name__ == "__main__":

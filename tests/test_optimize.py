@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -353,6 +354,19 @@ def test_work_rate_is_measured_once_and_cached(tmp_path: Path, monkeypatch: pyte
     assert 0.3 * 0.2 <= time.process_time() - c0 <= 1.5 * 0.2
 
 
+def test_work_rate_first_in_a_fresh_process(tmp_path: Path) -> None:
+    # asking for the rate before any solve, with nothing cached, once waited
+    # forever on its own lock (the measuring solve compiled, and compiling asks
+    # for the rate); bench/optw.py does that in its header
+    env = {k: v for k, v in os.environ.items() if k != "TOURPLAN_WORK_RATE"}
+    env["TOURPLAN_CACHE_DIR"] = str(tmp_path)
+    code = "from tourplan.optimize.rate import work_rate; print(work_rate())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=90)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) > 0
+    assert (tmp_path / "work_rate.json").exists()
+
+
 def test_work_rate_can_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     from tourplan.optimize.rate import work_rate
 
@@ -464,6 +478,22 @@ def test_bench_script_smoke(optw_bench: Path) -> None:
     # neither row has a proven bound below its reference, so the capped gaps are the plain ones
     capped = next(line for line in lines if "capped by proven bounds" in line)
     assert capped.split("mean gap ")[1].split(",")[0] == last.split("mean gap ")[1].split(",")[0]
+
+
+def test_bench_script_seeds(optw_bench: Path) -> None:
+    cmd = [sys.executable, str(ROOT / "bench" / "optw.py"), "--instances", "c101", "--m", "1,2"]
+    cmd += ["--time-limit", "0.05", "--deterministic", "--seeds", "3,5"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    lines = out.strip().splitlines()
+    # one table line per row with a gap per seed, one summary per seed, one line over both
+    table = [line.split() for line in lines if line.startswith("c101 ")]
+    assert [t[1] for t in table] == ["1", "2"]
+    assert all(len(t) == 8 and t[-1] == "yes" for t in table)
+    assert [line for line in lines if line.startswith("# seed")] == ["# seed 3", "# seed 5"]
+    assert sum("tourplan: median runtime" in line for line in lines) == 2
+    assert "tourplan over 2 seeds:" in lines[-1]
+    assert "runs above 5 %: " in lines[-1]
+    assert lines[-1].endswith("of 4, feasible 4")
 
 
 def _engine_state(p: Problem, routes: list[list[int]]) -> tuple[object, tuple[np.ndarray, ...], np.ndarray]:

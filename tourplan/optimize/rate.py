@@ -193,6 +193,14 @@ def work_rate() -> float:
     key = machine_key()
     if key in _KNOWN:
         return _KNOWN[key]
+    # Measuring solves, and a process's first solve compiles the engine and
+    # then asks for this rate: compile first, outside the lock, or a first
+    # call here (before any solve) would wait on the lock it holds.
+    from tourplan.optimize.solve import warm_up_once
+
+    warm_up_once()
+    if key in _KNOWN:
+        return _KNOWN[key]
     with _LOCK:
         if key not in _KNOWN:
             path = rate_cache_path()

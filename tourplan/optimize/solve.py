@@ -351,7 +351,7 @@ def solve(
     if not (time_limit > 0 and math.isfinite(time_limit)):
         msg = f"time_limit: expected a positive finite number of seconds, got {time_limit!r}"
         raise SolverError(msg)
-    _ensure_compiled()
+    warm_up_once()
     params = params or SolveParams()
     if params.work_rate is not None:
         rate = params.work_rate
@@ -523,11 +523,11 @@ class _Run:
         return starts
 
 
-_COMPILED: list[bool] = []  # set once per process by _ensure_compiled
+_COMPILED: list[bool] = []  # set once per process by warm_up_once
 
 
-def _ensure_compiled() -> None:
-    """Compile or load the engine once per process, outside the time limit."""
+def warm_up_once() -> None:
+    """Compile or load the engine (and the work rate) once per process, outside the time limit."""
     if not _COMPILED:
         _COMPILED.append(True)
         warm_up()
