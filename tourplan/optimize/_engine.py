@@ -403,12 +403,14 @@ def _ratio(g, gb, cost, expo, noise):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, nogil=True)
-def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001, ANN201, N803
+def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo, focus):  # noqa: ANN001, ANN201, N803
     """Insert unvisited nodes of ``cand`` by best noisy ratio until none fits.
 
     The state is assumed saturated except on routes ``rdirty`` (changed since
     nothing fitted) and for nodes marked in ``fresh`` (just removed): only those
-    (node, route) pairs are evaluated on the first pass. An insertion changes
+    (node, route) pairs are evaluated on the first pass, and on the routes
+    ``rdirty`` only the nodes marked in ``focus`` (all of them, or a granular
+    neighbourhood: the removed nodes and their nearest sites). An insertion changes
     one route, and only by making it longer, fuller and its group counts
     higher, so a pair that did not fit still does not; the other nodes'
     cached insertions on that route are refreshed in O(1) each: their gain,
@@ -417,12 +419,12 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo):  # noqa: ANN001
     again in full.
     """
     if D[18][P_MULTI] != 0.0:
-        return _greedy(D, X, cand, noise, work, rdirty, fresh, expo, True)
-    return _greedy(D, X, cand, noise, work, rdirty, fresh, expo, False)
+        return _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, True)
+    return _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, False)
 
 
 @njit(cache=True, nogil=True)
-def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, several):  # noqa: ANN001, ANN202, N803
+def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # noqa: ANN001, ANN202, N803
     """Body of :func:`greedy_insert`, compiled once for single and once for several windows."""
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
@@ -446,8 +448,9 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, several):  # noqa: ANN
             if where[j] >= 0:
                 continue
             fj = first and fresh[j]
+            gj = focus[j]
             for r in range(m):
-                if dirty[r] or fj:
+                if (dirty[r] and gj) or fj:
                     work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
@@ -1189,10 +1192,11 @@ def construct(D, X, cand, seeds, noise, work, seed):  # noqa: ANN001, ANN201, N8
                 recompute(D, X, r)
     every = np.ones(m, dtype=np.bool_)
     none = np.zeros(X[6].shape[0], dtype=np.bool_)
-    greedy_insert(D, X, cand, noise, work, every, none, 2.0)
+    alln = np.ones(X[6].shape[0], dtype=np.bool_)
+    greedy_insert(D, X, cand, noise, work, every, none, 2.0, alln)
     for r in range(m):
         improve_route(D, X, r, work)
-    greedy_insert(D, X, cand, 0.0, work, every, none, 2.0)
+    greedy_insert(D, X, cand, 0.0, work, every, none, 2.0, alln)
 
 
 @njit(cache=True, nogil=True)
@@ -1205,7 +1209,8 @@ def settle(D, true_travel, X, cand, work, free_return):  # noqa: ANN001, ANN201,
     if cand.shape[0] == 0:
         return
     every = np.ones(m, dtype=np.bool_)
-    greedy_insert(D, X, cand, 0.0, work, every, np.zeros(X[6].shape[0], dtype=np.bool_), 2.0)
+    n = X[6].shape[0]
+    greedy_insert(D, X, cand, 0.0, work, every, np.zeros(n, dtype=np.bool_), 2.0, np.ones(n, dtype=np.bool_))
     if free_return:
         true_data = (true_travel,) + D[1:-1] + (np.ascontiguousarray(true_travel.T),)
         for r in range(m):
@@ -1224,11 +1229,15 @@ def state_ok(D, X):  # noqa: ANN001, ANN201, N803
 
 
 @njit(cache=True, nogil=True)
-def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN001, ANN201, N803
+def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noqa: ANN001, ANN201, N803
     """Run iterations until ``counters[0]`` (work) reaches ``budget``.
 
     ``counters`` = [work, iterations, last improvement iteration, phase budget,
     work at the start of the phase]; the acceptance threshold decays over the phase.
+    ``near[j]`` lists the sites nearest to ``j`` (no columns: every site): the
+    recreate after a ruin re-checks on the ruined routes only the removed sites
+    and their nearest ones (a granular neighbourhood); the others, which did
+    not fit before the ruin, are left for a later ruin near them.
     """
     # (mypy sees the typing signature of the intrinsic, which also takes the typing context)
     D, cur = _borrowed(D), _borrowed(cur)  # type: ignore[call-arg]
@@ -1246,6 +1255,9 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
     fresh = np.zeros(cur[6].shape[0], dtype=np.bool_)
     fresh_none = np.zeros(cur[6].shape[0], dtype=np.bool_)
     n = cur[6].shape[0]
+    every_site = np.ones(n, dtype=np.bool_)
+    granular = near.shape[1] > 0
+    focus = np.ones(n, dtype=np.bool_)
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
         work[0] += 400 + (3 * n * m) // 2  # copies, ruin and bookkeeping
@@ -1273,8 +1285,16 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
         for r in range(m):
             for p in range(1, X[1][r] + 1):
                 fresh[X[0][r, p]] = False
+        if granular:
+            focus[:] = False
+            for j in range(n):
+                if fresh[j]:
+                    focus[j] = True
+                    for q in range(near.shape[1]):
+                        focus[near[j, q]] = True
+            work[0] += n // 8 + k * near.shape[1]
         expo = PAR[P_EXPO] if PAR[P_EXPO] > 0.0 else 1.0 + np.random.random()
-        ins = greedy_insert(D, X, cand, noise, work, touched, fresh, expo)
+        ins = greedy_insert(D, X, cand, noise, work, touched, fresh, expo, focus)
         for r in range(m):
             touched[r] = touched[r] or ins[r]
         imp = np.zeros(m, dtype=np.bool_)
@@ -1307,7 +1327,7 @@ def search(D, cur, best, work_state, cand, budget, counters, seed):  # noqa: ANN
                 changed = True
         if changed and m > 1:
             # (with one route the next ruin-and-recreate refills it anyway)
-            greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo)
+            greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo, every_site)
         v, t, sc = evaluate(D, X)
         frac = (work[0] - counters[4]) / total_budget
         if frac > 1.0:

@@ -77,6 +77,10 @@ class SolveParams:
         ``segment_k`` consecutive visits by a bounded label-setting search
         (``segment_front`` labels kept per site) over the removed and unvisited
         sites between the fixed prefix and suffix.
+    neighbours
+        Granular recreate: after a ruin, a ruined route is re-checked only for
+        the removed sites and their ``neighbours`` nearest sites (travel there
+        and back); 0 re-checks every unvisited site.
     tail
         Probability per iteration (with two or more routes) of the best tail
         exchange (2-opt*) between two random routes that lowers travel.
@@ -113,6 +117,7 @@ class SolveParams:
     segment_k: int = 6
     segment_front: int = 3
     tail: float = 0.5
+    neighbours: int = 40
     start_share: float = 0.6
     min_iterations: int = 8
     free_return: bool = True
@@ -232,6 +237,24 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
     )
     cand = np.array(cand_list, dtype=np.int64)
     return data, cand
+
+
+def _neighbours(travel: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
+    """Return per node the ``k`` candidate sites nearest to it (travel there and back).
+
+    Rows of nodes that are not candidates are unused. No columns (every site is a
+    neighbour) if ``k`` is 0 or leaves out no site.
+    """
+    n = travel.shape[0]
+    if k <= 0 or k >= cand.size - 1:
+        return np.zeros((n, 0), dtype=np.int64)
+    sub = travel[np.ix_(cand, cand)]
+    both = sub + sub.T
+    np.fill_diagonal(both, np.inf)
+    order = np.argpartition(both, k - 1, axis=1)[:, :k]
+    near = np.zeros((n, k), dtype=np.int64)
+    near[cand] = cand[order]
+    return np.ascontiguousarray(near)
 
 
 def _fill_windows(opens: np.ndarray, closes: np.ndarray, wins: tuple[tuple[float, float], ...]) -> None:
@@ -406,6 +429,7 @@ class _Run:
         self.seed, self.budget, self.deterministic = seed, budget, deterministic
         self.t0, self.time_limit = t0, time_limit
         self.counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
+        self.near = _neighbours(data[0], cand, params.neighbours)
         # the clock is only looked at between chunks: a deterministic run needs one
         self.chunk = max(1, budget if deterministic else budget // params.chunks)
         self.cap = float(data[18][8])
@@ -452,7 +476,7 @@ class _Run:
                 break
             seed = self.seed * 1_000_003 + self.c
             t, w = time.perf_counter(), int(counters[0])
-            self.eng.search(self.data, cur, best, self.scratch, self.cand, target, counters, seed)
+            self.eng.search(self.data, cur, best, self.scratch, self.cand, self.near, target, counters, seed)
             self.search_time += time.perf_counter() - t
             self.search_work += int(counters[0]) - w
             if self._out_of_time():
