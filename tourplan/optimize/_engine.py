@@ -81,6 +81,7 @@ P_SEGK = 13  # longest segment removed by it
 P_SEGF = 14  # labels kept per site by it
 P_CAPPED = 15  # 1.0 if any route has a finite capacity
 P_TAIL = 16  # probability per iteration of a tail exchange between two routes
+P_SEGC = 17  # most sites a segment re-plan chooses from (0: all)
 
 
 @intrinsic
@@ -871,6 +872,7 @@ def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N
     # candidate sites inside the time-space ellipse of the gap
     nc = cand.shape[0]
     cl = np.empty(nc + k, dtype=np.int64)
+    key = np.empty(nc + k)
     m2 = 0
     for c in range(nc + k):
         j = cand[c] if c < nc else seq[r, i + 1 + (c - nc)]
@@ -883,8 +885,25 @@ def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N
         if not good or s + S[j] + T[j, b] > lb:
             continue
         cl[m2] = j
+        # the removed visits always stay; the others by value per detour
+        key[m2] = INF if c >= nc else -VAL[j] / (s + S[j] + T[j, b] - d0 + 1e-6)
         m2 += 1
     work[0] += nc + 4
+    top = int(PAR[P_SEGC])
+    if top > 0 and m2 > top:
+        keep = np.argsort(key[:m2])
+        sel = np.empty(top, dtype=np.int64)
+        w = 0
+        for x in range(m2):
+            c = keep[x]
+            if key[c] == INF or x < top - k:
+                sel[w] = cl[c]
+                w += 1
+                if w == top:
+                    break
+        cl[:w] = sel[:w]
+        m2 = w
+        work[0] += m2 * 4
     cap_lab = 1 + (maxdepth + 1) * m2 * F
     if cap_lab > 2000000:
         cap_lab = 2000000

@@ -118,6 +118,7 @@ class SolveParams:
     segment_front: int = 3
     tail: float = 0.5
     neighbours: int = 40
+    segment_sites: int = 24
     start_share: float = 0.6
     min_iterations: int = 8
     free_return: bool = True
@@ -204,6 +205,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             float(params.segment_front),
             1.0 if bool(np.any(cap < _BIG_TIME / 2)) else 0.0,
             params.tail,
+            float(params.segment_sites),
         ]
     )
     # Writable C-order copies throughout: numba compiles one specialisation per
