@@ -472,6 +472,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
                     br = r
         dirty[:] = False
         first = False
+        work[0] += nc + (nc * (m - 1)) // 4  # the scan over all cached insertions
         if bi < 0:
             break
         j0 = cand[bi]
@@ -491,6 +492,7 @@ def _refresh(D, X, cand, ratio, prio, pos, r, p0, noise, expo, work, several):  
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     literally(several)  # one compiled version each for single and several windows
     gb = PAR[P_GB]
+    work[0] += cand.shape[0] // 2
     for c in range(cand.shape[0]):
         j = cand[c]
         if where[j] >= 0 or ratio[c, r] < 0.0:
@@ -936,7 +938,7 @@ def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N
             u = LN[lab]
             du = LD[lab]
             vu = LV[lab]
-            work[0] += m2
+            work[0] += m2 + 8
             for c in range(m2):
                 j = cl[c]
                 x = du + T[u, j]
