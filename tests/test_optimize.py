@@ -655,3 +655,32 @@ def test_free_return_only_when_the_way_back_cannot_bind() -> None:
     assert check_solution(loose, sol.routes) == []
     assert sol.score == solve_exact(loose).score == 3.0
     assert sol.travel_time == pytest.approx(18.0)  # out to 9 and back: the return leg is counted in the result
+
+
+def test_granular_neighbours_are_the_nearest_sites() -> None:
+    """Each site's neighbour list holds the sites nearest to it (there and back), never itself."""
+    from tourplan.optimize.solve import _neighbours
+
+    pts = np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0])
+    travel = np.abs(pts[:, None] - pts[None, :])
+    travel[1:, 0] += 50.0  # asymmetric: the way back to the depot is long, and not a candidate anyway
+    cand = np.arange(1, 6)
+    near = _neighbours(travel, cand, 2)
+    assert near.shape == (6, 2)
+    assert {int(x) for x in near[3]} == {1, 2}  # the site at 4: 2 and 3 away, 8 is 4 away
+    assert {int(x) for x in near[5]} == {3, 4}
+    assert all(i not in near[i] for i in cand)
+    # no list (every site counts) when it would leave none out, or when switched off
+    assert _neighbours(travel, cand, 4).shape == (6, 0)
+    assert _neighbours(travel, cand, 0).shape == (6, 0)
+
+
+def test_granular_search_still_reaches_the_optimum() -> None:
+    """With tiny neighbour lists and segment re-plans over few sites, the search still finds the best tour."""
+    xs = [1.0, -2.0, 3.0, -4.0, 5.0, 6.0, -7.0, 8.0, 2.5, -3.5, 9.0, -1.5]
+    scores = [3.0, 5.0, 2.0, 6.0, 4.0, 1.0, 7.0, 3.0, 2.0, 4.0, 5.0, 1.0]
+    p = line_problem(xs, scores, latest=22.0, service=0.5)
+    params = SolveParams(neighbours=2, segment_sites=3)
+    sol = solve(p, time_limit=FAST, seed=1, params=params, deterministic=True)
+    assert check_solution(p, [list(r) for r in sol.routes]) == []
+    assert sol.score == solve_exact(p).score

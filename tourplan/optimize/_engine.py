@@ -10,7 +10,10 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   stops as soon as the schedule re-synchronises;
 * recreate: greedy insertion by ``value^2 / time consumed`` with random noise,
   cached per (node, route); the state before the ruin is saturated, so the
-  first pass only looks at ruined routes and removed nodes; with one window
+  first pass only looks at ruined routes and removed nodes, and on a ruined
+  route only at the removed nodes and their nearest sites (a granular
+  neighbourhood: a site far from every removed visit rarely fits in the room
+  they left, and a later ruin near it tries again); with one window
   per node the positions tried are cut by a binary search on departures and
   latest starts (both grow along a route) and each check is O(1); after an
   insertion the other nodes' cached positions on that route are refreshed in
@@ -21,7 +24,8 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   2-opt that lower travel time, a same-place swap of a visit for an unvisited
   node of higher value, and a segment re-plan (a bounded label-setting search
   for the best chain of removed and unvisited nodes between a fixed prefix and
-  suffix), and with several routes the best tail exchange (2-opt*) between two of
+  suffix, drawn from the removed ones and the few unvisited ones worth most per
+  detour), and with several routes the best tail exchange (2-opt*) between two of
   them, followed by re-insertion (with one route, the next recreate refills it);
 * starts and their budgets are chosen by the caller (``solve.py``: multi-start
   with successive halving);
@@ -472,7 +476,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
                     br = r
         dirty[:] = False
         first = False
-        work[0] += nc + (nc * (m - 1)) // 4  # the scan over all cached insertions
+        work[0] += nc  # the scan over all cached insertions
         if bi < 0:
             break
         j0 = cand[bi]
@@ -843,7 +847,10 @@ def segment_opt(D, X, cand, r, i, k, extra, F, work):  # noqa: ANN001, ANN201, N
     label-setting search (Pareto front of (departure, value) per site, capped at
     ``PAR[P_SEGF]`` labels; paths kept elementary) looks for the best chain of
     the removed and unvisited sites that leaves the prefix at its departure and
-    reaches the suffix no later than its latest feasible start. The chain
+    reaches the suffix no later than its latest feasible start. With
+    ``PAR[P_SEGC]`` set, the chain is drawn from the removed sites and, of the
+    unvisited ones that fit the gap alone, the best by value per detour up to
+    that many sites in all (the search is quadratic in their number). The chain
     replaces the segment if it is worth more, or as much and arrives earlier.
     Sites in visit groups and routes with capacities are left to the other moves.
     """

@@ -72,11 +72,13 @@ class SolveParams:
     big
         Probability per iteration of a long segment ruin (a quarter to a half
         of the visits of one route).
-    segment, segment_k, segment_front
+    segment, segment_k, segment_front, segment_sites
         Probability per iteration of re-planning a random run of up to
         ``segment_k`` consecutive visits by a bounded label-setting search
         (``segment_front`` labels kept per site) over the removed and unvisited
-        sites between the fixed prefix and suffix.
+        sites between the fixed prefix and suffix; ``segment_sites`` caps the
+        sites it chooses from (the removed ones, then the unvisited ones worth
+        most per detour; 0: all that fit the gap).
     neighbours
         Granular recreate: after a ruin, a ruined route is re-checked only for
         the removed sites and their ``neighbours`` nearest sites (travel there
