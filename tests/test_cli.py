@@ -263,3 +263,31 @@ def test_errors_in_the_run_language(runner):
     assert zh.stderr.startswith("tourplan: error: ") and "不存在的地方" in zh.stderr
     assert "找不到" in zh.stderr and "Traceback" not in zh.stderr
     assert "找不到" not in en.stderr and "不存在的地方" in en.stderr
+
+
+def test_simulation_text_in_chinese(runner):
+    args = ["simulate", "--date", "2027-10-03", "--visitors", "5000", "--seed", "1", "--timed-entry", "--compare"]
+    zh = _text(runner, ["--lang", "zh", *args])
+    en = _text(runner, ["--lang", "en", *args])
+    assert "黄金周" in zh and "游客 5,000 人" in zh and "措施缓解的预警段" in zh and "按原计划" in zh
+    for words in ("visitors", "finished", "peak ", "episodes", "measures", "queue", "as planned", "turned away"):
+        assert words not in zh, words
+    assert "5,000 visitors" in en and "as planned" in en and "with measures" in en
+    # sites by name in the run's language, not by id
+    assert "jiaozuo" not in zh.lower()
+
+
+def test_every_command_line_label_is_in_the_chinese_catalog():
+    """The labels the CLI passes to gettext are all translated (the catalog is the web app's)."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from tourplan.cli.lang import _CATALOGS
+
+    root = _CATALOGS.parent.parent / "cli"
+    labels = {msg for _file, _line, msg, _comments, _context in extract_from_dir(str(root)) if isinstance(msg, str)}
+    assert len(labels) > 30  # the plan, study-tour and simulate texts
+    with open(_CATALOGS / "zh" / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        catalog = read_po(fh, locale="zh")
+    missing = sorted(m for m in labels if catalog.get(m) is None or not catalog[m].string)
+    assert missing == []
