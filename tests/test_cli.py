@@ -291,3 +291,23 @@ def test_every_command_line_label_is_in_the_chinese_catalog():
         catalog = read_po(fh, locale="zh")
     missing = sorted(m for m in labels if catalog.get(m) is None or not catalog[m].string)
     assert missing == []
+
+
+def test_site_edit_history_in_china_standard_time(runner, tmp_path):
+    """``sites edit`` then ``sites history`` on a fresh store: the change is listed with its time in UTC+8."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    env = {"TOURPLAN_INSTANCE_PATH": str(tmp_path / "instance")}
+    edit = ["sites", "edit", "jiaozuo_station", "--set", "note=Gate moved", "--source", "site visit",
+            "--confidence", "high", "--reason", "the gate", "--user", "wang"]  # fmt: skip
+    r = runner.invoke(main, edit, env=env)
+    assert r.exit_code == 0, r.output + r.stderr
+    before = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
+    out = _text(runner, ["sites", "history", "jiaozuo_station"], env=env)
+    line = next(x for x in out.splitlines() if "the gate" in x)
+    assert "(China Standard Time) edit by wang (the gate)" in line
+    stamp = dt.datetime.strptime(line.split()[1] + " " + line.split()[2], "%Y-%m-%d %H:%M")
+    assert abs(stamp.replace(tzinfo=ZoneInfo("Asia/Shanghai")) - before) < dt.timedelta(minutes=5)
+    zh = _text(runner, ["--lang", "zh", "sites", "history", "jiaozuo_station"], env=env)
+    assert "（北京时间）wang 修改（the gate）" in zh

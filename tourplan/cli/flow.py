@@ -415,7 +415,7 @@ def sweep(
     base = {"outdoor_factor": outdoor_factor} if outdoor_factor != 1.0 else {}
     result = run_sweep(cases, sites, graph, base, scheduler=scheduler, workers=workers)
     echo_result(result, fmt, format_sweep_text)
-    click.echo(f"{result.cases} simulations in {result.runtime:.1f} s", err=True)
+    click.echo(_("%(n)d simulations in %(seconds).1f s") % {"n": result.cases, "seconds": result.runtime}, err=True)
 
 
 def format_sweep_text(result: SweepResult) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "LANGS",
     "LANG_ENV",
     "LIST_SEP",
+    "N_",
     "current_lang",
     "detect_lang",
     "gettext",
@@ -85,6 +86,11 @@ def _translations(lang: str) -> _gettext.NullTranslations:
     if lang == "en":
         return _gettext.NullTranslations()
     return _gettext.translation("messages", localedir=_CATALOGS, languages=[lang], fallback=True)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker
+    """``message`` as it is: marks a label for the catalog where it is translated later (``gettext(label)``)."""
+    return message
 
 
 def gettext(message: str) -> str:
