@@ -10,11 +10,13 @@ command does not load Flask or Babel to speak Chinese.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import os
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -33,6 +35,7 @@ __all__ = [
     "current_lang",
     "detect_lang",
     "gettext",
+    "local_time",
     "set_lang",
 ]
 
@@ -96,3 +99,16 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker
 def gettext(message: str) -> str:
     """``message`` (an English label) in the run's language."""
     return _translations(current_lang()).gettext(message)
+
+
+_CST = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(when: dt.datetime) -> str:
+    """``YYYY-MM-DD HH:MM`` in China Standard Time (a naive time is read as UTC, as the store keeps it).
+
+    >>> local_time(dt.datetime(2026, 12, 5, 2, 30))
+    '2026-12-05 10:30'
+    """
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return f"{aware.astimezone(_CST):%Y-%m-%d %H:%M}"

@@ -9,16 +9,14 @@ same. The ``sites`` group of :mod:`tourplan.cli.sites` loads them when called.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from tourplan.cli._common import fail, web_extension
-from tourplan.cli.lang import N_
+from tourplan.cli.lang import N_, local_time
 from tourplan.cli.lang import gettext as _
 from tourplan.coords import DATUMS
 from tourplan.errors import RequestValidationError
@@ -121,7 +119,6 @@ def sites_edit(
     )
 
 
-_CST = ZoneInfo("Asia/Shanghai")
 #: The kinds of change (``tourplan.sitestore.CHANGE_KINDS``), for the catalog.
 _KINDS = {"edit": N_("edit"), "upload": N_("upload"), "import": N_("import"), "revert": N_("revert")}
 
@@ -134,9 +131,8 @@ def sites_history(site_id: str) -> None:
         vals = ", ".join(
             f"{k}: {(c.old or {}).get(k, '')!r} -> {(c.new or {}).get(k, '')!r}" for k in c.fields
         )
-        at = (c.at if c.at.tzinfo else c.at.replace(tzinfo=dt.UTC)).astimezone(_CST)
         click.echo(
             _("#%(id)s %(at)s (China Standard Time) %(kind)s by %(user)s (%(reason)s): %(values)s")
-            % {"id": c.id, "at": f"{at:%Y-%m-%d %H:%M}", "kind": _(_KINDS.get(c.kind, c.kind)), "user": c.username,
+            % {"id": c.id, "at": local_time(c.at), "kind": _(_KINDS.get(c.kind, c.kind)), "user": c.username,
                "reason": c.reason or "-", "values": vals}
         )  # fmt: skip
