@@ -16,6 +16,9 @@ pytest.register_assert_rewrite("helpers")
 # Plan-library and crowd-forecast caches of this test session (and of the servers it starts) live in a
 # fresh folder, never in the user's ~/.cache: a run starts from what the code computes, not from old files.
 os.environ.setdefault("TOURPLAN_CACHE_DIR", tempfile.mkdtemp(prefix="tourplan-test-cache-"))
+# The command line speaks the locale's language; tests that read its English say so here, whatever the machine's
+# locale (the language tests set TOURPLAN_LANG and the locale themselves).
+os.environ["TOURPLAN_LANG"] = "en"
 
 from helpers import STAFF_PASSWORD, STAFF_USER, login  # noqa: E402
 

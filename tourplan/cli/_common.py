@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tourplan.cli.lang import current_lang
+from tourplan.cli.lang import N_, current_lang
+from tourplan.cli.lang import gettext as _
 from tourplan.errors import DataValidationError, TourplanError, error_text
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def echo_result(result: Any, fmt: str, text: Callable[[Any], str], indent: int |
 def write_html(path: Path, html: str, what: str) -> None:
     """Write an HTML page and say so on stderr."""
     path.write_text(html, encoding="utf-8")
-    click.echo(f"{what} written to {path}", err=True)
+    click.echo(_("%(what)s written to %(path)s") % {"what": _(what), "path": path}, err=True)
 
 
 def load(data_path: Path | None, edges_path: Path | None) -> tuple[SiteTable, SiteGraph]:
@@ -126,4 +127,4 @@ def write_map(path: Path | None, view: str, *args: Any) -> None:
     from tourplan import views
     from tourplan.maps import to_standalone_html
 
-    write_html(path, to_standalone_html(getattr(views, view)(*args)), "map")
+    write_html(path, to_standalone_html(getattr(views, view)(*args)), N_("map"))

@@ -8,9 +8,14 @@ from pathlib import Path
 import click
 
 from tourplan.cli._common import handle_errors
+from tourplan.cli.lang import N_
+from tourplan.cli.lang import gettext as _
 from tourplan.cli.options import seed_option
 
 __all__ = ["optw", "warmup"]
+
+#: What ``tourplan warmup`` readies (``tourplan.warmup.warm_up``'s keys), for the catalog.
+_PARTS = {"optimizer": N_("optimizer"), "flow": N_("flow"), "crowd forecast": N_("crowd forecast")}
 
 
 @click.command()
@@ -20,7 +25,7 @@ def warmup() -> None:
     from tourplan.warmup import warm_up
 
     for part, seconds in warm_up().items():
-        click.echo(f"{part}: ready in {seconds:.1f} s")
+        click.echo(_("%(part)s: ready in %(seconds).1f s") % {"part": _(_PARTS.get(part, part)), "seconds": seconds})
 
 
 @click.command()

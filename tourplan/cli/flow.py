@@ -9,13 +9,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tourplan.cli._common import echo_result, fail, handle_errors, load
+from tourplan.cli.lang import CLAUSE_SEP, current_lang
+from tourplan.cli.lang import gettext as _
 from tourplan.cli.options import data_option, format_option, path_option, seed_option
 from tourplan.flow.calendar import DAY_TYPES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from tourplan.flow import FlowResult
+    from tourplan.site import SiteTable
     from tourplan.sweep import SweepResult
 
 __all__ = ["format_comparison_text", "format_simulation_text", "format_sweep_text", "simulate", "sweep"]
@@ -186,11 +190,11 @@ def simulate(
             return
         fig.savefig(plot_path, dpi=110)
     if comparison is None:
-        echo_result(result, fmt, format_simulation_text, indent=None)
+        echo_result(result, fmt, lambda r: format_simulation_text(r, sites), indent=None)
     elif fmt == "json":
         click.echo(json.dumps({**result.to_dict(), "comparison": comparison.to_dict()}, ensure_ascii=False))
     else:
-        click.echo(format_simulation_text(result) + "\n" + format_comparison_text(comparison.to_dict()))
+        click.echo(format_simulation_text(result, sites) + "\n" + format_comparison_text(comparison.to_dict(), sites))
 
 
 def _site_numbers(pairs: tuple[str, ...], option: str) -> dict[str, int]:
@@ -205,44 +209,155 @@ def _site_numbers(pairs: tuple[str, ...], option: str) -> dict[str, int]:
     return out
 
 
-def format_simulation_text(result: FlowResult) -> str:
-    """A simulation's summary and its 20 worst alert episodes (times are China Standard Time)."""
-    lines = [result.summary()]
+def _day_kind(kind: str) -> str:
+    words = {"weekday": _("Weekday"), "weekend": _("Weekend"), "public_holiday": _("Public holiday"),
+             "golden_week": _("Golden week")}  # fmt: skip
+    return words.get(kind, kind)
+
+
+def _site_name(sites: SiteTable | None, site_id: str, lang: str) -> str:
+    site = None if sites is None else sites.get(site_id)
+    return site_id if site is None else site.label(lang)
+
+
+def _peak(
+    result: FlowResult, site_id: str, load: Any, ratio: Any, c0: Any, c1: Any
+) -> Callable[[SiteTable | None, str], dict[str, Any]]:
+    """The parameters a site's or an area's line shares: its name, its fullest slot and its capacities."""
+    import numpy as np
+
+    from tourplan._parse import fmt_time
+    from tourplan.messages import crowd_text
+
+    j = int(np.argmax(ratio))
+
+    def params(sites: SiteTable | None, lang: str) -> dict[str, Any]:
+        return {
+            "site": _site_name(sites, site_id, lang), "peak": f"{int(load[j]):,}", "c0": f"{int(c0):,}",
+            "pct": crowd_text({"pct": 100 * float(ratio[j])}, lang), "c1": f"{int(c1):,}",
+            "at": fmt_time(result.day_start + j * result.slot_minutes),
+        }  # fmt: skip
+
+    return params
+
+
+def format_simulation_text(result: FlowResult, sites: SiteTable | None = None, lang: str | None = None) -> str:
+    """A simulation in ``lang`` (default: the run's): the day's totals, the busiest sites and areas, the 20 worst
+    alert episodes (times are China Standard Time; sites by name when ``sites`` is given, else by id)."""
+    import numpy as np
+
+    from tourplan._parse import fmt_time
+    from tourplan.messages import crowd_text
+
+    lang = lang or current_lang()
+    m = result.measures
+    sc = result.scenario
+    head = _("%(date)s (%(kind)s): %(visitors)s visitors, %(finished)s finished, %(out)s still out at %(end)s") % {
+        "date": sc.date.isoformat(), "kind": _day_kind(sc.kind), "visitors": f"{result.visitors:,}",
+        "finished": f"{result.finished:,}", "out": f"{result.inside_at_end:,}", "end": fmt_time(sc.day_end),
+    }  # fmt: skip
+    if m.active:
+        head += CLAUSE_SEP[lang] + _("%(n)s turned away") % {"n": f"{m.turned_away:,}"}
+    head += CLAUSE_SEP[lang] + _(
+        "%(slots)d alert slots in %(episodes)d episodes; %(plans)d plans; %(seconds).2f s (%(planning).2f s planning)"
+    ) % {
+        "slots": len(result.alerts), "episodes": len(result.episodes()), "plans": result.plans,
+        "seconds": result.runtime, "planning": result.plan_seconds,
+    }  # fmt: skip
+    lines = [head]
+    if m.active:
+        lines.append("  " + _(
+            "measures: %(quota)d sites with timed entry, %(capped)d with a daily cap; %(shifted)s visits shifted "
+            "(mean %(minutes).0f min later), %(diverted)s diverted, %(skipped)s skipped; %(groups)d groups moved"
+        ) % {
+            "quota": m.quota_sites, "capped": m.capped_sites, "shifted": f"{m.shifted:,}",
+            "minutes": m.shift_minutes, "diverted": f"{m.diverted:,}", "skipped": f"{m.skipped:,}",
+            "groups": m.groups_moved,
+        })  # fmt: skip
+    r = result.ratio()
+    for sid in result.busiest(8):
+        i = result.index(sid)
+        peak = _peak(result, sid, result.load[i], r[i], result.capacity_instant[i], result.capacity_daily[i])
+        lines.append("  " + _(
+            "%(site)s: peak %(peak)s / C0 %(c0)s (%(pct)s) at %(at)s; %(visits)s visits / C1 %(c1)s; "
+            "longest queue %(queue).0f, longest mean wait %(wait).0f min"
+        ) % {
+            **peak(sites, lang), "visits": f"{int(result.daily_visits[i]):,}",
+            "queue": float(result.queue[i].max()), "wait": float(np.nanmax(np.r_[result.mean_wait[i], 0.0])),
+        })  # fmt: skip
+    areas = result.areas
+    ar = areas.ratio()
+    for a, aid in enumerate(areas.area_ids):
+        if areas.daily_visits[a] == 0:
+            continue
+        peak = _peak(result, aid, areas.load[a], ar[a], areas.capacity_instant[a], areas.capacity_daily[a])
+        lines.append("  " + _(
+            "area %(site)s: peak %(peak)s / C0 %(c0)s (%(pct)s) at %(at)s; %(visitors)s visitors "
+            "(%(visits)s site visits) / C1 %(c1)s; %(parts)d parts"
+        ) % {
+            **peak(sites, lang), "visitors": f"{int(areas.visitors[a]):,}",
+            "visits": f"{int(areas.daily_visits[a]):,}", "parts": len(areas.members[a]) - 1,
+        })  # fmt: skip
     episodes = result.episodes()
     for e in episodes[:20]:
         d = e.to_dict()
-        lines.append(
-            f"  {d['start']}-{d['end']} {d['level']:6} {e.site_id} peak {d['peak_pct']} % "
-            f"({d['peak']:,} / C0 {d['capacity_instant']:,}) at {d['peak_at']}, queue up to {d['max_queue']:,}"
-        )
+        lines.append("  " + _(
+            "%(start)s-%(end)s %(site)s: %(level)s, peak %(peak)s / C0 %(c0)s at %(at)s, queue up to %(queue)s"
+        ) % {
+            "start": d["start"], "end": d["end"], "site": _site_name(sites, e.site_id, lang),
+            "level": crowd_text({"pct": d["peak_pct"]}, lang), "peak": f"{d['peak']:,}",
+            "c0": f"{d['capacity_instant']:,}", "at": d["peak_at"], "queue": f"{d['max_queue']:,}",
+        })  # fmt: skip
     if len(episodes) > 20:
-        lines.append(f"  ... {len(episodes) - 20} more episodes (use --format json or --csv)")
+        lines.append("  " + _("… %(n)d more episodes (use --format json or --csv)") % {"n": len(episodes) - 20})
     return "\n".join(lines)
 
 
-def format_comparison_text(c: dict[str, Any]) -> str:
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (Chinese characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: str, width: int, *, right: bool = False) -> str:
+    pad = " " * max(width - _width(text), 0)
+    return pad + text if right else text + pad
+
+
+def _level(level: str, pct: object, lang: str) -> str:
+    """An alert tier in words with its share of C0 (the tier as the flow model set it)."""
+    from tourplan.messages import crowd_text
+
+    return f"{crowd_text({'level': level}, lang) or level} {pct} %"
+
+
+def format_comparison_text(
+    c: dict[str, Any], sites: SiteTable | None = None, lang: str | None = None
+) -> str:
     """As planned against with measures: the figures side by side, then the episodes the measures eased."""
+    lang = lang or current_lang()
     a, b = c["planned"], c["measured"]
     rows = [
-        ("red / orange / yellow episodes", *(
+        (_("red / orange / yellow episodes"), *(
             f"{x['episodes']['red']} / {x['episodes']['orange']} / {x['episodes']['yellow']}" for x in (a, b)
         )),
-        ("highest share of C0 (%)", str(a["max_pct"]), str(b["max_pct"])),
-        ("longest queue (people)", f"{a['max_queue']:,}", f"{b['max_queue']:,}"),
-        ("mean wait (min)", str(a["mean_wait_minutes"]), str(b["mean_wait_minutes"])),
-        ("visits", f"{a['visits']:,}", f"{b['visits']:,}"),
-        ("visits shifted / diverted / skipped", "0 / 0 / 0",
+        (_("highest share of C0 (%)"), str(a["max_pct"]), str(b["max_pct"])),
+        (_("longest queue (people)"), f"{a['max_queue']:,}", f"{b['max_queue']:,}"),
+        (_("mean wait (min)"), str(a["mean_wait_minutes"]), str(b["mean_wait_minutes"])),
+        (_("visits"), f"{a['visits']:,}", f"{b['visits']:,}"),
+        (_("visits shifted / diverted / skipped"), "0 / 0 / 0",
          f"{b['shifted']:,} / {b['diverted']:,} / {b['skipped']:,}"),
-        ("turned away (visitors)", f"{a['turned_away']:,}", f"{b['turned_away']:,}"),
+        (_("turned away (visitors)"), f"{a['turned_away']:,}", f"{b['turned_away']:,}"),
     ]  # fmt: skip
-    lines = ["", f"{'':38}{'as planned':>16}{'with measures':>26}"]
-    lines += [f"{name:38}{x:>16}{y:>26}" for name, x, y in rows]
+    lines = ["", _cell("", 38) + _cell(_("as planned"), 16, right=True) + _cell(_("with measures"), 26, right=True)]
+    lines += [_cell(name, 38) + _cell(x, 16, right=True) + _cell(y, 26, right=True) for name, x, y in rows]
     eased = [e for e in c["episodes"] if e["removed"]]
-    lines.append(f"episodes eased by the measures: {len(eased)} of {len(c['episodes'])}")
+    lines.append(_("episodes eased by the measures: %(n)d of %(total)d") % {"n": len(eased), "total": len(c["episodes"])})
     for e in eased[:20]:
-        lines.append(
-            f"  {e['start']}-{e['end']} {e['site_id']}: {e['level']} {e['peak_pct']} % -> {e['after']} {e['after_pct']} %"
-        )
+        before, after = _level(e["level"], e["peak_pct"], lang), _level(e["after"], e["after_pct"], lang)
+        colon = "：" if lang == "zh" else ": "
+        lines.append(f"  {e['start']}-{e['end']} {_site_name(sites, e['site_id'], lang)}{colon}{before} → {after}")
     return "\n".join(lines)
 
 
@@ -300,7 +415,7 @@ def sweep(
     base = {"outdoor_factor": outdoor_factor} if outdoor_factor != 1.0 else {}
     result = run_sweep(cases, sites, graph, base, scheduler=scheduler, workers=workers)
     echo_result(result, fmt, format_sweep_text)
-    click.echo(f"{result.cases} simulations in {result.runtime:.1f} s", err=True)
+    click.echo(_("%(n)d simulations in %(seconds).1f s") % {"n": result.cases, "seconds": result.runtime}, err=True)
 
 
 def format_sweep_text(result: SweepResult) -> str:
@@ -308,8 +423,8 @@ def format_sweep_text(result: SweepResult) -> str:
     lines: list[str] = []
     for n in result.demands:
         ids, dates, grid = result.heat(n)
-        lines.append(f"{n:,} visitors: p90 peak % of C0 (sites reaching 80 %)")
-        lines.append("  " + " ".join(f"{d:%m-%d}" for d in dates) + "  site")
+        lines.append(_("%(n)s visitors: p90 peak %% of C0 (sites reaching 80 %%)") % {"n": f"{n:,}"})
+        lines.append("  " + " ".join(f"{d:%m-%d}" for d in dates) + "  " + _("site"))
         for sid, row in zip(ids, grid, strict=True):
             if max(row) >= 80:
                 lines.append("  " + " ".join(f"{x:5.0f}" for x in row) + f"  {sid}")

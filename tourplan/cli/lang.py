@@ -10,11 +10,13 @@ command does not load Flask or Babel to speak Chinese.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import os
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -29,9 +31,11 @@ __all__ = [
     "LANGS",
     "LANG_ENV",
     "LIST_SEP",
+    "N_",
     "current_lang",
     "detect_lang",
     "gettext",
+    "local_time",
     "set_lang",
 ]
 
@@ -87,6 +91,24 @@ def _translations(lang: str) -> _gettext.NullTranslations:
     return _gettext.translation("messages", localedir=_CATALOGS, languages=[lang], fallback=True)
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker
+    """``message`` as it is: marks a label for the catalog where it is translated later (``gettext(label)``)."""
+    return message
+
+
 def gettext(message: str) -> str:
     """``message`` (an English label) in the run's language."""
     return _translations(current_lang()).gettext(message)
+
+
+_CST = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(when: dt.datetime) -> str:
+    """``YYYY-MM-DD HH:MM`` in China Standard Time (a naive time is read as UTC, as the store keeps it).
+
+    >>> local_time(dt.datetime(2026, 12, 5, 2, 30))
+    '2026-12-05 10:30'
+    """
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return f"{aware.astimezone(_CST):%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from tourplan.cli._common import EXIT_INVALID_DATA, LazyGroup, fail, handle_errors
+from tourplan.cli.lang import gettext as _
 from tourplan.cli.options import data_option, format_option, path_option
 from tourplan.errors import DataValidationError
 from tourplan.site import GRADES
@@ -37,12 +38,12 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
             for p in exc.problems:
                 click.echo(str(p), err=True)
             n = len(exc.problems)
-            fail(f"{n} problem{'s' if n != 1 else ''} found; nothing was loaded", EXIT_INVALID_DATA)
+            fail(_("%(n)d problem(s) found; nothing was loaded") % {"n": n}, EXIT_INVALID_DATA)
             return
     for w in caught:
-        click.echo(f"warning: {w.message}", err=True)
-    name = file if file is not None else "bundled data/pois.csv"
-    click.echo(f"{name}: {len(sites)} sites, {len(edges)} explicit legs, OK")
+        click.echo(_("warning: %(text)s") % {"text": w.message}, err=True)
+    name = file if file is not None else _("bundled data/pois.csv")
+    click.echo(_("%(name)s: %(sites)d sites, %(edges)d explicit legs, OK") % {"name": name, "sites": len(sites), "edges": len(edges)})
 
 
 @click.group(
@@ -93,7 +94,7 @@ def sites_cmd(
             click.echo(
                 f"{s.id:32} {s.category:11} {s.lat:9.5f} {s.lon:10.5f}{approx:9} {s.name_zh} / {s.name_en}"
             )
-        click.echo(f"{len(table)} sites")
+        click.echo(_("%(n)d sites") % {"n": len(table)})
 
 
 @click.command("import-osm")
@@ -121,11 +122,12 @@ def import_osm(file: Path, data_path: Path | None, bbox: str, output: Path | Non
     table = load_sites(data_path)
     merged, report = merge_sites(table, found)
     click.echo(
-        f"{len(found)} OSM features in the box; {report.updated} sites got a better point, "
-        f"{report.added} new sites, {report.unchanged} matched without change"
+        _("%(found)d OSM features in the box; %(updated)d sites got a better point, %(added)d new sites, "
+          "%(unchanged)d matched without change")
+        % {"found": len(found), "updated": report.updated, "added": report.added, "unchanged": report.unchanged}
     )
     for line in report.details:
         click.echo(f"  {line}")
     if output is not None:
         write_sites_csv(merged, output)
-        click.echo(f"wrote {len(merged)} sites to {output}")
+        click.echo(_("wrote %(n)d sites to %(path)s") % {"n": len(merged), "path": output})

@@ -16,6 +16,8 @@ from typing import Any
 import click
 
 from tourplan.cli._common import fail, web_extension
+from tourplan.cli.lang import N_, local_time
+from tourplan.cli.lang import gettext as _
 from tourplan.coords import DATUMS
 from tourplan.errors import RequestValidationError
 from tourplan.site import CONFIDENCE_LEVELS
@@ -40,7 +42,7 @@ def sites_export(output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {text.count(chr(10)) - 1} sites to {output}", err=True)
+        click.echo(_("wrote %(n)d sites to %(path)s") % {"n": text.count(chr(10)) - 1, "path": output}, err=True)
 
 
 @click.command("edit")
@@ -117,6 +119,10 @@ def sites_edit(
     )
 
 
+#: The kinds of change (``tourplan.sitestore.CHANGE_KINDS``), for the catalog.
+_KINDS = {"edit": N_("edit"), "upload": N_("upload"), "import": N_("import"), "revert": N_("revert")}
+
+
 @click.command("history")
 @click.argument("site_id")
 def sites_history(site_id: str) -> None:
@@ -125,4 +131,8 @@ def sites_history(site_id: str) -> None:
         vals = ", ".join(
             f"{k}: {(c.old or {}).get(k, '')!r} -> {(c.new or {}).get(k, '')!r}" for k in c.fields
         )
-        click.echo(f"#{c.id} {c.at:%Y-%m-%d %H:%M} UTC {c.kind} by {c.username} ({c.reason or '-'}): {vals}")
+        click.echo(
+            _("#%(id)s %(at)s (China Standard Time) %(kind)s by %(user)s (%(reason)s): %(values)s")
+            % {"id": c.id, "at": local_time(c.at), "kind": _(_KINDS.get(c.kind, c.kind)), "user": c.username,
+               "reason": c.reason or "-", "values": vals}
+        )  # fmt: skip

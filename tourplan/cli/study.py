@@ -9,7 +9,7 @@ import click
 from tourplan._parse import defaults
 from tourplan.cli import options as opt
 from tourplan.cli._common import echo_result, handle_errors, load, write_html, write_map
-from tourplan.cli.lang import CLAUSE_SEP, LIST_SEP, current_lang
+from tourplan.cli.lang import CLAUSE_SEP, LIST_SEP, N_, current_lang
 from tourplan.cli.lang import gettext as _
 from tourplan.site import GRADES, STUDY_PRODUCTS
 from tourplan.study.request import LIMITS, LUNCH_MODES, STUDY_THEMES, StaffRules, StudyTourRequest
@@ -159,7 +159,7 @@ def study_tour(
     result = plan_study_tour(request, sites, graph, seed=seed)
     echo_result(result, fmt, format_study_text)
     if html_path is not None:
-        write_html(html_path, render_print_html(result), "printable plan")
+        write_html(html_path, render_print_html(result), N_("printable plan"))
     write_map(map_path, "study_map", result)
 
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from tourplan.cli._common import fail, handle_errors, web_extension
+from tourplan.cli.lang import gettext as _
+from tourplan.cli.lang import local_time
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,7 +46,7 @@ def _read_password(password_stdin: bool) -> str:
 
 
 def _no_such_user(name: str) -> None:
-    fail(f"users passwd: no staff user {name!r} (see 'tourplan users list')")
+    fail(_("users passwd: no staff user %(name)r (see 'tourplan users list')") % {"name": name})
 
 
 @users.command("add")
@@ -59,7 +61,7 @@ def users_add(name: str, password_stdin: bool) -> None:
     except ValueError as exc:
         fail(str(exc))
         return
-    click.echo(f"added staff user {rec.username!r}")
+    click.echo(_("added staff user %(name)r") % {"name": rec.username})
 
 
 @users.command("passwd")
@@ -81,7 +83,7 @@ def users_passwd(name: str, password_stdin: bool) -> None:
     except KeyError:
         _no_such_user(name)
         return
-    click.echo(f"password of staff user {name!r} changed; every session of that account has ended")
+    click.echo(_("password of staff user %(name)r changed; every session of that account has ended") % {"name": name})
 
 
 @users.command("remove")
@@ -95,9 +97,9 @@ def users_remove(name: str, yes: bool) -> None:
     try:
         _store().remove_user(name)
     except KeyError:
-        fail(f"users remove: no staff user {name!r} (see 'tourplan users list')")
+        fail(_("users remove: no staff user %(name)r (see 'tourplan users list')") % {"name": name})
         return
-    click.echo(f"removed staff user {name!r}")
+    click.echo(_("removed staff user %(name)r") % {"name": name})
 
 
 @users.command("list")
@@ -105,7 +107,7 @@ def users_remove(name: str, yes: bool) -> None:
 def users_list() -> None:
     """List staff accounts: name and when each was created."""
     for u in _store().list_users():
-        click.echo(f"{u.username}\t{u.created:%Y-%m-%d %H:%M} UTC")
+        click.echo(f"{u.username}\t{local_time(u.created)}")
 
 
 # --------------------------------------------------------------------------- API tokens
@@ -120,10 +122,13 @@ def users_token(name: str) -> None:
     try:
         rec, token = issue_token(_store(), name)
     except KeyError:
-        fail(f"no staff account named {name!r}")
+        fail(_("no staff account named %(name)r") % {"name": name})
         return
     click.echo(token)
-    click.echo(f"token #{rec.id} for {rec.username}; send it as 'Authorization: Bearer <token>'", err=True)
+    click.echo(
+        _("token #%(id)s for %(name)s; send it as 'Authorization: Bearer <token>'") % {"id": rec.id, "name": rec.username},
+        err=True,
+    )
 
 
 @users.command("revoke-token")
@@ -134,8 +139,8 @@ def users_revoke_token(which: str) -> None:
 
     n = revoke_tokens(_store(), which)
     if n == 0:
-        fail(f"no live token matches {which!r}")
-    click.echo(f"revoked {n} token{'s' if n != 1 else ''}")
+        fail(_("no live token matches %(which)r") % {"which": which})
+    click.echo(_("revoked %(n)d token(s)") % {"n": n})
 
 
 @users.command("tokens")
@@ -144,8 +149,6 @@ def users_tokens() -> None:
     from tourplan.tokens import list_tokens
 
     for t in list_tokens(_store()):
-        used = f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never"
-        state = f"revoked {t.revoked:%Y-%m-%d %H:%M}" if t.revoked else "live"
-        click.echo(
-            f"#{t.id}\t{t.username}\t{t.prefix}…\t{t.created:%Y-%m-%d %H:%M} UTC\tused {used}\t{state}"
-        )
+        used = local_time(t.last_used) if t.last_used else _("never")
+        state = _("revoked %(at)s") % {"at": local_time(t.revoked)} if t.revoked else _("live")
+        click.echo(f"#{t.id}\t{t.username}\t{t.prefix}…\t{local_time(t.created)}\t{_('used %(at)s') % {'at': used}}\t{state}")

@@ -418,47 +418,6 @@ class FlowResult:
                 load[aid] = self.areas.peak[a].astype(np.float64)
         return PublicLoad(load, self.slot_minutes, self.day_start)
 
-    def summary(self) -> str:
-        """Short human-readable description."""
-        m = self.measures
-        lines = [
-            f"{self.scenario.date.isoformat()} ({self.scenario.kind}): {self.visitors:,} visitors, "
-            f"{self.finished:,} finished, {self.inside_at_end:,} still out at {fmt_time(self.scenario.day_end)}"
-            + (f", {m.turned_away:,} turned away" if m.active else "")
-            + f"; {len(self.alerts)} alert slots in {len(self.episodes())} episodes; {self.plans} plans; "
-            f"{self.runtime:.2f} s ({self.plan_seconds:.2f} s planning)"
-        ]
-        if m.active:
-            lines.append(
-                f"  measures: {m.quota_sites} sites with timed entry, {m.capped_sites} with a daily cap; "
-                f"{m.shifted:,} visits shifted (mean {m.shift_minutes:.0f} min later), {m.diverted:,} diverted, "
-                f"{m.skipped:,} skipped; {m.groups_moved} groups moved"
-            )
-        r = self.ratio()
-        for sid in self.busiest(8):
-            i = self.index(sid)
-            j = int(np.argmax(r[i]))
-            lines.append(
-                f"  {sid:32} peak {int(self.load[i, j]):>7,} / C0 {int(self.capacity_instant[i]):>7,} "
-                f"({pct_of(int(self.load[i, j]), int(self.capacity_instant[i]))} %) at "
-                f"{fmt_time(self.day_start + j * self.slot_minutes)}; "
-                f"{int(self.daily_visits[i]):,} visits / C1 {int(self.capacity_daily[i]):,}; "
-                f"max queue {self.queue[i].max():.0f}, max mean wait {np.nanmax(np.r_[self.mean_wait[i], 0.0]):.0f} min"
-            )
-        ar = self.areas.ratio()
-        for a, aid in enumerate(self.areas.area_ids):
-            if self.areas.daily_visits[a] == 0:
-                continue
-            j = int(np.argmax(ar[a]))
-            lines.append(
-                f"  area {aid:27} peak {int(self.areas.load[a, j]):>7,} / C0 {int(self.areas.capacity_instant[a]):>7,} "
-                f"({pct_of(int(self.areas.load[a, j]), int(self.areas.capacity_instant[a]))} %) at "
-                f"{fmt_time(self.day_start + j * self.slot_minutes)}; "
-                f"{int(self.areas.visitors[a]):,} visitors ({int(self.areas.daily_visits[a]):,} site visits) "
-                f"/ C1 {int(self.areas.capacity_daily[a]):,}; {len(self.areas.members[a]) - 1} parts"
-            )
-        return "\n".join(lines)
-
     def busiest_rows(self, k: int = 10) -> list[dict[str, Any]]:
         """The :meth:`busiest` sites with their peak: ``site_id, peak_pct, peak, at, capacity_instant``."""
         r = self.ratio()
