@@ -155,7 +155,16 @@ def test_every_stop_marker_opens_by_tapping_on_a_phone(server: LiveServer, trip:
     boxes = [markers.nth(i).bounding_box() for i in range(markers.count())]
     centres = {(round(b["x"] + b["width"] / 2), round(b["y"] + b["height"] / 2)) for b in boxes}
     assert len(centres) == len(boxes)
+    # ... and each lies inside the map at the default view, clear of its edges
+    frame = page.locator(".map-box .folium-map").bounding_box()
+    for b in boxes:
+        assert frame["x"] <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"]
+        assert frame["y"] <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"]
     for i in range(markers.count()):
+        if i:  # an open popup pans the map to fit it: tap each marker in the view a visitor opens the page with
+            page.reload()
+            page.wait_for_selector(".folium-map .tp-stop")
+            page.locator(".map-box").scroll_into_view_if_needed()
         order = markers.nth(i).get_attribute("data-order")
         shown, text = _tap_marker(page, markers.nth(i))
         assert shown == f"{order}.", text
