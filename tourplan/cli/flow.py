@@ -15,7 +15,6 @@ from tourplan.cli.options import data_option, format_option, path_option, seed_o
 from tourplan.flow.calendar import DAY_TYPES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from tourplan.flow import FlowResult
@@ -221,8 +220,8 @@ def _site_name(sites: SiteTable | None, site_id: str, lang: str) -> str:
 
 
 def _peak(
-    result: FlowResult, site_id: str, load: Any, ratio: Any, c0: Any, c1: Any
-) -> Callable[[SiteTable | None, str], dict[str, Any]]:
+    result: FlowResult, site_id: str, load: Any, ratio: Any, c0: Any, c1: Any, sites: SiteTable | None, lang: str
+) -> dict[str, Any]:
     """The parameters a site's or an area's line shares: its name, its fullest slot and its capacities."""
     import numpy as np
 
@@ -230,15 +229,11 @@ def _peak(
     from tourplan.messages import crowd_text
 
     j = int(np.argmax(ratio))
-
-    def params(sites: SiteTable | None, lang: str) -> dict[str, Any]:
-        return {
-            "site": _site_name(sites, site_id, lang), "peak": f"{int(load[j]):,}", "c0": f"{int(c0):,}",
-            "pct": crowd_text({"pct": 100 * float(ratio[j])}, lang), "c1": f"{int(c1):,}",
-            "at": fmt_time(result.day_start + j * result.slot_minutes),
-        }  # fmt: skip
-
-    return params
+    return {
+        "site": _site_name(sites, site_id, lang), "peak": f"{int(load[j]):,}", "c0": f"{int(c0):,}",
+        "pct": crowd_text({"pct": 100 * float(ratio[j])}, lang), "c1": f"{int(c1):,}",
+        "at": fmt_time(result.day_start + j * result.slot_minutes),
+    }  # fmt: skip
 
 
 def format_simulation_text(result: FlowResult, sites: SiteTable | None = None, lang: str | None = None) -> str:
@@ -277,12 +272,12 @@ def format_simulation_text(result: FlowResult, sites: SiteTable | None = None, l
     r = result.ratio()
     for sid in result.busiest(8):
         i = result.index(sid)
-        peak = _peak(result, sid, result.load[i], r[i], result.capacity_instant[i], result.capacity_daily[i])
+        peak = _peak(result, sid, result.load[i], r[i], result.capacity_instant[i], result.capacity_daily[i], sites, lang)
         lines.append("  " + _(
             "%(site)s: peak %(peak)s / C0 %(c0)s (%(pct)s) at %(at)s; %(visits)s visits / C1 %(c1)s; "
             "longest queue %(queue).0f, longest mean wait %(wait).0f min"
         ) % {
-            **peak(sites, lang), "visits": f"{int(result.daily_visits[i]):,}",
+            **peak, "visits": f"{int(result.daily_visits[i]):,}",
             "queue": float(result.queue[i].max()), "wait": float(np.nanmax(np.r_[result.mean_wait[i], 0.0])),
         })  # fmt: skip
     areas = result.areas
@@ -290,12 +285,12 @@ def format_simulation_text(result: FlowResult, sites: SiteTable | None = None, l
     for a, aid in enumerate(areas.area_ids):
         if areas.daily_visits[a] == 0:
             continue
-        peak = _peak(result, aid, areas.load[a], ar[a], areas.capacity_instant[a], areas.capacity_daily[a])
+        peak = _peak(result, aid, areas.load[a], ar[a], areas.capacity_instant[a], areas.capacity_daily[a], sites, lang)
         lines.append("  " + _(
             "area %(site)s: peak %(peak)s / C0 %(c0)s (%(pct)s) at %(at)s; %(visitors)s visitors "
             "(%(visits)s site visits) / C1 %(c1)s; %(parts)d parts"
         ) % {
-            **peak(sites, lang), "visitors": f"{int(areas.visitors[a]):,}",
+            **peak, "visitors": f"{int(areas.visitors[a]):,}",
             "visits": f"{int(areas.daily_visits[a]):,}", "parts": len(areas.members[a]) - 1,
         })  # fmt: skip
     episodes = result.episodes()

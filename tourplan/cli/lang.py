@@ -16,7 +16,6 @@ import os
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -101,14 +100,13 @@ def gettext(message: str) -> str:
     return _translations(current_lang()).gettext(message)
 
 
-_CST = ZoneInfo("Asia/Shanghai")
-
-
 def local_time(when: dt.datetime) -> str:
     """``YYYY-MM-DD HH:MM`` in China Standard Time (a naive time is read as UTC, as the store keeps it).
 
     >>> local_time(dt.datetime(2026, 12, 5, 2, 30))
     '2026-12-05 10:30'
     """
+    from tourplan.sun import TZ  # here: astral is not needed to print help
+
     aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-    return f"{aware.astimezone(_CST):%Y-%m-%d %H:%M}"
+    return f"{aware.astimezone(TZ):%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from tourplan import __version__
 from tourplan._parse import defaults
 from tourplan.cli import options as opt
 from tourplan.cli._common import echo_result, handle_errors, load, write_map
-from tourplan.cli.lang import CLAUSE_SEP, current_lang
+from tourplan.cli.lang import CLAUSE_SEP, N_, current_lang
 from tourplan.cli.lang import gettext as _
 from tourplan.graph import MODES
 from tourplan.itinerary.request import LIMITS, PACES, ItineraryRequest
@@ -129,8 +129,8 @@ def plan(
     write_map(map_path, "itinerary_map", itinerary, sites)
 
 
-#: The transport modes' words (for the catalog: ``_(MODE_WORDS[mode])``).
-MODE_WORDS = {"walk": "on foot", "drive": "by car", "bus": "by bus", "mixed": "bus and on foot"}
+#: The transport modes' words: the web form's labels, so both say the same (``_(MODE_WORDS[mode])``).
+MODE_WORDS = {"walk": N_("On foot"), "drive": N_("Car / taxi"), "bus": N_("Bus"), "mixed": N_("Mixed")}
 
 
 def _day_lines(k: int, d: DayPlan, lang: str) -> list[str]:

@@ -179,12 +179,10 @@ def _group_lines(plan: StudyTourPlan, group: GroupPlan, lang: str) -> list[str]:
 
 
 def _role(role: str, role_zh: str, lang: str) -> str:
+    from tourplan.messages import Name
     from tourplan.study.request import STAFF_ROLES
 
-    name = STAFF_ROLES.get(role)
-    if lang == "zh":
-        return role_zh or (name.zh if name else role)
-    return name.en if name else role.replace("_", " ")
+    return STAFF_ROLES.get(role, Name(role_zh, role.replace("_", " "))).text(lang)
 
 
 def format_study_text(plan: StudyTourPlan, lang: str | None = None) -> str:

@@ -226,10 +226,10 @@ class TripCrowd:
 
     def at(self, site_id: str, start_minutes: float, date: dt.date) -> CrowdAt | None:
         """Expected crowding of a visit starting at ``start_minutes`` (``None`` when the site has no C0)."""
-        forecast = self._forecast(date)
-        if forecast is None or site_id not in forecast.ratio:
+        share = self._share(site_id, start_minutes, date)
+        if share is None:
             return None
-        pct = int(forecast.ratio_at(site_id, start_minutes) * 100 + 1e-9)
+        pct = int(share * 100 + 1e-9)
         return CrowdAt(tier(pct), pct, fmt_time(start_minutes))
 
     def label(self, site_id: str, start_minutes: float, date: dt.date) -> str | None:
@@ -237,12 +237,15 @@ class TripCrowd:
         got = self.at(site_id, start_minutes, date)
         return None if got is None else str(got)
 
-    def share_at(self, site_id: str, start_minutes: float, date: dt.date) -> float:
-        """Expected share of C0 at a site when a visit starts (0 when unknown)."""
+    def _share(self, site_id: str, start_minutes: float, date: dt.date) -> float | None:
         forecast = self._forecast(date)
         if forecast is None or site_id not in forecast.ratio:
-            return 0.0
+            return None
         return float(forecast.ratio_at(site_id, start_minutes))
+
+    def share_at(self, site_id: str, start_minutes: float, date: dt.date) -> float:
+        """Expected share of C0 at a site when a visit starts (0 when unknown)."""
+        return self._share(site_id, start_minutes, date) or 0.0
 
     def peak_time(self, site_id: str, date: dt.date) -> int:
         """Minutes after midnight of the slot where a site is fullest (the forecast's day start when unknown)."""
