@@ -243,15 +243,19 @@ def _idle(runner: QueueRunner, timeout: float = 30) -> bool:
     return bool(runner.health()["running"] == 0)
 
 
+def _queue(tmp_path: Path, redis_url: str, **runner: Any) -> tuple[str, Store, QueueRunner]:
+    """A store in ``tmp_path`` (its URL, for the workers) and a queue runner with a 600 s job limit."""
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    return db, Store(db), QueueRunner(redis_url, time_limit=600, **runner)
+
+
 #: Short RQ intervals so that a dead worker's job is found within seconds.
 FAST_CLEANUP = ("--maintenance-interval", "2", "--monitoring-interval", "1", "--heartbeat-grace", "2")
 
 
 @pytest.mark.slow
 def test_queue_runs_cancels_and_limits(tmp_path, redis_url, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
-    db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    store = Store(db)
-    runner = QueueRunner(redis_url, time_limit=600)
+    db, store, runner = _queue(tmp_path, redis_url)
     done = _job(store, bundled_sites, bundled_graph, QUICK)
     cancelled = _job(store, bundled_sites, bundled_graph, QUICK)
     runner.submit(store, done)
@@ -275,9 +279,7 @@ def test_queue_runs_cancels_and_limits(tmp_path, redis_url, bundled_sites, bundl
 
 @pytest.mark.slow
 def test_queue_stops_a_running_job(tmp_path, redis_url, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
-    db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    store = Store(db)
-    runner = QueueRunner(redis_url, time_limit=600)
+    db, store, runner = _queue(tmp_path, redis_url)
     job = _job(store, bundled_sites, bundled_graph, LONG, visitors=20_000)
     runner.submit(store, job)
     proc = _worker(tmp_path, redis_url, db)
@@ -297,9 +299,7 @@ def test_sigkilled_worker_never_leaves_a_run_running(  # type: ignore[no-untyped
     tmp_path, redis_url, bundled_sites, bundled_graph, retries
 ):
     """Kill a worker and its horse mid-run; another worker re-queues (then completes) or fails it."""
-    db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    store = Store(db)
-    runner = QueueRunner(redis_url, time_limit=600, retries=retries)
+    db, store, runner = _queue(tmp_path, redis_url, retries=retries)
     job = _job(store, bundled_sites, bundled_graph, LONG, visitors=20_000)
     runner.submit(store, job)
     first = _worker(tmp_path, redis_url, db, *FAST_CLEANUP)
@@ -324,9 +324,7 @@ def test_sigkilled_worker_never_leaves_a_run_running(  # type: ignore[no-untyped
 @pytest.mark.slow
 def test_a_queue_job_stops_at_a_stop_request_in_the_store(tmp_path, redis_url, bundled_sites, bundled_graph):  # type: ignore[no-untyped-def]
     """Without RQ's stop command: the work horse reads the request at the study planner's next checkpoint."""
-    db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    store = Store(db)
-    runner = QueueRunner(redis_url, time_limit=600)
+    db, store, runner = _queue(tmp_path, redis_url)
     job = _study_job(store, bundled_sites, bundled_graph, STUDY_LONG)
     runner.submit(store, job)
     proc = _worker(tmp_path, redis_url, db)
