@@ -684,3 +684,15 @@ def test_granular_search_still_reaches_the_optimum() -> None:
     sol = solve(p, time_limit=FAST, seed=1, params=params, deterministic=True)
     assert check_solution(p, [list(r) for r in sol.routes]) == []
     assert sol.score == solve_exact(p).score
+
+
+@pytest.mark.parametrize("refill_near", [0, 1, 3])
+def test_granular_search_with_several_routes_reaches_the_optimum(refill_near: int) -> None:
+    """Two routes, tiny neighbour lists, a per-route refill of the nearest sites only (or of every one): still the optimum."""
+    xs = [1.0, -2.0, 3.0, -4.0, 5.0, 6.0, -7.0, 8.0, 2.5, -3.5, 9.0, -1.5]
+    scores = [3.0, 5.0, 2.0, 6.0, 4.0, 1.0, 7.0, 3.0, 2.0, 4.0, 5.0, 1.0]
+    p = line_problem(xs, scores, latest=12.0, m=2, service=0.5)
+    params = SolveParams(neighbours=3, refill_near=refill_near, segment_sites=3)
+    sol = solve(p, time_limit=FAST, seed=2, params=params, deterministic=True)
+    assert check_solution(p, [list(r) for r in sol.routes]) == []
+    assert sol.score == solve_exact(p).score

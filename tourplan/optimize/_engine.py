@@ -11,9 +11,9 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
 * recreate: greedy insertion by ``value^2 / time consumed`` with random noise,
   cached per (node, route); the state before the ruin is saturated, so the
   first pass only looks at ruined routes and removed nodes, and on a ruined
-  route only at the removed nodes and their nearest sites (a granular
-  neighbourhood: a site far from every removed visit rarely fits in the room
-  they left, and a later ruin near it tries again); with one window
+  route only at the nodes removed from it and their nearest sites (a granular
+  neighbourhood: a site far from every visit removed from a route rarely fits
+  in the room they left there, and a later ruin near it tries again); with one window
   per node the positions tried are cut by a binary search on departures and
   latest starts (both grow along a route) and each check is O(1); after an
   insertion the other nodes' cached positions on that route are refreshed in
@@ -26,7 +26,8 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   for the best chain of removed and unvisited nodes between a fixed prefix and
   suffix, drawn from the removed ones and the few unvisited ones worth most per
   detour), and with several routes the best tail exchange (2-opt*) between two of
-  them, followed by re-insertion (with one route, the next recreate refills it);
+  them, followed by re-insertion on the changed routes of the sites nearest
+  to their visits (with one route, the next recreate refills it);
 * starts and their budgets are chosen by the caller (``solve.py``: multi-start
   with successive halving);
 * acceptance: threshold accepting on a value that decays to zero, restarts
@@ -86,6 +87,7 @@ P_SEGF = 14  # labels kept per site by it
 P_CAPPED = 15  # 1.0 if any route has a finite capacity
 P_TAIL = 16  # probability per iteration of a tail exchange between two routes
 P_SEGC = 17  # most sites a segment re-plan chooses from (0: all)
+P_REFILL = 18  # nearest sites per visit the refill after the local search re-checks (0: all)
 
 
 @intrinsic
@@ -413,9 +415,10 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo, focus):  # noqa:
 
     The state is assumed saturated except on routes ``rdirty`` (changed since
     nothing fitted) and for nodes marked in ``fresh`` (just removed): only those
-    (node, route) pairs are evaluated on the first pass, and on the routes
-    ``rdirty`` only the nodes marked in ``focus`` (all of them, or a granular
-    neighbourhood: the removed nodes and their nearest sites). An insertion changes
+    (node, route) pairs are evaluated on the first pass, and on a route ``r``
+    of ``rdirty`` only the nodes ``j`` with ``focus[j, r]`` (all of them, or a
+    granular neighbourhood: the nodes removed from ``r`` and their nearest
+    sites). An insertion changes
     one route, and only by making it longer, fuller and its group counts
     higher, so a pair that did not fit still does not; the other nodes'
     cached insertions on that route are refreshed in O(1) each: their gain,
@@ -453,9 +456,8 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
             if where[j] >= 0:
                 continue
             fj = first and fresh[j]
-            gj = focus[j]
             for r in range(m):
-                if (dirty[r] and gj) or fj:
+                if (dirty[r] and focus[j, r]) or fj:
                     work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
                     ratio[c, r] = -1.0
                     if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
@@ -1220,7 +1222,7 @@ def construct(D, X, cand, seeds, noise, work, seed):  # noqa: ANN001, ANN201, N8
                 recompute(D, X, r)
     every = np.ones(m, dtype=np.bool_)
     none = np.zeros(X[6].shape[0], dtype=np.bool_)
-    alln = np.ones(X[6].shape[0], dtype=np.bool_)
+    alln = np.ones((X[6].shape[0], m), dtype=np.bool_)
     greedy_insert(D, X, cand, noise, work, every, none, 2.0, alln)
     for r in range(m):
         improve_route(D, X, r, work)
@@ -1238,7 +1240,7 @@ def settle(D, true_travel, X, cand, work, free_return):  # noqa: ANN001, ANN201,
         return
     every = np.ones(m, dtype=np.bool_)
     n = X[6].shape[0]
-    greedy_insert(D, X, cand, 0.0, work, every, np.zeros(n, dtype=np.bool_), 2.0, np.ones(n, dtype=np.bool_))
+    greedy_insert(D, X, cand, 0.0, work, every, np.zeros(n, dtype=np.bool_), 2.0, np.ones((n, m), dtype=np.bool_))
     if free_return:
         true_data = (true_travel,) + D[1:-1] + (np.ascontiguousarray(true_travel.T),)
         for r in range(m):
@@ -1263,9 +1265,11 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
     ``counters`` = [work, iterations, last improvement iteration, phase budget,
     work at the start of the phase]; the acceptance threshold decays over the phase.
     ``near[j]`` lists the sites nearest to ``j`` (no columns: every site): the
-    recreate after a ruin re-checks on the ruined routes only the removed sites
-    and their nearest ones (a granular neighbourhood); the others, which did
-    not fit before the ruin, are left for a later ruin near them.
+    recreate after a ruin re-checks on a ruined route only the sites removed
+    from it and their nearest ones (a granular neighbourhood); the others, which
+    did not fit before the ruin, are left for a later ruin near them. With
+    several routes, the refill after the local search re-checks a changed route
+    for the ``PAR[P_REFILL]`` nearest sites of each of its visits.
     """
     # (mypy sees the typing signature of the intrinsic, which also takes the typing context)
     D, cur = _borrowed(D), _borrowed(cur)  # type: ignore[call-arg]
@@ -1283,9 +1287,11 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
     fresh = np.zeros(cur[6].shape[0], dtype=np.bool_)
     fresh_none = np.zeros(cur[6].shape[0], dtype=np.bool_)
     n = cur[6].shape[0]
-    every_site = np.ones(n, dtype=np.bool_)
+    every_site = np.ones((n, m), dtype=np.bool_)
     granular = near.shape[1] > 0
-    focus = np.ones(n, dtype=np.bool_)
+    focus = np.ones((n, m), dtype=np.bool_)  # (site, route) pairs recreate re-checks
+    owner = np.full(n, -1, dtype=np.int64)  # the route a removed visit came from
+    near_refill = min(int(PAR[P_REFILL]), near.shape[1])
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
         work[0] += 400 + (3 * n * m) // 2  # copies, ruin and bookkeeping
@@ -1307,6 +1313,7 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
         for r in range(m):
             for p in range(1, X[1][r] + 1):
                 fresh[X[0][r, p]] = True
+                owner[X[0][r, p]] = r
         touched = ruin(D, X, kind, k, work)
         if not state_ok(D, X):
             continue
@@ -1314,13 +1321,15 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
             for p in range(1, X[1][r] + 1):
                 fresh[X[0][r, p]] = False
         if granular:
-            focus[:] = False
+            # room opened on a route only next to the visits removed from it
+            focus[:, :] = False
             for j in range(n):
                 if fresh[j]:
-                    focus[j] = True
+                    r = owner[j]
+                    focus[j, r] = True
                     for q in range(near.shape[1]):
-                        focus[near[j, q]] = True
-            work[0] += n // 8 + k * near.shape[1]
+                        focus[near[j, q], r] = True
+            work[0] += (n * m) // 8 + k * near.shape[1]
         expo = PAR[P_EXPO] if PAR[P_EXPO] > 0.0 else 1.0 + np.random.random()
         ins = greedy_insert(D, X, cand, noise, work, touched, fresh, expo, focus)
         for r in range(m):
@@ -1355,7 +1364,20 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
                 changed = True
         if changed and m > 1:
             # (with one route the next ruin-and-recreate refills it anyway)
-            greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo, every_site)
+            if near_refill > 0:
+                # an improved route, only for the sites nearest to its visits
+                focus[:, :] = False
+                for r in range(m):
+                    if imp[r]:
+                        for p in range(1, X[1][r] + 1):
+                            j = X[0][r, p]
+                            for q in range(near_refill):
+                                focus[near[j, q], r] = True
+                        work[0] += X[1][r] * near_refill
+                work[0] += (n * m) // 8
+                greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo, focus)
+            else:
+                greedy_insert(D, X, cand, 0.0, work, imp, fresh_none, expo, every_site)
         v, t, sc = evaluate(D, X)
         frac = (work[0] - counters[4]) / total_budget
         if frac > 1.0:

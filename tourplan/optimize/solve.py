@@ -61,11 +61,12 @@ class SolveParams:
     starts, start_share, min_iterations
         Multi-start with successive halving: up to ``starts`` constructions
         (the plain greedy, then noisy greedy ones each seeded with a different
-        site spread over the map) share the first ``start_share`` of the budget
-        in halving rounds (each round keeps the better half and gives it twice
-        the budget per start); the last one left gets the rest. The count is
-        the largest power of two that still gives every start of the first
-        round ``min_iterations`` iterations (measured by a short probe).
+        site spread over the map) share ``start_share`` of the budget the
+        constructions leave in halving rounds (each round keeps the better
+        half and gives it twice the budget per start); the last one left gets
+        the rest. The count is the largest power of two that still gives every
+        start of the first round ``min_iterations`` iterations (measured by a
+        short probe), after paying for the constructions.
     swap
         After recreate, replace visits by unvisited nodes of higher value (or
         equal value and less time) in the same place.
@@ -81,8 +82,13 @@ class SolveParams:
         most per detour; 0: all that fit the gap).
     neighbours
         Granular recreate: after a ruin, a ruined route is re-checked only for
-        the removed sites and their ``neighbours`` nearest sites (travel there
-        and back); 0 re-checks every unvisited site.
+        the sites removed from it and their ``neighbours`` nearest sites
+        (travel there and back); 0 re-checks every unvisited site.
+    refill_near
+        With several routes, the refill after the local search re-checks a
+        route the local search changed only for the ``refill_near`` nearest
+        sites of each of its visits (at most ``neighbours``); 0 re-checks
+        every unvisited site.
     tail
         Probability per iteration (with two or more routes) of the best tail
         exchange (2-opt*) between two random routes that lowers travel.
@@ -121,6 +127,7 @@ class SolveParams:
     tail: float = 0.5
     neighbours: int = 40
     segment_sites: int = 24
+    refill_near: int = 10
     start_share: float = 0.6
     min_iterations: int = 8
     free_return: bool = True
@@ -208,6 +215,7 @@ def _build(problem: Problem, params: SolveParams) -> tuple[tuple[Any, ...], np.n
             1.0 if bool(np.any(cap < _BIG_TIME / 2)) else 0.0,
             params.tail,
             float(params.segment_sites),
+            float(params.refill_near),
         ]
     )
     # Writable C-order copies throughout: numba compiles one specialisation per
@@ -444,6 +452,7 @@ class _Run:
         self.stop = False
         self.c = 0
         self.scratch: State | None = None
+        self.build_work = 0  # work units of one construction (the first)
 
     def _out_of_time(self, ahead: float = 0.0) -> bool:
         """Would ``ahead`` more seconds end past the deadline? (never in a deterministic run)"""
@@ -493,7 +502,9 @@ class _Run:
     def solve(self) -> State:
         params = self.params
         nc = int(self.cand.size)
+        w0 = int(self.counters[0])
         first = self._construct(0, None)
+        self.build_work = int(self.counters[0]) - w0
         members: list[tuple[State, State]] = [(first, tuple(a.copy() for a in first))]
         starts = self._starts(members[0]) if nc else 1
         seeds = self._seeds(starts - 1) if starts > 1 else []
@@ -503,7 +514,9 @@ class _Run:
             cur = self._construct(k, seeds[k - 1])
             members.append((cur, tuple(a.copy() for a in cur)))
         rounds = max(0, math.ceil(math.log2(len(members)))) if len(members) > 1 else 0
-        round_budget = int(params.start_share * self.budget / rounds) if rounds else 0
+        # the rounds' share is of what the constructions left
+        rest = self.budget - int(self.counters[0])
+        round_budget = int(params.start_share * rest / rounds) if rounds else 0
         while len(members) > 1 and not self.stop:
             each = max(1, round_budget // len(members))
             for cur, best in members:
@@ -529,8 +542,10 @@ class _Run:
 
         A short probe search from the first construction measures the work one
         iteration costs on this problem; the count is the largest power of two
-        (at most ``params.starts``) whose halving rounds give every start of the
-        first round ``params.min_iterations`` iterations.
+        (at most ``params.starts``) whose halving rounds, with what is left
+        once the other starts are built (each costs the first construction's
+        work), give every start of the first round ``params.min_iterations``
+        iterations.
         """
         params = self.params
         if params.starts <= 1:
@@ -541,10 +556,12 @@ class _Run:
         if its == 0:  # the budget is gone already (or the problem is trivial)
             return 1
         per_it = max(1.0, (int(self.counters[0]) - w0) / its)
-        total = params.start_share * self.budget / per_it
         starts = 1
         while starts * 2 <= params.starts:
             s2 = starts * 2
+            # the other starts' constructions come out of the budget first
+            left = self.budget - int(self.counters[0]) - (s2 - 1) * self.build_work
+            total = params.start_share * left / per_it
             if total / math.ceil(math.log2(s2)) / s2 < params.min_iterations:
                 break
             starts = s2
