@@ -76,20 +76,20 @@ def skip_blas_probe() -> None:
 def _quick_cache_class() -> type | None:
     """numba's function cache with a lighter load, or ``None`` if numba's is not the expected shape."""
     from numba.core.caching import FunctionCache
-    from numba.core.runtime import rtsys
+    from numba.core.runtime.nrt import rtsys
 
     needed = ("_load_overload", "_guard_against_spurious_io_errors")
     if not all(hasattr(FunctionCache, name) for name in needed):
         return None
 
-    class QuickCache(FunctionCache):  # type: ignore[misc]
+    class QuickCache(FunctionCache):
         """Load a cached kernel with only the runtime started; a miss leaves the compiling to numba."""
 
         def load_overload(self, sig: Any, target_context: Any) -> Any:
             rtsys.initialize(target_context)
             found = None
             with self._guard_against_spurious_io_errors():  # numba's: swallows some I/O errors on Windows
-                found = self._load_overload(sig, target_context)
+                found = self._load_overload(sig, target_context)  # type: ignore[no-untyped-call]
             if found is None:
                 skip_blas_probe()  # numba compiles next, and refreshes the target first
             return found
@@ -116,7 +116,8 @@ def load_quickly(namespace: dict[str, Any]) -> int:
         return 0
     count = 0
     for value in namespace.values():
-        if isinstance(value, CPUDispatcher) and type(value._cache) is FunctionCache and not value.overloads:
-            value._cache.__class__ = quick
+        cache = getattr(value, "_cache", None) if isinstance(value, CPUDispatcher) else None
+        if type(cache) is FunctionCache and not value.overloads:
+            cache.__class__ = quick
             count += 1
     return count
