@@ -67,6 +67,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from tourplan._jitcache import load_quickly
+
 VISITED = 0
 CLOSED = 1
 BALKED = 2
@@ -838,3 +840,6 @@ def tally(
         inside, waiting, arrivals, wsum, wcnt, daily, balked, closed, a_visitors, a_arrived, turned,
         shifts[:n_shift],
     )  # fmt: skip
+
+
+load_quickly(globals())  # cached kernels load without setting up the compiler (tourplan/_jitcache.py)

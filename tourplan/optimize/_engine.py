@@ -65,6 +65,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numba.misc.special import literally
 
+from tourplan._jitcache import load_quickly
+
 EPS = 1e-7
 INF = 1e300
 
@@ -1396,3 +1398,6 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
             cv, ct = bv, bt
             counters[2] = it
     return bv, bt
+
+
+load_quickly(globals())  # cached kernels load without setting up the compiler (tourplan/_jitcache.py)

@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from tourplan._jitcache import load_quickly
 from tourplan.errors import SolverError
 
 if TYPE_CHECKING:
@@ -576,3 +577,6 @@ def upper_bound(
         if time.perf_counter() - t0 > time_limit:
             return result(bound, "time", rnd)
     return result(bound, "rounds", max_rounds)
+
+
+load_quickly(globals())  # cached kernels load without setting up the compiler (tourplan/_jitcache.py)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -581,47 +579,9 @@ def warm_up_once() -> None:
 def warm_up() -> None:
     """Compile (or load from the numba cache) the engine, and measure (or load) this machine's work rate."""
     from tourplan.optimize.problem import Route
-
-    _skip_blas_probe()
     from tourplan.optimize.rate import work_rate
 
     travel = np.array([[0.0, 1.0], [1.0, 0.0]])
     tiny = Problem(travel, np.array([0.0, 1.0]), np.zeros(2), ((), ((0.0, 5.0),)), (Route(0, 0, 0, 10),))
     solve(tiny, time_limit=0.01, params=SolveParams(work_rate=WORK_PER_SECOND), deterministic=True)
     work_rate()
-
-
-_BLAS_PARENT = "scipy.linalg"
-
-
-def _skip_blas_probe() -> None:
-    """Let numba set up its CPU target without importing ``scipy.linalg`` (about 0.17 s).
-
-    Loading the first kernel, even from the cache, makes numba import all its
-    implementations; one of them, ``numba.np.arraymath``, probes for BLAS at
-    import by importing ``scipy.linalg.cython_blas``, and all of
-    ``scipy.linalg`` comes with it. The answer only decides whether compiled
-    ``np.convolve`` and ``np.correlate`` take their inner products from BLAS
-    or from a plain loop; neither the engine nor any other tourplan kernel
-    calls them, or any other BLAS function. So the first set-up in the main
-    thread imports that module while ``sys.modules`` maps ``scipy.linalg`` to
-    ``None``, which makes the probe's import fail at once (the import
-    system's documented meaning of ``None``), and then removes the mapping:
-    ``scipy.linalg`` imports normally afterwards, and compiled ``np.dot`` or
-    ``np.linalg`` still find BLAS (they import scipy when they are compiled).
-
-    Nothing happens if ``scipy.linalg`` or numba's module is loaded already,
-    or off the main thread (where another thread could be importing scipy).
-    """
-    if (
-        "numba.np.arraymath" in sys.modules
-        or _BLAS_PARENT in sys.modules
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        return
-    sys.modules[_BLAS_PARENT] = None  # type: ignore[assignment]
-    try:
-        import numba.np.arraymath  # noqa: F401
-    finally:
-        if _BLAS_PARENT in sys.modules and sys.modules[_BLAS_PARENT] is None:
-            del sys.modules[_BLAS_PARENT]
