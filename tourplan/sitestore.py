@@ -48,6 +48,7 @@ from tourplan.errors import (
     UnknownSiteError,
 )
 from tourplan.geodesy import distance_km
+from tourplan.messages import Message
 from tourplan.site import CONFIDENCE_LEVELS, SITE_COLUMNS, SiteTable
 from tourplan.sitecheck import check_site_row
 from tourplan.store import _aware, _Base, _now
@@ -313,9 +314,15 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _problem_text(p: Issue) -> str:
-    got = "" if p.value is None else f", got {p.value!r}"
-    return f"expected {p.expected}{got}"
+def _expected(what: Message | str, value: Any = None) -> Message:
+    """``expected WHAT[, got VALUE]`` of one field of an edit (*what* a message, or plain text)."""
+    if value is None:
+        return Message("edit_expected", {"expected": what})
+    return Message("edit_expected_got", {"expected": what, "value": repr(value)})
+
+
+def _one_of(choices: Sequence[str], value: Any) -> Message:
+    return _expected(Message("data_one_of", {"choices": list(choices)}), value)
 
 
 def _diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -357,35 +364,33 @@ def edited_row(
     ...
     tourplan.errors.RequestValidationError: invalid request: lat: expected a number from -90 to 90 (WGS-84 degrees), got '95'
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if edit.datum not in DATUMS:
-        errors["datum"] = f"expected one of {', '.join(DATUMS)}, got {edit.datum!r}"
+        errors["datum"] = _one_of(DATUMS, edit.datum)
     if not isinstance(edit.source, str) or not edit.source.strip():
-        errors["source"] = "expected where the new values come from (a URL, a map and date, a survey...)"
+        errors["source"] = _expected(Message("edit_source"))
     elif len(edit.source) > 500:
-        errors["source"] = "expected at most 500 characters"
+        errors["source"] = _expected(Message("data_max_chars", {"n": 500}))
     if edit.confidence not in CONFIDENCE_LEVELS:
-        errors["confidence"] = f"expected high, medium or low, got {edit.confidence!r}"
+        errors["confidence"] = _expected(Message("data_confidence"), edit.confidence)
     if edit.method is not None and edit.method not in LOCATION_METHODS:
-        errors["method"] = f"expected one of {', '.join(LOCATION_METHODS)}, got {edit.method!r}"
+        errors["method"] = _one_of(LOCATION_METHODS, edit.method)
     texts: dict[str, str] = {}
     for key, value in edit.changes.items():
         if key == "id":
-            errors[key] = "the id of a site cannot change"
+            errors[key] = Message("edit_id_fixed")
         elif key in ("source", "confidence"):
-            errors[key] = "give the change's source and confidence, not a new column value"
+            errors[key] = Message("edit_meta_field")
         elif key not in SITE_COLUMNS:
-            errors[key] = "unknown field (not a column of the site table)"
+            errors[key] = Message("edit_unknown_field")
         elif (text := _text(value)) is None:
-            errors[key] = f"expected text, a number, true/false or a list of text, got {value!r}"
+            errors[key] = _expected(Message("edit_cell"), value)
         else:
             texts[key] = text
     moved = "lat" in texts or "lon" in texts
     if moved and edit.datum != "wgs84" and edit.datum in DATUMS:
         if "lat" not in texts or "lon" not in texts:
-            errors["lat" if "lat" not in texts else "lon"] = (
-                f"both lat and lon when the datum is {edit.datum}"
-            )
+            errors["lat" if "lat" not in texts else "lon"] = Message("edit_both_latlon", {"datum": edit.datum})
         else:
             try:
                 lat, lon = float(texts["lat"]), float(texts["lon"])
@@ -409,11 +414,13 @@ def edited_row(
     try:
         check_site_row(new, name=str(row.get("id", "<edit>")), known_ids=known_ids)
     except DataValidationError as exc:
+        found: dict[str, list[Message]] = {}
         for p in exc.problems:
-            key = p.column or "row"
-            errors[key] = f"{errors[key]}; {_problem_text(p)}" if key in errors else _problem_text(p)
+            found.setdefault(p.column or "row", []).append(_expected(p.message or p.expected, p.value))
+        for key, said in found.items():
+            errors[key] = Message("edit_problems", {"problems": [errors[key], *said] if key in errors else said})
     if not errors and new == dict(row):
-        errors["changes"] = "expected at least one field whose value changes"
+        errors["changes"] = _expected(Message("edit_some_change"))
     if errors:
         raise RequestValidationError(errors)
     return new
