@@ -14,8 +14,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from tourplan.errors import Issue
-from tourplan.messages import Message, Name
 from tourplan.hours import HoursError, check_hours
+from tourplan.messages import Message, Name
 from tourplan.site import (
     CATEGORIES,
     CONFIDENCE_LEVELS,
@@ -181,7 +181,13 @@ class RowChecker:
             if rule in _PRICED_RULES and price <= 0:
                 self.bad("ticket_rule", rule, "data_rule_for_free", rule=rule)
             elif rule not in _PRICED_RULES and price > 0:
-                self.bad("ticket_rule", rule, "data_rule_for_priced", rules=sorted(_PRICED_RULES), price=f"{price:g}")
+                self.bad(
+                    "ticket_rule",
+                    rule,
+                    "data_rule_for_priced",
+                    rules=sorted(_PRICED_RULES),
+                    price=f"{price:g}",
+                )
         if rule == "area_ticket" and parent is None:
             self.bad("ticket_rule", rule, "data_area_ticket_parent")
         if rule == "site_specific":

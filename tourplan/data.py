@@ -46,7 +46,6 @@ _MAX_COLUMNS = 200
 _EDGE_REQUIRED = ("from_id", "to_id", "mode", "distance_km")
 
 
-
 def load_sites(
     path: str | Path | None = None,
     *,
@@ -90,7 +89,11 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DataValidationError(
-            [Issue.coded(str(path), None, None, None, Message("data_readable", {"error": exc.strerror or exc}))]
+            [
+                Issue.coded(
+                    str(path), None, None, None, Message("data_readable", {"error": exc.strerror or exc})
+                )
+            ]
         ) from None
 
 
@@ -226,7 +229,9 @@ def _header(text: str, name: str) -> list[str]:
     try:
         return next(csv.reader(io.StringIO(text)), [])
     except csv.Error as exc:
-        raise DataValidationError([Issue.coded(name, None, None, None, Message("data_csv", {"error": exc}))]) from None
+        raise DataValidationError(
+            [Issue.coded(name, None, None, None, Message("data_csv", {"error": exc}))]
+        ) from None
 
 
 def parse_sites(
@@ -244,13 +249,9 @@ def parse_sites(
     sites, rows = check_site_table(records, name=name, region=region or Region())
     table = SiteTable(sites, source=name)
     for s, ref in likely_gcj02(table, _gazetteer_points()):
-        warnings.warn(
-            f"{name}, row {rows[s.id]} ({s.id}): point {s.lat:.5f},{s.lon:.5f} lies within 60 m "
-            f"of where {ref} appears on a GCJ-02 map; it was probably read off a Chinese street "
-            "map (GCJ-02), not WGS-84",
-            LikelyGCJ02Warning,
-            stacklevel=2,
-        )
+        point = f"{s.lat:.5f},{s.lon:.5f}"
+        said = Message("data_gcj02", {"file": name, "row": rows[s.id], "id": s.id, "point": point, "ref": ref})
+        warnings.warn(LikelyGCJ02Warning(message=said), stacklevel=2)
     return table
 
 

@@ -181,7 +181,22 @@ class SolverError(TourplanError, RuntimeError):
 
 
 class TourplanWarning(UserWarning):
-    """Base class of tourplan's own warnings."""
+    """Base class of tourplan's own warnings.
+
+    A coded warning carries its :class:`~tourplan.messages.Message` as
+    ``message`` (its ``str`` is the English sentence), so that
+    :func:`error_text` says it in Chinese or English.
+
+    Examples
+    --------
+    >>> w = TourplanWarning(message=Message("data_no_rows"))
+    >>> str(w), error_text(w, "zh")
+    ('at least one data row', '至少一行数据')
+    """
+
+    def __init__(self, *args: object, message: Message | None = None) -> None:
+        super().__init__(*(args or ([] if message is None else [message.render("en")])))
+        self.message = message
 
 
 class LikelyGCJ02Warning(TourplanWarning):
@@ -211,12 +226,13 @@ class RequestValidationError(TourplanError, ValueError):
         return str(m.render(lang)) if m is not None else self.errors[name]
 
 
-def error_text(exc: Exception, lang: str = "zh") -> str:
+def error_text(exc: Exception | str, lang: str = "zh") -> str:
     """An error in *lang* when it is coded, else as its text (the web and the command line both show this).
 
     A place that cannot be found, a refusal, a request's field problems and
     the problems of a data file carry :class:`~tourplan.messages.Message`
-    codes; anything else is shown as its text.
+    codes, as do tourplan's warnings; anything else (a warning's text, say)
+    is shown as its text.
 
     Examples
     --------
@@ -227,6 +243,8 @@ def error_text(exc: Exception, lang: str = "zh") -> str:
     >>> error_text(ValueError("plain"), "zh")
     'plain'
     """
+    if isinstance(exc, str):
+        return exc
     message = getattr(exc, "message", None)
     if isinstance(message, Message):
         return message.render(lang)

@@ -671,6 +671,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "其他行都没有用过的名称（第 {row} 行（{other}）已使用）",
         "a name no other row uses (row {row} ({other}) has it)",
     ),
+    "data_gcj02": (
+        "{file}，第 {row} 行（{id}）：坐标 {point} 与 {ref} 在 GCJ-02 地图上的位置相距不到 60 米；"
+        "它很可能是从国内街道地图（GCJ-02）上读取的，而不是 WGS-84 坐标",
+        "{file}, row {row} ({id}): point {point} lies within 60 m of where {ref} appears on a GCJ-02 map; "
+        "it was probably read off a Chinese street map (GCJ-02), not WGS-84",
+    ),
     # data.py, poi_import.py, osm.py: the file as a whole
     "data_readable": ("可以读取的文件（{error}）", "a readable file ({error})"),
     "data_utf8": ("UTF-8 编码的文本（请把文件另存为“CSV UTF-8”）", "UTF-8 text (save the file as CSV UTF-8)"),
@@ -714,6 +720,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "give the change's source and confidence, not a new column value",
     ),
     "edit_unknown_field": ("未知字段（不是景点表的列）", "unknown field (not a column of the site table)"),
+    "edit_revert_exists": ("景点 {site} 又存在了，请直接编辑它", "site {site} exists again; edit it instead"),
+    "edit_revert_gone": ("景点 {site} 已不存在", "site {site} no longer exists"),
+    "edit_revert_parent": ("景点 {sites} 以它为所属景区", "sites {sites} name it as parent"),
+    "edit_revert_same": ("该景点的值已经与那次修改之前相同", "the site already has the values of before that change"),
+    "edit_stale": (
+        "景点 {site} 现在是第 {version} 版，不是第 {expected} 版：在此期间{who}修改了{fields}",
+        "site {site} is at version {version}, not {expected}: {who} changed {fields} meanwhile",
+    ),
+    "edit_someone": ("有人", "someone"),
+    "edit_it": ("它", "it"),
     "edit_both_latlon": ("坐标系为 {datum} 时须同时给出 lat 和 lon", "both lat and lon when the datum is {datum}"),
 }
 

@@ -168,7 +168,9 @@ def check_site_table(
         sites.append(site)
     for s in sites:
         if s.parent_id is not None and s.parent_id not in seen:
-            problems.append(Issue.coded(name, seen[s.id], "parent_id", s.parent_id, Message("data_parent_unknown")))
+            problems.append(
+                Issue.coded(name, seen[s.id], "parent_id", s.parent_id, Message("data_parent_unknown"))
+            )
     problems += _alias_clashes(sites, seen, name)
     problems += _area_ticket_parents(sites, seen, name)
     if not count:

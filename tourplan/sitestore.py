@@ -242,11 +242,13 @@ class StaleVersionError(TourplanError, ValueError):
         self.changes = changes
         fields = sorted({f for c in changes for f in c.fields})
         who = sorted({c.username for c in changes})
-        msg = (
-            f"site {current.id!r} is at version {current.version}, not {expected}: "
-            f"{', '.join(who) or 'someone'} changed {', '.join(fields) or 'it'} meanwhile"
-        )
-        super().__init__(msg)
+        #: The refusal as a message (:func:`tourplan.errors.error_text` renders it).
+        self.message = Message(
+            "edit_stale",
+            {"site": repr(current.id), "version": current.version, "expected": expected,
+             "who": who or Message("edit_someone"), "fields": fields or Message("edit_it")},
+        )  # fmt: skip
+        super().__init__(self.message.render("en"))
 
 
 def default_location_error(method: str, lat: float, zoom: float | None = None) -> float:
@@ -321,6 +323,14 @@ def _expected(what: Message | str, value: Any = None) -> Message:
     return Message("edit_expected_got", {"expected": what, "value": repr(value)})
 
 
+def _field_problems(exc: DataValidationError) -> dict[str, list[Message]]:
+    """The problems of a checked row by column (``row`` for a problem of the whole row)."""
+    found: dict[str, list[Message]] = {}
+    for p in exc.problems:
+        found.setdefault(p.column or "row", []).append(_expected(p.message or p.expected, p.value))
+    return found
+
+
 def _one_of(choices: Sequence[str], value: Any) -> Message:
     return _expected(Message("data_one_of", {"choices": list(choices)}), value)
 
@@ -390,7 +400,9 @@ def edited_row(
     moved = "lat" in texts or "lon" in texts
     if moved and edit.datum != "wgs84" and edit.datum in DATUMS:
         if "lat" not in texts or "lon" not in texts:
-            errors["lat" if "lat" not in texts else "lon"] = Message("edit_both_latlon", {"datum": edit.datum})
+            errors["lat" if "lat" not in texts else "lon"] = Message(
+                "edit_both_latlon", {"datum": edit.datum}
+            )
         else:
             try:
                 lat, lon = float(texts["lat"]), float(texts["lon"])
@@ -414,11 +426,10 @@ def edited_row(
     try:
         check_site_row(new, name=str(row.get("id", "<edit>")), known_ids=known_ids)
     except DataValidationError as exc:
-        found: dict[str, list[Message]] = {}
-        for p in exc.problems:
-            found.setdefault(p.column or "row", []).append(_expected(p.message or p.expected, p.value))
-        for key, said in found.items():
-            errors[key] = Message("edit_problems", {"problems": [errors[key], *said] if key in errors else said})
+        for key, said in _field_problems(exc).items():
+            errors[key] = Message(
+                "edit_problems", {"problems": [errors[key], *said] if key in errors else said}
+            )
     if not errors and new == dict(row):
         errors["changes"] = _expected(Message("edit_some_change"))
     if errors:
@@ -723,14 +734,16 @@ class SiteStore:
             source = f"revert of change {change_id}"
             if ch.new is None:  # the change removed the site: add it back
                 if rec is not None:
-                    raise RequestValidationError({"id": f"site {ch.site_id!r} exists again; edit it instead"})
+                    raise RequestValidationError(
+                        {"id": Message("edit_revert_exists", {"site": repr(ch.site_id)})}
+                    )
                 row = dict(ch.old or {})
                 _check_or_fields(row, list(s.scalars(select(_SiteRow.id))) + [ch.site_id])
                 last = s.scalar(select(func.max(_SiteRow.position))) or 0
                 s.add(_SiteRow(id=ch.site_id, position=int(last) + 1, version=1, row=row, updated=_now()))
                 new_change = _new_change(version, ch.site_id, 1, "revert", editor, why, source, None, row)
             elif rec is None:
-                raise RequestValidationError({"id": f"site {ch.site_id!r} no longer exists"})
+                raise RequestValidationError({"id": Message("edit_revert_gone", {"site": repr(ch.site_id)})})
             elif ch.old is None:  # the change added the site: remove it
                 children = [
                     i
@@ -739,7 +752,7 @@ class SiteStore:
                 ]
                 if children:
                     raise RequestValidationError(
-                        {"parent_id": f"sites {', '.join(children)} name it as parent"}
+                        {"parent_id": Message("edit_revert_parent", {"sites": children})}
                     )
                 new_change = _new_change(
                     version, ch.site_id, 0, "revert", editor, why, source, dict(rec.row), None
@@ -750,9 +763,7 @@ class SiteStore:
                 _check_or_fields(row, list(s.scalars(select(_SiteRow.id))))
                 old_vals, new_vals = _diff(rec.row, row)
                 if not new_vals:
-                    raise RequestValidationError(
-                        {"change": "the site already has the values of before that change"}
-                    )
+                    raise RequestValidationError({"change": Message("edit_revert_same")})
                 rec.row, rec.version, rec.updated = row, rec.version + 1, _now()
                 new_change = _new_change(version, ch.site_id, rec.version, "revert", editor, why, source,
                                          old_vals, new_vals)  # fmt: skip
@@ -766,7 +777,8 @@ def _check_or_fields(row: Mapping[str, str], ids: Sequence[str]) -> None:
     try:
         check_site_row(row, name=str(row.get("id", "")), known_ids=ids)
     except DataValidationError as exc:
-        raise RequestValidationError({p.column or "row": _problem_text(p) for p in exc.problems}) from None
+        problems = {k: Message("edit_problems", {"problems": v}) for k, v in _field_problems(exc).items()}
+        raise RequestValidationError(problems) from None
 
 
 def _new_change(

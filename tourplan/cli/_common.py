@@ -75,7 +75,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DataValidationError as exc:
-            fail(str(exc), EXIT_INVALID_DATA)
+            fail(error_text(exc, current_lang()), EXIT_INVALID_DATA)
         except TourplanError as exc:
             fail(error_text(exc, current_lang()))
         except OSError as exc:
