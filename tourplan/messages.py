@@ -596,10 +596,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data_degrees": ("{lo} 到 {hi} 之间的数字（WGS-84 度）", "a number from {lo} to {hi} (WGS-84 degrees)"),
     "data_bool": ("true 或 false", "true or false"),
     "data_keys": (
-        "以“;”分隔的代码，可用：{vocab}（未知：{unknown}）",
+        "用“;”分隔的代码，取自 {vocab}（未知：{unknown}）",
         "';'-separated keys from: {vocab} (unknown: {unknown})",
     ),
-    "data_one_of": ("以下之一：{choices}", "one of {choices}"),
+    "data_one_of": ("{choices} 之一", "one of {choices}"),
     "data_id_chars": ("小写字母、数字、“_”或“-”（最多 80 个）", "lower-case letters, digits, '_' or '-' (at most 80)"),
     "data_name_needed": ("在 name_zh 或 name_en 中填写名称", "a name in name_zh or name_en"),
     "data_latlon_swapped": (
@@ -615,7 +615,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "an OpenStreetMap opening_hours value, e.g. 'Tu-Su 09:00-17:00'",
     ),
     "data_capacity_daily": (
-        "不小于 capacity_instant（{c0}）：日承载量 = 瞬时承载量 × 周转次数",
+        "不小于 capacity_instant（{c0}）的整数（日承载量 = 瞬时承载量 × 周转次数）",
         "at least capacity_instant ({c0}): daily = instantaneous x turnovers",
     ),
     "data_confidence": ("high、medium 或 low", "high, medium or low"),
@@ -635,15 +635,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the source of ticket rule {rule} (a notice or page; say 'assumed' where no site-specific source exists)",
     ),
     "data_rule_for_free": (
-        "免费景点的规则（free、free_public_museum_2008 或 area_ticket）：规则 {rule} 要求 ticket_cny 大于 0",
+        "免费景点适用的规则（free、free_public_museum_2008 或 area_ticket），因为规则 {rule} 要求 ticket_cny 大于 0",
         "a rule for a free site (free, free_public_museum_2008 or area_ticket): {rule} needs a ticket_cny above 0",
     ),
     "data_rule_for_priced": (
-        "收费景点的规则（{rules}）：ticket_cny 为 {price}，不是 0",
+        "收费景点适用的规则（{rules}），因为 ticket_cny 为 {price}，不是 0",
         "a rule for a priced site ({rules}): ticket_cny is {price}, not 0",
     ),
     "data_area_ticket_parent": (
-        "填写 parent_id：area_ticket 表示凭所属景区的门票入内，须指明该景区",
+        "填写 parent_id（area_ticket 表示凭所属景区的门票入内，须指明该景区）",
         "a parent_id for area_ticket (the area whose ticket admits)",
     ),
     "data_site_specific_price": (
@@ -652,7 +652,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "data_at_most_adult": ("不高于成人票价 ticket_cny（{price}）", "at most the adult ticket_cny ({price})"),
     "data_concession_by_rule": (
-        "空单元格：规则 {rule} 已规定此价格（只有 site_specific 才填写）",
+        "空单元格，因为规则 {rule} 已规定此价格（只有 site_specific 才填写）",
         "an empty cell: rule {rule} sets this price (give it only with site_specific)",
     ),
     "data_alias_len": ("每个名称不超过 {n} 个字符", "names of at most {n} characters"),
@@ -664,7 +664,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data_duplicate_id": ("唯一的 id（第 {row} 行已使用）", "a unique id (row {row} has it already)"),
     "data_no_rows": ("至少一行数据", "at least one data row"),
     "data_area_parent_free": (
-        "free 或其他规则：所属景区 {parent}（第 {row} 行）不售门票（ticket_cny 为 0）",
+        "free 或其他规则，因为所属景区 {parent}（第 {row} 行）不售门票（ticket_cny 为 0）",
         "free or another rule: the parent {parent} (row {row}) sells no ticket (ticket_cny 0)",
     ),
     "data_alias_taken": (
