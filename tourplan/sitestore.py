@@ -427,9 +427,9 @@ def edited_row(
         check_site_row(new, name=str(row.get("id", "<edit>")), known_ids=known_ids)
     except DataValidationError as exc:
         for key, said in _field_problems(exc).items():
-            errors[key] = Message(
-                "edit_problems", {"problems": [errors[key], *said] if key in errors else said}
-            )
+            if key in errors:  # the edit's own check of the field first, the row's said once
+                said = [errors[key], *(m for m in said if m != errors[key])]
+            errors[key] = said[0] if len(said) == 1 else Message("edit_problems", {"problems": said})
     if not errors and new == dict(row):
         errors["changes"] = _expected(Message("edit_some_change"))
     if errors:
