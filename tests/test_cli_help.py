@@ -57,7 +57,9 @@ def test_help_in_chinese(args: list[str], env: dict[str, str], command: str) -> 
     english = [t for t in _english_help(command) if t.split("\n")[0] in out]
     assert english == []
     assert "Usage:" not in out and "Options:" not in out and "Show this message" not in out
-    described = [line.split("  ")[-1] for line in out.splitlines() if line.startswith("  ") and "   " in line.strip()]
+    described = [
+        line.split("  ")[-1] for line in out.splitlines() if line.startswith("  ") and "   " in line.strip()
+    ]
     assert described and [d for d in described if not (_CJK.search(d) or d.startswith("["))] == []
 
 

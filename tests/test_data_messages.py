@@ -79,8 +79,10 @@ def test_the_problems_of_a_table_in_both_languages(bad_table: bytes) -> None:
     assert {"lat", "category", "visit_minutes", "aliases"} <= set(by_column)
     lat = by_column["lat"]
     assert lat.text("zh") == "pois.csv，第 3 行，列 'lat'：值为 '95'；应为：-90 到 90 之间的数字（WGS-84 度）"
-    assert str(lat) == lat.text("en") == (
-        "pois.csv, row 3, column 'lat': got '95'; expected a number from -90 to 90 (WGS-84 degrees)"
+    assert (
+        str(lat)
+        == lat.text("en")
+        == ("pois.csv, row 3, column 'lat': got '95'; expected a number from -90 to 90 (WGS-84 degrees)")
     )
     assert by_column["category"].expected_text("zh").startswith("transport、mountain、")
     assert "第 7 行" in by_column["aliases"].expected_text("zh")
@@ -125,7 +127,9 @@ def test_validate_a_bad_edge_row_in_chinese(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as info:
         load_edges(edges, load_sites())
     assert {p.column for p in info.value.problems} == {"to_id", "mode"}
-    r = CliRunner().invoke(main, ["--lang", "zh", "validate", str(default_pois_path()), "--edges", str(edges)])
+    r = CliRunner().invoke(
+        main, ["--lang", "zh", "validate", str(default_pois_path()), "--edges", str(edges)]
+    )
     assert r.exit_code == 1
     assert "第 1 行，列 'to_id'：值为 'atlantis'；应为：景点表中某个景点的 id" in r.stderr
     assert "第 1 行，列 'mode'：值为 'boat'；应为：" in r.stderr
@@ -141,11 +145,16 @@ def test_a_missing_file_in_chinese() -> None:
 def _problem_cells(page: str) -> list[list[str]]:
     table = page.split('<table class="problems">', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)
-    return [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td>(.*?)</td>", r, re.S)] for r in rows]
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td>(.*?)</td>", r, re.S)]
+        for r in rows
+    ]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_data_page_shows_problems_in_the_page_language(tmp_path: Path, bad_table: bytes, lang: str) -> None:
+def test_the_data_page_shows_problems_in_the_page_language(
+    tmp_path: Path, bad_table: bytes, lang: str
+) -> None:
     app = helpers.make_app(tmp_path, user=(helpers.STAFF_USER, helpers.STAFF_PASSWORD))
     c = helpers.login(app.test_client())
     r = c.post(f"/staff/data?lang={lang}", data={"file": (io.BytesIO(bad_table), "pois.csv")},
@@ -154,7 +163,8 @@ def test_the_data_page_shows_problems_in_the_page_language(tmp_path: Path, bad_t
     cells = _problem_cells(r.get_data(as_text=True))
     problems = _problems(bad_table)
     assert cells == [
-        [p.file, str(p.row), p.column or "–", p.value_text(lang) or "", p.expected_text(lang)] for p in problems
+        [p.file, str(p.row), p.column or "–", p.value_text(lang) or "", p.expected_text(lang)]
+        for p in problems
     ]
     if lang == "zh":
         assert not [c[4] for c in cells if _ENGLISH.search(c[4])]

@@ -51,7 +51,6 @@ CLICK_WORDS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-
 def ngettext(singular: str, plural: str) -> tuple[str, str]:
     """Mark a pair of click's (singular, plural) message ids for the catalog (the extractor reads ``ngettext``)."""
     return singular, plural
@@ -62,7 +61,9 @@ CLICK_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
     ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
     ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}."),
-    ngettext("{value!r} does not match the format {format}.", "{value!r} does not match the formats {formats}."),
+    ngettext(
+        "{value!r} does not match the format {format}.", "{value!r} does not match the formats {formats}."
+    ),
     ngettext("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."),
     ngettext("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given."),
     ngettext(
