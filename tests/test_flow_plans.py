@@ -97,3 +97,22 @@ def test_rain_lowers_outdoor_visits(bundled_sites, bundled_graph, flow_plans) ->
     indoor = np.array([bundled_sites[s].indoor for s in dry.site_ids])
     share = lambda r: r.daily_visits[indoor].sum() / max(r.daily_visits.sum(), 1)  # noqa: E731
     assert share(wet) > share(dry)
+
+
+def test_a_shipped_library_carries_its_plans_not_the_site_table(bundled_sites, bundled_graph, flow_plans, flow_run) -> None:  # type: ignore[no-untyped-def]
+    """A library pickled for a sweep's worker keeps every plan; the site table and graph stay behind."""
+    import pickle
+
+    version = flow_plans.data_version(bundled_sites, bundled_graph)  # remembered, with the table it came from
+    assert flow_plans._version is not None
+    shipped = pickle.loads(pickle.dumps(flow_plans))
+    assert shipped._plans == flow_plans._plans
+    assert shipped._variants == flow_plans._variants
+    data = pickle.dumps(flow_plans)
+    assert b"SiteTable" not in data  # (it was: 2.2 MB of a date's 70 kB of plans, shipped to every worker)
+    assert type(bundled_graph).__name__.encode() not in data
+    assert shipped.data_version(bundled_sites, bundled_graph) == version  # computed again where it is needed
+    planned = shipped.planned
+    sim = simulate(Scenario(date=dt.date(2026, 10, 3), visitors=3000), bundled_sites, bundled_graph, seed=5, plans=shipped)
+    assert shipped.planned == planned  # every plan came with the library
+    np.testing.assert_array_equal(sim.occupancy, flow_run.occupancy)

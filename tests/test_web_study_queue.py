@@ -131,16 +131,30 @@ def test_a_running_tour_is_stopped_by_a_cancel_or_its_budget(tmp_path: Path) -> 
     assert "规划已停止" in staff.get(f"/staff/study/runs/{run_id}?lang=zh").get_data(as_text=True)
 
 
+def test_a_tour_the_planner_refuses_before_searching_is_refused_at_once(tmp_path: Path) -> None:
+    """Too few bus seats: the form and the API say so in the request, and nothing is queued."""
+    app = _app(tmp_path, STUDY_QUEUE_WORK=0)
+    staff = helpers.login(app.test_client())
+    r = staff.post("/api/v1/study-tours", json={**STUDY, "students": 200, "buses": 4})  # 5 groups
+    assert r.status_code == 422 and "bus seats too few" in r.get_json()["error"]
+    for lang, words in (("zh", "车辆座位不够"), ("en", "Not enough bus seats")):
+        r = staff.post(f"/staff/study/new?lang={lang}", data={**STUDY_FORM, "students": "200", "buses": "4"})
+        assert r.status_code == 400  # the form again, with the reason: no run page to wait on
+        assert words in r.get_data(as_text=True)
+    assert app.extensions["tourplan.store"].list_runs() == []
+
+
 def test_a_tour_that_cannot_be_planned_says_why_in_both_languages(tmp_path: Path) -> None:
+    """A day too short for any visit passes the checks before the search; its run page says why it failed."""
     staff = helpers.login(_app(tmp_path, STUDY_QUEUE_WORK=0).test_client())
-    run = staff.post(
-        "/api/v1/study-tours", json={**STUDY, "students": 200, "buses": 4}
-    ).get_json()  # 5 groups
+    r = staff.post("/api/v1/study-tours", json={**STUDY, "day_end": "09:10"})
+    assert r.status_code == 202, r.get_json()
+    run = r.get_json()
     assert helpers.wait_for_run(staff, run["id"], ("done", "failed"))["status"] == "failed"
     en = staff.get(f"/staff/study/runs/{run['id']}?lang=en").get_data(as_text=True)
     zh = staff.get(f"/staff/study/runs/{run['id']}?lang=zh").get_data(as_text=True)
-    assert "The study tour was not planned: Not enough bus seats" in en
-    assert "研学方案未能规划：" in zh and "车辆座位不够" in zh
+    assert "The study tour was not planned: " in en
+    assert "研学方案未能规划：" in zh
     assert staff.get("/staff/study/runs/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
 
 

@@ -150,6 +150,17 @@ class PlanLibrary:
             self._version = (memo, diskcache.data_version(sites, graph), sites, graph)
         return self._version[1]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a pickle (a library shipped to a sweep's worker) keeps: the plans, not the remembered data version.
+
+        The data version is remembered with the site table and graph it was
+        computed from (and keyed by their ``id``, meaningless in another
+        process); a worker computes it again from its own copies.
+        """
+        state = dict(self.__dict__)
+        state["_version"] = None
+        return state
+
     def variant(self, key: tuple[Any, ...], make: Callable[[], Variant]) -> Variant:
         """Return the cached variant description for ``key``, making it first if needed."""
         var = self._variants.get(key)

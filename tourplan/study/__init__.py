@@ -52,6 +52,7 @@ from __future__ import annotations
 from tourplan.study import result
 from tourplan.study.capacity import SLOT_MINUTES
 from tourplan.study.model import COACH_MODE
+from tourplan.study.plan import check_study_tour
 from tourplan.study.printout import render_print_html
 from tourplan.study.request import (
     BANDS,
@@ -77,6 +78,7 @@ __all__ = [
     "PublicLoad",
     "StaffRules",
     "StudyTourRequest",
+    "check_study_tour",
     "plan_study_tour",
     "price_tickets",
     "render_print_html",

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from tourplan.site import Site, SiteTable
 
 __all__ = [
+    "check_study_tour",
     "plan_study_tour",
 ]
 
@@ -485,6 +486,33 @@ def _assemble(
     )
 
 
+def check_study_tour(request: StudyTourRequest, sites: SiteTable, graph: SiteGraph) -> None:
+    """Raise what :func:`plan_study_tour` would raise before it searches, or nothing.
+
+    These checks need no search (places, sites and their grades, lunch, bus
+    seats, each required site's hours, distance and capacity), so a caller
+    that plans a large tour later, as a job, can refuse an impossible one at
+    once.
+
+    Raises
+    ------
+    RequestValidationError, PlaceNotFoundError, InfeasibleRequestError
+        As :func:`plan_study_tour` does for the same request.
+    """
+    _checked(request, sites, graph)
+
+
+def _checked(
+    request: StudyTourRequest, sites: SiteTable, graph: SiteGraph
+) -> tuple[_Ctx, list[_Group], list[_Unit]]:
+    """The planner's context, the school groups and the buses' units, after the checks that need no search."""
+    ctx = _build(request, sites, graph)
+    groups = _make_groups(request)
+    units = _assign_buses(request, groups)
+    _precheck(ctx, units)
+    return ctx, groups, units
+
+
 def plan_study_tour(
     request: StudyTourRequest, sites: SiteTable, graph: SiteGraph, *, seed: int = 0
 ) -> StudyTourPlan:
@@ -527,10 +555,7 @@ def plan_study_tour(
     Pair re-plans cost ``O(buses^2)`` fits per round at most, fewer when
     buses are alike.  Capacity bookkeeping is ``O(sites x 96)`` per bus.
     """
-    ctx = _build(request, sites, graph)
-    groups = _make_groups(request)
-    units = _assign_buses(request, groups)
-    _precheck(ctx, units)
+    ctx, groups, units = _checked(request, sites, graph)
     warm_up()  # compile (or load) the engine first, so no solve is cut short by it
     if ctx.lunch_on and request.lunch == "together":
         ctx = _lunch_together(ctx, units, seed)

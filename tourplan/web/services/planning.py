@@ -306,14 +306,17 @@ def queue_large_study(
 
     Raises
     ------
-    FeatureUnavailableError, RequestValidationError
-        As :func:`plan_study` would, before anything is queued.
+    FeatureUnavailableError, RequestValidationError, PlaceNotFoundError, InfeasibleRequestError
+        As :func:`plan_study` would, before anything is queued: the checks
+        that need no search (``check_study_tour``) run first.
     """
     req = _study_request(data)
     sd = site_data()
     work = study_work(req, sd)
     if work <= int(current_app.config["STUDY_QUEUE_WORK"]):
         return None
+    with budgets.study_budget():  # a tour the planner refuses before searching is refused here, not on its run page
+        optional_module("study").check_study_tour(req, sd.sites, sd.graph)
     from tourplan.jobs import StudyJob
     from tourplan.web.scale import get_runner
 
