@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tourplan.errors import Issue
 from tourplan.hours import HoursError, check_hours
+from tourplan.messages import Message, Name
 from tourplan.site import (
     CATEGORIES,
     CONFIDENCE_LEVELS,
@@ -44,6 +45,8 @@ _PRICED_RULES = frozenset(
 _LEGACY_ACTIVITY = "activity"
 _MAX_ALIASES = 20
 _MAX_ALIAS_LEN = 100
+#: Chinese names of the regions (the default region's; another is named as given).
+_REGION_ZH = {"Jiaozuo": "焦作"}
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
@@ -65,16 +68,17 @@ class RowChecker:
         self.ok = True
         self.values: dict[str, Any] = {}
 
-    def bad(self, column: str, value: str | None, expected: str) -> None:
+    def bad(self, column: str, value: str | None, code: str, **params: Any) -> None:
+        """Record a bad value of *column*: what was expected is message *code* with *params*."""
         self.ok = False
-        self.out.append(Issue(self.file, self.row, column, value, expected))
+        self.out.append(Issue.coded(self.file, self.row, column, value, Message(code, params)))
 
     def text(self, col: str, *, required: bool = False, max_len: int = 2000) -> str:
         val = self.rec.get(col, "")
         if required and not val:
-            self.bad(col, val, "a non-empty value")
+            self.bad(col, val, "data_nonempty")
         elif len(val) > max_len:
-            self.bad(col, val[:40] + "…", f"at most {max_len} characters")
+            self.bad(col, val[:40] + "…", "data_max_chars", n=max_len)
         self.values[col] = val
         return val
 
@@ -93,22 +97,22 @@ class RowChecker:
             if optional:
                 self.values[col] = default
                 return default
-            self.bad(col, val, "a number")
+            self.bad(col, val, "data_number")
             return None
         try:
             x = float(val)
         except ValueError:
-            self.bad(col, val, "a number")
+            self.bad(col, val, "data_number")
             return None
         if not math.isfinite(x):
-            self.bad(col, val, "a finite number")
+            self.bad(col, val, "data_finite")
             return None
         if integer and x != int(x):
-            self.bad(col, val, "a whole number")
+            self.bad(col, val, "data_whole")
             return None
-        rng = _range_words(lo, hi)
         if (lo is not None and x < lo) or (hi is not None and x > hi):
-            self.bad(col, val, f"a number {rng}")
+            code, bounds = _range(lo, hi)
+            self.bad(col, val, code, **bounds)
             return None
         if integer:
             x = int(x)
@@ -122,7 +126,7 @@ class RowChecker:
         elif val in _TRUE or val in _FALSE:
             flag = val in _TRUE
         else:
-            self.bad(col, self.rec.get(col, ""), "true or false")
+            self.bad(col, self.rec.get(col, ""), "data_bool")
             return None
         self.values[col] = flag
         return flag
@@ -132,11 +136,7 @@ class RowChecker:
         items = [p.strip() for p in re.split(r"[;,|]", val) if p.strip()]
         unknown = [p for p in items if p not in vocab]
         if unknown:
-            self.bad(
-                col,
-                val,
-                f"';'-separated keys from: {', '.join(vocab)} (unknown: {', '.join(unknown)})",
-            )
+            self.bad(col, val, "data_keys", vocab=list(vocab), unknown=unknown)
         keys = frozenset(p for p in items if p in vocab)
         self.values[col] = keys
         return keys
@@ -146,14 +146,10 @@ class RowChecker:
         en = self.text("activity_en", max_len=300)
         old = self.text(_LEGACY_ACTIVITY, max_len=300)
         if en and old and en != old:
-            self.bad(
-                _LEGACY_ACTIVITY,
-                old,
-                "the same text as activity_en, or an empty cell (activity is the old name of activity_en)",
-            )
+            self.bad(_LEGACY_ACTIVITY, old, "data_activity_legacy")
         zh = self.text("activity_zh", max_len=300)
         if zh and not _CJK_RE.search(zh):
-            self.bad("activity_zh", zh, "Chinese text (the English phrase goes in activity_en)")
+            self.bad("activity_zh", zh, "data_activity_zh")
         del self.values["activity_en"]
         self.values["activity"] = en or old  # Site.activity is the English phrase
 
@@ -174,54 +170,36 @@ class RowChecker:
         if not rule:
             for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
                 if val is not None:
-                    self.bad(col, self.rec[col], "an empty cell unless ticket_rule is site_specific")
+                    self.bad(col, self.rec[col], "data_concession_no_rule")
             return
         if rule not in TICKET_RULES:
-            self.bad("ticket_rule", rule, f"one of {', '.join(TICKET_RULES)}")
+            self.bad("ticket_rule", rule, "data_one_of", choices=list(TICKET_RULES))
             return
         if not source:
-            self.bad(
-                "ticket_source",
-                source,
-                f"the source of ticket rule {rule} (a notice or page; say 'assumed' where no "
-                "site-specific source exists)",
-            )
+            self.bad("ticket_source", source, "data_ticket_source", rule=rule)
         if price is not None:
             if rule in _PRICED_RULES and price <= 0:
-                self.bad(
-                    "ticket_rule",
-                    rule,
-                    f"a rule for a free site (free, free_public_museum_2008 or area_ticket): "
-                    f"{rule} needs a ticket_cny above 0",
-                )
+                self.bad("ticket_rule", rule, "data_rule_for_free", rule=rule)
             elif rule not in _PRICED_RULES and price > 0:
                 self.bad(
                     "ticket_rule",
                     rule,
-                    f"a rule for a priced site ({', '.join(sorted(_PRICED_RULES))}): "
-                    f"ticket_cny is {price:g}, not 0",
+                    "data_rule_for_priced",
+                    rules=sorted(_PRICED_RULES),
+                    price=f"{price:g}",
                 )
         if rule == "area_ticket" and parent is None:
-            self.bad("ticket_rule", rule, "a parent_id for area_ticket (the area whose ticket admits)")
+            self.bad("ticket_rule", rule, "data_area_ticket_parent")
         if rule == "site_specific":
             if student is None and child is None:
-                self.bad(
-                    "ticket_student_cny",
-                    "",
-                    "a sourced student or child price (ticket_student_cny or ticket_child_cny) "
-                    "for ticket_rule site_specific",
-                )
+                self.bad("ticket_student_cny", "", "data_site_specific_price")
             for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
                 if val is not None and price is not None and val > price:
-                    self.bad(col, self.rec[col], f"at most the adult ticket_cny ({price:g})")
+                    self.bad(col, self.rec[col], "data_at_most_adult", price=f"{price:g}")
         else:
             for col, val in (("ticket_student_cny", student), ("ticket_child_cny", child)):
                 if val is not None:
-                    self.bad(
-                        col,
-                        self.rec[col],
-                        f"an empty cell: rule {rule} sets this price (give it only with site_specific)",
-                    )
+                    self.bad(col, self.rec[col], "data_concession_by_rule", rule=rule)
 
     def aliases(self, names: tuple[str, str]) -> None:
         """Other names of the place, ``;``-separated.
@@ -237,44 +215,44 @@ class RowChecker:
         for a in items:
             key = fold_name(a)
             if len(a) > _MAX_ALIAS_LEN:
-                self.bad("aliases", a[:40] + "…", f"names of at most {_MAX_ALIAS_LEN} characters")
+                self.bad("aliases", a[:40] + "…", "data_alias_len", n=_MAX_ALIAS_LEN)
             elif not key:
-                self.bad("aliases", a, "a name with letters or characters in it")
+                self.bad("aliases", a, "data_alias_blank")
             elif key not in own and key not in seen:
                 seen.add(key)
                 out.append(a)
         if len(items) > _MAX_ALIASES:
-            self.bad("aliases", val[:40] + "…", f"at most {_MAX_ALIASES} aliases")
+            self.bad("aliases", val[:40] + "…", "data_alias_count", n=_MAX_ALIASES)
         self.values["aliases"] = tuple(out)
 
     def site(self, region: Region) -> Site | None:
         """The row as a :class:`Site`, or None when a column is bad (each one recorded)."""
         sid = self.text("id", required=True)
         if sid and not _ID_RE.match(sid):
-            self.bad("id", sid, "lower-case letters, digits, '_' or '-' (at most 80)")
+            self.bad("id", sid, "data_id_chars")
         name_zh = self.text("name_zh", max_len=200)
         name_en = self.text("name_en", max_len=200)
         if not name_zh and not name_en:
-            self.bad("name_zh", name_zh, "a name in name_zh or name_en")
+            self.bad("name_zh", name_zh, "data_name_needed")
         category = self.text("category", required=True)
         if category and category not in CATEGORIES:
-            self.bad("category", category, f"one of {', '.join(CATEGORIES)}")
+            self.bad("category", category, "data_one_of", choices=list(CATEGORIES))
         self.keys("themes", THEMES)
         lat = self.number("lat")
         lon = self.number("lon")
         if lat is not None and lon is not None and not region.contains(lat, lon):
             if region.contains(lon, lat):
-                self.bad("lat", self.rec["lat"], f"a latitude; lat and lon look swapped ({lat}, {lon})")
+                self.bad("lat", self.rec["lat"], "data_latlon_swapped", lat=str(lat), lon=str(lon))
             elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                col = "lat" if not -90 <= lat <= 90 else "lon"
-                rng = "from -90 to 90" if col == "lat" else "from -180 to 180"
-                self.bad(col, self.rec[col], f"a number {rng} (WGS-84 degrees)")
+                col, limit = ("lat", 90) if not -90 <= lat <= 90 else ("lon", 180)
+                self.bad(col, self.rec[col], "data_degrees", lo=-limit, hi=limit)
             else:
                 self.bad(
                     "lat",
                     f"{self.rec['lat']},{self.rec['lon']}",
-                    f"a WGS-84 point within {region.name} (lat {region.south}-{region.north}, "
-                    f"lon {region.west}-{region.east})",
+                    "data_point_in_region",
+                    region=Name(_REGION_ZH.get(region.name, region.name), region.name),
+                    **{k: str(getattr(region, k)) for k in ("south", "north", "west", "east")},
                 )
         self.number("location_error_m", lo=0, hi=200_000)
         self.number("elevation_m", lo=-500, hi=9000, optional=True)
@@ -283,21 +261,13 @@ class RowChecker:
             try:
                 check_hours(hours)
             except HoursError:
-                self.bad(
-                    "opening_hours",
-                    hours,
-                    "an OpenStreetMap opening_hours value, e.g. 'Tu-Su 09:00-17:00'",
-                )
+                self.bad("opening_hours", hours, "data_hours")
         self.number("visit_minutes", lo=0, hi=24 * 60, integer=True)
         ticket = self.number("ticket_cny", lo=0, hi=100_000)
         c0 = self.number("capacity_instant", lo=0, integer=True)
         c1 = self.number("capacity_daily", lo=0, integer=True)
         if c0 is not None and c1 is not None and c0 > 0 and c1 > 0 and c1 < c0:
-            self.bad(
-                "capacity_daily",
-                self.rec["capacity_daily"],
-                f"at least capacity_instant ({int(c0)}): daily = instantaneous x turnovers",
-            )
+            self.bad("capacity_daily", self.rec["capacity_daily"], "data_capacity_daily", c0=int(c0))
         self.number("popularity", lo=0, hi=10)
         self.boolean("indoor")
         self.boolean("accessible", default=True)
@@ -306,13 +276,13 @@ class RowChecker:
         self.text("source", required=True)
         confidence = self.text("confidence", required=True)
         if confidence and confidence not in CONFIDENCE_LEVELS:
-            self.bad("confidence", confidence, "high, medium or low")
+            self.bad("confidence", confidence, "data_confidence")
         self.number("trail_km", lo=0, hi=100, optional=True)
         self.number("trail_ascent_m", lo=0, hi=5000, optional=True)
         parent = self.text("parent_id") or None
         self.values["parent_id"] = parent
         if parent is not None and parent == sid:
-            self.bad("parent_id", parent, "another row's id, not the row's own")
+            self.bad("parent_id", parent, "data_parent_self")
         self.activities()
         self.aliases((name_zh, name_en))
         self.tickets(ticket, parent)
@@ -331,19 +301,19 @@ class RowChecker:
         b = self.text("to_id", required=True)
         for col, sid in (("from_id", a), ("to_id", b)):
             if sid and sites.get(sid) is None:
-                self.bad(col, sid, "the id of a site in the site table")
+                self.bad(col, sid, "data_site_id")
         if a and a == b:
-            self.bad("to_id", b, "a site other than from_id")
+            self.bad("to_id", b, "data_other_than_from")
         mode = self.text("mode", required=True)
         if mode and mode not in EDGE_MODES:
-            self.bad("mode", mode, f"one of {', '.join(EDGE_MODES)}")
+            self.bad("mode", mode, "data_one_of", choices=list(EDGE_MODES))
         minutes = self.number("minutes", lo=0, hi=24 * 60, optional=True)
         dist = self.number("distance_km", lo=0, hi=1000)
         self.number("ascent_m", lo=0, hi=9000, optional=True, default=0.0)
         self.number("descent_m", lo=0, hi=9000, optional=True, default=0.0)
         self.boolean("bidirectional", default=True)
         if minutes is None and dist is not None and dist == 0:
-            self.bad("minutes", "", "minutes when distance_km is 0")
+            self.bad("minutes", "", "data_minutes_needed")
         if not self.ok:
             return None
         for col in ("kind", "source", "note"):
@@ -351,11 +321,10 @@ class RowChecker:
         return Edge(**self.values)
 
 
-def _range_words(lo: float | None, hi: float | None) -> str:
+def _range(lo: float | None, hi: float | None) -> tuple[str, dict[str, str]]:
+    """The message of a number out of range: its code and its bounds as text."""
     if lo is not None and hi is not None:
-        return f"from {lo:g} to {hi:g}"
+        return "data_number_range", {"lo": f"{lo:g}", "hi": f"{hi:g}"}
     if lo is not None:
-        return f"of at least {lo:g}"
-    if hi is not None:
-        return f"of at most {hi:g}"
-    return ""
+        return "data_number_min", {"lo": f"{lo:g}"}
+    return "data_number_max", {"hi": f"{hi:g}"}

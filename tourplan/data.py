@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tourplan.errors import DataValidationError, Issue, LikelyGCJ02Warning
+from tourplan.messages import Message
 from tourplan.site import REQUIRED_COLUMNS, Region, SiteTable
 from tourplan.sitecheck import check_edge_table, check_site_table, likely_gcj02
 
@@ -43,7 +44,6 @@ __all__ = [
 _MAX_ROWS = 20_000
 _MAX_COLUMNS = 200
 _EDGE_REQUIRED = ("from_id", "to_id", "mode", "distance_km")
-
 
 
 def load_sites(
@@ -89,7 +89,11 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DataValidationError(
-            [Issue(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+            [
+                Issue.coded(
+                    str(path), None, None, None, Message("data_readable", {"error": exc.strerror or exc})
+                )
+            ]
         ) from None
 
 
@@ -100,24 +104,28 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> list[dict[str
     except UnicodeDecodeError as exc:
         raise DataValidationError(
             [
-                Issue(
+                Issue.coded(
                     name,
                     None,
                     None,
-                    f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
-                    "UTF-8 text (save the file as CSV UTF-8)",
+                    Message("data_value_byte", {"byte": f"0x{raw[exc.start]:02x}", "offset": exc.start}),
+                    Message("data_utf8"),
                 )
             ]
         ) from None
     if not text.strip():
-        raise DataValidationError([Issue(name, None, None, None, "a CSV file with a header row")])
+        raise DataValidationError([Issue.coded(name, None, None, None, Message("data_csv_header"))])
     header = _header(text, name)
     header_fields = len(header)
     if header_fields > _MAX_COLUMNS:
         raise DataValidationError(
             [
-                Issue(
-                    name, None, None, f"{header_fields} columns", f"at most {_MAX_COLUMNS} columns"
+                Issue.coded(
+                    name,
+                    None,
+                    None,
+                    Message("data_value_columns", {"n": header_fields}),
+                    Message("data_max_columns", {"n": _MAX_COLUMNS}),
                 )
             ]
         )
@@ -126,15 +134,23 @@ def _read_table(raw: bytes, name: str, required: Sequence[str]) -> list[dict[str
     lines = text.splitlines()
     if len(lines) - 1 > _MAX_ROWS:
         raise DataValidationError(
-            [Issue(name, None, None, f"{len(lines) - 1} lines", f"at most {_MAX_ROWS} rows")]
+            [
+                Issue.coded(
+                    name,
+                    None,
+                    None,
+                    Message("data_value_lines", {"n": len(lines) - 1}),
+                    Message("data_max_rows", {"n": _MAX_ROWS}),
+                )
+            ]
         )
     columns, records = _plain_records(text, header) or _pandas_records(text, name, header_fields)
     problems = [
-        Issue(name, None, col, None, "this column in the header")
+        Issue.coded(name, None, col, None, Message("data_missing_column"))
         for col in required
         if col not in columns
     ]
-    problems += [Issue(name, None, c, None, "each column once") for c in dupes]
+    problems += [Issue.coded(name, None, c, None, Message("data_column_once")) for c in dupes]
     if problems:
         raise DataValidationError(problems)
     return records
@@ -184,15 +200,15 @@ def _pandas_records(text: str, name: str, header_fields: int) -> tuple[list[str]
         m = re.search(r"line (\d+), saw (\d+)", str(exc))
         if m:
             line = int(m.group(1))
-            problem = Issue(
+            problem = Issue.coded(
                 name,
                 line - 1,
                 None,
-                f"{m.group(2)} fields",
-                f"{header_fields} fields as in the header (line {line}; quote values with commas)",
+                Message("data_value_fields", {"n": int(m.group(2))}),
+                Message("data_fields", {"n": header_fields, "line": line}),
             )
         else:
-            problem = Issue(name, None, None, None, f"well-formed CSV ({str(exc).strip()})")
+            problem = Issue.coded(name, None, None, None, Message("data_csv", {"error": str(exc).strip()}))
         raise DataValidationError([problem]) from None
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = columns
@@ -213,7 +229,9 @@ def _header(text: str, name: str) -> list[str]:
     try:
         return next(csv.reader(io.StringIO(text)), [])
     except csv.Error as exc:
-        raise DataValidationError([Issue(name, None, None, None, f"well-formed CSV ({exc})")]) from None
+        raise DataValidationError(
+            [Issue.coded(name, None, None, None, Message("data_csv", {"error": exc}))]
+        ) from None
 
 
 def parse_sites(
@@ -231,13 +249,9 @@ def parse_sites(
     sites, rows = check_site_table(records, name=name, region=region or Region())
     table = SiteTable(sites, source=name)
     for s, ref in likely_gcj02(table, _gazetteer_points()):
-        warnings.warn(
-            f"{name}, row {rows[s.id]} ({s.id}): point {s.lat:.5f},{s.lon:.5f} lies within 60 m "
-            f"of where {ref} appears on a GCJ-02 map; it was probably read off a Chinese street "
-            "map (GCJ-02), not WGS-84",
-            LikelyGCJ02Warning,
-            stacklevel=2,
-        )
+        point = f"{s.lat:.5f},{s.lon:.5f}"
+        said = Message("data_gcj02", {"file": name, "row": rows[s.id], "id": s.id, "point": point, "ref": ref})
+        warnings.warn(LikelyGCJ02Warning(message=said), stacklevel=2)
     return table
 
 

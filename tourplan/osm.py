@@ -23,6 +23,7 @@ from geopy.distance import geodesic
 
 from tourplan.errors import DataValidationError, Issue
 from tourplan.hours import HoursError, check_hours
+from tourplan.messages import Message
 from tourplan.site import Site, SiteTable
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ def read_osm(
             )
     except RuntimeError as exc:
         raise DataValidationError(
-            [Issue(str(path), None, None, None, f"an OSM XML or PBF file ({exc})")]
+            [Issue.coded(str(path), None, None, None, Message("data_osm_file", {"error": exc}))]
         ) from None
     return feats
 

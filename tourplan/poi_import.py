@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tourplan.coords import DATUMS, to_wgs84
 from tourplan.errors import DataValidationError, Issue
 from tourplan.geodesy import distance_km
+from tourplan.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -119,10 +120,13 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataValidationError([Issue(name, None, None, None, "UTF-8 text")], what="import") from None
+        raise DataValidationError(
+            [Issue.coded(name, None, None, None, Message("data_utf8_plain"))], what="import"
+        ) from None
     if datum is not None and datum not in DATUMS:
         raise DataValidationError(
-            [Issue(name, None, "datum", datum, f"one of {', '.join(DATUMS)}")], "import"
+            [Issue.coded(name, None, "datum", datum, Message("data_one_of", {"choices": list(DATUMS)}))],
+            "import",
         )
     records: list[dict[str, Any]]
     provider = "csv"
@@ -131,7 +135,7 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataValidationError(
-                [Issue(name, None, None, None, f"valid JSON ({exc})")], "import"
+                [Issue.coded(name, None, None, None, Message("data_json", {"error": exc}))], "import"
             ) from None
         if isinstance(data, dict) and isinstance(data.get("pois"), list):
             provider, records = "gaode", data["pois"]
@@ -141,7 +145,7 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
             records = data
         else:
             raise DataValidationError(
-                [Issue(name, None, None, None, "a 'pois' or 'results' list")], "import"
+                [Issue.coded(name, None, None, None, Message("data_poi_list"))], "import"
             )
     else:
         records = list(csv.DictReader(io.StringIO(text)))
@@ -150,14 +154,14 @@ def read_poi_export(raw: bytes, *, name: str = "<import>", datum: str | None = N
     problems: list[Issue] = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
-            problems.append(Issue(name, i, None, None, "an object with a name and a location"))
+            problems.append(Issue.coded(name, i, None, None, Message("data_poi_object")))
             continue
         label = str(_pick(rec, _NAME) or "").strip()
         lat, lon = _coords(rec)
         if not label:
-            problems.append(Issue(name, i, "name", None, "a name"))
+            problems.append(Issue.coded(name, i, "name", None, Message("data_poi_name")))
         if lat is None or lon is None:
-            problems.append(Issue(name, i, "location", None, "a longitude and a latitude in degrees"))
+            problems.append(Issue.coded(name, i, "location", None, Message("data_poi_location")))
         if not label or lat is None or lon is None:
             continue
         w_lat, w_lon = to_wgs84(lat, lon, used)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tourplan._rowcheck import RowChecker
 from tourplan.coords import wgs84_to_gcj02
 from tourplan.errors import DataValidationError, Issue
+from tourplan.messages import Message
 from tourplan.site import SITE_COLUMNS, Region, fold_name
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def check_site_row(
     site = RowChecker(name, row_number, rec, problems).site(region or Region())
     parent = None if site is None else site.parent_id
     if parent is not None and known_ids is not None and parent not in set(known_ids):
-        problems.append(Issue(name, row_number, "parent_id", parent, "the id of another row"))
+        problems.append(Issue.coded(name, row_number, "parent_id", parent, Message("data_parent_unknown")))
     if problems or site is None:
         raise DataValidationError(problems)
     return site
@@ -160,19 +161,20 @@ def check_site_table(
         if site is None:
             continue
         if site.id in seen:
-            problems.append(
-                Issue(name, count, "id", site.id, f"a unique id (row {seen[site.id]} has it already)")
-            )
+            dup = Message("data_duplicate_id", {"row": seen[site.id]})
+            problems.append(Issue.coded(name, count, "id", site.id, dup))
             continue
         seen[site.id] = count
         sites.append(site)
     for s in sites:
         if s.parent_id is not None and s.parent_id not in seen:
-            problems.append(Issue(name, seen[s.id], "parent_id", s.parent_id, "the id of another row"))
+            problems.append(
+                Issue.coded(name, seen[s.id], "parent_id", s.parent_id, Message("data_parent_unknown"))
+            )
     problems += _alias_clashes(sites, seen, name)
     problems += _area_ticket_parents(sites, seen, name)
     if not count:
-        problems.append(Issue(name, None, None, None, "at least one data row"))
+        problems.append(Issue.coded(name, None, None, None, Message("data_no_rows")))
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         raise DataValidationError(problems)
@@ -218,16 +220,8 @@ def _area_ticket_parents(sites: Sequence[Site], rows: Mapping[str, int], file: s
     for s in sites:
         parent = by_id.get(s.parent_id) if s.parent_id else None
         if s.ticket_rule == "area_ticket" and parent is not None and parent.ticket_cny <= 0:
-            out.append(
-                Issue(
-                    file,
-                    rows[s.id],
-                    "ticket_rule",
-                    s.ticket_rule,
-                    f"free or another rule: the parent {parent.id} (row {rows[parent.id]}) sells no "
-                    "ticket (ticket_cny 0)",
-                )
-            )
+            why = Message("data_area_parent_free", {"parent": parent.id, "row": rows[parent.id]})
+            out.append(Issue.coded(file, rows[s.id], "ticket_rule", s.ticket_rule, why))
     return out
 
 
@@ -253,15 +247,8 @@ def _alias_clashes(sites: Sequence[Site], rows: Mapping[str, int], file: str) ->
         for a in s.aliases:
             other = owner.setdefault(fold_name(a), s.id)
             if other != s.id:
-                out.append(
-                    Issue(
-                        file,
-                        rows[s.id],
-                        "aliases",
-                        a,
-                        f"a name no other row uses (row {rows[other]} ({other}) has it)",
-                    )
-                )
+                taken = Message("data_alias_taken", {"row": rows[other], "other": other})
+                out.append(Issue.coded(file, rows[s.id], "aliases", a, taken))
     return out
 
 

@@ -48,6 +48,7 @@ from tourplan.errors import (
     UnknownSiteError,
 )
 from tourplan.geodesy import distance_km
+from tourplan.messages import Message
 from tourplan.site import CONFIDENCE_LEVELS, SITE_COLUMNS, SiteTable
 from tourplan.sitecheck import check_site_row
 from tourplan.store import _aware, _Base, _now
@@ -241,11 +242,13 @@ class StaleVersionError(TourplanError, ValueError):
         self.changes = changes
         fields = sorted({f for c in changes for f in c.fields})
         who = sorted({c.username for c in changes})
-        msg = (
-            f"site {current.id!r} is at version {current.version}, not {expected}: "
-            f"{', '.join(who) or 'someone'} changed {', '.join(fields) or 'it'} meanwhile"
-        )
-        super().__init__(msg)
+        #: The refusal as a message (:func:`tourplan.errors.error_text` renders it).
+        self.message = Message(
+            "edit_stale",
+            {"site": repr(current.id), "version": current.version, "expected": expected,
+             "who": who or Message("edit_someone"), "fields": fields or Message("edit_it")},
+        )  # fmt: skip
+        super().__init__(self.message.render("en"))
 
 
 def default_location_error(method: str, lat: float, zoom: float | None = None) -> float:
@@ -313,9 +316,23 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _problem_text(p: Issue) -> str:
-    got = "" if p.value is None else f", got {p.value!r}"
-    return f"expected {p.expected}{got}"
+def _expected(what: Message | str, value: Any = None) -> Message:
+    """``expected WHAT[, got VALUE]`` of one field of an edit (*what* a message, or plain text)."""
+    if value is None:
+        return Message("edit_expected", {"expected": what})
+    return Message("edit_expected_got", {"expected": what, "value": repr(value)})
+
+
+def _field_problems(exc: DataValidationError) -> dict[str, list[Message]]:
+    """The problems of a checked row by column (``row`` for a problem of the whole row)."""
+    found: dict[str, list[Message]] = {}
+    for p in exc.problems:
+        found.setdefault(p.column or "row", []).append(_expected(p.message or p.expected, p.value))
+    return found
+
+
+def _one_of(choices: Sequence[str], value: Any) -> Message:
+    return _expected(Message("data_one_of", {"choices": list(choices)}), value)
 
 
 def _diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -357,34 +374,34 @@ def edited_row(
     ...
     tourplan.errors.RequestValidationError: invalid request: lat: expected a number from -90 to 90 (WGS-84 degrees), got '95'
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if edit.datum not in DATUMS:
-        errors["datum"] = f"expected one of {', '.join(DATUMS)}, got {edit.datum!r}"
+        errors["datum"] = _one_of(DATUMS, edit.datum)
     if not isinstance(edit.source, str) or not edit.source.strip():
-        errors["source"] = "expected where the new values come from (a URL, a map and date, a survey...)"
+        errors["source"] = _expected(Message("edit_source"))
     elif len(edit.source) > 500:
-        errors["source"] = "expected at most 500 characters"
+        errors["source"] = _expected(Message("data_max_chars", {"n": 500}))
     if edit.confidence not in CONFIDENCE_LEVELS:
-        errors["confidence"] = f"expected high, medium or low, got {edit.confidence!r}"
+        errors["confidence"] = _expected(Message("data_confidence"), edit.confidence)
     if edit.method is not None and edit.method not in LOCATION_METHODS:
-        errors["method"] = f"expected one of {', '.join(LOCATION_METHODS)}, got {edit.method!r}"
+        errors["method"] = _one_of(LOCATION_METHODS, edit.method)
     texts: dict[str, str] = {}
     for key, value in edit.changes.items():
         if key == "id":
-            errors[key] = "the id of a site cannot change"
+            errors[key] = Message("edit_id_fixed")
         elif key in ("source", "confidence"):
-            errors[key] = "give the change's source and confidence, not a new column value"
+            errors[key] = Message("edit_meta_field")
         elif key not in SITE_COLUMNS:
-            errors[key] = "unknown field (not a column of the site table)"
+            errors[key] = Message("edit_unknown_field")
         elif (text := _text(value)) is None:
-            errors[key] = f"expected text, a number, true/false or a list of text, got {value!r}"
+            errors[key] = _expected(Message("edit_cell"), value)
         else:
             texts[key] = text
     moved = "lat" in texts or "lon" in texts
     if moved and edit.datum != "wgs84" and edit.datum in DATUMS:
         if "lat" not in texts or "lon" not in texts:
-            errors["lat" if "lat" not in texts else "lon"] = (
-                f"both lat and lon when the datum is {edit.datum}"
+            errors["lat" if "lat" not in texts else "lon"] = Message(
+                "edit_both_latlon", {"datum": edit.datum}
             )
         else:
             try:
@@ -409,11 +426,12 @@ def edited_row(
     try:
         check_site_row(new, name=str(row.get("id", "<edit>")), known_ids=known_ids)
     except DataValidationError as exc:
-        for p in exc.problems:
-            key = p.column or "row"
-            errors[key] = f"{errors[key]}; {_problem_text(p)}" if key in errors else _problem_text(p)
+        for key, said in _field_problems(exc).items():
+            if key in errors:  # the edit's own check of the field first, the row's said once
+                said = [errors[key], *(m for m in said if m != errors[key])]
+            errors[key] = said[0] if len(said) == 1 else Message("edit_problems", {"problems": said})
     if not errors and new == dict(row):
-        errors["changes"] = "expected at least one field whose value changes"
+        errors["changes"] = _expected(Message("edit_some_change"))
     if errors:
         raise RequestValidationError(errors)
     return new
@@ -716,14 +734,16 @@ class SiteStore:
             source = f"revert of change {change_id}"
             if ch.new is None:  # the change removed the site: add it back
                 if rec is not None:
-                    raise RequestValidationError({"id": f"site {ch.site_id!r} exists again; edit it instead"})
+                    raise RequestValidationError(
+                        {"id": Message("edit_revert_exists", {"site": repr(ch.site_id)})}
+                    )
                 row = dict(ch.old or {})
                 _check_or_fields(row, list(s.scalars(select(_SiteRow.id))) + [ch.site_id])
                 last = s.scalar(select(func.max(_SiteRow.position))) or 0
                 s.add(_SiteRow(id=ch.site_id, position=int(last) + 1, version=1, row=row, updated=_now()))
                 new_change = _new_change(version, ch.site_id, 1, "revert", editor, why, source, None, row)
             elif rec is None:
-                raise RequestValidationError({"id": f"site {ch.site_id!r} no longer exists"})
+                raise RequestValidationError({"id": Message("edit_revert_gone", {"site": repr(ch.site_id)})})
             elif ch.old is None:  # the change added the site: remove it
                 children = [
                     i
@@ -732,7 +752,7 @@ class SiteStore:
                 ]
                 if children:
                     raise RequestValidationError(
-                        {"parent_id": f"sites {', '.join(children)} name it as parent"}
+                        {"parent_id": Message("edit_revert_parent", {"sites": children})}
                     )
                 new_change = _new_change(
                     version, ch.site_id, 0, "revert", editor, why, source, dict(rec.row), None
@@ -743,9 +763,7 @@ class SiteStore:
                 _check_or_fields(row, list(s.scalars(select(_SiteRow.id))))
                 old_vals, new_vals = _diff(rec.row, row)
                 if not new_vals:
-                    raise RequestValidationError(
-                        {"change": "the site already has the values of before that change"}
-                    )
+                    raise RequestValidationError({"change": Message("edit_revert_same")})
                 rec.row, rec.version, rec.updated = row, rec.version + 1, _now()
                 new_change = _new_change(version, ch.site_id, rec.version, "revert", editor, why, source,
                                          old_vals, new_vals)  # fmt: skip
@@ -759,7 +777,8 @@ def _check_or_fields(row: Mapping[str, str], ids: Sequence[str]) -> None:
     try:
         check_site_row(row, name=str(row.get("id", "")), known_ids=ids)
     except DataValidationError as exc:
-        raise RequestValidationError({p.column or "row": _problem_text(p) for p in exc.problems}) from None
+        problems = {k: Message("edit_problems", {"problems": v}) for k, v in _field_problems(exc).items()}
+        raise RequestValidationError(problems) from None
 
 
 def _new_change(

@@ -103,9 +103,11 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Our warnings (say, a coordinate that looks GCJ-02) as one line on stderr, like errors; others as Python prints them."""
-    from tourplan.errors import TourplanWarning
+    from tourplan.cli.lang import current_lang
+    from tourplan.errors import TourplanWarning, error_text
 
     if issubclass(category, TourplanWarning):
-        click.echo(f"tourplan: warning: {message}", err=True)
+        text = error_text(message, current_lang()) if isinstance(message, Warning) else message
+        click.echo(f"tourplan: warning: {text}", err=True)
     else:
         _python_showwarning(message, category, filename, lineno, file, line)

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from tourplan.cli._help import argv_lang, click_words, localize
 from tourplan.cli.lang import N_, current_lang
 from tourplan.cli.lang import gettext as _
 from tourplan.errors import DataValidationError, TourplanError, error_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
     from tourplan.graph import SiteGraph
@@ -33,7 +34,7 @@ EXIT_INVALID_DATA = 1
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported when they are used.
+    """A click group whose subcommands are imported when they are used, their help in the run's language.
 
     ``lazy`` maps a command's name to ``"module:attribute"``; ``tourplan
     plan`` then imports the plan command's module and nothing of the
@@ -58,7 +59,18 @@ class LazyGroup(click.Group):
                 msg = f"{self.lazy[cmd_name]} is not a click command"
                 raise TypeError(msg)
             self.add_command(command, cmd_name)
-        return super().get_command(ctx, cmd_name)
+        found = super().get_command(ctx, cmd_name)
+        return None if found is None else localize(found, current_lang())
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's help in the run's language (its subcommands' are set as they are looked up)."""
+        localize(self, current_lang())
+        super().format_help(ctx, formatter)
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        """Run the group as a program, click's own words (usage, errors) in the run's language."""
+        with click_words(argv_lang(sys.argv[1:] if args is None else args)):
+            return super().main(args, *rest, **kwargs)
 
 
 def fail(message: str, code: int = EXIT_USER_ERROR) -> None:
@@ -75,7 +87,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DataValidationError as exc:
-            fail(str(exc), EXIT_INVALID_DATA)
+            fail(error_text(exc, current_lang()), EXIT_INVALID_DATA)
         except TourplanError as exc:
             fail(error_text(exc, current_lang()))
         except OSError as exc:

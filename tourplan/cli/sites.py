@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from tourplan.cli._common import EXIT_INVALID_DATA, LazyGroup, fail, handle_errors
+from tourplan.cli.lang import current_lang
 from tourplan.cli.lang import gettext as _
 from tourplan.cli.options import data_option, format_option, path_option
 from tourplan.errors import DataValidationError
@@ -27,7 +28,7 @@ __all__ = ["import_osm", "sites_cmd", "validate"]
 def validate(file: Path | None, edges_path: Path | None) -> None:
     """Check a site table (default: the bundled one) and print every problem."""
     from tourplan.data import load_edges, load_sites
-    from tourplan.errors import TourplanWarning
+    from tourplan.errors import TourplanWarning, error_text
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TourplanWarning)
@@ -36,12 +37,12 @@ def validate(file: Path | None, edges_path: Path | None) -> None:
             edges = load_edges(edges_path, sites) if (edges_path or file is None) else ()
         except DataValidationError as exc:
             for p in exc.problems:
-                click.echo(str(p), err=True)
+                click.echo(p.text(current_lang()), err=True)
             n = len(exc.problems)
             fail(_("%(n)d problem(s) found; nothing was loaded") % {"n": n}, EXIT_INVALID_DATA)
             return
     for w in caught:
-        click.echo(_("warning: %(text)s") % {"text": w.message}, err=True)
+        click.echo(_("warning: %(text)s") % {"text": error_text(w.message, current_lang())}, err=True)
     name = file if file is not None else _("bundled data/pois.csv")
     click.echo(_("%(name)s: %(sites)d sites, %(edges)d explicit legs, OK") % {"name": name, "sites": len(sites), "edges": len(edges)})
 

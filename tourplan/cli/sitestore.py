@@ -16,10 +16,10 @@ from typing import Any
 import click
 
 from tourplan.cli._common import fail, web_extension
-from tourplan.cli.lang import N_, local_time
+from tourplan.cli.lang import N_, current_lang, local_time
 from tourplan.cli.lang import gettext as _
 from tourplan.coords import DATUMS
-from tourplan.errors import RequestValidationError
+from tourplan.errors import RequestValidationError, error_text
 from tourplan.site import CONFIDENCE_LEVELS
 from tourplan.sitestore import LOCATION_METHODS, Editor, SiteEdit, SiteStore, StaleVersionError
 
@@ -93,7 +93,7 @@ def sites_edit(
     for item in sets:
         key, eq, value = item.partition("=")
         if not eq:
-            fail(f"--set: expected COLUMN=VALUE, got {item!r}")
+            fail(_("--set: expected COLUMN=VALUE, got %(item)s") % {"item": repr(item)})
         changes[key.strip()] = value
     if lat is not None:
         changes["lat"] = lat
@@ -105,18 +105,20 @@ def sites_edit(
     try:
         rec = store.edit(site_id, edit, editor=who, expected_version=expected)
     except StaleVersionError as exc:
-        fail(str(exc))
+        fail(error_text(exc, current_lang()))
         return
     except RequestValidationError as exc:
-        fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()) + " (nothing was saved)")
+        said = "; ".join(f"{k}: {exc.text(k, current_lang())}" for k in exc.errors)
+        fail(_("%(problems)s (nothing was saved)") % {"problems": said})
         return
     except KeyError as exc:
         fail(str(exc))
         return
     click.echo(
-        f"{rec.id}: version {rec.version}, {rec.row['lat']},{rec.row['lon']} ±{rec.row['location_error_m']} m "
-        f"(WGS-84), confidence {rec.row['confidence']}; data version {store.data_version()}"
-    )
+        _("%(id)s: version %(v)d, %(point)s ±%(err)s m (WGS-84), confidence %(c)s; data version %(dv)d")
+        % {"id": rec.id, "v": rec.version, "point": f"{rec.row['lat']},{rec.row['lon']}",
+           "err": rec.row["location_error_m"], "c": rec.row["confidence"], "dv": store.data_version()}
+    )  # fmt: skip
 
 
 #: The kinds of change (``tourplan.sitestore.CHANGE_KINDS``), for the catalog.

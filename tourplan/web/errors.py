@@ -1,7 +1,8 @@
 """Turn errors into responses: JSON under ``/api`` and for oEmbed, HTML elsewhere.
 
 API errors always have the shape ``{"error": message, "errors": {field: reason}}``
-and a 4xx status: webargs/flask-smorest validation failures (422) become 400
+(the site data's problems and a site edit's also ``messages``: each problem
+coded and in both languages) and a 4xx status: webargs/flask-smorest validation failures (422) become 400
 with one reason per field; :class:`~tourplan.errors.RequestValidationError`
 400; an unknown place or an impossible request 422 (the request is well
 formed but cannot be planned); an unknown id or route 404.
@@ -87,9 +88,24 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def api_error(status: int, message: str, errors: Mapping[str, str] | None = None) -> ResponseReturnValue:
-    """A JSON error response in the API's one shape."""
-    resp = jsonify({"error": message, "errors": dict(errors or {})})
+def api_error(
+    status: int, message: str, errors: Mapping[str, str] | None = None, exc: Exception | None = None
+) -> ResponseReturnValue:
+    """A JSON error response in the API's one shape.
+
+    With *exc*, a request's field problems or a data file's problems that
+    are coded are also given as ``messages``: field (or problem number) ->
+    ``{code, params, zh, en}``, the problem in Chinese and English.
+    """
+    body: dict[str, Any] = {"error": message, "errors": dict(errors or {})}
+    if isinstance(exc, RequestValidationError) and exc.messages:
+        body["messages"] = {k: m.to_json() for k, m in exc.messages.items()}
+    elif isinstance(exc, DataValidationError):
+        body["messages"] = {
+            str(i): {**(p.message.to_dict() if p.message else {}), "zh": p.text("zh"), "en": p.text("en")}
+            for i, p in enumerate(exc.problems)
+        }
+    resp = jsonify(body)
     resp.status_code = status
     return resp
 
@@ -134,7 +150,7 @@ def _tourplan(exc: TourplanError) -> ResponseReturnValue:
     else:
         status, errors = 400, {}
     if wants_json():
-        return api_error(status, str(exc), errors)
+        return api_error(status, str(exc), errors, exc if isinstance(exc, DataValidationError) else None)
     from tourplan.web.i18n import error_text
 
     return _page(status, str(status), error_text(exc))

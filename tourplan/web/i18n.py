@@ -202,7 +202,7 @@ def current_lang() -> str:
     return "en" if loc is not None and loc.language == "en" else "zh"
 
 
-def error_text(exc: Exception, lang: str | None = None) -> str:
+def error_text(exc: Exception | str, lang: str | None = None) -> str:
     """A planner's error in the page's language (``lang``, default the current one): :func:`tourplan.errors.error_text`."""
     from tourplan.errors import error_text as core_error_text
 

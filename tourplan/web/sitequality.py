@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tourplan.errors import DataValidationError, Issue, TourplanError
+from tourplan.messages import Message
 from tourplan.poi_import import ImportMatch, PoiPoint, match_points, read_poi_export
 from tourplan.site import CONFIDENCE_LEVELS, THEMES
 from tourplan.sitestore import merged_source
@@ -103,7 +104,7 @@ def import_apply(token: str, site_ids: list[str], editor: Editor) -> int:
     chosen = [r for r in staged["rows"] if r["row"]["id"] in set(site_ids)]
     if not chosen:
         raise DataValidationError(
-            [Issue(staged["file"], None, None, None, "at least one ticked row")], "import"
+            [Issue.coded(staged["file"], None, None, None, Message("data_ticked_row"))], "import"
         )
     rows = []
     for r in chosen:

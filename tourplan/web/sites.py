@@ -28,6 +28,7 @@ from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
 from tourplan.web import sitequality
 from tourplan.web.auth import staff_required
 from tourplan.web.errors import found
+from tourplan.web.i18n import current_lang
 from tourplan.web.sitedata import CST, current_editor, data_changes, site_store
 from tourplan.web.staging import apply_staged
 
@@ -140,7 +141,7 @@ def edit(site_id: str) -> ResponseReturnValue:
             site_store().edit(site_id, _form_edit(rec, request.form), editor=current_editor(),
                               expected_version=expected)  # fmt: skip
         except RequestValidationError as exc:
-            errors = exc.errors
+            errors = {k: exc.text(k, current_lang()) for k in exc.errors}
         except StaleVersionError as exc:
             stale = exc
         else:
@@ -207,7 +208,7 @@ def revert(change_id: int) -> ResponseReturnValue:
     try:
         store.revert(change_id, editor=current_editor(), reason=str(request.form.get("reason", "")).strip())
     except RequestValidationError as exc:
-        flash("; ".join(f"{k}: {v}" for k, v in exc.errors.items()), "error")
+        flash("; ".join(f"{k}: {exc.text(k, current_lang())}" for k in exc.errors), "error")
     else:
         flash(_("Change %(n)d was reverted.", n=change_id), "ok")
     return redirect(url_for("sites.history", site_id=ch.site_id), code=303)
@@ -232,7 +233,7 @@ def import_() -> ResponseReturnValue:
                     f.read(), f.filename, str(request.form.get("datum") or "")
                 )
             except DataValidationError as exc:
-                problem = str(exc)
+                problem = exc.text(current_lang())
     return render_template("staff/sites_import.html", preview=preview, problem=problem, datums=DATUMS), (
         400 if problem else 200
     )

@@ -32,6 +32,7 @@ from flask_smorest import Blueprint  # type: ignore[import-untyped, unused-ignor
 
 from tourplan.coords import DATUMS
 from tourplan.errors import RequestValidationError, UnknownSiteError
+from tourplan.messages import Message
 from tourplan.sitecheck import check_site_row
 from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
 from tourplan.web.api import ErrorSchema, SiteSchema, _site
@@ -165,7 +166,7 @@ class SiteItem(MethodView):
             return api_error(422, "expected a JSON object", {"body": "expected a JSON object of fields"})
         expected = parse_if_match(request.headers.get("If-Match"))
         if expected is None:
-            msg = "expected the site's version (as from GET, e.g. \"3\")"
+            msg = 'expected the site\'s version (as from GET, e.g. "3")'
             return api_error(400, "If-Match with the site's version is required", {"If-Match": msg})
         try:
             edit = _edit_from_json(data)
@@ -183,17 +184,19 @@ class SiteItem(MethodView):
             resp.headers["ETag"] = f'"{exc.current.version}"'
             return resp
         except RequestValidationError as exc:
-            return api_error(422, "invalid site data; nothing was saved", exc.errors)
+            return api_error(422, "invalid site data; nothing was saved", exc.errors, exc)
         return _with_etag(_body(site_id))
 
 
 def _edit_from_json(data: dict[str, Any]) -> SiteEdit:
     """A :class:`SiteEdit` from a PATCH body (bad meta fields named in RequestValidationError)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     meta = {k: data.get(k) for k in _META}
     for key in ("source", "confidence", "reason", "datum", "method"):
         if meta[key] is not None and not isinstance(meta[key], str):
-            errors[key] = f"expected text, got {meta[key]!r}"
+            errors[key] = Message(
+                "edit_expected_got", {"expected": Message("edit_text"), "value": repr(meta[key])}
+            )
     zoom = meta["zoom"]
     if zoom is not None and (
         isinstance(zoom, bool)
@@ -201,7 +204,7 @@ def _edit_from_json(data: dict[str, Any]) -> SiteEdit:
         or not math.isfinite(zoom)
         or not 0 <= zoom <= 22
     ):
-        errors["zoom"] = f"expected a number from 0 to 22, got {zoom!r}"
+        errors["zoom"] = Message("edit_expected_got", {"expected": Message("edit_zoom"), "value": repr(zoom)})
     if errors:
         raise RequestValidationError(errors)
     return SiteEdit(

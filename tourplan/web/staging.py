@@ -27,6 +27,7 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 from werkzeug.exceptions import HTTPException
 
 from tourplan.errors import DataValidationError, Issue
+from tourplan.web.i18n import error_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -51,7 +52,7 @@ def apply_staged(apply: Callable[[], _T], *, gone: str, back: str) -> _T:
     except KeyError:
         flash(gone, "error")
     except DataValidationError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     raise HTTPException(response=redirect(url_for(back), code=303))
 
 

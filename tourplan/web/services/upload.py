@@ -18,6 +18,7 @@ from tourplan.data import parse_sites
 from tourplan.errors import DataValidationError, Issue
 from tourplan.store import new_id
 from tourplan.web import staging
+from tourplan.web.i18n import error_text
 from tourplan.web.services.data import DataHolder, SiteData, site_data
 
 if TYPE_CHECKING:
@@ -53,18 +54,18 @@ def _staging(instance: Path) -> Path:
 
 
 def _validate(raw: bytes, filename: str) -> tuple[SiteTable | None, list[Issue], list[str]]:
+    """The table, its problems and its warnings (in the page's language)."""
     holder: DataHolder = current_app.extensions["tourplan.data"]
+    table: SiteTable | None = None
+    problems: list[Issue] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             table = parse_sites(raw, name=filename)
-        except DataValidationError as exc:
-            return None, list(exc.problems), [str(w.message) for w in caught]
-        try:
             holder.edges_for(table)
         except DataValidationError as exc:
-            return table, list(exc.problems), [str(w.message) for w in caught]
-    return table, [], [str(w.message) for w in caught]
+            problems = list(exc.problems)
+    return table, problems, [error_text(w.message) for w in caught]
 
 
 def preview_upload(raw: bytes, filename: str) -> UploadPreview:
