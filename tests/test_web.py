@@ -468,7 +468,7 @@ def test_oembed(client: Any, saved: str) -> None:
 def test_oembed_errors_are_json(client: Any, params: dict[str, str], status: int) -> None:
     r = client.get("/oembed", query_string=params)
     assert r.status_code == status
-    assert set(r.get_json()) == {"error", "errors"}
+    assert set(r.get_json()) == {"error", "errors"}  # (oEmbed's errors are HTTP errors: no codes to translate)
 
 
 def test_healthz(client: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -35,12 +36,40 @@ def assert_error(r: Any, status: int, *fields: str) -> dict[str, Any]:
     assert r.status_code == status, r.get_data(as_text=True)[:500]
     assert r.mimetype == "application/json"
     body = r.get_json()
-    assert set(body) == {"error", "errors"}
+    assert {"error", "errors"} <= set(body) <= {"error", "errors", "message", "messages"}
     assert isinstance(body["error"], str)
     assert body["error"]
     for f in fields:
         assert f in body["errors"], body
+    if "message" in body:  # a coded error: the same error in both languages
+        assert set(body["message"]) == {"zh", "en"}
+        assert _HAN.search(body["message"]["zh"]) and not _HAN.search(body["message"]["en"]), body["message"]
+    for m in body.get("messages", {}).values():
+        assert {"zh", "en"} <= set(m) and _HAN.search(m["zh"]), m
     return body  # type: ignore[no-any-return]
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field", "zh"),
+    [
+        ({"date": "2020-05-01"}, 400, "date", "过去"),
+        ({"date": DAY, "start": "Atlantis"}, 422, None, "Atlantis"),
+        ({"date": DAY, "day_start": "18:00", "day_end": "09:00"}, 400, "day_end", "结束"),
+    ],
+)
+def test_errors_of_coded_problems_come_in_both_languages(
+    client: Any, body: dict[str, Any], status: int, field: str | None, zh: str
+) -> None:
+    """The core's codes reach an API client in Chinese and English; ``error``/``errors`` stay English."""
+    r = assert_error(client.post("/api/v1/itineraries", json=body), status)
+    assert zh in r["message"]["zh"]
+    assert not _HAN.search(r["error"])  # the English line, as before
+    if field is not None:
+        assert r["messages"][field]["code"]
+        assert r["messages"][field]["zh"] in r["message"]["zh"]
 
 
 # --------------------------------------------------------------------------- sites

@@ -1,8 +1,9 @@
 """Turn errors into responses: JSON under ``/api`` and for oEmbed, HTML elsewhere.
 
 API errors always have the shape ``{"error": message, "errors": {field: reason}}``
-(the site data's problems and a site edit's also ``messages``: each problem
-coded and in both languages) and a 4xx status: webargs/flask-smorest validation failures (422) become 400
+in English; an error the core gives as codes also has ``message`` (``{zh, en}``:
+the whole error in Chinese and English) and, per field or per data problem,
+``messages`` (``{code, params, zh, en}``). The status is 4xx: webargs/flask-smorest validation failures (422) become 400
 with one reason per field; :class:`~tourplan.errors.RequestValidationError`
 400; an unknown place or an impossible request 422 (the request is well
 formed but cannot be planned); an unknown id or route 404.
@@ -25,7 +26,9 @@ from tourplan.errors import (
     RequestValidationError,
     TourplanError,
 )
+from tourplan.errors import error_text as text_in
 from tourplan.limits import BudgetExceededError
+from tourplan.messages import LANGS
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -93,11 +96,16 @@ def api_error(
 ) -> ResponseReturnValue:
     """A JSON error response in the API's one shape.
 
-    With *exc*, a request's field problems or a data file's problems that
-    are coded are also given as ``messages``: field (or problem number) ->
-    ``{code, params, zh, en}``, the problem in Chinese and English.
+    With *exc*, a coded error is also given as ``message`` (``{zh, en}``),
+    and a request's field problems or a data file's problems that are coded
+    as ``messages``: field (or problem number) -> ``{code, params, zh, en}``,
+    the problem in Chinese and English.
     """
     body: dict[str, Any] = {"error": message, "errors": dict(errors or {})}
+    if exc is not None:
+        texts = {lang: text_in(exc, lang) for lang in LANGS}
+        if texts["zh"] != texts["en"]:  # coded: the core's codes rendered in both languages
+            body["message"] = texts
     if isinstance(exc, RequestValidationError) and exc.messages:
         body["messages"] = {k: m.to_json() for k, m in exc.messages.items()}
     elif isinstance(exc, DataValidationError):
@@ -150,7 +158,7 @@ def _tourplan(exc: TourplanError) -> ResponseReturnValue:
     else:
         status, errors = 400, {}
     if wants_json():
-        return api_error(status, str(exc), errors, exc if isinstance(exc, DataValidationError) else None)
+        return api_error(status, str(exc), errors, exc)
     from tourplan.web.i18n import error_text
 
     return _page(status, str(status), error_text(exc))
