@@ -143,10 +143,10 @@ def test_a_missing_file_in_chinese() -> None:
 
 
 def _problem_cells(page: str) -> list[list[str]]:
-    table = page.split('<table class="problems">', 1)[1].split("</table>", 1)[0]
+    table = page.split('<table class="problems', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)
     return [
-        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td>(.*?)</td>", r, re.S)]
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
         for r in rows
     ]
 

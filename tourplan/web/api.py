@@ -80,6 +80,18 @@ class ErrorSchema(ma.Schema):
     errors = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.String(), metadata={"description": "Reason per field"}
     )
+    message = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": "The whole error in Chinese and English ({zh, en}), when the core gave it as codes"},
+    )
+    messages = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(),
+        metadata={
+            "description": "Per field (or data problem, by number) the coded reason: {code, params, zh, en}"
+        },
+    )
 
 
 #: Error responses that several endpoints document (each a reusable flask-smorest decorator).
