@@ -53,6 +53,34 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.mark.parametrize(
+    ("body", "field", "zh"),
+    [
+        ({}, "date", "date：缺少这个必填字段。"),
+        ({"date": "10/05/2025"}, "date", "date：不是有效的日期（YYYY-MM-DD）。"),
+        ({"date": DAY, "days": 9}, "days", "days：应在 1 到 4 之间。"),
+        ({"date": DAY, "days": "x"}, "days", "days：不是有效的整数。"),
+        ({"date": DAY, "colour": "red"}, "colour", "colour：没有这个字段。"),
+        ({"date": DAY, "pace": "sprint"}, "pace", "pace：应为以下之一：relaxed, normal, active。"),
+        ({"date": DAY, "day_start": "9am"}, "day_start", "day_start：应为 HH:MM 格式的时间。"),
+    ],
+)
+def test_the_schemas_own_errors_come_in_both_languages(
+    client: Any, body: dict[str, Any], field: str, zh: str
+) -> None:
+    """A request the API's schema refuses before the core sees it is explained in Chinese too."""
+    r = assert_error(client.post("/api/v1/itineraries", json=body), 400, field)
+    assert r["message"]["zh"] == zh
+    assert r["messages"][field]["code"].startswith("field_")
+    assert r["message"]["en"].startswith(f"{field}: ")
+
+
+def test_an_unreadable_body_is_explained_in_both_languages(client: Any) -> None:
+    r = client.post("/api/v1/itineraries", data="{not json", content_type="application/json")
+    body = assert_error(r, 400)
+    assert body["message"] == {"zh": "请求体不是有效的 JSON。", "en": "Invalid JSON body."}
+
+
+@pytest.mark.parametrize(
     ("body", "status", "field", "zh"),
     [
         ({"date": "2020-05-01"}, 400, "date", "过去"),

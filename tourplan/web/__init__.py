@@ -62,6 +62,9 @@ def _warm_forecasts(holder: Any) -> threading.Thread:
         try:
             data = holder.current()
             warm_forecasts(data.sites, data.graph)
+        except RuntimeError as exc:
+            if "interpreter shutdown" not in str(exc):  # (else the process is exiting: nothing to warm for)
+                log.exception("warming the crowd forecasts failed")
         except Exception:  # a plan computes what is missing itself
             log.exception("warming the crowd forecasts failed")
 

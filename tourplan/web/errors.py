@@ -28,7 +28,8 @@ from tourplan.errors import (
 )
 from tourplan.errors import error_text as text_in
 from tourplan.limits import BudgetExceededError
-from tourplan.messages import LANGS
+from tourplan.messages import LANGS, Message
+from tourplan.web.schema_text import schema_messages, schema_text
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -92,16 +93,27 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
 
 
 def api_error(
-    status: int, message: str, errors: Mapping[str, str] | None = None, exc: Exception | None = None
+    status: int,
+    message: str,
+    errors: Mapping[str, str] | None = None,
+    exc: Exception | None = None,
+    *,
+    coded: tuple[Mapping[str, str] | None, Mapping[str, Message]] | None = None,
 ) -> ResponseReturnValue:
     """A JSON error response in the API's one shape.
 
     With *exc*, a coded error is also given as ``message`` (``{zh, en}``),
     and a request's field problems or a data file's problems that are coded
     as ``messages``: field (or problem number) -> ``{code, params, zh, en}``,
-    the problem in Chinese and English.
+    the problem in Chinese and English. ``coded`` gives them directly
+    (``message`` or None, and ``messages``), for errors found before the core.
     """
     body: dict[str, Any] = {"error": message, "errors": dict(errors or {})}
+    if coded is not None:
+        if coded[0] is not None:
+            body["message"] = dict(coded[0])
+        if coded[1]:
+            body["messages"] = {k: m.to_json() for k, m in coded[1].items()}
     if exc is not None:
         texts = {lang: text_in(exc, lang) for lang in LANGS}
         if texts["zh"] != texts["en"]:  # coded: the core's codes rendered in both languages
@@ -128,9 +140,10 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
         data = getattr(exc, "data", None) or {}
         errors = flatten_errors(data.get("errors") or data.get("messages") or {})
         if status == 422:  # webargs: the request did not match the schema
-            return api_error(400, "invalid request", errors)
+            coded = (schema_text(errors), schema_messages(errors))
+            return api_error(400, "invalid request", errors, coded=coded)
         message = str(data.get("message") or exc.description or exc.name)
-        resp = api_error(status, message, errors)
+        resp = api_error(status, message, errors, coded=(schema_text(errors), schema_messages(errors)))
         if status == 405 and exc.get_response().headers.get("Allow"):
             resp.headers["Allow"] = exc.get_response().headers["Allow"]  # type: ignore[union-attr]
         return resp
