@@ -71,7 +71,7 @@ def sites_cmd(
     text: str | None,
     fmt: str,
 ) -> None:
-    """List sites, optionally filtered (``sites export``/``sites edit``: the web app's table).
+    """List sites, optionally filtered ('sites export' and 'sites edit': the web app's table).
 
     CSV cells that a spreadsheet would run as formulas get a leading '.
     """

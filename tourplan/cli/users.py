@@ -30,7 +30,7 @@ def _store() -> Store:
 
 @click.group("users")
 def users() -> None:
-    """Staff accounts of the web app (same configuration as ``tourplan serve``)."""
+    """Staff accounts of the web app (same configuration as 'tourplan serve')."""
 
 
 def _password_option(func: F) -> F:
