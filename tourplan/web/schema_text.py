@@ -12,9 +12,12 @@ does not know gives ``None``: the error keeps its English text only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from tourplan.messages import LANGS, SENTENCE_SEP, Message, Name
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["schema_message", "schema_messages", "schema_text"]
 
@@ -32,45 +35,31 @@ _KINDS: dict[str, Name] = {
     "tuple": Name("元组", "tuple"),
 }
 
-_Params = Callable[[re.Match[str]], dict[str, object]]
-
-
-def _groups(m: re.Match[str]) -> dict[str, object]:
-    return dict(m.groupdict())
-
-
-def _kind(m: re.Match[str]) -> dict[str, object]:
-    return {"kind": _KINDS[m.group("kind")]}
-
-
-#: (sentence pattern, code, parameters) in the order they are tried.
-_TEXTS: tuple[tuple[re.Pattern[str], str, _Params], ...] = tuple(
-    (re.compile(pattern + r"\Z"), code, params)
-    for pattern, code, params in (
-        (r"Missing data for required field\.", "field_required", _groups),
-        (r"Field may not be null\.", "field_null", _groups),
-        (r"Unknown field\.", "field_unknown", _groups),
-        (r"Not a valid (?P<kind>" + "|".join(_KINDS) + r")\.", "field_type", _kind),
-        (
-            r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
-            "field_range",
-            _groups,
-        ),
-        (r"Must be greater than or equal to (?P<value>\S+)\.", "field_at_least", _groups),
-        (r"Must be greater than (?P<value>\S+)\.", "field_above", _groups),
-        (r"Must be less than or equal to (?P<value>\S+)\.", "field_at_most", _groups),
-        (r"Must be less than (?P<value>\S+)\.", "field_below", _groups),
-        (r"Must be one of: (?P<choices>.+)\.", "field_one_of", _groups),
-        (r"Shorter than minimum length (?P<min>\d+)\.", "field_min_length", _groups),
-        (r"Longer than maximum length (?P<max>\d+)\.", "field_max_length", _groups),
-        (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", "field_length", _groups),
-        (r"expected a time HH:MM", "field_hhmm", _groups),
-        (r"Number too large\.", "field_too_large", _groups),
-        (r"Special numeric values \(nan or infinity\) are not permitted\.", "field_not_finite", _groups),
-        (r"Invalid (?:value|input|type|input type)\.", "field_invalid", _groups),
-        (r"Invalid JSON body\.", "field_json_body", _groups),
+#: (sentence pattern, code) in the order they are tried; the named groups are the message's parameters.
+_TEXTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern + r"\Z"), code)
+    for pattern, code in (
+        (r"Missing data for required field\.", "field_required"),
+        (r"Field may not be null\.", "field_null"),
+        (r"Unknown field\.", "field_unknown"),
+        (r"Not a valid (?P<kind>" + "|".join(_KINDS) + r")\.", "field_type"),
+        (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
+         "field_range"),
+        (r"Must be greater than or equal to (?P<value>\S+)\.", "field_at_least"),
+        (r"Must be greater than (?P<value>\S+)\.", "field_above"),
+        (r"Must be less than or equal to (?P<value>\S+)\.", "field_at_most"),
+        (r"Must be less than (?P<value>\S+)\.", "field_below"),
+        (r"Must be one of: (?P<choices>.+)\.", "field_one_of"),
+        (r"Shorter than minimum length (?P<min>\d+)\.", "field_min_length"),
+        (r"Longer than maximum length (?P<max>\d+)\.", "field_max_length"),
+        (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", "field_length"),
+        (r"expected a time HH:MM", "field_hhmm"),
+        (r"Number too large\.", "field_too_large"),
+        (r"Special numeric values \(nan or infinity\) are not permitted\.", "field_not_finite"),
+        (r"Invalid (?:value|input|type|input type)\.", "field_invalid"),
+        (r"Invalid JSON body\.", "field_json_body"),
     )
-)
+)  # fmt: skip
 
 
 def schema_message(text: str) -> Message | None:
@@ -85,10 +74,13 @@ def schema_message(text: str) -> Message | None:
     >>> schema_message("Something else.") is None
     True
     """
-    for pattern, code, params in _TEXTS:
+    for pattern, code in _TEXTS:
         m = pattern.match(text.strip())
         if m is not None:
-            return Message(code, params(m))
+            params: dict[str, object] = dict(m.groupdict())
+            if "kind" in params:
+                params["kind"] = _KINDS[m.group("kind")]
+            return Message(code, params)
     return None
 
 
