@@ -203,3 +203,17 @@ def test_the_end_place_is_typed_with_suggestions_like_the_start(app: Any) -> Non
     assert r.status_code == 400
     error = re.search(r'id="end_text-error">([^<]+)<', r.get_data(as_text=True))
     assert error is not None and "找不到“不存在的地方”" in html.unescape(error.group(1))
+
+
+def test_the_totals_name_walking_only_when_there_is_some(app: Any, saved: str) -> None:
+    """"0 km on foot" said nothing: the totals line names the walking distance only when the plan walks."""
+    rec = app.extensions["tourplan.store"].get_itinerary(saved)
+    walk_km = rec.result["totals"]["walk_km"]
+    page = app.test_client().get(f"/i/{saved}?lang=en").get_data(as_text=True)
+    totals = page.split('<p class="totals">', 1)[1].split("</p>", 1)[0]
+    assert ("km on foot" in totals) is (walk_km > 0)
+    walked = helpers.plan_through_form(app, {**FORM, "mode": "walk"})
+    rec = app.extensions["tourplan.store"].get_itinerary(walked)
+    assert rec.result["totals"]["walk_km"] > 0
+    zh = app.test_client().get(f"/i/{walked}?lang=zh").get_data(as_text=True)
+    assert "步行" in zh.split('<p class="totals">', 1)[1].split("</p>", 1)[0]
