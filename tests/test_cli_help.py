@@ -109,3 +109,32 @@ def test_a_chinese_environment_as_a_program() -> None:
     r = subprocess.run([sys.executable, "-m", "tourplan.cli", "validate", "--nope"], capture_output=True,
                        text=True, env=env, check=False)  # fmt: skip
     assert r.returncode == 2 and "错误：没有选项 '--nope'。" in r.stderr
+
+
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command of the tree, nested groups' commands included."""
+    ctx = click.Context(group)
+    paths: list[tuple[str, ...]] = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths += _command_paths(command, (*prefix, name))
+    return paths
+
+
+def test_every_commands_help_is_chinese_and_fits_the_terminal() -> None:
+    """Each command's help in Chinese, wrapped by display width: no line runs past an 80-column terminal."""
+    from tourplan.cli._width import display_width
+
+    paths = _command_paths(main)
+    assert ("users", "add") in paths and ("sites", "edit") in paths
+    for path in paths:
+        r = CliRunner().invoke(main, ["--lang", "zh", *path, "--help"], env={"COLUMNS": "80"})
+        assert r.exit_code == 0, (path, r.output)
+        lines = r.stdout.splitlines()
+        summary = lines[2]  # the command's first help line, after the usage line and a blank one
+        assert _CJK.search(summary), (path, summary)
+        too_wide = [line for line in lines if display_width(line) > 80]
+        assert too_wide == [], (path, too_wide)

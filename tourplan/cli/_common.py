@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from tourplan.cli._help import argv_lang, click_words, localize
+from tourplan.cli._width import context_class
 from tourplan.cli.lang import N_, current_lang
 from tourplan.cli.lang import gettext as _
 from tourplan.errors import DataValidationError, TourplanError, error_text
@@ -69,7 +70,9 @@ class LazyGroup(click.Group):
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
         """Run the group as a program, click's own words (usage, errors) in the run's language."""
-        with click_words(argv_lang(sys.argv[1:] if args is None else args)):
+        lang = argv_lang(sys.argv[1:] if args is None else args)
+        self.context_class = context_class(lang)  # (the group's own help: its subcommands' are set by localize)
+        with click_words(lang):
             return super().main(args, *rest, **kwargs)
 
 

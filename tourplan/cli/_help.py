@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from tourplan.cli._width import context_class
 from tourplan.cli.lang import _CATALOGS, LANGS, N_, _translations, detect_lang
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ def localize(command: click.Command, lang: str) -> click.Command:
     help_option = getattr(command, "_help_option", None)
     if isinstance(help_option, click.Option):
         help_option.help = tr.gettext("Show this message and exit.")
+    command.context_class = context_class(lang)  # Chinese help wrapped by display width
     return command
 
 

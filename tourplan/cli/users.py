@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from tourplan.cli._common import fail, handle_errors, web_extension
+from tourplan.cli._common import LazyGroup, fail, handle_errors, web_extension
 from tourplan.cli.lang import gettext as _
 from tourplan.cli.lang import local_time
 
@@ -28,7 +28,7 @@ def _store() -> Store:
     return store
 
 
-@click.group("users")
+@click.group("users", cls=LazyGroup)  # (a LazyGroup: its commands' help in the run's language)
 def users() -> None:
     """Staff accounts of the web app (same configuration as 'tourplan serve')."""
 
