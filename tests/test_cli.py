@@ -311,3 +311,16 @@ def test_site_edit_history_in_china_standard_time(runner, tmp_path):
     assert abs(stamp.replace(tzinfo=ZoneInfo("Asia/Shanghai")) - before) < dt.timedelta(minutes=5)
     zh = _text(runner, ["--lang", "zh", "sites", "history", "jiaozuo_station"], env=env)
     assert "（北京时间）wang 修改（the gate）" in zh
+
+
+@pytest.mark.parametrize("mode", ["drive", "walk"])
+def test_plan_totals_name_walking_only_when_the_plan_walks(runner, mode):
+    args = ["plan", "--date", "2027-05-12", "--interests", "mountain=1", "--mode", mode]
+    walk_km = json.loads(_text(runner, [*args, "--format", "json"]))["totals"]["walk_km"]
+    zh = _text(runner, ["--lang", "zh", *args])
+    en = _text(runner, ["--lang", "en", *args])
+    totals_zh = next(line for line in zh.splitlines() if line.startswith("得分"))
+    assert ("步行" in totals_zh) is (round(walk_km, 1) > 0)
+    totals_en = next(line for line in en.splitlines() if line.startswith("Score "))
+    assert ("on foot" in totals_en) is (round(walk_km, 1) > 0)
+    assert (mode == "walk") is (walk_km > 0)  # both cases are met

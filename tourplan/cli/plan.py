@@ -177,11 +177,18 @@ def format_itinerary_text(itinerary: Itinerary, lang: str | None = None) -> str:
     """A readable schedule of an itinerary in ``lang`` (default: the run's): each day, the totals, the warnings."""
     lang = lang or current_lang()
     days = [line for k, d in enumerate(itinerary.days, start=1) for line in _day_lines(k, d, lang)]
-    totals = _("Score %(score).1f; tickets %(tickets)s CNY; travel %(minutes)d min; on foot %(km).1f km") % {
+    values = {
         "score": itinerary.score,
         "tickets": f"{itinerary.tickets_cny:.0f}",
         "minutes": round(itinerary.travel_minutes),
         "km": itinerary.walk_km,
     }
+    if round(itinerary.walk_km, 1) > 0:
+        totals = (
+            _("Score %(score).1f; tickets %(tickets)s CNY; travel %(minutes)d min; on foot %(km).1f km")
+            % values
+        )
+    else:  # (a plan that walks nowhere: no "on foot 0.0 km")
+        totals = _("Score %(score).1f; tickets %(tickets)s CNY; travel %(minutes)d min") % values
     notes = [_("Warning: %(text)s") % {"text": w.render(lang)} for w in itinerary.warnings]
     return "\n".join([*days, totals, *notes])
