@@ -13,7 +13,8 @@ from tourplan.data import load_sites, parse_sites
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.geodesy import distance_km
 from tourplan.resources import default_pois_path
-from tourplan.sitestore import Editor, SiteEdit, SiteStore, StaleVersionError, read_rows
+from tourplan.siteedit import SiteEdit, StaleVersionError
+from tourplan.sitestore import Editor, SiteStore, read_rows
 from tourplan.store import Store
 
 SITE = "jiaying_temple"

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from tourplan.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from tourplan.geodesy import distance_km
-from tourplan.sitestore import Editor, SiteEdit
+from tourplan.siteedit import SiteEdit
+from tourplan.sitestore import Editor
 from tourplan.tokens import issue_token, revoke_tokens
 from tourplan.web.sitedata import plan_site_ids
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tourplan.messages import Message
+from tourplan.messages import MESSAGES, Message, render
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,8 +89,6 @@ class Issue:
 
     def text(self, lang: str = "zh") -> str:
         """The whole problem in one line: where, the value read and what was expected, in *lang*."""
-        from tourplan.messages import render
-
         parts = [self.file]
         if self.row is not None:
             parts.append(render(Message("issue_row", {"row": self.row}), lang))
@@ -128,8 +126,6 @@ class DataValidationError(TourplanError, ValueError):
         >>> print(exc.text("zh"))
         景点数据中有 1 个问题：t.csv；应为：至少一行数据
         """
-        from tourplan.messages import MESSAGES, render
-
         n = len(self.problems)
         what_code = "data_in_" + self.what.replace(" ", "_")
         what: Any = Message(what_code) if what_code in MESSAGES else self.what

@@ -21,7 +21,8 @@ from tourplan.cli.lang import gettext as _
 from tourplan.coords import DATUMS
 from tourplan.errors import RequestValidationError, error_text
 from tourplan.site import CONFIDENCE_LEVELS
-from tourplan.sitestore import LOCATION_METHODS, Editor, SiteEdit, SiteStore, StaleVersionError
+from tourplan.siteedit import LOCATION_METHODS, SiteEdit, StaleVersionError
+from tourplan.sitestore import Editor, SiteStore
 
 __all__ = ["sites_edit", "sites_export", "sites_history"]
 

@@ -17,7 +17,7 @@ from tourplan.errors import DataValidationError, Issue, TourplanError
 from tourplan.messages import Message
 from tourplan.poi_import import ImportMatch, PoiPoint, match_points, read_poi_export
 from tourplan.site import CONFIDENCE_LEVELS, THEMES
-from tourplan.sitestore import merged_source
+from tourplan.siteedit import merged_source
 from tourplan.store import _Itinerary, _StudyPlan, new_id
 from tourplan.web.services.data import get_store, site_data
 from tourplan.web.services.planning import showcase_result

@@ -24,7 +24,7 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 from tourplan.coords import DATUMS, to_wgs84
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.site import CATEGORIES, CONFIDENCE_LEVELS, SITE_COLUMNS
-from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
+from tourplan.siteedit import LOCATION_METHODS, SiteEdit, StaleVersionError
 from tourplan.web import sitequality
 from tourplan.web.auth import staff_required
 from tourplan.web.errors import found

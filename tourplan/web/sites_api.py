@@ -34,7 +34,7 @@ from tourplan.coords import DATUMS
 from tourplan.errors import RequestValidationError, UnknownSiteError
 from tourplan.messages import Message
 from tourplan.sitecheck import check_site_row
-from tourplan.sitestore import LOCATION_METHODS, SiteEdit, StaleVersionError
+from tourplan.siteedit import LOCATION_METHODS, SiteEdit, StaleVersionError, expected_message
 from tourplan.web.api import ErrorSchema, SiteSchema, _site
 from tourplan.web.auth import staff_required
 from tourplan.web.errors import api_error
@@ -194,9 +194,7 @@ def _edit_from_json(data: dict[str, Any]) -> SiteEdit:
     meta = {k: data.get(k) for k in _META}
     for key in ("source", "confidence", "reason", "datum", "method"):
         if meta[key] is not None and not isinstance(meta[key], str):
-            errors[key] = Message(
-                "edit_expected_got", {"expected": Message("edit_text"), "value": repr(meta[key])}
-            )
+            errors[key] = expected_message(Message("edit_text"), meta[key])
     zoom = meta["zoom"]
     if zoom is not None and (
         isinstance(zoom, bool)
@@ -204,7 +202,7 @@ def _edit_from_json(data: dict[str, Any]) -> SiteEdit:
         or not math.isfinite(zoom)
         or not 0 <= zoom <= 22
     ):
-        errors["zoom"] = Message("edit_expected_got", {"expected": Message("edit_zoom"), "value": repr(zoom)})
+        errors["zoom"] = expected_message(Message("edit_zoom"), zoom)
     if errors:
         raise RequestValidationError(errors)
     return SiteEdit(
