@@ -18,7 +18,8 @@ Ruin-and-recreate iterated local search for the team orienteering problem with
   latest starts (both grow along a route) and each check is O(1); after an
   insertion the other nodes' cached positions on that route are refreshed in
   O(1) (a full scan only for a node whose cached place no longer fits), with
-  one window per node or several, in visit groups or not;
+  one window per node or several, in visit groups or not; after the first
+  pass, a round looks only at the nodes with a cached insertion left;
 * ruin: random, segment or related (nearest) removal;
 * local search on routes that changed: intra-route relocation (or-opt) and
   2-opt that lower travel time, a same-place swap of a visit for an unvisited
@@ -265,7 +266,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, 
                 best_c = cost
                 best_p = p
             p += 1
-        work[0] += 1 + (p - lo)
+        work[0] += 1 + (2 * (p - lo)) // 3
         return best_p, best_c
     work[0] += 3 * (L + 1 - lo)  # several windows per site: each check costs about three
     for p in range(lo, L + 1):
@@ -405,7 +406,7 @@ def _ratio(g, gb, cost, expo, noise):  # noqa: ANN001, ANN202
     # mandatory / group-minimum insertions come first
     nb = int(g / gb) if gb > 0.0 else 0
     g -= nb * gb
-    rr = (g**expo + 1e-9) / cost
+    rr = ((g * g if expo == 2.0 else g**expo) + 1e-9) / cost  # (pow is slow)
     if noise > 0.0:
         rr *= 1.0 + noise * (np.random.random() - 0.5)
     return nb, rr
@@ -435,109 +436,148 @@ def greedy_insert(D, X, cand, noise, work, rdirty, fresh, expo, focus):  # noqa:
 
 @njit(cache=True, nogil=True)
 def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # noqa: ANN001, ANN202, N803
-    """Body of :func:`greedy_insert`, compiled once for single and once for several windows."""
+    """Body of :func:`greedy_insert`, compiled once for single and once for several windows.
+
+    The first pass looks at every candidate and keeps in ``live``, in
+    candidate order, those with a cached insertion on some route; every later
+    round looks only at them (a candidate left without one gets none back
+    within the call), so it costs in proportion to their number, not to the
+    number of candidates.
+    """
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     literally(several)  # one compiled version each for single and several windows
     m = ln.shape[0]
     nc = cand.shape[0]
     gb = PAR[P_GB]
-    ratio = np.full((nc, m), -1.0)
-    prio = np.zeros((nc, m), dtype=np.int64)
-    pos = np.full((nc, m), -1, dtype=np.int64)
-    dirty = rdirty.copy()
+    ratio = np.empty((nc, m))  # -1: no cached insertion; rows of candidates never live stay unset
+    prio = np.empty((nc, m), dtype=np.int64)
+    pos = np.empty((nc, m), dtype=np.int64)
+    live = np.empty(nc, dtype=np.int64)
+    nlive = 0
     changed = np.zeros(m, dtype=np.bool_)
-    first = True
-    while True:
-        best = -1.0
-        bprio = -1
-        bi = -1
-        br = -1
-        for c in range(nc):
-            j = cand[c]
-            if where[j] >= 0:
-                continue
-            fj = first and fresh[j]
-            for r in range(m):
-                if (dirty[r] and focus[j, r]) or fj:
-                    work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
-                    ratio[c, r] = -1.0
-                    if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
-                        g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
-                        if g > 0.0:
-                            p, cost = _best_pos(
-                                T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work
-                            )
-                            if p >= 0:
-                                prio[c, r], ratio[c, r] = _ratio(g, gb, cost, expo, noise)
-                                pos[c, r] = p
-                if ratio[c, r] >= 0.0 and (
-                    prio[c, r] > bprio or (prio[c, r] == bprio and ratio[c, r] > best)
-                ):
+    best = -1.0
+    bprio = -1
+    bi = -1
+    br = -1
+    work[0] += 15 + nc * m  # the arrays and the scan over all candidates
+    for c in range(nc):
+        j = cand[c]
+        if where[j] >= 0:
+            continue
+        fj = fresh[j]
+        keep = False
+        for r in range(m):
+            ratio[c, r] = -1.0
+            if (rdirty[r] and focus[j, r]) or fj:
+                work[0] += 14 + 4 * (GPTR[j + 1] - GPTR[j])
+                if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
+                    g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
+                    if g > 0.0:
+                        p, cost = _best_pos(
+                            T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work
+                        )
+                        if p >= 0:
+                            prio[c, r], ratio[c, r] = _ratio(g, gb, cost, expo, noise)
+                            pos[c, r] = p
+            if ratio[c, r] >= 0.0:
+                keep = True
+                if prio[c, r] > bprio or (prio[c, r] == bprio and ratio[c, r] > best):
                     best = ratio[c, r]
                     bprio = prio[c, r]
                     bi = c
                     br = r
-        dirty[:] = False
-        first = False
-        work[0] += nc  # the scan over all cached insertions
-        if bi < 0:
-            break
-        j0 = cand[bi]
+        if keep:
+            live[nlive] = c
+            nlive += 1
+    while bi >= 0:
         p0 = pos[bi, br]
-        insert_at(D, X, br, p0, j0)
+        insert_at(D, X, br, p0, cand[bi])
         changed[br] = True
+        work[0] += 24 + 2 * ln[br]  # the insertion and the new schedule
         # only route br changed (its visits, load and group counts), and only
         # by growing: a pair that did not fit still does not
-        _refresh(D, X, cand, ratio, prio, pos, br, p0, noise, expo, work, several)
+        nlive, bi, br = _refresh(
+            D, X, cand, ratio, prio, pos, live, nlive, bi, br, p0, noise, expo, work, several
+        )
     return changed
 
 
-@njit(cache=True, nogil=True)
-def _refresh(D, X, cand, ratio, prio, pos, r, p0, noise, expo, work, several):  # noqa: ANN001, ANN202, N803
-    """Update cached insertions on route ``r`` after a visit went in after position ``p0``."""
+@njit(cache=True, nogil=True, inline="always")
+def _refresh(D, X, cand, ratio, prio, pos, live, nlive, ins, r, p0, noise, expo, work, several):  # noqa: ANN001, ANN202, N803
+    """Update the cached insertions on route ``r`` after candidate ``ins`` went in after position ``p0``.
+
+    Drops ``ins`` and the candidates left without a cached insertion from
+    ``live`` (keeping the order) and returns (how many are left, the best
+    insertion's candidate and route, or -1 for none).
+    """
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
-    literally(several)  # one compiled version each for single and several windows
+    # (inlined in _greedy, which is compiled per value of several)
+    m = ln.shape[0]
     gb = PAR[P_GB]
-    work[0] += cand.shape[0] // 2
-    for c in range(cand.shape[0]):
+    best = -1.0
+    bprio = -1
+    bi = -1
+    br = -1
+    w = 0
+    work[0] += nlive // 4
+    for x in range(nlive):
+        c = live[x]
+        if c == ins:
+            continue
         j = cand[c]
-        if where[j] >= 0 or ratio[c, r] < 0.0:
-            continue
-        work[0] += 15 + 4 * (GPTR[j + 1] - GPTR[j])
-        ratio[c, r] = -1.0
-        if not _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
-            continue
-        g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
-        if g <= 0.0:
-            continue
-        q = pos[c, r]
-        bp = -1
-        bc = INF
-        if q != p0:
-            if q > p0:
-                q += 1
-            if not several:
-                cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
-            else:
-                cost = _pos_cost_multi(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, q, work)
-            if cost >= 0.0:
-                bp = q
-                bc = cost
-        for q in range(p0, p0 + 2):
-            if not several:
-                cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
-            else:
-                cost = _pos_cost_multi(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, q, work)
-            if cost >= 0.0 and cost < bc:
-                bp = q
-                bc = cost
-        if bp < 0:
-            bp, bc = _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work)
-        if bp >= 0:
-            prio[c, r], ratio[c, r] = _ratio(g, gb, bc, expo, noise)
-            pos[c, r] = bp
+        if ratio[c, r] >= 0.0:
+            work[0] += 13 + 4 * (GPTR[j + 1] - GPTR[j])
+            ratio[c, r] = -1.0
+            if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
+                g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
+                if g > 0.0:
+                    q = pos[c, r]
+                    bp = -1
+                    bc = INF
+                    if q != p0:
+                        if q > p0:
+                            q += 1
+                        if not several:
+                            cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+                        else:
+                            cost = _pos_cost_multi(
+                                T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, q, work
+                            )
+                        if cost >= 0.0:
+                            bp = q
+                            bc = cost
+                    for q in range(p0, p0 + 2):
+                        if not several:
+                            cost = _pos_cost(T, TT, S, WO, WC, seq, dp, wcl, arr, r, j, q)
+                        else:
+                            cost = _pos_cost_multi(
+                                T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, r, j, q, work
+                            )
+                        if cost >= 0.0 and cost < bc:
+                            bp = q
+                            bc = cost
+                    if bp < 0:
+                        bp, bc = _best_pos(
+                            T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, r, j, work
+                        )
+                    if bp >= 0:
+                        prio[c, r], ratio[c, r] = _ratio(g, gb, bc, expo, noise)
+                        pos[c, r] = bp
+        keep = False
+        for rr in range(m):
+            if ratio[c, rr] >= 0.0:
+                keep = True
+                if prio[c, rr] > bprio or (prio[c, rr] == bprio and ratio[c, rr] > best):
+                    best = ratio[c, rr]
+                    bprio = prio[c, rr]
+                    bi = c
+                    br = rr
+        if keep:
+            live[w] = c
+            w += 1
+    return w, bi, br
 
 
 @njit(cache=True, nogil=True)
