@@ -253,20 +253,26 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, 
     if not several:
         o = WO[r, j, 0]
         sj = S[j]
+        # the scan ends before the first departure after j's close (departures grow)
         p = lo
-        while p <= L:
-            d = dp[r, p]
-            if d > last_close:
-                break
-            a = d + TT[j, seq[r, p]]
+        end = L + 1
+        while p < end:
+            mid = (p + end) // 2
+            if dp[r, mid] > last_close:
+                end = mid
+            else:
+                p = mid + 1
+        TJ = T[j]
+        TTJ = TT[j]
+        for p in range(lo, end):
+            a = dp[r, p] + TTJ[seq[r, p]]
             s = a if a > o else o
-            a2 = s + sj + T[j, seq[r, p + 1]]
+            a2 = s + sj + TJ[seq[r, p + 1]]
             cost = a2 - arr[r, p + 1]
-            if (a <= last_close) & (a2 <= wcl[r, p + 1]) & (cost < best_c):
-                best_c = cost
-                best_p = p
-            p += 1
-        work[0] += 1 + (2 * (p - lo)) // 3
+            better = (a <= last_close) & (a2 <= wcl[r, p + 1]) & (cost < best_c)
+            best_c = cost if better else best_c
+            best_p = p if better else best_p
+        work[0] += 1 + (end - lo) // 2
         return best_p, best_c
     work[0] += 3 * (L + 1 - lo)  # several windows per site: each check costs about three
     for p in range(lo, L + 1):
@@ -470,7 +476,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
         for r in range(m):
             ratio[c, r] = -1.0
             if (rdirty[r] and focus[j, r]) or fj:
-                work[0] += 14 + 4 * (GPTR[j + 1] - GPTR[j])
+                work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
                 if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                     g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
                     if g > 0.0:
