@@ -272,7 +272,7 @@ def _best_pos(T, TT, S, WO, WC, WN, RL, seq, ln, st, dp, ms, wcl, arr, several, 
             better = (a <= last_close) & (a2 <= wcl[r, p + 1]) & (cost < best_c)
             best_c = cost if better else best_c
             best_p = p if better else best_p
-        work[0] += 1 + (end - lo) // 2
+        work[0] += 1 + (3 * (end - lo)) // 4
         return best_p, best_c
     work[0] += 3 * (L + 1 - lo)  # several windows per site: each check costs about three
     for p in range(lo, L + 1):
@@ -466,7 +466,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
     bprio = -1
     bi = -1
     br = -1
-    work[0] += 15 + nc * m  # the arrays and the scan over all candidates
+    work[0] += 5 + (3 * nc * m) // 4  # the arrays and the scan over all candidates
     for c in range(nc):
         j = cand[c]
         if where[j] >= 0:
@@ -476,7 +476,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
         for r in range(m):
             ratio[c, r] = -1.0
             if (rdirty[r] and focus[j, r]) or fj:
-                work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
+                work[0] += 11 + 4 * (GPTR[j + 1] - GPTR[j])
                 if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                     g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
                     if g > 0.0:
@@ -500,7 +500,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
         p0 = pos[bi, br]
         insert_at(D, X, br, p0, cand[bi])
         changed[br] = True
-        work[0] += 24 + 2 * ln[br]  # the insertion and the new schedule
+        work[0] += 20 + 2 * ln[br]  # the insertion and the new schedule
         # only route br changed (its visits, load and group counts), and only
         # by growing: a pair that did not fit still does not
         nlive, bi, br = _refresh(
@@ -534,7 +534,7 @@ def _refresh(D, X, cand, ratio, prio, pos, live, nlive, ins, r, p0, noise, expo,
             continue
         j = cand[c]
         if ratio[c, r] >= 0.0:
-            work[0] += 13 + 4 * (GPTR[j + 1] - GPTR[j])
+            work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
             ratio[c, r] = -1.0
             if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                 g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
