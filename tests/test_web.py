@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -466,9 +467,64 @@ def test_oembed(client: Any, saved: str) -> None:
     ],
 )
 def test_oembed_errors_are_json(client: Any, params: dict[str, str], status: int) -> None:
-    r = client.get("/oembed", query_string=params)
+    r = client.get("/oembed", query_string={**params, "lang": "zh"})
     assert r.status_code == status
-    assert set(r.get_json()) == {"error", "errors"}  # (oEmbed's errors are HTTP errors: no codes to translate)
+    body = r.get_json()
+    assert set(body) == {"error", "errors", "message", "messages"}
+    (field,) = body["errors"]
+    assert field in params and set(body["messages"]) == {field}
+    # the reason in both languages, the field named in the whole sentence
+    assert body["message"]["zh"].startswith(f"{field}：") and re.search(r"[\u4e00-\u9fff]", body["message"]["zh"])
+    assert body["message"]["en"].startswith(f"{field}: ") and not re.search(r"[\u4e00-\u9fff]", body["message"]["en"])
+    assert body["messages"][field]["zh"] in body["message"]["zh"]
+
+
+def test_oembed_title_in_the_request_language(client: Any, saved: str) -> None:
+    def title(url: str, lang: str) -> str:
+        return str(client.get("/oembed", query_string={"url": url, "lang": lang}).get_json()["title"])
+
+    assert title(f"http://localhost/i/{saved}", "zh") == "行程地图"
+    assert title(f"http://localhost/i/{saved}", "en") == "Trip map"
+    zh = title("http://localhost/embed/showcase/history", "zh")
+    assert "历史" in zh and zh != title("http://localhost/embed/showcase/history", "en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("path", "status", "zh", "en"),
+    [
+        ("/no/such/page", 404, "404 未找到", "404 Not found"),
+        ("/embed/showcase/karaoke", 404, "这个主题没有现成路线", "no ready-made route"),
+        ("/embed/showcase/history?width=5", 400, "width：应为像素数", "width: Expected pixels"),
+        ("/embed/showcase/history?height=5000", 400, "height：应在 100 到 4000 像素之间", "Expected 100 to 4000 pixels"),
+        ("/embed/showcase/history?tiles=bing", 400, "tiles：应为以下之一", "tiles: Expected one of"),
+        ("/embed/showcase/history?lang=fr", 400, "lang：应为 zh 或 en", "lang: Expected zh or en"),
+    ],
+)
+def test_error_pages_speak_the_page_language(
+    client: Any, lang: str, path: str, status: int, zh: str, en: str
+) -> None:
+    sep = "&" if "?" in path else "?"
+    if "lang=" in path:  # (a bad lang parameter: the language comes from the cookie-less default, Chinese)
+        if lang == "en":
+            return
+        url = path
+    else:
+        url = f"{path}{sep}lang={lang}"
+    r = client.get(url)
+    assert r.status_code == status
+    main = re.search(r"<main.*?</main>", r.get_data(as_text=True), re.S)
+    assert main is not None
+    text = html.unescape(re.sub(r"<[^>]+>", " ", main.group(0)))
+    assert (zh if lang == "zh" else en) in text
+    if lang == "zh":  # nothing left in English: no werkzeug sentence, no status name
+        assert not re.search(r"Not Found|Bad Request|requested URL|expected", text)
+
+
+def test_api_http_errors_carry_both_languages(client: Any) -> None:
+    body = client.get("/api/v1/no-such-thing").get_json()
+    assert body["message"]["zh"] == "没有与此网址对应的页面，请检查网址是否完整。"
+    assert body["message"]["en"].startswith("There is no page")
 
 
 def test_healthz(client: Any) -> None:

@@ -72,7 +72,7 @@ def test_login_is_rate_limited_per_ip(tmp_path: Path) -> None:
     assert r.mimetype == "text/html"
     assert int(r.headers["Retry-After"]) > 0
     page = r.get_data(as_text=True)
-    assert "429" in page and "too many requests" in page
+    assert "429 请求过于频繁" in page and "请稍后再试" in page  # (the page's language: Chinese by default)
     assert "Set-Cookie" not in r.headers
     # reading the form is not limited; another address has its own budget
     assert c.get("/staff/login").status_code == 200
@@ -99,6 +99,7 @@ def test_planning_limit_is_shared_by_the_form_and_the_api(tmp_path: Path) -> Non
     assert c.post("/api/v1/itineraries", json={"days": 9}).status_code == 400
     body = _json_error(c.post("/api/v1/itineraries", json={"date": DAY}), 429)
     assert "too many requests" in body["error"]
+    assert body["message"] == {"zh": "请求过于频繁，请稍后再试。", "en": "Too many requests; please try again later."}
     r = c.post("/plan", data={})
     assert r.status_code == 429
     assert r.mimetype == "text/html"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import helpers
@@ -166,6 +168,20 @@ def test_staff_pages_edit_history_revert_and_the_study_notice(app: Any) -> None:
     assert "<td>yes</td>" in impact  # sites of the showcase routes are marked
 
 
+def test_the_site_list_names_categories_and_confidences_in_the_page_language(app: Any) -> None:
+    staff = helpers.login(app.test_client())
+    zh = staff.get("/staff/sites/?lang=zh").get_data(as_text=True)
+    row = re.search(r'<tr data-site="jiaozuo_station">.*?</tr>', zh, re.S)
+    assert row is not None
+    cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    assert cells[1:3] == ["车站", "高"]  # the category and the confidence as words, not codes (transport, high)
+    assert 'data-label="类别"' in row.group(0)  # labelled cells: one card per site on a phone
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]+)</option>', zh.split('id="f-confidence"', 1)[1])
+    assert dict(options[:3]) == {"high": "高", "medium": "中", "low": "低"}
+    en = staff.get("/staff/sites/?lang=en").get_data(as_text=True)
+    assert ">Station</td>" in en and ">High</td>" in en
+
+
 def test_a_gaode_export_is_previewed_and_only_ticked_rows_apply(app: Any) -> None:
     staff = helpers.login(app.test_client())
     sites = app.extensions["tourplan.data"].sites
@@ -270,7 +286,7 @@ def test_an_osm_extract_is_previewed_with_distances_and_confidences(app: Any, da
     park = sites.get("peoples_park_jiaozuo")
     moved = float(distance_km(float(park.row["lat"]), float(park.row["lon"]), 35.2531, 113.2262)) * 1000
     assert f"<td>{moved:.0f}</td>" in rows["peoples_park_jiaozuo"]
-    assert f"{park.row['confidence']} → high" in rows["peoples_park_jiaozuo"]
+    assert f"{park.row['confidence'].capitalize()} → High" in rows["peoples_park_jiaozuo"]  # (labels, not codes)
     token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
     assert staff.post("/staff/sites/import/apply", data={"token": token, "row": ["peoples_park_jiaozuo"]}).status_code == 303
     after = sites.get("peoples_park_jiaozuo")

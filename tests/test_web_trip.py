@@ -217,3 +217,66 @@ def test_the_totals_name_walking_only_when_there_is_some(app: Any, saved: str) -
     assert rec.result["totals"]["walk_km"] > 0
     zh = app.test_client().get(f"/i/{walked}?lang=zh").get_data(as_text=True)
     assert "步行" in zh.split('<p class="totals">', 1)[1].split("</p>", 1)[0]
+
+
+# --------------------------------------------------------------------------- crowds: the visitor's choice
+
+
+def _crowded(result: dict[str, Any]) -> int:
+    return sum(
+        (s.get("crowd") or {}).get("level") in ("orange", "red") for d in result["days"] for s in d["stops"]
+    )
+
+
+def test_the_form_crowd_choice_reaches_the_plan(app: Any) -> None:
+    store = app.extensions["tourplan.store"]
+
+    def planned(date: str, crowds: str | None) -> dict[str, Any]:
+        form = {**FORM, "date": date} | ({"crowds": crowds} if crowds else {})
+        return dict(store.get_itinerary(helpers.plan_through_form(app, form)).result)
+
+    golden = "2025-10-03"
+    assert planned(golden, None)["avoid_crowds"] is True  # auto: a peak day steers
+    assert planned(golden, "show")["avoid_crowds"] is False
+    assert planned(DAY, None)["avoid_crowds"] is False  # auto: an ordinary Saturday only shows the crowd
+    shown, avoided = planned(DAY, "show"), planned(DAY, "avoid")
+    assert avoided["avoid_crowds"] is True
+    assert _crowded(avoided) <= _crowded(shown)
+    r = app.test_client().post("/plan?lang=zh", data={**FORM, "crowds": "sometimes"})
+    assert r.status_code == 400 and "客流" in r.get_data(as_text=True)
+
+
+def test_a_crowded_plan_offers_to_plan_again_avoiding_crowds(app: Any, saved: str) -> None:
+    store = app.extensions["tourplan.store"]
+    rec = store.get_itinerary(saved)
+    client = app.test_client()
+    result = copy.deepcopy(rec.result)
+    stops = result["days"][0]["stops"]
+    assert len(stops) >= 3
+    for stop, level, pct in zip(stops, ("red", "orange", "yellow"), (130, 95, 85), strict=False):
+        stop["crowd"] = {"level": level, "pct": pct, "at": stop["start"]}
+    result["avoid_crowds"] = False
+    kept = {"locked": {stops[-1]["site_id"]: 0}, "exclude": ["jiaozuo_museum"]}
+    shown = store.save_itinerary({**rec.request, **kept, "avoid_crowds": False}, result)
+    zh = client.get(f"/i/{shown.id}?lang=zh").get_data(as_text=True)
+    assert 'id="crowd-tip"' in zh and "2 个景点在到达时预计拥挤或满员。" in zh and "避开拥挤时段，重新规划" in zh
+    en = client.get(f"/i/{shown.id}?lang=en").get_data(as_text=True)
+    assert "2 stops are expected to be crowded or full when you arrive." in en
+    r = client.post(f"/i/{shown.id}/replan", data={"avoid_crowds": "y"})
+    assert r.status_code == 303
+    again = store.get_itinerary(r.headers["Location"].rsplit("/", 1)[1])
+    assert again.request["avoid_crowds"] is True and again.result["avoid_crowds"] is True
+    # the same trip otherwise: its locks and removals stay
+    assert again.request["locked"] == kept["locked"] and again.request["exclude"] == kept["exclude"]
+    assert "jiaozuo_museum" not in {s["site_id"] for d in again.result["days"] for s in d["stops"]}
+    page = client.get(f"/i/{again.id}?lang=zh").get_data(as_text=True)
+    assert 'id="crowd-tip"' not in page
+    assert 'id="crowd-avoided"' in page and "已按客流预测尽量把游览安排在人少的时段。" in page
+    # a plan with nothing crowded has no tip (the saved one, with its own forecast, is checked above by counting)
+    calm = copy.deepcopy(rec.result)
+    for d in calm["days"]:
+        for s in d["stops"]:
+            s["crowd"] = {"level": "normal", "pct": 10, "at": s["start"]}
+    calm["avoid_crowds"] = False
+    quiet = store.save_itinerary(rec.request, calm)
+    assert 'id="crowd-tip"' not in client.get(f"/i/{quiet.id}").get_data(as_text=True)

@@ -117,3 +117,36 @@ def test_study_refusal_on_a_phone_in_chinese_names_the_date_field(
         page.screenshot(path=str(tmp_path / "study-refusal-zh-phone.png"), full_page=False)
     finally:
         context.close()
+
+
+def test_study_timetable_reads_as_labelled_cards_on_a_phone(browser: Any, plain_server: str) -> None:
+    """At 390 px a group's timetable is one card per stop, each line labelled (时间, 地点, …), nothing off-screen."""
+    from test_visitor_phone import PHONE
+
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    context.route("**/*", lambda r: r.continue_() if _is_local(r.request.url) else r.abort())
+    page = context.new_page()
+    try:
+        page.goto(f"{plain_server}/staff/login?lang=zh")
+        page.fill("#username", helpers.STAFF_USER)
+        page.fill("#password", helpers.STAFF_PASSWORD)
+        page.click("form button[type=submit], form input[type=submit]")
+        page.wait_for_url(f"{plain_server}/staff/")
+        page.goto(f"{plain_server}/staff/study/new?lang=zh")
+        page.fill("#name", "春季研学")
+        page.fill("#school", "焦作一中")
+        page.fill("#date", "2026-05-12")
+        page.click("form button[type=submit].primary")
+        page.wait_for_url(f"{plain_server}/staff/study/*", timeout=60_000)
+        table = page.locator(".study-group table.stack").first
+        table.wait_for()
+        assert table.locator("thead").bounding_box()["height"] <= 1  # the header row is for screen readers only
+        cells = table.locator("tbody tr").first.locator("td")
+        labels = [cells.nth(i).evaluate("td => getComputedStyle(td, '::before').content") for i in range(4)]
+        assert labels == ['"时间"', '"地点"', '"学习内容"', '"门票（元）"']
+        for i in range(4):  # label and value side by side, inside the screen
+            box = cells.nth(i).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["viewport"]["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    finally:
+        context.close()

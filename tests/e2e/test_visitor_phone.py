@@ -130,6 +130,9 @@ def test_chinese_visitor_pages_have_no_untranslated_english(
         bad = english_sentences(page.evaluate(_VISIBLE_TEXT), names)
         if bad:
             found[path] = sorted(set(bad))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["viewport"]["width"]:  # nothing makes the page scroll sideways (tables become cards)
+            found[path] = [*found.get(path, []), f"page {width} px wide"]
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 

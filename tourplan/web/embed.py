@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
@@ -17,6 +17,8 @@ from flask_babel import gettext as _  # type: ignore[import-untyped, unused-igno
 from flask_login import current_user  # type: ignore[import-untyped, unused-ignore]
 
 from tourplan import maps
+from tourplan.errors import RequestValidationError
+from tourplan.messages import LANGS, Message
 from tourplan.site import THEMES
 from tourplan.web.errors import api_error
 from tourplan.web.i18n import THEME_LABELS, current_lang
@@ -43,30 +45,35 @@ _PATHS = (
 )
 
 
+def _bad(field: str, code: str, **params: Any) -> NoReturn:
+    """Refuse a query parameter (400), naming it and saying what it must be, in the page's or client's language."""
+    raise RequestValidationError({field: Message("field_problem", {"field": field, "text": Message(code, params)})})
+
+
 def _size(name: str, default: str) -> str:
     raw = request.args.get(name, default).strip()
     m = _SIZE.match(raw)
     if not m:
-        abort(400, description=f"{name}: expected pixels (e.g. 480) or a percentage, got {raw!r}")
+        _bad(name, "embed_size", value=raw)
     n, unit = int(m.group(1)), m.group(2)
     if unit == "%":
         if not 10 <= n <= 100:
-            abort(400, description=f"{name}: expected 10% to 100%, got {raw!r}")
+            _bad(name, "embed_percent", value=raw)
         return f"{n}%"
     if not 100 <= n <= 4000:
-        abort(400, description=f"{name}: expected 100 to 4000 pixels, got {raw!r}")
+        _bad(name, "embed_pixels", min=100, max=4000, value=raw)
     return f"{n}px"
 
 
 def _options() -> dict[str, Any]:
     lang = request.args.get("lang")
     if lang is not None and lang not in ("zh", "en"):
-        abort(400, description=f"lang: expected zh or en, got {lang!r}")
+        _bad("lang", "embed_lang", value=lang)
     tiles = request.args.get("tiles") or current_app.config["MAP_TILES"]
     if tiles not in _TILES:
-        abort(400, description=f"tiles: expected one of {', '.join(_TILES)}, got {tiles!r}")
+        _bad("tiles", "embed_tiles", choices=", ".join(_TILES), value=tiles)
     if tiles == "tianditu" and not current_app.config.get("TIANDITU_KEY"):
-        abort(400, description="tiles: tianditu needs a Tianditu key, which this server has not configured")
+        _bad("tiles", "embed_tianditu_key")
     return {"width": _size("width", "100%"), "height": _size("height", "100%"), "tiles": tiles}
 
 
@@ -116,7 +123,7 @@ def itinerary_file(iid: str) -> ResponseReturnValue:
 
 def _showcase_map(theme: str, opts: dict[str, Any]) -> Any:
     if theme not in THEMES:
-        abort(404, description=f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
+        abort(404, description=_("There is no ready-made route for this theme."))
     result = planning.showcase_result(theme)
     return planning.render_itinerary_map(result, lang=current_lang(), tiles=opts["tiles"])
 
@@ -170,45 +177,53 @@ def embed_url_for(kind: str, key: str) -> str:
     return external_url("embed.flow", run_id=key)
 
 
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not 50 <= int(raw) <= 4000:
-        abort(400, description=f"{name}: expected 50 to 4000 pixels, got {raw!r}")
-    return int(raw)
+def _refuse(status: int, field: str, code: str, value: str, **params: Any) -> ResponseReturnValue:
+    """An oEmbed refusal in the API's error shape, its reason in Chinese and English."""
+    problem = Message(code, {**params, "value": value})
+    whole = {lang: Message("field_problem", {"field": field, "text": problem}).render(lang) for lang in LANGS}
+    return api_error(status, whole["en"], {field: problem.render("en")}, coded=(whole, {field: problem}))
 
 
 @bp.get("/oembed")
 def oembed() -> ResponseReturnValue:
-    """oEmbed 1.0 (``type: rich``) for itinerary, showcase and flow pages."""
+    """oEmbed 1.0 (``type: rich``) for itinerary, showcase and flow pages; the title in the request's language."""
     fmt = request.args.get("format", "json")
     if fmt != "json":
-        return api_error(501, "only format=json is supported", {"format": f"expected json, got {fmt!r}"})
+        return _refuse(501, "format", "oembed_format", fmt)
     url = request.args.get("url", "")
     parts = urlsplit(url)
     if not url or not is_own_url(url):
-        return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
+        return _refuse(404, "url", "oembed_not_embeddable", url)
     for pattern, kind_ in _PATHS:
         m = pattern.match(parts.path)
         if m:
             kind, key = kind_, m.group(1)
             break
     else:
-        return api_error(404, "not a tourplan page that can be embedded", {"url": f"got {url!r}"})
+        return _refuse(404, "url", "oembed_not_embeddable", url)
     store = get_store()
     if kind == "itinerary" and store.get_itinerary(key) is None:
-        return api_error(404, "no such itinerary", {"url": "unknown id"})
+        return _refuse(404, "url", "oembed_no_itinerary", url)
     if kind == "showcase" and key not in THEMES:
-        return api_error(404, "no such showcase", {"url": "unknown theme"})
+        return _refuse(404, "url", "oembed_no_showcase", url)
     if kind == "flow":
         run = store.get_run(key)
         if run is None or run.status != "done" or not run.published:
-            return api_error(404, "no published simulation run", {"url": "unknown, unfinished or unpublished run"})
-    width = min(_int_arg("maxwidth", 640), 640) if request.args.get("maxwidth") else 640
-    height = min(_int_arg("maxheight", 480), 480) if request.args.get("maxheight") else 480
+            return _refuse(404, "url", "oembed_no_run", url)
+    size: dict[str, int] = {}
+    for name, largest in (("maxwidth", 640), ("maxheight", 480)):
+        raw = request.args.get(name, "")
+        if raw and not (raw.isdigit() and 50 <= int(raw) <= 4000):
+            return _refuse(400, name, "embed_pixels", raw, min=50, max=4000)
+        size[name] = min(int(raw), largest) if raw else largest
+    width, height = size["maxwidth"], size["maxheight"]
     src = embed_url_for(kind, key)
-    title = {"itinerary": "Trip map", "showcase": f"Showcase: {key}", "flow": "Visitor flow"}[kind]
+    if kind == "itinerary":
+        title = _("Trip map")
+    elif kind == "showcase":
+        title = _("A day of %(theme)s in Jiaozuo", theme=str(THEME_LABELS[key]))
+    else:
+        title = _("Visitor flow")
     return jsonify(
         {
             "version": "1.0",

@@ -28,7 +28,7 @@ from tourplan.errors import (
 )
 from tourplan.errors import error_text as text_in
 from tourplan.limits import BudgetExceededError
-from tourplan.messages import LANGS, Message
+from tourplan.messages import LANGS, MESSAGES, Message
 from tourplan.web.schema_text import schema_messages, schema_text
 
 if TYPE_CHECKING:
@@ -130,12 +130,33 @@ def api_error(
     return resp
 
 
-def _page(status: int, title: str, message: str) -> ResponseReturnValue:
+def _page(status: int, message: str | None = None) -> ResponseReturnValue:
+    """The error page: the status and its name in the page's language, and what went wrong (default: what the status means)."""
+    from tourplan.web.i18n import current_lang
+
+    lang = current_lang()
+    name = _status_text(status, "", lang)
+    title = f"{status} {name}" if name else str(status)
+    if message is None:
+        message = _status_text(status, "_text", lang)
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _status_text(status: int, suffix: str, lang: str) -> str:
+    """An HTTP status's name (``suffix=""``) or its plain meaning (``"_text"``) in *lang*; "" for a status without one."""
+    code = f"http_{status}{suffix}"
+    return Message(code).render(lang) if code in MESSAGES else ""
+
+
+def _default_reason(exc: HTTPException) -> bool:
+    """Whether the view gave no reason of its own (werkzeug's English sentence for the status)."""
+    return not exc.description or exc.description == type(exc).description
 
 
 def _http(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
+    # (flask-limiter's 429 gives its limit, "10 per 1 minute", as the reason: the status's meaning says more)
+    plain = (_default_reason(exc) or status == 429) and bool(_status_text(status, "_text", "en"))
     if wants_json():
         data = getattr(exc, "data", None) or {}
         errors = flatten_errors(data.get("errors") or data.get("messages") or {})
@@ -143,11 +164,14 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
             coded = (schema_text(errors), schema_messages(errors))
             return api_error(400, "invalid request", errors, coded=coded)
         message = str(data.get("message") or exc.description or exc.name)
-        resp = api_error(status, message, errors, coded=(schema_text(errors), schema_messages(errors)))
+        whole = schema_text(errors)
+        if whole is None and plain and not errors and not data.get("message"):
+            whole = {lang: _status_text(status, "_text", lang) for lang in LANGS}
+        resp = api_error(status, message, errors, coded=(whole, schema_messages(errors)))
         if status == 405 and exc.get_response().headers.get("Allow"):
             resp.headers["Allow"] = exc.get_response().headers["Allow"]  # type: ignore[union-attr]
         return resp
-    return _page(status, f"{status} {exc.name}", exc.description or "")
+    return _page(status, None if plain else exc.description or "")
 
 
 def _field_of(message: str, default: str) -> str:
@@ -174,14 +198,15 @@ def _tourplan(exc: TourplanError) -> ResponseReturnValue:
         return api_error(status, str(exc), errors, exc)
     from tourplan.web.i18n import error_text
 
-    return _page(status, str(status), error_text(exc))
+    return _page(status, error_text(exc))
 
 
 def _unexpected(exc: Exception) -> ResponseReturnValue:
     log.exception("unhandled error on %s", request.path)
     if wants_json():
-        return api_error(500, "internal error; it has been logged")
-    return _page(500, "500", "")
+        texts = {lang: _status_text(500, "_text", lang) for lang in LANGS}
+        return api_error(500, "internal error; it has been logged", coded=(texts, {}))
+    return _page(500)
 
 
 def init_errors(app: Flask) -> None:

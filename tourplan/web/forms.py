@@ -120,6 +120,15 @@ def site_choices(sites: SiteTable, lang: str) -> list[tuple[str, str]]:
     )
 
 
+#: The visitor's crowd choice: steer visits to quieter times always, on peak days only (the planner's default), or never.
+CROWD_CHOICES: dict[str, Any] = {
+    "auto": _l("Avoid crowds on holidays"),
+    "avoid": _l("Avoid crowded times"),
+    "show": _l("Only show the expected crowd"),
+}
+_AVOID = {"avoid": True, "show": False}
+
+
 class PlanForm(FlaskForm):  # type: ignore[misc]
     """The visitor's planning form; the defaults give a good day in one click."""
 
@@ -151,6 +160,9 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
     must_see = MultiCheckboxField(_l("Must see"), validate_choice=False)
     lunch = BooleanField(_l("Plan a lunch break"), default=_PLAN["lunch"])
     accessible_only = BooleanField(_l("Step-free sites only"))
+    crowds = SelectField(
+        _l("Crowds"), choices=[choice(k, v) for k, v in CROWD_CHOICES.items()], default="auto"
+    )
     ticket_budget = FloatField(
         _l("Ticket budget (CNY, optional)"), validators=[Optional(), NumberRange(min=0, max=100000)]
     )
@@ -171,6 +183,8 @@ class PlanForm(FlaskForm):  # type: ignore[misc]
             "lunch": bool(self.lunch.data),
             "accessible_only": bool(self.accessible_only.data),
         }
+        if self.crowds.data in _AVOID:
+            values["avoid_crowds"] = _AVOID[self.crowds.data]
         if self.ticket_budget.data is not None:
             values["ticket_budget"] = float(self.ticket_budget.data)
         return values
@@ -182,6 +196,8 @@ class ReplanForm(FlaskForm):  # type: ignore[misc]
     lock = SelectMultipleField(validate_choice=False)
     remove = SelectMultipleField(validate_choice=False)
     add = SelectMultipleField(validate_choice=False)
+    #: Plan the same trip again, steering visits to quieter times (locks and removals kept).
+    avoid_crowds = BooleanField()
 
     def locked(self) -> dict[str, int]:
         """``"site_id:day"`` values as ``{site_id: day index}``."""

@@ -28,6 +28,7 @@ __all__ = [
     "ENTRY_LABELS",
     "EPISODE_STATE_LABELS",
     "CATEGORY_LABELS",
+    "CONFIDENCE_LABELS",
     "BUS_COST_SOURCE_LABELS",
     "COST_LABELS",
     "DAY_TYPE_LABELS",
@@ -76,6 +77,12 @@ CATEGORY_LABELS: dict[str, Any] = {
     "hotel": _l("Hotel"),
     "plaza": _l("Square"),
     "other": _l("Other"),
+}
+#: How sure a site row's point is (``tourplan.site.CONFIDENCE_LEVELS``).
+CONFIDENCE_LABELS: dict[str, Any] = {
+    "high": _l("High"),
+    "medium": _l("Medium"),
+    "low": _l("Low"),
 }
 PACE_LABELS: dict[str, Any] = {
     "relaxed": _l("Relaxed"),
@@ -242,6 +249,7 @@ def init_i18n(app: Flask) -> None:
         lang_url=lang_url,
         THEME_LABELS=THEME_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
+        CONFIDENCE_LABELS=CONFIDENCE_LABELS,
         PACE_LABELS=PACE_LABELS,
         MODE_LABELS=MODE_LABELS,
         GRADE_LABELS=GRADE_LABELS,

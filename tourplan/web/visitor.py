@@ -244,12 +244,20 @@ def replan(iid: str) -> ResponseReturnValue:
     if not form.validate():
         abort(400, description=_("The form expired; please reload the page and try again."))
     try:
-        new = planning.replan(
-            record,
-            locked=form.locked(),
-            exclude=list(form.remove.data or []),
-            add=[a for a in form.add.data or [] if a],
-        )
+        if form.avoid_crowds.data:  # the same trip, quieter: earlier locks and removals stay
+            new = planning.replan(
+                record,
+                locked=record.request.get("locked") or {},
+                exclude=list(record.request.get("exclude") or []),
+                avoid_crowds=True,
+            )
+        else:
+            new = planning.replan(
+                record,
+                locked=form.locked(),
+                exclude=list(form.remove.data or []),
+                add=[a for a in form.add.data or [] if a],
+            )
     except (RequestValidationError, PlaceNotFoundError, InfeasibleRequestError) as exc:
         message = error_text(exc)
         return render_template("error.html", status=422, title=_("Cannot plan this"), message=message), 422

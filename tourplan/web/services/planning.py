@@ -134,7 +134,12 @@ def plan_and_save(data: Mapping[str, Any]) -> ItineraryRecord:
 
 
 def replan(
-    record: ItineraryRecord, *, locked: Mapping[str, int], exclude: Sequence[str], add: Sequence[str] = ()
+    record: ItineraryRecord,
+    *,
+    locked: Mapping[str, int],
+    exclude: Sequence[str],
+    add: Sequence[str] = (),
+    avoid_crowds: bool | None = None,
 ) -> ItineraryRecord:
     """Plan again with stops locked to days, stops removed and sites added; save as new.
 
@@ -148,8 +153,12 @@ def replan(
         Site ids never to visit (replaces the earlier exclusions).
     add
         Site ids to add as must-see (kept with the earlier must-see sites).
+    avoid_crowds
+        Steer visits to quieter times (True) or not (False); None keeps the earlier choice.
     """
     values = dict(record.request)
+    if avoid_crowds is not None:
+        values["avoid_crowds"] = avoid_crowds
     values["locked"] = {k: int(v) for k, v in locked.items() if k not in exclude}
     values["exclude"] = list(dict.fromkeys(exclude))
     must = [s for s in [*(values.get("must_see") or []), *add] if s not in exclude]
@@ -170,9 +179,10 @@ def trip_view(result: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
     dict
         ``stop_views`` (one list of :class:`tourplan.views.StopView` per
         day), ``day_tickets`` (each day's ticket lines, an area ticket once),
-        ``has_crowd`` (whether any stop has a crowd forecast), ``warnings``
-        and ``peak_warnings`` (sentences) and ``unplaced``
-        (site id -> the reason, as a sentence).
+        ``has_crowd`` (whether any stop has a crowd forecast),
+        ``crowded_stops`` (how many are expected crowded or full, the
+        forecast's orange and red tiers), ``warnings`` and ``peak_warnings``
+        (sentences) and ``unplaced`` (site id -> the reason, as a sentence).
     """
     from tourplan.sights import ticket_lines
 
@@ -188,6 +198,7 @@ def trip_view(result: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
     return {
         "stop_views": stops,
         "has_crowd": any(sv.crowd_level for day in stops for sv in day),
+        "crowded_stops": sum(sv.crowd_level in ("orange", "red") for day in stops for sv in day),
         "day_tickets": day_tickets,
         "warnings": [views.message_text(w, lang) for w in result.get("warnings") or []],
         "peak_warnings": [views.message_text(w, lang) for w in views.peak_warnings(result)],
