@@ -466,17 +466,16 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
     bprio = -1
     bi = -1
     br = -1
-    work[0] += 5 + (3 * nc * m) // 4  # the arrays and the scan over all candidates
+    work[0] += 5 + (nc * (m + 2)) // 4  # the arrays and the scan over all candidates
     for c in range(nc):
         j = cand[c]
         if where[j] >= 0:
             continue
         fj = fresh[j]
-        keep = False
         for r in range(m):
             ratio[c, r] = -1.0
             if (rdirty[r] and focus[j, r]) or fj:
-                work[0] += 11 + 4 * (GPTR[j + 1] - GPTR[j])
+                work[0] += 10 + 4 * (GPTR[j + 1] - GPTR[j])
                 if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                     g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
                     if g > 0.0:
@@ -486,13 +485,7 @@ def _greedy(D, X, cand, noise, work, rdirty, fresh, expo, focus, several):  # no
                         if p >= 0:
                             prio[c, r], ratio[c, r] = _ratio(g, gb, cost, expo, noise)
                             pos[c, r] = p
-            if ratio[c, r] >= 0.0:
-                keep = True
-                if prio[c, r] > bprio or (prio[c, r] == bprio and ratio[c, r] > best):
-                    best = ratio[c, r]
-                    bprio = prio[c, r]
-                    bi = c
-                    br = r
+        keep, best, bprio, bi, br = _pick(ratio, prio, c, best, bprio, bi, br)
         if keep:
             live[nlive] = c
             nlive += 1
@@ -520,7 +513,6 @@ def _refresh(D, X, cand, ratio, prio, pos, live, nlive, ins, r, p0, noise, expo,
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     # (inlined in _greedy, which is compiled per value of several)
-    m = ln.shape[0]
     gb = PAR[P_GB]
     best = -1.0
     bprio = -1
@@ -534,7 +526,7 @@ def _refresh(D, X, cand, ratio, prio, pos, live, nlive, ins, r, p0, noise, expo,
             continue
         j = cand[c]
         if ratio[c, r] >= 0.0:
-            work[0] += 12 + 4 * (GPTR[j + 1] - GPTR[j])
+            work[0] += 11 + 4 * (GPTR[j + 1] - GPTR[j])
             ratio[c, r] = -1.0
             if _static_ok(WN, LOAD, CAP, MAXN, GPTR, GLIST, GMAX, ln, rload, gcnt, r, j):
                 g = _gain(VAL, GPTR, GLIST, GMIN, gcnt, gb, r, j)
@@ -571,19 +563,30 @@ def _refresh(D, X, cand, ratio, prio, pos, live, nlive, ins, r, p0, noise, expo,
                     if bp >= 0:
                         prio[c, r], ratio[c, r] = _ratio(g, gb, bc, expo, noise)
                         pos[c, r] = bp
-        keep = False
-        for rr in range(m):
-            if ratio[c, rr] >= 0.0:
-                keep = True
-                if prio[c, rr] > bprio or (prio[c, rr] == bprio and ratio[c, rr] > best):
-                    best = ratio[c, rr]
-                    bprio = prio[c, rr]
-                    bi = c
-                    br = rr
+        keep, best, bprio, bi, br = _pick(ratio, prio, c, best, bprio, bi, br)
         if keep:
             live[w] = c
             w += 1
     return w, bi, br
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pick(ratio, prio, c, best, bprio, bi, br):  # noqa: ANN001, ANN202
+    """Fold candidate ``c``'s cached insertions into the best (``bi``, ``br``) so far.
+
+    Higher priority first, then higher ratio; on a tie the earlier candidate
+    and route stay. Also returns whether ``c`` has a cached insertion at all.
+    """
+    keep = False
+    for r in range(ratio.shape[1]):
+        if ratio[c, r] >= 0.0:
+            keep = True
+            if prio[c, r] > bprio or (prio[c, r] == bprio and ratio[c, r] > best):
+                best = ratio[c, r]
+                bprio = prio[c, r]
+                bi = c
+                br = r
+    return keep, best, bprio, bi, br
 
 
 @njit(cache=True, nogil=True)
