@@ -248,3 +248,26 @@ def test_must_see_search_and_start_and_end_type_ahead(server: LiveServer, phone:
     assert "焦作西站" in ends
     box = page.locator("#end_text").bounding_box()
     assert box is not None and box["height"] >= 44  # a tap target like the start field
+
+
+def test_staff_pages_fit_a_phone_in_chinese(server: LiveServer, phone: Any) -> None:
+    """Staff pages at 390 px: no page scrolls sideways (record tables become labelled cards)."""
+    from test_web_browser import PASSWORD
+
+    page = phone(f"{server.url}/staff/login?lang=zh")
+    page.fill("#username", "staff")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{server.url}/staff/")
+    wide = {}
+    for path in ("/staff/", "/staff/sites/", "/staff/sites/quality", "/staff/sites/yuntai_hongshixia/edit",
+                 "/staff/sites/yuntai_hongshixia/history", "/staff/sites/import", "/staff/data", "/staff/study/new",
+                 "/staff/flow",
+                 "/staff/sweeps"):  # fmt: skip
+        response = page.goto(f"{server.url}{path}?lang=zh")
+        assert response is not None and response.status == 200 and "/staff/login" not in page.url, path
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["viewport"]["width"]:
+            wide[path] = width
+    assert wide == {}
