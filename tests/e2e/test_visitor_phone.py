@@ -159,10 +159,12 @@ def test_every_stop_marker_opens_by_tapping_on_a_phone(server: LiveServer, trip:
     centres = {(round(b["x"] + b["width"] / 2), round(b["y"] + b["height"] / 2)) for b in boxes}
     assert len(centres) == len(boxes)
     # ... and each lies inside the map at the default view, clear of its edges
+    # (within 2 px: once, under heavy load, a marker's edge sat 1.1 px past the frame's, a layout settling after
+    # the fit; the fit leaves 56-60 px for controls and fanned markers, so a real miss is far larger)
     frame = page.locator(".map-box .folium-map").bounding_box()
     for b in boxes:
-        assert frame["x"] <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"]
-        assert frame["y"] <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"]
+        assert frame["x"] - 2 <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"] + 2
+        assert frame["y"] - 2 <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"] + 2
     for i in range(markers.count()):
         if i:  # an open popup pans the map to fit it: tap each marker in the view a visitor opens the page with
             page.reload()
