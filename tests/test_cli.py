@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -234,6 +235,20 @@ def test_plan_text_in_chinese_and_english(runner):
         assert activity["zh"] and activity["en"]
         assert activity["zh"] in zh
         assert activity["en"] in en and activity["en"] not in zh
+
+
+def test_plan_text_suggests_avoiding_crowds_when_stops_are_full(runner):
+    """A plan that only shows the crowd and has crowded or full stops names how many and the option to steer."""
+    weekend = ["plan", "--date", "2026-12-06", "--start", "jiaozuo_station"]
+    zh = _text(runner, ["--lang", "zh", *weekend, "--no-avoid-crowds"])
+    crowded = len(re.findall(r"预计客流：(?:拥挤|满员)（", zh))  # orange and red stops ("较拥挤" is yellow)
+    assert crowded > 0  # (this December Sunday's highlights plan meets full sites around Yuntai)
+    assert f"提示：{crowded} 个景点在到达时预计拥挤或满员；加 --avoid-crowds 重新规划" in zh
+    en = _text(runner, ["--lang", "en", *weekend, "--no-avoid-crowds"])
+    n = len(re.findall(r"expected crowd: (?:crowded|full) \(", en, re.I))
+    assert re.search(rf"Tip: {n} stops? (?:is|are) expected to be crowded or full.*--avoid-crowds", en)
+    steered = _text(runner, ["--lang", "zh", *weekend, "--avoid-crowds"])
+    assert "--avoid-crowds" not in steered  # already steered: nothing to suggest
 
 
 def test_study_tour_text_in_chinese(runner):

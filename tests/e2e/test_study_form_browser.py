@@ -76,6 +76,24 @@ def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _serve(helpers.make_app(tmp_path_factory.mktemp("study-phone-e2e"), user=user))
 
 
+def _study_form_on_a_phone(browser: Any, base: str) -> tuple[Any, Any]:
+    """A phone context (Chinese, offline) logged in as staff, on a new study plan with its name and school filled."""
+    from test_visitor_phone import PHONE
+
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    context.route("**/*", lambda r: r.continue_() if _is_local(r.request.url) else r.abort())
+    page = context.new_page()
+    page.goto(f"{base}/staff/login?lang=zh")
+    page.fill("#username", helpers.STAFF_USER)
+    page.fill("#password", helpers.STAFF_PASSWORD)
+    page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_url(f"{base}/staff/")
+    page.goto(f"{base}/staff/study/new?lang=zh")
+    page.fill("#name", "春季研学")
+    page.fill("#school", "焦作一中")
+    return context, page
+
+
 def test_study_refusal_on_a_phone_in_chinese_names_the_date_field(
     browser: Any, plain_server: str, tmp_path: Path
 ) -> None:
@@ -88,18 +106,8 @@ def test_study_refusal_on_a_phone_in_chinese_names_the_date_field(
     with urllib.request.urlopen(plain_server + "/api/v1/sites", timeout=60) as r:  # noqa: S310 - local server
         rows = json.loads(r.read())
     names = helpers.english_names([str(s.get("name_en") or "") for s in rows.get("sites", rows)])
-    context = browser.new_context(locale="zh-CN", **PHONE)
-    context.route("**/*", lambda r: r.continue_() if _is_local(r.request.url) else r.abort())
-    page = context.new_page()
+    context, page = _study_form_on_a_phone(browser, plain_server)
     try:
-        page.goto(f"{plain_server}/staff/login?lang=zh")
-        page.fill("#username", helpers.STAFF_USER)
-        page.fill("#password", helpers.STAFF_PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_url(f"{plain_server}/staff/")
-        page.goto(f"{plain_server}/staff/study/new?lang=zh")
-        page.fill("#name", "春季研学")
-        page.fill("#school", "焦作一中")
         page.fill("#date", "2026-05-11")  # a Monday: the museum is closed
         page.click("details.more summary >> text=必去景点")
         page.locator('input[name="require"][value="nsbd_fangzhi_museum"]').check()
@@ -123,18 +131,8 @@ def test_study_timetable_reads_as_labelled_cards_on_a_phone(browser: Any, plain_
     """At 390 px a group's timetable is one card per stop, each line labelled (时间, 地点, …), nothing off-screen."""
     from test_visitor_phone import PHONE
 
-    context = browser.new_context(locale="zh-CN", **PHONE)
-    context.route("**/*", lambda r: r.continue_() if _is_local(r.request.url) else r.abort())
-    page = context.new_page()
+    context, page = _study_form_on_a_phone(browser, plain_server)
     try:
-        page.goto(f"{plain_server}/staff/login?lang=zh")
-        page.fill("#username", helpers.STAFF_USER)
-        page.fill("#password", helpers.STAFF_PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_url(f"{plain_server}/staff/")
-        page.goto(f"{plain_server}/staff/study/new?lang=zh")
-        page.fill("#name", "春季研学")
-        page.fill("#school", "焦作一中")
         page.fill("#date", "2026-05-12")
         page.click("form button[type=submit].primary")
         page.wait_for_url(f"{plain_server}/staff/study/*", timeout=60_000)

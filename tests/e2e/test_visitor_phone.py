@@ -159,10 +159,12 @@ def test_every_stop_marker_opens_by_tapping_on_a_phone(server: LiveServer, trip:
     centres = {(round(b["x"] + b["width"] / 2), round(b["y"] + b["height"] / 2)) for b in boxes}
     assert len(centres) == len(boxes)
     # ... and each lies inside the map at the default view, clear of its edges
+    # (within 2 px: once, under heavy load, a marker's edge sat 1.1 px past the frame's, a layout settling after
+    # the fit; the fit leaves 56-60 px for controls and fanned markers, so a real miss is far larger)
     frame = page.locator(".map-box .folium-map").bounding_box()
     for b in boxes:
-        assert frame["x"] <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"]
-        assert frame["y"] <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"]
+        assert frame["x"] - 2 <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"] + 2
+        assert frame["y"] - 2 <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"] + 2
     for i in range(markers.count()):
         if i:  # an open popup pans the map to fit it: tap each marker in the view a visitor opens the page with
             page.reload()
@@ -248,3 +250,26 @@ def test_must_see_search_and_start_and_end_type_ahead(server: LiveServer, phone:
     assert "焦作西站" in ends
     box = page.locator("#end_text").bounding_box()
     assert box is not None and box["height"] >= 44  # a tap target like the start field
+
+
+def test_staff_pages_fit_a_phone_in_chinese(server: LiveServer, phone: Any) -> None:
+    """Staff pages at 390 px: no page scrolls sideways (record tables become labelled cards)."""
+    from test_web_browser import PASSWORD
+
+    page = phone(f"{server.url}/staff/login?lang=zh")
+    page.fill("#username", "staff")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{server.url}/staff/")
+    wide = {}
+    for path in ("/staff/", "/staff/sites/", "/staff/sites/quality", "/staff/sites/yuntai_hongshixia/edit",
+                 "/staff/sites/yuntai_hongshixia/history", "/staff/sites/import", "/staff/data", "/staff/study/new",
+                 "/staff/flow",
+                 "/staff/sweeps"):  # fmt: skip
+        response = page.goto(f"{server.url}{path}?lang=zh")
+        assert response is not None and response.status == 200 and "/staff/login" not in page.url, path
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["viewport"]["width"]:
+            wide[path] = width
+    assert wide == {}

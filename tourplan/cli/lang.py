@@ -34,6 +34,7 @@ __all__ = [
     "current_lang",
     "detect_lang",
     "gettext",
+    "ngettext",
     "local_time",
     "set_lang",
 ]
@@ -98,6 +99,11 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker
 def gettext(message: str) -> str:
     """``message`` (an English label) in the run's language."""
     return _translations(current_lang()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """:func:`gettext` with a plural form chosen by ``n`` (Chinese has one)."""
+    return _translations(current_lang()).ngettext(singular, plural, n)
 
 
 def local_time(when: dt.datetime) -> str:

@@ -10,7 +10,7 @@ from tourplan import __version__
 from tourplan._parse import defaults
 from tourplan.cli import options as opt
 from tourplan.cli._common import echo_result, handle_errors, load, write_map
-from tourplan.cli.lang import CLAUSE_SEP, N_, current_lang
+from tourplan.cli.lang import CLAUSE_SEP, N_, current_lang, ngettext
 from tourplan.cli.lang import gettext as _
 from tourplan.graph import MODES
 from tourplan.itinerary.request import LIMITS, PACES, ItineraryRequest
@@ -191,4 +191,16 @@ def format_itinerary_text(itinerary: Itinerary, lang: str | None = None) -> str:
     else:  # (a plan that walks nowhere: no "on foot 0.0 km")
         totals = _("Score %(score).1f; tickets %(tickets)s CNY; travel %(minutes)d min") % values
     notes = [_("Warning: %(text)s") % {"text": w.render(lang)} for w in itinerary.warnings]
+    crowded = sum(s.crowd is not None and s.crowd.level in ("orange", "red") for d in itinerary.days for s in d.stops)
+    if crowded and itinerary.avoid_crowds is False:  # the web offers a button; here, the option
+        notes.append(
+            ngettext(
+                "Tip: %(num)d stop is expected to be crowded or full when you arrive; --avoid-crowds plans it "
+                "again steering visits to quieter times.",
+                "Tip: %(num)d stops are expected to be crowded or full when you arrive; --avoid-crowds plans them "
+                "again steering visits to quieter times.",
+                crowded,
+            )
+            % {"num": crowded}
+        )
     return "\n".join([*days, totals, *notes])
