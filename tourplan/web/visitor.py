@@ -238,7 +238,7 @@ def _addable(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 
 @bp.post("/i/<id:iid>/replan")
 def replan(iid: str) -> ResponseReturnValue:
-    """Plan again with the chosen stops locked or removed and the chosen sites added."""
+    """Plan again with the chosen stops locked or removed and the chosen sites added, or the same trip steered to quieter times."""
     record = _record(iid)
     form = ReplanForm(request.form)
     if not form.validate():
