@@ -191,7 +191,9 @@ def format_itinerary_text(itinerary: Itinerary, lang: str | None = None) -> str:
     else:  # (a plan that walks nowhere: no "on foot 0.0 km")
         totals = _("Score %(score).1f; tickets %(tickets)s CNY; travel %(minutes)d min") % values
     notes = [_("Warning: %(text)s") % {"text": w.render(lang)} for w in itinerary.warnings]
-    crowded = sum(s.crowd is not None and s.crowd.level in ("orange", "red") for d in itinerary.days for s in d.stops)
+    from tourplan.itinerary.crowd import CROWDED_TIERS  # (here: help and the other commands do not need it)
+
+    crowded = sum(s.crowd is not None and s.crowd.level in CROWDED_TIERS for d in itinerary.days for s in d.stops)
     if crowded and itinerary.avoid_crowds is False:  # the web offers a button; here, the option
         notes.append(
             ngettext(

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tourplan.site import Site, SiteTable
 
 __all__ = [
+    "CROWDED_TIERS",
     "PEAK_DAY_TYPES",
     "CrowdAt",
     "TripCrowd",
@@ -66,6 +67,9 @@ _KIND_NAMES: dict[str, Name] = {
     "public_holiday": Name("法定节假日", "public holiday"),
 }
 
+#: The forecast tiers at which a plan tells the visitor a stop will be crowded or full (90 % of C0 and above)
+#: and offers to plan again avoiding crowds (the web's button, the command line's tip).
+CROWDED_TIERS: frozenset[str] = frozenset({"orange", "red"})
 #: The share of C0 from which a visit counts as crowded (the lowest alert tier, LB/T 034-2014's 80 %).
 _CROWDED = 0.8
 

@@ -19,6 +19,7 @@ from flask import current_app
 from tourplan import views
 from tourplan.errors import DataValidationError, RequestValidationError
 from tourplan.itinerary import ItineraryRequest, plan_itinerary
+from tourplan.itinerary.crowd import CROWDED_TIERS
 from tourplan.messages import Message
 from tourplan.places import PlaceResolutionError, place_index
 from tourplan.web import budgets
@@ -198,7 +199,7 @@ def trip_view(result: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
     return {
         "stop_views": stops,
         "has_crowd": any(sv.crowd_level for day in stops for sv in day),
-        "crowded_stops": sum(sv.crowd_level in ("orange", "red") for day in stops for sv in day),
+        "crowded_stops": sum(sv.crowd_level in CROWDED_TIERS for day in stops for sv in day),
         "day_tickets": day_tickets,
         "warnings": [views.message_text(w, lang) for w in result.get("warnings") or []],
         "peak_warnings": [views.message_text(w, lang) for w in views.peak_warnings(result)],
