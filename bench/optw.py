@@ -149,14 +149,14 @@ def _gap(ref: float, row: dict[str, Any]) -> float:
     return (ref - row["score"]) / ref * 100 if row["feasible"] else 100.0
 
 
-def run_row(args: tuple[str, str, int, float, int, int | None, bool]) -> dict[str, Any]:
+def run_row(args: tuple[str, str, int, float, int, int | None, bool, int]) -> dict[str, Any]:
     """Solve one (engine, instance, m) row and re-check it."""
-    engine, name, m, time_limit, seed, decimals, deterministic = args
+    engine, name, m, time_limit, seed, decimals, deterministic, threads = args
     _, problem = read_optw(BENCH / "instances" / f"{name}.txt", routes=m, decimals=decimals)
     t0 = time.perf_counter()
     if engine == "tourplan":
         # deterministic: the reference machine's work, so scores match on every machine
-        params = SolveParams(work_rate=WORK_PER_SECOND) if deterministic else None
+        params = SolveParams(work_rate=WORK_PER_SECOND if deterministic else None, threads=threads)
         sol = solve(problem, time_limit=time_limit, seed=seed, params=params, deterministic=deterministic)
         routes = [list(r) for r in sol.routes]
     elif engine == "pyvrp":
@@ -212,7 +212,16 @@ def main(argv: list[str] | None = None) -> int:
         help="tourplan does the reference machine's work (WORK_PER_SECOND) and stops on it only: the same "
         "scores on any machine and under any load (the runtime may differ from the limit)",
     )
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per tourplan solve (SolveParams.threads; PyVRP and OR-Tools search on one); "
+        "--jobs is lowered so that jobs x threads fits the cores",
+    )
     a = ap.parse_args(argv)
+    if a.threads < 1:
+        ap.error("--threads: expected a positive number")
 
     with open(BENCH / "bks.csv", newline="") as fh:
         bks = {(r["instance"], int(r["m"])): float(r["bks"]) for r in csv.DictReader(fh)}
@@ -224,12 +233,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no reference score for {missing}; skipped", file=sys.stderr)
     engines = [e for e in a.engines.split(",") if e] or (list(ENGINES) if a.compare else ["tourplan"])
     cores = os.cpu_count() or 1
-    jobs = max(1, min(a.jobs, 2, cores))
+    jobs = max(1, min(a.jobs, 2, cores // a.threads))
     seeds = [int(x) for x in a.seeds.split(",") if x] or [a.seed]
     print(
         f"# {len(rows)} rows x {len(engines)} engines, time limit {a.time_limit:g} s,"
         f" seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))},"
-        f" {jobs} parallel jobs on {cores} cores (capped at 2 so no solver is starved);"
+        f" {jobs} parallel jobs on {cores} cores (capped at 2 so no solver is starved),"
+        f" tourplan on {a.threads} thread{'s' if a.threads > 1 else ''};"
         f" tourplan's work rate {WORK_PER_SECOND / 1e6 if a.deterministic else work_rate() / 1e6:.1f} million units/s"
         f" ({'the reference machine' if a.deterministic else 'this machine, measured once'}), load {_load()}"
     )
@@ -237,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     ctx = mp.get_context("spawn")
     for engine in engines:
         tasks = [
-            (engine, nm, m, a.time_limit, s, a.decimals, a.deterministic) for s in seeds for nm, m in rows
+            (engine, nm, m, a.time_limit, s, a.decimals, a.deterministic, a.threads)
+            for s in seeds
+            for nm, m in rows
         ]
         with ctx.Pool(jobs, initializer=_warm) as pool:
             out = pool.map(run_row, tasks, chunksize=1)

@@ -339,3 +339,19 @@ def test_plan_totals_name_walking_only_when_the_plan_walks(runner, mode):
     totals_en = next(line for line in en.splitlines() if line.startswith("Score "))
     assert ("on foot" in totals_en) is (round(walk_km, 1) > 0)
     assert (mode == "walk") is (walk_km > 0)  # both cases are met
+
+
+def test_optw_solves_a_benchmark_file_on_two_threads(runner):
+    from pathlib import Path
+
+    from tourplan.optimize import check_solution, read_optw
+
+    grid = Path(__file__).parent / "data" / "optw" / "grid30.txt"
+    _, problem = read_optw(grid, routes=2)
+    res = runner.invoke(main, ["optw", str(grid), "-m", "2", "--time-limit", "0.2", "--threads", "2"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert check_solution(problem, out["routes"]) == []
+    assert out["score"] == sum(problem.scores[i] for r in out["routes"] for i in r) > 0
+    bad = runner.invoke(main, ["optw", str(grid), "--threads", "0"])
+    assert bad.exit_code == 2 and "--threads" in bad.output

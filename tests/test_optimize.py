@@ -300,6 +300,39 @@ def test_same_seed_same_result() -> None:
     assert a.iterations == b.iterations
 
 
+def test_threads_share_the_search_and_stay_deterministic() -> None:
+    """Two lanes do about twice the iterations of one in the same wall work, and repeat exactly."""
+    _, p = read_optw(DATA / "grid30.txt", routes=2)
+    one = SolveParams(budget_fraction=0.05)
+    two = SolveParams(budget_fraction=0.05, threads=2)
+    a = solve(p, time_limit=2.0, seed=3, params=one, deterministic=True)
+    b = solve(p, time_limit=2.0, seed=3, params=two, deterministic=True)
+    c = solve(p, time_limit=2.0, seed=3, params=two, deterministic=True)
+    assert_valid(p, b)
+    assert (b.routes, b.iterations) == (c.routes, c.iterations)
+    assert 1.6 * a.iterations < b.iterations < 2.4 * a.iterations
+
+
+def test_one_thread_is_the_default_search() -> None:
+    _, p = read_optw(DATA / "grid30.txt", routes=2)
+    a = solve(p, time_limit=0.5, seed=1, params=SolveParams(budget_fraction=0.05), deterministic=True)
+    b = solve(p, time_limit=0.5, seed=1, params=SolveParams(budget_fraction=0.05, threads=1, syncs=9), deterministic=True)
+    assert (a.routes, a.iterations) == (b.routes, b.iterations)
+
+
+@pytest.mark.parametrize("change", [{"threads": 0}, {"threads": 65}, {"threads": 1.5}, {"syncs": 0}])
+def test_thread_settings_are_checked(change: dict[str, object]) -> None:
+    with pytest.raises(SolverError, match="threads"):
+        SolveParams(**change)  # type: ignore[arg-type]
+
+
+def test_threads_keep_the_time_limit() -> None:
+    _, p = read_optw(DATA / "grid30.txt", routes=2)
+    sol = solve(p, time_limit=0.3, seed=1, params=SolveParams(threads=2))
+    assert sol.runtime <= 0.3 + 0.1
+    assert_valid(p, sol)
+
+
 def test_time_limit_holds_without_deterministic() -> None:
     _, p = read_optw(DATA / "grid30.txt", routes=2)
     sol = solve(p, time_limit=0.5, seed=1)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +109,14 @@ class SolveParams:
         same wall time on any machine. A number (e.g. ``WORK_PER_SECOND``) makes
         a deterministic run do the same work, and give the same result, on
         every machine.
+    threads, syncs
+        Threads that search at once (lanes, see :class:`_Run`); the budget is
+        wall work, so each of them does about what one thread alone would.
+        The starts are shared out among them, and in the last phase each
+        searches from the best with its own random stream, all of them
+        taking up the best any has found ``syncs`` times. 1 (the default)
+        searches on the calling thread only; results depend on the number
+        of threads, not on how the threads are scheduled.
     """
 
     budget_fraction: float = 0.8
@@ -132,10 +143,15 @@ class SolveParams:
     min_iterations: int = 8
     free_return: bool = True
     work_rate: float | None = None
+    threads: int = 1
+    syncs: int = 4
 
     def __post_init__(self) -> None:
         if not (self.budget_fraction > 0 and self.chunks >= 1 and self.restart >= 1 and self.starts >= 1):
             msg = f"SolveParams: expected positive budget, chunks, restart and starts, got {self!r}"
+            raise SolverError(msg)
+        if not (isinstance(self.threads, int) and 1 <= self.threads <= 64 and self.syncs >= 1):
+            msg = f"SolveParams: expected 1-64 threads and at least one sync, got threads={self.threads!r}, syncs={self.syncs!r}"
             raise SolverError(msg)
         if self.work_rate is not None and not (self.work_rate > 0 and math.isfinite(self.work_rate)):
             msg = f"SolveParams.work_rate: expected a positive number of work units per second or None, got {self.work_rate!r}"
@@ -407,10 +423,47 @@ def solve(
     freed = params.free_return and not np.array_equal(data[0], true)
     eng.settle(data, true, best, cand, run.counters[0:1], freed)
     routes = [tuple(int(x) for x in best[0][r, 1 : best[1][r] + 1]) for r in range(problem.m)]
-    return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=int(run.counters[1]))
+    return build_solution(problem, routes, runtime=time.perf_counter() - t0, iterations=run.iterations())
 
 
 State = tuple[np.ndarray, ...]
+
+_POOL: dict[int, ThreadPoolExecutor] = {}  # the process's helper threads, by count, made on first use
+_POOL_LOCK = threading.Lock()
+# a forked child has none of its parent's threads: it makes its own pool if it needs one
+os.register_at_fork(after_in_child=_POOL.clear)
+
+
+def _pool(helpers: int) -> ThreadPoolExecutor:
+    """A pool of ``helpers`` threads, kept for the process's later runs with as many lanes."""
+    with _POOL_LOCK:
+        if helpers not in _POOL:
+            _POOL[helpers] = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="tourplan-solve")
+        return _POOL[helpers]
+
+
+def _copy(state: State) -> State:
+    return tuple(a.copy() for a in state)
+
+
+class _Lane:
+    """One thread's share of a run: its own work counter, scratch state, random streams and live rate.
+
+    ``counters`` = [work, iterations, last improvement iteration, phase budget,
+    work at the start of the phase] (see :func:`_engine.search`). Lane 0 is the
+    calling thread's, and its work counter is the run's: a parallel step
+    starts every lane at the run's work and leaves it at the most any lane did
+    (the wall time). Iterations are counted per lane (a lane's restarts and
+    the iteration cap look at its own).
+    """
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
+        self.scratch: State | None = None
+        self.c = 0  # chunks searched: each gets its own random stream
+        self.search_time = 0.0  # seconds and work units spent in search chunks: the live rate
+        self.search_work = 0
 
 
 class _Run:
@@ -422,6 +475,15 @@ class _Run:
     better half goes on with a doubled budget, and so on until one is left,
     which gets the rest of the budget. Budgets are work units, so a
     deterministic run depends only on the problem, the seed and the budget.
+
+    With ``params.threads`` lanes, the budget is wall work: the starts are
+    built and searched by all lanes at once (start ``i`` always by lane
+    ``i % threads``), so each halving round gives its starts ``threads`` times
+    the work in the same time; the last phase runs one search per lane from
+    the best, with its own random stream, and ``params.syncs`` times in it
+    every lane takes up the best any lane has found. No lane reads another's
+    state while searching, so a deterministic run still depends only on the
+    problem, the seed, the budget and the number of threads.
     """
 
     def __init__(
@@ -440,18 +502,15 @@ class _Run:
         self.eng, self.data, self.cand, self.problem, self.params = eng, data, cand, problem, params
         self.seed, self.budget, self.deterministic = seed, budget, deterministic
         self.t0, self.time_limit = t0, time_limit
-        self.counters = np.array([0, 0, 0, 1, 0], dtype=np.int64)
+        self.lanes = [_Lane(i) for i in range(params.threads)]
+        self.counters = self.lanes[0].counters
         self.near = _neighbours(data[0], cand, params.neighbours)
         # the clock is only looked at between chunks: a deterministic run needs one
         self.chunk = max(1, budget if deterministic else budget // params.chunks)
         self.cap = float(data[18][8])
         # room after the search to settle the order and check the result
         self.deadline = t0 + 0.99 * time_limit - 0.0005
-        self.search_time = 0.0  # seconds and work units spent in search chunks: the live rate
-        self.search_work = 0
         self.stop = False
-        self.c = 0
-        self.scratch: State | None = None
         self.build_work = 0  # work units of one construction (the first)
 
     def _out_of_time(self, ahead: float = 0.0) -> bool:
@@ -463,37 +522,73 @@ class _Run:
         rows = self.eng.seed_sites(self.data, self.cand, count, self.seed * 104729 + 17)
         return [[int(j) for j in row] for row in rows]
 
-    def _construct(self, k: int, seeds: list[int] | None) -> State:
+    def _construct(self, k: int, seeds: list[int] | None, lane: _Lane | None = None) -> State:
         eng, data, problem, cand = self.eng, self.data, self.problem, self.cand
+        lane = lane or self.lanes[0]
         cur = _empty_state(problem, data[11].shape[1], data[16].shape[0])
         noise = 0.0 if k == 0 else self.params.noise
         row = np.array(seeds if seeds else [], dtype=np.int64)
-        eng.construct(data, cur, cand, row, noise, self.counters[0:1], self.seed * 7919 + k)
-        if self.scratch is None:
-            self.scratch = tuple(a.copy() for a in cur)
+        eng.construct(data, cur, cand, row, noise, lane.counters[0:1], self.seed * 7919 + k)
+        if lane.scratch is None:
+            lane.scratch = _copy(cur)
         return cur
 
-    def _search(self, cur: State, best: State, amount: int) -> None:
-        """Search from ``cur`` for ``amount`` work units, keeping the best in ``best``."""
-        counters = self.counters
+    def _search(self, cur: State, best: State, amount: int, lane: _Lane | None = None, phase: bool = True) -> None:
+        """Search from ``cur`` for ``amount`` work units, keeping the best in ``best``.
+
+        ``phase``: a new search phase (the acceptance threshold decays over
+        ``amount``); otherwise the lane goes on with the phase it is in.
+        """
+        lane = lane or self.lanes[0]
+        counters = lane.counters
         end = min(self.budget, counters[0] + amount)
-        counters[3] = max(1, end - counters[0])
-        counters[4] = counters[0]
-        counters[2] = counters[1]
-        assert self.scratch is not None
+        if phase:
+            counters[3] = max(1, end - counters[0])
+            counters[4] = counters[0]
+            counters[2] = counters[1]
+        assert lane.scratch is not None
         while not self.stop and self.cand.size and counters[0] < end and counters[1] < self.cap:
-            self.c += 1
+            lane.c += 1
             target = min(end, counters[0] + self.chunk)
-            if self.search_work and self._out_of_time((target - counters[0]) * self.search_time / self.search_work):
+            if lane.search_work and self._out_of_time((target - counters[0]) * lane.search_time / lane.search_work):
                 self.stop = True
                 break
-            seed = self.seed * 1_000_003 + self.c
+            seed = self.seed * 1_000_003 + lane.c + 7_919_993 * lane.index
             t, w = time.perf_counter(), int(counters[0])
-            self.eng.search(self.data, cur, best, self.scratch, self.cand, self.near, target, counters, seed)
-            self.search_time += time.perf_counter() - t
-            self.search_work += int(counters[0]) - w
+            self.eng.search(self.data, cur, best, lane.scratch, self.cand, self.near, target, counters, seed)
+            lane.search_time += time.perf_counter() - t
+            lane.search_work += int(counters[0]) - w
             if self._out_of_time():
                 self.stop = True
+
+    def _parallel(self, job: Any, items: list[Any]) -> list[Any]:
+        """``job(lane, item)`` for every item, item ``i`` on lane ``i % threads``; results in item order.
+
+        Every lane starts at the run's work; afterwards the run's work is the
+        most any lane did.
+        """
+        lanes = self.lanes[: max(1, min(len(self.lanes), len(items)))]
+        main = self.counters
+        for lane in lanes[1:]:
+            lane.counters[0] = main[0]
+            if lane.scratch is None and self.lanes[0].scratch is not None:
+                lane.scratch = _copy(self.lanes[0].scratch)
+        out: list[Any] = [None] * len(items)
+
+        def run(lane: _Lane) -> None:
+            for i in range(lane.index, len(items), len(lanes)):
+                out[i] = job(lane, items[i])
+
+        futures = [_pool(len(lanes) - 1).submit(run, lane) for lane in lanes[1:]]
+        run(lanes[0])
+        for f in futures:
+            f.result()
+        main[0] = max(int(lane.counters[0]) for lane in lanes)
+        return out
+
+    def iterations(self) -> int:
+        """Search iterations of all lanes."""
+        return sum(int(lane.counters[1]) for lane in self.lanes)
 
     def _key(self, state: State) -> tuple[float, float]:
         v, t, _ = self.eng.evaluate(self.data, state)
@@ -505,37 +600,70 @@ class _Run:
         w0 = int(self.counters[0])
         first = self._construct(0, None)
         self.build_work = int(self.counters[0]) - w0
-        members: list[tuple[State, State]] = [(first, tuple(a.copy() for a in first))]
+        members: list[tuple[State, State]] = [(first, _copy(first))]
         starts = self._starts(members[0]) if nc else 1
         seeds = self._seeds(starts - 1) if starts > 1 else []
-        for k in range(1, starts):
+
+        def build(lane: _Lane, k: int) -> tuple[State, State] | None:
             if self._out_of_time():
-                break
-            cur = self._construct(k, seeds[k - 1])
-            members.append((cur, tuple(a.copy() for a in cur)))
+                return None
+            cur = self._construct(k, seeds[k - 1], lane)
+            return (cur, _copy(cur))
+
+        members += [mb for mb in self._parallel(build, list(range(1, starts))) if mb is not None]
         rounds = max(0, math.ceil(math.log2(len(members)))) if len(members) > 1 else 0
-        # the rounds' share is of what the constructions left
+        # the rounds' share is of what the constructions left (wall work, on every lane at once)
         rest = self.budget - int(self.counters[0])
         round_budget = int(params.start_share * rest / rounds) if rounds else 0
         while len(members) > 1 and not self.stop:
-            each = max(1, round_budget // len(members))
-            for cur, best in members:
-                if self.stop or self._out_of_time():
+            lanes = min(len(self.lanes), len(members))
+            each = max(1, round_budget * lanes // len(members))
+
+            def step(lane: _Lane, mb: tuple[State, State], each: int = each) -> None:
+                if not (self.stop or self._out_of_time()):
+                    self._search(mb[0], mb[1], each, lane)
+                else:
                     self.stop = True
-                    break
-                self._search(cur, best, each)
+
+            self._parallel(step, members)
             members.sort(key=lambda mb: self._key(mb[1]), reverse=True)
             members = members[: (len(members) + 1) // 2]
         if not self.stop:
             members.sort(key=lambda mb: self._key(mb[1]), reverse=True)
             best = members[0][1]
-            cur = tuple(a.copy() for a in best)
-            if not self.deterministic and self.search_time > 0.0:
+            lane0 = self.lanes[0]
+            if not self.deterministic and lane0.search_time > 0.0:
                 # a machine faster than its measured rate: the last phase runs to the deadline
-                left = (self.deadline - time.perf_counter()) * self.search_work / self.search_time
+                left = (self.deadline - time.perf_counter()) * lane0.search_work / lane0.search_time
                 self.budget = max(self.budget, int(self.counters[0]) + int(left))
-            self._search(cur, best, self.budget - int(self.counters[0]))
+            members = [(best, self._last_phase(best))]
         return max((mb[1] for mb in members), key=self._key)
+
+    def _last_phase(self, best: State) -> State:
+        """The rest of the budget from ``best``: one search per lane, meeting ``params.syncs`` times."""
+        amount = self.budget - int(self.counters[0])
+        if len(self.lanes) == 1:
+            cur = _copy(best)
+            self._search(cur, best, amount)
+            return best
+        pairs = [(_copy(best), best if lane.index == 0 else _copy(best)) for lane in self.lanes]
+        start = int(self.counters[0])
+        for lane in self.lanes:
+            lane.counters[2], lane.counters[3], lane.counters[4] = lane.counters[1], max(1, amount), start
+        syncs = max(1, self.params.syncs)
+        for s in range(syncs):
+            if self.stop:
+                break
+            part = start + amount * (s + 1) // syncs - int(self.counters[0])
+            self._parallel(lambda lane, pair, part=part: self._search(pair[0], pair[1], part, lane, phase=False), pairs)
+            top = max(range(len(pairs)), key=lambda i: (self._key(pairs[i][1]), -i))
+            for i, (cur, own) in enumerate(pairs):
+                if i != top and self._key(own) < self._key(pairs[top][1]):
+                    for dst, src in zip(own, pairs[top][1], strict=True):
+                        dst[...] = src
+                    for dst, src in zip(cur, pairs[top][1], strict=True):
+                        dst[...] = src
+        return max((pair[1] for pair in pairs), key=self._key)
 
     def _starts(self, member: tuple[State, State]) -> int:
         """Number of starts: as many as leave each a fair number of iterations.
@@ -544,12 +672,13 @@ class _Run:
         iteration costs on this problem; the count is the largest power of two
         (at most ``params.starts``) whose halving rounds, with what is left
         once the other starts are built (each costs the first construction's
-        work), give every start of the first round ``params.min_iterations``
-        iterations.
+        work, shared by the lanes), give every start of the first round
+        ``params.min_iterations`` iterations (on all lanes at once).
         """
         params = self.params
         if params.starts <= 1:
             return 1
+        lanes = len(self.lanes)
         w0, i0 = int(self.counters[0]), int(self.counters[1])
         self._search(member[0], member[1], max(1, self.budget // 100))
         its = int(self.counters[1]) - i0
@@ -560,8 +689,8 @@ class _Run:
         while starts * 2 <= params.starts:
             s2 = starts * 2
             # the other starts' constructions come out of the budget first
-            left = self.budget - int(self.counters[0]) - (s2 - 1) * self.build_work
-            total = params.start_share * left / per_it
+            left = self.budget - int(self.counters[0]) - math.ceil((s2 - 1) / lanes) * self.build_work
+            total = params.start_share * left * lanes / per_it
             if total / math.ceil(math.log2(s2)) / s2 < params.min_iterations:
                 break
             starts = s2
