@@ -328,17 +328,24 @@ def remove_at(D, X, r, p):  # noqa: ANN001, ANN201, N803
 
 @njit(cache=True, nogil=True)
 def copy_state(src, dst):  # noqa: ANN001, ANN201
-    """Copy every array of state ``src`` into ``dst``."""
-    dst[0][:] = src[0]
-    dst[1][:] = src[1]
-    dst[2][:] = src[2]
-    dst[3][:] = src[3]
-    dst[4][:] = src[4]
-    dst[5][:] = src[5]
+    """Copy state ``src`` into ``dst``.
+
+    Of the per-position arrays only each route's used part (start, visits and
+    end) is copied: no kernel reads a route past its end before writing there.
+    """
+    seq, ln = src[0], src[1]
+    for r in range(ln.shape[0]):
+        e = ln[r] + 2
+        dst[0][r, :e] = seq[r, :e]
+        dst[2][r, :e] = src[2][r, :e]
+        dst[3][r, :e] = src[3][r, :e]
+        dst[4][r, :e] = src[4][r, :e]
+        dst[5][r, :e] = src[5][r, :e]
+        dst[9][r, :e] = src[9][r, :e]
+    dst[1][:] = ln
     dst[6][:] = src[6]
     dst[7][:] = src[7]
     dst[8][:] = src[8]
-    dst[9][:] = src[9]
 
 
 @njit(cache=True, nogil=True)
@@ -1370,7 +1377,7 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
     near_refill = min(int(PAR[P_REFILL]), near.shape[1])
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
-        work[0] += 400 + (3 * n * m) // 2  # copies, ruin and bookkeeping
+        work[0] += 400 + (9 * n * m) // 8  # copies, ruin and bookkeeping
         it = counters[1]
         copy_state(cur, X)
         visited = 0
