@@ -328,17 +328,24 @@ def remove_at(D, X, r, p):  # noqa: ANN001, ANN201, N803
 
 @njit(cache=True, nogil=True)
 def copy_state(src, dst):  # noqa: ANN001, ANN201
-    """Copy every array of state ``src`` into ``dst``."""
-    dst[0][:] = src[0]
-    dst[1][:] = src[1]
-    dst[2][:] = src[2]
-    dst[3][:] = src[3]
-    dst[4][:] = src[4]
-    dst[5][:] = src[5]
+    """Copy state ``src`` into ``dst``.
+
+    Of the per-position arrays only each route's used part (start, visits and
+    end) is copied: no kernel reads a route past its end before writing there.
+    """
+    seq, ln = src[0], src[1]
+    for r in range(ln.shape[0]):
+        e = ln[r] + 2
+        dst[0][r, :e] = seq[r, :e]
+        dst[2][r, :e] = src[2][r, :e]
+        dst[3][r, :e] = src[3][r, :e]
+        dst[4][r, :e] = src[4][r, :e]
+        dst[5][r, :e] = src[5][r, :e]
+        dst[9][r, :e] = src[9][r, :e]
+    dst[1][:] = ln
     dst[6][:] = src[6]
     dst[7][:] = src[7]
     dst[8][:] = src[8]
-    dst[9][:] = src[9]
 
 
 @njit(cache=True, nogil=True)
@@ -706,11 +713,22 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
     A replacement must raise the value, or keep it and reach the successor
     earlier. Nodes in groups are left alone. Each check is O(1): the successor's
     latest feasible start bounds the new arrival. ``cand`` is sorted by value,
-    highest first, so the scan for a visit stops at the first lower value.
+    highest first; the nodes that may replace a visit (unvisited, allowed on
+    ``r``, in no group) are drawn from it once, kept in that order with their
+    values, service times and (with one window per node) windows beside them,
+    and drawn again after each replacement, so the scan for a visit passes over
+    no visited node, reads its data in order and stops at the first lower value.
     """
     T, S, VAL, SC, WO, WC, WN, RS, RE, RA, RL, LOAD, CAP, MAXN, GPTR, GLIST, GMIN, GMAX, PAR, TT = D
     seq, ln, st, dp, ms, wcl, where, rload, gcnt, arr = X
     nc = cand.shape[0]
+    pool = np.empty(nc, dtype=np.int64)
+    pval = np.empty(nc, dtype=np.float64)
+    pser = np.empty(nc, dtype=np.float64)
+    popen = np.empty(nc, dtype=np.float64)
+    pclose = np.empty(nc, dtype=np.float64)
+    single = PAR[P_MULTI] == 0.0
+    npool = -1  # -1: draw the pool (again)
     any_change = False
     improved = True
     rounds = 0
@@ -723,38 +741,51 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
             i = seq[r, p]
             if GPTR[i + 1] > GPTR[i]:
                 continue
-            vi = VAL[i]
+            if npool < 0:
+                npool = 0
+                for c in range(nc):
+                    j = cand[c]
+                    if where[j] < 0 and WN[r, j] > 0 and GPTR[j + 1] == GPTR[j]:
+                        pool[npool] = j
+                        pval[npool] = VAL[j]
+                        pser[npool] = S[j]
+                        popen[npool] = WO[r, j, 0]
+                        pclose[npool] = WC[r, j, 0]
+                        npool += 1
+                work[0] += nc // 4
             pred = seq[r, p - 1]
             succ = seq[r, p + 1]
             d = dp[r, p - 1]
             lim = wcl[r, p + 1]
-            cur_arr = arr[r, p + 1]
             bj = -1
-            bv = vi
-            ba = cur_arr - 1e-6
+            bv = VAL[i]
+            ba = arr[r, p + 1] - 1e-6
             c = 0
-            while c < nc and VAL[cand[c]] >= bv:
-                j = cand[c]
+            while c < npool and pval[c] >= bv:
+                j = pool[c]
                 c += 1
-                if where[j] >= 0 or WN[r, j] == 0 or GPTR[j + 1] > GPTR[j]:
-                    continue
-                a = d + TT[j, pred]
-                good, st_j, cl = _start(WO, WC, WN, r, j, a)
-                if not good:
-                    continue
-                a2 = st_j + S[j] + T[j, succ]
+                a = d + T[pred, j]
+                if single:
+                    if a > pclose[c - 1] + EPS:
+                        continue
+                    st_j = a if a > popen[c - 1] else popen[c - 1]
+                else:
+                    good, st_j, cl = _start(WO, WC, WN, r, j, a)
+                    if not good:
+                        continue
+                a2 = st_j + pser[c - 1] + TT[succ, j]
                 if a2 > lim:
                     continue
-                if VAL[j] > bv + 1e-9 or a2 < ba:
+                if pval[c - 1] > bv + 1e-9 or a2 < ba:
                     ok = True
                     for k in range(LOAD.shape[1]):
                         if rload[r, k] - LOAD[i, k] + LOAD[j, k] > CAP[r, k] + EPS:
                             ok = False
                     if ok:
                         bj = j
-                        bv = VAL[j]
+                        bv = pval[c - 1]
                         ba = a2
-            work[0] += c // 2
+            work[0] += 2 + c // 2
             if bj >= 0:
                 seq[r, p] = bj
                 where[i] = -1
@@ -764,6 +795,7 @@ def swap_unvisited(D, X, cand, r, work):  # noqa: ANN001, ANN201, N803
                 recompute(D, X, r)
                 improved = True
                 any_change = True
+                npool = -1
     return any_change
 
 
@@ -1345,7 +1377,7 @@ def search(D, cur, best, work_state, cand, near, budget, counters, seed):  # noq
     near_refill = min(int(PAR[P_REFILL]), near.shape[1])
     while work[0] < budget and counters[1] < PAR[P_MAXIT]:
         counters[1] += 1
-        work[0] += 400 + (3 * n * m) // 2  # copies, ruin and bookkeeping
+        work[0] += 400 + (9 * n * m) // 8  # copies, ruin and bookkeeping
         it = counters[1]
         copy_state(cur, X)
         visited = 0
