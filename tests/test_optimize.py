@@ -706,6 +706,15 @@ def test_granular_neighbours_are_the_nearest_sites() -> None:
     # no list (every site counts) when it would leave none out, or when switched off
     assert _neighbours(travel, cand, 4).shape == (6, 0)
     assert _neighbours(travel, cand, 0).shape == (6, 0)
+    # nearest first, on a larger random map, where a partial sort would leave rows in any order
+    rng = np.random.default_rng(7)
+    xy = rng.random((500, 2))
+    big = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    rows = _neighbours(big, np.arange(1, 500), 200)
+    for j in range(1, 500):
+        d = (big + big.T)[j, rows[j]]
+        assert list(d) == sorted(d)
+        assert d[-1] <= np.sort(np.delete((big + big.T)[j, 1:], j - 1))[199] + 1e-12
 
 
 def test_granular_search_still_reaches_the_optimum() -> None:

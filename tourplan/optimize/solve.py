@@ -280,6 +280,9 @@ def _neighbours(travel: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
     both = sub + sub.T
     np.fill_diagonal(both, np.inf)
     order = np.argpartition(both, k - 1, axis=1)[:, :k]
+    # nearest first (argpartition does not promise an order): the refill takes the first columns
+    dist = np.take_along_axis(both, order, axis=1)
+    order = np.take_along_axis(order, np.argsort(dist, axis=1, kind="stable"), axis=1)
     near = np.zeros((n, k), dtype=np.int64)
     near[cand] = cand[order]
     return np.ascontiguousarray(near)
