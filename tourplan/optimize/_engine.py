@@ -47,7 +47,8 @@ problems alike.
 (:func:`_borrowed`), so the many compiled calls inside it take and drop no
 references. Every function releases the GIL (``nogil``) and numba keeps one
 random state per thread, so independent solves may run on threads at once
-(the visitor-flow plan library does) and each stays the same as when run alone.
+(the visitor-flow plan library does) and each stays the same as when run alone;
+so may the lanes of one solve (``SolveParams.threads``), each on its own state.
 
 Why one module of this length: numba compiles a kernel together with the
 functions it calls, and the search's moves share the route state and the work
