@@ -738,3 +738,23 @@ def test_granular_search_with_several_routes_reaches_the_optimum(refill_near: in
     sol = solve(p, time_limit=FAST, seed=2, params=params, deterministic=True)
     assert check_solution(p, [list(r) for r in sol.routes]) == []
     assert sol.score == solve_exact(p).score
+
+
+def test_solves_on_threads_at_once_each_keep_their_result() -> None:
+    """Two threaded solves running at the same time give what each gives alone (no shared state)."""
+    import threading
+
+    _, p = read_optw(DATA / "grid30.txt", routes=2)
+    params = SolveParams(budget_fraction=0.05, threads=2)
+    alone = [solve(p, time_limit=1.0, seed=s, params=params, deterministic=True).routes for s in (4, 5)]
+    out: dict[int, object] = {}
+
+    def run(s: int) -> None:
+        out[s] = solve(p, time_limit=1.0, seed=s, params=params, deterministic=True).routes
+
+    workers = [threading.Thread(target=run, args=(s,)) for s in (4, 5)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert [out[4], out[5]] == alone

@@ -431,18 +431,22 @@ def solve(
 
 State = tuple[np.ndarray, ...]
 
-_POOL: dict[int, ThreadPoolExecutor] = {}  # the process's helper threads, by count, made on first use
+_POOL: list[ThreadPoolExecutor] = []  # the process's helper threads, made on first use
 _POOL_LOCK = threading.Lock()
 # a forked child has none of its parent's threads: it makes its own pool if it needs one
 os.register_at_fork(after_in_child=_POOL.clear)
 
 
-def _pool(helpers: int) -> ThreadPoolExecutor:
-    """A pool of ``helpers`` threads, kept for the process's later runs with as many lanes."""
+def _pool() -> ThreadPoolExecutor:
+    """The pool that runs the lanes after the first (solves at once each get their own threads).
+
+    A thread is started only when no idle one is left, so the pool holds as many
+    threads as the most lanes ever busy at once, up to 64.
+    """
     with _POOL_LOCK:
-        if helpers not in _POOL:
-            _POOL[helpers] = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="tourplan-solve")
-        return _POOL[helpers]
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=64, thread_name_prefix="tourplan-solve"))
+        return _POOL[0]
 
 
 def _copy(state: State) -> State:
@@ -582,7 +586,7 @@ class _Run:
             for i in range(lane.index, len(items), len(lanes)):
                 out[i] = job(lane, items[i])
 
-        futures = [_pool(len(lanes) - 1).submit(run, lane) for lane in lanes[1:]]
+        futures = [_pool().submit(run, lane) for lane in lanes[1:]]
         run(lanes[0])
         for f in futures:
             f.result()
