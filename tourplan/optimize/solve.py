@@ -6,15 +6,17 @@ import math
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tourplan.errors import SolverError
 from tourplan.optimize.check import build_solution
 from tourplan.optimize.problem import Problem, Solution
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 WORK_PER_SECOND = 96.0e6
 """Reference work rate: work units (insertion/schedule checks) per CPU second on
@@ -443,6 +445,8 @@ def _pool() -> ThreadPoolExecutor:
     A thread is started only when no idle one is left, so the pool holds as many
     threads as the most lanes ever busy at once, up to 64.
     """
+    from concurrent.futures import ThreadPoolExecutor  # deferred: only runs on several threads need it
+
     with _POOL_LOCK:
         if not _POOL:
             _POOL.append(ThreadPoolExecutor(max_workers=64, thread_name_prefix="tourplan-solve"))
