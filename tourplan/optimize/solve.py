@@ -488,7 +488,8 @@ class _Run:
     deterministic run depends only on the problem, the seed and the budget.
 
     With ``params.threads`` lanes, the budget is wall work: the starts are
-    built and searched by all lanes at once (start ``i`` always by lane
+    built and searched by all lanes at once (the ``i``-th start of a round's
+    list, kept in construction order and then best first, on lane
     ``i % threads``), so each halving round gives its starts ``threads`` times
     the work in the same time; the last phase runs one search per lane from
     the best, with its own random stream, and ``params.syncs`` times in it
