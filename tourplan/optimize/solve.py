@@ -662,19 +662,18 @@ class _Run:
         start = int(self.counters[0])
         for lane in self.lanes:
             lane.counters[2], lane.counters[3], lane.counters[4] = lane.counters[1], max(1, amount), start
-        syncs = max(1, self.params.syncs)
+        syncs = self.params.syncs
         for s in range(syncs):
             if self.stop:
                 break
             part = start + amount * (s + 1) // syncs - int(self.counters[0])
             self._parallel(lambda lane, pair, part=part: self._search(pair[0], pair[1], part, lane, phase=False), pairs)
-            top = max(range(len(pairs)), key=lambda i: (self._key(pairs[i][1]), -i))
-            for i, (cur, own) in enumerate(pairs):
-                if i != top and self._key(own) < self._key(pairs[top][1]):
-                    for dst, src in zip(own, pairs[top][1], strict=True):
-                        dst[...] = src
-                    for dst, src in zip(cur, pairs[top][1], strict=True):
-                        dst[...] = src
+            keys = [self._key(own) for _, own in pairs]
+            top = max(range(len(pairs)), key=lambda i: (keys[i], -i))
+            for (cur, own), key in zip(pairs, keys, strict=True):
+                if key < keys[top]:  # a lane behind takes up the best found, and searches on from it
+                    self.eng.copy_state(pairs[top][1], own)
+                    self.eng.copy_state(pairs[top][1], cur)
         return max((pair[1] for pair in pairs), key=self._key)
 
     def _starts(self, member: tuple[State, State]) -> int:
